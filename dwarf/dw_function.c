@@ -1,0 +1,164 @@
+/* A function's signature from its subprogram DIE. */
+#include <dwarf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dw_internal.h"
+#include "xalloc.h"
+
+struct find_ctx {
+	Dwarf_Addr pc;          /* DWARF address of the entry */
+	Dwarf_Die found;
+	int quality;            /* 2: starts at pc, 1: contains pc */
+};
+
+static int starts_at(Dwarf_Die *die, Dwarf_Addr pc)
+{
+	Dwarf_Addr lo, base, start, end;
+	ptrdiff_t off = 0;
+
+	if (dwarf_lowpc(die, &lo) == 0)
+		return lo == pc ? 2 : (dwarf_haspc(die, pc) == 1);
+	if (dwarf_entrypc(die, &lo) == 0 && lo == pc)
+		return 2;
+	while ((off = dwarf_ranges(die, off, &base, &start, &end)) > 0)
+		if (start == pc)
+			return 2;
+	return dwarf_haspc(die, pc) == 1;
+}
+
+static int match_subprogram(Dwarf_Die *die, void *arg)
+{
+	struct find_ctx *ctx = arg;
+	int q;
+
+	if (!dwarf_hasattr(die, DW_AT_low_pc) && !dwarf_hasattr(die, DW_AT_ranges))
+		return DWARF_CB_OK;
+	q = starts_at(die, ctx->pc);
+	if (q > ctx->quality) {
+		ctx->found = *die;
+		ctx->quality = q;
+	}
+	return q == 2 ? DWARF_CB_ABORT : DWARF_CB_OK;
+}
+
+/* The DIE that lists the declared parameters: the abstract origin of a
+ * concrete instance (its own list may lack optimized-out ones), else itself. */
+static Dwarf_Die *declaring_die(Dwarf_Die *die, Dwarf_Die *buf)
+{
+	Dwarf_Attribute attr;
+
+	if (dwarf_attr(die, DW_AT_abstract_origin, &attr) && dwarf_formref_die(&attr, buf))
+		return buf;
+	if (dwarf_attr(die, DW_AT_specification, &attr) && dwarf_formref_die(&attr, buf)) {
+		Dwarf_Die child;
+		/* A C++ definition out of its class: parameters are on the definition. */
+		if (dwarf_child(die, &child) == 0)
+			return die;
+		return buf;
+	}
+	return die;
+}
+
+static void read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *die)
+{
+	Dwarf_Die child;
+	size_t cap = 0;
+
+	if (dwarf_child(die, &child) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		if (tag == DW_TAG_unspecified_parameters) {
+			f->variadic = true;
+		} else if (tag == DW_TAG_formal_parameter) {
+			struct dw_param *p;
+			xgrow(&f->params, &cap, f->nparams + 1, sizeof(*f->params));
+			p = &f->params[f->nparams];
+			p->name = dwarf_diename(&child);
+			if (!p->name) {
+				/* An unnamed parameter still takes its place. */
+				static const char *const names[] = {"_0", "_1", "_2", "_3", "_4", "_5", "_6",
+								    "_7", "_8", "_9", "_10", "_11"};
+				p->name = f->nparams < 12 ? names[f->nparams] : "_";
+			}
+			p->type = dw_type_of_attr(m, &child);
+			f->nparams++;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+static void raw_signature(struct dw_module *m, struct dw_function *f)
+{
+	static const char *const names[DW_RAW_ARGS] = {"arg0", "arg1", "arg2", "arg3", "arg4", "arg5"};
+
+	f->has_dwarf = false;
+	f->nparams = DW_RAW_ARGS;
+	f->params = xcalloc(DW_RAW_ARGS, sizeof(*f->params));
+	for (size_t i = 0; i < DW_RAW_ARGS; i++) {
+		f->params[i].name = names[i];
+		f->params[i].type = m->session->raw_type;
+	}
+	f->ret = m->session->raw_type;
+}
+
+void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = NULL, decl_buf, *decl;
+	struct find_ctx ctx = {0};
+
+	if (dw_module_has_dwarf(m))
+		cu = dwfl_module_addrdie(m->mod, f->addr, &bias);
+	if (!cu) {
+		raw_signature(m, f);
+		return;
+	}
+	ctx.pc = f->addr - bias;
+	dwarf_getfuncs(cu, match_subprogram, &ctx, 0);
+	if (!ctx.quality) {
+		raw_signature(m, f);
+		return;
+	}
+	f->has_dwarf = true;
+	f->abi_changed = strstr(f->name, ".isra.") || strstr(f->name, ".constprop.") || strstr(f->name, ".part.");
+	f->ret = dw_type_of_attr(m, &ctx.found);
+	decl = declaring_die(&ctx.found, &decl_buf);
+	read_params(m, f, decl);
+	if (!dwarf_hasattr_integrate(&ctx.found, DW_AT_prototyped) && !f->nparams)
+		f->variadic = false;
+	f->decl_file = dwarf_decl_file(&ctx.found);
+	dwarf_decl_line(&ctx.found, &f->decl_line);
+}
+
+size_t dw_function_prototype(const struct dw_function *f, char *buf, size_t size)
+{
+	size_t cap = 256, len = 0;
+	char *decl = xmalloc(cap), *tmp;
+	size_t n;
+
+	if (!f->has_dwarf)
+		return (size_t)snprintf(buf, size, "%s(?)  /* no debug info */", f->name);
+	len = (size_t)snprintf(decl, cap, "%s(", f->name);
+	for (size_t i = 0; i < f->nparams; i++) {
+		n = dw_type_declare(f->params[i].type, f->params[i].name, NULL, 0);
+		xgrow(&decl, &cap, len + n + 8, 1);
+		if (i)
+			len += (size_t)sprintf(decl + len, ", ");
+		dw_type_declare(f->params[i].type, f->params[i].name, decl + len, cap - len);
+		len += n;
+	}
+	xgrow(&decl, &cap, len + 16, 1);
+	if (f->variadic)
+		len += (size_t)sprintf(decl + len, "%s...", f->nparams ? ", " : "");
+	else if (!f->nparams)
+		len += (size_t)sprintf(decl + len, "void");
+	sprintf(decl + len, ")");
+	n = dw_type_declare(f->ret, decl, NULL, 0);
+	tmp = xmalloc(n + 1);
+	dw_type_declare(f->ret, decl, tmp, n + 1);
+	free(decl);
+	n = (size_t)snprintf(buf, size, "%s", tmp);
+	free(tmp);
+	return n;
+}

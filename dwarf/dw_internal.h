@@ -1,0 +1,55 @@
+/* Shared between the files of dwarf/; not part of its interface. */
+#ifndef DWTRACE_DW_INTERNAL_H
+#define DWTRACE_DW_INTERNAL_H
+
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+
+#include "dw_session.h"
+#include "u64_map.h"
+
+/* Every dw_type a session built, for freeing, and the DIE → type cache of
+ * one module's DWARF. */
+struct dw_type_pool {
+	struct dw_type **types;
+	size_t len, cap;
+};
+
+struct dw_module {
+	struct dw_session *session;
+	Dwfl_Module *mod;
+	const char *path;
+	const char *name;
+	bool is_main;
+	int dwarf_state;             /* 0 unknown, 1 found, -1 none */
+	Dwarf *dwarf;
+	Dwarf_Addr dwarf_bias;
+	struct u64_map types;        /* DIE offset → struct dw_type */
+	struct u64_map functions;    /* entry address → struct dw_function */
+};
+
+struct dw_session {
+	Dwfl *dwfl;
+	struct dw_module *modules;
+	size_t nmodules;
+	struct dw_type_pool pool;
+	const struct dw_type *raw_type; /* "unsigned long", for functions without DWARF */
+	char error[512];
+};
+
+/* The type of DIE die (a type DIE), built once per module. */
+const struct dw_type *dw_type_from_die(struct dw_module *m, Dwarf_Die *die);
+
+/* The type DIE's DW_AT_type target; NULL for void. */
+const struct dw_type *dw_type_of_attr(struct dw_module *m, Dwarf_Die *die);
+
+struct dw_type *dw_type_new(struct dw_type_pool *pool, enum dw_kind kind);
+void dw_type_pool_free(struct dw_type_pool *pool);
+
+/* Fills f's signature from the subprogram DIE of m that starts at f->addr; on
+ * no DIE, a raw signature. */
+void dw_function_read_signature(struct dw_module *m, struct dw_function *f);
+
+void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

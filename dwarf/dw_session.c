@@ -1,0 +1,421 @@
+/* Modules of a process or file, their symbols, and function look-up. */
+#define _GNU_SOURCE
+#include <dwarf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <gelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dw_internal.h"
+#include "xalloc.h"
+
+static char *debuginfo_path;
+
+static const Dwfl_Callbacks proc_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &debuginfo_path,
+};
+
+void dw_set_error(struct dw_session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+}
+
+const char *dw_session_error(const struct dw_session *s)
+{
+	return s->error;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static int count_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+	(*(size_t *)arg)++;
+	return DWARF_CB_OK;
+}
+
+struct fill_ctx {
+	struct dw_session *s;
+	Dwarf_Addr main_start;
+};
+
+static int fill_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+	struct fill_ctx *ctx = arg;
+	struct dw_module *m = &ctx->s->modules[ctx->s->nmodules++];
+	const char *file = NULL;
+
+	memset(m, 0, sizeof(*m));
+	m->session = ctx->s;
+	m->mod = mod;
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &file, NULL);
+	m->path = file ? file : name;
+	m->name = base_name(m->path);
+	m->is_main = ctx->main_start && start == ctx->main_start;
+	return DWARF_CB_OK;
+}
+
+/* The main executable is the module mapping the program's entry point. */
+static Dwarf_Addr main_module_start(Dwfl *dwfl, pid_t pid)
+{
+	char path[64];
+	uint64_t auxv[2];
+	int fd;
+	Dwarf_Addr start = 0;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while (read(fd, auxv, sizeof(auxv)) == (ssize_t)sizeof(auxv) && auxv[0] != 0) {
+		if (auxv[0] == 9 /* AT_ENTRY */) {
+			Dwfl_Module *mod = dwfl_addrmodule(dwfl, auxv[1]);
+			if (mod)
+				dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+			break;
+		}
+	}
+	close(fd);
+	return start;
+}
+
+static int collect_modules(struct dw_session *s, pid_t pid)
+{
+	size_t n = 0;
+	struct fill_ctx ctx = {.s = s};
+
+	dwfl_getmodules(s->dwfl, count_module, &n, 0);
+	s->modules = xcalloc(n, sizeof(*s->modules));
+	ctx.main_start = main_module_start(s->dwfl, pid);
+	dwfl_getmodules(s->dwfl, fill_module, &ctx, 0);
+	if (pid <= 0 && s->nmodules)
+		s->modules[0].is_main = true;
+	return 0;
+}
+
+static struct dw_session *session_new(const Dwfl_Callbacks *cb)
+{
+	struct dw_session *s = xcalloc(1, sizeof(*s));
+	struct dw_type *raw;
+
+	s->dwfl = dwfl_begin(cb);
+	raw = dw_type_new(&s->pool, DW_KIND_UINT);
+	raw->name = "unsigned long";
+	raw->size = 8;
+	s->raw_type = raw;
+	return s;
+}
+
+int dw_session_open_pid(pid_t pid, struct dw_session **out, char **err)
+{
+	struct dw_session *s = session_new(&proc_callbacks);
+	int rc;
+
+	*out = NULL;
+	if (!s->dwfl) {
+		*err = xasprintf("cannot start libdwfl: %s", dwfl_errmsg(-1));
+		dw_session_close(s);
+		return -ENOMEM;
+	}
+	dwfl_report_begin(s->dwfl);
+	rc = dwfl_linux_proc_report(s->dwfl, pid);
+	dwfl_report_end(s->dwfl, NULL, NULL);
+	if (rc != 0) {
+		*err = xasprintf("cannot read the memory map of process %d: %s", (int)pid,
+				 rc > 0 ? strerror(rc) : dwfl_errmsg(-1));
+		dw_session_close(s);
+		return rc > 0 ? -rc : -EIO;
+	}
+	collect_modules(s, pid);
+	*out = s;
+	return 0;
+}
+
+int dw_session_open_file(const char *path, struct dw_session **out, char **err)
+{
+	struct dw_session *s = session_new(&offline_callbacks);
+	Dwfl_Module *mod;
+
+	*out = NULL;
+	if (access(path, R_OK) != 0) {
+		int e = errno;
+		*err = xasprintf("cannot open '%s': %s", path, strerror(e));
+		dw_session_close(s);
+		return -e;
+	}
+	dwfl_report_begin(s->dwfl);
+	mod = dwfl_report_offline(s->dwfl, base_name(path), path, -1);
+	dwfl_report_end(s->dwfl, NULL, NULL);
+	if (!mod) {
+		*err = xasprintf("'%s' is not an ELF file dwtrace can read: %s", path, dwfl_errmsg(-1));
+		dw_session_close(s);
+		return -ENOEXEC;
+	}
+	collect_modules(s, 0);
+	*out = s;
+	return 0;
+}
+
+static void free_function(uint64_t key, void *value, void *arg)
+{
+	struct dw_function *f = value;
+	free((char *)f->name);
+	free(f->params);
+	free(f);
+}
+
+void dw_session_close(struct dw_session *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nmodules; i++) {
+		u64_map_free(&s->modules[i].types);
+		u64_map_each(&s->modules[i].functions, free_function, NULL);
+		u64_map_free(&s->modules[i].functions);
+	}
+	free(s->modules);
+	dw_type_pool_free(&s->pool);
+	if (s->dwfl)
+		dwfl_end(s->dwfl);
+	free(s);
+}
+
+size_t dw_session_nmodules(const struct dw_session *s)
+{
+	return s->nmodules;
+}
+
+struct dw_module *dw_session_module(struct dw_session *s, size_t i)
+{
+	return i < s->nmodules ? &s->modules[i] : NULL;
+}
+
+const char *dw_module_path(const struct dw_module *m)
+{
+	return m->path;
+}
+
+const char *dw_module_name(const struct dw_module *m)
+{
+	return m->name;
+}
+
+bool dw_module_is_main(const struct dw_module *m)
+{
+	return m->is_main;
+}
+
+bool dw_module_has_dwarf(struct dw_module *m)
+{
+	if (!m->dwarf_state) {
+		m->dwarf = dwfl_module_getdwarf(m->mod, &m->dwarf_bias);
+		m->dwarf_state = m->dwarf ? 1 : -1;
+	}
+	return m->dwarf_state > 0;
+}
+
+struct dw_module *dw_session_find_module(struct dw_session *s, const char *spec)
+{
+	size_t len = strlen(spec);
+	char *real = realpath(spec, NULL);
+
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < s->nmodules; i++) {
+			struct dw_module *m = &s->modules[i];
+			bool hit;
+
+			if (pass == 0)
+				hit = !strcmp(m->path, spec) || (real && !strcmp(m->path, real));
+			else if (pass == 1)
+				hit = !strcmp(m->name, spec);
+			else
+				hit = !strncmp(m->name, spec, len) && m->name[len] == '.';
+			if (hit) {
+				free(real);
+				return m;
+			}
+		}
+	}
+	free(real);
+	return NULL;
+}
+
+/* Symbol names in .symtab may carry a version ("memcpy@GLIBC_2.2.5"). */
+static bool name_matches(const char *symname, const char *pattern, bool glob)
+{
+	const char *at = strchr(symname, '@');
+	char buf[256];
+
+	if (at) {
+		size_t n = (size_t)(at - symname);
+		if (n >= sizeof(buf))
+			return false;
+		memcpy(buf, symname, n);
+		buf[n] = '\0';
+		symname = buf;
+	}
+	return glob ? fnmatch(pattern, symname, 0) == 0 : strcmp(pattern, symname) == 0;
+}
+
+static bool is_function_symbol(const GElf_Sym *sym, GElf_Addr addr, GElf_Word shndx)
+{
+	return GELF_ST_TYPE(sym->st_info) == STT_FUNC && sym->st_shndx != SHN_UNDEF && addr != 0;
+}
+
+/* File offset of ELF address vaddr, through the PT_LOAD program headers. */
+static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
+{
+	size_t n;
+
+	if (!elf || elf_getphdrnum(elf, &n) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_filesz) {
+			*off = vaddr - ph.p_vaddr + ph.p_offset;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int offset_to_vaddr(Elf *elf, uint64_t off, uint64_t *vaddr)
+{
+	size_t n;
+
+	if (!elf || elf_getphdrnum(elf, &n) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (off >= ph.p_offset && off < ph.p_offset + ph.p_filesz) {
+			*vaddr = off - ph.p_offset + ph.p_vaddr;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *plain_name(const char *symname, char *buf, size_t size)
+{
+	const char *at = strchr(symname, '@');
+	if (!at)
+		return symname;
+	snprintf(buf, size, "%.*s", (int)(at - symname), symname);
+	return buf;
+}
+
+/* The dw_function for the function symbol at addr, built once. */
+static struct dw_function *function_at(struct dw_module *m, const char *symname, GElf_Addr addr, GElf_Xword size)
+{
+	struct dw_function *f = u64_map_get(&m->functions, addr);
+	GElf_Addr bias = 0;
+	Elf *elf;
+	char buf[256];
+
+	if (f)
+		return f;
+	f = xcalloc(1, sizeof(*f));
+	f->name = xstrdup(plain_name(symname, buf, sizeof(buf)));
+	f->module = m;
+	f->addr = addr;
+	f->size = size;
+	elf = dwfl_module_getelf(m->mod, &bias);
+	f->elf_addr = addr - bias;
+	if (vaddr_to_offset(elf, f->elf_addr, &f->file_offset) != 0)
+		f->file_offset = f->elf_addr;
+	dw_function_read_signature(m, f);
+	u64_map_put(&m->functions, addr, f);
+	return f;
+}
+
+int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
+			    int (*fn)(struct dw_function *f, void *arg), void *arg)
+{
+	int n = dwfl_module_getsymtab(m->mod);
+	struct u64_map seen = {0};
+	int matches = 0;
+
+	if (n < 0) {
+		dw_set_error(m->session, "cannot read the symbols of %s: %s", m->path, dwfl_errmsg(-1));
+		return -EIO;
+	}
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		GElf_Word shndx;
+		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
+
+		if (!name || !*name || !is_function_symbol(&sym, addr, shndx))
+			continue;
+		if (!name_matches(name, pattern, glob) || u64_map_get(&seen, addr))
+			continue;
+		u64_map_put(&seen, addr, (void *)1);
+		matches++;
+		if (fn(function_at(m, name, addr, sym.st_size), arg))
+			break;
+	}
+	u64_map_free(&seen);
+	return matches;
+}
+
+int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_function **out)
+{
+	GElf_Addr bias = 0;
+	Elf *elf = dwfl_module_getelf(m->mod, &bias);
+	uint64_t vaddr;
+	GElf_Sym sym;
+	GElf_Off symoff;
+	const char *name;
+
+	if (offset_to_vaddr(elf, off, &vaddr) != 0)
+		return -ERANGE;
+	name = dwfl_module_addrinfo(m->mod, vaddr + bias, &symoff, &sym, NULL, NULL, NULL);
+	if (!name || GELF_ST_TYPE(sym.st_info) != STT_FUNC || symoff >= (sym.st_size ? sym.st_size : 1))
+		return -ENOENT;
+	*out = function_at(m, name, vaddr + bias - symoff, sym.st_size);
+	return 0;
+}
+
+void dw_session_each_function_name(struct dw_session *s, void (*fn)(const char *name, void *arg), void *arg)
+{
+	for (size_t k = 0; k < s->nmodules; k++) {
+		Dwfl_Module *mod = s->modules[k].mod;
+		int n = dwfl_module_getsymtab(mod);
+		for (int i = 1; i < n; i++) {
+			GElf_Sym sym;
+			GElf_Addr addr;
+			GElf_Word shndx;
+			char buf[256];
+			const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
+			if (name && *name && is_function_symbol(&sym, addr, shndx))
+				fn(plain_name(name, buf, sizeof(buf)), arg);
+		}
+	}
+}

@@ -1,0 +1,91 @@
+/* Modules and functions of a process or an ELF file, through elfutils libdwfl.
+ *
+ * A dw_session reports the modules of a live process (or one file) and finds
+ * functions in them by name, glob or file offset.  Debug info is found where
+ * gdb finds it: in the file, via .gnu_debuglink, or under
+ * /usr/lib/debug/.build-id/.  Nothing here prints or exits: failures return a
+ * negative errno and leave a message in dw_session_error().
+ */
+#ifndef DWTRACE_DW_SESSION_H
+#define DWTRACE_DW_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dw_type.h"
+
+struct dw_session;
+struct dw_module;
+
+struct dw_param {
+	const char *name;
+	const struct dw_type *type;
+};
+
+struct dw_function {
+	const char *name;            /* the symbol name that matched */
+	struct dw_module *module;
+	uint64_t addr;               /* entry address where the module is loaded */
+	uint64_t elf_addr;           /* entry address as the ELF file says (symbol value) */
+	uint64_t file_offset;        /* entry's offset in the ELF file */
+	uint64_t size;               /* symbol size, 0 when unknown */
+	bool has_dwarf;              /* false: no DWARF; params are raw integer registers */
+	bool abi_changed;            /* a compiler clone (.isra, .constprop, .part): the
+				      * parameters are not where the ABI puts them */
+	const struct dw_type *ret;   /* NULL for void */
+	struct dw_param *params;
+	size_t nparams;
+	bool variadic;
+	const char *decl_file;       /* NULL when unknown */
+	int decl_line;
+};
+
+/* Number of raw arguments shown for a function without DWARF. */
+#define DW_RAW_ARGS 6
+
+/* Reports the modules mapped in process pid.  Returns 0, or -errno with no
+ * session created (message in *err, to be freed by the caller). */
+int dw_session_open_pid(pid_t pid, struct dw_session **out, char **err);
+
+/* Opens one ELF file (executable or shared library) at its link-time addresses. */
+int dw_session_open_file(const char *path, struct dw_session **out, char **err);
+
+void dw_session_close(struct dw_session *s);
+
+/* The message of the last failure. */
+const char *dw_session_error(const struct dw_session *s);
+
+size_t dw_session_nmodules(const struct dw_session *s);
+struct dw_module *dw_session_module(struct dw_session *s, size_t i);
+
+/* The first module whose path, file name, or file name up to a '.' after
+ * spec (so "libc.so" finds libc.so.6) is spec; NULL if none. */
+struct dw_module *dw_session_find_module(struct dw_session *s, const char *spec);
+
+const char *dw_module_path(const struct dw_module *m);
+const char *dw_module_name(const struct dw_module *m);   /* file name (basename) */
+bool dw_module_is_main(const struct dw_module *m);       /* the executable */
+/* True when DWARF was found for the module (this looks for it, once). */
+bool dw_module_has_dwarf(struct dw_module *m);
+
+/* Calls fn for each function symbol of m whose name matches pattern (an
+ * exact name, or an fnmatch glob when glob is set), once per entry address.
+ * fn returns non-zero to stop.  Returns the number of matches, or -errno. */
+int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
+			    int (*fn)(struct dw_function *f, void *arg), void *arg);
+
+/* The function containing file offset off of m's ELF file: 0 and *out, or
+ * -ENOENT when off is in no function, -ERANGE when it is in no loaded segment. */
+int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_function **out);
+
+/* Writes f's C prototype ("int f(int a, const char *s)") into buf, like
+ * snprintf; functions without DWARF print as "f(?)". */
+size_t dw_function_prototype(const struct dw_function *f, char *buf, size_t size);
+
+/* Calls fn with the name of every function symbol in every module (for "did
+ * you mean" suggestions); names may repeat. */
+void dw_session_each_function_name(struct dw_session *s, void (*fn)(const char *name, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,293 @@
+/* Building the type model from DWARF type DIEs. */
+#include <dwarf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dw_internal.h"
+#include "xalloc.h"
+
+struct dw_type *dw_type_new(struct dw_type_pool *pool, enum dw_kind kind)
+{
+	struct dw_type *t = xcalloc(1, sizeof(*t));
+
+	t->kind = kind;
+	xgrow(&pool->types, &pool->cap, pool->len + 1, sizeof(*pool->types));
+	pool->types[pool->len++] = t;
+	return t;
+}
+
+void dw_type_pool_free(struct dw_type_pool *pool)
+{
+	for (size_t i = 0; i < pool->len; i++) {
+		free(pool->types[i]->members);
+		free(pool->types[i]->enumerators);
+		free(pool->types[i]->params);
+		free(pool->types[i]);
+	}
+	free(pool->types);
+	memset(pool, 0, sizeof(*pool));
+}
+
+const struct dw_type *dw_type_of_attr(struct dw_module *m, Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die type_die;
+
+	if (!dwarf_attr_integrate(die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &type_die))
+		return NULL;
+	return dw_type_from_die(m, &type_die);
+}
+
+static uint64_t attr_udata(Dwarf_Die *die, unsigned name, uint64_t dflt)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word w;
+
+	if (!dwarf_attr_integrate(die, name, &attr) || dwarf_formudata(&attr, &w) != 0)
+		return dflt;
+	return w;
+}
+
+static void read_base(struct dw_type *t, Dwarf_Die *die)
+{
+	uint64_t enc = attr_udata(die, DW_AT_encoding, 0);
+
+	switch (enc) {
+	case DW_ATE_signed:
+		t->kind = DW_KIND_SINT;
+		break;
+	case DW_ATE_signed_char:
+		t->kind = DW_KIND_SINT;
+		t->is_char = true;
+		break;
+	case DW_ATE_unsigned:
+	case DW_ATE_UTF:
+		t->kind = DW_KIND_UINT;
+		break;
+	case DW_ATE_unsigned_char:
+		t->kind = DW_KIND_UINT;
+		t->is_char = true;
+		break;
+	case DW_ATE_boolean:
+		t->kind = DW_KIND_BOOL;
+		break;
+	case DW_ATE_float:
+		t->kind = (t->size == 4 || t->size == 8 || t->size == 16) ? DW_KIND_FLOAT : DW_KIND_UNKNOWN;
+		break;
+	default:
+		t->kind = DW_KIND_UNKNOWN;
+		break;
+	}
+}
+
+static void read_members(struct dw_module *m, struct dw_type *t, Dwarf_Die *die)
+{
+	Dwarf_Die child;
+	size_t cap = 0;
+
+	if (dwarf_child(die, &child) != 0)
+		return;
+	do {
+		struct dw_member *mb;
+		Dwarf_Attribute attr;
+
+		if (dwarf_tag(&child) != DW_TAG_member)
+			continue;
+		xgrow(&t->members, &cap, t->nmembers + 1, sizeof(*t->members));
+		mb = &t->members[t->nmembers++];
+		memset(mb, 0, sizeof(*mb));
+		mb->name = dwarf_diename(&child) ? dwarf_diename(&child) : "";
+		mb->type = dw_type_of_attr(m, &child);
+		mb->offset = attr_udata(&child, DW_AT_data_member_location, 0);
+		mb->bit_size = (unsigned)attr_udata(&child, DW_AT_bit_size, 0);
+		if (mb->bit_size) {
+			if (dwarf_attr(&child, DW_AT_data_bit_offset, &attr)) {
+				mb->bit_offset = (unsigned)attr_udata(&child, DW_AT_data_bit_offset, 0);
+			} else {
+				/* DWARF 2/3: bit offset from the most significant bit
+				 * of a storage unit of DW_AT_byte_size bytes. */
+				uint64_t unit = attr_udata(&child, DW_AT_byte_size, dw_type_size(mb->type));
+				uint64_t old = attr_udata(&child, DW_AT_bit_offset, 0);
+				mb->bit_offset = (unsigned)(mb->offset * 8 + unit * 8 - old - mb->bit_size);
+			}
+			mb->offset = mb->bit_offset / 8;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+static void read_enumerators(struct dw_module *m, struct dw_type *t, Dwarf_Die *die)
+{
+	Dwarf_Die child;
+	size_t cap = 0;
+	const struct dw_type *under = dw_type_strip(t->target);
+
+	t->enum_signed = under ? under->kind == DW_KIND_SINT : false;
+	if (dwarf_child(die, &child) != 0)
+		return;
+	do {
+		Dwarf_Attribute attr;
+		struct dw_enumerator *e;
+		Dwarf_Word u = 0;
+		Dwarf_Sword sv = 0;
+
+		if (dwarf_tag(&child) != DW_TAG_enumerator || !dwarf_attr(&child, DW_AT_const_value, &attr))
+			continue;
+		xgrow(&t->enumerators, &cap, t->nenumerators + 1, sizeof(*t->enumerators));
+		e = &t->enumerators[t->nenumerators++];
+		e->name = dwarf_diename(&child) ? dwarf_diename(&child) : "";
+		if (dwarf_whatform(&attr) == DW_FORM_sdata) {
+			dwarf_formsdata(&attr, &sv);
+			e->value = sv;
+			if (sv < 0 && !under)
+				t->enum_signed = true;
+		} else {
+			dwarf_formudata(&attr, &u);
+			e->value = (int64_t)u;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	/* Fixed-size forms hold the bit pattern: sign-extend signed enums. */
+	if (t->enum_signed && t->size && t->size < 8) {
+		unsigned shift = (unsigned)(64 - 8 * t->size);
+		for (size_t i = 0; i < t->nenumerators; i++)
+			t->enumerators[i].value = (int64_t)((uint64_t)t->enumerators[i].value << shift) >> shift;
+	}
+}
+
+static void read_function_type(struct dw_module *m, struct dw_type *t, Dwarf_Die *die)
+{
+	Dwarf_Die child;
+	size_t cap = 0;
+
+	t->target = dw_type_of_attr(m, die);
+	if (dwarf_child(die, &child) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		if (tag == DW_TAG_unspecified_parameters) {
+			t->variadic = true;
+		} else if (tag == DW_TAG_formal_parameter) {
+			xgrow(&t->params, &cap, t->nparams + 1, sizeof(*t->params));
+			t->params[t->nparams++] = dw_type_of_attr(m, &child);
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* Arrays: one node per dimension, outermost first. */
+static void read_array(struct dw_module *m, struct dw_type *t, Dwarf_Die *die)
+{
+	Dwarf_Die child;
+	struct dw_type *dims[8];
+	size_t ndims = 0;
+	const struct dw_type *elem = dw_type_of_attr(m, die);
+
+	dims[ndims++] = t;
+	if (dwarf_child(die, &child) == 0) {
+		bool first = true;
+		do {
+			struct dw_type *d;
+			Dwarf_Attribute attr;
+
+			if (dwarf_tag(&child) != DW_TAG_subrange_type)
+				continue;
+			if (first) {
+				d = t;
+				first = false;
+			} else if (ndims < 8) {
+				d = dw_type_new(&m->session->pool, DW_KIND_ARRAY);
+				dims[ndims++] = d;
+			} else {
+				break;
+			}
+			if (dwarf_attr(&child, DW_AT_count, &attr))
+				d->count = attr_udata(&child, DW_AT_count, 0);
+			else if (dwarf_attr(&child, DW_AT_upper_bound, &attr))
+				d->count = attr_udata(&child, DW_AT_upper_bound, 0) + 1;
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	for (size_t i = ndims; i-- > 0;) {
+		dims[i]->target = elem;
+		dims[i]->size = dims[i]->count * dw_type_size(elem);
+		elem = dims[i];
+	}
+}
+
+const struct dw_type *dw_type_from_die(struct dw_module *m, Dwarf_Die *die)
+{
+	Dwarf_Off off = dwarf_dieoffset(die);
+	struct dw_type *t = u64_map_get(&m->types, off);
+	Dwarf_Word size;
+
+	if (t)
+		return t;
+	t = dw_type_new(&m->session->pool, DW_KIND_UNKNOWN);
+	/* Cached before recursing: a struct may point to itself. */
+	u64_map_put(&m->types, off, t);
+	t->name = dwarf_diename(die);
+	if (dwarf_aggregate_size(die, &size) == 0)
+		t->size = size;
+
+	switch (dwarf_tag(die)) {
+	case DW_TAG_base_type:
+		read_base(t, die);
+		break;
+	case DW_TAG_unspecified_type: /* C++ decltype(nullptr) */
+		t->kind = DW_KIND_POINTER;
+		t->size = 8;
+		break;
+	case DW_TAG_pointer_type:
+	case DW_TAG_reference_type:
+	case DW_TAG_rvalue_reference_type:
+		t->kind = DW_KIND_POINTER;
+		t->target = dw_type_of_attr(m, die);
+		if (!t->size)
+			t->size = attr_udata(die, DW_AT_byte_size, 8);
+		break;
+	case DW_TAG_typedef:
+		t->kind = DW_KIND_TYPEDEF;
+		t->target = dw_type_of_attr(m, die);
+		t->size = dw_type_size(t->target);
+		break;
+	case DW_TAG_const_type:
+	case DW_TAG_volatile_type:
+	case DW_TAG_restrict_type:
+	case DW_TAG_atomic_type: {
+		static const char *const words[] = {"const", "volatile", "restrict", "_Atomic"};
+		int tag = dwarf_tag(die);
+		t->kind = DW_KIND_QUALIFIER;
+		t->name = words[tag == DW_TAG_const_type ? 0 : tag == DW_TAG_volatile_type ? 1
+					: tag == DW_TAG_restrict_type ? 2 : 3];
+		t->target = dw_type_of_attr(m, die);
+		t->size = dw_type_size(t->target);
+		break;
+	}
+	case DW_TAG_structure_type:
+	case DW_TAG_class_type:
+		t->kind = DW_KIND_STRUCT;
+		read_members(m, t, die);
+		break;
+	case DW_TAG_union_type:
+		t->kind = DW_KIND_UNION;
+		read_members(m, t, die);
+		break;
+	case DW_TAG_enumeration_type:
+		t->kind = DW_KIND_ENUM;
+		t->target = dw_type_of_attr(m, die);
+		if (!t->size)
+			t->size = dw_type_size(t->target);
+		read_enumerators(m, t, die);
+		break;
+	case DW_TAG_array_type:
+		t->kind = DW_KIND_ARRAY;
+		read_array(m, t, die);
+		break;
+	case DW_TAG_subroutine_type:
+		t->kind = DW_KIND_FUNCTION;
+		t->size = 0;
+		read_function_type(m, t, die);
+		break;
+	default:
+		t->kind = DW_KIND_UNKNOWN;
+		break;
+	}
+	return t;
+}

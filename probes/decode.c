@@ -1,0 +1,234 @@
+#include "decode.h"
+
+#include <string.h>
+
+int decode_fetch(const struct fetch_plan *plan, const struct value_source *src, uint8_t *buf)
+{
+	if (!plan->available)
+		return -1;
+	memset(buf, 0, plan->size);
+	for (unsigned i = 0; i < plan->npieces; i++) {
+		const struct fetch_piece *p = &plan->pieces[i];
+
+		if (p->dest + p->size > plan->size)
+			return -1;
+		if (p->kind == FETCH_REG) {
+			if (src->read_reg(src->ctx, p->regno, buf + p->dest, p->size) != 0)
+				return -1;
+		} else {
+			uint64_t base;
+			if (src->read_reg(src->ctx, p->regno, &base, sizeof(base)) != 0)
+				return -1;
+			if (src->read_mem(src->ctx, base + (uint64_t)p->offset, buf + p->dest, p->size) !=
+			    (ssize_t)p->size)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static uint64_t load_uint(const uint8_t *bytes, size_t size)
+{
+	uint64_t v = 0;
+	memcpy(&v, bytes, size > 8 ? 8 : size);
+	return v;
+}
+
+uint64_t value_as_u64(const struct value *v)
+{
+	return load_uint(v->bytes, v->size);
+}
+
+int64_t value_as_s64(const struct value *v)
+{
+	uint64_t u = load_uint(v->bytes, v->size);
+	if (v->size && v->size < 8) {
+		unsigned shift = (unsigned)(64 - 8 * v->size);
+		return (int64_t)(u << shift) >> shift;
+	}
+	return (int64_t)u;
+}
+
+long double value_as_float(const struct value *v)
+{
+	if (v->size == 4) {
+		float f;
+		memcpy(&f, v->bytes, 4);
+		return f;
+	}
+	if (v->size == 8) {
+		double d;
+		memcpy(&d, v->bytes, 8);
+		return d;
+	}
+	long double ld = 0;
+	memcpy(&ld, v->bytes, 10);
+	return ld;
+}
+
+const char *value_enumerator(const struct value *v)
+{
+	const struct dw_type *t = dw_type_strip(v->type);
+	int64_t x = t->enum_signed ? value_as_s64(v) : (int64_t)value_as_u64(v);
+
+	for (size_t i = 0; i < t->nenumerators; i++)
+		if (t->enumerators[i].value == x)
+			return t->enumerators[i].name;
+	return NULL;
+}
+
+/* Reads a NUL-terminated string of at most limit bytes, one page at a time so
+ * that a string ending just before an unmapped page is still read. */
+static void read_string(uint64_t addr, const struct value_source *src, const struct decode_opts *opts,
+			struct arena *arena, struct value *out)
+{
+	size_t limit = opts->string_limit;
+	char *buf = arena_alloc(arena, limit + 2);
+	size_t len = 0;
+
+	while (len <= limit) {
+		uint64_t a = addr + len;
+		size_t chunk = 4096 - (size_t)(a & 4095);
+		ssize_t n;
+		char *nul;
+
+		if (chunk > limit + 1 - len)
+			chunk = limit + 1 - len;
+		n = src->read_mem(src->ctx, a, buf + len, chunk);
+		if (n <= 0) {
+			if (len == 0)
+				return; /* unreadable: has_string stays false */
+			break;
+		}
+		nul = memchr(buf + len, '\0', (size_t)n);
+		if (nul) {
+			len = (size_t)(nul - buf);
+			out->has_string = true;
+			out->str = buf;
+			out->str_len = len;
+			return;
+		}
+		len += (size_t)n;
+		if ((size_t)n < chunk)
+			break;
+	}
+	out->has_string = true;
+	out->str = buf;
+	out->str_len = len > limit ? limit : len;
+	out->str_truncated = true;
+	buf[out->str_len] = '\0';
+}
+
+static void extract_bits(const uint8_t *bytes, size_t agg_size, const struct dw_member *mb, uint8_t *dst)
+{
+	uint64_t v = 0;
+	size_t byte = mb->bit_offset / 8;
+	unsigned shift = mb->bit_offset % 8;
+	unsigned __int128 window = 0;
+	size_t n = agg_size - byte < 16 ? agg_size - byte : 16;
+	const struct dw_type *t = dw_type_strip(mb->type);
+
+	memcpy(&window, bytes + byte, n);
+	v = (uint64_t)(window >> shift);
+	if (mb->bit_size < 64)
+		v &= (UINT64_C(1) << mb->bit_size) - 1;
+	if (t && (t->kind == DW_KIND_SINT || (t->kind == DW_KIND_ENUM && t->enum_signed)) && mb->bit_size < 64 &&
+	    (v >> (mb->bit_size - 1)) & 1)
+		v |= ~UINT64_C(0) << mb->bit_size;
+	memcpy(dst, &v, 8);
+}
+
+void decode_value(const struct dw_type *t, const uint8_t *bytes, const struct value_source *src,
+		  const struct decode_opts *opts, struct arena *arena, struct value *out)
+{
+	const struct dw_type *s = dw_type_strip(t);
+
+	memset(out, 0, sizeof(*out));
+	out->type = t;
+	out->size = dw_type_size(t);
+	out->bytes = bytes;
+	out->available = bytes != NULL && s != NULL && s->kind != DW_KIND_UNKNOWN;
+	if (!out->available)
+		return;
+
+	switch (s->kind) {
+	case DW_KIND_POINTER:
+		if (dw_type_is_string(t)) {
+			uint64_t p = value_as_u64(out);
+			if (p)
+				read_string(p, src, opts, arena, out);
+		}
+		break;
+	case DW_KIND_ARRAY:
+		if (dw_type_is_char_array(t)) {
+			const char *c = (const char *)bytes;
+			size_t n = strnlen(c, out->size);
+			out->has_string = true;
+			out->str_len = n > opts->string_limit ? opts->string_limit : n;
+			out->str_truncated = n > opts->string_limit;
+			out->str = c;
+		} else {
+			size_t esize = dw_type_size(s->target);
+			size_t n = esize ? s->count : 0;
+			if (n > opts->array_limit) {
+				n = opts->array_limit;
+				out->children_truncated = true;
+			}
+			out->children = arena_alloc(arena, n * sizeof(*out->children));
+			out->nchildren = n;
+			for (size_t i = 0; i < n; i++)
+				decode_value(s->target, bytes + i * esize, src, opts, arena, &out->children[i]);
+		}
+		break;
+	case DW_KIND_STRUCT:
+	case DW_KIND_UNION:
+		out->children = arena_alloc(arena, s->nmembers * sizeof(*out->children));
+		out->nchildren = s->nmembers;
+		for (size_t i = 0; i < s->nmembers; i++) {
+			const struct dw_member *mb = &s->members[i];
+			const uint8_t *mbytes = NULL;
+			if (mb->bit_size) {
+				uint8_t *bits = arena_alloc(arena, 8);
+				extract_bits(bytes, out->size, mb, bits);
+				mbytes = bits;
+			} else if (mb->offset + dw_type_size(mb->type) <= out->size) {
+				mbytes = bytes + mb->offset;
+			}
+			decode_value(mb->type, mbytes, src, opts, arena, &out->children[i]);
+			if (mb->bit_size && out->children[i].size > 8)
+				out->children[i].size = 8;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static struct value *decode_field(const struct layout_field *f, const struct value_source *src,
+				  const struct decode_opts *opts, struct arena *arena, struct value *out)
+{
+	uint8_t *buf = arena_alloc(arena, f->plan.size ? f->plan.size : 1);
+
+	if (decode_fetch(&f->plan, src, buf) != 0)
+		buf = NULL;
+	decode_value(f->type, buf, src, opts, arena, out);
+	return out;
+}
+
+struct value *decode_entry(const struct event_layout *l, const struct value_source *src,
+			   const struct decode_opts *opts, struct arena *arena)
+{
+	struct value *vals = arena_alloc(arena, l->nfields * sizeof(*vals));
+
+	for (size_t i = 0; i < l->nfields; i++)
+		decode_field(&l->fields[i], src, opts, arena, &vals[i]);
+	return vals;
+}
+
+struct value *decode_return(const struct event_layout *l, const struct value_source *src,
+			    const struct decode_opts *opts, struct arena *arena)
+{
+	if (!l->has_ret)
+		return NULL;
+	return decode_field(&l->ret, src, opts, arena, arena_alloc(arena, sizeof(struct value)));
+}

@@ -1,0 +1,46 @@
+/* An event's layout: the fields a probe's entry and exit events carry, built
+ * once from the function's signature when the probe is placed.  Sinks format
+ * events from a layout and decoded values; the LTTng sink registers one event
+ * description per layout. */
+#ifndef DWTRACE_EVENT_LAYOUT_H
+#define DWTRACE_EVENT_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dw_session.h"
+#include "dw_type.h"
+#include "fetch_plan.h"
+
+struct layout_field {
+	const char *name;
+	const struct dw_type *type;
+	struct fetch_plan plan;
+};
+
+struct event_layout {
+	unsigned id;
+	const char *function;
+	const char *module;          /* file name of the ELF object */
+	const struct dw_function *fn;
+	struct layout_field *fields; /* the parameters, at the entry */
+	size_t nfields;
+	bool variadic;
+	bool raw;                    /* no DWARF: raw integer registers */
+	bool has_ret;                /* false for void */
+	struct layout_field ret;     /* "retval", at the return */
+	bool entry_vregs, exit_vregs; /* plans read vector/x87 registers */
+};
+
+/* What every event carries besides its fields. */
+struct event_header {
+	uint64_t ts_ns;              /* CLOCK_REALTIME, nanoseconds */
+	int32_t pid, tid;
+};
+
+/* A layout for f, with empty plans for the caller (the architecture) to fill. */
+struct event_layout *event_layout_new(const struct dw_function *f, unsigned id);
+void event_layout_free(struct event_layout *l);
+
+#endif

@@ -1,0 +1,40 @@
+/* Sinks take an event layout plus decoded values and write them somewhere.
+ * Adding a sink touches nothing else. */
+#ifndef DWTRACE_SINK_H
+#define DWTRACE_SINK_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "decode.h"
+#include "event_layout.h"
+
+struct sink;
+
+struct sink_ops {
+	/* args: l->nfields values. */
+	void (*entry)(struct sink *s, const struct event_layout *l, const struct event_header *h,
+		      const struct value *args);
+	/* ret: NULL when the function returns void. */
+	void (*exit)(struct sink *s, const struct event_layout *l, const struct event_header *h,
+		     const struct value *ret, uint64_t duration_ns);
+	/* Flushes; returns 0, or -errno when output was lost. */
+	int (*flush)(struct sink *s);
+	void (*destroy)(struct sink *s);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	FILE *out;
+	/* Names a code address for people ("cmp_ints"), or NULL. */
+	const char *(*symbolize)(void *ctx, uint64_t addr, uint64_t *offset);
+	void *symbolize_ctx;
+};
+
+struct sink *sink_text_new(FILE *out);
+struct sink *sink_json_new(FILE *out);
+
+/* Shortest decimal that reads back as the same value ("3.14159"). */
+void format_float_shortest(char *buf, size_t size, long double v, size_t type_size);
+
+#endif

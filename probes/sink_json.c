@@ -1,0 +1,239 @@
+/* JSON Lines sink: one object per event, schema in dwtrace(1).
+ *   {"type":"entry","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","args":{…}}
+ *   {"type":"exit","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","retval":…,"duration_ns":…}
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sink.h"
+#include "xalloc.h"
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Bytes that are not valid UTF-8 come out as \u00XX (their Latin-1 reading). */
+static void put_json_chars(FILE *out, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		size_t n;
+
+		if (c == '"' || c == '\\') {
+			putc('\\', out);
+			putc(c, out);
+			i++;
+		} else if (c == '\n') {
+			fputs("\\n", out);
+			i++;
+		} else if (c == '\t') {
+			fputs("\\t", out);
+			i++;
+		} else if (c == '\r') {
+			fputs("\\r", out);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(out, "\\u%04x", c);
+			i++;
+		} else if ((n = utf8_len(s + i, len - i)) != 0) {
+			fwrite(s + i, 1, n, out);
+			i += n;
+		} else {
+			fprintf(out, "\\u%04x", c);
+			i++;
+		}
+	}
+}
+
+static void put_json_string(FILE *out, const char *s)
+{
+	putc('"', out);
+	put_json_chars(out, s, strlen(s));
+	putc('"', out);
+}
+
+static void put_float(FILE *out, long double v, size_t size)
+{
+	if (isnan(v)) {
+		fputs("\"nan\"", out);
+	} else if (isinf(v)) {
+		fputs(v < 0 ? "\"-inf\"" : "\"inf\"", out);
+	} else if (size > 8) {
+		fprintf(out, "%.21Lg", v);
+	} else {
+		fprintf(out, "%.17g", (double)v);
+	}
+}
+
+static void put_value(FILE *out, const struct value *v)
+{
+	const struct dw_type *t = dw_type_strip(v->type);
+
+	if (!v->available) {
+		fputs("null", out);
+		return;
+	}
+	switch (t->kind) {
+	case DW_KIND_SINT:
+		fprintf(out, "%" PRId64, value_as_s64(v));
+		break;
+	case DW_KIND_UINT:
+		fprintf(out, "%" PRIu64, value_as_u64(v));
+		break;
+	case DW_KIND_BOOL:
+		fputs(value_as_u64(v) ? "true" : "false", out);
+		break;
+	case DW_KIND_FLOAT:
+		put_float(out, value_as_float(v), v->size);
+		break;
+	case DW_KIND_ENUM: {
+		const char *name = value_enumerator(v);
+		if (name)
+			put_json_string(out, name);
+		else if (t->enum_signed)
+			fprintf(out, "%" PRId64, value_as_s64(v));
+		else
+			fprintf(out, "%" PRIu64, value_as_u64(v));
+		break;
+	}
+	case DW_KIND_POINTER:
+		if (dw_type_is_string(v->type)) {
+			if (!v->has_string) {
+				fputs("null", out);
+				break;
+			}
+		} else {
+			fprintf(out, "\"0x%" PRIx64 "\"", value_as_u64(v));
+			break;
+		}
+		/* a string */
+		__attribute__((fallthrough));
+	case DW_KIND_ARRAY:
+		if (v->has_string) {
+			putc('"', out);
+			put_json_chars(out, v->str, v->str_len);
+			fputs(v->str_truncated ? "...\"" : "\"", out);
+			break;
+		}
+		putc('[', out);
+		for (size_t i = 0; i < v->nchildren; i++) {
+			if (i)
+				putc(',', out);
+			put_value(out, &v->children[i]);
+		}
+		putc(']', out);
+		break;
+	case DW_KIND_STRUCT:
+	case DW_KIND_UNION:
+		putc('{', out);
+		for (size_t i = 0; i < v->nchildren; i++) {
+			const char *name = t->members[i].name;
+			if (i)
+				putc(',', out);
+			if (*name)
+				put_json_string(out, name);
+			else
+				fprintf(out, "\"_anon%zu\"", i);
+			putc(':', out);
+			put_value(out, &v->children[i]);
+		}
+		putc('}', out);
+		break;
+	default:
+		fputs("null", out);
+		break;
+	}
+}
+
+static void put_header(FILE *out, const char *type, const struct event_layout *l, const struct event_header *h)
+{
+	fprintf(out, "{\"type\":\"%s\",\"ts_ns\":%" PRIu64 ",\"pid\":%d,\"tid\":%d,\"function\":", type, h->ts_ns,
+		(int)h->pid, (int)h->tid);
+	put_json_string(out, l->function);
+	fputs(",\"module\":", out);
+	put_json_string(out, l->module);
+}
+
+static void json_entry(struct sink *s, const struct event_layout *l, const struct event_header *h,
+		       const struct value *args)
+{
+	put_header(s->out, "entry", l, h);
+	fputs(",\"args\":{", s->out);
+	for (size_t i = 0; i < l->nfields; i++) {
+		if (i)
+			putc(',', s->out);
+		put_json_string(s->out, l->fields[i].name);
+		putc(':', s->out);
+		put_value(s->out, &args[i]);
+	}
+	fputs("}}\n", s->out);
+}
+
+static void json_exit(struct sink *s, const struct event_layout *l, const struct event_header *h,
+		      const struct value *ret, uint64_t duration_ns)
+{
+	put_header(s->out, "exit", l, h);
+	if (ret) {
+		fputs(",\"retval\":", s->out);
+		put_value(s->out, ret);
+	}
+	fprintf(s->out, ",\"duration_ns\":%" PRIu64 "}\n", duration_ns);
+}
+
+static int json_flush(struct sink *s)
+{
+	return fflush(s->out) == 0 && !ferror(s->out) ? 0 : -1;
+}
+
+static void json_destroy(struct sink *s)
+{
+	free(s);
+}
+
+static const struct sink_ops json_ops = {
+	.entry = json_entry,
+	.exit = json_exit,
+	.flush = json_flush,
+	.destroy = json_destroy,
+};
+
+struct sink *sink_json_new(FILE *out)
+{
+	struct sink *s = xcalloc(1, sizeof(*s));
+	s->ops = &json_ops;
+	s->out = out;
+	return s;
+}

@@ -1,0 +1,227 @@
+/* Text sink: one line per event, for people.
+ *   12:00:01.123456 4242/4242 my_traced_function(arg1=42, arg2=3735928559, ...)
+ *   12:00:01.123470 4242/4242 my_traced_function → 43 <0.000014211>
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sink.h"
+#include "xalloc.h"
+
+static void put_escaped(FILE *out, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '"':
+			fputs("\\\"", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(out, "\\x%02x", c);
+			else
+				putc(c, out);
+		}
+	}
+}
+
+static void put_string(FILE *out, const struct value *v)
+{
+	putc('"', out);
+	put_escaped(out, v->str, v->str_len);
+	putc('"', out);
+	if (v->str_truncated)
+		fputs("...", out);
+}
+
+static void put_char(FILE *out, int64_t c)
+{
+	fprintf(out, "%" PRId64, c);
+	if (c >= 0 && c < 256) {
+		char ch = (char)c;
+		fputs(" '", out);
+		if (ch == '\'')
+			fputs("\\'", out);
+		else if (ch == '"')
+			putc('"', out);
+		else
+			put_escaped(out, &ch, 1);
+		putc('\'', out);
+	}
+}
+
+static void put_value(struct sink *s, const struct value *v)
+{
+	FILE *out = s->out;
+	const struct dw_type *t = dw_type_strip(v->type);
+	char buf[64];
+
+	if (!v->available) {
+		fputs("?", out);
+		return;
+	}
+	switch (t->kind) {
+	case DW_KIND_SINT:
+		if (t->is_char)
+			put_char(out, value_as_s64(v));
+		else
+			fprintf(out, "%" PRId64, value_as_s64(v));
+		break;
+	case DW_KIND_UINT:
+		if (t->is_char)
+			put_char(out, (int64_t)value_as_u64(v));
+		else
+			fprintf(out, "%" PRIu64, value_as_u64(v));
+		break;
+	case DW_KIND_BOOL:
+		fputs(value_as_u64(v) ? "true" : "false", out);
+		break;
+	case DW_KIND_FLOAT:
+		format_float_shortest(buf, sizeof(buf), value_as_float(v), v->size);
+		fputs(buf, out);
+		break;
+	case DW_KIND_ENUM: {
+		const char *name = value_enumerator(v);
+		if (name)
+			fputs(name, out);
+		else if (t->enum_signed)
+			fprintf(out, "%" PRId64, value_as_s64(v));
+		else
+			fprintf(out, "%" PRIu64, value_as_u64(v));
+		break;
+	}
+	case DW_KIND_POINTER: {
+		uint64_t p = value_as_u64(v);
+		if (!p) {
+			fputs("NULL", out);
+		} else if (v->has_string) {
+			put_string(out, v);
+		} else {
+			fprintf(out, "0x%" PRIx64, p);
+			if (dw_type_is_function_pointer(v->type) && s->symbolize) {
+				uint64_t off = 0;
+				const char *name = s->symbolize(s->symbolize_ctx, p, &off);
+				if (name && off)
+					fprintf(out, " <%s+%" PRIu64 ">", name, off);
+				else if (name)
+					fprintf(out, " <%s>", name);
+			}
+		}
+		break;
+	}
+	case DW_KIND_ARRAY:
+		if (v->has_string) {
+			put_string(out, v);
+			break;
+		}
+		putc('[', out);
+		for (size_t i = 0; i < v->nchildren; i++) {
+			if (i)
+				fputs(", ", out);
+			put_value(s, &v->children[i]);
+		}
+		if (v->children_truncated)
+			fputs(", ...", out);
+		putc(']', out);
+		break;
+	case DW_KIND_STRUCT:
+	case DW_KIND_UNION:
+		putc('{', out);
+		for (size_t i = 0; i < v->nchildren; i++) {
+			const char *name = t->members[i].name;
+			if (i)
+				fputs(", ", out);
+			if (*name)
+				fprintf(out, "%s=", name);
+			put_value(s, &v->children[i]);
+		}
+		putc('}', out);
+		break;
+	default:
+		fputs("?", out);
+		break;
+	}
+}
+
+static void put_header(FILE *out, const struct event_header *h)
+{
+	time_t sec = (time_t)(h->ts_ns / 1000000000u);
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	fprintf(out, "%02d:%02d:%02d.%06u %d/%d ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		(unsigned)(h->ts_ns % 1000000000u / 1000u), (int)h->pid, (int)h->tid);
+}
+
+static void text_entry(struct sink *s, const struct event_layout *l, const struct event_header *h,
+		       const struct value *args)
+{
+	put_header(s->out, h);
+	fprintf(s->out, "%s(", l->function);
+	for (size_t i = 0; i < l->nfields; i++) {
+		if (i)
+			fputs(", ", s->out);
+		fprintf(s->out, "%s=", l->fields[i].name);
+		if (l->raw && args[i].available)
+			fprintf(s->out, "0x%" PRIx64, value_as_u64(&args[i]));
+		else
+			put_value(s, &args[i]);
+	}
+	if (l->variadic)
+		fputs(l->nfields ? ", ..." : "...", s->out);
+	fputs(")\n", s->out);
+}
+
+static void text_exit(struct sink *s, const struct event_layout *l, const struct event_header *h,
+		      const struct value *ret, uint64_t duration_ns)
+{
+	put_header(s->out, h);
+	fprintf(s->out, "%s → ", l->function);
+	if (!ret)
+		fputs("void", s->out);
+	else if (l->raw && ret->available)
+		fprintf(s->out, "0x%" PRIx64, value_as_u64(ret));
+	else
+		put_value(s, ret);
+	fprintf(s->out, " <%" PRIu64 ".%09" PRIu64 ">\n", duration_ns / 1000000000u, duration_ns % 1000000000u);
+}
+
+static int text_flush(struct sink *s)
+{
+	return fflush(s->out) == 0 && !ferror(s->out) ? 0 : -1;
+}
+
+static void text_destroy(struct sink *s)
+{
+	free(s);
+}
+
+static const struct sink_ops text_ops = {
+	.entry = text_entry,
+	.exit = text_exit,
+	.flush = text_flush,
+	.destroy = text_destroy,
+};
+
+struct sink *sink_text_new(FILE *out)
+{
+	struct sink *s = xcalloc(1, sizeof(*s));
+	s->ops = &text_ops;
+	s->out = out;
+	return s;
+}

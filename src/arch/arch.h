@@ -1,0 +1,46 @@
+/* What generic code needs from an architecture.  Each architecture provides
+ * these in src/arch/<arch>/ under the same names; nothing generic has an
+ * architecture #ifdef. */
+#ifndef DWTRACE_ARCH_H
+#define DWTRACE_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dw_session.h"
+#include "fetch_plan.h"
+
+#if defined(__x86_64__)
+#include "x86_64/arch_regs.h"
+#else
+#error "dwtrace supports x86-64 only so far (add src/arch/<arch>/)"
+#endif
+
+/* Plans, from the calling convention, where each parameter of f is at its
+ * entry (params[f->nparams]) and where the return value is when it returns
+ * (*ret; ret->available is false for void).  Sets *entry_vregs / *exit_vregs
+ * when the plans read vector or x87 registers. */
+void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, struct fetch_plan *ret,
+		    bool *entry_vregs, bool *exit_vregs);
+
+/* Reads the registers of stopped thread tid (vector registers too when
+ * want_vregs).  Returns 0 or -errno. */
+int arch_regs_fetch(pid_t tid, struct arch_regs *r, bool want_vregs);
+/* Writes back the general registers. */
+int arch_regs_store(pid_t tid, const struct arch_regs *r);
+
+/* Copies the low size bytes of DWARF register regno; returns 0, or -1 for a
+ * register that was not captured or does not exist. */
+int arch_reg_read(const struct arch_regs *r, unsigned regno, void *buf, size_t size);
+
+uint64_t arch_regs_pc(const struct arch_regs *r);
+void arch_regs_set_pc(struct arch_regs *r, uint64_t pc);
+uint64_t arch_regs_sp(const struct arch_regs *r);
+
+/* The software breakpoint instruction and how far the pc is past it after the trap. */
+#define ARCH_BREAKPOINT_BYTE 0xcc
+#define ARCH_BREAKPOINT_PC_ADVANCE 1
+
+#endif

@@ -1,0 +1,81 @@
+/* x86-64 register capture through ptrace, and access by DWARF number. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/ptrace.h>
+
+#include "arch.h"
+
+int arch_regs_fetch(pid_t tid, struct arch_regs *r, bool want_vregs)
+{
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &r->gp) != 0)
+		return -errno;
+	r->have_fp = false;
+	if (want_vregs) {
+		if (ptrace(PTRACE_GETFPREGS, tid, NULL, &r->fp) != 0)
+			return -errno;
+		r->have_fp = true;
+	}
+	return 0;
+}
+
+int arch_regs_store(pid_t tid, const struct arch_regs *r)
+{
+	if (ptrace(PTRACE_SETREGS, tid, NULL, &r->gp) != 0)
+		return -errno;
+	return 0;
+}
+
+static const size_t gp_offsets[17] = {
+	offsetof(struct user_regs_struct, rax), offsetof(struct user_regs_struct, rdx),
+	offsetof(struct user_regs_struct, rcx), offsetof(struct user_regs_struct, rbx),
+	offsetof(struct user_regs_struct, rsi), offsetof(struct user_regs_struct, rdi),
+	offsetof(struct user_regs_struct, rbp), offsetof(struct user_regs_struct, rsp),
+	offsetof(struct user_regs_struct, r8),  offsetof(struct user_regs_struct, r9),
+	offsetof(struct user_regs_struct, r10), offsetof(struct user_regs_struct, r11),
+	offsetof(struct user_regs_struct, r12), offsetof(struct user_regs_struct, r13),
+	offsetof(struct user_regs_struct, r14), offsetof(struct user_regs_struct, r15),
+	offsetof(struct user_regs_struct, rip),
+};
+
+int arch_reg_read(const struct arch_regs *r, unsigned regno, void *buf, size_t size)
+{
+	const unsigned char *src;
+	size_t avail;
+
+	if (regno <= X86_DW_RIP) {
+		src = (const unsigned char *)&r->gp + gp_offsets[regno];
+		avail = 8;
+	} else if (regno >= X86_DW_XMM0 && regno < X86_DW_XMM0 + 16) {
+		if (!r->have_fp)
+			return -1;
+		src = (const unsigned char *)r->fp.xmm_space + 16 * (regno - X86_DW_XMM0);
+		avail = 16;
+	} else if (regno >= X86_DW_ST0 && regno < X86_DW_ST0 + 8) {
+		if (!r->have_fp)
+			return -1;
+		src = (const unsigned char *)r->fp.st_space + 16 * (regno - X86_DW_ST0);
+		avail = 10;
+	} else {
+		return -1;
+	}
+	if (size > avail)
+		return -1;
+	memcpy(buf, src, size);
+	return 0;
+}
+
+uint64_t arch_regs_pc(const struct arch_regs *r)
+{
+	return r->gp.rip;
+}
+
+void arch_regs_set_pc(struct arch_regs *r, uint64_t pc)
+{
+	r->gp.rip = pc;
+}
+
+uint64_t arch_regs_sp(const struct arch_regs *r)
+{
+	return r->gp.rsp;
+}

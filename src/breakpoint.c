@@ -1,0 +1,84 @@
+#include "breakpoint.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "arch.h"
+#include "xalloc.h"
+
+int bp_insert(struct breakpoint_table *bt, struct target *t, uint64_t addr, enum breakpoint_kind kind,
+	      struct probe_site *site)
+{
+	struct breakpoint *bp = xcalloc(1, sizeof(*bp));
+	uint8_t trap = ARCH_BREAKPOINT_BYTE;
+	int rc;
+
+	bp->addr = addr;
+	bp->kind = kind;
+	bp->site = site;
+	if (target_read(t, t->pid, addr, &bp->orig, 1) != 1) {
+		free(bp);
+		return -EFAULT;
+	}
+	rc = target_write(t, t->pid, addr, &trap, 1);
+	if (rc != 0) {
+		free(bp);
+		return rc;
+	}
+	bp->inserted = true;
+	u64_map_put(&bt->by_addr, addr, bp);
+	return 0;
+}
+
+struct breakpoint *bp_at(const struct breakpoint_table *bt, uint64_t addr)
+{
+	return u64_map_get(&bt->by_addr, addr);
+}
+
+int bp_disarm(struct target *t, pid_t tid, struct breakpoint *bp)
+{
+	int rc = target_write(t, tid, bp->addr, &bp->orig, 1);
+	if (rc == 0)
+		bp->inserted = false;
+	return rc;
+}
+
+int bp_rearm(struct target *t, pid_t tid, struct breakpoint *bp)
+{
+	uint8_t trap = ARCH_BREAKPOINT_BYTE;
+	int rc = target_write(t, tid, bp->addr, &trap, 1);
+	if (rc == 0)
+		bp->inserted = true;
+	return rc;
+}
+
+struct restore_ctx {
+	int (*write_fn)(void *ctx, uint64_t addr, const void *buf, size_t size);
+	void *ctx;
+};
+
+static void restore_one(uint64_t addr, void *value, void *arg)
+{
+	struct breakpoint *bp = value;
+	struct restore_ctx *rc = arg;
+
+	rc->write_fn(rc->ctx, addr, &bp->orig, 1);
+}
+
+void bp_restore_all(const struct breakpoint_table *bt,
+		    int (*write_fn)(void *ctx, uint64_t addr, const void *buf, size_t size), void *ctx)
+{
+	struct restore_ctx rc = {write_fn, ctx};
+	u64_map_each(&bt->by_addr, restore_one, &rc);
+}
+
+static void free_one(uint64_t addr, void *value, void *arg)
+{
+	free(value);
+}
+
+void bp_table_free(struct breakpoint_table *bt)
+{
+	u64_map_each(&bt->by_addr, free_one, NULL);
+	u64_map_free(&bt->by_addr);
+}

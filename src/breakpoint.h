@@ -1,0 +1,41 @@
+/* Software breakpoints in the target's text. */
+#ifndef DWTRACE_BREAKPOINT_H
+#define DWTRACE_BREAKPOINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "target.h"
+#include "u64_map.h"
+
+enum breakpoint_kind {
+	BP_PROBE,      /* a probed function's entry */
+	BP_RETURN,     /* the return trampoline */
+};
+
+struct breakpoint {
+	uint64_t addr;
+	uint8_t orig;              /* the byte the trap replaced */
+	bool inserted;
+	enum breakpoint_kind kind;
+	struct probe_site *site;   /* BP_PROBE */
+};
+
+struct breakpoint_table {
+	struct u64_map by_addr;
+};
+
+/* Places a trap at addr.  Returns 0, or -errno. */
+int bp_insert(struct breakpoint_table *bt, struct target *t, uint64_t addr, enum breakpoint_kind kind,
+	      struct probe_site *site);
+struct breakpoint *bp_at(const struct breakpoint_table *bt, uint64_t addr);
+/* Puts the original byte back (insert again with bp_rearm). */
+int bp_disarm(struct target *t, pid_t tid, struct breakpoint *bp);
+int bp_rearm(struct target *t, pid_t tid, struct breakpoint *bp);
+/* Writes the original byte of every breakpoint into process pid's memory
+ * through write_fn (the target's, or a forked child's copy). */
+void bp_restore_all(const struct breakpoint_table *bt,
+		    int (*write_fn)(void *ctx, uint64_t addr, const void *buf, size_t size), void *ctx);
+void bp_table_free(struct breakpoint_table *bt);
+
+#endif

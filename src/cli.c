@@ -1,0 +1,148 @@
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+#ifndef DWTRACE_VERSION
+#define DWTRACE_VERSION "0.0.0"
+#endif
+
+static void usage(FILE *out)
+{
+	fputs("Usage: dwtrace [OPTIONS] -e PROBE [-e PROBE]... [--] COMMAND [ARGS...]\n"
+	      "       dwtrace list FILE [GLOB]\n"
+	      "\n"
+	      "Trace every call of the probed functions of COMMAND: parameters by their DWARF\n"
+	      "names with typed values at entry, the return value and duration at exit.\n"
+	      "\n"
+	      "PROBE is one of\n"
+	      "  FUNCTION             a name or glob, in the executable and its shared libraries\n"
+	      "  MODULE:FUNCTION      in one ELF object (path or file name, e.g. libc.so.6:malloc)\n"
+	      "  MODULE:0xOFFSET      the function containing that file offset of MODULE\n"
+	      "\n"
+	      "Options:\n"
+	      "  -e, --probe PROBE        add a probe (repeatable)\n"
+	      "  -o, --output FILE        write events to FILE ('-' for stdout; default stderr)\n"
+	      "  -F, --format FORMAT      text (default) or json (JSON Lines)\n"
+	      "  -s, --string-limit N     show at most N bytes of each string (default 256)\n"
+	      "  -h, --help               show this help and exit\n"
+	      "  -V, --version            show the version and exit\n"
+	      "\n"
+	      "dwtrace list FILE [GLOB] prints the functions of FILE (matching GLOB) as\n"
+	      "prototypes with their addresses and file offsets.  See dwtrace(1).\n",
+	      out);
+}
+
+static int parse_size(const char *arg, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v > (1u << 30))
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"probe", required_argument, NULL, 'e'},
+		{"output", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'F'},
+		{"string-limit", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	size_t cap = 0;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->format = FORMAT_TEXT;
+	o->string_limit = 256;
+
+	if (argc >= 2 && !strcmp(argv[1], "list")) {
+		if (argc < 3 || argc > 4) {
+			log_error("usage: dwtrace list FILE [GLOB]");
+			return -1;
+		}
+		o->list = true;
+		o->list_file = argv[2];
+		o->list_glob = argc == 4 ? argv[3] : "*";
+		return 0;
+	}
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:e:o:F:s:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			if (!*optarg) {
+				log_error("empty probe after -e");
+				return -1;
+			}
+			xgrow(&o->probes, &cap, o->nprobes + 1, sizeof(*o->probes));
+			o->probes[o->nprobes++] = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'F':
+			if (!strcmp(optarg, "text")) {
+				o->format = FORMAT_TEXT;
+			} else if (!strcmp(optarg, "json")) {
+				o->format = FORMAT_JSON;
+			} else {
+				log_error("unknown format '%s' (use text or json)", optarg);
+				return -1;
+			}
+			break;
+		case 's':
+			if (parse_size(optarg, &o->string_limit) != 0) {
+				log_error("invalid string limit '%s' (a number of bytes, at most 1073741824)", optarg);
+				return -1;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("dwtrace %s\n", DWTRACE_VERSION);
+			return 1;
+		case ':':
+			log_error("option '%s' needs an argument (see dwtrace --help)", argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt)
+				log_error("unknown option '-%c' (see dwtrace --help)", optopt);
+			else
+				log_error("unknown option '%s' (see dwtrace --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		log_error("no command to trace (usage: dwtrace -e PROBE -- COMMAND [ARGS...])");
+		return -1;
+	}
+	if (!o->nprobes) {
+		log_error("no probe given (add -e FUNCTION; 'dwtrace list FILE' shows the functions)");
+		return -1;
+	}
+	o->command = argv + optind;
+	return 0;
+}
+
+void cli_free(struct options *o)
+{
+	free(o->probes);
+	o->probes = NULL;
+}

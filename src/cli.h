@@ -1,0 +1,28 @@
+/* Command line. */
+#ifndef DWTRACE_CLI_H
+#define DWTRACE_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum output_format { FORMAT_TEXT, FORMAT_JSON };
+
+struct options {
+	char **probes;          /* -e specs */
+	size_t nprobes;
+	const char *output;     /* NULL: stderr, "-": stdout */
+	enum output_format format;
+	size_t string_limit;
+	char **command;         /* NULL-terminated argv of the program to start */
+	/* dwtrace list FILE [GLOB] */
+	bool list;
+	const char *list_file;
+	const char *list_glob;
+};
+
+/* Parses argv.  Returns 0 to go on, 1 when it printed help or the version
+ * (exit 0), -1 after printing a one-line error (exit 2). */
+int cli_parse(int argc, char **argv, struct options *o);
+void cli_free(struct options *o);
+
+#endif

@@ -1,0 +1,12 @@
+/* Messages to the user: one line each on stderr, prefixed "dwtrace: ". */
+#ifndef DWTRACE_LOG_H
+#define DWTRACE_LOG_H
+
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Debug output by area ("ptrace", "dwarf", ...), enabled by DWTRACE_DEBUG=area,area|all. */
+void log_debug(const char *area, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,171 @@
+/* dwtrace: set-up, the event loop, tear-down. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dw_session.h"
+#include "list_cmd.h"
+#include "log.h"
+#include "probe_site.h"
+#include "sink.h"
+#include "target.h"
+#include "tracer.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	stop_requested = sig;
+}
+
+static void install_stop_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: waitpid must return so that the loop sees the request. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* The stream events go to: a file, stdout, or a buffered copy of stderr. */
+static FILE *open_output(const char *path)
+{
+	FILE *f;
+
+	if (path && strcmp(path, "-") != 0) {
+		f = fopen(path, "we");
+		if (!f) {
+			log_error("cannot open output file '%s': %s", path, strerror(errno));
+			return NULL;
+		}
+	} else {
+		int fd = path ? STDOUT_FILENO : STDERR_FILENO;
+		int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		f = copy >= 0 ? fdopen(copy, "w") : NULL;
+		if (!f) {
+			log_error("cannot write events to %s: %s", path ? "stdout" : "stderr", strerror(errno));
+			return NULL;
+		}
+		if (isatty(fd)) {
+			setvbuf(f, NULL, _IOLBF, 0);
+			return f;
+		}
+	}
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	return f;
+}
+
+static int exit_code_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 0;
+}
+
+static void summary(const struct tracer *tr, const struct target *t, size_t nprobes)
+{
+	char end[128];
+
+	if (tr->detached)
+		snprintf(end, sizeof(end), "detached from %s (pid %d), which runs on", t->name, (int)t->pid);
+	else if (t->exited && WIFSIGNALED(t->exit_status))
+		snprintf(end, sizeof(end), "%s was killed by %s", t->name, strsignal(WTERMSIG(t->exit_status)));
+	else if (t->exited)
+		snprintf(end, sizeof(end), "%s exited with status %d", t->name, WEXITSTATUS(t->exit_status));
+	else
+		snprintf(end, sizeof(end), "%s is gone", t->name);
+	log_note("%lu events from %zu thread%s, %zu probe%s; %s", tr->events, t->nthreads_seen,
+		 t->nthreads_seen == 1 ? "" : "s", nprobes, nprobes == 1 ? "" : "s", end);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct target t;
+	struct dw_session *dw = NULL;
+	struct probe_set probes = {0};
+	struct tracer tr;
+	FILE *out;
+	char *err = NULL;
+	int rc;
+
+	rc = cli_parse(argc, argv, &o);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	if (o.list) {
+		rc = list_functions(o.list_file, o.list_glob);
+		cli_free(&o);
+		return rc;
+	}
+	out = open_output(o.output);
+	if (!out) {
+		cli_free(&o);
+		return 1;
+	}
+	if (target_spawn(&t, o.command) != 0) {
+		fclose(out);
+		cli_free(&o);
+		return 1;
+	}
+	if (dw_session_open_pid(t.pid, &dw, &err) != 0) {
+		log_error("%s", err);
+		free(err);
+		goto fail_unstarted;
+	}
+	if (probe_set_resolve(&probes, dw, o.probes, o.nprobes, t.name, t.entry) != 0)
+		goto fail_unstarted;
+
+	memset(&tr, 0, sizeof(tr));
+	tr.target = &t;
+	tr.probes = &probes;
+	tr.sink = o.format == FORMAT_JSON ? sink_json_new(out) : sink_text_new(out);
+	tr.dopts.string_limit = o.string_limit;
+	tr.dopts.array_limit = 64;
+	tr.stop_requested = &stop_requested;
+	install_stop_handlers();
+	if (tracer_start(&tr) != 0) {
+		tracer_free(&tr);
+		tr.sink->ops->destroy(tr.sink);
+		goto fail_unstarted;
+	}
+	tracer_run(&tr);
+
+	rc = tr.sink->ops->flush(tr.sink);
+	if (rc != 0)
+		log_error("writing events to %s failed: %s", o.output ? o.output : "stderr", strerror(errno));
+	summary(&tr, &t, probes.len);
+	tr.sink->ops->destroy(tr.sink);
+	tracer_free(&tr);
+	probe_set_free(&probes);
+	dw_session_close(dw);
+	if (fclose(out) != 0 && rc == 0) {
+		log_error("writing events failed: %s", strerror(errno));
+		rc = -1;
+	}
+	cli_free(&o);
+	if (rc != 0)
+		return 1;
+	return t.exited ? exit_code_of(t.exit_status) : 0;
+
+fail_unstarted:
+	/* The program has not run a single instruction of its own yet. */
+	target_kill_unstarted(&t);
+	probe_set_free(&probes);
+	dw_session_close(dw);
+	fclose(out);
+	cli_free(&o);
+	return 1;
+}

@@ -1,0 +1,205 @@
+/* Resolving probe specs: FUNCTION, MODULE:FUNCTION, MODULE:0xOFFSET. */
+#define _GNU_SOURCE
+#include "probe_site.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "log.h"
+#include "suggest.h"
+#include "u64_map.h"
+#include "xalloc.h"
+
+struct add_ctx {
+	struct probe_set *set;
+	struct u64_map *by_addr;
+	uint64_t skip;
+	const char *first_raw;       /* functions without DWARF: the first and how many */
+	size_t nraw;
+	const char *raw_module;
+};
+
+static struct probe_site *new_site(struct probe_set *set, struct dw_function *f)
+{
+	struct probe_site *site = xcalloc(1, sizeof(*site));
+	struct event_layout *l = event_layout_new(f, (unsigned)set->len);
+	struct fetch_plan *plans = xcalloc(f->nparams ? f->nparams : 1, sizeof(*plans));
+
+	arch_plan_call(f, plans, &l->ret.plan, &l->entry_vregs, &l->exit_vregs);
+	for (size_t i = 0; i < f->nparams; i++)
+		l->fields[i].plan = plans[i];
+	free(plans);
+	site->fn = f;
+	site->layout = l;
+	site->addr = f->addr;
+	xgrow(&set->sites, &set->cap, set->len + 1, sizeof(*set->sites));
+	set->sites[set->len++] = site;
+	return site;
+}
+
+static int add_function(struct dw_function *f, void *arg)
+{
+	struct add_ctx *ctx = arg;
+
+	if (f->addr == ctx->skip) {
+		log_warning("not probing '%s': its entry point is dwtrace's return trampoline", f->name);
+		return 0;
+	}
+	if (u64_map_get(ctx->by_addr, f->addr))
+		return 0;
+	u64_map_put(ctx->by_addr, f->addr, new_site(ctx->set, f));
+	if (!f->has_dwarf) {
+		if (!ctx->nraw++)
+			ctx->first_raw = f->name;
+		ctx->raw_module = dw_module_name(f->module);
+	}
+	if (f->abi_changed)
+		log_warning("'%s' in %s is a compiler clone whose calling convention changed: its values are shown "
+			    "as unavailable",
+			    f->name, dw_module_name(f->module));
+	return 0;
+}
+
+/* Splits "MODULE:FUNCTION" at the last ':' that is not part of a C++ "::". */
+static const char *module_separator(const char *spec)
+{
+	const char *sep = NULL;
+
+	for (const char *p = spec; *p; p++)
+		if (*p == ':' && p[1] != ':' && (p == spec || p[-1] != ':'))
+			sep = p;
+	return sep;
+}
+
+static int resolve_offset(struct dw_module *m, const char *spec, const char *text, struct add_ctx *ctx)
+{
+	char *end;
+	uint64_t off;
+	struct dw_function *f;
+	int rc;
+
+	errno = 0;
+	off = strtoull(text, &end, 16);
+	if (errno || *end || end == text + 2) {
+		log_error("probe '%s': '%s' is not a hexadecimal file offset", spec, text);
+		return -1;
+	}
+	rc = dw_module_function_at_offset(m, off, &f);
+	if (rc == -ERANGE) {
+		log_error("probe '%s': offset 0x%" PRIx64 " is not in a loaded segment of %s", spec, off,
+			  dw_module_name(m));
+		return -1;
+	}
+	if (rc != 0) {
+		log_error("probe '%s': offset 0x%" PRIx64 " of %s is not inside any function", spec, off,
+			  dw_module_name(m));
+		return -1;
+	}
+	return add_function(f, ctx);
+}
+
+static int resolve_one(struct dw_session *s, const char *spec, const char *program, struct add_ctx *ctx)
+{
+	const char *sep = module_separator(spec);
+	const char *name = sep ? sep + 1 : spec;
+	bool glob = strpbrk(name, "*?[") != NULL;
+	struct suggestion sug;
+	int total = 0;
+	char *modname = NULL;
+
+	if (!*name) {
+		log_error("probe '%s': no function after the ':'", spec);
+		return -1;
+	}
+	if (sep) {
+		struct dw_module *m;
+		modname = xstrndup(spec, (size_t)(sep - spec));
+		m = dw_session_find_module(s, modname);
+		if (!m) {
+			log_error("probe '%s': no module '%s' is loaded in %s", spec, modname, program);
+			free(modname);
+			return -1;
+		}
+		free(modname);
+		if (!strncmp(name, "0x", 2) || !strncmp(name, "0X", 2))
+			return resolve_offset(m, spec, name, ctx);
+		total = dw_module_each_function(m, name, glob, add_function, ctx);
+		if (total < 0) {
+			log_error("probe '%s': %s", spec, dw_session_error(s));
+			return -1;
+		}
+		if (total == 0) {
+			if (glob) {
+				log_error("probe '%s': no function in %s matches '%s'", spec, dw_module_name(m), name);
+				return -1;
+			}
+			suggest_init(&sug, name);
+			dw_session_each_function_name(s, suggest_offer, &sug);
+			if (suggest_result(&sug))
+				log_error("no function '%s' in %s (did you mean '%s'?)", name, dw_module_name(m),
+					  suggest_result(&sug));
+			else
+				log_error("no function '%s' in %s", name, dw_module_name(m));
+			return -1;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < dw_session_nmodules(s); i++) {
+		int n = dw_module_each_function(dw_session_module(s, i), name, glob, add_function, ctx);
+		if (n > 0)
+			total += n;
+	}
+	if (total == 0) {
+		if (glob) {
+			log_error("no function in %s or its libraries matches '%s'", program, name);
+			return -1;
+		}
+		suggest_init(&sug, name);
+		dw_session_each_function_name(s, suggest_offer, &sug);
+		if (suggest_result(&sug))
+			log_error("no function '%s' in %s or its libraries (did you mean '%s'?)", name, program,
+				  suggest_result(&sug));
+		else
+			log_error("no function '%s' in %s or its libraries", name, program);
+		return -1;
+	}
+	return 0;
+}
+
+int probe_set_resolve(struct probe_set *set, struct dw_session *s, char **specs, size_t nspecs,
+		      const char *program, uint64_t skip)
+{
+	struct u64_map by_addr = {0};
+	struct add_ctx ctx = {.set = set, .by_addr = &by_addr, .skip = skip};
+	int rc = 0;
+
+	for (size_t i = 0; i < nspecs && rc == 0; i++)
+		rc = resolve_one(s, specs[i], program, &ctx);
+	u64_map_free(&by_addr);
+	if (rc == 0 && !set->len) {
+		log_error("nothing to probe");
+		return -1;
+	}
+	if (rc == 0 && ctx.nraw == 1)
+		log_warning("no debug info for '%s' in %s: showing the raw integer registers arg0..arg5 and the "
+			    "return register",
+			    ctx.first_raw, ctx.raw_module);
+	else if (rc == 0 && ctx.nraw > 1)
+		log_warning("no debug info for %zu probed functions ('%s', ...): showing the raw integer registers "
+			    "arg0..arg5 and the return register",
+			    ctx.nraw, ctx.first_raw);
+	return rc;
+}
+
+void probe_set_free(struct probe_set *set)
+{
+	for (size_t i = 0; i < set->len; i++) {
+		event_layout_free(set->sites[i]->layout);
+		free(set->sites[i]);
+	}
+	free(set->sites);
+	memset(set, 0, sizeof(*set));
+}

@@ -1,0 +1,347 @@
+/* Starting the traced program under ptrace, its threads, and its memory. */
+#define _GNU_SOURCE
+#include "target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "log.h"
+#include "xalloc.h"
+
+#define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
+
+uint64_t now_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t now_real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int check_executable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (access(path, X_OK) != 0)
+		return -errno;
+	return 0;
+}
+
+/* The file execvp would run for cmd, or NULL with *err set. */
+static char *find_program(const char *cmd, int *err)
+{
+	const char *path = getenv("PATH");
+	int first_err = -ENOENT;
+
+	if (strchr(cmd, '/')) {
+		*err = check_executable(cmd);
+		return *err ? NULL : xstrdup(cmd);
+	}
+	if (!path)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	while (*path) {
+		const char *colon = strchrnul(path, ':');
+		char *cand = xasprintf("%.*s%s%s", (int)(colon - path), path, colon == path ? "" : "/", cmd);
+		int e = check_executable(cand);
+		if (!e) {
+			*err = 0;
+			return cand;
+		}
+		if (e != -ENOENT && e != -ENOTDIR && first_err == -ENOENT)
+			first_err = e;
+		free(cand);
+		path = *colon ? colon + 1 : colon;
+	}
+	*err = first_err;
+	return NULL;
+}
+
+static int read_auxv_entry(pid_t pid, uint64_t *entry)
+{
+	char path[64];
+	uint64_t av[2];
+	int fd, rc = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (read(fd, av, sizeof(av)) == (ssize_t)sizeof(av) && av[0] != 0) {
+		if (av[0] == 9 /* AT_ENTRY */) {
+			*entry = av[1];
+			rc = 0;
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+static void describe_status(int status, char *buf, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, size, "was killed by %s", strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, size, "stopped unexpectedly");
+}
+
+/* Runs pid until its exec: 0, or -1 after printing why not. */
+static int run_to_exec(struct target *t, int errpipe, const char *cmd)
+{
+	int status;
+
+	for (;;) {
+		if (waitpid(t->pid, &status, __WALL) < 0) {
+			log_error("waiting for '%s' failed: %s", cmd, strerror(errno));
+			return -1;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			int e = 0;
+			char what[64];
+			if (read(errpipe, &e, sizeof(e)) == (ssize_t)sizeof(e))
+				log_error("cannot execute '%s': %s", cmd, strerror(e));
+			else {
+				describe_status(status, what, sizeof(what));
+				log_error("'%s' %s before it started", cmd, what);
+			}
+			t->exited = true;
+			return -1;
+		}
+		if (status >> 16 == PTRACE_EVENT_EXEC)
+			return 0;
+		if (status >> 16 == PTRACE_EVENT_STOP || WSTOPSIG(status) == SIGCONT ||
+		    WSTOPSIG(status) == SIGSTOP)
+			ptrace(PTRACE_CONT, t->pid, NULL, 0);
+		else
+			ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)WSTOPSIG(status));
+	}
+}
+
+/* Runs the new image to its entry point, where every library it needs is
+ * mapped: 0, or -1 after printing why not. */
+static int run_to_entry(struct target *t, const char *cmd)
+{
+	struct arch_regs regs;
+	uint8_t orig, trap = ARCH_BREAKPOINT_BYTE;
+	int status;
+
+	if (read_auxv_entry(t->pid, &t->entry) != 0) {
+		log_error("cannot read the entry point of '%s' from /proc/%d/auxv", cmd, (int)t->pid);
+		return -1;
+	}
+	if (target_read(t, t->pid, t->entry, &orig, 1) != 1 || target_write(t, t->pid, t->entry, &trap, 1) != 0) {
+		log_error("cannot place a breakpoint at the entry point of '%s'", cmd);
+		return -1;
+	}
+	ptrace(PTRACE_CONT, t->pid, NULL, 0);
+	for (;;) {
+		if (waitpid(t->pid, &status, __WALL) < 0) {
+			log_error("waiting for '%s' failed: %s", cmd, strerror(errno));
+			return -1;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			char what[64];
+			describe_status(status, what, sizeof(what));
+			log_error("'%s' %s before reaching its entry point", cmd, what);
+			t->exited = true;
+			t->exit_status = status;
+			return -1;
+		}
+		if (WSTOPSIG(status) == SIGTRAP && !(status >> 16)) {
+			if (arch_regs_fetch(t->pid, &regs, false) == 0 &&
+			    arch_regs_pc(&regs) == t->entry + ARCH_BREAKPOINT_PC_ADVANCE)
+				break;
+		}
+		if (status >> 16)
+			ptrace(PTRACE_CONT, t->pid, NULL, 0);
+		else
+			ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)WSTOPSIG(status));
+	}
+	arch_regs_set_pc(&regs, t->entry);
+	if (target_write(t, t->pid, t->entry, &orig, 1) != 0 || arch_regs_store(t->pid, &regs) != 0) {
+		log_error("cannot restore the entry point of '%s'", cmd);
+		return -1;
+	}
+	return 0;
+}
+
+int target_spawn(struct target *t, char **argv)
+{
+	int err, fds[2], status;
+	char *path = find_program(argv[0], &err);
+	char mem[64];
+
+	memset(t, 0, sizeof(*t));
+	t->memfd = -1;
+	t->name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (!path) {
+		if (err == -ENOENT)
+			log_error("command '%s' not found", argv[0]);
+		else
+			log_error("cannot execute '%s': %s", argv[0], strerror(-err));
+		return -1;
+	}
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		log_error("pipe: %s", strerror(errno));
+		free(path);
+		return -1;
+	}
+	fflush(NULL);
+	t->pid = fork();
+	if (t->pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (t->pid == 0) {
+		close(fds[0]);
+		/* Wait here until the parent has seized us. */
+		kill(getpid(), SIGSTOP);
+		execv(path, argv);
+		err = errno;
+		if (write(fds[1], &err, sizeof(err)) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	free(path);
+	close(fds[1]);
+	if (waitpid(t->pid, &status, WUNTRACED) < 0 || !WIFSTOPPED(status) ||
+	    ptrace(PTRACE_SEIZE, t->pid, NULL, (void *)(long)SEIZE_OPTIONS) != 0) {
+		log_error("cannot trace '%s': %s", argv[0], strerror(errno));
+		kill(t->pid, SIGKILL);
+		waitpid(t->pid, &status, 0);
+		close(fds[0]);
+		return -1;
+	}
+	kill(t->pid, SIGCONT);
+	if (run_to_exec(t, fds[0], argv[0]) != 0) {
+		close(fds[0]);
+		return -1;
+	}
+	close(fds[0]);
+	snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)t->pid);
+	t->memfd = open(mem, O_RDWR | O_CLOEXEC);
+	if (run_to_entry(t, argv[0]) != 0) {
+		target_kill_unstarted(t);
+		return -1;
+	}
+	target_add_thread(t, t->pid, t->pid)->stopped = true;
+	return 0;
+}
+
+void target_kill_unstarted(struct target *t)
+{
+	int status;
+
+	if (t->exited || t->pid <= 0)
+		return;
+	kill(t->pid, SIGKILL);
+	while (waitpid(-1, &status, __WALL) > 0)
+		;
+	t->exited = true;
+}
+
+struct thread *target_thread(struct target *t, pid_t tid)
+{
+	return u64_map_get(&t->threads, (uint64_t)tid);
+}
+
+struct thread *target_add_thread(struct target *t, pid_t tid, pid_t tgid)
+{
+	struct thread *th = target_thread(t, tid);
+
+	if (th)
+		return th;
+	th = xcalloc(1, sizeof(*th));
+	th->tid = tid;
+	th->tgid = tgid;
+	u64_map_put(&t->threads, (uint64_t)tid, th);
+	t->nthreads_seen++;
+	return th;
+}
+
+void target_drop_thread(struct target *t, pid_t tid)
+{
+	struct thread *th = u64_map_del(&t->threads, (uint64_t)tid);
+
+	if (th) {
+		shadow_free(&th->shadow);
+		free(th);
+	}
+}
+
+void target_drop_all_threads_but(struct target *t, pid_t keep)
+{
+	struct u64_map old = t->threads;
+
+	memset(&t->threads, 0, sizeof(t->threads));
+	for (size_t i = 0; i < old.cap; i++) {
+		struct thread *th = old.slots[i].value;
+		if (!th)
+			continue;
+		if (th->tid == keep) {
+			u64_map_put(&t->threads, (uint64_t)keep, th);
+		} else {
+			shadow_free(&th->shadow);
+			free(th);
+		}
+	}
+	u64_map_free(&old);
+}
+
+ssize_t target_read(struct target *t, pid_t tid, uint64_t addr, void *buf, size_t size)
+{
+	struct iovec local = {buf, size}, remote = {(void *)(uintptr_t)addr, size};
+	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+
+	if (n >= 0)
+		return n;
+	if (t->memfd >= 0)
+		return pread(t->memfd, buf, size, (off_t)addr);
+	return -1;
+}
+
+int target_write(struct target *t, pid_t tid, uint64_t addr, const void *buf, size_t size)
+{
+	if (t->memfd >= 0 && pwrite(t->memfd, buf, size, (off_t)addr) == (ssize_t)size)
+		return 0;
+	/* Word by word through ptrace, for when /proc/PID/mem is not there. */
+	for (size_t done = 0; done < size;) {
+		uint64_t a = (addr + done) & ~UINT64_C(7);
+		size_t skip = (size_t)(addr + done - a), n = 8 - skip < size - done ? 8 - skip : size - done;
+		long word;
+
+		errno = 0;
+		word = ptrace(PTRACE_PEEKDATA, tid, (void *)(uintptr_t)a, NULL);
+		if (errno)
+			return -errno;
+		memcpy((char *)&word + skip, (const char *)buf + done, n);
+		if (ptrace(PTRACE_POKEDATA, tid, (void *)(uintptr_t)a, (void *)word) != 0)
+			return -errno;
+		done += n;
+	}
+	return 0;
+}

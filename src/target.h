@@ -1,0 +1,53 @@
+/* The traced process: starting it, its threads, and its memory. */
+#ifndef DWTRACE_TARGET_H
+#define DWTRACE_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "shadow_stack.h"
+#include "u64_map.h"
+
+struct thread {
+	pid_t tid;
+	pid_t tgid;
+	struct shadow_stack shadow;  /* return probes in flight */
+	int pending_signal;          /* to deliver at the next resume */
+	bool stopped;                /* in a ptrace stop dwtrace has not resumed */
+};
+
+struct target {
+	pid_t pid;                   /* the process dwtrace started */
+	const char *name;            /* its file name, for messages */
+	uint64_t entry;              /* AT_ENTRY */
+	int memfd;                   /* /proc/PID/mem */
+	struct u64_map threads;      /* tid → struct thread */
+	size_t nthreads_seen;
+	bool exited;
+	int exit_status;             /* wait status of the process leader */
+};
+
+/* Starts argv[0] (searched in PATH like execvp) stopped at its entry point,
+ * with its shared libraries mapped.  Returns 0, or -1 after printing why. */
+int target_spawn(struct target *t, char **argv);
+
+/* Kills a started program that has not run yet (dwtrace failed before it did). */
+void target_kill_unstarted(struct target *t);
+
+struct thread *target_thread(struct target *t, pid_t tid);
+struct thread *target_add_thread(struct target *t, pid_t tid, pid_t tgid);
+void target_drop_thread(struct target *t, pid_t tid);
+void target_drop_all_threads_but(struct target *t, pid_t keep);
+
+/* Memory of the process: the count read (maybe short), or -1. */
+ssize_t target_read(struct target *t, pid_t tid, uint64_t addr, void *buf, size_t size);
+/* Writes memory, text pages included: 0, or -errno. */
+int target_write(struct target *t, pid_t tid, uint64_t addr, const void *buf, size_t size);
+
+/* Monotonic and real-time clocks, in nanoseconds. */
+uint64_t now_mono_ns(void);
+uint64_t now_real_ns(void);
+
+#endif

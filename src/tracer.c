@@ -1,0 +1,583 @@
+/* The ptrace event loop, strace style: next_event() turns a wait status into
+ * an enum trace_event, dispatch_event() decides what to do with it.  Nothing
+ * else calls waitpid on the running target. */
+#define _GNU_SOURCE
+#include "tracer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "log.h"
+
+enum trace_event {
+	TE_BREAKPOINT,   /* a task executed one of our traps: handle it, resume */
+	TE_SIGNAL,       /* signal-delivery stop: resume delivering the signal */
+	TE_GROUP_STOP,   /* a stop signal stopped the task: PTRACE_LISTEN */
+	TE_EVENT_STOP,   /* a new task's first stop or an interrupt: resume */
+	TE_CLONE,        /* a new thread: note it, resume the parent */
+	TE_FORK,         /* a new process: strip our traps from it, let it go */
+	TE_VFORK,        /* a child sharing our memory: trace it until it execs */
+	TE_EXEC,         /* a new program image: our traps are gone with the old one */
+	TE_EXIT,         /* a task is gone */
+	TE_OTHER_EVENT,  /* any other ptrace event: resume */
+	TE_INTERRUPTED,  /* dwtrace was asked to stop: detach */
+	TE_NO_TASKS,     /* nothing left to trace */
+};
+
+struct event {
+	enum trace_event type;
+	pid_t tid;
+	int status;
+	struct thread *th;
+	struct arch_regs regs;       /* TE_BREAKPOINT */
+	struct breakpoint *bp;       /* TE_BREAKPOINT */
+};
+
+/* What decode reads through: the stopped thread's registers and memory. */
+struct capture {
+	struct target *t;
+	pid_t tid;
+	struct arch_regs *regs;
+};
+
+static int capture_reg(void *ctx, unsigned regno, void *buf, size_t size)
+{
+	struct capture *c = ctx;
+	return arch_reg_read(c->regs, regno, buf, size);
+}
+
+static ssize_t capture_mem(void *ctx, uint64_t addr, void *buf, size_t size)
+{
+	struct capture *c = ctx;
+	return target_read(c->t, c->tid, addr, buf, size);
+}
+
+static void resume(pid_t tid, int sig)
+{
+	ptrace(PTRACE_CONT, tid, NULL, (void *)(long)sig);
+}
+
+static void resume_thread(struct thread *th)
+{
+	int sig = th->pending_signal;
+
+	th->pending_signal = 0;
+	th->stopped = false;
+	resume(th->tid, sig);
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+static void next_event(struct tracer *tr, struct event *ev)
+{
+	int status;
+	pid_t tid;
+	siginfo_t si;
+
+	memset(ev, 0, sizeof(*ev));
+	if (*tr->stop_requested) {
+		ev->type = TE_INTERRUPTED;
+		return;
+	}
+	tid = waitpid(-1, &status, __WALL);
+	if (tid < 0) {
+		ev->type = errno == EINTR ? TE_INTERRUPTED : TE_NO_TASKS;
+		return;
+	}
+	ev->tid = tid;
+	ev->status = status;
+	ev->th = target_thread(tr->target, tid);
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		ev->type = TE_EXIT;
+		return;
+	}
+	if (!WIFSTOPPED(status)) {
+		ev->type = TE_OTHER_EVENT;
+		return;
+	}
+	switch (status >> 16) {
+	case 0:
+		break;
+	case PTRACE_EVENT_STOP: {
+		int sig = WSTOPSIG(status);
+		ev->type = (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) ? TE_GROUP_STOP
+												     : TE_EVENT_STOP;
+		return;
+	}
+	case PTRACE_EVENT_CLONE:
+		ev->type = TE_CLONE;
+		return;
+	case PTRACE_EVENT_FORK:
+		ev->type = TE_FORK;
+		return;
+	case PTRACE_EVENT_VFORK:
+		ev->type = TE_VFORK;
+		return;
+	case PTRACE_EVENT_EXEC:
+		ev->type = TE_EXEC;
+		return;
+	default:
+		ev->type = TE_OTHER_EVENT;
+		return;
+	}
+	ev->type = TE_SIGNAL;
+	if (WSTOPSIG(status) != SIGTRAP || !ev->th)
+		return;
+	/* A trap of ours is an int3 (SI_KERNEL) just past a breakpoint we placed. */
+	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) != 0 || (si.si_code != SI_KERNEL && si.si_code != TRAP_BRKPT))
+		return;
+	if (arch_regs_fetch(tid, &ev->regs, false) != 0)
+		return;
+	ev->bp = bp_at(&tr->bps, arch_regs_pc(&ev->regs) - ARCH_BREAKPOINT_PC_ADVANCE);
+	if (ev->bp)
+		ev->type = TE_BREAKPOINT;
+}
+
+/* ---- breakpoints and return probes ----------------------------------- */
+
+static void emit_header(struct thread *th, struct event_header *h)
+{
+	h->ts_ns = now_real_ns();
+	h->pid = th->tgid;
+	h->tid = th->tid;
+}
+
+/* Runs the instruction under bp once, in place, then puts the trap back.
+ * Other threads may pass bp meanwhile unseen; out-of-line execution will end
+ * that.  Returns 0, or -1 when the thread is gone. */
+static int step_over(struct tracer *tr, struct thread *th, struct breakpoint *bp)
+{
+	int status;
+
+	if (bp_disarm(tr->target, th->tid, bp) != 0)
+		return -1;
+	for (;;) {
+		if (ptrace(PTRACE_SINGLESTEP, th->tid, NULL, NULL) != 0 ||
+		    waitpid(th->tid, &status, __WALL) < 0 || WIFEXITED(status) || WIFSIGNALED(status)) {
+			bp_rearm(tr->target, tr->target->pid, bp);
+			if (WIFEXITED(status) || WIFSIGNALED(status)) {
+				if (th->tid == tr->target->pid) {
+					tr->target->exited = true;
+					tr->target->exit_status = status;
+				}
+				target_drop_thread(tr->target, th->tid);
+			}
+			return -1;
+		}
+		if (status >> 16 == 0 && WSTOPSIG(status) == SIGTRAP)
+			break;
+		/* A signal arrived before the step: deliver it once the trap is back. */
+		if (status >> 16 == 0)
+			th->pending_signal = WSTOPSIG(status);
+	}
+	bp_rearm(tr->target, th->tid, bp);
+	return 0;
+}
+
+static void on_entry(struct tracer *tr, struct event *ev)
+{
+	struct thread *th = ev->th;
+	struct probe_site *site = ev->bp->site;
+	struct event_layout *l = site->layout;
+	struct capture cap = {tr->target, th->tid, &ev->regs};
+	struct value_source src = {&cap, capture_reg, capture_mem};
+	struct event_header h;
+	uint64_t sp = arch_regs_sp(&ev->regs), ret_addr;
+
+	site->hits++;
+	if (l->entry_vregs)
+		arch_regs_fetch(th->tid, &ev->regs, true);
+	emit_header(th, &h);
+	tr->sink->ops->entry(tr->sink, l, &h, decode_entry(l, &src, &tr->dopts, &tr->arena));
+	arena_reset(&tr->arena);
+	tr->events++;
+
+	/* Return probe: the return address at [sp] goes to the shadow stack,
+	 * the trampoline takes its place. */
+	if (target_read(tr->target, th->tid, sp, &ret_addr, sizeof(ret_addr)) == (ssize_t)sizeof(ret_addr) &&
+	    target_write(tr->target, th->tid, sp, &tr->trampoline, sizeof(tr->trampoline)) == 0) {
+		struct shadow_entry e = {.ret_addr = ret_addr, .slot = sp, .entry_mono_ns = now_mono_ns(), .site = site};
+		shadow_push(&th->shadow, &e);
+	}
+
+	arch_regs_set_pc(&ev->regs, ev->bp->addr);
+	if (arch_regs_store(th->tid, &ev->regs) != 0 || step_over(tr, th, ev->bp) != 0)
+		return;
+	resume_thread(th);
+}
+
+static void on_return(struct tracer *tr, struct event *ev)
+{
+	struct thread *th = ev->th;
+	uint64_t sp = arch_regs_sp(&ev->regs);
+	struct shadow_entry *top;
+	struct shadow_entry e;
+
+	/* Frames left without returning (longjmp) lie below the stack pointer. */
+	while ((top = shadow_top(&th->shadow)) && top->slot + 8 < sp) {
+		shadow_pop(&th->shadow);
+		tr->lost_returns++;
+	}
+	if (!top) {
+		log_error("thread %d reached the return trampoline with no call in flight; leaving it stopped "
+			  "would hang it, so it gets SIGSEGV",
+			  (int)th->tid);
+		th->pending_signal = SIGSEGV;
+		resume_thread(th);
+		return;
+	}
+	e = *top;
+	shadow_pop(&th->shadow);
+	{
+		struct event_layout *l = e.site->layout;
+		struct capture cap = {tr->target, th->tid, &ev->regs};
+		struct value_source src = {&cap, capture_reg, capture_mem};
+		struct event_header h;
+		uint64_t now = now_mono_ns();
+
+		if (l->exit_vregs)
+			arch_regs_fetch(th->tid, &ev->regs, true);
+		emit_header(th, &h);
+		tr->sink->ops->exit(tr->sink, l, &h, decode_return(l, &src, &tr->dopts, &tr->arena),
+				    now - e.entry_mono_ns);
+		arena_reset(&tr->arena);
+		tr->events++;
+	}
+	arch_regs_set_pc(&ev->regs, e.ret_addr);
+	if (arch_regs_store(th->tid, &ev->regs) == 0)
+		resume_thread(th);
+}
+
+/* ---- processes ------------------------------------------------------- */
+
+struct child_mem {
+	int fd;
+	pid_t pid;
+};
+
+static int child_write(void *ctx, uint64_t addr, const void *buf, size_t size)
+{
+	struct child_mem *c = ctx;
+	if (c->fd >= 0 && pwrite(c->fd, buf, size, (off_t)addr) == (ssize_t)size)
+		return 0;
+	return -1;
+}
+
+/* A forked child has a copy of our traps and of the parent's hijacked return
+ * addresses: undo both in its memory and let it run untraced. */
+static void release_fork_child(struct tracer *tr, struct thread *parent, pid_t child)
+{
+	char path[64];
+	struct child_mem cm = {-1, child};
+	int status;
+
+	if (!u64_map_del(&tr->early_tasks, (uint64_t)child))
+		waitpid(child, &status, __WALL);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)child);
+	cm.fd = open(path, O_RDWR | O_CLOEXEC);
+	bp_restore_all(&tr->bps, child_write, &cm);
+	if (parent)
+		for (size_t i = 0; i < parent->shadow.len; i++)
+			child_write(&cm, parent->shadow.entries[i].slot, &parent->shadow.entries[i].ret_addr, 8);
+	if (cm.fd >= 0)
+		close(cm.fd);
+	ptrace(PTRACE_DETACH, child, NULL, NULL);
+}
+
+static void on_new_task(struct tracer *tr, struct event *ev, bool same_process)
+{
+	unsigned long msg = 0;
+	pid_t tid;
+	struct thread *th;
+
+	ptrace(PTRACE_GETEVENTMSG, ev->tid, NULL, &msg);
+	tid = (pid_t)msg;
+	th = target_add_thread(tr->target, tid, same_process && ev->th ? ev->th->tgid : tid);
+	/* Its first stop may have been seen already. */
+	if (u64_map_del(&tr->early_tasks, (uint64_t)tid))
+		resume_thread(th);
+	else
+		th->stopped = false; /* its first stop, TE_EVENT_STOP, resumes it */
+}
+
+static void on_exec(struct tracer *tr, struct event *ev)
+{
+	pid_t tid = ev->tid;
+	struct thread *th = ev->th;
+
+	if (th && th->tgid != tr->target->pid) {
+		/* A vfork child starting its own program: nothing of ours is in it. */
+		target_drop_thread(tr->target, tid);
+		ptrace(PTRACE_DETACH, tid, NULL, NULL);
+		return;
+	}
+	log_note("%s started a new program: its probes are gone with the old image; detaching", tr->target->name);
+	/* The other threads of the old image are gone. */
+	target_drop_all_threads_but(tr->target, tid);
+	target_drop_thread(tr->target, tid);
+	ptrace(PTRACE_DETACH, tid, NULL, NULL);
+	tr->detached = true;
+}
+
+static void on_task_exit(struct tracer *tr, struct event *ev)
+{
+	if (ev->tid == tr->target->pid) {
+		tr->target->exited = true;
+		tr->target->exit_status = ev->status;
+	}
+	target_drop_thread(tr->target, ev->tid);
+}
+
+/* ---- detaching ------------------------------------------------------- */
+
+static int target_mem_write(void *ctx, uint64_t addr, const void *buf, size_t size)
+{
+	struct tracer *tr = ctx;
+	return target_write(tr->target, tr->target->pid, addr, buf, size);
+}
+
+/* Brings a thread that just stopped at one of our traps back to where it
+ * would be without dwtrace, emitting nothing. */
+static void rewind_trap(struct tracer *tr, struct thread *th, struct event *ev)
+{
+	if (ev->bp->kind == BP_RETURN) {
+		struct shadow_entry *top = shadow_top(&th->shadow);
+		if (!top)
+			return;
+		arch_regs_set_pc(&ev->regs, top->ret_addr);
+		shadow_pop(&th->shadow);
+	} else {
+		arch_regs_set_pc(&ev->regs, ev->bp->addr);
+	}
+	arch_regs_store(th->tid, &ev->regs);
+}
+
+static void interrupt_one(uint64_t key, void *value, void *arg)
+{
+	struct thread *th = value;
+	if (!th->stopped)
+		ptrace(PTRACE_INTERRUPT, th->tid, NULL, NULL);
+}
+
+static void adopt_early_task(uint64_t tid, void *value, void *arg)
+{
+	target_add_thread(arg, (pid_t)tid, (pid_t)tid)->stopped = true;
+}
+
+static struct thread *running_thread(struct target *t)
+{
+	for (size_t i = 0; i < t->threads.cap; i++) {
+		struct thread *th = t->threads.slots[i].value;
+		if (th && !th->stopped)
+			return th;
+	}
+	return NULL;
+}
+
+static void restore_returns(uint64_t key, void *value, void *arg)
+{
+	struct thread *th = value;
+	struct tracer *tr = arg;
+
+	for (size_t i = th->shadow.len; i-- > 0;)
+		target_write(tr->target, th->tid, th->shadow.entries[i].slot, &th->shadow.entries[i].ret_addr, 8);
+	th->shadow.len = 0;
+}
+
+static void detach_one(uint64_t key, void *value, void *arg)
+{
+	struct thread *th = value;
+	ptrace(PTRACE_DETACH, th->tid, NULL, (void *)(long)th->pending_signal);
+}
+
+/* Stops every thread, takes every trap and hijacked return address out of
+ * the target, and detaches: the target runs on as if never traced. */
+static void detach_all(struct tracer *tr)
+{
+	struct target *t = tr->target;
+	struct event ev;
+
+	/* Tasks held at their first stop are stopped tracees too. */
+	u64_map_each(&tr->early_tasks, adopt_early_task, t);
+	u64_map_free(&tr->early_tasks);
+	u64_map_each(&t->threads, interrupt_one, NULL);
+	while (running_thread(t)) {
+		int status;
+		pid_t tid = waitpid(-1, &status, __WALL);
+		struct thread *th;
+
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		th = target_thread(t, tid);
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			ev.tid = tid;
+			ev.status = status;
+			on_task_exit(tr, &ev);
+			continue;
+		}
+		if (!th) {
+			/* A task whose creation we have not seen: it is ours too. */
+			th = target_add_thread(t, tid, tid);
+		}
+		th->stopped = true;
+		switch (status >> 16) {
+		case 0:
+			if (WSTOPSIG(status) == SIGTRAP && arch_regs_fetch(tid, &ev.regs, false) == 0 &&
+			    (ev.bp = bp_at(&tr->bps, arch_regs_pc(&ev.regs) - ARCH_BREAKPOINT_PC_ADVANCE)))
+				rewind_trap(tr, th, &ev);
+			else
+				th->pending_signal = WSTOPSIG(status);
+			break;
+		case PTRACE_EVENT_FORK:
+			ev.tid = tid;
+			ev.th = th;
+			{
+				unsigned long msg = 0;
+				ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg);
+				release_fork_child(tr, th, (pid_t)msg);
+			}
+			break;
+		case PTRACE_EVENT_CLONE:
+		case PTRACE_EVENT_VFORK: {
+			unsigned long msg = 0;
+			ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg);
+			if (u64_map_del(&tr->early_tasks, msg))
+				target_add_thread(t, (pid_t)msg, (pid_t)msg)->stopped = true;
+			else if (!target_thread(t, (pid_t)msg))
+				target_add_thread(t, (pid_t)msg, (pid_t)msg)->stopped = false;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	bp_restore_all(&tr->bps, target_mem_write, tr);
+	u64_map_each(&t->threads, restore_returns, tr);
+	u64_map_each(&t->threads, detach_one, NULL);
+	tr->detached = true;
+}
+
+/* ---- dispatch -------------------------------------------------------- */
+
+/* Returns false when tracing is over. */
+static bool dispatch_event(struct tracer *tr, struct event *ev)
+{
+	struct thread *th = ev->th;
+
+	if (!th && ev->type != TE_EXIT && ev->type != TE_NO_TASKS && ev->type != TE_INTERRUPTED) {
+		/* A new task stopping before its parent's clone event: hold it. */
+		u64_map_put(&tr->early_tasks, (uint64_t)ev->tid, (void *)1);
+		return true;
+	}
+	switch (ev->type) {
+	case TE_BREAKPOINT:
+		th->stopped = true;
+		if (ev->bp->kind == BP_RETURN)
+			on_return(tr, ev);
+		else
+			on_entry(tr, ev);
+		break;
+	case TE_SIGNAL:
+		resume(ev->tid, WSTOPSIG(ev->status));
+		break;
+	case TE_GROUP_STOP:
+		ptrace(PTRACE_LISTEN, ev->tid, NULL, NULL);
+		break;
+	case TE_EVENT_STOP:
+	case TE_OTHER_EVENT:
+		resume_thread(th);
+		break;
+	case TE_CLONE:
+		on_new_task(tr, ev, true);
+		resume_thread(th);
+		break;
+	case TE_VFORK:
+		on_new_task(tr, ev, false);
+		resume_thread(th);
+		break;
+	case TE_FORK: {
+		unsigned long msg = 0;
+		ptrace(PTRACE_GETEVENTMSG, ev->tid, NULL, &msg);
+		release_fork_child(tr, th, (pid_t)msg);
+		resume_thread(th);
+		break;
+	}
+	case TE_EXEC:
+		on_exec(tr, ev);
+		break;
+	case TE_EXIT:
+		on_task_exit(tr, ev);
+		break;
+	case TE_INTERRUPTED:
+		if (!tr->detached)
+			detach_all(tr);
+		return false;
+	case TE_NO_TASKS:
+		return false;
+	}
+	if (tr->output_failed && !tr->detached) {
+		detach_all(tr);
+		return false;
+	}
+	return true;
+}
+
+int tracer_start(struct tracer *tr)
+{
+	struct target *t = tr->target;
+	struct thread *main_thread = target_thread(t, t->pid);
+	int status;
+
+	/* The entry point's first instruction runs once, now; after that the
+	 * entry point is never executed again and serves as return trampoline. */
+	if (ptrace(PTRACE_SINGLESTEP, t->pid, NULL, NULL) != 0 || waitpid(t->pid, &status, __WALL) < 0 ||
+	    !WIFSTOPPED(status)) {
+		log_error("cannot step '%s' past its entry point: %s", t->name, strerror(errno));
+		return -1;
+	}
+	tr->trampoline = t->entry;
+	if (bp_insert(&tr->bps, t, t->entry, BP_RETURN, NULL) != 0) {
+		log_error("cannot place the return trampoline in '%s'", t->name);
+		return -1;
+	}
+	for (size_t i = 0; i < tr->probes->len; i++) {
+		struct probe_site *site = tr->probes->sites[i];
+		int rc = bp_insert(&tr->bps, t, site->addr, BP_PROBE, site);
+		if (rc != 0) {
+			log_error("probe '%s': cannot place a breakpoint at %s+0x%" PRIx64 ": %s", site->fn->name,
+				  dw_module_name(site->fn->module), site->fn->elf_addr, strerror(-rc));
+			bp_restore_all(&tr->bps, target_mem_write, tr);
+			return -1;
+		}
+	}
+	resume_thread(main_thread);
+	return 0;
+}
+
+void tracer_run(struct tracer *tr)
+{
+	struct event ev;
+
+	do
+		next_event(tr, &ev);
+	while (dispatch_event(tr, &ev));
+}
+
+void tracer_free(struct tracer *tr)
+{
+	bp_table_free(&tr->bps);
+	arena_free(&tr->arena);
+	u64_map_free(&tr->early_tasks);
+}

@@ -1,0 +1,43 @@
+/* The event loop: every ptrace stop of every traced task goes through
+ * next_event() and is handled by dispatch_event(). */
+#ifndef DWTRACE_TRACER_H
+#define DWTRACE_TRACER_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "arena.h"
+#include "breakpoint.h"
+#include "decode.h"
+#include "probe_site.h"
+#include "sink.h"
+#include "target.h"
+
+struct tracer {
+	struct target *target;
+	struct probe_set *probes;
+	struct breakpoint_table bps;
+	uint64_t trampoline;         /* return trampoline address */
+	struct sink *sink;
+	struct decode_opts dopts;
+	struct arena arena;
+	unsigned long events;
+	unsigned long lost_returns;  /* frames left by longjmp and the like */
+	volatile sig_atomic_t *stop_requested;
+	struct u64_map early_tasks;  /* tids that stopped before their parent's clone event */
+	bool detached;
+	bool output_failed;
+};
+
+/* Places the trampoline and every probe's breakpoint in the target, which is
+ * stopped at its entry point, and resumes it.  Returns 0, or -1 after
+ * printing why (the target is then still stopped at its entry). */
+int tracer_start(struct tracer *tr);
+
+/* Runs until no traced task is left or a stop is requested (then detaches,
+ * leaving the target running unmodified). */
+void tracer_run(struct tracer *tr);
+
+void tracer_free(struct tracer *tr);
+
+#endif
