@@ -121,7 +121,10 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 		return;
 	}
 	f->has_dwarf = true;
-	f->abi_changed = strstr(f->name, ".isra.") || strstr(f->name, ".constprop.") || strstr(f->name, ".part.");
+	/* A clone's parameters are not where the ABI says, and a piece of a
+	 * function split off (".cold") has no entry at all. */
+	f->abi_changed = strstr(f->name, ".isra.") || strstr(f->name, ".constprop.") || strstr(f->name, ".part.") ||
+			 ctx.quality < 2;
 	f->ret = dw_type_of_attr(m, &ctx.found);
 	decl = declaring_die(&ctx.found, &decl_buf);
 	read_params(m, f, decl);

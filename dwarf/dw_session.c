@@ -355,12 +355,34 @@ static struct dw_function *function_at(struct dw_module *m, const char *symname,
 	return f;
 }
 
+/* Of several symbols at one address, the one to name the function by: a
+ * plain name before a compiler-made one ("f.localalias", "f.cold"), a global
+ * before a local. */
+static int name_rank(const char *name, const GElf_Sym *sym)
+{
+	int rank = 0;
+
+	if (!strchr(name, '.'))
+		rank += 2;
+	if (GELF_ST_BIND(sym->st_info) != STB_LOCAL)
+		rank += 1;
+	return rank;
+}
+
+struct match {
+	int rank;
+	GElf_Addr addr;
+	GElf_Xword size;
+	const char *name;
+};
+
 int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 			    int (*fn)(struct dw_function *f, void *arg), void *arg)
 {
 	int n = dwfl_module_getsymtab(m->mod);
-	struct u64_map seen = {0};
-	int matches = 0;
+	struct u64_map by_addr = {0};
+	struct match *matches = NULL;
+	size_t nmatches = 0, cap = 0;
 
 	if (n < 0) {
 		dw_set_error(m->session, "cannot read the symbols of %s: %s", m->path, dwfl_errmsg(-1));
@@ -371,18 +393,35 @@ int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 		GElf_Addr addr;
 		GElf_Word shndx;
 		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
+		struct match *prev;
+		int rank;
 
-		if (!name || !*name || !is_function_symbol(&sym, addr, shndx))
+		if (!name || !*name || !is_function_symbol(&sym, addr, shndx) || !name_matches(name, pattern, glob))
 			continue;
-		if (!name_matches(name, pattern, glob) || u64_map_get(&seen, addr))
+		/* Split-off parts of functions are no functions to a glob. */
+		if (glob && strstr(name, ".cold"))
 			continue;
-		u64_map_put(&seen, addr, (void *)1);
-		matches++;
-		if (fn(function_at(m, name, addr, sym.st_size), arg))
-			break;
+		rank = name_rank(name, &sym);
+		prev = u64_map_get(&by_addr, addr);
+		if (prev) {
+			/* Index into matches, stored off by one. */
+			struct match *mt = &matches[(size_t)(uintptr_t)prev - 1];
+			if (rank > mt->rank) {
+				mt->rank = rank;
+				mt->name = name;
+			}
+			continue;
+		}
+		xgrow(&matches, &cap, nmatches + 1, sizeof(*matches));
+		matches[nmatches] = (struct match){rank, addr, sym.st_size, name};
+		u64_map_put(&by_addr, addr, (void *)(uintptr_t)(++nmatches));
 	}
-	u64_map_free(&seen);
-	return matches;
+	u64_map_free(&by_addr);
+	for (size_t i = 0; i < nmatches; i++)
+		if (fn(function_at(m, matches[i].name, matches[i].addr, matches[i].size), arg))
+			break;
+	free(matches);
+	return (int)nmatches;
 }
 
 int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_function **out)

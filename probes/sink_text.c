@@ -32,7 +32,7 @@ static void put_escaped(FILE *out, const char *s, size_t len)
 			fputs("\\r", out);
 			break;
 		default:
-			if (c < 0x20 || c == 0x7f)
+			if (c < 0x20 || c >= 0x7f)
 				fprintf(out, "\\x%02x", c);
 			else
 				putc(c, out);
