@@ -103,8 +103,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	rc = cli_parse(argc, argv, &o);
-	if (rc != 0)
+	if (rc != 0) {
+		cli_free(&o);
 		return rc > 0 ? 0 : 2;
+	}
 	if (o.list) {
 		rc = list_functions(o.list_file, o.list_glob);
 		cli_free(&o);
@@ -116,6 +118,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (target_spawn(&t, o.command) != 0) {
+		target_release(&t);
 		fclose(out);
 		cli_free(&o);
 		return 1;
@@ -151,6 +154,7 @@ int main(int argc, char **argv)
 	tracer_free(&tr);
 	probe_set_free(&probes);
 	dw_session_close(dw);
+	target_release(&t);
 	if (fclose(out) != 0 && rc == 0) {
 		log_error("writing events failed: %s", strerror(errno));
 		rc = -1;
@@ -163,6 +167,7 @@ int main(int argc, char **argv)
 fail_unstarted:
 	/* The program has not run a single instruction of its own yet. */
 	target_kill_unstarted(&t);
+	target_release(&t);
 	probe_set_free(&probes);
 	dw_session_close(dw);
 	fclose(out);

@@ -20,6 +20,8 @@ struct add_ctx {
 	const char *first_raw;       /* functions without DWARF: the first and how many */
 	size_t nraw;
 	const char *raw_module;
+	const char *first_clone;     /* compiler clones: the first and how many */
+	size_t nclones;
 };
 
 static struct probe_site *new_site(struct probe_set *set, struct dw_function *f)
@@ -56,10 +58,8 @@ static int add_function(struct dw_function *f, void *arg)
 			ctx->first_raw = f->name;
 		ctx->raw_module = dw_module_name(f->module);
 	}
-	if (f->abi_changed)
-		log_warning("'%s' in %s is a compiler clone whose calling convention changed: its values are shown "
-			    "as unavailable",
-			    f->name, dw_module_name(f->module));
+	if (f->abi_changed && !ctx->nclones++)
+		ctx->first_clone = f->name;
 	return 0;
 }
 
@@ -191,6 +191,13 @@ int probe_set_resolve(struct probe_set *set, struct dw_session *s, char **specs,
 		log_warning("no debug info for %zu probed functions ('%s', ...): showing the raw integer registers "
 			    "arg0..arg5 and the return register",
 			    ctx.nraw, ctx.first_raw);
+	if (rc == 0 && ctx.nclones == 1)
+		log_warning("'%s' is a compiler clone or part of a function: its values are shown as unavailable",
+			    ctx.first_clone);
+	else if (rc == 0 && ctx.nclones > 1)
+		log_warning("%zu probed functions ('%s', ...) are compiler clones or parts of functions: their values "
+			    "are shown as unavailable",
+			    ctx.nclones, ctx.first_clone);
 	return rc;
 }
 

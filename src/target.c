@@ -252,6 +252,15 @@ int target_spawn(struct target *t, char **argv)
 	return 0;
 }
 
+void target_release(struct target *t)
+{
+	target_drop_all_threads_but(t, 0);
+	u64_map_free(&t->threads);
+	if (t->memfd >= 0)
+		close(t->memfd);
+	t->memfd = -1;
+}
+
 void target_kill_unstarted(struct target *t)
 {
 	int status;

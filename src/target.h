@@ -33,6 +33,9 @@ struct target {
  * with its shared libraries mapped.  Returns 0, or -1 after printing why. */
 int target_spawn(struct target *t, char **argv);
 
+/* Frees what dwtrace holds of t (not the process). */
+void target_release(struct target *t);
+
 /* Kills a started program that has not run yet (dwtrace failed before it did). */
 void target_kill_unstarted(struct target *t);
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# dwtrace set-up: installs the Debian 12 packages the build and the tests
+# need (as root; only when some are missing), then builds.
+#
+#   ./setup.sh            install what is missing, build into build/
+#   ./setup.sh --test     ... then run the whole test suite with ctest, once
+#                         as built and once built with AddressSanitizer and
+#                         UndefinedBehaviorSanitizer (into build-asan/)
+#
+# Environment: BUILD_DIR (default build), JOBS (default: all cores).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+packages=(
+	build-essential cmake pkg-config
+	libdw-dev libelf-dev          # DWARF and ELF: elfutils libdw/libdwfl
+	libcmocka-dev                 # unit tests
+	python3 gdb binutils          # integration tests: runner, oracle, nm/readelf
+	libc6-dbg                     # separate debug info to test against
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "setup.sh: missing Debian packages: ${missing[*]}; run as root to install them" >&2
+		exit 1
+	fi
+	echo "setup.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+jobs=${JOBS:-$(nproc)}
+build=${BUILD_DIR:-build}
+werror=OFF
+[[ -n ${CI:-} ]] && werror=ON
+
+cmake -S . -B "$build" -DDWTRACE_WERROR="$werror" >/dev/null
+cmake --build "$build" -j "$jobs"
+
+if [[ ${1:-} == --test ]]; then
+	ctest --test-dir "$build" --output-on-failure -j "$jobs"
+	cmake -S . -B build-asan -DDWTRACE_WERROR="$werror" -DDWTRACE_SANITIZE=ON >/dev/null
+	cmake --build build-asan -j "$jobs"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir build-asan --output-on-failure -j "$jobs"
+fi
