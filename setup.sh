@@ -14,6 +14,7 @@ cd "$(dirname "$(readlink -f "$0")")"
 packages=(
 	build-essential cmake pkg-config
 	libdw-dev libelf-dev          # DWARF and ELF: elfutils libdw/libdwfl
+	libzydis-dev                  # instruction decoding for out-of-line execution
 	libcmocka-dev                 # unit tests
 	python3 gdb binutils          # integration tests: runner, oracle, nm/readelf
 	libc6-dbg                     # separate debug info to test against

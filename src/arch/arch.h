@@ -39,6 +39,19 @@ uint64_t arch_regs_pc(const struct arch_regs *r);
 void arch_regs_set_pc(struct arch_regs *r, uint64_t pc);
 uint64_t arch_regs_sp(const struct arch_regs *r);
 
+/* Most bytes arch_relocate() writes. */
+#define ARCH_OOL_MAX 48
+/* Longest instruction. */
+#define ARCH_INSN_MAX 15
+
+/* Writes to out a copy of the instruction at orig (its bytes: code, avail
+ * of them) that runs at address slot and then goes on where the original
+ * would have: at most ARCH_OOL_MAX bytes.  Returns their count and sets
+ * *insn_len to the instruction's length, or returns -1 with a message naming
+ * the instruction in err. */
+int arch_relocate(const uint8_t *code, size_t avail, uint64_t orig, uint64_t slot, uint8_t *out, size_t *insn_len,
+		  char *err, size_t errsize);
+
 /* The software breakpoint instruction and how far the pc is past it after the trap. */
 #define ARCH_BREAKPOINT_BYTE 0xcc
 #define ARCH_BREAKPOINT_PC_ADVANCE 1
