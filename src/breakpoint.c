@@ -6,8 +6,22 @@
 #include "arch.h"
 #include "xalloc.h"
 
+int bp_read_original(const struct breakpoint_table *bt, struct target *t, uint64_t addr, uint8_t *buf, size_t size)
+{
+	ssize_t n = target_read(t, t->pid, addr, buf, size);
+
+	if (n <= 0)
+		return -EFAULT;
+	for (size_t i = 0; i < (size_t)n; i++) {
+		struct breakpoint *bp = bp_at(bt, addr + i);
+		if (bp)
+			buf[i] = bp->orig;
+	}
+	return (int)n;
+}
+
 int bp_insert(struct breakpoint_table *bt, struct target *t, uint64_t addr, enum breakpoint_kind kind,
-	      struct probe_site *site)
+	      struct probe_site *site, uint64_t ool)
 {
 	struct breakpoint *bp = xcalloc(1, sizeof(*bp));
 	uint8_t trap = ARCH_BREAKPOINT_BYTE;
@@ -16,6 +30,7 @@ int bp_insert(struct breakpoint_table *bt, struct target *t, uint64_t addr, enum
 	bp->addr = addr;
 	bp->kind = kind;
 	bp->site = site;
+	bp->ool = ool;
 	if (target_read(t, t->pid, addr, &bp->orig, 1) != 1) {
 		free(bp);
 		return -EFAULT;

@@ -19,6 +19,7 @@ struct breakpoint {
 	bool inserted;
 	enum breakpoint_kind kind;
 	struct probe_site *site;   /* BP_PROBE */
+	uint64_t ool;              /* BP_PROBE: the out-of-line copy of the displaced instruction */
 };
 
 struct breakpoint_table {
@@ -27,7 +28,9 @@ struct breakpoint_table {
 
 /* Places a trap at addr.  Returns 0, or -errno. */
 int bp_insert(struct breakpoint_table *bt, struct target *t, uint64_t addr, enum breakpoint_kind kind,
-	      struct probe_site *site);
+	      struct probe_site *site, uint64_t ool);
+/* Reads size bytes of the target's code at addr as they are without our traps. */
+int bp_read_original(const struct breakpoint_table *bt, struct target *t, uint64_t addr, uint8_t *buf, size_t size);
 struct breakpoint *bp_at(const struct breakpoint_table *bt, uint64_t addr);
 /* Puts the original byte back (insert again with bp_rearm). */
 int bp_disarm(struct target *t, pid_t tid, struct breakpoint *bp);

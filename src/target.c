@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -252,10 +253,160 @@ int target_spawn(struct target *t, char **argv)
 	return 0;
 }
 
+static int read_comm(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (!fgets(buf, (int)size, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* Seizes every task of /proc/PID/task not seized yet; returns how many were
+ * new, or -errno. */
+static int seize_new_tasks(struct target *t)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	int added = 0, rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)t->pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		pid_t tid = (pid_t)atoi(de->d_name);
+		if (tid <= 0 || target_thread(t, tid))
+			continue;
+		if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)SEIZE_OPTIONS) != 0) {
+			if (errno == ESRCH)
+				continue; /* gone meanwhile */
+			rc = -errno;
+			break;
+		}
+		target_add_thread(t, tid, t->pid);
+		ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
+		added++;
+	}
+	closedir(d);
+	return rc ? rc : added;
+}
+
+/* Waits until thread th is in a ptrace stop; false when it is gone. */
+static bool wait_stopped(struct target *t, struct thread *th)
+{
+	int status;
+
+	while (!th->stopped) {
+		if (waitpid(th->tid, &status, __WALL) < 0 || WIFEXITED(status) || WIFSIGNALED(status))
+			return false;
+		th->stopped = true;
+		switch (status >> 16) {
+		case PTRACE_EVENT_STOP:
+			th->group_stopped = WSTOPSIG(status) != SIGTRAP;
+			break;
+		case 0:
+			/* A signal on its way: deliver it when the thread goes on. */
+			th->pending_signal = WSTOPSIG(status);
+			break;
+		case PTRACE_EVENT_CLONE: {
+			/* The new thread is traced already; it stops on its own. */
+			unsigned long msg = 0;
+			ptrace(PTRACE_GETEVENTMSG, th->tid, NULL, &msg);
+			target_add_thread(t, (pid_t)msg, t->pid);
+			break;
+		}
+		default:
+			/* fork, vfork, exec under way: the next scan will see to it */
+			break;
+		}
+	}
+	return true;
+}
+
+int target_attach(struct target *t, pid_t pid)
+{
+	char comm[64], mem[64];
+	int rc;
+	bool again = true;
+
+	memset(t, 0, sizeof(*t));
+	t->memfd = -1;
+	t->pid = pid;
+	t->attached = true;
+	if (read_comm(pid, comm, sizeof(comm)) != 0) {
+		log_error("no process with pid %d", (int)pid);
+		return -1;
+	}
+	t->name = xstrdup(comm);
+	t->owned_name = true;
+	if (read_auxv_entry(pid, &t->entry) != 0) {
+		log_error("cannot read the entry point of process %d (%s): %s", (int)pid, comm, strerror(errno));
+		return -1;
+	}
+	/* Threads created while we seize are seized by the kernel along with
+	 * their creator; scan until a pass finds no new one. */
+	while (again) {
+		struct thread *th;
+		rc = seize_new_tasks(t);
+		if (rc < 0) {
+			log_error("cannot attach to process %d (%s): %s", (int)pid, comm, strerror(-rc));
+			target_detach_untouched(t);
+			return -1;
+		}
+		again = rc > 0;
+		while ((th = target_running_thread(t)))
+			if (!wait_stopped(t, th))
+				target_drop_thread(t, th->tid);
+	}
+	if (!target_thread(t, pid)) {
+		log_error("process %d (%s) exited while dwtrace attached", (int)pid, comm);
+		target_detach_untouched(t);
+		return -1;
+	}
+	snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
+	t->memfd = open(mem, O_RDWR | O_CLOEXEC);
+	return 0;
+}
+
+struct thread *target_running_thread(struct target *t)
+{
+	for (size_t i = 0; i < t->threads.cap; i++) {
+		struct thread *th = t->threads.slots[i].value;
+		if (th && !th->stopped)
+			return th;
+	}
+	return NULL;
+}
+
+static void detach_untouched_one(uint64_t key, void *value, void *arg)
+{
+	struct thread *th = value;
+	ptrace(PTRACE_DETACH, th->tid, NULL, (void *)(long)th->pending_signal);
+}
+
+void target_detach_untouched(struct target *t)
+{
+	u64_map_each(&t->threads, detach_untouched_one, NULL);
+}
+
 void target_release(struct target *t)
 {
 	target_drop_all_threads_but(t, 0);
 	u64_map_free(&t->threads);
+	if (t->owned_name)
+		free((char *)t->name);
+	t->name = NULL;
 	if (t->memfd >= 0)
 		close(t->memfd);
 	t->memfd = -1;

@@ -16,22 +16,33 @@ struct thread {
 	struct shadow_stack shadow;  /* return probes in flight */
 	int pending_signal;          /* to deliver at the next resume */
 	bool stopped;                /* in a ptrace stop dwtrace has not resumed */
+	bool group_stopped;          /* stopped by a stop signal: resume with PTRACE_LISTEN */
 };
 
 struct target {
 	pid_t pid;                   /* the process dwtrace started */
 	const char *name;            /* its file name, for messages */
+	bool owned_name;
 	uint64_t entry;              /* AT_ENTRY */
 	int memfd;                   /* /proc/PID/mem */
 	struct u64_map threads;      /* tid → struct thread */
 	size_t nthreads_seen;
 	bool exited;
 	int exit_status;             /* wait status of the process leader */
+	bool attached;               /* -p: not started by dwtrace */
 };
 
 /* Starts argv[0] (searched in PATH like execvp) stopped at its entry point,
  * with its shared libraries mapped.  Returns 0, or -1 after printing why. */
 int target_spawn(struct target *t, char **argv);
+
+/* Attaches to every thread of process pid and stops them all.  Returns 0,
+ * or -1 after printing why (then nothing of the process is traced). */
+int target_attach(struct target *t, pid_t pid);
+
+/* Detaches from every thread without touching the process's memory (for
+ * failures before dwtrace changed anything). */
+void target_detach_untouched(struct target *t);
 
 /* Frees what dwtrace holds of t (not the process). */
 void target_release(struct target *t);
@@ -42,6 +53,8 @@ void target_kill_unstarted(struct target *t);
 struct thread *target_thread(struct target *t, pid_t tid);
 struct thread *target_add_thread(struct target *t, pid_t tid, pid_t tgid);
 void target_drop_thread(struct target *t, pid_t tid);
+/* A thread that is not in a ptrace stop, or NULL. */
+struct thread *target_running_thread(struct target *t);
 void target_drop_all_threads_but(struct target *t, pid_t keep);
 
 /* Memory of the process: the count read (maybe short), or -1. */

@@ -17,6 +17,7 @@
 
 #include "arch.h"
 #include "log.h"
+#include "scratch.h"
 
 enum trace_event {
 	TE_BREAKPOINT,   /* a task executed one of our traps: handle it, resume */
@@ -70,8 +71,13 @@ static void resume_thread(struct thread *th)
 {
 	int sig = th->pending_signal;
 
-	th->pending_signal = 0;
 	th->stopped = false;
+	if (th->group_stopped) {
+		/* Stopped by a stop signal: stay stopped, but report SIGCONT. */
+		ptrace(PTRACE_LISTEN, th->tid, NULL, NULL);
+		return;
+	}
+	th->pending_signal = 0;
 	resume(th->tid, sig);
 }
 
@@ -151,38 +157,6 @@ static void emit_header(struct thread *th, struct event_header *h)
 	h->tid = th->tid;
 }
 
-/* Runs the instruction under bp once, in place, then puts the trap back.
- * Other threads may pass bp meanwhile unseen; out-of-line execution will end
- * that.  Returns 0, or -1 when the thread is gone. */
-static int step_over(struct tracer *tr, struct thread *th, struct breakpoint *bp)
-{
-	int status;
-
-	if (bp_disarm(tr->target, th->tid, bp) != 0)
-		return -1;
-	for (;;) {
-		if (ptrace(PTRACE_SINGLESTEP, th->tid, NULL, NULL) != 0 ||
-		    waitpid(th->tid, &status, __WALL) < 0 || WIFEXITED(status) || WIFSIGNALED(status)) {
-			bp_rearm(tr->target, tr->target->pid, bp);
-			if (WIFEXITED(status) || WIFSIGNALED(status)) {
-				if (th->tid == tr->target->pid) {
-					tr->target->exited = true;
-					tr->target->exit_status = status;
-				}
-				target_drop_thread(tr->target, th->tid);
-			}
-			return -1;
-		}
-		if (status >> 16 == 0 && WSTOPSIG(status) == SIGTRAP)
-			break;
-		/* A signal arrived before the step: deliver it once the trap is back. */
-		if (status >> 16 == 0)
-			th->pending_signal = WSTOPSIG(status);
-	}
-	bp_rearm(tr->target, th->tid, bp);
-	return 0;
-}
-
 static void on_entry(struct tracer *tr, struct event *ev)
 {
 	struct thread *th = ev->th;
@@ -209,10 +183,10 @@ static void on_entry(struct tracer *tr, struct event *ev)
 		shadow_push(&th->shadow, &e);
 	}
 
-	arch_regs_set_pc(&ev->regs, ev->bp->addr);
-	if (arch_regs_store(th->tid, &ev->regs) != 0 || step_over(tr, th, ev->bp) != 0)
-		return;
-	resume_thread(th);
+	/* On with the displaced instruction, out of line: one stop per hit. */
+	arch_regs_set_pc(&ev->regs, ev->bp->ool);
+	if (arch_regs_store(th->tid, &ev->regs) == 0)
+		resume_thread(th);
 }
 
 static void on_return(struct tracer *tr, struct event *ev)
@@ -493,9 +467,13 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 		resume(ev->tid, WSTOPSIG(ev->status));
 		break;
 	case TE_GROUP_STOP:
-		ptrace(PTRACE_LISTEN, ev->tid, NULL, NULL);
+		th->group_stopped = true;
+		resume_thread(th);
 		break;
 	case TE_EVENT_STOP:
+		th->group_stopped = false;
+		resume_thread(th);
+		break;
 	case TE_OTHER_EVENT:
 		resume_thread(th);
 		break;
@@ -534,35 +512,75 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 	return true;
 }
 
+/* Places site's breakpoint, with the out-of-line copy of the instruction it
+ * displaces, through thread th (stopped).  Returns 0, or -1 after printing
+ * why the probe is left out. */
+static int place_probe(struct tracer *tr, struct thread *th, struct probe_site *site)
+{
+	struct target *t = tr->target;
+	uint8_t code[ARCH_INSN_MAX + 1], ool[ARCH_OOL_MAX];
+	const char *mod = dw_module_name(site->fn->module);
+	uint64_t slot, where = site->fn->elf_addr + (site->addr - site->fn->addr);
+	size_t len;
+	char err[160];
+	int n, rc;
+
+	n = bp_read_original(&tr->bps, t, site->addr, code, sizeof(code));
+	if (n <= 0) {
+		log_error("probe '%s' left out: cannot read its code at %s+0x%" PRIx64, site->fn->name, mod, where);
+		return -1;
+	}
+	rc = scratch_slot(&tr->scratch, t, th, site->addr, &slot);
+	if (rc) {
+		log_error("probe '%s' left out: cannot map dwtrace's scratch area near %s: %s", site->fn->name, mod,
+			  strerror(-rc));
+		return -1;
+	}
+	n = arch_relocate(code, (size_t)n, site->addr, slot, ool, &len, err, sizeof(err));
+	if (n < 0) {
+		log_error("probe '%s' left out: at %s+0x%" PRIx64 ": %s", site->fn->name, mod, where, err);
+		return -1;
+	}
+	rc = target_write(t, th->tid, slot, ool, (size_t)n);
+	if (!rc)
+		rc = bp_insert(&tr->bps, t, site->addr, BP_PROBE, site, slot);
+	if (rc) {
+		log_error("probe '%s' left out: cannot place a breakpoint at %s+0x%" PRIx64 ": %s", site->fn->name, mod,
+			  where, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static void resume_one(uint64_t key, void *value, void *arg)
+{
+	struct thread *th = value;
+	if (th->stopped)
+		resume_thread(th);
+}
+
 int tracer_start(struct tracer *tr)
 {
 	struct target *t = tr->target;
-	struct thread *main_thread = target_thread(t, t->pid);
-	int status;
+	struct thread *th = target_thread(t, t->pid);
+	size_t placed = 0;
 
-	/* The entry point's first instruction runs once, now; after that the
-	 * entry point is never executed again and serves as return trampoline. */
-	if (ptrace(PTRACE_SINGLESTEP, t->pid, NULL, NULL) != 0 || waitpid(t->pid, &status, __WALL) < 0 ||
-	    !WIFSTOPPED(status)) {
-		log_error("cannot step '%s' past its entry point: %s", t->name, strerror(errno));
+	for (size_t i = 0; i < tr->probes->len; i++)
+		if (place_probe(tr, th, tr->probes->sites[i]) == 0)
+			placed++;
+	if (!placed || !tr->scratch.trampoline) {
+		log_error("no probe could be placed in %s", t->name);
+		bp_restore_all(&tr->bps, target_mem_write, tr);
 		return -1;
 	}
-	tr->trampoline = t->entry;
-	if (bp_insert(&tr->bps, t, t->entry, BP_RETURN, NULL) != 0) {
-		log_error("cannot place the return trampoline in '%s'", t->name);
+	tr->trampoline = tr->scratch.trampoline;
+	if (bp_insert(&tr->bps, t, tr->trampoline, BP_RETURN, NULL, 0) != 0) {
+		log_error("cannot place the return trampoline in %s", t->name);
+		bp_restore_all(&tr->bps, target_mem_write, tr);
 		return -1;
 	}
-	for (size_t i = 0; i < tr->probes->len; i++) {
-		struct probe_site *site = tr->probes->sites[i];
-		int rc = bp_insert(&tr->bps, t, site->addr, BP_PROBE, site);
-		if (rc != 0) {
-			log_error("probe '%s': cannot place a breakpoint at %s+0x%" PRIx64 ": %s", site->fn->name,
-				  dw_module_name(site->fn->module), site->fn->elf_addr, strerror(-rc));
-			bp_restore_all(&tr->bps, target_mem_write, tr);
-			return -1;
-		}
-	}
-	resume_thread(main_thread);
+	tr->nplaced = placed;
+	u64_map_each(&t->threads, resume_one, NULL);
 	return 0;
 }
 
@@ -577,6 +595,7 @@ void tracer_run(struct tracer *tr)
 
 void tracer_free(struct tracer *tr)
 {
+	scratch_free(&tr->scratch);
 	bp_table_free(&tr->bps);
 	arena_free(&tr->arena);
 	u64_map_free(&tr->early_tasks);

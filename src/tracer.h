@@ -10,6 +10,7 @@
 #include "breakpoint.h"
 #include "decode.h"
 #include "probe_site.h"
+#include "scratch.h"
 #include "sink.h"
 #include "target.h"
 
@@ -17,7 +18,9 @@ struct tracer {
 	struct target *target;
 	struct probe_set *probes;
 	struct breakpoint_table bps;
+	struct scratch scratch;      /* out-of-line copies and the trampoline */
 	uint64_t trampoline;         /* return trampoline address */
+	size_t nplaced;              /* probes placed */
 	struct sink *sink;
 	struct decode_opts dopts;
 	struct arena arena;
@@ -29,9 +32,10 @@ struct tracer {
 	bool output_failed;
 };
 
-/* Places the trampoline and every probe's breakpoint in the target, which is
- * stopped at its entry point, and resumes it.  Returns 0, or -1 after
- * printing why (the target is then still stopped at its entry). */
+/* Places every probe's breakpoint and the return trampoline in the target,
+ * all of whose threads are stopped, and resumes them.  A probe whose
+ * instruction cannot be relocated is left out with a message.  Returns 0, or
+ * -1 after printing why (the target is then unchanged and still stopped). */
 int tracer_start(struct tracer *tr);
 
 /* Runs until no traced task is left or a stop is requested (then detaches,

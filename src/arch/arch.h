@@ -39,6 +39,15 @@ uint64_t arch_regs_pc(const struct arch_regs *r);
 void arch_regs_set_pc(struct arch_regs *r, uint64_t pc);
 uint64_t arch_regs_sp(const struct arch_regs *r);
 
+/* Prepares r to make system call nr with up to six arguments from the
+ * syscall instruction at pc, so that an interrupted system call is not
+ * restarted at the wrong place. */
+void arch_regs_set_syscall(struct arch_regs *r, uint64_t pc, long nr, const long args[6]);
+long arch_regs_syscall_result(const struct arch_regs *r);
+/* The system call instruction followed by a breakpoint. */
+#define ARCH_SYSCALL_TRAP {0x0f, 0x05, 0xcc}
+#define ARCH_SYSCALL_TRAP_LEN 3
+
 /* Most bytes arch_relocate() writes. */
 #define ARCH_OOL_MAX 48
 /* Longest instruction. */

@@ -79,3 +79,21 @@ uint64_t arch_regs_sp(const struct arch_regs *r)
 {
 	return r->gp.rsp;
 }
+
+void arch_regs_set_syscall(struct arch_regs *r, uint64_t pc, long nr, const long args[6])
+{
+	r->gp.rip = pc;
+	r->gp.rax = (uint64_t)nr;
+	r->gp.orig_rax = (uint64_t)-1;
+	r->gp.rdi = (uint64_t)args[0];
+	r->gp.rsi = (uint64_t)args[1];
+	r->gp.rdx = (uint64_t)args[2];
+	r->gp.r10 = (uint64_t)args[3];
+	r->gp.r8 = (uint64_t)args[4];
+	r->gp.r9 = (uint64_t)args[5];
+}
+
+long arch_regs_syscall_result(const struct arch_regs *r)
+{
+	return (long)r->gp.rax;
+}

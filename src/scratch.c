@@ -1,0 +1,257 @@
+/* Scratch areas in the target, and system calls made on its behalf. */
+#define _GNU_SOURCE
+#include "scratch.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "arch.h"
+#include "log.h"
+#include "xalloc.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/* Area layout: magic, trampoline, system call stub, then slots. */
+static const char area_magic[16] = "dwtrace-scratch";
+#define AREA_TRAMPOLINE 16
+#define AREA_STUB 24
+#define AREA_FIRST_SLOT 64
+
+/* rel32 reaches ±2 GiB from the end of an instruction; keep a margin. */
+#define REACH ((uint64_t)1 << 30)
+
+static int within_reach(uint64_t a, uint64_t b)
+{
+	uint64_t d = a > b ? a - b : b - a;
+	return d + SCRATCH_AREA_SIZE < REACH;
+}
+
+int scratch_contains(const struct scratch *s, uint64_t addr)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (addr >= s->areas[i].addr && addr < s->areas[i].addr + SCRATCH_AREA_SIZE)
+			return 1;
+	return 0;
+}
+
+int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret, long nr, long a0, long a1, long a2,
+		   long a3, long a4, long a5)
+{
+	static const uint8_t trap[ARCH_SYSCALL_TRAP_LEN] = ARCH_SYSCALL_TRAP;
+	long args[6] = {a0, a1, a2, a3, a4, a5};
+	struct arch_regs saved, regs;
+	uint8_t orig[ARCH_SYSCALL_TRAP_LEN];
+	uint64_t pc = stub ? stub : t->entry;
+	int rc = 0, status;
+
+	if (arch_regs_fetch(th->tid, &saved, false) != 0)
+		return -ESRCH;
+	if (!stub && (target_read(t, th->tid, pc, orig, sizeof(orig)) != (ssize_t)sizeof(orig) ||
+		      target_write(t, th->tid, pc, trap, sizeof(trap)) != 0))
+		return -EFAULT;
+	regs = saved;
+	arch_regs_set_syscall(&regs, pc, nr, args);
+	if (arch_regs_store(th->tid, &regs) != 0) {
+		rc = -ESRCH;
+		goto out;
+	}
+	for (;;) {
+		if (ptrace(PTRACE_CONT, th->tid, NULL, NULL) != 0 || waitpid(th->tid, &status, __WALL) < 0 ||
+		    WIFEXITED(status) || WIFSIGNALED(status)) {
+			rc = -ESRCH;
+			goto out;
+		}
+		if (status >> 16 == 0 && WSTOPSIG(status) == SIGTRAP) {
+			if (arch_regs_fetch(th->tid, &regs, false) != 0) {
+				rc = -ESRCH;
+				goto out;
+			}
+			if (arch_regs_pc(&regs) == pc + ARCH_SYSCALL_TRAP_LEN)
+				break;
+		}
+		/* A signal for the thread: it gets it when it goes on. */
+		if (status >> 16 == 0 && WSTOPSIG(status) != SIGTRAP && !th->pending_signal)
+			th->pending_signal = WSTOPSIG(status);
+	}
+	*ret = arch_regs_syscall_result(&regs);
+	if (arch_regs_store(th->tid, &saved) != 0)
+		rc = -ESRCH;
+out:
+	if (!stub)
+		target_write(t, th->tid, pc, orig, sizeof(orig));
+	if (rc)
+		arch_regs_store(th->tid, &saved);
+	return rc;
+}
+
+struct mapping {
+	uint64_t start, end;
+	bool anon_rx;
+};
+
+/* The target's mappings, sorted as /proc lists them. */
+static struct mapping *read_maps(pid_t pid, size_t *n)
+{
+	char path[64], line[512];
+	FILE *f;
+	struct mapping *maps = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e, off, inode;
+		char perms[8];
+		int consumed = 0;
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %llu%n", &s, &e, perms, &off, &inode, &consumed) < 5)
+			continue;
+		xgrow(&maps, &cap, *n + 1, sizeof(*maps));
+		maps[*n].start = s;
+		maps[*n].end = e;
+		maps[*n].anon_rx = inode == 0 && !strcmp(perms, "r-xp") && e - s == SCRATCH_AREA_SIZE &&
+				   !strchr(line + consumed, '[');
+		(*n)++;
+	}
+	fclose(f);
+	return maps;
+}
+
+static void add_area(struct scratch *s, uint64_t addr, size_t used)
+{
+	xgrow(&s->areas, &s->cap, s->n + 1, sizeof(*s->areas));
+	s->areas[s->n].addr = addr;
+	s->areas[s->n].used = used;
+	s->n++;
+	if (!s->trampoline) {
+		s->trampoline = addr + AREA_TRAMPOLINE;
+		s->syscall_stub = addr + AREA_STUB;
+	}
+}
+
+/* An area an earlier dwtrace left within reach of addr, or 0. */
+static uint64_t reusable_area(struct scratch *s, struct target *t, const struct mapping *maps, size_t n,
+			      uint64_t addr)
+{
+	for (size_t i = 0; i < n; i++) {
+		char magic[sizeof(area_magic)];
+		if (!maps[i].anon_rx || !within_reach(maps[i].start, addr) || scratch_contains(s, maps[i].start))
+			continue;
+		if (target_read(t, t->pid, maps[i].start, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+		    !memcmp(magic, area_magic, sizeof(magic)))
+			return maps[i].start;
+	}
+	return 0;
+}
+
+/* A free, page-aligned range for a new area within reach of addr, or 0. */
+static uint64_t free_range_near(const struct mapping *maps, size_t n, uint64_t addr)
+{
+	uint64_t best = 0, best_dist = UINT64_MAX;
+	const uint64_t low = 0x10000, high = 0x7ffffffff000ULL;
+
+	for (size_t i = 0; i <= n; i++) {
+		uint64_t gap_start = i ? maps[i - 1].end : low;
+		uint64_t gap_end = i < n ? maps[i].start : high;
+		uint64_t cand, dist;
+
+		if (gap_start < low)
+			gap_start = low;
+		if (gap_end <= gap_start || gap_end - gap_start < SCRATCH_AREA_SIZE + 2 * 4096)
+			continue;
+		/* Leave a guard page on each side; stay as close to addr as the gap allows. */
+		if (addr < gap_start)
+			cand = gap_start + 4096;
+		else if (addr > gap_end)
+			cand = gap_end - 4096 - SCRATCH_AREA_SIZE;
+		else
+			cand = (addr & ~(uint64_t)4095) + 4096 <= gap_end - 4096 - SCRATCH_AREA_SIZE
+				       ? (addr & ~(uint64_t)4095) + 4096
+				       : gap_end - 4096 - SCRATCH_AREA_SIZE;
+		dist = cand > addr ? cand - addr : addr - cand;
+		if (within_reach(cand, addr) && dist < best_dist) {
+			best = cand;
+			best_dist = dist;
+		}
+	}
+	return best;
+}
+
+static int new_area(struct scratch *s, struct target *t, struct thread *th, uint64_t near)
+{
+	size_t n;
+	struct mapping *maps = read_maps(t->pid, &n);
+	uint64_t addr;
+	long ret;
+	int rc;
+	uint8_t header[AREA_FIRST_SLOT];
+	static const uint8_t stub[ARCH_SYSCALL_TRAP_LEN] = ARCH_SYSCALL_TRAP;
+
+	if (!maps)
+		return -ESRCH;
+	addr = reusable_area(s, t, maps, n, near);
+	if (addr) {
+		free(maps);
+		log_debug("scratch", "reusing area at 0x%" PRIx64, addr);
+		add_area(s, addr, AREA_FIRST_SLOT);
+		return 0;
+	}
+	addr = free_range_near(maps, n, near);
+	free(maps);
+	if (!addr)
+		return -ENOMEM;
+	rc = remote_syscall(t, th, s->syscall_stub, &ret, SYS_mmap, (long)addr, SCRATCH_AREA_SIZE,
+			    PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (rc)
+		return rc;
+	if (ret < 0 && ret > -4096)
+		return (int)ret;
+	if ((uint64_t)ret != addr)
+		return -EEXIST;
+	memset(header, 0xcc, sizeof(header));
+	memcpy(header, area_magic, sizeof(area_magic));
+	memcpy(header + AREA_STUB, stub, sizeof(stub));
+	if (target_write(t, th->tid, addr, header, sizeof(header)) != 0)
+		return -EFAULT;
+	log_debug("scratch", "new area at 0x%" PRIx64 " for 0x%" PRIx64, addr, near);
+	add_area(s, addr, AREA_FIRST_SLOT);
+	return 0;
+}
+
+int scratch_slot(struct scratch *s, struct target *t, struct thread *th, uint64_t addr, uint64_t *slot)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		for (size_t i = 0; i < s->n; i++) {
+			struct scratch_area *a = &s->areas[i];
+			if (a->used + SCRATCH_SLOT_SIZE <= SCRATCH_AREA_SIZE && within_reach(a->addr, addr)) {
+				*slot = a->addr + a->used;
+				a->used += SCRATCH_SLOT_SIZE;
+				return 0;
+			}
+		}
+		if (attempt == 0) {
+			int rc = new_area(s, t, th, addr);
+			if (rc)
+				return rc;
+		}
+	}
+	return -ENOMEM;
+}
+
+void scratch_free(struct scratch *s)
+{
+	free(s->areas);
+	memset(s, 0, sizeof(*s));
+}
