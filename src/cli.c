@@ -17,10 +17,12 @@
 static void usage(FILE *out)
 {
 	fputs("Usage: dwtrace [OPTIONS] -e PROBE [-e PROBE]... [--] COMMAND [ARGS...]\n"
+	      "       dwtrace [OPTIONS] -e PROBE [-e PROBE]... -p PID\n"
 	      "       dwtrace list FILE [GLOB]\n"
 	      "\n"
-	      "Trace every call of the probed functions of COMMAND: parameters by their DWARF\n"
-	      "names with typed values at entry, the return value and duration at exit.\n"
+	      "Trace every call of the probed functions of COMMAND, or of the running process\n"
+	      "PID: parameters by their DWARF names with typed values at entry, the return\n"
+	      "value and the duration at exit.\n"
 	      "\n"
 	      "PROBE is one of\n"
 	      "  FUNCTION             a name or glob, in the executable and its shared libraries\n"
@@ -29,6 +31,9 @@ static void usage(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      "  -e, --probe PROBE        add a probe (repeatable)\n"
+	      "  -p, --pid PID            attach to the running process PID (all its threads)\n"
+	      "  -f, --follow             follow fork/vfork children and exec\n"
+	      "      --duration SECONDS   detach after SECONDS (fractions allowed)\n"
 	      "  -o, --output FILE        write events to FILE ('-' for stdout; default stderr)\n"
 	      "  -F, --format FORMAT      text (default) or json (JSON Lines)\n"
 	      "  -s, --string-limit N     show at most N bytes of each string (default 256)\n"
@@ -60,6 +65,9 @@ int cli_parse(int argc, char **argv, struct options *o)
 		{"output", required_argument, NULL, 'o'},
 		{"format", required_argument, NULL, 'F'},
 		{"string-limit", required_argument, NULL, 's'},
+		{"pid", required_argument, NULL, 'p'},
+		{"follow", no_argument, NULL, 'f'},
+		{"duration", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -83,7 +91,7 @@ int cli_parse(int argc, char **argv, struct options *o)
 	}
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:e:o:F:s:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:o:F:s:p:fhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (!*optarg) {
@@ -112,6 +120,28 @@ int cli_parse(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			break;
+		case 'p': {
+			size_t pid;
+			if (parse_size(optarg, &pid) != 0 || pid == 0 || pid > 4194304) {
+				log_error("invalid process id '%s'", optarg);
+				return -1;
+			}
+			o->pid = (int)pid;
+			break;
+		}
+		case 'f':
+			o->follow = true;
+			break;
+		case 'D': {
+			char *end;
+			errno = 0;
+			o->duration = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->duration > 0) || o->duration > 1e9) {
+				log_error("invalid duration '%s' (a positive number of seconds)", optarg);
+				return -1;
+			}
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -129,15 +159,19 @@ int cli_parse(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	if (optind >= argc) {
-		log_error("no command to trace (usage: dwtrace -e PROBE -- COMMAND [ARGS...])");
+	if (o->pid && optind < argc) {
+		log_error("give a command to start or -p PID to attach to, not both");
+		return -1;
+	}
+	if (!o->pid && optind >= argc) {
+		log_error("no command to trace (usage: dwtrace -e PROBE -- COMMAND [ARGS...], or -p PID)");
 		return -1;
 	}
 	if (!o->nprobes) {
 		log_error("no probe given (add -e FUNCTION; 'dwtrace list FILE' shows the functions)");
 		return -1;
 	}
-	o->command = argv + optind;
+	o->command = o->pid ? NULL : argv + optind;
 	return 0;
 }
 

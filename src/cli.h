@@ -14,6 +14,9 @@ struct options {
 	enum output_format format;
 	size_t string_limit;
 	char **command;         /* NULL-terminated argv of the program to start */
+	int pid;                /* -p: the process to attach to, 0 when starting one */
+	double duration;        /* --duration: seconds, 0 for no limit */
+	bool follow;            /* -f: follow fork/vfork children and exec */
 	/* dwtrace list FILE [GLOB] */
 	bool list;
 	const char *list_file;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +37,19 @@ static void install_stop_handlers(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+static void arm_duration(double seconds)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = (time_t)seconds;
+	it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+		it.it_value.tv_usec = 1;
+	setitimer(ITIMER_REAL, &it, NULL);
 }
 
 /* The stream events go to: a file, stdout, or a buffered copy of stderr. */
@@ -112,12 +126,15 @@ int main(int argc, char **argv)
 		cli_free(&o);
 		return rc;
 	}
+	/* Before anything is changed in a target: a signal from now on means
+	 * "stop and leave everything as it was". */
+	install_stop_handlers();
 	out = open_output(o.output);
 	if (!out) {
 		cli_free(&o);
 		return 1;
 	}
-	if (target_spawn(&t, o.command) != 0) {
+	if ((o.pid ? target_attach(&t, o.pid) : target_spawn(&t, o.command)) != 0) {
 		target_release(&t);
 		fclose(out);
 		cli_free(&o);
@@ -138,7 +155,9 @@ int main(int argc, char **argv)
 	tr.dopts.string_limit = o.string_limit;
 	tr.dopts.array_limit = 64;
 	tr.stop_requested = &stop_requested;
-	install_stop_handlers();
+	tr.follow = o.follow;
+	if (o.duration > 0)
+		arm_duration(o.duration);
 	if (tracer_start(&tr) != 0) {
 		tracer_free(&tr);
 		tr.sink->ops->destroy(tr.sink);
@@ -149,7 +168,7 @@ int main(int argc, char **argv)
 	rc = tr.sink->ops->flush(tr.sink);
 	if (rc != 0)
 		log_error("writing events to %s failed: %s", o.output ? o.output : "stderr", strerror(errno));
-	summary(&tr, &t, probes.len);
+	summary(&tr, &t, tr.nplaced);
 	tr.sink->ops->destroy(tr.sink);
 	tracer_free(&tr);
 	probe_set_free(&probes);
@@ -162,11 +181,15 @@ int main(int argc, char **argv)
 	cli_free(&o);
 	if (rc != 0)
 		return 1;
-	return t.exited ? exit_code_of(t.exit_status) : 0;
+	return t.exited && !t.attached ? exit_code_of(t.exit_status) : 0;
 
 fail_unstarted:
-	/* The program has not run a single instruction of its own yet. */
-	target_kill_unstarted(&t);
+	/* A started program has not run a single instruction of its own yet;
+	 * a process we attached to goes on as it was. */
+	if (t.attached)
+		target_detach_untouched(&t);
+	else
+		target_kill_unstarted(&t);
 	target_release(&t);
 	probe_set_free(&probes);
 	dw_session_close(dw);

@@ -66,7 +66,7 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 		goto out;
 	}
 	for (;;) {
-		if (ptrace(PTRACE_CONT, th->tid, NULL, NULL) != 0 || waitpid(th->tid, &status, __WALL) < 0 ||
+		if (ptrace(PTRACE_CONT, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) < 0 ||
 		    WIFEXITED(status) || WIFSIGNALED(status)) {
 			rc = -ESRCH;
 			goto out;

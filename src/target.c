@@ -22,6 +22,16 @@
 
 #define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
 
+pid_t wait_task(pid_t pid, int *status, int flags)
+{
+	pid_t r;
+
+	do
+		r = waitpid(pid, status, flags);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
 uint64_t now_mono_ns(void)
 {
 	struct timespec ts;
@@ -115,7 +125,7 @@ static int run_to_exec(struct target *t, int errpipe, const char *cmd)
 	int status;
 
 	for (;;) {
-		if (waitpid(t->pid, &status, __WALL) < 0) {
+		if (wait_task(t->pid, &status, __WALL) < 0) {
 			log_error("waiting for '%s' failed: %s", cmd, strerror(errno));
 			return -1;
 		}
@@ -159,7 +169,7 @@ static int run_to_entry(struct target *t, const char *cmd)
 	}
 	ptrace(PTRACE_CONT, t->pid, NULL, 0);
 	for (;;) {
-		if (waitpid(t->pid, &status, __WALL) < 0) {
+		if (wait_task(t->pid, &status, __WALL) < 0) {
 			log_error("waiting for '%s' failed: %s", cmd, strerror(errno));
 			return -1;
 		}
@@ -229,11 +239,11 @@ int target_spawn(struct target *t, char **argv)
 	}
 	free(path);
 	close(fds[1]);
-	if (waitpid(t->pid, &status, WUNTRACED) < 0 || !WIFSTOPPED(status) ||
+	if (wait_task(t->pid, &status, WUNTRACED) < 0 || !WIFSTOPPED(status) ||
 	    ptrace(PTRACE_SEIZE, t->pid, NULL, (void *)(long)SEIZE_OPTIONS) != 0) {
 		log_error("cannot trace '%s': %s", argv[0], strerror(errno));
 		kill(t->pid, SIGKILL);
-		waitpid(t->pid, &status, 0);
+		wait_task(t->pid, &status, 0);
 		close(fds[0]);
 		return -1;
 	}
@@ -308,7 +318,7 @@ static bool wait_stopped(struct target *t, struct thread *th)
 	int status;
 
 	while (!th->stopped) {
-		if (waitpid(th->tid, &status, __WALL) < 0 || WIFEXITED(status) || WIFSIGNALED(status))
+		if (wait_task(th->tid, &status, __WALL) < 0 || WIFEXITED(status) || WIFSIGNALED(status))
 			return false;
 		th->stopped = true;
 		switch (status >> 16) {
@@ -419,7 +429,7 @@ void target_kill_unstarted(struct target *t)
 	if (t->exited || t->pid <= 0)
 		return;
 	kill(t->pid, SIGKILL);
-	while (waitpid(-1, &status, __WALL) > 0)
+	while (wait_task(-1, &status, __WALL) > 0)
 		;
 	t->exited = true;
 }

@@ -62,6 +62,9 @@ ssize_t target_read(struct target *t, pid_t tid, uint64_t addr, void *buf, size_
 /* Writes memory, text pages included: 0, or -errno. */
 int target_write(struct target *t, pid_t tid, uint64_t addr, const void *buf, size_t size);
 
+/* waitpid() that goes on waiting when a signal for dwtrace interrupts it. */
+pid_t wait_task(pid_t pid, int *status, int flags);
+
 /* Monotonic and real-time clocks, in nanoseconds. */
 uint64_t now_mono_ns(void);
 uint64_t now_real_ns(void);

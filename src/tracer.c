@@ -255,7 +255,7 @@ static void release_fork_child(struct tracer *tr, struct thread *parent, pid_t c
 	int status;
 
 	if (!u64_map_del(&tr->early_tasks, (uint64_t)child))
-		waitpid(child, &status, __WALL);
+		wait_task(child, &status, __WALL);
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)child);
 	cm.fd = open(path, O_RDWR | O_CLOEXEC);
 	bp_restore_all(&tr->bps, child_write, &cm);
@@ -335,6 +335,19 @@ static void rewind_trap(struct tracer *tr, struct thread *th, struct event *ev)
 	arch_regs_store(th->tid, &ev->regs);
 }
 
+/* True when a breakpoint trap (SIGTRAP from int3) waits in tid's queue. */
+static bool trap_pending(pid_t tid)
+{
+	struct __ptrace_peeksiginfo_args args = {.off = 0, .flags = 0, .nr = 8};
+	siginfo_t si[8];
+	long n = ptrace(PTRACE_PEEKSIGINFO, tid, &args, si);
+
+	for (long i = 0; i < n; i++)
+		if (si[i].si_signo == SIGTRAP && si[i].si_code == SI_KERNEL)
+			return true;
+	return false;
+}
+
 static void interrupt_one(uint64_t key, void *value, void *arg)
 {
 	struct thread *th = value;
@@ -347,14 +360,38 @@ static void adopt_early_task(uint64_t tid, void *value, void *arg)
 	target_add_thread(arg, (pid_t)tid, (pid_t)tid)->stopped = true;
 }
 
-static struct thread *running_thread(struct target *t)
+/* A thread inside an out-of-line copy is stepped until it is back in the
+ * program's own code; one about to run the trampoline goes to its caller. */
+static void step_out_of_scratch(uint64_t key, void *value, void *arg)
 {
-	for (size_t i = 0; i < t->threads.cap; i++) {
-		struct thread *th = t->threads.slots[i].value;
-		if (th && !th->stopped)
-			return th;
+	struct thread *th = value;
+	struct tracer *tr = arg;
+	struct arch_regs regs;
+	int status;
+
+	for (int steps = 0; steps < 64; steps++) {
+		uint64_t pc;
+		if (arch_regs_fetch(th->tid, &regs, false) != 0)
+			return;
+		pc = arch_regs_pc(&regs);
+		if (!scratch_contains(&tr->scratch, pc))
+			return;
+		if (pc == tr->trampoline) {
+			struct shadow_entry *top = shadow_top(&th->shadow);
+			if (top) {
+				arch_regs_set_pc(&regs, top->ret_addr);
+				shadow_pop(&th->shadow);
+				arch_regs_store(th->tid, &regs);
+			}
+			return;
+		}
+		if (ptrace(PTRACE_SINGLESTEP, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) < 0 ||
+		    WIFEXITED(status) || WIFSIGNALED(status))
+			return;
+		if (status >> 16 == 0 && WSTOPSIG(status) != SIGTRAP && !th->pending_signal)
+			th->pending_signal = WSTOPSIG(status);
 	}
-	return NULL;
+	log_warning("thread %d did not leave dwtrace's scratch area", (int)th->tid);
 }
 
 static void restore_returns(uint64_t key, void *value, void *arg)
@@ -362,8 +399,13 @@ static void restore_returns(uint64_t key, void *value, void *arg)
 	struct thread *th = value;
 	struct tracer *tr = arg;
 
-	for (size_t i = th->shadow.len; i-- > 0;)
+	for (size_t i = th->shadow.len; i-- > 0;) {
+		uint64_t cur = 0;
+		target_read(tr->target, th->tid, th->shadow.entries[i].slot, &cur, 8);
+		log_debug("ptrace", "thread %d: restoring return 0x%" PRIx64 " at 0x%" PRIx64 " (holds 0x%" PRIx64 ")",
+			  (int)th->tid, th->shadow.entries[i].ret_addr, th->shadow.entries[i].slot, cur);
 		target_write(tr->target, th->tid, th->shadow.entries[i].slot, &th->shadow.entries[i].ret_addr, 8);
+	}
 	th->shadow.len = 0;
 }
 
@@ -384,7 +426,7 @@ static void detach_all(struct tracer *tr)
 	u64_map_each(&tr->early_tasks, adopt_early_task, t);
 	u64_map_free(&tr->early_tasks);
 	u64_map_each(&t->threads, interrupt_one, NULL);
-	while (running_thread(t)) {
+	while (target_running_thread(t)) {
 		int status;
 		pid_t tid = waitpid(-1, &status, __WALL);
 		struct thread *th;
@@ -433,11 +475,21 @@ static void detach_all(struct tracer *tr)
 				target_add_thread(t, (pid_t)msg, (pid_t)msg)->stopped = false;
 			break;
 		}
+		case PTRACE_EVENT_STOP:
+			/* Stopped by our interrupt just after one of our traps,
+			 * whose SIGTRAP is still queued: let the thread take it
+			 * (it stops again before running any code) and rewind. */
+			if (trap_pending(tid)) {
+				th->stopped = false;
+				ptrace(PTRACE_CONT, tid, NULL, NULL);
+			}
+			break;
 		default:
 			break;
 		}
 	}
 	bp_restore_all(&tr->bps, target_mem_write, tr);
+	u64_map_each(&t->threads, step_out_of_scratch, tr);
 	u64_map_each(&t->threads, restore_returns, tr);
 	u64_map_each(&t->threads, detach_one, NULL);
 	tr->detached = true;

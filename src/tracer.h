@@ -28,6 +28,7 @@ struct tracer {
 	unsigned long lost_returns;  /* frames left by longjmp and the like */
 	volatile sig_atomic_t *stop_requested;
 	struct u64_map early_tasks;  /* tids that stopped before their parent's clone event */
+	bool follow;                 /* -f */
 	bool detached;
 	bool output_failed;
 };

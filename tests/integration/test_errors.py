@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """test_errors.py: bad input gives a non-zero exit status and exactly one line
 on stderr, starting "dwtrace:", that names the offending item; a command that
-was started is not left to run on.  Also `dwtrace list`, --help, --version.
+was started is not left to run on.  A MODULE:FUNCTION probe whose module is
+not loaded is no error: it is pending, and the program runs to its end.  Also
+`dwtrace list`, --help, --version.
 """
 
 import os
@@ -10,6 +12,7 @@ import stat
 import sys
 
 import harness
+import tracing
 from harness import fail
 
 PROTOTYPE = "int my_traced_function(int arg1, uint64_t arg2, double arg3, void *arg4)"
@@ -53,15 +56,31 @@ def check_errors(workdir):
         ("command not found", probe + ["--", "/nonexistent/prog"], re.escape("/nonexistent/prog")),
         ("command not executable", probe + ["--", not_executable],
          re.escape(os.path.basename(not_executable))),
+        ("function not found", ["-e", "zzq_no_such_function"] + run_app,
+         re.escape("zzq_no_such_function")),
         ("function not found, near miss", ["-e", "my_tracd_function"] + run_app,
          re.escape("did you mean 'my_traced_function'")),
-        ("module not loaded", ["-e", "nosuchlib.so:foo"] + run_app, re.escape("nosuchlib.so")),
         ("offset outside any function", ["-e", "libmylib.so:0x0"] + run_app, r"\b0x0\b"),
         ("glob matching nothing", ["-e", "zzz_*"] + run_app, re.escape("zzz_*")),
         ("unknown format", ["--format", "xml"] + probe + run_app, r"\bxml\b"),
     ]
     for what, args, key in cases:
         expect_error(args, key, what)
+
+
+def check_pending():
+    """-e nosuchlib.so:foo: the pending line, sample_app runs to its end, no
+    events, the summary, exit status 0."""
+    app = harness.sample("O0", "sample_app")
+    result = harness.run_dwtrace(["-e", "nosuchlib.so:foo", "--", app, "1"])
+    where = "module not loaded (-e nosuchlib.so:foo)"
+    pending = tracing.pending_line("nosuchlib.so:foo", "nosuchlib.so")
+    if harness.stderr_lines(result).count(pending) != 1:
+        fail("%s: stderr does not have the line %r exactly once\n%s"
+             % (where, pending, harness.describe(result)))
+    tracing.check_summary(result.stderr, where, 0, r"^sample_app exited with status 0$")
+    if not re.fullmatch(r"my_traced_function\(.*\) = 292\n", result.stdout):
+        fail("%s: sample_app did not run to its end\n%s" % (where, harness.describe(result)))
 
 
 def check_list(opt):
@@ -98,6 +117,7 @@ def check_help_version():
 def test():
     workdir = harness.tempdir()
     check_errors(workdir)
+    check_pending()
     for opt in harness.OPT_LEVELS:
         check_list(opt)
     check_help_version()

@@ -1,0 +1,16 @@
+/* libfork.so: fk_work(), called by fork_app's parent and child, and
+ * fk_fork(), inside which the child is created, so that the child inherits
+ * both the breakpoints and a call in progress. */
+#include <unistd.h>
+
+#include "fork_lib.h"
+
+int fk_work(int who, int i)
+{
+	return who * 100 + i * i + 1;
+}
+
+int fk_fork(void)
+{
+	return (int)fork();
+}
