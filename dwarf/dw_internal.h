@@ -30,8 +30,10 @@ struct dw_module {
 
 struct dw_session {
 	Dwfl *dwfl;
-	struct dw_module *modules;
-	size_t nmodules;
+	pid_t pid;                   /* 0 for a file */
+	struct dw_module **modules;  /* stable: refreshing adds, never moves */
+	size_t nmodules, cap;
+	struct u64_map by_mod;       /* Dwfl_Module * → struct dw_module */
 	struct dw_type_pool pool;
 	const struct dw_type *raw_type; /* "unsigned long", for functions without DWARF */
 	char error[512];

@@ -49,30 +49,32 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-static int count_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
-{
-	(*(size_t *)arg)++;
-	return DWARF_CB_OK;
-}
-
 struct fill_ctx {
 	struct dw_session *s;
 	Dwarf_Addr main_start;
+	size_t added;
 };
 
 static int fill_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
 {
 	struct fill_ctx *ctx = arg;
-	struct dw_module *m = &ctx->s->modules[ctx->s->nmodules++];
+	struct dw_session *s = ctx->s;
+	struct dw_module *m;
 	const char *file = NULL;
 
-	memset(m, 0, sizeof(*m));
-	m->session = ctx->s;
+	if (u64_map_get(&s->by_mod, (uint64_t)(uintptr_t)mod))
+		return DWARF_CB_OK;
+	m = xcalloc(1, sizeof(*m));
+	m->session = s;
 	m->mod = mod;
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &file, NULL);
 	m->path = file ? file : name;
 	m->name = base_name(m->path);
 	m->is_main = ctx->main_start && start == ctx->main_start;
+	xgrow(&s->modules, &s->cap, s->nmodules + 1, sizeof(*s->modules));
+	s->modules[s->nmodules++] = m;
+	u64_map_put(&s->by_mod, (uint64_t)(uintptr_t)mod, m);
+	ctx->added++;
 	return DWARF_CB_OK;
 }
 
@@ -102,18 +104,16 @@ static Dwarf_Addr main_module_start(Dwfl *dwfl, pid_t pid)
 	return start;
 }
 
-static int collect_modules(struct dw_session *s, pid_t pid)
+static size_t collect_modules(struct dw_session *s, pid_t pid)
 {
-	size_t n = 0;
 	struct fill_ctx ctx = {.s = s};
+	size_t before = s->nmodules;
 
-	dwfl_getmodules(s->dwfl, count_module, &n, 0);
-	s->modules = xcalloc(n, sizeof(*s->modules));
 	ctx.main_start = main_module_start(s->dwfl, pid);
 	dwfl_getmodules(s->dwfl, fill_module, &ctx, 0);
-	if (pid <= 0 && s->nmodules)
-		s->modules[0].is_main = true;
-	return 0;
+	if (pid <= 0 && s->nmodules && !before)
+		s->modules[0]->is_main = true;
+	return ctx.added;
 }
 
 static struct dw_session *session_new(const Dwfl_Callbacks *cb)
@@ -149,9 +149,27 @@ int dw_session_open_pid(pid_t pid, struct dw_session **out, char **err)
 		dw_session_close(s);
 		return rc > 0 ? -rc : -EIO;
 	}
+	s->pid = pid;
 	collect_modules(s, pid);
 	*out = s;
 	return 0;
+}
+
+int dw_session_refresh(struct dw_session *s)
+{
+	int rc;
+
+	/* Add what is new, keep what was: functions and types already handed
+	 * out stay valid even for modules that were unloaded. */
+	dwfl_report_begin_add(s->dwfl);
+	rc = dwfl_linux_proc_report(s->dwfl, s->pid);
+	dwfl_report_end(s->dwfl, NULL, NULL);
+	if (rc != 0) {
+		dw_set_error(s, "cannot read the memory map of process %d: %s", (int)s->pid,
+			     rc > 0 ? strerror(rc) : dwfl_errmsg(-1));
+		return rc > 0 ? -rc : -EIO;
+	}
+	return (int)collect_modules(s, s->pid);
 }
 
 int dw_session_open_file(const char *path, struct dw_session **out, char **err)
@@ -192,11 +210,13 @@ void dw_session_close(struct dw_session *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->nmodules; i++) {
-		u64_map_free(&s->modules[i].types);
-		u64_map_each(&s->modules[i].functions, free_function, NULL);
-		u64_map_free(&s->modules[i].functions);
+		u64_map_free(&s->modules[i]->types);
+		u64_map_each(&s->modules[i]->functions, free_function, NULL);
+		u64_map_free(&s->modules[i]->functions);
+		free(s->modules[i]);
 	}
 	free(s->modules);
+	u64_map_free(&s->by_mod);
 	dw_type_pool_free(&s->pool);
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
@@ -208,9 +228,14 @@ size_t dw_session_nmodules(const struct dw_session *s)
 	return s->nmodules;
 }
 
+pid_t dw_session_pid(const struct dw_session *s)
+{
+	return s->pid;
+}
+
 struct dw_module *dw_session_module(struct dw_session *s, size_t i)
 {
-	return i < s->nmodules ? &s->modules[i] : NULL;
+	return i < s->nmodules ? s->modules[i] : NULL;
 }
 
 const char *dw_module_path(const struct dw_module *m)
@@ -237,30 +262,66 @@ bool dw_module_has_dwarf(struct dw_module *m)
 	return m->dwarf_state > 0;
 }
 
-struct dw_module *dw_session_find_module(struct dw_session *s, const char *spec)
+int dw_module_matches(const struct dw_module *m, const char *spec, const char *real)
 {
 	size_t len = strlen(spec);
+
+	if (!strcmp(m->path, spec) || (real && !strcmp(m->path, real)))
+		return 3;
+	if (!strcmp(m->name, spec))
+		return 2;
+	if (!strncmp(m->name, spec, len) && m->name[len] == '.')
+		return 1;
+	return 0;
+}
+
+struct dw_module *dw_session_find_module(struct dw_session *s, const char *spec)
+{
 	char *real = realpath(spec, NULL);
+	struct dw_module *best = NULL;
+	int best_q = 0;
 
-	for (int pass = 0; pass < 3; pass++) {
-		for (size_t i = 0; i < s->nmodules; i++) {
-			struct dw_module *m = &s->modules[i];
-			bool hit;
-
-			if (pass == 0)
-				hit = !strcmp(m->path, spec) || (real && !strcmp(m->path, real));
-			else if (pass == 1)
-				hit = !strcmp(m->name, spec);
-			else
-				hit = !strncmp(m->name, spec, len) && m->name[len] == '.';
-			if (hit) {
-				free(real);
-				return m;
-			}
+	for (size_t i = 0; i < s->nmodules; i++) {
+		int q = dw_module_matches(s->modules[i], spec, real);
+		if (q > best_q) {
+			best = s->modules[i];
+			best_q = q;
 		}
 	}
 	free(real);
-	return NULL;
+	return best;
+}
+
+void dw_module_range(const struct dw_module *m, uint64_t *start, uint64_t *end)
+{
+	Dwarf_Addr lo = 0, hi = 0;
+
+	dwfl_module_info(m->mod, NULL, &lo, &hi, NULL, NULL, NULL, NULL);
+	*start = lo;
+	*end = hi;
+}
+
+int dw_session_find_symbol(struct dw_session *s, const char *module_spec, const char *name, uint64_t *addr)
+{
+	for (size_t k = 0; k < s->nmodules; k++) {
+		Dwfl_Module *mod = s->modules[k]->mod;
+		int n;
+
+		if (module_spec && !dw_module_matches(s->modules[k], module_spec, NULL))
+			continue;
+		n = dwfl_module_getsymtab(mod);
+		for (int i = 1; i < n; i++) {
+			GElf_Sym sym;
+			GElf_Addr a;
+			GElf_Word shndx;
+			const char *sname = dwfl_module_getsym_info(mod, i, &sym, &a, &shndx, NULL, NULL);
+			if (sname && sym.st_shndx != SHN_UNDEF && !strcmp(sname, name)) {
+				*addr = a;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
 }
 
 /* Symbol names in .symtab may carry a version ("memcpy@GLIBC_2.2.5"). */
@@ -445,7 +506,7 @@ int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_fu
 void dw_session_each_function_name(struct dw_session *s, void (*fn)(const char *name, void *arg), void *arg)
 {
 	for (size_t k = 0; k < s->nmodules; k++) {
-		Dwfl_Module *mod = s->modules[k].mod;
+		Dwfl_Module *mod = s->modules[k]->mod;
 		int n = dwfl_module_getsymtab(mod);
 		for (int i = 1; i < n; i++) {
 			GElf_Sym sym;

@@ -54,15 +54,33 @@ int dw_session_open_file(const char *path, struct dw_session **out, char **err);
 
 void dw_session_close(struct dw_session *s);
 
+/* Reports the modules a process mapped since the last report (dlopen).
+ * Modules that went away stay known, with everything found in them.
+ * Returns how many modules are new, or -errno. */
+int dw_session_refresh(struct dw_session *s);
+
+/* The address of symbol name (any type) in the first module matching
+ * module_spec (NULL: any module): 0, or -ENOENT. */
+int dw_session_find_symbol(struct dw_session *s, const char *module_spec, const char *name, uint64_t *addr);
+
 /* The message of the last failure. */
 const char *dw_session_error(const struct dw_session *s);
 
 size_t dw_session_nmodules(const struct dw_session *s);
+/* The process whose modules these are, 0 for a file. */
+pid_t dw_session_pid(const struct dw_session *s);
 struct dw_module *dw_session_module(struct dw_session *s, size_t i);
 
 /* The first module whose path, file name, or file name up to a '.' after
  * spec (so "libc.so" finds libc.so.6) is spec; NULL if none. */
 struct dw_module *dw_session_find_module(struct dw_session *s, const char *spec);
+
+/* How well m matches spec: 3 by path (real is spec's realpath or NULL), 2
+ * by file name, 1 by file name up to a dot, 0 not at all. */
+int dw_module_matches(const struct dw_module *m, const char *spec, const char *real);
+
+/* Where m is loaded: [*start, *end). */
+void dw_module_range(const struct dw_module *m, uint64_t *start, uint64_t *end);
 
 const char *dw_module_path(const struct dw_module *m);
 const char *dw_module_name(const struct dw_module *m);   /* file name (basename) */

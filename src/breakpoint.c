@@ -50,21 +50,9 @@ struct breakpoint *bp_at(const struct breakpoint_table *bt, uint64_t addr)
 	return u64_map_get(&bt->by_addr, addr);
 }
 
-int bp_disarm(struct target *t, pid_t tid, struct breakpoint *bp)
+void bp_forget(struct breakpoint_table *bt, uint64_t addr)
 {
-	int rc = target_write(t, tid, bp->addr, &bp->orig, 1);
-	if (rc == 0)
-		bp->inserted = false;
-	return rc;
-}
-
-int bp_rearm(struct target *t, pid_t tid, struct breakpoint *bp)
-{
-	uint8_t trap = ARCH_BREAKPOINT_BYTE;
-	int rc = target_write(t, tid, bp->addr, &trap, 1);
-	if (rc == 0)
-		bp->inserted = true;
-	return rc;
+	free(u64_map_del(&bt->by_addr, addr));
 }
 
 struct restore_ctx {

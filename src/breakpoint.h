@@ -11,6 +11,7 @@
 enum breakpoint_kind {
 	BP_PROBE,      /* a probed function's entry */
 	BP_RETURN,     /* the return trampoline */
+	BP_DLSTATE,    /* the dynamic linker's r_brk: libraries come and go */
 };
 
 struct breakpoint {
@@ -19,7 +20,7 @@ struct breakpoint {
 	bool inserted;
 	enum breakpoint_kind kind;
 	struct probe_site *site;   /* BP_PROBE */
-	uint64_t ool;              /* BP_PROBE: the out-of-line copy of the displaced instruction */
+	uint64_t ool;              /* BP_PROBE, BP_DLSTATE: the out-of-line copy of the displaced instruction */
 };
 
 struct breakpoint_table {
@@ -32,9 +33,8 @@ int bp_insert(struct breakpoint_table *bt, struct target *t, uint64_t addr, enum
 /* Reads size bytes of the target's code at addr as they are without our traps. */
 int bp_read_original(const struct breakpoint_table *bt, struct target *t, uint64_t addr, uint8_t *buf, size_t size);
 struct breakpoint *bp_at(const struct breakpoint_table *bt, uint64_t addr);
-/* Puts the original byte back (insert again with bp_rearm). */
-int bp_disarm(struct target *t, pid_t tid, struct breakpoint *bp);
-int bp_rearm(struct target *t, pid_t tid, struct breakpoint *bp);
+/* Forgets the breakpoint at addr without touching memory (it was unmapped). */
+void bp_forget(struct breakpoint_table *bt, uint64_t addr);
 /* Writes the original byte of every breakpoint into process pid's memory
  * through write_fn (the target's, or a forked child's copy). */
 void bp_restore_all(const struct breakpoint_table *bt,

@@ -145,12 +145,13 @@ int main(int argc, char **argv)
 		free(err);
 		goto fail_unstarted;
 	}
-	if (probe_set_resolve(&probes, dw, o.probes, o.nprobes, t.name, t.entry) != 0)
+	if (probe_set_resolve(&probes, dw, o.probes, o.nprobes, t.name) != 0)
 		goto fail_unstarted;
 
 	memset(&tr, 0, sizeof(tr));
 	tr.target = &t;
 	tr.probes = &probes;
+	tr.dw = dw;
 	tr.sink = o.format == FORMAT_JSON ? sink_json_new(out) : sink_text_new(out);
 	tr.dopts.string_limit = o.string_limit;
 	tr.dopts.array_limit = 64;

@@ -15,8 +15,6 @@
 
 struct add_ctx {
 	struct probe_set *set;
-	struct u64_map *by_addr;
-	uint64_t skip;
 	const char *first_raw;       /* functions without DWARF: the first and how many */
 	size_t nraw;
 	const char *raw_module;
@@ -46,13 +44,9 @@ static int add_function(struct dw_function *f, void *arg)
 {
 	struct add_ctx *ctx = arg;
 
-	if (f->addr == ctx->skip) {
-		log_warning("not probing '%s': its entry point is dwtrace's return trampoline", f->name);
+	if (u64_map_get(&ctx->set->by_addr, f->addr))
 		return 0;
-	}
-	if (u64_map_get(ctx->by_addr, f->addr))
-		return 0;
-	u64_map_put(ctx->by_addr, f->addr, new_site(ctx->set, f));
+	u64_map_put(&ctx->set->by_addr, f->addr, new_site(ctx->set, f));
 	if (!f->has_dwarf) {
 		if (!ctx->nraw++)
 			ctx->first_raw = f->name;
@@ -101,6 +95,42 @@ static int resolve_offset(struct dw_module *m, const char *spec, const char *tex
 	return add_function(f, ctx);
 }
 
+/* Resolves the FUNCTION or 0xOFFSET part of a spec in module m. */
+static int resolve_in_module(struct dw_session *s, struct dw_module *m, const char *spec, const char *name,
+			     struct add_ctx *ctx)
+{
+	bool glob = strpbrk(name, "*?[") != NULL;
+	struct suggestion sug;
+	int total;
+
+	if (!strncmp(name, "0x", 2) || !strncmp(name, "0X", 2))
+		return resolve_offset(m, spec, name, ctx);
+	total = dw_module_each_function(m, name, glob, add_function, ctx);
+	if (total < 0) {
+		log_error("probe '%s': %s", spec, dw_session_error(s));
+		return -1;
+	}
+	if (total > 0)
+		return 0;
+	if (glob) {
+		log_error("probe '%s': no function in %s matches '%s'", spec, dw_module_name(m), name);
+		return -1;
+	}
+	suggest_init(&sug, name);
+	dw_session_each_function_name(s, suggest_offer, &sug);
+	if (suggest_result(&sug))
+		log_error("no function '%s' in %s (did you mean '%s'?)", name, dw_module_name(m), suggest_result(&sug));
+	else
+		log_error("no function '%s' in %s", name, dw_module_name(m));
+	return -1;
+}
+
+static void add_pending(struct probe_set *set, const char *spec)
+{
+	xgrow(&set->pending, &set->pending_cap, set->npending + 1, sizeof(*set->pending));
+	set->pending[set->npending++] = xstrdup(spec);
+}
+
 static int resolve_one(struct dw_session *s, const char *spec, const char *program, struct add_ctx *ctx)
 {
 	const char *sep = module_separator(spec);
@@ -116,36 +146,19 @@ static int resolve_one(struct dw_session *s, const char *spec, const char *progr
 	}
 	if (sep) {
 		struct dw_module *m;
+		int rc = 0;
 		modname = xstrndup(spec, (size_t)(sep - spec));
 		m = dw_session_find_module(s, modname);
-		if (!m) {
-			log_error("probe '%s': no module '%s' is loaded in %s", spec, modname, program);
-			free(modname);
-			return -1;
+		if (m)
+			rc = resolve_in_module(s, m, spec, name, ctx);
+		if (rc == 0 && (!m || dw_session_pid(s) > 0)) {
+			/* Loaded later (dlopen), or again after a dlclose. */
+			add_pending(ctx->set, spec);
+			if (!m)
+				log_note("probe '%s' is pending until %s is loaded", spec, modname);
 		}
 		free(modname);
-		if (!strncmp(name, "0x", 2) || !strncmp(name, "0X", 2))
-			return resolve_offset(m, spec, name, ctx);
-		total = dw_module_each_function(m, name, glob, add_function, ctx);
-		if (total < 0) {
-			log_error("probe '%s': %s", spec, dw_session_error(s));
-			return -1;
-		}
-		if (total == 0) {
-			if (glob) {
-				log_error("probe '%s': no function in %s matches '%s'", spec, dw_module_name(m), name);
-				return -1;
-			}
-			suggest_init(&sug, name);
-			dw_session_each_function_name(s, suggest_offer, &sug);
-			if (suggest_result(&sug))
-				log_error("no function '%s' in %s (did you mean '%s'?)", name, dw_module_name(m),
-					  suggest_result(&sug));
-			else
-				log_error("no function '%s' in %s", name, dw_module_name(m));
-			return -1;
-		}
-		return 0;
+		return rc;
 	}
 	for (size_t i = 0; i < dw_session_nmodules(s); i++) {
 		int n = dw_module_each_function(dw_session_module(s, i), name, glob, add_function, ctx);
@@ -169,35 +182,71 @@ static int resolve_one(struct dw_session *s, const char *spec, const char *progr
 	return 0;
 }
 
-int probe_set_resolve(struct probe_set *set, struct dw_session *s, char **specs, size_t nspecs,
-		      const char *program, uint64_t skip)
+static void warn_unusual(const struct add_ctx *ctx)
 {
-	struct u64_map by_addr = {0};
-	struct add_ctx ctx = {.set = set, .by_addr = &by_addr, .skip = skip};
+	if (ctx->nraw == 1)
+		log_warning("no debug info for '%s' in %s: showing the raw integer registers arg0..arg5 and the "
+			    "return register",
+			    ctx->first_raw, ctx->raw_module);
+	else if (ctx->nraw > 1)
+		log_warning("no debug info for %zu probed functions ('%s', ...): showing the raw integer registers "
+			    "arg0..arg5 and the return register",
+			    ctx->nraw, ctx->first_raw);
+	if (ctx->nclones == 1)
+		log_warning("'%s' is a compiler clone or part of a function: its values are shown as unavailable",
+			    ctx->first_clone);
+	else if (ctx->nclones > 1)
+		log_warning("%zu probed functions ('%s', ...) are compiler clones or parts of functions: their values "
+			    "are shown as unavailable",
+			    ctx->nclones, ctx->first_clone);
+}
+
+size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, struct dw_module *m)
+{
+	struct add_ctx ctx = {.set = set};
+	size_t before = set->len;
+
+	for (size_t i = 0; i < set->npending; i++) {
+		const char *spec = set->pending[i];
+		const char *sep = module_separator(spec);
+		char *modname = xstrndup(spec, (size_t)(sep - spec));
+		char *real = realpath(modname, NULL);
+
+		if (dw_module_matches(m, modname, real))
+			resolve_in_module(s, m, spec, sep + 1, &ctx);
+		free(real);
+		free(modname);
+	}
+	warn_unusual(&ctx);
+	return set->len - before;
+}
+
+void probe_set_drop_module(struct probe_set *set, const struct dw_module *m)
+{
+	for (size_t i = 0; i < set->len; i++) {
+		struct probe_site *site = set->sites[i];
+		if (site->gone || site->fn->module != m)
+			continue;
+		site->gone = true;
+		site->placed = false;
+		u64_map_del(&set->by_addr, site->addr);
+	}
+}
+
+int probe_set_resolve(struct probe_set *set, struct dw_session *s, char **specs, size_t nspecs,
+		      const char *program)
+{
+	struct add_ctx ctx = {.set = set};
 	int rc = 0;
 
 	for (size_t i = 0; i < nspecs && rc == 0; i++)
 		rc = resolve_one(s, specs[i], program, &ctx);
-	u64_map_free(&by_addr);
-	if (rc == 0 && !set->len) {
+	if (rc == 0 && !set->len && !set->npending) {
 		log_error("nothing to probe");
 		return -1;
 	}
-	if (rc == 0 && ctx.nraw == 1)
-		log_warning("no debug info for '%s' in %s: showing the raw integer registers arg0..arg5 and the "
-			    "return register",
-			    ctx.first_raw, ctx.raw_module);
-	else if (rc == 0 && ctx.nraw > 1)
-		log_warning("no debug info for %zu probed functions ('%s', ...): showing the raw integer registers "
-			    "arg0..arg5 and the return register",
-			    ctx.nraw, ctx.first_raw);
-	if (rc == 0 && ctx.nclones == 1)
-		log_warning("'%s' is a compiler clone or part of a function: its values are shown as unavailable",
-			    ctx.first_clone);
-	else if (rc == 0 && ctx.nclones > 1)
-		log_warning("%zu probed functions ('%s', ...) are compiler clones or parts of functions: their values "
-			    "are shown as unavailable",
-			    ctx.nclones, ctx.first_clone);
+	if (rc == 0)
+		warn_unusual(&ctx);
 	return rc;
 }
 
@@ -208,5 +257,9 @@ void probe_set_free(struct probe_set *set)
 		free(set->sites[i]);
 	}
 	free(set->sites);
+	for (size_t i = 0; i < set->npending; i++)
+		free(set->pending[i]);
+	free(set->pending);
+	u64_map_free(&set->by_addr);
 	memset(set, 0, sizeof(*set));
 }

@@ -8,24 +8,38 @@
 
 #include "dw_session.h"
 #include "event_layout.h"
+#include "u64_map.h"
 
 struct probe_site {
 	struct dw_function *fn;
 	struct event_layout *layout;
 	uint64_t addr;               /* where the breakpoint goes */
 	unsigned long hits;
+	bool placed;                 /* its breakpoint is in the target */
+	bool gone;                   /* its module was unloaded */
 };
 
 struct probe_set {
-	struct probe_site **sites;
+	struct probe_site **sites;   /* in the order they were found */
 	size_t len, cap;
+	char **pending;              /* MODULE:... specs whose module may come later */
+	size_t npending, pending_cap;
+	struct u64_map by_addr;      /* entry address → live site */
 };
 
-/* Resolves every spec against the modules of s.  Addresses in skip (e.g. the
- * entry point) cannot be probed.  Returns 0, or -1 after printing a one-line
- * error naming the spec. */
+/* Resolves every spec against the modules of s.  A spec naming a module
+ * that is not loaded is pending (with a note on stderr) and is resolved
+ * again whenever a matching module appears.  Returns 0, or -1 after
+ * printing a one-line error naming the spec. */
 int probe_set_resolve(struct probe_set *set, struct dw_session *s, char **specs, size_t nspecs,
-		      const char *program, uint64_t skip);
+		      const char *program);
+
+/* Resolves the pending specs in module m, just loaded.  New sites are
+ * appended to set->sites; returns how many. */
+size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, struct dw_module *m);
+
+/* Marks the sites of module m gone (it was unloaded). */
+void probe_set_drop_module(struct probe_set *set, const struct dw_module *m);
 
 void probe_set_free(struct probe_set *set);
 

@@ -81,6 +81,8 @@ static void resume_thread(struct thread *th)
 	resume(th->tid, sig);
 }
 
+static void on_dlstate(struct tracer *tr, struct event *ev);
+
 /* ---- events ---------------------------------------------------------- */
 
 static void next_event(struct tracer *tr, struct event *ev)
@@ -330,6 +332,7 @@ static void rewind_trap(struct tracer *tr, struct thread *th, struct event *ev)
 		arch_regs_set_pc(&ev->regs, top->ret_addr);
 		shadow_pop(&th->shadow);
 	} else {
+		/* probes and r_brk: the displaced instruction has not run yet */
 		arch_regs_set_pc(&ev->regs, ev->bp->addr);
 	}
 	arch_regs_store(th->tid, &ev->regs);
@@ -512,6 +515,8 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 		th->stopped = true;
 		if (ev->bp->kind == BP_RETURN)
 			on_return(tr, ev);
+		else if (ev->bp->kind == BP_DLSTATE)
+			on_dlstate(tr, ev);
 		else
 			on_entry(tr, ev);
 		break;
@@ -564,44 +569,166 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 	return true;
 }
 
-/* Places site's breakpoint, with the out-of-line copy of the instruction it
- * displaces, through thread th (stopped).  Returns 0, or -1 after printing
- * why the probe is left out. */
-static int place_probe(struct tracer *tr, struct thread *th, struct probe_site *site)
+/* Places a breakpoint of kind at addr, with the out-of-line copy of the
+ * instruction it displaces, through thread th (stopped).  what names it in
+ * messages.  Returns 0, or -1 after printing why it is left out. */
+static int place_breakpoint(struct tracer *tr, struct thread *th, uint64_t addr, enum breakpoint_kind kind,
+			    struct probe_site *site, const char *what, const char *where)
 {
 	struct target *t = tr->target;
 	uint8_t code[ARCH_INSN_MAX + 1], ool[ARCH_OOL_MAX];
-	const char *mod = dw_module_name(site->fn->module);
-	uint64_t slot, where = site->fn->elf_addr + (site->addr - site->fn->addr);
+	uint64_t slot;
 	size_t len;
 	char err[160];
 	int n, rc;
 
-	n = bp_read_original(&tr->bps, t, site->addr, code, sizeof(code));
+	n = bp_read_original(&tr->bps, t, addr, code, sizeof(code));
 	if (n <= 0) {
-		log_error("probe '%s' left out: cannot read its code at %s+0x%" PRIx64, site->fn->name, mod, where);
+		log_error("%s left out: cannot read its code at %s", what, where);
 		return -1;
 	}
-	rc = scratch_slot(&tr->scratch, t, th, site->addr, &slot);
+	rc = scratch_slot(&tr->scratch, t, th, addr, &slot);
 	if (rc) {
-		log_error("probe '%s' left out: cannot map dwtrace's scratch area near %s: %s", site->fn->name, mod,
-			  strerror(-rc));
+		log_error("%s left out: cannot map dwtrace's scratch area near %s: %s", what, where, strerror(-rc));
 		return -1;
 	}
-	n = arch_relocate(code, (size_t)n, site->addr, slot, ool, &len, err, sizeof(err));
+	n = arch_relocate(code, (size_t)n, addr, slot, ool, &len, err, sizeof(err));
 	if (n < 0) {
-		log_error("probe '%s' left out: at %s+0x%" PRIx64 ": %s", site->fn->name, mod, where, err);
+		log_error("%s left out: at %s: %s", what, where, err);
 		return -1;
 	}
 	rc = target_write(t, th->tid, slot, ool, (size_t)n);
 	if (!rc)
-		rc = bp_insert(&tr->bps, t, site->addr, BP_PROBE, site, slot);
+		rc = bp_insert(&tr->bps, t, addr, kind, site, slot);
 	if (rc) {
-		log_error("probe '%s' left out: cannot place a breakpoint at %s+0x%" PRIx64 ": %s", site->fn->name, mod,
-			  where, strerror(-rc));
+		log_error("%s left out: cannot place a breakpoint at %s: %s", what, where, strerror(-rc));
 		return -1;
 	}
 	return 0;
+}
+
+static int place_probe(struct tracer *tr, struct thread *th, struct probe_site *site)
+{
+	char what[300], where[300];
+
+	snprintf(what, sizeof(what), "probe '%s'", site->fn->name);
+	snprintf(where, sizeof(where), "%s+0x%" PRIx64, dw_module_name(site->fn->module),
+		 site->fn->elf_addr + (site->addr - site->fn->addr));
+	if (place_breakpoint(tr, th, site->addr, BP_PROBE, site, what, where) != 0)
+		return -1;
+	site->placed = true;
+	tr->nplaced++;
+	return 0;
+}
+
+/* ---- libraries loaded and unloaded ----------------------------------- */
+
+/* r_debug (glibc <link.h>): r_brk at 16, r_state at 24. */
+#define R_DEBUG_BRK 16
+#define R_DEBUG_STATE 24
+#define RT_CONSISTENT 0
+
+/* Whether a mapping of m's file still lies where m was loaded. */
+static bool module_mapped(pid_t pid, const struct dw_module *m)
+{
+	char path[64], line[4200];
+	uint64_t start, end;
+	FILE *f;
+	bool found = false;
+
+	dw_module_range(m, &start, &end);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long s, e;
+		int off = 0;
+		char *file;
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &e, &off) < 2 || !off)
+			continue;
+		file = line + off;
+		file[strcspn(file, "\n")] = '\0';
+		found = s < end && e > start && !strcmp(file, dw_module_path(m));
+	}
+	fclose(f);
+	return found;
+}
+
+/* After the dynamic linker changed the set of libraries: probes of unloaded
+ * modules are forgotten, pending probes go into new ones. */
+static void libraries_changed(struct tracer *tr, struct thread *th)
+{
+	struct dw_session *dw = tr->dw;
+	size_t nmod;
+
+	if (dw_session_refresh(dw) < 0) {
+		log_warning("%s", dw_session_error(dw));
+		return;
+	}
+	nmod = dw_session_nmodules(dw);
+	for (size_t i = 0; i < nmod; i++) {
+		struct dw_module *m = dw_session_module(dw, i);
+		bool live = u64_map_get(&tr->live_modules, (uint64_t)(uintptr_t)m) != NULL;
+		bool mapped = module_mapped(tr->target->pid, m);
+
+		if (live && !mapped) {
+			for (size_t k = 0; k < tr->probes->len; k++) {
+				struct probe_site *site = tr->probes->sites[k];
+				if (site->placed && site->fn->module == m) {
+					bp_forget(&tr->bps, site->addr);
+					tr->nplaced--;
+				}
+			}
+			probe_set_drop_module(tr->probes, m);
+			u64_map_del(&tr->live_modules, (uint64_t)(uintptr_t)m);
+			log_debug("dlopen", "%s unloaded", dw_module_path(m));
+		} else if (!live && mapped) {
+			size_t first = tr->probes->len;
+			size_t added = probe_set_resolve_pending(tr->probes, dw, m);
+			u64_map_put(&tr->live_modules, (uint64_t)(uintptr_t)m, (void *)1);
+			log_debug("dlopen", "%s loaded: %zu new probes", dw_module_path(m), added);
+			for (size_t k = first; k < tr->probes->len; k++)
+				place_probe(tr, th, tr->probes->sites[k]);
+		}
+	}
+}
+
+static void on_dlstate(struct tracer *tr, struct event *ev)
+{
+	struct thread *th = ev->th;
+	int32_t state = -1;
+
+	if (target_read(tr->target, th->tid, tr->r_debug + R_DEBUG_STATE, &state, sizeof(state)) ==
+		    (ssize_t)sizeof(state) &&
+	    state == RT_CONSISTENT)
+		libraries_changed(tr, th);
+	arch_regs_set_pc(&ev->regs, ev->bp->ool);
+	if (arch_regs_store(th->tid, &ev->regs) == 0)
+		resume_thread(th);
+}
+
+/* Watches the dynamic linker's r_brk, where it stops (so to speak) every
+ * time it has loaded or unloaded libraries. */
+static void watch_libraries(struct tracer *tr, struct thread *th)
+{
+	uint64_t r_brk = 0;
+	char where[64];
+
+	for (size_t i = 0; i < dw_session_nmodules(tr->dw); i++)
+		u64_map_put(&tr->live_modules, (uint64_t)(uintptr_t)dw_session_module(tr->dw, i), (void *)1);
+	if (dw_session_find_symbol(tr->dw, NULL, "_r_debug", &tr->r_debug) != 0 ||
+	    target_read(tr->target, th->tid, tr->r_debug + R_DEBUG_BRK, &r_brk, sizeof(r_brk)) !=
+		    (ssize_t)sizeof(r_brk) ||
+	    !r_brk) {
+		if (tr->probes->npending)
+			log_warning("cannot find the dynamic linker's r_debug in %s: pending probes stay pending",
+				    tr->target->name);
+		tr->r_debug = 0;
+		return;
+	}
+	snprintf(where, sizeof(where), "0x%" PRIx64, r_brk);
+	place_breakpoint(tr, th, r_brk, BP_DLSTATE, NULL, "watching dlopen", where);
 }
 
 static void resume_one(uint64_t key, void *value, void *arg)
@@ -620,9 +747,14 @@ int tracer_start(struct tracer *tr)
 	for (size_t i = 0; i < tr->probes->len; i++)
 		if (place_probe(tr, th, tr->probes->sites[i]) == 0)
 			placed++;
-	if (!placed || !tr->scratch.trampoline) {
+	if ((!placed && !tr->probes->npending) || (placed && !tr->scratch.trampoline)) {
 		log_error("no probe could be placed in %s", t->name);
 		bp_restore_all(&tr->bps, target_mem_write, tr);
+		return -1;
+	}
+	watch_libraries(tr, th);
+	if (!tr->scratch.trampoline) {
+		log_error("cannot map dwtrace's scratch area in %s", t->name);
 		return -1;
 	}
 	tr->trampoline = tr->scratch.trampoline;
@@ -631,7 +763,6 @@ int tracer_start(struct tracer *tr)
 		bp_restore_all(&tr->bps, target_mem_write, tr);
 		return -1;
 	}
-	tr->nplaced = placed;
 	u64_map_each(&t->threads, resume_one, NULL);
 	return 0;
 }
@@ -648,6 +779,7 @@ void tracer_run(struct tracer *tr)
 void tracer_free(struct tracer *tr)
 {
 	scratch_free(&tr->scratch);
+	u64_map_free(&tr->live_modules);
 	bp_table_free(&tr->bps);
 	arena_free(&tr->arena);
 	u64_map_free(&tr->early_tasks);

@@ -17,6 +17,9 @@
 struct tracer {
 	struct target *target;
 	struct probe_set *probes;
+	struct dw_session *dw;       /* the target's modules */
+	uint64_t r_debug;            /* the dynamic linker's r_debug, 0 when not watched */
+	struct u64_map live_modules; /* struct dw_module * → 1 while it is mapped */
 	struct breakpoint_table bps;
 	struct scratch scratch;      /* out-of-line copies and the trampoline */
 	uint64_t trampoline;         /* return trampoline address */
