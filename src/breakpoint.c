@@ -75,6 +75,36 @@ void bp_restore_all(const struct breakpoint_table *bt,
 	u64_map_each(&bt->by_addr, restore_one, &rc);
 }
 
+struct copy_ctx {
+	struct breakpoint_table *to;
+	const struct u64_map *sites;
+	struct target *t;
+};
+
+static void copy_one(uint64_t addr, void *value, void *arg)
+{
+	const struct breakpoint *bp = value;
+	struct copy_ctx *c = arg;
+	struct breakpoint *nb;
+
+	if (bp->kind == BP_PROBE && !u64_map_get(c->sites, addr)) {
+		target_write(c->t, c->t->pid, addr, &bp->orig, 1);
+		return;
+	}
+	nb = xmalloc(sizeof(*nb));
+	*nb = *bp;
+	if (bp->kind == BP_PROBE)
+		nb->site = u64_map_get(c->sites, addr);
+	u64_map_put(&c->to->by_addr, addr, nb);
+}
+
+void bp_table_copy(struct breakpoint_table *to, const struct breakpoint_table *from, const struct u64_map *sites,
+		   struct target *t)
+{
+	struct copy_ctx c = {to, sites, t};
+	u64_map_each(&from->by_addr, copy_one, &c);
+}
+
 static void free_one(uint64_t addr, void *value, void *arg)
 {
 	free(value);

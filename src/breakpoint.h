@@ -39,6 +39,12 @@ void bp_forget(struct breakpoint_table *bt, uint64_t addr);
  * through write_fn (the target's, or a forked child's copy). */
 void bp_restore_all(const struct breakpoint_table *bt,
 		    int (*write_fn)(void *ctx, uint64_t addr, const void *buf, size_t size), void *ctx);
+/* Fills to (empty) with the breakpoints of from, as a forked child t has
+ * them in its copy of memory; probes are matched by address in sites (entry
+ * address → struct probe_site); a trap whose probe is not there is taken
+ * out of t's memory. */
+void bp_table_copy(struct breakpoint_table *to, const struct breakpoint_table *from, const struct u64_map *sites,
+		   struct target *t);
 void bp_table_free(struct breakpoint_table *bt);
 
 #endif

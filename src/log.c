@@ -5,10 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool quiet;
+
+void log_quiet(bool q)
+{
+	quiet = q;
+}
+
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[1024];
 
+	if (quiet)
+		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	fprintf(stderr, "dwtrace: %s%s\n", prefix, line);
 }

@@ -2,9 +2,14 @@
 #ifndef DWTRACE_LOG_H
 #define DWTRACE_LOG_H
 
+#include <stdbool.h>
+
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* While quiet, errors and notes are dropped (warnings too). */
+void log_quiet(bool quiet);
 
 /* Debug output by area ("ptrace", "dwarf", ...), enabled by DWTRACE_DEBUG=area,area|all. */
 void log_debug(const char *area, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

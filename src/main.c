@@ -89,8 +89,10 @@ static int exit_code_of(int status)
 	return 0;
 }
 
-static void summary(const struct tracer *tr, const struct target *t, size_t nprobes)
+static void summary(const struct tracer *tr, const struct process *p)
 {
+	const struct target *t = &p->t;
+	size_t nprobes = p->nplaced;
 	char end[128];
 
 	if (tr->detached)
@@ -101,16 +103,15 @@ static void summary(const struct tracer *tr, const struct target *t, size_t npro
 		snprintf(end, sizeof(end), "%s exited with status %d", t->name, WEXITSTATUS(t->exit_status));
 	else
 		snprintf(end, sizeof(end), "%s is gone", t->name);
-	log_note("%lu events from %zu thread%s, %zu probe%s; %s", tr->events, t->nthreads_seen,
-		 t->nthreads_seen == 1 ? "" : "s", nprobes, nprobes == 1 ? "" : "s", end);
+	log_note("%lu events from %zu thread%s, %zu probe%s; %s", tr->events, tr->threads_seen,
+		 tr->threads_seen == 1 ? "" : "s", nprobes, nprobes == 1 ? "" : "s", end);
 }
 
 int main(int argc, char **argv)
 {
 	struct options o;
-	struct target t;
-	struct dw_session *dw = NULL;
-	struct probe_set probes = {0};
+	struct process *p;
+	struct target *t;
 	struct tracer tr;
 	FILE *out;
 	char *err = NULL;
@@ -134,24 +135,25 @@ int main(int argc, char **argv)
 		cli_free(&o);
 		return 1;
 	}
-	if ((o.pid ? target_attach(&t, o.pid) : target_spawn(&t, o.command)) != 0) {
-		target_release(&t);
+	p = process_new();
+	t = &p->t;
+	if ((o.pid ? target_attach(t, o.pid) : target_spawn(t, o.command)) != 0) {
+		process_free(p);
 		fclose(out);
 		cli_free(&o);
 		return 1;
 	}
-	if (dw_session_open_pid(t.pid, &dw, &err) != 0) {
+	if (dw_session_open_pid(t->pid, &p->dw, &err) != 0) {
 		log_error("%s", err);
 		free(err);
 		goto fail_unstarted;
 	}
-	if (probe_set_resolve(&probes, dw, o.probes, o.nprobes, t.name) != 0)
+	if (probe_set_resolve(&p->probes, p->dw, o.probes, o.nprobes, t->name) != 0)
 		goto fail_unstarted;
 
 	memset(&tr, 0, sizeof(tr));
-	tr.target = &t;
-	tr.probes = &probes;
-	tr.dw = dw;
+	tr.specs = o.probes;
+	tr.nspecs = o.nprobes;
 	tr.sink = o.format == FORMAT_JSON ? sink_json_new(out) : sink_text_new(out);
 	tr.dopts.string_limit = o.string_limit;
 	tr.dopts.array_limit = 64;
@@ -159,7 +161,7 @@ int main(int argc, char **argv)
 	tr.follow = o.follow;
 	if (o.duration > 0)
 		arm_duration(o.duration);
-	if (tracer_start(&tr) != 0) {
+	if (tracer_start(&tr, p) != 0) {
 		tracer_free(&tr);
 		tr.sink->ops->destroy(tr.sink);
 		goto fail_unstarted;
@@ -169,31 +171,29 @@ int main(int argc, char **argv)
 	rc = tr.sink->ops->flush(tr.sink);
 	if (rc != 0)
 		log_error("writing events to %s failed: %s", o.output ? o.output : "stderr", strerror(errno));
-	summary(&tr, &t, tr.nplaced);
+	summary(&tr, p);
 	tr.sink->ops->destroy(tr.sink);
 	tracer_free(&tr);
-	probe_set_free(&probes);
-	dw_session_close(dw);
-	target_release(&t);
 	if (fclose(out) != 0 && rc == 0) {
 		log_error("writing events failed: %s", strerror(errno));
 		rc = -1;
 	}
 	cli_free(&o);
-	if (rc != 0)
-		return 1;
-	return t.exited && !t.attached ? exit_code_of(t.exit_status) : 0;
+	if (rc == 0 && t->exited && !t->attached)
+		rc = exit_code_of(t->exit_status);
+	else
+		rc = rc ? 1 : 0;
+	process_free(p);
+	return rc;
 
 fail_unstarted:
 	/* A started program has not run a single instruction of its own yet;
 	 * a process we attached to goes on as it was. */
-	if (t.attached)
-		target_detach_untouched(&t);
+	if (t->attached)
+		target_detach_untouched(t);
 	else
-		target_kill_unstarted(&t);
-	target_release(&t);
-	probe_set_free(&probes);
-	dw_session_close(dw);
+		target_kill_unstarted(t);
+	process_free(p);
 	fclose(out);
 	cli_free(&o);
 	return 1;

@@ -233,6 +233,17 @@ void probe_set_drop_module(struct probe_set *set, const struct dw_module *m)
 	}
 }
 
+void probe_set_resolve_quiet(struct probe_set *set, struct dw_session *s, char **specs, size_t nspecs,
+			     const char *program)
+{
+	struct add_ctx ctx = {.set = set};
+
+	log_quiet(true);
+	for (size_t i = 0; i < nspecs; i++)
+		resolve_one(s, specs[i], program, &ctx);
+	log_quiet(false);
+}
+
 int probe_set_resolve(struct probe_set *set, struct dw_session *s, char **specs, size_t nspecs,
 		      const char *program)
 {

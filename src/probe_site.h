@@ -34,6 +34,11 @@ struct probe_set {
 int probe_set_resolve(struct probe_set *set, struct dw_session *s, char **specs, size_t nspecs,
 		      const char *program);
 
+/* The same for a program image found while tracing (-f): a spec that
+ * resolves to nothing is left out silently. */
+void probe_set_resolve_quiet(struct probe_set *set, struct dw_session *s, char **specs, size_t nspecs,
+			     const char *program);
+
 /* Resolves the pending specs in module m, just loaded.  New sites are
  * appended to set->sites; returns how many. */
 size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, struct dw_module *m);

@@ -250,6 +250,13 @@ int scratch_slot(struct scratch *s, struct target *t, struct thread *th, uint64_
 	return -ENOMEM;
 }
 
+void scratch_copy(struct scratch *to, const struct scratch *from)
+{
+	*to = *from;
+	to->areas = xcalloc(from->cap ? from->cap : 1, sizeof(*to->areas));
+	memcpy(to->areas, from->areas, from->n * sizeof(*to->areas));
+}
+
 void scratch_free(struct scratch *s)
 {
 	free(s->areas);

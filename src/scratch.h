@@ -37,6 +37,8 @@ int scratch_slot(struct scratch *s, struct target *t, struct thread *th, uint64_
 /* True when addr is inside one of the areas. */
 int scratch_contains(const struct scratch *s, uint64_t addr);
 
+/* Makes to (empty) a copy of from: a forked child has the same areas. */
+void scratch_copy(struct scratch *to, const struct scratch *from);
 void scratch_free(struct scratch *s);
 
 /* Makes system call nr in thread th (stopped; its registers are saved and

@@ -88,7 +88,7 @@ static char *find_program(const char *cmd, int *err)
 	return NULL;
 }
 
-static int read_auxv_entry(pid_t pid, uint64_t *entry)
+int target_read_entry(pid_t pid, uint64_t *entry)
 {
 	char path[64];
 	uint64_t av[2];
@@ -159,7 +159,7 @@ static int run_to_entry(struct target *t, const char *cmd)
 	uint8_t orig, trap = ARCH_BREAKPOINT_BYTE;
 	int status;
 
-	if (read_auxv_entry(t->pid, &t->entry) != 0) {
+	if (target_read_entry(t->pid, &t->entry) != 0) {
 		log_error("cannot read the entry point of '%s' from /proc/%d/auxv", cmd, (int)t->pid);
 		return -1;
 	}
@@ -205,7 +205,10 @@ int target_spawn(struct target *t, char **argv)
 	char *path = find_program(argv[0], &err);
 	char mem[64];
 
+	struct process *proc = t->proc;
+
 	memset(t, 0, sizeof(*t));
+	t->proc = proc;
 	t->memfd = -1;
 	t->name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	if (!path) {
@@ -263,7 +266,7 @@ int target_spawn(struct target *t, char **argv)
 	return 0;
 }
 
-static int read_comm(pid_t pid, char *buf, size_t size)
+int target_read_comm(pid_t pid, char *buf, size_t size)
 {
 	char path[64];
 	FILE *f;
@@ -350,17 +353,20 @@ int target_attach(struct target *t, pid_t pid)
 	int rc;
 	bool again = true;
 
+	struct process *proc = t->proc;
+
 	memset(t, 0, sizeof(*t));
+	t->proc = proc;
 	t->memfd = -1;
 	t->pid = pid;
 	t->attached = true;
-	if (read_comm(pid, comm, sizeof(comm)) != 0) {
+	if (target_read_comm(pid, comm, sizeof(comm)) != 0) {
 		log_error("no process with pid %d", (int)pid);
 		return -1;
 	}
 	t->name = xstrdup(comm);
 	t->owned_name = true;
-	if (read_auxv_entry(pid, &t->entry) != 0) {
+	if (target_read_entry(pid, &t->entry) != 0) {
 		log_error("cannot read the entry point of process %d (%s): %s", (int)pid, comm, strerror(errno));
 		return -1;
 	}
@@ -448,6 +454,7 @@ struct thread *target_add_thread(struct target *t, pid_t tid, pid_t tgid)
 	th = xcalloc(1, sizeof(*th));
 	th->tid = tid;
 	th->tgid = tgid;
+	th->proc = t->proc;
 	u64_map_put(&t->threads, (uint64_t)tid, th);
 	t->nthreads_seen++;
 	return th;

@@ -10,7 +10,10 @@
 #include "shadow_stack.h"
 #include "u64_map.h"
 
+struct process;
+
 struct thread {
+	struct process *proc;        /* the traced process it belongs to */
 	pid_t tid;
 	pid_t tgid;
 	struct shadow_stack shadow;  /* return probes in flight */
@@ -30,6 +33,7 @@ struct target {
 	bool exited;
 	int exit_status;             /* wait status of the process leader */
 	bool attached;               /* -p: not started by dwtrace */
+	struct process *proc;        /* given to every thread added */
 };
 
 /* Starts argv[0] (searched in PATH like execvp) stopped at its entry point,
@@ -43,6 +47,12 @@ int target_attach(struct target *t, pid_t pid);
 /* Detaches from every thread without touching the process's memory (for
  * failures before dwtrace changed anything). */
 void target_detach_untouched(struct target *t);
+
+/* Reads the command name of pid (/proc/PID/comm): 0 or -1. */
+int target_read_comm(pid_t pid, char *buf, size_t size);
+
+/* Reads AT_ENTRY of process pid from /proc: 0 or -1. */
+int target_read_entry(pid_t pid, uint64_t *entry);
 
 /* Frees what dwtrace holds of t (not the process). */
 void target_release(struct target *t);

@@ -1,5 +1,4 @@
-/* The event loop: every ptrace stop of every traced task goes through
- * next_event() and is handled by dispatch_event(). */
+/* The tracer: traced processes, and the event loop that serves them. */
 #ifndef DWTRACE_TRACER_H
 #define DWTRACE_TRACER_H
 
@@ -9,43 +8,61 @@
 #include "arena.h"
 #include "breakpoint.h"
 #include "decode.h"
+#include "dw_session.h"
 #include "probe_site.h"
 #include "scratch.h"
 #include "sink.h"
 #include "target.h"
 
-struct tracer {
-	struct target *target;
-	struct probe_set *probes;
-	struct dw_session *dw;       /* the target's modules */
-	uint64_t r_debug;            /* the dynamic linker's r_debug, 0 when not watched */
-	struct u64_map live_modules; /* struct dw_module * → 1 while it is mapped */
+/* One traced process and what dwtrace placed in it. */
+struct process {
+	struct target t;
+	struct dw_session *dw;       /* its modules */
+	struct probe_set probes;
 	struct breakpoint_table bps;
 	struct scratch scratch;      /* out-of-line copies and the trampoline */
-	uint64_t trampoline;         /* return trampoline address */
+	uint64_t trampoline;         /* where hijacked returns go */
+	uint64_t r_debug;            /* the dynamic linker's r_debug, 0 when not watched */
+	struct u64_map live_modules; /* struct dw_module * → 1 while it is mapped */
 	size_t nplaced;              /* probes placed */
+	uint64_t entry_bp;           /* a new image running to its entry point (-f, exec) */
+	uint8_t entry_orig;
+	struct process *next;
+};
+
+struct tracer {
+	struct process *procs;       /* the first one is the one dwtrace started or attached to */
+	char **specs;                /* the -e specs, for images found later (-f) */
+	size_t nspecs;
 	struct sink *sink;
 	struct decode_opts dopts;
 	struct arena arena;
 	unsigned long events;
 	unsigned long lost_returns;  /* frames left by longjmp and the like */
+	size_t threads_seen;
 	volatile sig_atomic_t *stop_requested;
 	struct u64_map early_tasks;  /* tids that stopped before their parent's clone event */
-	bool follow;                 /* -f */
+	bool follow;                 /* -f: fork/vfork children and exec */
 	bool detached;
 	bool output_failed;
 };
 
-/* Places every probe's breakpoint and the return trampoline in the target,
- * all of whose threads are stopped, and resumes them.  A probe whose
- * instruction cannot be relocated is left out with a message.  Returns 0, or
- * -1 after printing why (the target is then unchanged and still stopped). */
-int tracer_start(struct tracer *tr);
+/* A process record for target t; takes over t (its threads become the
+ * process's). */
+struct process *process_new(void);
+void process_free(struct process *p);
+
+/* Places every probe of p (resolved, all threads stopped) with the return
+ * trampoline, makes p the tracer's first process and resumes it.  A probe
+ * whose instruction cannot be relocated is left out with a message.
+ * Returns 0, or -1 after printing why (p is then unchanged and stopped). */
+int tracer_start(struct tracer *tr, struct process *p);
 
 /* Runs until no traced task is left or a stop is requested (then detaches,
- * leaving the target running unmodified). */
+ * leaving every process running unmodified). */
 void tracer_run(struct tracer *tr);
 
+/* Frees the tracer and its processes but the first. */
 void tracer_free(struct tracer *tr);
 
 #endif

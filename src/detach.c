@@ -1,0 +1,242 @@
+/* Leaving processes as they would be without dwtrace: on detach, and for
+ * forked children that are not followed. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tracer_internal.h"
+
+struct child_mem {
+	int fd;
+};
+
+static int child_write(void *ctx, uint64_t addr, const void *buf, size_t size)
+{
+	struct child_mem *c = ctx;
+	if (c->fd >= 0 && pwrite(c->fd, buf, size, (off_t)addr) == (ssize_t)size)
+		return 0;
+	return -1;
+}
+
+void release_fork_child(struct tracer *tr, struct thread *parent, pid_t child)
+{
+	char path[64];
+	struct child_mem cm = {-1};
+	int status;
+
+	if (!u64_map_del(&tr->early_tasks, (uint64_t)child))
+		wait_task(child, &status, __WALL);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)child);
+	cm.fd = open(path, O_RDWR | O_CLOEXEC);
+	if (parent) {
+		bp_restore_all(&parent->proc->bps, child_write, &cm);
+		for (size_t i = 0; i < parent->shadow.len; i++)
+			child_write(&cm, parent->shadow.entries[i].slot, &parent->shadow.entries[i].ret_addr, 8);
+	}
+	if (cm.fd >= 0)
+		close(cm.fd);
+	ptrace(PTRACE_DETACH, child, NULL, NULL);
+}
+
+/* Brings a thread that just stopped at one of our traps back to where it
+ * would be without dwtrace, emitting nothing. */
+static void rewind_trap(struct thread *th, struct arch_regs *regs, struct breakpoint *bp)
+{
+	if (bp->kind == BP_RETURN) {
+		struct shadow_entry *top = shadow_top(&th->shadow);
+		if (!top)
+			return;
+		arch_regs_set_pc(regs, top->ret_addr);
+		shadow_pop(&th->shadow);
+	} else {
+		/* probes and r_brk: the displaced instruction has not run yet */
+		arch_regs_set_pc(regs, bp->addr);
+	}
+	arch_regs_store(th->tid, regs);
+}
+
+/* True when a breakpoint trap (SIGTRAP from int3) waits in tid's queue. */
+static bool trap_pending(pid_t tid)
+{
+	struct __ptrace_peeksiginfo_args args = {.off = 0, .flags = 0, .nr = 8};
+	siginfo_t si[8];
+	long n = ptrace(PTRACE_PEEKSIGINFO, tid, &args, si);
+
+	for (long i = 0; i < n; i++)
+		if (si[i].si_signo == SIGTRAP && si[i].si_code == SI_KERNEL)
+			return true;
+	return false;
+}
+
+static void interrupt_one(uint64_t key, void *value, void *arg)
+{
+	struct thread *th = value;
+	if (!th->stopped)
+		ptrace(PTRACE_INTERRUPT, th->tid, NULL, NULL);
+}
+
+/* A thread inside an out-of-line copy is stepped until it is back in the
+ * program's own code; one about to run the trampoline goes to its caller. */
+static void step_out_of_scratch(uint64_t key, void *value, void *arg)
+{
+	struct thread *th = value;
+	struct process *p = th->proc;
+	struct arch_regs regs;
+	int status;
+
+	for (int steps = 0; steps < 64; steps++) {
+		uint64_t pc;
+		if (arch_regs_fetch(th->tid, &regs, false) != 0)
+			return;
+		pc = arch_regs_pc(&regs);
+		if (!scratch_contains(&p->scratch, pc))
+			return;
+		if (pc == p->trampoline) {
+			struct shadow_entry *top = shadow_top(&th->shadow);
+			if (top) {
+				arch_regs_set_pc(&regs, top->ret_addr);
+				shadow_pop(&th->shadow);
+				arch_regs_store(th->tid, &regs);
+			}
+			return;
+		}
+		if (ptrace(PTRACE_SINGLESTEP, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) < 0 ||
+		    WIFEXITED(status) || WIFSIGNALED(status))
+			return;
+		if (status >> 16 == 0 && WSTOPSIG(status) != SIGTRAP && !th->pending_signal)
+			th->pending_signal = WSTOPSIG(status);
+	}
+	log_warning("thread %d did not leave dwtrace's scratch area", (int)th->tid);
+}
+
+static void restore_returns(uint64_t key, void *value, void *arg)
+{
+	struct thread *th = value;
+	struct process *p = th->proc;
+
+	for (size_t i = th->shadow.len; i-- > 0;)
+		target_write(&p->t, th->tid, th->shadow.entries[i].slot, &th->shadow.entries[i].ret_addr, 8);
+	th->shadow.len = 0;
+}
+
+static void detach_one(uint64_t key, void *value, void *arg)
+{
+	struct thread *th = value;
+	ptrace(PTRACE_DETACH, th->tid, NULL, (void *)(long)th->pending_signal);
+}
+
+static struct thread *any_running_thread(struct tracer *tr)
+{
+	for (struct process *p = tr->procs; p; p = p->next) {
+		struct thread *th = target_running_thread(&p->t);
+		if (th)
+			return th;
+	}
+	return NULL;
+}
+
+/* Takes the stop of task tid (status) during detach. */
+static void collect_stop(struct tracer *tr, pid_t tid, int status)
+{
+	struct thread *th = tracer_thread(tr, tid);
+	struct arch_regs regs;
+	struct breakpoint *bp;
+	unsigned long msg = 0;
+
+	if (!th) {
+		/* A new task whose creation we have not seen: held until then. */
+		u64_map_put(&tr->early_tasks, (uint64_t)tid, (void *)1);
+		return;
+	}
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		if (tid == th->proc->t.pid) {
+			th->proc->t.exited = true;
+			th->proc->t.exit_status = status;
+		}
+		target_drop_thread(&th->proc->t, tid);
+		return;
+	}
+	th->stopped = true;
+	switch (status >> 16) {
+	case 0:
+		if (WSTOPSIG(status) == SIGTRAP && arch_regs_fetch(tid, &regs, false) == 0 &&
+		    (bp = bp_at(&th->proc->bps, arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE)))
+			rewind_trap(th, &regs, bp);
+		else
+			th->pending_signal = WSTOPSIG(status);
+		break;
+	case PTRACE_EVENT_STOP:
+		/* Stopped by our interrupt just after one of our traps, whose
+		 * SIGTRAP is still queued: let the thread take it (it stops
+		 * again before running any code) and rewind then. */
+		if (trap_pending(tid)) {
+			th->stopped = false;
+			ptrace(PTRACE_CONT, tid, NULL, NULL);
+		}
+		break;
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg);
+		if (status >> 16 == PTRACE_EVENT_FORK) {
+			release_fork_child(tr, th, (pid_t)msg);
+		} else {
+			/* Shares our memory, which is about to be restored. */
+			if (!u64_map_del(&tr->early_tasks, msg))
+				wait_task((pid_t)msg, &status, __WALL);
+			ptrace(PTRACE_DETACH, (pid_t)msg, NULL, NULL);
+		}
+		break;
+	case PTRACE_EVENT_CLONE:
+		ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg);
+		if (u64_map_del(&tr->early_tasks, msg))
+			target_add_thread(&th->proc->t, (pid_t)msg, th->tgid)->stopped = true;
+		else if (!tracer_thread(tr, (pid_t)msg))
+			target_add_thread(&th->proc->t, (pid_t)msg, th->tgid);
+		break;
+	default:
+		break;
+	}
+}
+
+static void detach_early_task(uint64_t tid, void *value, void *arg)
+{
+	ptrace(PTRACE_DETACH, (pid_t)tid, NULL, NULL);
+}
+
+void detach_all(struct tracer *tr)
+{
+	for (struct process *p = tr->procs; p; p = p->next)
+		u64_map_each(&p->t.threads, interrupt_one, NULL);
+	while (any_running_thread(tr)) {
+		int status;
+		pid_t tid = waitpid(-1, &status, __WALL);
+
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		collect_stop(tr, tid, status);
+	}
+	/* Traps first, so that a thread stepped out of the scratch area lands
+	 * on the original code. */
+	for (struct process *p = tr->procs; p; p = p->next)
+		bp_restore_all(&p->bps, process_mem_write, p);
+	for (struct process *p = tr->procs; p; p = p->next) {
+		u64_map_each(&p->t.threads, step_out_of_scratch, NULL);
+		u64_map_each(&p->t.threads, restore_returns, NULL);
+		u64_map_each(&p->t.threads, detach_one, NULL);
+	}
+	u64_map_each(&tr->early_tasks, detach_early_task, NULL);
+	u64_map_free(&tr->early_tasks);
+	tr->detached = true;
+}
