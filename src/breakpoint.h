@@ -21,6 +21,7 @@ struct breakpoint {
 	enum breakpoint_kind kind;
 	struct probe_site *site;   /* BP_PROBE */
 	uint64_t ool;              /* BP_PROBE, BP_DLSTATE: the out-of-line copy of the displaced instruction */
+	uint8_t insn_len;          /* length of the displaced instruction */
 };
 
 struct breakpoint_table {

@@ -45,6 +45,8 @@ static int place_breakpoint(struct process *p, struct thread *th, uint64_t addr,
 	rc = target_write(&p->t, th->tid, slot, ool, (size_t)n);
 	if (!rc)
 		rc = bp_insert(&p->bps, &p->t, addr, kind, site, slot);
+	if (!rc)
+		bp_at(&p->bps, addr)->insn_len = (uint8_t)len;
 	if (rc) {
 		log_error("%s left out: cannot place a breakpoint at %s: %s", what, where, strerror(-rc));
 		return -1;

@@ -219,19 +219,23 @@ static void next_event(struct tracer *tr, struct event *ev)
 		return;
 	}
 	ev->type = TE_SIGNAL;
-	if (WSTOPSIG(status) != SIGTRAP || !ev->th)
+	if (WSTOPSIG(status) != SIGTRAP || !ev->th || arch_regs_fetch(tid, &ev->regs, false) != 0)
 		return;
-	/* A trap of ours is an int3 (SI_KERNEL) just past a breakpoint we placed. */
-	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) != 0 || (si.si_code != SI_KERNEL && si.si_code != TRAP_BRKPT))
-		return;
-	if (arch_regs_fetch(tid, &ev->regs, false) != 0)
-		return;
+	/* A trap of ours: the pc just past a breakpoint we placed. */
 	trap = arch_regs_pc(&ev->regs) - ARCH_BREAKPOINT_PC_ADVANCE;
 	ev->bp = bp_at(&ev->th->proc->bps, trap);
-	if (ev->bp)
+	if (ev->bp) {
+		/* After a one-byte displaced instruction, the out-of-line copy
+		 * jumps back to that same pc: only the signal tells a SIGTRAP
+		 * sent there from our int3. */
+		if (ev->bp->insn_len == 1 && (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) != 0 || si.si_code != SI_KERNEL)) {
+			ev->bp = NULL;
+			return;
+		}
 		ev->type = TE_BREAKPOINT;
-	else if (ev->th->proc->entry_bp && trap == ev->th->proc->entry_bp)
+	} else if (ev->th->proc->entry_bp && trap == ev->th->proc->entry_bp) {
 		ev->type = TE_IMAGE_ENTRY;
+	}
 }
 
 /* ---- breakpoints and return probes ----------------------------------- */
