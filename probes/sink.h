@@ -21,6 +21,9 @@ struct sink_ops {
 	/* Flushes; returns 0, or -errno when output was lost. */
 	int (*flush)(struct sink *s);
 	void (*destroy)(struct sink *s);
+	/* Optional: a probe with layout l was placed (announce it now, not
+	 * on the hot path). */
+	void (*layout_added)(struct sink *s, const struct event_layout *l);
 };
 
 struct sink {

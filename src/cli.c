@@ -36,6 +36,10 @@ static void usage(FILE *out)
 	      "      --duration SECONDS   detach after SECONDS (fractions allowed)\n"
 	      "  -o, --output FILE        write events to FILE ('-' for stdout; default stderr)\n"
 	      "  -F, --format FORMAT      text (default) or json (JSON Lines)\n"
+	      "      --lttng              emit LTTng-UST events PROVIDER:FUNCTION_entry/_exit\n"
+	      "      --provider NAME      the LTTng provider name (default dwtrace)\n"
+	      "      --ctf DIR            record the events in an LTTng session of dwtrace's own,\n"
+	      "                           written as a CTF trace into DIR\n"
 	      "  -s, --string-limit N     show at most N bytes of each string (default 256)\n"
 	      "  -h, --help               show this help and exit\n"
 	      "  -V, --version            show the version and exit\n"
@@ -68,6 +72,9 @@ int cli_parse(int argc, char **argv, struct options *o)
 		{"pid", required_argument, NULL, 'p'},
 		{"follow", no_argument, NULL, 'f'},
 		{"duration", required_argument, NULL, 'D'},
+		{"lttng", no_argument, NULL, 'L'},
+		{"provider", required_argument, NULL, 'P'},
+		{"ctf", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -78,6 +85,7 @@ int cli_parse(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->format = FORMAT_TEXT;
 	o->string_limit = 256;
+	o->provider = "dwtrace";
 
 	if (argc >= 2 && !strcmp(argv[1], "list")) {
 		if (argc < 3 || argc > 4) {
@@ -142,6 +150,20 @@ int cli_parse(int argc, char **argv, struct options *o)
 			}
 			break;
 		}
+		case 'L':
+			o->format = FORMAT_LTTNG;
+			break;
+		case 'P':
+			if (!*optarg || strlen(optarg) > 100) {
+				log_error("invalid provider name '%s'", optarg);
+				return -1;
+			}
+			o->provider = optarg;
+			break;
+		case 'C':
+			o->ctf_dir = optarg;
+			o->format = FORMAT_LTTNG;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum output_format { FORMAT_TEXT, FORMAT_JSON };
+enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_LTTNG };
 
 struct options {
 	char **probes;          /* -e specs */
@@ -17,6 +17,8 @@ struct options {
 	int pid;                /* -p: the process to attach to, 0 when starting one */
 	double duration;        /* --duration: seconds, 0 for no limit */
 	bool follow;            /* -f: follow fork/vfork children and exec */
+	const char *provider;   /* --provider: LTTng provider name */
+	const char *ctf_dir;    /* --ctf: own LTTng session writing there */
 	/* dwtrace list FILE [GLOB] */
 	bool list;
 	const char *list_file;

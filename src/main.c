@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "dw_session.h"
 #include "list_cmd.h"
+#include "lttng_session.h"
 #include "log.h"
 #include "probe_site.h"
 #include "sink.h"
@@ -114,7 +115,8 @@ int main(int argc, char **argv)
 	struct target *t;
 	struct tracer tr;
 	FILE *out;
-	char *err = NULL;
+	char *err = NULL, *ctf_session = NULL;
+	struct sink *sink = NULL;
 	int rc;
 
 	rc = cli_parse(argc, argv, &o);
@@ -135,13 +137,33 @@ int main(int argc, char **argv)
 		cli_free(&o);
 		return 1;
 	}
+	if (o.format == FORMAT_LTTNG) {
+		/* The session first: lttng-ust registers with the session
+		 * daemon when the module is loaded. */
+		if (o.ctf_dir && ctf_session_begin(o.ctf_dir, o.provider, &ctf_session) != 0) {
+			fclose(out);
+			cli_free(&o);
+			return 1;
+		}
+		if (!o.ctf_dir && !lttng_sessiond_running())
+			log_warning("no LTTng session daemon is running: nothing is being recorded (start lttng-sessiond "
+				    "and a session, or use --ctf DIR)");
+		sink = lttng_sink_load(o.provider);
+		if (!sink) {
+			if (ctf_session)
+				ctf_session_end(ctf_session, o.ctf_dir);
+			fclose(out);
+			cli_free(&o);
+			return 1;
+		}
+	} else {
+		sink = o.format == FORMAT_JSON ? sink_json_new(out) : sink_text_new(out);
+	}
 	p = process_new();
 	t = &p->t;
 	if ((o.pid ? target_attach(t, o.pid) : target_spawn(t, o.command)) != 0) {
 		process_free(p);
-		fclose(out);
-		cli_free(&o);
-		return 1;
+		goto fail;
 	}
 	if (dw_session_open_pid(t->pid, &p->dw, &err) != 0) {
 		log_error("%s", err);
@@ -154,7 +176,7 @@ int main(int argc, char **argv)
 	memset(&tr, 0, sizeof(tr));
 	tr.specs = o.probes;
 	tr.nspecs = o.nprobes;
-	tr.sink = o.format == FORMAT_JSON ? sink_json_new(out) : sink_text_new(out);
+	tr.sink = sink;
 	tr.dopts.string_limit = o.string_limit;
 	tr.dopts.array_limit = 64;
 	tr.stop_requested = &stop_requested;
@@ -163,7 +185,6 @@ int main(int argc, char **argv)
 		arm_duration(o.duration);
 	if (tracer_start(&tr, p) != 0) {
 		tracer_free(&tr);
-		tr.sink->ops->destroy(tr.sink);
 		goto fail_unstarted;
 	}
 	tracer_run(&tr);
@@ -174,6 +195,8 @@ int main(int argc, char **argv)
 	summary(&tr, p);
 	tr.sink->ops->destroy(tr.sink);
 	tracer_free(&tr);
+	if (ctf_session && ctf_session_end(ctf_session, o.ctf_dir) != 0)
+		rc = -1;
 	if (fclose(out) != 0 && rc == 0) {
 		log_error("writing events failed: %s", strerror(errno));
 		rc = -1;
@@ -194,6 +217,10 @@ fail_unstarted:
 	else
 		target_kill_unstarted(t);
 	process_free(p);
+fail:
+	sink->ops->destroy(sink);
+	if (ctf_session)
+		ctf_session_end(ctf_session, o.ctf_dir);
 	fclose(out);
 	cli_free(&o);
 	return 1;

@@ -199,5 +199,12 @@ int arm_process(struct tracer *tr, struct process *p, struct thread *th)
 		bp_restore_all(&p->bps, process_mem_write, p);
 		return -1;
 	}
+	/* Sinks that describe events up front (LTTng) do it now, off the hot path. */
+	if (tr->sink->ops->layout_added) {
+		for (size_t i = 0; i < p->probes.len; i++)
+			if (p->probes.sites[i]->placed)
+				tr->sink->ops->layout_added(tr->sink, p->probes.sites[i]->layout);
+		tr->sink->ops->flush(tr->sink);
+	}
 	return 0;
 }
