@@ -15,6 +15,8 @@ packages=(
 	build-essential cmake pkg-config
 	libdw-dev libelf-dev          # DWARF and ELF: elfutils libdw/libdwfl
 	libzydis-dev                  # instruction decoding for out-of-line execution
+	liblttng-ust-dev liblttng-ctl-dev   # LTTng-UST output and sessions (--lttng, --ctf)
+	lttng-tools babeltrace2       # LTTng tests: session and relay daemons, trace reader
 	libcmocka-dev                 # unit tests
 	python3 gdb binutils          # integration tests: runner, oracle, nm/readelf
 	libc6-dbg                     # separate debug info to test against
