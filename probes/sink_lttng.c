@@ -210,7 +210,6 @@ static bool describe(struct builder *b, const struct dw_type *t, const char *nam
 
 	memset(f, 0, sizeof(*f));
 	f->struct_size = sizeof(*f);
-	f->name = mangle(name);
 	lf->filterable = top;
 	if (!s)
 		return false;
@@ -529,6 +528,7 @@ static void describe_flat(struct builder *b, struct field_list *fl, const struct
 		free(fl->fields[fl->n]);
 		return;
 	}
+	fl->fields[fl->n]->name = mangle(name);
 	memcpy(fl->lf[fl->n].path, path, sizeof(int) * (size_t)depth);
 	fl->lf[fl->n].depth = depth;
 	fl->n++;
@@ -581,6 +581,7 @@ static void build_event(struct lttng_sink *s, struct lt_event *ev, const struct 
 	}
 	ev->cls.struct_size = sizeof(ev->cls);
 	ev->cls.fields = (const struct lttng_ust_event_field *const *)fl.fields;
+	free((char *)b.prefix);
 	ev->cls.nr_fields = n;
 	ev->cls.probe_callback = (void (*)(void))probe_callback;
 	ev->cls.signature = signature;
@@ -701,10 +702,12 @@ static int lttng_flush(struct sink *base)
 	return 0;
 }
 
+/* The descriptions stay registered until the process ends (lttng-ust may
+ * still read them while it flushes): kept reachable from here. */
+static struct lttng_sink *volatile live_sink;
+
 static void lttng_destroy(struct sink *base)
 {
-	/* The descriptions stay registered until the process ends: lttng-ust
-	 * may still read them while it flushes. */
 	(void)base;
 }
 
@@ -722,5 +725,6 @@ struct sink *dwtrace_lttng_sink_new(const char *provider)
 
 	s->base.ops = &lttng_ops;
 	s->provider = mangle(provider);
+	live_sink = s;
 	return &s->base;
 }
