@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""test_lttng_ctf.py O0|O2: dwtrace --ctf DIR, and --lttng without a session
+daemon.
+
+1. No session daemon runs: dwtrace --lttng -e my_traced_function -- sample_app 5
+   prints a warning line on stderr saying nothing is recorded, runs the
+   program to completion (its 5 lines on stdout) and exits with status 0;
+   with sample_app -x (a usage error: status 2, as sample_app alone shows)
+   dwtrace exits with status 2.  dwtrace does not start a session daemon
+   for --lttng.
+2. Still none runs: dwtrace --ctf DIR -- sample_app 100 starts one itself
+   (with the test's LTTNG_HOME in its environment) and leaves it running,
+   records, destroys its session and prints
+   "dwtrace: CTF trace in DIR (babeltrace2 DIR)"; babeltrace2 DIR shows the
+   100 calls with the values sample_app printed.
+3. A session daemon the test started runs, with a session "user" of its
+   own: dwtrace --ctf DIR2 uses that daemon (no other one starts), leaves
+   the "user" session alone and leaves no session of its own behind.
+4. The same daemon, with -p: dwtrace --ctf DIR3 -e spin_step -p PID
+   --duration 1 on spin_app: the events are spin_app's threads' calls,
+   every return value (acc * 31 + i) % 1000003 for its entry's arguments,
+   and spin_app finds all its own results right afterwards.
+"""
+
+import os
+import re
+import signal
+import sys
+
+import harness
+import lttng_harness as lh
+import tracing
+from harness import fail
+
+FUNCTION = "my_traced_function"
+APP_LINE = re.compile(r"^my_traced_function\(arg1=42, arg2=3735928559, arg3=3\.14159, "
+                      r"arg4=0x12345678\) = (-?\d+)$")
+ENTRY_ARGS = [("arg1", "42"), ("arg2", "3735928559"), ("arg3", "3.14159"),
+              ("arg4", "0x12345678")]
+MODULUS = 1000003
+
+
+def app_returns(result, calls, where):
+    values = []
+    for line in result.stdout.splitlines():
+        m = APP_LINE.match(line)
+        if not m:
+            fail("%s: unexpected line in sample_app's output: %r\n%s"
+                 % (where, line, harness.describe(result)))
+        values.append(int(m.group(1)))
+    if len(values) != calls:
+        fail("%s: sample_app printed %d calls, expected %d\n%s"
+             % (where, len(values), calls, harness.describe(result)))
+    return values
+
+
+def check_sample_events(events, returns, dwtrace_pid, where):
+    """The calls of sample_app, in order, as dwtrace's default provider
+    records them."""
+    if len(events) != 2 * len(returns):
+        fail("%s: %d events, expected %d entries and %d exits\n  %s"
+             % (where, len(events), len(returns), len(returns),
+                "\n  ".join(ev.line for ev in events[:6])))
+    pid = events[0].get("pid")
+    if pid is None or not lh.is_decimal(pid) or int(pid) == dwtrace_pid:
+        fail("%s: payload pid %s is not the traced program's:\n  %s" % (where, pid, events[0].line))
+    for i, ev in enumerate(events):
+        w = "%s, event #%d" % (where, i)
+        if i % 2 == 0:
+            want_name = "dwtrace:%s_entry" % FUNCTION
+            want = [("pid", pid), ("tid", pid)] + ENTRY_ARGS
+        else:
+            want_name = "dwtrace:%s_exit" % FUNCTION
+            d = ev.get("duration_ns")
+            if d is None or not lh.is_decimal(d) or int(d) <= 0:
+                fail("%s: duration_ns %s is not a positive integer:\n  %s" % (w, d, ev.line))
+            want = [("pid", pid), ("tid", pid), ("retval", str(returns[i // 2])),
+                    ("duration_ns", d)]
+        if ev.name != want_name or ev.payload != want:
+            fail("%s: expected %s with payload %s, got:\n  %s" % (w, want_name, want, ev.line))
+
+
+def ctf_line(result, directory, where):
+    line = "dwtrace: CTF trace in %s (babeltrace2 %s)" % (directory, directory)
+    if line not in result.stderr.splitlines():
+        fail("%s: dwtrace's stderr lacks the line\n  %s\n%s"
+             % (where, line, harness.describe(result)))
+
+
+def no_sessiond(lt, opt):
+    where = "--lttng without a session daemon (%s)" % opt
+    app = harness.sample(opt, "sample_app")
+    if lt.running_sessiond() is not None:
+        fail("%s: a session daemon runs already" % where)
+    result = lt.dwtrace(["--lttng", "-e", FUNCTION, "--", app, "5"])
+    app_returns(result, 5, where)
+    warnings = lh.no_sessiond_warnings(result.stderr)
+    if len(warnings) != 1:
+        fail("%s: expected one warning line on stderr saying that nothing is recorded "
+             "(matching %r), got %d\n%s" % (where, lh.NO_SESSIOND_WARNING.pattern,
+                                            len(warnings), harness.describe(result)))
+    if lt.running_sessiond() is not None:
+        lt.adopt_sessiond()
+        fail("%s: dwtrace --lttng started a session daemon" % where)
+
+    alone = lt.run([app, "-x"])
+    if alone.returncode != 2:
+        fail("%s: sample_app -x exits with status %s, the test expects 2\n%s"
+             % (where, alone.returncode, harness.describe(alone)))
+    lt.dwtrace(["--lttng", "-e", FUNCTION, "--", app, "-x"], expect_status=alone.returncode)
+
+
+def ctf_own_sessiond(lt, opt):
+    where = "--ctf without a session daemon (%s)" % opt
+    directory = lt.path("ctf-own")
+    result = lt.dwtrace(["--ctf", directory, "-e", FUNCTION, "--",
+                         harness.sample(opt, "sample_app"), "100"])
+    pid = lt.adopt_sessiond()
+    returns = app_returns(result, 100, where)
+    ctf_line(result, directory, where)
+    check_sample_events(lt.events(directory), returns, result.pid, where)
+    if pid is None:
+        fail("%s: no session daemon runs after dwtrace --ctf (dwtrace(1): it starts one "
+             "and leaves it running)" % where)
+    home = lh.process_env(pid).get("LTTNG_HOME")
+    if home != lt.home:
+        fail("%s: the session daemon dwtrace started has LTTNG_HOME=%s, expected %s"
+             % (where, home, lt.home))
+    left = lt.session_names()
+    if left:
+        fail("%s: dwtrace left sessions behind: %s" % (where, left))
+    lt.stop_sessiond(pid)
+
+
+def ctf_test_sessiond(lt, opt):
+    where = "--ctf with a session daemon running (%s)" % opt
+    pid = lt.start_sessiond()
+    lt.create_session("user", events=["dwtrace:*"])
+    directory = lt.path("ctf-running")
+    result = lt.dwtrace(["--ctf", directory, "-e", FUNCTION, "--",
+                         harness.sample(opt, "sample_app"), "100"])
+    returns = app_returns(result, 100, where)
+    ctf_line(result, directory, where)
+    check_sample_events(lt.events(directory), returns, result.pid, where)
+    if lt.running_sessiond() != pid:
+        fail("%s: the session daemon is now pid %s, not the test's (%d)"
+             % (where, lt.running_sessiond(), pid))
+    left = lt.session_names()
+    if left != ["user"]:
+        fail("%s: sessions after dwtrace: %s, expected only the test's 'user'" % (where, left))
+    lt.lttng("destroy", "user")
+
+
+def ctf_attach(lt, opt):
+    where = "--ctf with -p (%s)" % opt
+    spin = lt.start([harness.sample(opt, "spin_app"), "60"])
+    spin.stdout.wait_for(r"^ready$", 10, where)
+    tids = set(tracing.task_ids(spin.pid))
+    directory = lt.path("ctf-attach")
+    result = lt.dwtrace(["--ctf", directory, "-e", "spin_step", "-p", str(spin.pid),
+                         "--duration", "1"], timeout=30)
+    ctf_line(result, directory, where)
+    events = lt.events(directory)
+    entries = 0
+    last = {}
+    for i, ev in enumerate(events):
+        w = "%s, event #%d" % (where, i)
+        if ev.get("pid") != str(spin.pid) or not lh.is_decimal(ev.get("tid") or "") \
+                or int(ev.get("tid")) not in tids:
+            fail("%s: not a call of spin_app (pid %d, tids %s):\n  %s"
+                 % (w, spin.pid, sorted(tids), ev.line))
+        tid = ev.get("tid")
+        prev = last.get(tid)
+        if ev.name == "dwtrace:spin_step_entry":
+            if ev.fields() != ["pid", "tid", "acc", "i"]:
+                fail("%s: fields %s, expected pid, tid, acc, i:\n  %s" % (w, ev.fields(), ev.line))
+            if prev is not None and prev.name == ev.name:
+                fail("%s: two entries in a row on tid %s:\n  %s\n  %s" % (w, tid, prev.line, ev.line))
+            entries += 1
+        elif ev.name == "dwtrace:spin_step_exit":
+            if ev.fields() != ["pid", "tid", "retval", "duration_ns"]:
+                fail("%s: fields %s, expected pid, tid, retval, duration_ns:\n  %s"
+                     % (w, ev.fields(), ev.line))
+            if prev is None:
+                pass  # the call under way when dwtrace attached
+            elif prev.name != "dwtrace:spin_step_entry":
+                fail("%s: two exits in a row on tid %s:\n  %s\n  %s" % (w, tid, prev.line, ev.line))
+            else:
+                acc, step = int(prev.get("acc")), int(prev.get("i"))
+                if int(ev.get("retval")) != (acc * 31 + step) % MODULUS:
+                    fail("%s: spin_step(acc=%d, i=%d) returned %s, expected %d"
+                         % (w, acc, step, ev.get("retval"), (acc * 31 + step) % MODULUS))
+        else:
+            fail("%s: unexpected event:\n  %s" % (w, ev.line))
+        last[tid] = ev
+    if entries == 0:
+        fail("%s: no call recorded in 1 s of tracing" % where)
+    tracing.send(spin.pid, signal.SIGUSR1)
+    status = spin.wait(10, where)
+    spin.stdout.wait_for(r"^ok iterations=\d+$", 5, where)
+    if status != 0:
+        fail("%s: spin_app exited with status %s\n%s" % (where, status, spin.describe()))
+
+
+def test(opt):
+    with lh.Lttng() as lt:
+        no_sessiond(lt, opt)
+        ctf_own_sessiond(lt, opt)
+        ctf_test_sessiond(lt, opt)
+        ctf_attach(lt, opt)
+
+
+if __name__ == "__main__":
+    harness.main(lambda: test(harness.opt_level(sys.argv)))
