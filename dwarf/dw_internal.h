@@ -34,6 +34,7 @@ struct dw_session {
 	struct dw_module **modules;  /* stable: refreshing adds, never moves */
 	size_t nmodules, cap;
 	struct u64_map by_mod;       /* Dwfl_Module * → struct dw_module */
+	struct u64_map plain_names;  /* symbol name with @version → name without */
 	struct dw_type_pool pool;
 	const struct dw_type *raw_type; /* "unsigned long", for functions without DWARF */
 	char error[512];

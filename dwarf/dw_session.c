@@ -205,6 +205,11 @@ static void free_function(uint64_t key, void *value, void *arg)
 	free(f);
 }
 
+static void free_plain_name(uint64_t key, void *value, void *arg)
+{
+	free(value);
+}
+
 void dw_session_close(struct dw_session *s)
 {
 	if (!s)
@@ -217,6 +222,8 @@ void dw_session_close(struct dw_session *s)
 	}
 	free(s->modules);
 	u64_map_free(&s->by_mod);
+	u64_map_each(&s->plain_names, free_plain_name, NULL);
+	u64_map_free(&s->plain_names);
 	dw_type_pool_free(&s->pool);
 	if (s->dwfl)
 		dwfl_end(s->dwfl);

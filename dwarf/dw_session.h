@@ -102,6 +102,22 @@ int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_fu
  * snprintf; functions without DWARF print as "f(?)". */
 size_t dw_function_prototype(const struct dw_function *f, char *buf, size_t size);
 
+/* A symbolized code address: one frame per inlined call, innermost first,
+ * then the function containing it. */
+struct dw_frame {
+	const char *function;        /* NULL when unknown */
+	uint64_t offset;             /* from the start of the function (outermost frame) */
+	const char *module;          /* file name, NULL when no module maps pc */
+	const char *file;            /* NULL when unknown */
+	int line;
+	bool inlined;
+};
+
+/* Symbolizes pc (a return address when is_return: looked up at pc - 1, as
+ * the call is the instruction before it) into at most max frames.  Returns
+ * the number of frames (at least 1).  Strings live as long as s. */
+size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, struct dw_frame *out, size_t max);
+
 /* Calls fn with the name of every function symbol in every module (for "did
  * you mean" suggestions); names may repeat. */
 void dw_session_each_function_name(struct dw_session *s, void (*fn)(const char *name, void *arg), void *arg);

@@ -33,10 +33,28 @@ struct event_layout {
 	bool entry_vregs, exit_vregs; /* plans read vector/x87 registers */
 };
 
+/* One frame of a call stack, symbolized. */
+struct stack_frame {
+	uint64_t addr;               /* pc of frame 0, return addresses above */
+	const char *function;        /* NULL when unknown */
+	uint64_t offset;             /* from the function's start */
+	const char *module;          /* file name of the ELF object, NULL when unknown */
+	const char *file;            /* source file, NULL when unknown */
+	int line;                    /* 0 when unknown */
+	bool inlined;                /* an inlined call, sharing addr with the next frame */
+};
+
+struct stack_trace {
+	const struct stack_frame *frames; /* innermost first */
+	size_t n;
+	const char *stopped;         /* why unwinding ended early, or NULL */
+};
+
 /* What every event carries besides its fields. */
 struct event_header {
 	uint64_t ts_ns;              /* CLOCK_REALTIME, nanoseconds */
 	int32_t pid, tid;
+	const struct stack_trace *stack; /* entry events with --stack, else NULL */
 };
 
 /* A layout for f, with empty plans for the caller (the architecture) to fill. */

@@ -187,6 +187,42 @@ static void put_header(FILE *out, const char *type, const struct event_layout *l
 	put_json_string(out, l->module);
 }
 
+static void put_opt_string(FILE *out, const char *s)
+{
+	if (s)
+		put_json_string(out, s);
+	else
+		fputs("null", out);
+}
+
+/* ,"stack":[{"addr":"0x…","function":"…","offset":N,"module":"…","file":"…","line":N},…] */
+static void put_stack(FILE *out, const struct stack_trace *st)
+{
+	fputs(",\"stack\":[", out);
+	for (size_t i = 0; i < st->n; i++) {
+		const struct stack_frame *f = &st->frames[i];
+		fprintf(out, "%s{\"addr\":\"0x%" PRIx64 "\",\"function\":", i ? "," : "", f->addr);
+		put_opt_string(out, f->function);
+		fprintf(out, ",\"offset\":%" PRIu64 ",\"module\":", f->offset);
+		put_opt_string(out, f->module);
+		fputs(",\"file\":", out);
+		put_opt_string(out, f->file);
+		if (f->line)
+			fprintf(out, ",\"line\":%d", f->line);
+		else
+			fputs(",\"line\":null", out);
+		if (f->inlined)
+			fputs(",\"inlined\":true", out);
+		putc('}', out);
+	}
+	if (st->stopped) {
+		fputs(st->n ? ",{\"truncated\":" : "{\"truncated\":", out);
+		put_json_string(out, st->stopped);
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
 static void json_entry(struct sink *s, const struct event_layout *l, const struct event_header *h,
 		       const struct value *args)
 {
@@ -199,7 +235,10 @@ static void json_entry(struct sink *s, const struct event_layout *l, const struc
 		putc(':', s->out);
 		put_value(s->out, &args[i]);
 	}
-	fputs("}}\n", s->out);
+	putc('}', s->out);
+	if (h->stack)
+		put_stack(s->out, h->stack);
+	fputs("}\n", s->out);
 }
 
 static void json_exit(struct sink *s, const struct event_layout *l, const struct event_header *h,

@@ -77,6 +77,7 @@ struct lttng_sink {
 	struct lt_layout *pending;    /* built, not registered yet */
 	size_t npending;
 	struct lttng_ust_probe_desc *pending_probe; /* the probe they will be registered in */
+	bool with_stack;              /* entry events carry the field "stack" */
 	int registration_failures;
 };
 
@@ -353,6 +354,37 @@ static void write_field(struct writer *w, const struct lt_field *lf, const struc
 	}
 }
 
+/* The stack as one string: "f+0x1a (mod) file.c:12; g+0x7 (mod); ...". */
+static void write_stack(struct writer *w, const struct stack_trace *st)
+{
+	char buf[4096];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; st && i < st->n && len < sizeof(buf) - 1; i++) {
+		const struct stack_frame *f = &st->frames[i];
+		int k = snprintf(buf + len, sizeof(buf) - len, "%s%s+0x%llx (%s)", i ? "; " : "",
+				 f->function ? f->function : "??", (unsigned long long)f->offset,
+				 f->module ? f->module : "??");
+		if (k > 0)
+			len += (size_t)k;
+		if (f->file && len < sizeof(buf) - 1) {
+			k = snprintf(buf + len, sizeof(buf) - len, " %s:%d", f->file, f->line);
+			if (k > 0)
+				len += (size_t)k;
+		}
+	}
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	buf[len] = '\0';
+	w->len += len + 1;
+	if (w->chan)
+		w->chan->ops->event_strcpy(w->ctx, buf, len + 1);
+	if (w->stack) {
+		/* not filterable: no slot */
+	}
+}
+
 static void write_event(struct writer *w, const struct lt_payload *pl)
 {
 	const struct lt_event *ev = pl->ev;
@@ -368,6 +400,9 @@ static void write_event(struct writer *w, const struct lt_payload *pl)
 			special = pl->h->tid;
 		} else if (lf->path[0] == -3) {
 			special = (int64_t)pl->duration_ns;
+		} else if (lf->path[0] == -4) {
+			write_stack(w, pl->h->stack);
+			continue;
 		} else {
 			v = &pl->values[lf->path[0]];
 			for (int d = 1; d < lf->depth && v; d++)
@@ -560,6 +595,16 @@ static void build_event(struct lttng_sink *s, struct lt_event *ev, const struct 
 			describe_flat(&b, &fl, l->fields[i].type, name, path, 1);
 			free(alt);
 		}
+		if (s->with_stack) {
+			size_t k = field_list_push(&fl);
+			fl.fields[k]->name = "stack";
+			fl.fields[k]->type = string_type();
+			fl.fields[k]->nofilter = 1;
+			fl.lf[k].kind = LT_STRING;
+			fl.lf[k].path[0] = -4;
+			fl.lf[k].depth = 1;
+			fl.n++;
+		}
 	} else {
 		if (l->has_ret) {
 			path[0] = 0;
@@ -719,12 +764,13 @@ static const struct sink_ops lttng_ops = {
 	.layout_added = lttng_layout_added,
 };
 
-struct sink *dwtrace_lttng_sink_new(const char *provider)
+struct sink *dwtrace_lttng_sink_new(const char *provider, bool with_stack)
 {
 	struct lttng_sink *s = xcalloc(1, sizeof(*s));
 
 	s->base.ops = &lttng_ops;
 	s->provider = mangle(provider);
+	s->with_stack = with_stack;
 	live_sink = s;
 	return &s->base;
 }

@@ -6,8 +6,8 @@
 
 /* Events PROVIDER:FUNCTION_entry and _exit.  Layouts announced with
  * ops->layout_added are registered with lttng-ust at the next flush (or
- * first use). */
-struct sink *dwtrace_lttng_sink_new(const char *provider);
+ * first use).  with_stack adds the string field "stack" to entry events. */
+struct sink *dwtrace_lttng_sink_new(const char *provider, bool with_stack);
 
 /* The symbol dwtrace looks up after loading the module. */
 #define DWTRACE_LTTNG_SINK_NEW "dwtrace_lttng_sink_new"

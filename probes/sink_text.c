@@ -168,6 +168,27 @@ static void put_header(FILE *out, const struct event_header *h)
 		(unsigned)(h->ts_ns % 1000000000u / 1000u), (int)h->pid, (int)h->tid);
 }
 
+/*     #1 0x55d0c7a0b1d9 app_level1+0x19 (stack_app) stack_app.c:21 */
+static void put_stack(FILE *out, const struct stack_trace *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		const struct stack_frame *f = &st->frames[i];
+		fprintf(out, "    #%zu 0x%" PRIx64 " %s", i, f->addr, f->function ? f->function : "??");
+		if (f->function && f->offset && !f->inlined)
+			fprintf(out, "+0x%" PRIx64, f->offset);
+		if (f->inlined)
+			fputs(" (inlined)", out);
+		fprintf(out, " (%s)", f->module ? f->module : "??");
+		if (f->file)
+			fprintf(out, " %s:%d", f->file, f->line);
+		putc('\n', out);
+	}
+	if (st->stopped)
+		fprintf(out, "    #%zu ... (unwinding stopped: %s)\n", i, st->stopped);
+}
+
 static void text_entry(struct sink *s, const struct event_layout *l, const struct event_header *h,
 		       const struct value *args)
 {
@@ -185,6 +206,8 @@ static void text_entry(struct sink *s, const struct event_layout *l, const struc
 	if (l->variadic)
 		fputs(l->nfields ? ", ..." : "...", s->out);
 	fputs(")\n", s->out);
+	if (h->stack)
+		put_stack(s->out, h->stack);
 }
 
 static void text_exit(struct sink *s, const struct event_layout *l, const struct event_header *h,

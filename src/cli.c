@@ -41,6 +41,7 @@ static void usage(FILE *out)
 	      "      --ctf DIR            record the events in an LTTng session of dwtrace's own,\n"
 	      "                           written as a CTF trace into DIR\n"
 	      "  -s, --string-limit N     show at most N bytes of each string (default 256)\n"
+	      "      --stack[=DEPTH]      the call stack at each entry, DEPTH frames (default 32)\n"
 	      "  -h, --help               show this help and exit\n"
 	      "  -V, --version            show the version and exit\n"
 	      "\n"
@@ -73,6 +74,7 @@ int cli_parse(int argc, char **argv, struct options *o)
 		{"follow", no_argument, NULL, 'f'},
 		{"duration", required_argument, NULL, 'D'},
 		{"lttng", no_argument, NULL, 'L'},
+		{"stack", optional_argument, NULL, 'S'},
 		{"provider", required_argument, NULL, 'P'},
 		{"ctf", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
@@ -152,6 +154,14 @@ int cli_parse(int argc, char **argv, struct options *o)
 		}
 		case 'L':
 			o->format = FORMAT_LTTNG;
+			break;
+		case 'S':
+			o->stack_depth = 32;
+			if (optarg && (parse_size(optarg, &o->stack_depth) != 0 || !o->stack_depth ||
+				       o->stack_depth > 1024)) {
+				log_error("invalid stack depth '%s' (1 to 1024 frames)", optarg);
+				return -1;
+			}
 			break;
 		case 'P':
 			if (!*optarg || strlen(optarg) > 100) {

@@ -19,6 +19,7 @@ struct options {
 	bool follow;            /* -f: follow fork/vfork children and exec */
 	const char *provider;   /* --provider: LTTng provider name */
 	const char *ctf_dir;    /* --ctf: own LTTng session writing there */
+	size_t stack_depth;     /* --stack[=DEPTH]: frames at each entry, 0 for none */
 	/* dwtrace list FILE [GLOB] */
 	bool list;
 	const char *list_file;

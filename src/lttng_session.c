@@ -20,12 +20,12 @@
 #include "sink_lttng.h"
 #include "xalloc.h"
 
-struct sink *lttng_sink_load(const char *provider)
+struct sink *lttng_sink_load(const char *provider, bool with_stack)
 {
 	char exe[PATH_MAX], path[PATH_MAX + 64];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	const char *tries[] = {"", "/../lib/dwtrace"};
-	struct sink *(*make)(const char *);
+	struct sink *(*make)(const char *, bool);
 	void *h = NULL;
 	char *dir;
 
@@ -46,12 +46,12 @@ struct sink *lttng_sink_load(const char *provider)
 	}
 	if (!h)
 		return NULL;
-	make = (struct sink * (*)(const char *)) dlsym(h, DWTRACE_LTTNG_SINK_NEW);
+	make = (struct sink * (*)(const char *, bool)) dlsym(h, DWTRACE_LTTNG_SINK_NEW);
 	if (!make) {
 		log_error("%s has no %s", path, DWTRACE_LTTNG_SINK_NEW);
 		return NULL;
 	}
-	return make(provider);
+	return make(provider, with_stack);
 }
 
 bool lttng_sessiond_running(void)

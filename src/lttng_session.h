@@ -9,7 +9,7 @@
 
 /* Loads libdwtrace-lttng.so (next to the dwtrace executable, or in
  * ../lib/dwtrace) and makes the sink.  Returns NULL after printing why. */
-struct sink *lttng_sink_load(const char *provider);
+struct sink *lttng_sink_load(const char *provider, bool with_stack);
 
 /* True when a session daemon answers (for the LTTNG_HOME in force). */
 bool lttng_sessiond_running(void);

@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 		if (!o.ctf_dir && !lttng_sessiond_running())
 			log_warning("no LTTng session daemon is running: nothing is being recorded (start lttng-sessiond "
 				    "and a session, or use --ctf DIR)");
-		sink = lttng_sink_load(o.provider);
+		sink = lttng_sink_load(o.provider, o.stack_depth > 0);
 		if (!sink) {
 			if (ctf_session)
 				ctf_session_end(ctf_session, o.ctf_dir);
@@ -181,6 +181,7 @@ int main(int argc, char **argv)
 	tr.dopts.array_limit = 64;
 	tr.stop_requested = &stop_requested;
 	tr.follow = o.follow;
+	tr.stack_depth = o.stack_depth;
 	if (o.duration > 0)
 		arm_duration(o.duration);
 	if (tracer_start(&tr, p) != 0) {

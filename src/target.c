@@ -18,6 +18,7 @@
 
 #include "arch.h"
 #include "log.h"
+#include "stack.h"
 #include "xalloc.h"
 
 #define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
@@ -465,6 +466,7 @@ void target_drop_thread(struct target *t, pid_t tid)
 	struct thread *th = u64_map_del(&t->threads, (uint64_t)tid);
 
 	if (th) {
+		stack_thread_gone(th);
 		shadow_free(&th->shadow);
 		free(th);
 	}
@@ -482,6 +484,7 @@ void target_drop_all_threads_but(struct target *t, pid_t keep)
 		if (th->tid == keep) {
 			u64_map_put(&t->threads, (uint64_t)keep, th);
 		} else {
+			stack_thread_gone(th);
 			shadow_free(&th->shadow);
 			free(th);
 		}

@@ -20,6 +20,7 @@ struct thread {
 	int pending_signal;          /* to deliver at the next resume */
 	bool stopped;                /* in a ptrace stop dwtrace has not resumed */
 	bool group_stopped;          /* stopped by a stop signal: resume with PTRACE_LISTEN */
+	void *unwind;                /* libunwind-ptrace's state for the thread (--stack) */
 };
 
 struct target {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "stack.h"
 #include "tracer_internal.h"
 #include "xalloc.h"
 
@@ -242,6 +243,7 @@ static void next_event(struct tracer *tr, struct event *ev)
 
 static void emit_header(struct thread *th, struct event_header *h)
 {
+	h->stack = NULL;
 	h->ts_ns = now_real_ns();
 	h->pid = th->tgid;
 	h->tid = th->tid;
@@ -261,6 +263,9 @@ static void on_entry(struct tracer *tr, struct event *ev)
 	if (l->entry_vregs)
 		arch_regs_fetch(th->tid, &ev->regs, true);
 	emit_header(th, &h);
+	/* Before the return address is replaced (the older ones read through
+	 * the shadow stack). */
+	h.stack = stack_capture(th->proc, th, &ev->regs, ev->bp->addr, tr->stack_depth, &tr->arena);
 	tr->sink->ops->entry(tr->sink, l, &h, decode_entry(l, &src, &tr->dopts, &tr->arena));
 	arena_reset(&tr->arena);
 	tr->events++;

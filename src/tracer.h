@@ -43,6 +43,7 @@ struct tracer {
 	volatile sig_atomic_t *stop_requested;
 	struct u64_map early_tasks;  /* tids that stopped before their parent's clone event */
 	bool follow;                 /* -f: fork/vfork children and exec */
+	size_t stack_depth;          /* --stack: frames at each entry, 0 for none */
 	bool detached;
 	bool output_failed;
 };

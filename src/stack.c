@@ -1,0 +1,203 @@
+#define _GNU_SOURCE
+#include "stack.h"
+
+#include <libunwind-ptrace.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "tracer.h"
+#include "xalloc.h"
+
+/* What the accessors see of the thread being unwound. */
+struct unwind_ctx {
+	struct process *p;
+	struct thread *th;
+	const struct arch_regs *regs;
+	uint64_t pc;
+	void *upt;                   /* libunwind-ptrace's own, for unwind info */
+};
+
+static unw_addr_space_t address_space;
+
+/* libunwind-ptrace's own lookups call back into the accessors with its own
+ * argument instead of ours: the thread being unwound is known from here
+ * (dwtrace unwinds one thread at a time). */
+static struct unwind_ctx *current;
+
+static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi, int need, void *arg)
+{
+	struct unwind_ctx *c = current;
+	return _UPT_find_proc_info(as, ip, pi, need, c->upt);
+}
+
+static void put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
+{
+	struct unwind_ctx *c = current;
+	_UPT_put_unwind_info(as, pi, c->upt);
+}
+
+static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, void *arg)
+{
+	struct unwind_ctx *c = current;
+	return _UPT_get_dyn_info_list_addr(as, addr, c->upt);
+}
+
+/* Memory through process_vm_readv, with the return addresses dwtrace
+ * replaced by its trampoline read as what they were. */
+static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write, void *arg)
+{
+	struct unwind_ctx *c = current;
+
+	if (write)
+		return -UNW_EINVAL;
+	for (size_t i = 0; i < c->th->shadow.len; i++)
+		if (c->th->shadow.entries[i].slot == addr) {
+			*val = c->th->shadow.entries[i].ret_addr;
+			return 0;
+		}
+	if (target_read(&c->p->t, c->th->tid, addr, val, sizeof(*val)) != (ssize_t)sizeof(*val))
+		return -UNW_EINVAL;
+	return 0;
+}
+
+/* Registers from the capture dwtrace already has, with the pc of the probe. */
+static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write, void *arg)
+{
+	struct unwind_ctx *c = current;
+	unsigned dwarf;
+
+	if (write)
+		return -UNW_EINVAL;
+	if (reg == UNW_REG_IP) {
+		*val = c->pc;
+		return 0;
+	}
+	if (reg == UNW_REG_SP) {
+		*val = arch_regs_sp(c->regs);
+		return 0;
+	}
+	/* libunwind's x86-64 numbering is the DWARF one. */
+	dwarf = (unsigned)reg;
+	if (dwarf > 16 || arch_reg_read(c->regs, dwarf, val, sizeof(*val)) != 0)
+		return -UNW_EBADREG;
+	return 0;
+}
+
+static int access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val, int write, void *arg)
+{
+	return -UNW_EBADREG;
+}
+
+static int resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
+{
+	return -UNW_EINVAL;
+}
+
+static int get_proc_name(unw_addr_space_t as, unw_word_t ip, char *buf, size_t len, unw_word_t *off, void *arg)
+{
+	struct unwind_ctx *c = current;
+	return _UPT_get_proc_name(as, ip, buf, len, off, c->upt);
+}
+
+static unw_accessors_t accessors = {
+	.find_proc_info = find_proc_info,
+	.put_unwind_info = put_unwind_info,
+	.get_dyn_info_list_addr = get_dyn_info_list_addr,
+	.access_mem = access_mem,
+	.access_reg = access_reg,
+	.access_fpreg = access_fpreg,
+	.resume = resume,
+	.get_proc_name = get_proc_name,
+};
+
+static const char *unwind_error(int rc)
+{
+	switch (-rc) {
+	case UNW_ENOINFO:
+		return "no unwind information";
+	case UNW_EBADFRAME:
+		return "bad frame";
+	case UNW_EINVALIDIP:
+		return "invalid return address";
+	case UNW_ESTOPUNWIND:
+		return "stopped";
+	default:
+		return "unwinding failed";
+	}
+}
+
+const struct stack_trace *stack_capture(struct process *p, struct thread *th, const struct arch_regs *regs,
+					uint64_t pc, size_t depth, struct arena *arena)
+{
+	struct unwind_ctx ctx = {p, th, regs, pc, NULL};
+	struct stack_trace *st;
+	struct stack_frame *frames;
+	uint64_t *pcs;
+	size_t n = 0, nframes = 0;
+	unw_cursor_t cursor;
+	int rc;
+
+	if (!depth)
+		return NULL;
+	if (!address_space) {
+		address_space = unw_create_addr_space(&accessors, 0);
+		/* Unwind info of a module is read once, whatever the thread. */
+		unw_set_caching_policy(address_space, UNW_CACHE_GLOBAL);
+	}
+	st = arena_alloc(arena, sizeof(*st));
+	pcs = arena_alloc(arena, depth * sizeof(*pcs));
+	if (!th->unwind)
+		th->unwind = _UPT_create(th->tid);
+	ctx.upt = th->unwind;
+	current = &ctx;
+	rc = unw_init_remote(&cursor, address_space, &ctx);
+	if (rc < 0) {
+		st->stopped = unwind_error(rc);
+	} else {
+		pcs[n++] = pc;
+		while (n < depth) {
+			unw_word_t ip;
+			rc = unw_step(&cursor);
+			if (rc <= 0) {
+				if (rc < 0)
+					st->stopped = unwind_error(rc);
+				break;
+			}
+			if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 || !ip)
+				break;
+			pcs[n++] = ip;
+		}
+	}
+	current = NULL;
+	/* Symbolize afterwards: inlined calls may add frames. */
+	frames = arena_alloc(arena, (n * 4 + 1) * sizeof(*frames));
+	for (size_t i = 0; i < n; i++) {
+		struct dw_frame df[4];
+		size_t k = p->dw ? dw_session_symbolize(p->dw, pcs[i], i > 0, df, 4) : 0;
+		if (!k) {
+			memset(df, 0, sizeof(df));
+			k = 1;
+		}
+		for (size_t j = 0; j < k; j++) {
+			struct stack_frame *f = &frames[nframes++];
+			f->addr = pcs[i];
+			f->function = df[j].function;
+			f->offset = df[j].offset;
+			f->module = df[j].module;
+			f->file = df[j].file;
+			f->line = df[j].line;
+			f->inlined = df[j].inlined;
+		}
+	}
+	st->frames = frames;
+	st->n = nframes;
+	return st;
+}
+
+void stack_thread_gone(struct thread *th)
+{
+	if (th->unwind)
+		_UPT_destroy(th->unwind);
+	th->unwind = NULL;
+}

@@ -1,0 +1,26 @@
+/* Call stacks at function entry: unwound with libunwind-ptrace, then
+ * symbolized with libdw (never interleaved). */
+#ifndef DWTRACE_STACK_H
+#define DWTRACE_STACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "event_layout.h"
+
+struct process;
+struct thread;
+struct arch_regs;
+
+/* Unwinds thread th of p, stopped at pc with registers regs, into at most
+ * depth return addresses (pcs[0] = pc), then symbolizes them.  Hijacked
+ * return addresses read as the real ones.  The frames live in arena.
+ * Returns NULL only when depth is 0. */
+const struct stack_trace *stack_capture(struct process *p, struct thread *th, const struct arch_regs *regs,
+					uint64_t pc, size_t depth, struct arena *arena);
+
+/* Frees what stack_capture keeps for thread th (when it goes away). */
+void stack_thread_gone(struct thread *th);
+
+#endif
