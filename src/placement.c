@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "stack.h"
 #include "tracer_internal.h"
 
 int process_mem_write(void *process, uint64_t addr, const void *buf, size_t size)
@@ -110,6 +111,8 @@ static void libraries_changed(struct process *p, struct thread *th)
 		log_warning("%s", dw_session_error(p->dw));
 		return;
 	}
+	/* Another library may now live where a symbolized one was. */
+	stack_forget_symbols(p);
 	nmod = dw_session_nmodules(p->dw);
 	for (size_t i = 0; i < nmod; i++) {
 		struct dw_module *m = dw_session_module(p->dw, i);

@@ -127,6 +127,36 @@ static const char *unwind_error(int rc)
 	}
 }
 
+/* Symbolized frames of one address, cached per process: stacks repeat. */
+struct symbolized {
+	size_t n;
+	struct dw_frame frames[4];
+};
+
+static const struct symbolized *symbolize(struct process *p, uint64_t pc, bool is_return)
+{
+	uint64_t key = pc << 1 | is_return;
+	struct symbolized *sy = u64_map_get(&p->symbols, key);
+
+	if (!sy) {
+		sy = xcalloc(1, sizeof(*sy));
+		sy->n = p->dw ? dw_session_symbolize(p->dw, pc, is_return, sy->frames, 4) : 1;
+		u64_map_put(&p->symbols, key, sy);
+	}
+	return sy;
+}
+
+static void free_symbolized(uint64_t key, void *value, void *arg)
+{
+	free(value);
+}
+
+void stack_forget_symbols(struct process *p)
+{
+	u64_map_each(&p->symbols, free_symbolized, NULL);
+	u64_map_free(&p->symbols);
+}
+
 const struct stack_trace *stack_capture(struct process *p, struct thread *th, const struct arch_regs *regs,
 					uint64_t pc, size_t depth, struct arena *arena)
 {
@@ -173,13 +203,9 @@ const struct stack_trace *stack_capture(struct process *p, struct thread *th, co
 	/* Symbolize afterwards: inlined calls may add frames. */
 	frames = arena_alloc(arena, (n * 4 + 1) * sizeof(*frames));
 	for (size_t i = 0; i < n; i++) {
-		struct dw_frame df[4];
-		size_t k = p->dw ? dw_session_symbolize(p->dw, pcs[i], i > 0, df, 4) : 0;
-		if (!k) {
-			memset(df, 0, sizeof(df));
-			k = 1;
-		}
-		for (size_t j = 0; j < k; j++) {
+		const struct symbolized *sy = symbolize(p, pcs[i], i > 0);
+		const struct dw_frame *df = sy->frames;
+		for (size_t j = 0; j < sy->n; j++) {
 			struct stack_frame *f = &frames[nframes++];
 			f->addr = pcs[i];
 			f->function = df[j].function;

@@ -20,6 +20,9 @@ struct arch_regs;
 const struct stack_trace *stack_capture(struct process *p, struct thread *th, const struct arch_regs *regs,
 					uint64_t pc, size_t depth, struct arena *arena);
 
+/* Forgets the symbols cached for p (its image changed, or it is freed). */
+void stack_forget_symbols(struct process *p);
+
 /* Frees what stack_capture keeps for thread th (when it goes away). */
 void stack_thread_gone(struct thread *th);
 

@@ -88,6 +88,7 @@ static void process_forget_image(struct process *p)
 	bp_table_free(&p->bps);
 	scratch_free(&p->scratch);
 	u64_map_free(&p->live_modules);
+	stack_forget_symbols(p);
 	p->trampoline = p->r_debug = 0;
 	p->nplaced = 0;
 }
