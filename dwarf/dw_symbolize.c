@@ -12,9 +12,9 @@ static const char *scope_name(Dwarf_Die *die)
 	Dwarf_Attribute attr;
 	const char *name;
 
-	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) && (name = dwarf_formstring(&attr)))
-		return name;
 	if (dwarf_attr_integrate(die, DW_AT_name, &attr) && (name = dwarf_formstring(&attr)))
+		return name;
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) && (name = dwarf_formstring(&attr)))
 		return name;
 	return NULL;
 }
@@ -76,6 +76,7 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 	Dwarf_Die *cu, *scopes = NULL;
 	size_t n = 0;
 	int nscopes;
+	const char *dwarf_name = NULL;
 
 	if (!mod && s->pid > 0 && dw_session_refresh(s) >= 0)
 		mod = dwfl_addrmodule(s->dwfl, at);
@@ -92,9 +93,27 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 	 * the place it was called from is the next frame's file:line. */
 	cu = dwfl_module_addrdie(mod, at, &bias);
 	nscopes = cu ? dwarf_getscopes(cu, at - bias, &scopes) : 0;
-	for (int i = 0; i < nscopes && n + 1 < max; i++) {
+	if (nscopes > 0) {
+		/* Past an inlined instance dwarf_getscopes goes on with the
+		 * abstract definition's scopes; the scopes of the DIE itself
+		 * are the concrete ones (the callers, up to the function). */
+		Dwarf_Die *chain = NULL;
+		int nchain = dwarf_getscopes_die(&scopes[0], &chain);
+		if (nchain > 0) {
+			free(scopes);
+			scopes = chain;
+			nscopes = nchain;
+		}
+	}
+	for (int i = 0; i < nscopes; i++) {
 		int tag = dwarf_tag(&scopes[i]);
-		if (tag != DW_TAG_inlined_subroutine)
+		if (tag == DW_TAG_subprogram) {
+			/* The function's source name, as debuggers show it
+			 * ("msort_with_tmp", not "msort_with_tmp.part.0"). */
+			dwarf_name = scope_name(&scopes[i]);
+			break;
+		}
+		if (tag != DW_TAG_inlined_subroutine || n + 1 >= max)
 			continue;
 		out[n].function = scope_name(&scopes[i]);
 		out[n].module = out[0].module;
@@ -106,7 +125,7 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 		n++;
 	}
 	free(scopes);
-	out[n].function = plain(s, symname);
+	out[n].function = dwarf_name ? dwarf_name : plain(s, symname);
 	out[n].offset = symname ? (is_return ? symoff + 1 : symoff) : 0;
 	out[n].module = out[0].module;
 	out[n].file = file;

@@ -128,9 +128,11 @@ static const char *unwind_error(int rc)
 }
 
 /* Symbolized frames of one address, cached per process: stacks repeat. */
+#define MAX_INLINED 8
+
 struct symbolized {
 	size_t n;
-	struct dw_frame frames[4];
+	struct dw_frame frames[MAX_INLINED];
 };
 
 static const struct symbolized *symbolize(struct process *p, uint64_t pc, bool is_return)
@@ -140,7 +142,7 @@ static const struct symbolized *symbolize(struct process *p, uint64_t pc, bool i
 
 	if (!sy) {
 		sy = xcalloc(1, sizeof(*sy));
-		sy->n = p->dw ? dw_session_symbolize(p->dw, pc, is_return, sy->frames, 4) : 1;
+		sy->n = p->dw ? dw_session_symbolize(p->dw, pc, is_return, sy->frames, MAX_INLINED) : 1;
 		u64_map_put(&p->symbols, key, sy);
 	}
 	return sy;
@@ -201,11 +203,11 @@ const struct stack_trace *stack_capture(struct process *p, struct thread *th, co
 	}
 	current = NULL;
 	/* Symbolize afterwards: inlined calls may add frames. */
-	frames = arena_alloc(arena, (n * 4 + 1) * sizeof(*frames));
+	frames = arena_alloc(arena, (depth + 1) * sizeof(*frames));
 	for (size_t i = 0; i < n; i++) {
 		const struct symbolized *sy = symbolize(p, pcs[i], i > 0);
 		const struct dw_frame *df = sy->frames;
-		for (size_t j = 0; j < sy->n; j++) {
+		for (size_t j = 0; j < sy->n && nframes < depth; j++) {
 			struct stack_frame *f = &frames[nframes++];
 			f->addr = pcs[i];
 			f->function = df[j].function;
