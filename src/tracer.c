@@ -506,6 +506,7 @@ int tracer_start(struct tracer *tr, struct process *p)
 	if (arm_process(tr, p, target_thread(&p->t, p->t.pid)) != 0)
 		return -1;
 	tr->threads_seen = p->t.nthreads_seen;
+	log_debug("ptrace", "armed %zu probes in %s", p->nplaced, p->t.name);
 	add_process(tr, p);
 	u64_map_each(&p->t.threads, resume_one, NULL);
 	return 0;
