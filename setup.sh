@@ -50,5 +50,6 @@ if [[ ${1:-} == --test ]]; then
 	cmake -S . -B build-asan -DDWTRACE_WERROR="$werror" -DDWTRACE_SANITIZE=ON >/dev/null
 	cmake --build build-asan -j "$jobs"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
 		ctest --test-dir build-asan --output-on-failure -j "$jobs"
 fi
