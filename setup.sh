@@ -6,6 +6,8 @@
 #   ./setup.sh --test     ... then run the whole test suite with ctest, once
 #                         as built and once built with AddressSanitizer and
 #                         UndefinedBehaviorSanitizer (into build-asan/)
+#   ./setup.sh --bench    ... also install the peer tools (uftrace, bpftrace,
+#                         perf, ltrace) and run the benchmark, tests/bench/run
 #
 # Environment: BUILD_DIR (default build), JOBS (default: all cores).
 set -euo pipefail
@@ -21,6 +23,10 @@ packages=(
 	python3 gdb binutils          # integration tests: runner, oracle, nm/readelf
 	libc6-dbg                     # separate debug info to test against
 )
+
+if [[ ${1:-} == --bench ]]; then
+	packages+=(uftrace bpftrace linux-perf ltrace)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -44,6 +50,10 @@ werror=OFF
 
 cmake -S . -B "$build" -DDWTRACE_WERROR="$werror" >/dev/null
 cmake --build "$build" -j "$jobs"
+
+if [[ ${1:-} == --bench ]]; then
+	BENCH_BUILD=$build tests/bench/run
+fi
 
 if [[ ${1:-} == --test ]]; then
 	ctest --test-dir "$build" --output-on-failure -j "$jobs"
