@@ -393,3 +393,20 @@ def check_one_process(events, dwtrace_pid, where):
 
 def stderr_lines(result):
     return [l for l in result.stderr.splitlines() if l.strip()]
+
+
+def oracle_lines(result):
+    """The oracle lines types_app printed: every stdout line is one JSON
+    object {"type": "entry"|"exit", "function": ..., ...}."""
+    lines = []
+    for n, line in enumerate(result.stdout.splitlines(), 1):
+        try:
+            ev = json.loads(line)
+        except ValueError as e:
+            fail("types_app stdout line %d is not an oracle line (%s): %r" % (n, e, line))
+        if not isinstance(ev, dict) or ev.get("type") not in ("entry", "exit") or "function" not in ev:
+            fail("types_app stdout line %d is not an oracle line: %r" % (n, line))
+        lines.append(ev)
+    if not lines:
+        fail("types_app printed no oracle lines\n" + describe(result))
+    return lines

@@ -26,7 +26,6 @@ Each part records in a session of its own, in a session daemon the test
 starts (lttng_harness.Lttng).
 """
 
-import json
 import re
 import sys
 
@@ -276,19 +275,6 @@ def expected_fields(name, t, v, where):
     return fields
 
 
-def oracle_lines(result):
-    lines = []
-    for n, line in enumerate(result.stdout.splitlines(), 1):
-        try:
-            ev = json.loads(line)
-        except ValueError as e:
-            fail("types_app stdout line %d is not an oracle line (%s): %r" % (n, e, line))
-        if ev.get("type") not in ("entry", "exit") or "function" not in ev:
-            fail("types_app stdout line %d is not an oracle line: %r" % (n, line))
-        lines.append(ev)
-    return lines
-
-
 def check_types(lt, opt):
     where = "types_app (%s)" % opt
     trace = lt.create_session("types", events=["dwtrace:*"])
@@ -297,7 +283,7 @@ def check_types(lt, opt):
                          harness.sample(opt, "types_app")])
     lt.lttng("stop", "types")
     lt.lttng("destroy", "types")
-    oracle = [o for o in oracle_lines(result) if o["function"] in SIGNATURES]
+    oracle = [o for o in harness.oracle_lines(result) if o["function"] in SIGNATURES]
     events = lt.events(trace)
 
     for i, ev in enumerate(events):

@@ -31,15 +31,7 @@ CASES = [
 
 
 def oracle_entries(result):
-    entries = []
-    for n, line in enumerate(result.stdout.splitlines(), 1):
-        try:
-            ev = json.loads(line)
-        except ValueError as e:
-            fail("types_app stdout line %d is not an oracle line (%s): %r" % (n, e, line))
-        if ev.get("type") == "entry":
-            entries.append(ev)
-    return entries
+    return [ev for ev in harness.oracle_lines(result) if ev["type"] == "entry"]
 
 
 def test(opt):

@@ -24,22 +24,6 @@ LONG_TEXT = "".join(str(i % 10) for i in range(1000))
 RET_STR = "two \"quoted\"\tand tabbed"
 
 
-def oracle_lines(result):
-    """The oracle lines types_app printed (every stdout line is one)."""
-    lines = []
-    for n, line in enumerate(result.stdout.splitlines(), 1):
-        try:
-            ev = json.loads(line)
-        except ValueError as e:
-            fail("types_app stdout line %d is not an oracle line (%s): %r" % (n, e, line))
-        if ev.get("type") not in ("entry", "exit") or "function" not in ev:
-            fail("types_app stdout line %d is not an oracle line: %r" % (n, line))
-        lines.append(ev)
-    if not lines:
-        fail("types_app printed no oracle lines\n" + harness.describe(result))
-    return lines
-
-
 def run_types(opt, workdir, name, extra_args, fmt="json"):
     app = harness.sample(opt, "types_app")
     out = os.path.join(workdir, name)
@@ -155,7 +139,7 @@ def check_text(opt, workdir, oracle):
 def test(opt):
     workdir = harness.tempdir()
     result, out = run_types(opt, workdir, "events.json", [])
-    oracle = oracle_lines(result)
+    oracle = harness.oracle_lines(result)
     events = harness.read_events(out)
     compare_with_oracle(oracle, events, "t_* (%s)" % opt)
     check_string_limit(opt, workdir)
