@@ -537,9 +537,9 @@ static size_t field_list_push(struct field_list *fl)
 
 /* Adds the fields for a value of type t named name at path: one field, or,
  * for a structure or union, one per member (recursively), named
- * NAME_MEMBER.  Registering an event with a CTF structure field failed
- * with lttng 2.13 (error -12 from the session daemon), so structures are
- * flattened. */
+ * NAME_MEMBER.  lttng-sessiond 2.13's metadata writer (ust-metadata.c)
+ * accepts only empty structures and refuses the event otherwise, so
+ * structures are flattened. */
 static void describe_flat(struct builder *b, struct field_list *fl, const struct dw_type *t, const char *name,
 			  const int *path, int depth)
 {
