@@ -793,3 +793,53 @@ NO_SESSIOND_WARNING = re.compile(r"^dwtrace: .*\b(nothing|not|no)\b.*\brecord", 
 
 def no_sessiond_warnings(stderr):
     return [l for l in stderr.splitlines() if NO_SESSIOND_WARNING.search(l)]
+
+
+# ---------------------------------------------------------------------------
+# sample_app under dwtrace --lttng: its printed calls, and the events
+
+SAMPLE_LINE = re.compile(r"^my_traced_function\(arg1=42, arg2=3735928559, arg3=3\.14159, "
+                         r"arg4=0x12345678\) = (-?\d+)$")
+SAMPLE_ENTRY_ARGS = [("arg1", "42"), ("arg2", "3735928559"), ("arg3", "3.14159"),
+                     ("arg4", "0x12345678")]
+
+
+def sample_returns(result, calls, where):
+    """The return values sample_app printed, one per call."""
+    values = []
+    for line in result.stdout.splitlines():
+        m = SAMPLE_LINE.match(line)
+        if not m:
+            fail("%s: unexpected line in sample_app's output: %r\n%s"
+                 % (where, line, harness.describe(result)))
+        values.append(int(m.group(1)))
+    if len(values) != calls:
+        fail("%s: sample_app printed %d calls, expected %d\n%s"
+             % (where, len(values), calls, harness.describe(result)))
+    return values
+
+
+def check_sample_events(events, returns, dwtrace_pid, where):
+    """The calls of sample_app, in order, as dwtrace's default provider
+    records them."""
+    if len(events) != 2 * len(returns):
+        fail("%s: %d events, expected %d entries and %d exits\n  %s"
+             % (where, len(events), len(returns), len(returns),
+                "\n  ".join(ev.line for ev in events[:6])))
+    pid = events[0].get("pid")
+    if pid is None or not is_decimal(pid) or int(pid) == dwtrace_pid:
+        fail("%s: payload pid %s is not the traced program's:\n  %s" % (where, pid, events[0].line))
+    for i, ev in enumerate(events):
+        w = "%s, event #%d" % (where, i)
+        if i % 2 == 0:
+            want_name = "dwtrace:my_traced_function_entry"
+            want = [("pid", pid), ("tid", pid)] + SAMPLE_ENTRY_ARGS
+        else:
+            want_name = "dwtrace:my_traced_function_exit"
+            d = ev.get("duration_ns")
+            if d is None or not is_decimal(d) or int(d) <= 0:
+                fail("%s: duration_ns %s is not a positive integer:\n  %s" % (w, d, ev.line))
+            want = [("pid", pid), ("tid", pid), ("retval", str(returns[i // 2])),
+                    ("duration_ns", d)]
+        if ev.name != want_name or ev.payload != want:
+            fail("%s: expected %s with payload %s, got:\n  %s" % (w, want_name, want, ev.line))

@@ -23,7 +23,6 @@ daemon.
 """
 
 import os
-import re
 import signal
 import sys
 
@@ -33,51 +32,7 @@ import tracing
 from harness import fail
 
 FUNCTION = "my_traced_function"
-APP_LINE = re.compile(r"^my_traced_function\(arg1=42, arg2=3735928559, arg3=3\.14159, "
-                      r"arg4=0x12345678\) = (-?\d+)$")
-ENTRY_ARGS = [("arg1", "42"), ("arg2", "3735928559"), ("arg3", "3.14159"),
-              ("arg4", "0x12345678")]
 MODULUS = 1000003
-
-
-def app_returns(result, calls, where):
-    values = []
-    for line in result.stdout.splitlines():
-        m = APP_LINE.match(line)
-        if not m:
-            fail("%s: unexpected line in sample_app's output: %r\n%s"
-                 % (where, line, harness.describe(result)))
-        values.append(int(m.group(1)))
-    if len(values) != calls:
-        fail("%s: sample_app printed %d calls, expected %d\n%s"
-             % (where, len(values), calls, harness.describe(result)))
-    return values
-
-
-def check_sample_events(events, returns, dwtrace_pid, where):
-    """The calls of sample_app, in order, as dwtrace's default provider
-    records them."""
-    if len(events) != 2 * len(returns):
-        fail("%s: %d events, expected %d entries and %d exits\n  %s"
-             % (where, len(events), len(returns), len(returns),
-                "\n  ".join(ev.line for ev in events[:6])))
-    pid = events[0].get("pid")
-    if pid is None or not lh.is_decimal(pid) or int(pid) == dwtrace_pid:
-        fail("%s: payload pid %s is not the traced program's:\n  %s" % (where, pid, events[0].line))
-    for i, ev in enumerate(events):
-        w = "%s, event #%d" % (where, i)
-        if i % 2 == 0:
-            want_name = "dwtrace:%s_entry" % FUNCTION
-            want = [("pid", pid), ("tid", pid)] + ENTRY_ARGS
-        else:
-            want_name = "dwtrace:%s_exit" % FUNCTION
-            d = ev.get("duration_ns")
-            if d is None or not lh.is_decimal(d) or int(d) <= 0:
-                fail("%s: duration_ns %s is not a positive integer:\n  %s" % (w, d, ev.line))
-            want = [("pid", pid), ("tid", pid), ("retval", str(returns[i // 2])),
-                    ("duration_ns", d)]
-        if ev.name != want_name or ev.payload != want:
-            fail("%s: expected %s with payload %s, got:\n  %s" % (w, want_name, want, ev.line))
 
 
 def ctf_line(result, directory, where):
@@ -93,7 +48,7 @@ def no_sessiond(lt, opt):
     if lt.running_sessiond() is not None:
         fail("%s: a session daemon runs already" % where)
     result = lt.dwtrace(["--lttng", "-e", FUNCTION, "--", app, "5"])
-    app_returns(result, 5, where)
+    lh.sample_returns(result, 5, where)
     warnings = lh.no_sessiond_warnings(result.stderr)
     if len(warnings) != 1:
         fail("%s: expected one warning line on stderr saying that nothing is recorded "
@@ -116,9 +71,9 @@ def ctf_own_sessiond(lt, opt):
     result = lt.dwtrace(["--ctf", directory, "-e", FUNCTION, "--",
                          harness.sample(opt, "sample_app"), "100"])
     pid = lt.adopt_sessiond()
-    returns = app_returns(result, 100, where)
+    returns = lh.sample_returns(result, 100, where)
     ctf_line(result, directory, where)
-    check_sample_events(lt.events(directory), returns, result.pid, where)
+    lh.check_sample_events(lt.events(directory), returns, result.pid, where)
     if pid is None:
         fail("%s: no session daemon runs after dwtrace --ctf (dwtrace(1): it starts one "
              "and leaves it running)" % where)
@@ -139,9 +94,9 @@ def ctf_test_sessiond(lt, opt):
     directory = lt.path("ctf-running")
     result = lt.dwtrace(["--ctf", directory, "-e", FUNCTION, "--",
                          harness.sample(opt, "sample_app"), "100"])
-    returns = app_returns(result, 100, where)
+    returns = lh.sample_returns(result, 100, where)
     ctf_line(result, directory, where)
-    check_sample_events(lt.events(directory), returns, result.pid, where)
+    lh.check_sample_events(lt.events(directory), returns, result.pid, where)
     if lt.running_sessiond() != pid:
         fail("%s: the session daemon is now pid %s, not the test's (%d)"
              % (where, lt.running_sessiond(), pid))

@@ -21,10 +21,6 @@ from harness import fail
 CALLS = 200
 FUNCTION = "my_traced_function"
 SESSION = "livetest"
-APP_LINE = re.compile(r"^my_traced_function\(arg1=42, arg2=3735928559, arg3=3\.14159, "
-                      r"arg4=0x12345678\) = (-?\d+)$")
-ENTRY_ARGS = [("arg1", "42"), ("arg2", "3735928559"), ("arg3", "3.14159"),
-              ("arg4", "0x12345678")]
 LIVE_TIMER_US = 100000
 
 
@@ -60,15 +56,7 @@ def test(opt):
 
         result = lt.dwtrace(["--lttng", "-e", FUNCTION, "--",
                              harness.sample(opt, "sample_app"), str(CALLS)])
-        returns = []
-        for line in result.stdout.splitlines():
-            m = APP_LINE.match(line)
-            if not m:
-                fail("%s: unexpected line in sample_app's output: %r" % (where, line))
-            returns.append(int(m.group(1)))
-        if len(returns) != CALLS:
-            fail("%s: sample_app printed %d calls, expected %d\n%s"
-                 % (where, len(returns), CALLS, harness.describe(result)))
+        returns = lh.sample_returns(result, CALLS, where)
 
         # All events arrive while the session runs (the live timer flushes
         # the buffers every 0.1 s).
@@ -88,27 +76,7 @@ def test(opt):
         lh.check_no_discarded(reader.stderr.text(), where)
         events = lh.parse_events(reader.stdout.text(), where)
 
-        if len(events) != 2 * CALLS:
-            fail("%s: the live reader printed %d events, expected %d entries and %d exits"
-                 % (where, len(events), CALLS, CALLS))
-        pid = events[0].get("pid")
-        if pid is None or not lh.is_decimal(pid) or int(pid) == result.pid:
-            fail("%s: payload pid %s is not the traced program's:\n  %s"
-                 % (where, pid, events[0].line))
-        for i, ev in enumerate(events):
-            w = "%s, event #%d" % (where, i)
-            if i % 2 == 0:
-                want_name = "dwtrace:%s_entry" % FUNCTION
-                want = [("pid", pid), ("tid", pid)] + ENTRY_ARGS
-            else:
-                want_name = "dwtrace:%s_exit" % FUNCTION
-                d = ev.get("duration_ns")
-                if d is None or not lh.is_decimal(d) or int(d) <= 0:
-                    fail("%s: duration_ns %s is not a positive integer:\n  %s" % (w, d, ev.line))
-                want = [("pid", pid), ("tid", pid), ("retval", str(returns[i // 2])),
-                        ("duration_ns", d)]
-            if ev.name != want_name or ev.payload != want:
-                fail("%s: expected %s with payload %s, got:\n  %s" % (w, want_name, want, ev.line))
+        lh.check_sample_events(events, returns, result.pid, where)
 
 
 if __name__ == "__main__":
