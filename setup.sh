@@ -17,6 +17,7 @@ packages=(
 	build-essential cmake pkg-config
 	libdw-dev libelf-dev          # DWARF and ELF: elfutils libdw/libdwfl
 	libzydis-dev                  # instruction decoding for out-of-line execution
+	libunwind-dev                 # call stacks at entry (--stack): libunwind-ptrace
 	liblttng-ust-dev liblttng-ctl-dev   # LTTng-UST output and sessions (--lttng, --ctf)
 	lttng-tools babeltrace2       # LTTng tests: session and relay daemons, trace reader
 	libcmocka-dev                 # unit tests
