@@ -410,3 +410,37 @@ def oracle_lines(result):
     if not lines:
         fail("types_app printed no oracle lines\n" + describe(result))
     return lines
+
+
+# ---------------------------------------------------------------------------
+# The first rule: the traced program is never harmed
+
+def run_untraced(cmd, timeout=DEFAULT_TIMEOUT, **kw):
+    """Runs the program alone: its stdout and exit status are the oracle of
+    check_unharmed()."""
+    return run(cmd, timeout=timeout, **kw)
+
+
+def check_unharmed(cmd, dwtrace_args, timeout=DEFAULT_TIMEOUT, expect_dwtrace=None,
+                   normalize=None, **kw):
+    """Runs cmd alone, then as `dwtrace DWTRACE_ARGS -- CMD` with the events
+    in a file, and fails unless the traced program printed the same stdout
+    and exited with the same status (dwtrace passes a started program's
+    status through).  normalize(text) may mask what legitimately differs
+    between two runs (addresses, pids).  expect_dwtrace, when given, is the
+    exit status dwtrace itself must have.  Returns (untraced, traced, events
+    path)."""
+    plain = run_untraced(cmd, timeout=timeout, **kw)
+    events = os.path.join(tempdir(), "events.out")
+    traced = run([dwtrace(), "-o", events] + list(dwtrace_args) + ["--"] + list(cmd),
+                 timeout=timeout, **kw)
+    norm = normalize or (lambda s: s)
+    if norm(traced.stdout) != norm(plain.stdout):
+        fail("the traced program's output differs from its untraced run\n"
+             "--- untraced stdout (end) ---\n%s\n%s"
+             % (plain.stdout[-2000:], describe(traced)))
+    want = plain.returncode if expect_dwtrace is None else expect_dwtrace
+    if traced.returncode != want:
+        fail("under dwtrace the exit status is %s, untraced it is %s (expected %s)\n%s"
+             % (traced.returncode, plain.returncode, want, describe(traced)))
+    return plain, traced, events
