@@ -439,7 +439,9 @@ def check_unharmed(cmd, dwtrace_args, timeout=DEFAULT_TIMEOUT, expect_dwtrace=No
         fail("the traced program's output differs from its untraced run\n"
              "--- untraced stdout (end) ---\n%s\n%s"
              % (plain.stdout[-2000:], describe(traced)))
-    want = plain.returncode if expect_dwtrace is None else expect_dwtrace
+    # A program killed by signal N: Python says -N, dwtrace exits 128+N.
+    plain_status = plain.returncode if plain.returncode >= 0 else 128 - plain.returncode
+    want = plain_status if expect_dwtrace is None else expect_dwtrace
     if traced.returncode != want:
         fail("under dwtrace the exit status is %s, untraced it is %s (expected %s)\n%s"
              % (traced.returncode, plain.returncode, want, describe(traced)))
