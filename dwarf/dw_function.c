@@ -88,6 +88,41 @@ static void read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *d
 	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
+/* The code of f from its subprogram DIE (DWARF 5 section 2.17: a single
+ * range or DW_AT_ranges), at load addresses. */
+static void read_ranges(struct dw_function *f, Dwarf_Die *die, Dwarf_Addr bias)
+{
+	Dwarf_Addr base, start, end;
+	ptrdiff_t off = 0;
+	size_t cap = 0;
+
+	while ((off = dwarf_ranges(die, off, &base, &start, &end)) > 0) {
+		if (end <= start)
+			continue;
+		xgrow(&f->ranges, &cap, f->nranges + 1, sizeof(*f->ranges));
+		f->ranges[f->nranges++] = (struct dw_range){start + bias, end + bias};
+	}
+}
+
+static void symbol_range(struct dw_function *f)
+{
+	if (!f->size)
+		return;
+	f->ranges = xmalloc(sizeof(*f->ranges));
+	f->ranges[0] = (struct dw_range){f->addr, f->addr + f->size};
+	f->nranges = 1;
+}
+
+/* Where the DIE's code starts (its entry pc), as a load address. */
+static uint64_t die_start(Dwarf_Die *die, Dwarf_Addr bias)
+{
+	Dwarf_Addr pc;
+
+	if (dwarf_entrypc(die, &pc) == 0 || dwarf_lowpc(die, &pc) == 0)
+		return pc + bias;
+	return 0;
+}
+
 static void raw_signature(struct dw_module *m, struct dw_function *f)
 {
 	static const char *const names[DW_RAW_ARGS] = {"arg0", "arg1", "arg2", "arg3", "arg4", "arg5"};
@@ -112,15 +147,21 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 		cu = dwfl_module_addrdie(m->mod, f->addr, &bias);
 	if (!cu) {
 		raw_signature(m, f);
+		symbol_range(f);
 		return;
 	}
 	ctx.pc = f->addr - bias;
 	dwarf_getfuncs(cu, match_subprogram, &ctx, 0);
 	if (!ctx.quality) {
 		raw_signature(m, f);
+		symbol_range(f);
 		return;
 	}
 	f->has_dwarf = true;
+	read_ranges(f, &ctx.found, bias);
+	f->noreturn = dwarf_hasattr_integrate(&ctx.found, DW_AT_noreturn);
+	if (ctx.quality < 2 && !strchr(f->name, '.'))
+		f->dwarf_start = die_start(&ctx.found, bias);
 	/* A clone's parameters are not where the ABI says, and a piece of a
 	 * function split off (".cold") has no entry at all. */
 	f->abi_changed = strstr(f->name, ".isra.") || strstr(f->name, ".constprop.") || strstr(f->name, ".part.") ||

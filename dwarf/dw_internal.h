@@ -26,6 +26,8 @@ struct dw_module {
 	Dwarf_Addr dwarf_bias;
 	struct u64_map types;        /* DIE offset → struct dw_type */
 	struct u64_map functions;    /* entry address → struct dw_function */
+	struct u64_map got_names;    /* GOT slot (ELF address) + 1 → symbol name, NULL: not read yet */
+	bool got_read;
 };
 
 struct dw_session {

@@ -202,6 +202,7 @@ static void free_function(uint64_t key, void *value, void *arg)
 	struct dw_function *f = value;
 	free((char *)f->name);
 	free(f->params);
+	free(f->ranges);
 	free(f);
 }
 
@@ -218,6 +219,7 @@ void dw_session_close(struct dw_session *s)
 		u64_map_free(&s->modules[i]->types);
 		u64_map_each(&s->modules[i]->functions, free_function, NULL);
 		u64_map_free(&s->modules[i]->functions);
+		u64_map_free(&s->modules[i]->got_names);
 		free(s->modules[i]);
 	}
 	free(s->modules);
@@ -399,6 +401,25 @@ static const char *plain_name(const char *symname, char *buf, size_t size)
 	return buf;
 }
 
+/* Whether the call frame information of the code at addr marks a signal
+ * frame (augmentation 'S', as glibc's __restore_rt has): code the kernel
+ * enters on a signal's return, never called. */
+static bool is_signal_frame(struct dw_module *m, GElf_Addr addr)
+{
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi = dwfl_module_eh_cfi(m->mod, &bias);
+	Dwarf_Frame *frame = NULL;
+	Dwarf_Addr start, end;
+	bool signalp = false;
+
+	if (!cfi || dwarf_cfi_addrframe(cfi, addr - bias, &frame) != 0)
+		return false;
+	if (dwarf_frame_info(frame, &start, &end, &signalp) < 0)
+		signalp = false;
+	free(frame);
+	return signalp;
+}
+
 /* The dw_function for the function symbol at addr, built once. */
 static struct dw_function *function_at(struct dw_module *m, const char *symname, GElf_Addr addr, GElf_Xword size)
 {
@@ -419,8 +440,78 @@ static struct dw_function *function_at(struct dw_module *m, const char *symname,
 	if (vaddr_to_offset(elf, f->elf_addr, &f->file_offset) != 0)
 		f->file_offset = f->elf_addr;
 	dw_function_read_signature(m, f);
+	f->signal_frame = is_signal_frame(m, addr);
 	u64_map_put(&m->functions, addr, f);
 	return f;
+}
+
+/* Every relocation of m that fills a GOT slot with a symbol's address. */
+static void read_got_names(struct dw_module *m)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(m->mod, &bias);
+	Elf_Scn *scn = NULL;
+
+	m->got_read = true;
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+		Elf_Data *data;
+		Elf_Scn *symscn;
+		GElf_Shdr symshdr;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_RELA || !(shdr.sh_flags & SHF_ALLOC) ||
+		    !(data = elf_getdata(scn, NULL)) || !(symscn = elf_getscn(elf, shdr.sh_link)) ||
+		    !gelf_getshdr(symscn, &symshdr))
+			continue;
+		for (size_t i = 0; shdr.sh_entsize && i < shdr.sh_size / shdr.sh_entsize; i++) {
+			GElf_Rela rela;
+			GElf_Sym sym;
+			unsigned type;
+			const char *name;
+
+			if (!gelf_getrela(data, (int)i, &rela))
+				break;
+			type = GELF_R_TYPE(rela.r_info);
+			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) || !GELF_R_SYM(rela.r_info))
+				continue;
+			if (!gelf_getsym(elf_getdata(symscn, NULL), (int)GELF_R_SYM(rela.r_info), &sym) ||
+			    !(name = elf_strptr(elf, symshdr.sh_link, sym.st_name)) || !*name)
+				continue;
+			u64_map_put(&m->got_names, rela.r_offset + 1, (void *)name);
+		}
+	}
+}
+
+int dw_session_got_name(struct dw_session *s, uint64_t slot, const char **name)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, slot);
+	struct dw_module *m = mod ? u64_map_get(&s->by_mod, (uint64_t)(uintptr_t)mod) : NULL;
+	GElf_Addr bias = 0;
+
+	if (!m || !dwfl_module_getelf(mod, &bias))
+		return -ENOENT;
+	if (!m->got_read)
+		read_got_names(m);
+	*name = u64_map_get(&m->got_names, slot - bias + 1);
+	return *name ? 0 : -ENOENT;
+}
+
+int dw_session_symbol_at(struct dw_session *s, uint64_t addr, const char **name, uint64_t *start, uint64_t *size)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
+	GElf_Sym sym;
+	GElf_Off off;
+	const char *n;
+
+	if (!mod)
+		return -ENOENT;
+	n = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	if (!n || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+		return -ENOENT;
+	*name = n;
+	*start = addr - off;
+	*size = sym.st_size;
+	return 0;
 }
 
 /* Of several symbols at one address, the one to name the function by: a

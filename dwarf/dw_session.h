@@ -24,6 +24,11 @@ struct dw_param {
 	const struct dw_type *type;
 };
 
+/* A range of code addresses where a module is loaded: [start, end). */
+struct dw_range {
+	uint64_t start, end;
+};
+
 struct dw_function {
 	const char *name;            /* the symbol name that matched */
 	struct dw_module *module;
@@ -40,6 +45,16 @@ struct dw_function {
 	bool variadic;
 	const char *decl_file;       /* NULL when unknown */
 	int decl_line;
+	/* The function's code where loaded: every range of its DWARF subprogram
+	 * (DW_AT_low_pc/high_pc or DW_AT_ranges, so ".cold" parts are in), or
+	 * [addr, addr + size) from the symbol without DWARF; none when unknown. */
+	struct dw_range *ranges;
+	size_t nranges;
+	/* Non-zero when the symbol lies inside a DWARF function that starts
+	 * elsewhere (a corrupt symbol table): where that function starts. */
+	uint64_t dwarf_start;
+	bool noreturn;               /* DW_AT_noreturn: never returns to its caller */
+	bool signal_frame;           /* its CFI is a signal frame ('S'): a signal trampoline */
 };
 
 /* Number of raw arguments shown for a function without DWARF. */
@@ -97,6 +112,16 @@ int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 /* The function containing file offset off of m's ELF file: 0 and *out, or
  * -ENOENT when off is in no function, -ERANGE when it is in no loaded segment. */
 int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_function **out);
+
+/* The function symbol containing addr in s's modules: its name (valid as
+ * long as s), start and size.  Returns 0, or -ENOENT. */
+int dw_session_symbol_at(struct dw_session *s, uint64_t addr, const char **name, uint64_t *start, uint64_t *size);
+
+/* The symbol whose address the dynamic linker puts in the GOT slot at
+ * address slot (a JUMP_SLOT or GLOB_DAT relocation: what a PLT entry jumps
+ * to), by name without version: 0 and *name (valid as long as s), or
+ * -ENOENT. */
+int dw_session_got_name(struct dw_session *s, uint64_t slot, const char **name);
 
 /* Writes f's C prototype ("int f(int a, const char *s)") into buf, like
  * snprintf; functions without DWARF print as "f(?)". */

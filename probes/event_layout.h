@@ -55,6 +55,9 @@ struct event_header {
 	uint64_t ts_ns;              /* CLOCK_REALTIME, nanoseconds */
 	int32_t pid, tid;
 	const struct stack_trace *stack; /* entry events with --stack, else NULL */
+	/* Exit events left by a tail call: the function jumped to ("g",
+	 * "g+0x10", or an address); the return value is then not known. */
+	const char *tail_call;
 };
 
 /* A layout for f, with empty plans for the caller (the architecture) to fill. */

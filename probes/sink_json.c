@@ -1,6 +1,7 @@
 /* JSON Lines sink: one object per event, schema in dwtrace(1).
  *   {"type":"entry","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","args":{…}}
  *   {"type":"exit","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","retval":…,"duration_ns":…}
+ *   {"type":"exit",…,"function":"f","module":"m","tail_call":"g","duration_ns":…}
  */
 #include <inttypes.h>
 #include <math.h>
@@ -245,7 +246,10 @@ static void json_exit(struct sink *s, const struct event_layout *l, const struct
 		      const struct value *ret, uint64_t duration_ns)
 {
 	put_header(s->out, "exit", l, h);
-	if (ret) {
+	if (h->tail_call) {
+		fputs(",\"tail_call\":", s->out);
+		put_json_string(s->out, h->tail_call);
+	} else if (ret) {
 		fputs(",\"retval\":", s->out);
 		put_value(s->out, ret);
 	}

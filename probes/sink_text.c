@@ -215,7 +215,9 @@ static void text_exit(struct sink *s, const struct event_layout *l, const struct
 {
 	put_header(s->out, h);
 	fprintf(s->out, "%s → ", l->function);
-	if (!ret)
+	if (h->tail_call)
+		fprintf(s->out, "tail call to %s", h->tail_call);
+	else if (!ret)
 		fputs("void", s->out);
 	else if (l->raw && ret->available)
 		fprintf(s->out, "0x%" PRIx64, value_as_u64(ret));

@@ -12,5 +12,10 @@ int fk_work(int who, int i)
 
 int fk_fork(void)
 {
-	return (int)fork();
+	int pid = (int)fork();
+
+	/* Code after the call keeps -O2 from making it a tail call: the child
+	 * is to be born inside fk_fork. */
+	__asm__ volatile("" ::: "memory");
+	return pid;
 }

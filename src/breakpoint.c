@@ -2,8 +2,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "arch.h"
+#include "probe_site.h"
 #include "xalloc.h"
 
 int bp_read_original(const struct breakpoint_table *bt, struct target *t, uint64_t addr, uint8_t *buf, size_t size)
@@ -12,6 +13,8 @@ int bp_read_original(const struct breakpoint_table *bt, struct target *t, uint64
 
 	if (n <= 0)
 		return -EFAULT;
+	if (!bt->by_addr.len)
+		return (int)n;
 	for (size_t i = 0; i < (size_t)n; i++) {
 		struct breakpoint *bp = bp_at(bt, addr + i);
 		if (bp)
@@ -20,29 +23,42 @@ int bp_read_original(const struct breakpoint_table *bt, struct target *t, uint64
 	return (int)n;
 }
 
-int bp_insert(struct breakpoint_table *bt, struct target *t, uint64_t addr, enum breakpoint_kind kind,
-	      struct probe_site *site, uint64_t ool)
+struct breakpoint *bp_insert(struct breakpoint_table *bt, struct target *t, uint64_t addr, uint64_t ool,
+			     const uint8_t *insn, size_t len, int *err)
 {
-	struct breakpoint *bp = xcalloc(1, sizeof(*bp));
+	struct breakpoint *bp = bp_at(bt, addr);
 	uint8_t trap = ARCH_BREAKPOINT_BYTE;
 	int rc;
 
+	if (bp)
+		return bp;
+	bp = xcalloc(1, sizeof(*bp));
 	bp->addr = addr;
-	bp->kind = kind;
-	bp->site = site;
 	bp->ool = ool;
+	bp->insn_len = (uint8_t)(len < sizeof(bp->insn) ? len : sizeof(bp->insn));
+	memcpy(bp->insn, insn, bp->insn_len);
 	if (target_read(t, t->pid, addr, &bp->orig, 1) != 1) {
 		free(bp);
-		return -EFAULT;
+		*err = -EFAULT;
+		return NULL;
 	}
 	rc = target_write(t, t->pid, addr, &trap, 1);
 	if (rc != 0) {
 		free(bp);
-		return rc;
+		*err = rc;
+		return NULL;
 	}
-	bp->inserted = true;
 	u64_map_put(&bt->by_addr, addr, bp);
-	return 0;
+	return bp;
+}
+
+void bp_add_exit(struct breakpoint *bp, struct probe_site *site)
+{
+	for (size_t i = 0; i < bp->nexits; i++)
+		if (bp->exits[i] == site)
+			return;
+	bp->exits = xrealloc(bp->exits, (bp->nexits + 1) * sizeof(*bp->exits));
+	bp->exits[bp->nexits++] = site;
 }
 
 struct breakpoint *bp_at(const struct breakpoint_table *bt, uint64_t addr)
@@ -50,9 +66,38 @@ struct breakpoint *bp_at(const struct breakpoint_table *bt, uint64_t addr)
 	return u64_map_get(&bt->by_addr, addr);
 }
 
-void bp_forget(struct breakpoint_table *bt, uint64_t addr)
+static void bp_free(struct breakpoint *bp)
 {
-	free(u64_map_del(&bt->by_addr, addr));
+	if (bp)
+		free(bp->exits);
+	free(bp);
+}
+
+struct range_ctx {
+	uint64_t start, end;
+	uint64_t *addrs;
+	size_t n, cap;
+};
+
+static void collect_in_range(uint64_t addr, void *value, void *arg)
+{
+	struct range_ctx *c = arg;
+
+	if (addr >= c->start && addr < c->end) {
+		xgrow(&c->addrs, &c->cap, c->n + 1, sizeof(*c->addrs));
+		c->addrs[c->n++] = addr;
+	}
+}
+
+size_t bp_forget_range(struct breakpoint_table *bt, uint64_t start, uint64_t end)
+{
+	struct range_ctx c = {start, end, NULL, 0, 0};
+
+	u64_map_each(&bt->by_addr, collect_in_range, &c);
+	for (size_t i = 0; i < c.n; i++)
+		bp_free(u64_map_del(&bt->by_addr, c.addrs[i]));
+	free(c.addrs);
+	return c.n;
 }
 
 struct restore_ctx {
@@ -81,20 +126,32 @@ struct copy_ctx {
 	struct target *t;
 };
 
+/* The child's site for the parent's site ps, or NULL. */
+static struct probe_site *child_site(const struct copy_ctx *c, const struct probe_site *ps)
+{
+	return ps ? u64_map_get(c->sites, ps->addr) : NULL;
+}
+
 static void copy_one(uint64_t addr, void *value, void *arg)
 {
 	const struct breakpoint *bp = value;
 	struct copy_ctx *c = arg;
-	struct breakpoint *nb;
+	struct breakpoint *nb = xmalloc(sizeof(*nb));
 
-	if (bp->kind == BP_PROBE && !u64_map_get(c->sites, addr)) {
+	*nb = *bp;
+	nb->exits = NULL;
+	nb->nexits = 0;
+	nb->entry = child_site(c, bp->entry);
+	for (size_t i = 0; i < bp->nexits; i++) {
+		struct probe_site *s = child_site(c, bp->exits[i]);
+		if (s)
+			bp_add_exit(nb, s);
+	}
+	if (!nb->entry && !nb->nexits && !nb->dlstate) {
 		target_write(c->t, c->t->pid, addr, &bp->orig, 1);
+		bp_free(nb);
 		return;
 	}
-	nb = xmalloc(sizeof(*nb));
-	*nb = *bp;
-	if (bp->kind == BP_PROBE)
-		nb->site = u64_map_get(c->sites, addr);
 	u64_map_put(&c->to->by_addr, addr, nb);
 }
 
@@ -107,7 +164,7 @@ void bp_table_copy(struct breakpoint_table *to, const struct breakpoint_table *f
 
 static void free_one(uint64_t addr, void *value, void *arg)
 {
-	free(value);
+	bp_free(value);
 }
 
 void bp_table_free(struct breakpoint_table *bt)

@@ -37,30 +37,19 @@ void release_fork_child(struct tracer *tr, struct thread *parent, pid_t child)
 		wait_task(child, &status, __WALL);
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)child);
 	cm.fd = open(path, O_RDWR | O_CLOEXEC);
-	if (parent) {
+	if (parent)
 		bp_restore_all(&parent->proc->bps, child_write, &cm);
-		for (size_t i = 0; i < parent->shadow.len; i++)
-			child_write(&cm, parent->shadow.entries[i].slot, &parent->shadow.entries[i].ret_addr, 8);
-	}
 	if (cm.fd >= 0)
 		close(cm.fd);
 	ptrace(PTRACE_DETACH, child, NULL, NULL);
 }
 
 /* Brings a thread that just stopped at one of our traps back to where it
- * would be without dwtrace, emitting nothing. */
+ * would be without dwtrace, emitting nothing: the displaced instruction
+ * has not run yet. */
 static void rewind_trap(struct thread *th, struct arch_regs *regs, struct breakpoint *bp)
 {
-	if (bp->kind == BP_RETURN) {
-		struct shadow_entry *top = shadow_top(&th->shadow);
-		if (!top)
-			return;
-		arch_regs_set_pc(regs, top->ret_addr);
-		shadow_pop(&th->shadow);
-	} else {
-		/* probes and r_brk: the displaced instruction has not run yet */
-		arch_regs_set_pc(regs, bp->addr);
-	}
+	arch_regs_set_pc(regs, bp->addr);
 	arch_regs_store(th->tid, regs);
 }
 
@@ -85,7 +74,7 @@ static void interrupt_one(uint64_t key, void *value, void *arg)
 }
 
 /* A thread inside an out-of-line copy is stepped until it is back in the
- * program's own code; one about to run the trampoline goes to its caller. */
+ * program's own code. */
 static void step_out_of_scratch(uint64_t key, void *value, void *arg)
 {
 	struct thread *th = value;
@@ -100,15 +89,6 @@ static void step_out_of_scratch(uint64_t key, void *value, void *arg)
 		pc = arch_regs_pc(&regs);
 		if (!scratch_contains(&p->scratch, pc))
 			return;
-		if (pc == p->trampoline) {
-			struct shadow_entry *top = shadow_top(&th->shadow);
-			if (top) {
-				arch_regs_set_pc(&regs, top->ret_addr);
-				shadow_pop(&th->shadow);
-				arch_regs_store(th->tid, &regs);
-			}
-			return;
-		}
 		if (ptrace(PTRACE_SINGLESTEP, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) < 0 ||
 		    WIFEXITED(status) || WIFSIGNALED(status))
 			return;
@@ -116,16 +96,6 @@ static void step_out_of_scratch(uint64_t key, void *value, void *arg)
 			th->pending_signal = WSTOPSIG(status);
 	}
 	log_warning("thread %d did not leave dwtrace's scratch area", (int)th->tid);
-}
-
-static void restore_returns(uint64_t key, void *value, void *arg)
-{
-	struct thread *th = value;
-	struct process *p = th->proc;
-
-	for (size_t i = th->shadow.len; i-- > 0;)
-		target_write(&p->t, th->tid, th->shadow.entries[i].slot, &th->shadow.entries[i].ret_addr, 8);
-	th->shadow.len = 0;
 }
 
 static void detach_one(uint64_t key, void *value, void *arg)
@@ -233,7 +203,6 @@ void detach_all(struct tracer *tr)
 		bp_restore_all(&p->bps, process_mem_write, p);
 	for (struct process *p = tr->procs; p; p = p->next) {
 		u64_map_each(&p->t.threads, step_out_of_scratch, NULL);
-		u64_map_each(&p->t.threads, restore_returns, NULL);
 		u64_map_each(&p->t.threads, detach_one, NULL);
 	}
 	u64_map_each(&tr->early_tasks, detach_early_task, NULL);

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "stack.h"
 #include "tracer_internal.h"
+#include "xalloc.h"
 
 int process_mem_write(void *process, uint64_t addr, const void *buf, size_t size)
 {
@@ -16,56 +17,196 @@ int process_mem_write(void *process, uint64_t addr, const void *buf, size_t size
 	return target_write(&p->t, p->t.pid, addr, buf, size);
 }
 
-/* Places a breakpoint of kind at addr, with the out-of-line copy of the
- * instruction it displaces, through thread th (stopped).  what and where
- * name it in messages.  Returns 0, or -1 after printing why it is left out. */
-static int place_breakpoint(struct process *p, struct thread *th, uint64_t addr, enum breakpoint_kind kind,
-			    struct probe_site *site, const char *what, const char *where)
+/* The breakpoint at addr, placed with the out-of-line copy of the
+ * instruction it displaces through thread th (stopped) when there is none
+ * yet.  what and where name it in messages.  Returns it, or NULL after
+ * printing why it is left out. */
+static struct breakpoint *place_breakpoint(struct process *p, struct thread *th, uint64_t addr, const char *what,
+					   const char *where)
 {
 	uint8_t code[ARCH_INSN_MAX + 1], ool[ARCH_OOL_MAX];
+	struct breakpoint *bp = bp_at(&p->bps, addr);
 	uint64_t slot;
 	size_t len;
 	char err[160];
 	int n, rc;
 
+	if (bp)
+		return bp;
 	n = bp_read_original(&p->bps, &p->t, addr, code, sizeof(code));
 	if (n <= 0) {
 		log_error("%s left out: cannot read its code at %s", what, where);
-		return -1;
+		return NULL;
 	}
 	rc = scratch_slot(&p->scratch, &p->t, th, addr, &slot);
 	if (rc) {
 		log_error("%s left out: cannot map dwtrace's scratch area near %s: %s", what, where, strerror(-rc));
-		return -1;
+		return NULL;
 	}
 	n = arch_relocate(code, (size_t)n, addr, slot, ool, &len, err, sizeof(err));
 	if (n < 0) {
 		log_error("%s left out: at %s: %s", what, where, err);
-		return -1;
+		return NULL;
 	}
 	rc = target_write(&p->t, th->tid, slot, ool, (size_t)n);
-	if (!rc)
-		rc = bp_insert(&p->bps, &p->t, addr, kind, site, slot);
-	if (!rc)
-		bp_at(&p->bps, addr)->insn_len = (uint8_t)len;
-	if (rc) {
-		log_error("%s left out: cannot place a breakpoint at %s: %s", what, where, strerror(-rc));
+	if (!rc && (bp = bp_insert(&p->bps, &p->t, addr, slot, code, len, &rc)))
+		return bp;
+	log_error("%s left out: cannot place a breakpoint at %s: %s", what, where, strerror(-rc));
+	return NULL;
+}
+
+static void site_where(const struct probe_site *site, uint64_t addr, char *buf, size_t size)
+{
+	const struct dw_function *f = site->fn;
+
+	snprintf(buf, size, "%s+0x%" PRIx64, dw_module_name(f->module), f->elf_addr + (addr - f->addr));
+}
+
+/* What decoding a function's code found: the instructions that may leave
+ * it, and whether its entry is an instruction boundary. */
+struct code_scan {
+	struct arch_insn *exits;
+	size_t n, cap;
+	int entry_boundary;          /* 1 yes, 0 no, -1 not reached */
+	char why[512];               /* why the code could not be decoded completely */
+};
+
+/* Longest range of code decoded for exits. */
+#define SCAN_MAX (16u << 20)
+
+static int scan_range(struct process *p, struct probe_site *site, const struct dw_range *r, struct code_scan *sc)
+{
+	size_t size = (size_t)(r->end - r->start), off = 0;
+	uint8_t *code;
+	char err[120], where[300];
+	bool has_entry = site->addr >= r->start && site->addr < r->end;
+	int rc = 0;
+
+	if (size > SCAN_MAX) {
+		snprintf(sc->why, sizeof(sc->why), "its code is larger than %u MiB", SCAN_MAX >> 20);
 		return -1;
+	}
+	code = xmalloc(size);
+	if (bp_read_original(&p->bps, &p->t, r->start, code, size) != (int)size) {
+		site_where(site, r->start, where, sizeof(where));
+		snprintf(sc->why, sizeof(sc->why), "cannot read its code at %s", where);
+		free(code);
+		return -1;
+	}
+	while (off < size) {
+		struct arch_insn in;
+		uint64_t pc = r->start + off;
+
+		if (has_entry && sc->entry_boundary < 0 && pc >= site->addr)
+			sc->entry_boundary = pc == site->addr;
+		if (arch_decode_flow(code + off, size - off, pc, &in, err, sizeof(err)) != 0) {
+			site_where(site, pc, where, sizeof(where));
+			snprintf(sc->why, sizeof(sc->why), "%s at %s", err, where);
+			rc = -1;
+			break;
+		}
+		off += in.len;
+		if (in.flow == ARCH_FLOW_RET || in.flow == ARCH_FLOW_JMP_INDIRECT ||
+		    ((in.flow == ARCH_FLOW_JMP || in.flow == ARCH_FLOW_JCC) && !probe_site_contains(site, in.target))) {
+			xgrow(&sc->exits, &sc->cap, sc->n + 1, sizeof(*sc->exits));
+			sc->exits[sc->n++] = in;
+		} else if (in.flow == ARCH_FLOW_JCC_OTHER && !probe_site_contains(site, in.target)) {
+			site_where(site, pc, where, sizeof(where));
+			snprintf(sc->why, sizeof(sc->why), "a loop instruction at %s leaves it", where);
+			rc = -1;
+			break;
+		}
+	}
+	free(code);
+	return rc;
+}
+
+/* Decodes every range of site's function.  Returns 0, or -1 with sc->why. */
+static int scan_function(struct process *p, struct probe_site *site, struct code_scan *sc)
+{
+	const struct dw_function *f = site->fn;
+
+	sc->entry_boundary = -1;
+	if (!f->nranges) {
+		snprintf(sc->why, sizeof(sc->why), "the extent of its code is unknown (a symbol without size)");
+		return -1;
+	}
+	for (size_t i = 0; i < f->nranges; i++)
+		if (scan_range(p, site, &f->ranges[i], sc) != 0)
+			return -1;
+	return 0;
+}
+
+/* Places the exit breakpoints of site.  Returns 0, or -1 after printing
+ * why its exits are left out. */
+static int place_exits(struct process *p, struct thread *th, struct probe_site *site, const struct code_scan *sc,
+		       const char *what)
+{
+	char where[300];
+
+	for (size_t i = 0; i < sc->n; i++) {
+		struct breakpoint *bp;
+
+		site_where(site, sc->exits[i].addr, where, sizeof(where));
+		bp = place_breakpoint(p, th, sc->exits[i].addr, what, where);
+		if (!bp)
+			return -1;
+		bp->flow = sc->exits[i].flow;
+		bp_add_exit(bp, site);
+		site->nexits++;
 	}
 	return 0;
 }
 
 static int place_probe(struct process *p, struct thread *th, struct probe_site *site)
 {
-	char what[300], where[300];
+	const struct dw_function *f = site->fn;
+	struct code_scan sc = {0};
+	struct breakpoint *bp;
+	char what[300], where[300], start[300];
+	int scanned;
 
-	snprintf(what, sizeof(what), "probe '%s'", site->fn->name);
-	snprintf(where, sizeof(where), "%s+0x%" PRIx64, dw_module_name(site->fn->module),
-		 site->fn->elf_addr + (site->addr - site->fn->addr));
-	if (place_breakpoint(p, th, site->addr, BP_PROBE, site, what, where) != 0)
+	snprintf(what, sizeof(what), "probe '%s'", f->name);
+	site_where(site, site->addr, where, sizeof(where));
+	if (f->dwarf_start) {
+		site_where(site, f->dwarf_start, start, sizeof(start));
+		log_error("%s left out: its symbol says it starts at %s, its DWARF at %s (a corrupt symbol table?); "
+			  "probing there could split an instruction",
+			  what, where, start);
 		return -1;
+	}
+	scanned = scan_function(p, site, &sc);
+	if (sc.entry_boundary == 0) {
+		log_error("%s left out: %s is not an instruction boundary of its code as decoded (a corrupt symbol "
+			  "table?)",
+			  what, where);
+		free(sc.exits);
+		return -1;
+	}
+	bp = place_breakpoint(p, th, site->addr, what, where);
+	if (!bp) {
+		free(sc.exits);
+		return -1;
+	}
+	bp->entry = site;
 	site->placed = true;
 	p->nplaced++;
+	/* Functions that are not called have no exit to wait for. */
+	if (f->noreturn || f->signal_frame || (dw_module_is_main(f->module) && f->addr == p->t.entry)) {
+		log_debug("ptrace", "%s: entry events only (%s)", what,
+			  f->noreturn ? "noreturn" : f->signal_frame ? "a signal trampoline" : "the entry point");
+		site->entry_only = true;
+	} else if (scanned != 0) {
+		log_warning("%s: cannot decode all of its code (%s): entry events only", what, sc.why);
+		site->entry_only = true;
+	} else if (!sc.n) {
+		log_debug("ptrace", "%s: no instruction leaves it: entry events only", what);
+		site->entry_only = true;
+	} else if (place_exits(p, th, site, &sc, what) != 0) {
+		log_warning("%s: entry events only", what);
+		site->entry_only = true;
+	}
+	free(sc.exits);
 	return 0;
 }
 
@@ -120,12 +261,13 @@ static void libraries_changed(struct process *p, struct thread *th)
 		bool mapped = module_mapped(p->t.pid, m);
 
 		if (live && !mapped) {
+			uint64_t start, end;
+			dw_module_range(m, &start, &end);
+			bp_forget_range(&p->bps, start, end);
 			for (size_t k = 0; k < p->probes.len; k++) {
 				struct probe_site *site = p->probes.sites[k];
-				if (site->placed && site->fn->module == m) {
-					bp_forget(&p->bps, site->addr);
+				if (site->placed && site->fn->module == m)
 					p->nplaced--;
-				}
 			}
 			probe_set_drop_module(&p->probes, m);
 			u64_map_del(&p->live_modules, (uint64_t)(uintptr_t)m);
@@ -151,9 +293,6 @@ void on_dlstate(struct tracer *tr, struct event *ev)
 		    (ssize_t)sizeof(state) &&
 	    state == RT_CONSISTENT)
 		libraries_changed(p, th);
-	arch_regs_set_pc(&ev->regs, ev->bp->ool);
-	if (arch_regs_store(th->tid, &ev->regs) == 0)
-		resume_thread(th);
 }
 
 /* Watches the dynamic linker's r_brk, which it calls every time it has
@@ -162,6 +301,7 @@ static void watch_libraries(struct process *p, struct thread *th)
 {
 	uint64_t r_brk = 0;
 	char where[64];
+	struct breakpoint *bp;
 
 	for (size_t i = 0; i < dw_session_nmodules(p->dw); i++)
 		u64_map_put(&p->live_modules, (uint64_t)(uintptr_t)dw_session_module(p->dw, i), (void *)1);
@@ -175,7 +315,9 @@ static void watch_libraries(struct process *p, struct thread *th)
 		return;
 	}
 	snprintf(where, sizeof(where), "0x%" PRIx64, r_brk);
-	place_breakpoint(p, th, r_brk, BP_DLSTATE, NULL, "watching dlopen", where);
+	bp = place_breakpoint(p, th, r_brk, "watching dlopen", where);
+	if (bp)
+		bp->dlstate = true;
 }
 
 int arm_process(struct tracer *tr, struct process *p, struct thread *th)
@@ -191,17 +333,6 @@ int arm_process(struct tracer *tr, struct process *p, struct thread *th)
 		return -1;
 	}
 	watch_libraries(p, th);
-	if (!p->scratch.trampoline) {
-		log_error("cannot map dwtrace's scratch area in %s", p->t.name);
-		bp_restore_all(&p->bps, process_mem_write, p);
-		return -1;
-	}
-	p->trampoline = p->scratch.trampoline;
-	if (bp_insert(&p->bps, &p->t, p->trampoline, BP_RETURN, NULL, 0) != 0) {
-		log_error("cannot place the return trampoline in %s", p->t.name);
-		bp_restore_all(&p->bps, process_mem_write, p);
-		return -1;
-	}
 	/* Sinks that describe events up front (LTTng) do it now, off the hot path. */
 	if (tr->sink->ops->layout_added) {
 		for (size_t i = 0; i < p->probes.len; i++)

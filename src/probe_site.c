@@ -261,6 +261,16 @@ int probe_set_resolve(struct probe_set *set, struct dw_session *s, char **specs,
 	return rc;
 }
 
+bool probe_site_contains(const struct probe_site *site, uint64_t addr)
+{
+	const struct dw_function *f = site->fn;
+
+	for (size_t i = 0; i < f->nranges; i++)
+		if (addr >= f->ranges[i].start && addr < f->ranges[i].end)
+			return true;
+	return false;
+}
+
 void probe_set_free(struct probe_set *set)
 {
 	for (size_t i = 0; i < set->len; i++) {

@@ -17,6 +17,11 @@ struct probe_site {
 	unsigned long hits;
 	bool placed;                 /* its breakpoint is in the target */
 	bool gone;                   /* its module was unloaded */
+	/* No exit events: the function is not entered by a call (the entry
+	 * point, a signal trampoline, noreturn), or its exits are not all
+	 * known.  Its calls are then not tracked in flight. */
+	bool entry_only;
+	size_t nexits;               /* exit breakpoints placed for it */
 };
 
 struct probe_set {
@@ -45,6 +50,9 @@ size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, st
 
 /* Marks the sites of module m gone (it was unloaded). */
 void probe_set_drop_module(struct probe_set *set, const struct dw_module *m);
+
+/* Whether addr is in the code of site's function (any of its ranges). */
+bool probe_site_contains(const struct probe_site *site, uint64_t addr);
 
 void probe_set_free(struct probe_set *set);
 

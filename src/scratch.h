@@ -1,6 +1,6 @@
 /* Scratch areas: executable memory dwtrace maps into the target, near the
- * code it probes, holding the return trampoline, a system call stub and the
- * out-of-line copies of displaced instructions.
+ * code it probes, holding a system call stub and the out-of-line copies of
+ * displaced instructions.
  *
  * An area starts with a header dwtrace recognizes, so that attaching again
  * reuses the areas an earlier attach left (they stay mapped after a detach:
@@ -24,7 +24,8 @@ struct scratch_area {
 struct scratch {
 	struct scratch_area *areas;
 	size_t n, cap;
-	uint64_t trampoline;         /* an int3: where hijacked returns go */
+	uint64_t trampoline;         /* an int3 (the area layout keeps it: unused since exits
+				      * are taken at the functions' own exits) */
 	uint64_t syscall_stub;       /* syscall; int3 */
 };
 

@@ -43,19 +43,13 @@ static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, void *a
 	return _UPT_get_dyn_info_list_addr(as, addr, c->upt);
 }
 
-/* Memory through process_vm_readv, with the return addresses dwtrace
- * replaced by its trampoline read as what they were. */
+/* Memory through process_vm_readv (dwtrace never writes the stack). */
 static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write, void *arg)
 {
 	struct unwind_ctx *c = current;
 
 	if (write)
 		return -UNW_EINVAL;
-	for (size_t i = 0; i < c->th->shadow.len; i++)
-		if (c->th->shadow.entries[i].slot == addr) {
-			*val = c->th->shadow.entries[i].ret_addr;
-			return 0;
-		}
 	if (target_read(&c->p->t, c->th->tid, addr, val, sizeof(*val)) != (ssize_t)sizeof(*val))
 		return -UNW_EINVAL;
 	return 0;

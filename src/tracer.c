@@ -89,7 +89,7 @@ static void process_forget_image(struct process *p)
 	scratch_free(&p->scratch);
 	u64_map_free(&p->live_modules);
 	stack_forget_symbols(p);
-	p->trampoline = p->r_debug = 0;
+	p->r_debug = 0;
 	p->nplaced = 0;
 }
 
@@ -148,19 +148,24 @@ static struct process *process_fork(struct tracer *tr, struct thread *parent, pi
 	resolve_image(tr, p);
 	bp_table_copy(&p->bps, &pp->bps, &p->probes.by_addr, &p->t);
 	scratch_copy(&p->scratch, &pp->scratch);
-	p->trampoline = pp->trampoline;
 	p->r_debug = pp->r_debug;
 	for (size_t i = 0; p->dw && i < dw_session_nmodules(p->dw); i++)
 		u64_map_put(&p->live_modules, (uint64_t)(uintptr_t)dw_session_module(p->dw, i), (void *)1);
-	for (size_t i = 0; i < p->probes.len; i++)
-		if (bp_at(&p->bps, p->probes.sites[i]->addr)) {
-			p->probes.sites[i]->placed = true;
+	for (size_t i = 0; i < p->probes.len; i++) {
+		struct probe_site *site = p->probes.sites[i];
+		struct probe_site *from = u64_map_get(&pp->probes.by_addr, site->addr);
+		if (bp_at(&p->bps, site->addr)) {
+			site->placed = true;
 			p->nplaced++;
 		}
+		if (from) {
+			site->entry_only = from->entry_only;
+			site->nexits = from->nexits;
+		}
+	}
 	th = target_add_thread(&p->t, child, child);
-	/* Its stack is a copy of its parent's, hijacked frames included. */
-	for (size_t i = 0; i < parent->shadow.len; i++)
-		shadow_push(&th->shadow, &parent->shadow.entries[i]);
+	/* Its stack is a copy of its parent's, calls in flight included. */
+	call_stack_copy(&th->calls, &parent->calls);
 	add_process(tr, p);
 	return p;
 }
@@ -240,89 +245,170 @@ static void next_event(struct tracer *tr, struct event *ev)
 	}
 }
 
-/* ---- breakpoints and return probes ----------------------------------- */
+/* ---- breakpoints: entries and exits ---------------------------------- */
 
 static void emit_header(struct thread *th, struct event_header *h)
 {
-	h->stack = NULL;
+	memset(h, 0, sizeof(*h));
 	h->ts_ns = now_real_ns();
 	h->pid = th->tgid;
 	h->tid = th->tid;
 }
 
-static void on_entry(struct tracer *tr, struct event *ev)
+static void on_entry(struct tracer *tr, struct event *ev, struct probe_site *site)
 {
 	struct thread *th = ev->th;
-	struct probe_site *site = ev->bp->site;
 	struct event_layout *l = site->layout;
 	struct capture cap = {&th->proc->t, th->tid, &ev->regs};
 	struct value_source src = {&cap, capture_reg, capture_mem};
 	struct event_header h;
-	uint64_t sp = arch_regs_sp(&ev->regs), ret_addr;
+	uint64_t sp = arch_regs_sp(&ev->regs);
 
 	site->hits++;
 	if (l->entry_vregs)
 		arch_regs_fetch(th->tid, &ev->regs, true);
 	emit_header(th, &h);
-	/* Before the return address is replaced (the older ones read through
-	 * the shadow stack). */
 	h.stack = stack_capture(th->proc, th, &ev->regs, ev->bp->addr, tr->stack_depth, &tr->arena);
 	tr->sink->ops->entry(tr->sink, l, &h, decode_entry(l, &src, &tr->dopts, &tr->arena));
 	arena_reset(&tr->arena);
 	tr->events++;
-
-	/* Return probe: the return address at [sp] goes to the shadow stack,
-	 * the trampoline takes its place. */
-	if (target_read(&th->proc->t, th->tid, sp, &ret_addr, sizeof(ret_addr)) == (ssize_t)sizeof(ret_addr) &&
-	    target_write(&th->proc->t, th->tid, sp, &th->proc->trampoline, sizeof(uint64_t)) == 0) {
-		struct shadow_entry e = {.ret_addr = ret_addr, .slot = sp, .entry_mono_ns = now_mono_ns(), .site = site};
-		shadow_push(&th->shadow, &e);
-	}
-
-	/* On with the displaced instruction, out of line: one stop per hit. */
-	arch_regs_set_pc(&ev->regs, ev->bp->ool);
-	if (arch_regs_store(th->tid, &ev->regs) == 0)
-		resume_thread(th);
+	if (site->entry_only)
+		return;
+	/* In flight until an exit of the function finds the stack pointer
+	 * where it is now (pointing at the return address).  Calls whose
+	 * stack this one reuses were left without returning. */
+	tr->lost_returns += call_drop_below(&th->calls, sp, 1);
+	call_push(&th->calls, &(struct call_frame){.sp = sp, .entry_mono_ns = now_mono_ns(), .site = site});
 }
 
-static void on_return(struct tracer *tr, struct event *ev)
+/* The function symbol at addr as "g" or "g+0x10", in the arena; NULL when
+ * no symbol covers it. */
+static const char *symbol_name(struct tracer *tr, struct process *p, uint64_t addr)
+{
+	const char *name, *at;
+	uint64_t start, size;
+	size_t n;
+	char *buf;
+
+	if (!p->dw || dw_session_symbol_at(p->dw, addr, &name, &start, &size) != 0)
+		return NULL;
+	at = strchr(name, '@');
+	n = strlen(name) + 24;
+	buf = arena_alloc(&tr->arena, n);
+	if (addr == start)
+		snprintf(buf, n, "%.*s", at ? (int)(at - name) : (int)strlen(name), name);
+	else
+		snprintf(buf, n, "%.*s+0x%" PRIx64, at ? (int)(at - name) : (int)strlen(name), name, addr - start);
+	return buf;
+}
+
+/* What a jump to addr calls: the function there, or the one a PLT entry
+ * there jumps to through its GOT slot; "0x7f…" when neither is known. */
+static const char *code_name(struct tracer *tr, struct thread *th, const struct arch_regs *regs, uint64_t addr)
+{
+	struct capture cap = {&th->proc->t, th->tid, (struct arch_regs *)regs};
+	const char *name = symbol_name(tr, th->proc, addr);
+	uint8_t code[2 * ARCH_INSN_MAX];
+	uint64_t pc = addr, to;
+	char *buf, err[64];
+
+	for (int i = 0; !name && i < 2; i++) {
+		/* A PLT entry: [endbr64;] jmp *GOT(%rip) (.plt.sec or .plt). */
+		struct arch_insn in;
+		ssize_t n = bp_read_original(&th->proc->bps, &th->proc->t, pc, code, sizeof(code));
+		if (n <= 0 || arch_decode_flow(code, (size_t)n, pc, &in, err, sizeof(err)) != 0)
+			break;
+		if (in.flow == ARCH_FLOW_JMP_INDIRECT) {
+			uint64_t slot;
+			if (arch_indirect_target(code, in.len, pc, regs, capture_mem, &cap, &to, &slot) == 0 &&
+			    !(slot && th->proc->dw && dw_session_got_name(th->proc->dw, slot, &name) == 0))
+				name = symbol_name(tr, th->proc, to);
+			break;
+		}
+		pc += in.len;
+	}
+	if (name)
+		return name;
+	buf = arena_alloc(&tr->arena, 24);
+	snprintf(buf, 24, "0x%" PRIx64, addr);
+	return buf;
+}
+
+/* An instruction that may leave probed functions: a return, or a jump
+ * whose target lies outside a function (a tail call).  Each function whose
+ * call in flight has its entry's stack pointer here is left now. */
+static void on_exits(struct tracer *tr, struct event *ev)
 {
 	struct thread *th = ev->th;
-	uint64_t sp = arch_regs_sp(&ev->regs);
-	struct shadow_entry *top;
-	struct shadow_entry e;
+	struct breakpoint *bp = ev->bp;
+	struct capture cap = {&th->proc->t, th->tid, &ev->regs};
+	uint64_t sp = arch_regs_sp(&ev->regs), target = 0;
+	bool tail = bp->flow != ARCH_FLOW_RET;
+	bool vregs_fetched = false;
 
-	/* Frames left without returning (longjmp) lie below the stack pointer. */
-	while ((top = shadow_top(&th->shadow)) && top->slot + 8 < sp) {
-		shadow_pop(&th->shadow);
-		tr->lost_returns++;
-	}
-	if (!top) {
-		log_error("thread %d reached the return trampoline with no call in flight; leaving it stopped "
-			  "would hang it, so it gets SIGSEGV",
-			  (int)th->tid);
-		th->pending_signal = SIGSEGV;
-		resume_thread(th);
+	if (bp->flow == ARCH_FLOW_JMP || bp->flow == ARCH_FLOW_JCC) {
+		struct arch_insn in;
+		char err[64];
+		if (arch_decode_flow(bp->insn, bp->insn_len, bp->addr, &in, err, sizeof(err)) != 0)
+			return;
+		if (bp->flow == ARCH_FLOW_JCC && !arch_jcc_taken(bp->insn, bp->insn_len, &ev->regs))
+			return;
+		target = in.target;
+	} else if (bp->flow == ARCH_FLOW_JMP_INDIRECT &&
+		   arch_indirect_target(bp->insn, bp->insn_len, bp->addr, &ev->regs, capture_mem, &cap,
+					&target, NULL) != 0) {
 		return;
 	}
-	e = *top;
-	shadow_pop(&th->shadow);
-	{
-		struct event_layout *l = e.site->layout;
-		struct capture cap = {&th->proc->t, th->tid, &ev->regs};
+	for (size_t i = 0; i < bp->nexits; i++) {
+		struct probe_site *site = bp->exits[i];
+		struct event_layout *l = site->layout;
 		struct value_source src = {&cap, capture_reg, capture_mem};
 		struct event_header h;
-		uint64_t now = now_mono_ns();
+		struct call_frame *top;
+		const struct value *ret = NULL;
+		uint64_t now;
 
-		if (l->exit_vregs)
-			arch_regs_fetch(th->tid, &ev->regs, true);
+		if (site->entry_only || (tail && probe_site_contains(site, target)))
+			continue;
+		/* Calls below the stack pointer were left without returning. */
+		tr->lost_returns += call_drop_below(&th->calls, sp, 0);
+		top = call_top(&th->calls);
+		if (!top || top->sp != sp || top->site != site)
+			continue; /* entered before dwtrace came, or not by a call */
+		now = now_mono_ns();
 		emit_header(th, &h);
-		tr->sink->ops->exit(tr->sink, l, &h, decode_return(l, &src, &tr->dopts, &tr->arena),
-				    now - e.entry_mono_ns);
+		if (tail) {
+			h.tail_call = code_name(tr, th, &ev->regs, target);
+		} else {
+			if (l->exit_vregs && !vregs_fetched) {
+				arch_regs_fetch(th->tid, &ev->regs, true);
+				vregs_fetched = true;
+			}
+			ret = decode_return(l, &src, &tr->dopts, &tr->arena);
+		}
+		tr->sink->ops->exit(tr->sink, l, &h, ret, now - top->entry_mono_ns);
 		arena_reset(&tr->arena);
+		call_pop(&th->calls);
 		tr->events++;
 	}
-	arch_regs_set_pc(&ev->regs, e.ret_addr);
+}
+
+/* One of our traps: every role of the instruction, then on with it out of
+ * line (one stop per hit). */
+static void on_breakpoint(struct tracer *tr, struct event *ev)
+{
+	struct thread *th = ev->th;
+	struct breakpoint *bp = ev->bp;
+	uint64_t ool = bp->ool;
+
+	if (bp->entry)
+		on_entry(tr, ev, bp->entry);
+	if (bp->nexits)
+		on_exits(tr, ev);
+	/* Last: it may place and forget breakpoints (never this one). */
+	if (bp->dlstate)
+		on_dlstate(tr, ev);
+	arch_regs_set_pc(&ev->regs, ool);
 	if (arch_regs_store(th->tid, &ev->regs) == 0)
 		resume_thread(th);
 }
@@ -371,7 +457,7 @@ static void on_exec(struct tracer *tr, struct event *ev)
 
 	target_drop_all_threads_but(&p->t, pid);
 	process_forget_image(p);
-	ev->th->shadow.len = 0;
+	ev->th->calls.len = 0;
 	if (!tr->follow) {
 		if (p == tr->procs)
 			log_note("%s started a new program: its probes are gone with the old image; detaching",
@@ -440,12 +526,7 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 	switch (ev->type) {
 	case TE_BREAKPOINT:
 		th->stopped = true;
-		if (ev->bp->kind == BP_RETURN)
-			on_return(tr, ev);
-		else if (ev->bp->kind == BP_DLSTATE)
-			on_dlstate(tr, ev);
-		else
-			on_entry(tr, ev);
+		on_breakpoint(tr, ev);
 		break;
 	case TE_IMAGE_ENTRY:
 		th->stopped = true;

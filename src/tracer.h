@@ -20,8 +20,7 @@ struct process {
 	struct dw_session *dw;       /* its modules */
 	struct probe_set probes;
 	struct breakpoint_table bps;
-	struct scratch scratch;      /* out-of-line copies and the trampoline */
-	uint64_t trampoline;         /* where hijacked returns go */
+	struct scratch scratch;      /* out-of-line copies of displaced instructions */
 	uint64_t r_debug;            /* the dynamic linker's r_debug, 0 when not watched */
 	struct u64_map live_modules; /* struct dw_module * → 1 while it is mapped */
 	size_t nplaced;              /* probes placed */
@@ -39,7 +38,7 @@ struct tracer {
 	struct decode_opts dopts;
 	struct arena arena;
 	unsigned long events;
-	unsigned long lost_returns;  /* frames left by longjmp and the like */
+	unsigned long lost_returns;  /* calls left without returning (longjmp, exceptions) */
 	size_t threads_seen;
 	volatile sig_atomic_t *stop_requested;
 	struct u64_map early_tasks;  /* tids that stopped before their parent's clone event */
@@ -54,8 +53,8 @@ struct tracer {
 struct process *process_new(void);
 void process_free(struct process *p);
 
-/* Places every probe of p (resolved, all threads stopped) with the return
- * trampoline, makes p the tracer's first process and resumes it.  A probe
+/* Places every probe of p (resolved, all threads stopped), entries and
+ * exits, makes p the tracer's first process and resumes it.  A probe
  * whose instruction cannot be relocated is left out with a message.
  * Returns 0, or -1 after printing why (p is then unchanged and stopped). */
 int tracer_start(struct tracer *tr, struct process *p);

@@ -61,6 +61,41 @@ long arch_regs_syscall_result(const struct arch_regs *r);
 int arch_relocate(const uint8_t *code, size_t avail, uint64_t orig, uint64_t slot, uint8_t *out, size_t *insn_len,
 		  char *err, size_t errsize);
 
+/* How an instruction goes on (exit probes: DESIGN.md, "Exit probes"). */
+enum arch_flow {
+	ARCH_FLOW_NEXT,          /* to the next instruction (calls included) */
+	ARCH_FLOW_RET,           /* returns to its caller */
+	ARCH_FLOW_JMP,           /* jumps to target */
+	ARCH_FLOW_JCC,           /* jumps to target when its condition holds (arch_jcc_taken) */
+	ARCH_FLOW_JCC_OTHER,     /* loop, jrcxz: to target or the next instruction */
+	ARCH_FLOW_JMP_INDIRECT,  /* jumps through a register or memory (arch_indirect_target) */
+	ARCH_FLOW_STOP,          /* goes nowhere a call returns from (hlt, ud2, far jumps) */
+};
+
+struct arch_insn {
+	uint64_t addr;
+	uint8_t len;
+	enum arch_flow flow;
+	uint64_t target;         /* ARCH_FLOW_JMP, _JCC, _JCC_OTHER */
+};
+
+/* Decodes the instruction at pc (its bytes: code, avail of them) into *out.
+ * Returns 0, or -1 with the reason in err. */
+int arch_decode_flow(const uint8_t *code, size_t avail, uint64_t pc, struct arch_insn *out, char *err,
+		     size_t errsize);
+
+/* Whether the conditional jump insn (len bytes, ARCH_FLOW_JCC) is taken
+ * with the flags of r. */
+bool arch_jcc_taken(const uint8_t *insn, size_t len, const struct arch_regs *r);
+
+/* Where the indirect jump insn (len bytes at pc, ARCH_FLOW_JMP_INDIRECT)
+ * goes with registers r, reading a memory operand through read.  Returns 0
+ * and *target, and in *slot (when not NULL) the address the target was read
+ * from (0 for a register operand); or -1. */
+int arch_indirect_target(const uint8_t *insn, size_t len, uint64_t pc, const struct arch_regs *r,
+			 ssize_t (*read)(void *ctx, uint64_t addr, void *buf, size_t size), void *ctx,
+			 uint64_t *target, uint64_t *slot);
+
 /* The software breakpoint instruction and how far the pc is past it after the trap. */
 #define ARCH_BREAKPOINT_BYTE 0xcc
 #define ARCH_BREAKPOINT_PC_ADVANCE 1

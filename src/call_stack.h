@@ -1,0 +1,34 @@
+/* Per-thread stack of the probed calls in flight: what exit probes match
+ * their entries against.  Nothing of it is in the target: dwtrace never
+ * writes the program's stack. */
+#ifndef DWTRACE_CALL_STACK_H
+#define DWTRACE_CALL_STACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct probe_site;
+
+struct call_frame {
+	uint64_t sp;                 /* stack pointer at the entry: the return address slot */
+	uint64_t entry_mono_ns;      /* CLOCK_MONOTONIC at the entry */
+	struct probe_site *site;
+};
+
+struct call_stack {
+	struct call_frame *frames;   /* outermost first */
+	size_t len, cap;
+};
+
+void call_push(struct call_stack *s, const struct call_frame *f);
+/* The innermost frame, or NULL. */
+struct call_frame *call_top(struct call_stack *s);
+void call_pop(struct call_stack *s);
+/* Drops the innermost frames whose stack pointer is below sp (or at it, when
+ * inclusive): calls left without returning, by longjmp or an exception,
+ * whose stack the thread has since reused.  Returns how many. */
+size_t call_drop_below(struct call_stack *s, uint64_t sp, int inclusive);
+void call_stack_copy(struct call_stack *to, const struct call_stack *from);
+void call_stack_free(struct call_stack *s);
+
+#endif
