@@ -51,6 +51,8 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	long args[6] = {a0, a1, a2, a3, a4, a5};
 	struct arch_regs saved, regs;
 	uint8_t orig[ARCH_SYSCALL_TRAP_LEN];
+	uint64_t mask = 0, open_mask;
+	bool have_mask;
 	uint64_t pc = stub ? stub : t->entry;
 	int rc = 0, status;
 
@@ -59,6 +61,13 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	if (!stub && (target_read(t, th->tid, pc, orig, sizeof(orig)) != (ssize_t)sizeof(orig) ||
 		      target_write(t, th->tid, pc, trap, sizeof(trap)) != 0))
 		return -EFAULT;
+	/* The trap after the system call would make the kernel reset a
+	 * SIGTRAP handler of the program's if the thread blocks SIGTRAP
+	 * (force_sig_info_to_task): unblocked for the time of the call. */
+	have_mask = ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(mask), &mask) == 0;
+	open_mask = mask & ~(1ull << (SIGTRAP - 1));
+	if (have_mask && open_mask != mask)
+		ptrace(PTRACE_SETSIGMASK, th->tid, (void *)sizeof(open_mask), &open_mask);
 	regs = saved;
 	arch_regs_set_syscall(&regs, pc, nr, args);
 	if (arch_regs_store(th->tid, &regs) != 0) {
@@ -87,6 +96,8 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	if (arch_regs_store(th->tid, &saved) != 0)
 		rc = -ESRCH;
 out:
+	if (have_mask && open_mask != mask)
+		ptrace(PTRACE_SETSIGMASK, th->tid, (void *)sizeof(mask), &mask);
 	if (!stub)
 		target_write(t, th->tid, pc, orig, sizeof(orig));
 	if (rc)

@@ -76,6 +76,7 @@ struct process *process_new(void)
 
 	p->t.memfd = -1;
 	p->t.proc = p;
+	p->sigtrap.stat_fd = -1;
 	return p;
 }
 
@@ -89,6 +90,7 @@ static void process_forget_image(struct process *p)
 	scratch_free(&p->scratch);
 	u64_map_free(&p->live_modules);
 	stack_forget_symbols(p);
+	sigtrap_guard_free(&p->sigtrap);
 	p->r_debug = 0;
 	p->nplaced = 0;
 }
@@ -163,6 +165,7 @@ static struct process *process_fork(struct tracer *tr, struct thread *parent, pi
 			site->nexits = from->nexits;
 		}
 	}
+	sigtrap_guard_copy(p, pp);
 	th = target_add_thread(&p->t, child, child);
 	/* Its stack is a copy of its parent's, calls in flight included. */
 	call_stack_copy(&th->calls, &parent->calls);
@@ -401,6 +404,7 @@ static void on_breakpoint(struct tracer *tr, struct event *ev)
 	struct breakpoint *bp = ev->bp;
 	uint64_t ool = bp->ool;
 
+	sigtrap_guard_check(th->proc, th);
 	if (bp->entry)
 		on_entry(tr, ev, bp->entry);
 	if (bp->nexits)
@@ -494,8 +498,8 @@ static void on_image_entry(struct tracer *tr, struct event *ev)
 	arch_regs_store(ev->tid, &ev->regs);
 	p->entry_bp = 0;
 	resolve_image(tr, p);
-	if (p->probes.len || p->probes.npending)
-		arm_process(tr, p, ev->th);
+	if ((p->probes.len || p->probes.npending) && arm_process(tr, p, ev->th) == 0)
+		sigtrap_guard_arm(p, ev->th);
 	resume_thread(ev->th);
 }
 
@@ -586,6 +590,7 @@ int tracer_start(struct tracer *tr, struct process *p)
 {
 	if (arm_process(tr, p, target_thread(&p->t, p->t.pid)) != 0)
 		return -1;
+	sigtrap_guard_arm(p, target_thread(&p->t, p->t.pid));
 	tr->threads_seen = p->t.nthreads_seen;
 	log_debug("ptrace", "armed %zu probes in %s", p->nplaced, p->t.name);
 	add_process(tr, p);

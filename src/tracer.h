@@ -11,6 +11,7 @@
 #include "dw_session.h"
 #include "probe_site.h"
 #include "scratch.h"
+#include "sigtrap_guard.h"
 #include "sink.h"
 #include "target.h"
 
@@ -27,6 +28,7 @@ struct process {
 	struct u64_map symbols;      /* --stack: pc (bit 0 set: return address) → struct symbolized */
 	uint64_t entry_bp;           /* a new image running to its entry point (-f, exec) */
 	uint8_t entry_orig;
+	struct sigtrap_guard sigtrap; /* the program's SIGTRAP handler, kept through our traps */
 	struct process *next;
 };
 
