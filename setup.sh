@@ -8,7 +8,12 @@
 #                         UndefinedBehaviorSanitizer (into build-asan/)
 #   ./setup.sh --bench    ... also install the peer tools (uftrace, bpftrace,
 #                         perf, ltrace) and run the benchmark, tests/bench/run
+#   ./setup.sh --list-packages   print the package list below, one a line,
+#                         and do nothing else (read by .ci/check-packages)
 #
+# The package list is one bash array, one or more names a line with a
+# comment: keep it so (.ci/check-packages reads it, CI fails when the build
+# uses a file of a package that is not in it or a dependency of one).
 # Environment: BUILD_DIR (default build), JOBS (default: all cores).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
@@ -24,6 +29,11 @@ packages=(
 	python3 gdb binutils          # integration tests: runner, oracle, nm/readelf
 	libc6-dbg                     # separate debug info to test against
 )
+
+if [[ ${1:-} == --list-packages ]]; then
+	printf '%s\n' "${packages[@]}"
+	exit 0
+fi
 
 if [[ ${1:-} == --bench ]]; then
 	packages+=(uftrace bpftrace linux-perf ltrace)
@@ -49,7 +59,9 @@ build=${BUILD_DIR:-build}
 werror=OFF
 [[ -n ${CI:-} ]] && werror=ON
 
-cmake -S . -B "$build" -DDWTRACE_WERROR="$werror" >/dev/null
+# The Debian python3 installed above, not whatever python3 comes first in
+# PATH (a pyenv shim, a virtualenv): what a fresh machine has.
+cmake -S . -B "$build" -DDWTRACE_WERROR="$werror" -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
 cmake --build "$build" -j "$jobs"
 
 if [[ ${1:-} == --bench ]]; then
@@ -58,7 +70,8 @@ fi
 
 if [[ ${1:-} == --test ]]; then
 	ctest --test-dir "$build" --output-on-failure -j "$jobs"
-	cmake -S . -B build-asan -DDWTRACE_WERROR="$werror" -DDWTRACE_SANITIZE=ON >/dev/null
+	cmake -S . -B build-asan -DDWTRACE_WERROR="$werror" -DDWTRACE_SANITIZE=ON \
+		-DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
 	cmake --build build-asan -j "$jobs"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \

@@ -178,11 +178,12 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 size_t dw_function_prototype(const struct dw_function *f, char *buf, size_t size)
 {
 	size_t cap = 256, len = 0;
-	char *decl = xmalloc(cap), *tmp;
+	char *decl, *tmp;
 	size_t n;
 
 	if (!f->has_dwarf)
 		return (size_t)snprintf(buf, size, "%s(?)  /* no debug info */", f->name);
+	decl = xmalloc(cap);
 	len = (size_t)snprintf(decl, cap, "%s(", f->name);
 	for (size_t i = 0; i < f->nparams; i++) {
 		n = dw_type_declare(f->params[i].type, f->params[i].name, NULL, 0);

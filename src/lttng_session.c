@@ -1,14 +1,19 @@
 #define _GNU_SOURCE
 #include "lttng_session.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,56 +64,226 @@ bool lttng_sessiond_running(void)
 	return lttng_session_daemon_alive() == 1;
 }
 
-static int start_sessiond(void)
-{
-	pid_t pid;
-	int status;
+/* The session daemon this process started for --ctf (one --ctf session per
+ * process): its pid, and a pidfd so that the signal that stops it can only
+ * reach that process, never one that reused its pid. */
+static pid_t own_sessiond_pid;
+static int own_sessiond_pidfd = -1;
 
-	fflush(NULL);
+/* Waits up to timeout_ms for the process behind pidfd to end; true if it has. */
+static bool pidfd_ended(int pidfd, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+	int r;
+
+	do
+		r = poll(&pfd, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r > 0;
+}
+
+/* In the short-lived middle process: starts lttng-sessiond in the
+ * foreground with --sig-parent, waits until it says it is ready (SIGUSR1,
+ * what `lttng create` does when it spawns one) or ends, and reports its pid
+ * through fd.  Never returns. */
+static void __attribute__((noreturn)) spawn_sessiond(int fd)
+{
+	struct timespec timeout = {10, 0};
+	sigset_t set, old;
+	pid_t pid;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
 	pid = fork();
-	if (pid < 0)
-		return -1;
 	if (pid == 0) {
-		execlp("lttng-sessiond", "lttng-sessiond", "--daemonize", "--no-kernel", (char *)NULL);
+		int null = open("/dev/null", O_RDWR);
+
+		/* Its own session: a Ctrl-C meant for dwtrace must not stop the
+		 * daemon before dwtrace has written out the trace. */
+		setsid();
+		/* Not dwtrace's stdout/stderr: a reader of them (a pipe, a test)
+		 * would otherwise wait for the daemon to end. */
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execlp("lttng-sessiond", "lttng-sessiond", "--no-kernel", "--sig-parent", "--quiet",
+		       (char *)NULL);
 		_exit(127);
 	}
-	if (wait_task(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return -1;
-	for (int i = 0; i < 100; i++) {
-		struct timespec ts = {0, 50 * 1000 * 1000};
-		if (lttng_sessiond_running())
-			return 0;
-		nanosleep(&ts, NULL);
+	if (pid > 0) {
+		sig = sigtimedwait(&set, NULL, &timeout);
+		if (sig != SIGUSR1) {
+			/* Ended (SIGCHLD), or silent for 10 s: not to be used,
+			 * and not left behind either. */
+			kill(pid, SIGKILL);
+			pid = -1;
+		}
 	}
-	return -1;
+	if (write(fd, &pid, sizeof(pid)) != sizeof(pid))
+		_exit(1);
+	_exit(0);
+}
+
+/* Starts a session daemon that is not dwtrace's child (the event loop waits
+ * for any child) and remembers it in own_sessiond_*.  Returns 0 when it
+ * answers, -1 otherwise (a daemon that started but does not answer is
+ * stopped again). */
+static int start_sessiond(void)
+{
+	pid_t mid, pid = -1;
+	int fds[2], status;
+
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	fflush(NULL);
+	mid = fork();
+	if (mid == 0) {
+		close(fds[0]);
+		spawn_sessiond(fds[1]);
+	}
+	close(fds[1]);
+	if (mid < 0 || read(fds[0], &pid, sizeof(pid)) != sizeof(pid))
+		pid = -1;
+	close(fds[0]);
+	if (mid > 0)
+		wait_task(mid, &status, 0);
+	if (pid <= 0)
+		return -1;
+	own_sessiond_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (own_sessiond_pidfd < 0) {
+		kill(pid, SIGTERM);
+		return -1;
+	}
+	own_sessiond_pid = pid;
+	if (!lttng_sessiond_running()) {
+		/* Ready, but not for the LTTNG_HOME dwtrace sees: not usable. */
+		stop_own_sessiond();
+		return -1;
+	}
+	return 0;
+}
+
+void stop_own_sessiond(void)
+{
+	int fd = own_sessiond_pidfd;
+
+	struct lttng_session *sessions = NULL;
+	int others;
+
+	if (fd < 0)
+		return;
+	own_sessiond_pidfd = -1;
+	/* Another run may have found "our" daemon and be recording with it
+	 * (two --ctf runs started at once): its trace matters more. */
+	others = lttng_list_sessions(&sessions);
+	free(sessions);
+	if (others > 0) {
+		log_note("leaving the LTTng session daemon dwtrace started (pid %d) running: %d other session%s use it",
+			 (int)own_sessiond_pid, others, others == 1 ? "" : "s");
+		close(fd);
+		return;
+	}
+	/* SIGTERM lets it stop its consumer daemons; SIGKILL if it hangs. */
+	if (syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) == 0 && !pidfd_ended(fd, 5000)) {
+		log_warning("the LTTng session daemon dwtrace started (pid %d) did not stop within 5 s; killing it",
+			    (int)own_sessiond_pid);
+		syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+		pidfd_ended(fd, 1000);
+	}
+	close(fd);
+}
+
+/* mkdir DIR, or accept it when it exists, is a directory and is empty:
+ * an existing trace is never mixed with or replaced by a new one. */
+static int prepare_trace_dir(const char *dir)
+{
+	struct dirent *e;
+	bool empty = true;
+	DIR *d;
+
+	if (mkdir(dir, 0755) == 0)
+		return 0;
+	if (errno != EEXIST) {
+		log_error("--ctf: cannot create the trace directory '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	d = opendir(dir);
+	if (!d) {
+		log_error("--ctf: cannot use '%s' as the trace directory: %s", dir,
+			  errno == ENOTDIR ? "it exists and is not a directory" : strerror(errno));
+		return -1;
+	}
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	if (!empty) {
+		log_error("--ctf: the trace directory '%s' is not empty; name a new or empty directory "
+			  "(dwtrace does not mix or replace traces)", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Only dwtrace's own process: it writes the events today, and every other
+ * process registered with the daemon (another dwtrace, another application
+ * using the same provider name) gets nothing of this session enabled.  A
+ * tracker rather than a filter on $ctx.vpid: untracked processes do not pay
+ * a filter per event and get no buffers of this session at all. */
+static int track_only_self(const char *session)
+{
+	struct lttng_process_attr_tracker_handle *tracker = NULL;
+	enum lttng_error_code code;
+	enum lttng_process_attr_tracker_handle_status st;
+
+	code = lttng_session_get_tracker_handle(session, LTTNG_DOMAIN_UST, LTTNG_PROCESS_ATTR_VIRTUAL_PROCESS_ID,
+						&tracker);
+	if (code != LTTNG_OK) {
+		log_error("cannot get the vpid tracker of the LTTng session %s: %s", session,
+			  lttng_strerror(-(int)code));
+		return -1;
+	}
+	st = lttng_process_attr_tracker_handle_set_tracking_policy(tracker, LTTNG_TRACKING_POLICY_INCLUDE_SET);
+	if (st == LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK)
+		st = lttng_process_attr_virtual_process_id_tracker_handle_add_pid(tracker, getpid());
+	lttng_process_attr_tracker_handle_destroy(tracker);
+	if (st != LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK) {
+		log_error("cannot restrict the LTTng session %s to dwtrace's process (vpid tracker status %d)",
+			  session, (int)st);
+		return -1;
+	}
+	return 0;
 }
 
 int ctf_session_begin(const char *dir, const char *provider, char **name)
 {
 	struct lttng_domain domain = {.type = LTTNG_DOMAIN_UST, .buf_type = LTTNG_BUFFER_PER_UID};
-	struct lttng_handle *handle;
+	struct lttng_handle *handle = NULL;
 	struct lttng_channel *chan;
 	struct lttng_event *ev;
 	char *abs;
 	int rc;
 
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		log_error("cannot create the trace directory '%s': %s", dir, strerror(errno));
+	if (prepare_trace_dir(dir) != 0)
 		return -1;
-	}
 	abs = realpath(dir, NULL);
 	if (!abs) {
-		log_error("cannot use the trace directory '%s': %s", dir, strerror(errno));
+		log_error("--ctf: cannot use the trace directory '%s': %s", dir, strerror(errno));
 		return -1;
 	}
 	if (!lttng_sessiond_running()) {
 		if (start_sessiond() != 0) {
-			log_error("no LTTng session daemon is running and 'lttng-sessiond --daemonize --no-kernel' failed "
-				  "(is lttng-tools installed?)");
+			log_error("no LTTng session daemon is running and 'lttng-sessiond --no-kernel' could not be "
+				  "started (is lttng-tools installed?)");
 			free(abs);
 			return -1;
 		}
-		log_note("started an LTTng session daemon (lttng-sessiond --daemonize --no-kernel); it keeps running");
+		log_note("started an LTTng session daemon (pid %d); it stops when dwtrace ends", (int)own_sessiond_pid);
 	}
 	*name = xasprintf("dwtrace-%d", (int)getpid());
 	rc = lttng_create_session(*name, abs);
@@ -117,11 +292,15 @@ int ctf_session_begin(const char *dir, const char *provider, char **name)
 		log_error("cannot create the LTTng session %s: %s", *name, lttng_strerror(rc));
 		goto fail;
 	}
+	if (track_only_self(*name) != 0)
+		goto fail_destroy;
 	handle = lttng_create_handle(*name, &domain);
 	chan = lttng_channel_create(&domain);
 	if (!handle || !chan) {
 		log_error("cannot set up the LTTng session %s", *name);
-		goto fail_destroy;
+		if (chan)
+			lttng_channel_destroy(chan);
+		goto fail_handle;
 	}
 	snprintf(chan->name, sizeof(chan->name), "dwtrace");
 	chan->attr.overwrite = 0;
@@ -160,6 +339,7 @@ fail_destroy:
 fail:
 	free(*name);
 	*name = NULL;
+	stop_own_sessiond();
 	return -1;
 }
 
@@ -175,5 +355,7 @@ int ctf_session_end(char *name, const char *dir)
 	else
 		log_note("CTF trace in %s (babeltrace2 %s)", dir, dir);
 	free(name);
+	/* Destroying waited for the trace to be written out. */
+	stop_own_sessiond();
 	return rc < 0 ? -1 : 0;
 }

@@ -14,12 +14,23 @@ struct sink *lttng_sink_load(const char *provider, bool with_stack);
 /* True when a session daemon answers (for the LTTNG_HOME in force). */
 bool lttng_sessiond_running(void);
 
-/* --ctf DIR: starts a session daemon if none runs, creates a session
- * writing to dir, enables PROVIDER:* in a blocking channel, and starts it.
- * Returns 0 and the session's name in *name, or -1 after printing why. */
+/* --ctf DIR: creates dir (an existing one must be an empty directory),
+ * starts a session daemon if none runs (not a child of dwtrace; stopped
+ * again by ctf_session_end or stop_own_sessiond), creates a session writing
+ * to dir that tracks only dwtrace's own vpid, enables PROVIDER:* in a
+ * blocking channel, and starts it.  Returns 0 and the session's name in
+ * *name (the caller passes it to ctf_session_end), or -1 after printing why,
+ * with no daemon or session left running. */
 int ctf_session_begin(const char *dir, const char *provider, char **name);
 
-/* Stops (waiting for the data to be written) and destroys the session. */
+/* Stops (waiting for the data to be written) and destroys the session, then
+ * stops the session daemon ctf_session_begin started, if it did.  Frees
+ * name.  Returns 0, or -1 after printing why. */
 int ctf_session_end(char *name, const char *dir);
+
+/* Stops the session daemon ctf_session_begin started (SIGTERM, SIGKILL
+ * after 5 s), by a pidfd so no other process can be hit; nothing if it
+ * started none or it is stopped already. */
+void stop_own_sessiond(void);
 
 #endif

@@ -8,11 +8,11 @@ daemon.
    with sample_app -x (a usage error: status 2, as sample_app alone shows)
    dwtrace exits with status 2.  dwtrace does not start a session daemon
    for --lttng.
-2. Still none runs: dwtrace --ctf DIR -- sample_app 100 starts one itself
-   (with the test's LTTNG_HOME in its environment) and leaves it running,
+2. Still none runs: dwtrace --ctf DIR -- sample_app 100 starts one itself,
    records, destroys its session and prints
    "dwtrace: CTF trace in DIR (babeltrace2 DIR)"; babeltrace2 DIR shows the
-   100 calls with the values sample_app printed.
+   100 calls with the values sample_app printed; the daemon it started is
+   gone when dwtrace has exited (test_lttng_ctf_own.py tests that closer).
 3. A session daemon the test started runs, with a session "user" of its
    own: dwtrace --ctf DIR2 uses that daemon (no other one starts), leaves
    the "user" session alone and leaves no session of its own behind.
@@ -74,17 +74,9 @@ def ctf_own_sessiond(lt, opt):
     returns = lh.sample_returns(result, 100, where)
     ctf_line(result, directory, where)
     lh.check_sample_events(lt.events(directory), returns, result.pid, where)
-    if pid is None:
-        fail("%s: no session daemon runs after dwtrace --ctf (dwtrace(1): it starts one "
-             "and leaves it running)" % where)
-    home = lh.process_env(pid).get("LTTNG_HOME")
-    if home != lt.home:
-        fail("%s: the session daemon dwtrace started has LTTNG_HOME=%s, expected %s"
-             % (where, home, lt.home))
-    left = lt.session_names()
-    if left:
-        fail("%s: dwtrace left sessions behind: %s" % (where, left))
-    lt.stop_sessiond(pid)
+    if pid is not None:
+        fail("%s: the session daemon dwtrace started still runs after it (pid %d); "
+             "dwtrace(1): it stops the daemon it started" % (where, pid))
 
 
 def ctf_test_sessiond(lt, opt):
