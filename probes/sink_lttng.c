@@ -404,7 +404,9 @@ static void write_event(struct writer *w, const struct lt_payload *pl)
 			write_stack(w, pl->h->stack);
 			continue;
 		} else {
-			v = &pl->values[lf->path[0]];
+			/* No values: an exit by tail call, whose return value is
+			 * not known (written as 0). */
+			v = pl->values ? &pl->values[lf->path[0]] : NULL;
 			for (int d = 1; d < lf->depth && v; d++)
 				v = v->available && (size_t)lf->path[d] < v->nchildren ? &v->children[lf->path[d]] : NULL;
 		}
