@@ -52,7 +52,7 @@ static int add_function(struct dw_function *f, void *arg)
 			ctx->first_raw = f->name;
 		ctx->raw_module = dw_module_name(f->module);
 	}
-	if (f->abi_changed && !ctx->nclones++)
+	if (f->abi_changed && !f->dwarf_start && !ctx->nclones++)
 		ctx->first_clone = f->name;
 	return 0;
 }
