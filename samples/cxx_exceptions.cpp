@@ -7,7 +7,7 @@
  *                  the unwinding;
  *   cx_catcher(x)  calls cx_thrower(x), catches, and returns -1 then.
  *
- * main runs five cases and prints one result line per case:
+ * main runs seven cases and prints one result line per case:
  *
  *   case N: ... = R          a normal return
  *   case N: caught "MSG"     the exception reached main
@@ -110,6 +110,9 @@ int main()
 		}
 	}
 	std::printf("case 6: 10 throws through cx_pass caught\n");
+	/* A traced call after the last throw: a tracer notices calls left by
+	 * an exception at the thread's next event. */
+	std::printf("case 7: cx_thrower(0) = %d\n", cx_thrower(0));
 	std::printf("left by exception: %d, returned: %d\n", left_by_exception, returned);
 	return bad;
 }
