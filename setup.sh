@@ -28,6 +28,8 @@ packages=(
 	libcmocka-dev                 # unit tests
 	python3 gdb binutils          # integration tests: runner, oracle, nm/readelf
 	libc6-dbg                     # separate debug info to test against
+	g++                           # C++ samples (exceptions across traced frames)
+	golang-go                     # Go sample (stack copying under a traced frame)
 )
 
 if [[ ${1:-} == --list-packages ]]; then

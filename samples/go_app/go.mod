@@ -1,0 +1,3 @@
+module dwtrace/samples/go_app
+
+go 1.19
