@@ -28,6 +28,7 @@ struct dw_module {
 	struct u64_map functions;    /* entry address → struct dw_function */
 	struct u64_map got_names;    /* GOT slot (ELF address) + 1 → symbol name, NULL: not read yet */
 	bool got_read;
+	int go_state;                /* 0 unknown, 1 Go, -1 not */
 };
 
 struct dw_session {

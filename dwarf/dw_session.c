@@ -262,6 +262,31 @@ bool dw_module_is_main(const struct dw_module *m)
 	return m->is_main;
 }
 
+bool dw_module_is_go(struct dw_module *m)
+{
+	GElf_Addr bias;
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (m->go_state)
+		return m->go_state > 0;
+	m->go_state = -1;
+	elf = dwfl_module_getelf(m->mod, &bias);
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+		const char *name;
+		if (gelf_getshdr(scn, &shdr) && (name = elf_strptr(elf, shstrndx, shdr.sh_name)) &&
+		    !strcmp(name, ".go.buildinfo")) {
+			m->go_state = 1;
+			break;
+		}
+	}
+	return m->go_state > 0;
+}
+
 bool dw_module_has_dwarf(struct dw_module *m)
 {
 	if (!m->dwarf_state) {

@@ -100,6 +100,8 @@ void dw_module_range(const struct dw_module *m, uint64_t *start, uint64_t *end);
 const char *dw_module_path(const struct dw_module *m);
 const char *dw_module_name(const struct dw_module *m);   /* file name (basename) */
 bool dw_module_is_main(const struct dw_module *m);       /* the executable */
+/* True when m was built by the Go toolchain (a .go.buildinfo section). */
+bool dw_module_is_go(struct dw_module *m);
 /* True when DWARF was found for the module (this looks for it, once). */
 bool dw_module_has_dwarf(struct dw_module *m);
 

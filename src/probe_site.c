@@ -33,6 +33,7 @@ static struct probe_site *new_site(struct probe_set *set, struct dw_function *f)
 		l->fields[i].plan = plans[i];
 	free(plans);
 	site->fn = f;
+	site->go = dw_module_is_go(f->module);
 	site->layout = l;
 	site->addr = f->addr;
 	xgrow(&set->sites, &set->cap, set->len + 1, sizeof(*set->sites));

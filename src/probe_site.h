@@ -21,6 +21,7 @@ struct probe_site {
 	 * point, a signal trampoline, noreturn), or its exits are not all
 	 * known.  Its calls are then not tracked in flight. */
 	bool entry_only;
+	bool go;                     /* Go code: calls are tracked per goroutine */
 	size_t nexits;               /* exit breakpoints placed for it */
 };
 

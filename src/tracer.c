@@ -80,6 +80,12 @@ struct process *process_new(void)
 	return p;
 }
 
+static void free_call_stack(uint64_t key, void *value, void *arg)
+{
+	call_stack_free(value);
+	free(value);
+}
+
 /* Forgets the image dwtrace knew of p (after an exec, or at the end). */
 static void process_forget_image(struct process *p)
 {
@@ -91,6 +97,8 @@ static void process_forget_image(struct process *p)
 	u64_map_free(&p->live_modules);
 	stack_forget_symbols(p);
 	sigtrap_guard_free(&p->sigtrap);
+	u64_map_each(&p->go_calls, free_call_stack, NULL);
+	u64_map_free(&p->go_calls);
 	p->r_debug = 0;
 	p->nplaced = 0;
 }
@@ -258,6 +266,35 @@ static void emit_header(struct thread *th, struct event_header *h)
 	h->tid = th->tid;
 }
 
+/* Go's goroutines move between threads and their stacks are copied to grow
+ * (runtime/stack.go: copystack keeps every frame's distance from the top
+ * of the stack, g.stack.hi).  Their calls are tracked per goroutine, by
+ * that distance, as a stack pointer that orders frames the same way. */
+#define GO_STACK_TOP (1ull << 62)
+#define GO_G_STACK_HI 8 /* runtime.g: stack.lo, stack.hi, ... */
+
+/* The calls in flight a hit of site in th (registers regs) is matched
+ * against, and in *sp the stack pointer as they record it. */
+static struct call_stack *calls_of(struct thread *th, const struct probe_site *site, const struct arch_regs *regs,
+				   uint64_t *sp)
+{
+	struct process *p = th->proc;
+	uint64_t g = arch_regs_go_g(regs), hi = 0;
+	struct call_stack *cs;
+
+	*sp = arch_regs_sp(regs);
+	if (!site->go || !g || target_read(&p->t, th->tid, g + GO_G_STACK_HI, &hi, sizeof(hi)) != sizeof(hi) ||
+	    hi < *sp || hi - *sp >= GO_STACK_TOP)
+		return &th->calls;
+	*sp = GO_STACK_TOP - (hi - *sp);
+	cs = u64_map_get(&p->go_calls, g);
+	if (!cs) {
+		cs = xcalloc(1, sizeof(*cs));
+		u64_map_put(&p->go_calls, g, cs);
+	}
+	return cs;
+}
+
 static void on_entry(struct tracer *tr, struct event *ev, struct probe_site *site)
 {
 	struct thread *th = ev->th;
@@ -265,7 +302,8 @@ static void on_entry(struct tracer *tr, struct event *ev, struct probe_site *sit
 	struct capture cap = {&th->proc->t, th->tid, &ev->regs};
 	struct value_source src = {&cap, capture_reg, capture_mem};
 	struct event_header h;
-	uint64_t sp = arch_regs_sp(&ev->regs);
+	struct call_stack *calls;
+	uint64_t sp;
 
 	site->hits++;
 	if (l->entry_vregs)
@@ -280,8 +318,9 @@ static void on_entry(struct tracer *tr, struct event *ev, struct probe_site *sit
 	/* In flight until an exit of the function finds the stack pointer
 	 * where it is now (pointing at the return address).  Calls whose
 	 * stack this one reuses were left without returning. */
-	tr->lost_returns += call_drop_below(&th->calls, sp, 1);
-	call_push(&th->calls, &(struct call_frame){.sp = sp, .entry_mono_ns = now_mono_ns(), .site = site});
+	calls = calls_of(th, site, &ev->regs, &sp);
+	tr->lost_returns += call_drop_below(calls, sp, 1);
+	call_push(calls, &(struct call_frame){.sp = sp, .entry_mono_ns = now_mono_ns(), .site = site});
 }
 
 /* The function symbol at addr as "g" or "g+0x10", in the arena; NULL when
@@ -345,7 +384,7 @@ static void on_exits(struct tracer *tr, struct event *ev)
 	struct thread *th = ev->th;
 	struct breakpoint *bp = ev->bp;
 	struct capture cap = {&th->proc->t, th->tid, &ev->regs};
-	uint64_t sp = arch_regs_sp(&ev->regs), target = 0;
+	uint64_t target = 0;
 	bool tail = bp->flow != ARCH_FLOW_RET;
 	bool vregs_fetched = false;
 
@@ -367,15 +406,17 @@ static void on_exits(struct tracer *tr, struct event *ev)
 		struct event_layout *l = site->layout;
 		struct value_source src = {&cap, capture_reg, capture_mem};
 		struct event_header h;
+		struct call_stack *calls;
 		struct call_frame *top;
 		const struct value *ret = NULL;
-		uint64_t now;
+		uint64_t now, sp;
 
 		if (site->entry_only || (tail && probe_site_contains(site, target)))
 			continue;
 		/* Calls below the stack pointer were left without returning. */
-		tr->lost_returns += call_drop_below(&th->calls, sp, 0);
-		top = call_top(&th->calls);
+		calls = calls_of(th, site, &ev->regs, &sp);
+		tr->lost_returns += call_drop_below(calls, sp, 0);
+		top = call_top(calls);
 		if (!top || top->sp != sp || top->site != site)
 			continue; /* entered before dwtrace came, or not by a call */
 		now = now_mono_ns();
@@ -391,7 +432,7 @@ static void on_exits(struct tracer *tr, struct event *ev)
 		}
 		tr->sink->ops->exit(tr->sink, l, &h, ret, now - top->entry_mono_ns);
 		arena_reset(&tr->arena);
-		call_pop(&th->calls);
+		call_pop(calls);
 		tr->events++;
 	}
 }

@@ -38,6 +38,9 @@ int arch_reg_read(const struct arch_regs *r, unsigned regno, void *buf, size_t s
 uint64_t arch_regs_pc(const struct arch_regs *r);
 void arch_regs_set_pc(struct arch_regs *r, uint64_t pc);
 uint64_t arch_regs_sp(const struct arch_regs *r);
+/* The running goroutine (its runtime.g) in a Go function of the register
+ * ABI (Go internal ABI, amd64: R14), 0 when the architecture has none. */
+uint64_t arch_regs_go_g(const struct arch_regs *r);
 
 /* Prepares r to make system call nr with up to six arguments from the
  * syscall instruction at pc, so that an interrupted system call is not

@@ -80,6 +80,11 @@ uint64_t arch_regs_sp(const struct arch_regs *r)
 	return r->gp.rsp;
 }
 
+uint64_t arch_regs_go_g(const struct arch_regs *r)
+{
+	return r->gp.r14;
+}
+
 void arch_regs_set_syscall(struct arch_regs *r, uint64_t pc, long nr, const long args[6])
 {
 	r->gp.rip = pc;
