@@ -633,7 +633,7 @@ int tracer_start(struct tracer *tr, struct process *p)
 		return -1;
 	sigtrap_guard_arm(p, target_thread(&p->t, p->t.pid));
 	tr->threads_seen = p->t.nthreads_seen;
-	log_debug("ptrace", "armed %zu probes in %s", p->nplaced, p->t.name);
+	log_debug("ptrace", "armed %zu probes in %s (%zu breakpoints)", p->nplaced, p->t.name, p->bps.by_addr.len);
 	add_process(tr, p);
 	u64_map_each(&p->t.threads, resume_one, NULL);
 	return 0;
