@@ -158,6 +158,15 @@ static int place_exits(struct process *p, struct thread *th, struct probe_site *
 	return 0;
 }
 
+#define UNDECODABLE_SHOWN 3
+
+static void note_undecodable(struct process *p, size_t before)
+{
+	if (p->nundecodable > UNDECODABLE_SHOWN && before < p->nundecodable)
+		log_warning("%zu more probed functions cannot be decoded completely: entry events only",
+			    p->nundecodable - (before > UNDECODABLE_SHOWN ? before : UNDECODABLE_SHOWN));
+}
+
 static int place_probe(struct process *p, struct thread *th, struct probe_site *site)
 {
 	const struct dw_function *f = site->fn;
@@ -197,7 +206,9 @@ static int place_probe(struct process *p, struct thread *th, struct probe_site *
 			  f->noreturn ? "noreturn" : f->signal_frame ? "a signal trampoline" : "the entry point");
 		site->entry_only = true;
 	} else if (scanned != 0) {
-		log_warning("%s: cannot decode all of its code (%s): entry events only", what, sc.why);
+		/* A glob over a large library could name many: a few, then a count. */
+		if (p->nundecodable++ < UNDECODABLE_SHOWN)
+			log_warning("%s: cannot decode all of its code (%s): entry events only", what, sc.why);
 		site->entry_only = true;
 	} else if (!sc.n) {
 		log_debug("ptrace", "%s: no instruction leaves it: entry events only", what);
@@ -273,12 +284,13 @@ static void libraries_changed(struct process *p, struct thread *th)
 			u64_map_del(&p->live_modules, (uint64_t)(uintptr_t)m);
 			log_debug("dlopen", "%s unloaded", dw_module_path(m));
 		} else if (!live && mapped) {
-			size_t first = p->probes.len;
+			size_t first = p->probes.len, before = p->nundecodable;
 			size_t added = probe_set_resolve_pending(&p->probes, p->dw, m);
 			u64_map_put(&p->live_modules, (uint64_t)(uintptr_t)m, (void *)1);
 			log_debug("dlopen", "%s loaded: %zu new probes", dw_module_path(m), added);
 			for (size_t k = first; k < p->probes.len; k++)
 				place_probe(p, th, p->probes.sites[k]);
+			note_undecodable(p, before);
 		}
 	}
 }
@@ -322,11 +334,12 @@ static void watch_libraries(struct process *p, struct thread *th)
 
 int arm_process(struct tracer *tr, struct process *p, struct thread *th)
 {
-	size_t placed = 0;
+	size_t placed = 0, before = p->nundecodable;
 
 	for (size_t i = 0; i < p->probes.len; i++)
 		if (place_probe(p, th, p->probes.sites[i]) == 0)
 			placed++;
+	note_undecodable(p, before);
 	if (!placed && !p->probes.npending) {
 		log_error("no probe could be placed in %s", p->t.name);
 		bp_restore_all(&p->bps, process_mem_write, p);

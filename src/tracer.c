@@ -100,7 +100,7 @@ static void process_forget_image(struct process *p)
 	u64_map_each(&p->go_calls, free_call_stack, NULL);
 	u64_map_free(&p->go_calls);
 	p->r_debug = 0;
-	p->nplaced = 0;
+	p->nplaced = p->nundecodable = 0;
 }
 
 void process_free(struct process *p)

@@ -25,6 +25,7 @@ struct process {
 	uint64_t r_debug;            /* the dynamic linker's r_debug, 0 when not watched */
 	struct u64_map live_modules; /* struct dw_module * → 1 while it is mapped */
 	size_t nplaced;              /* probes placed */
+	size_t nundecodable;         /* probes with entry events only for want of decoding */
 	struct u64_map symbols;      /* --stack: pc (bit 0 set: return address) → struct symbolized */
 	uint64_t entry_bp;           /* a new image running to its entry point (-f, exec) */
 	uint8_t entry_orig;
