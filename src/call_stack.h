@@ -12,6 +12,7 @@ struct probe_site;
 struct call_frame {
 	uint64_t sp;                 /* stack pointer at the entry: the return address slot */
 	uint64_t entry_mono_ns;      /* CLOCK_MONOTONIC at the entry */
+	uint64_t stack_top;          /* Go: the goroutine's stack.hi at the entry, else 0 */
 	struct probe_site *site;
 };
 

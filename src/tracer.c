@@ -274,19 +274,22 @@ static void emit_header(struct thread *th, struct event_header *h)
 #define GO_G_STACK_HI 8 /* runtime.g: stack.lo, stack.hi, ... */
 
 /* The calls in flight a hit of site in th (registers regs) is matched
- * against, and in *sp the stack pointer as they record it. */
+ * against, in *sp the stack pointer as they record it and in *top the top
+ * of a goroutine's stack (0 for other code). */
 static struct call_stack *calls_of(struct thread *th, const struct probe_site *site, const struct arch_regs *regs,
-				   uint64_t *sp)
+				   uint64_t *sp, uint64_t *top)
 {
 	struct process *p = th->proc;
 	uint64_t g = arch_regs_go_g(regs), hi = 0;
 	struct call_stack *cs;
 
 	*sp = arch_regs_sp(regs);
+	*top = 0;
 	if (!site->go || !g || target_read(&p->t, th->tid, g + GO_G_STACK_HI, &hi, sizeof(hi)) != sizeof(hi) ||
 	    hi < *sp || hi - *sp >= GO_STACK_TOP)
 		return &th->calls;
 	*sp = GO_STACK_TOP - (hi - *sp);
+	*top = hi;
 	cs = u64_map_get(&p->go_calls, g);
 	if (!cs) {
 		cs = xcalloc(1, sizeof(*cs));
@@ -303,8 +306,20 @@ static void on_entry(struct tracer *tr, struct event *ev, struct probe_site *sit
 	struct value_source src = {&cap, capture_reg, capture_mem};
 	struct event_header h;
 	struct call_stack *calls;
-	uint64_t sp;
+	struct call_frame *last;
+	uint64_t sp, top;
 
+	calls = site->entry_only ? NULL : calls_of(th, site, &ev->regs, &sp, &top);
+	last = calls ? call_top(calls) : NULL;
+	if (last && top && last->site == site && last->sp == sp) {
+		/* Go's prologue found the stack too small, or a preemption
+		 * request: runtime.morestack (after copying the stack, or
+		 * rescheduling the goroutine) starts the same call again from
+		 * its entry.  (A call a panic left is taken for the next one
+		 * at the same depth.) */
+		last->stack_top = top;
+		return;
+	}
 	site->hits++;
 	if (l->entry_vregs)
 		arch_regs_fetch(th->tid, &ev->regs, true);
@@ -318,9 +333,8 @@ static void on_entry(struct tracer *tr, struct event *ev, struct probe_site *sit
 	/* In flight until an exit of the function finds the stack pointer
 	 * where it is now (pointing at the return address).  Calls whose
 	 * stack this one reuses were left without returning. */
-	calls = calls_of(th, site, &ev->regs, &sp);
 	tr->lost_returns += call_drop_below(calls, sp, 1);
-	call_push(calls, &(struct call_frame){.sp = sp, .entry_mono_ns = now_mono_ns(), .site = site});
+	call_push(calls, &(struct call_frame){.sp = sp, .entry_mono_ns = now_mono_ns(), .stack_top = top, .site = site});
 }
 
 /* The function symbol at addr as "g" or "g+0x10", in the arena; NULL when
@@ -409,12 +423,12 @@ static void on_exits(struct tracer *tr, struct event *ev)
 		struct call_stack *calls;
 		struct call_frame *top;
 		const struct value *ret = NULL;
-		uint64_t now, sp;
+		uint64_t now, sp, stack_top;
 
 		if (site->entry_only || (tail && probe_site_contains(site, target)))
 			continue;
 		/* Calls below the stack pointer were left without returning. */
-		calls = calls_of(th, site, &ev->regs, &sp);
+		calls = calls_of(th, site, &ev->regs, &sp, &stack_top);
 		tr->lost_returns += call_drop_below(calls, sp, 0);
 		top = call_top(calls);
 		if (!top || top->sp != sp || top->site != site)
