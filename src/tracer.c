@@ -51,7 +51,14 @@ void resume_thread(struct thread *th)
 	th->stopped = false;
 	if (th->group_stopped) {
 		/* Stopped by a stop signal: stay stopped, but report SIGCONT. */
-		ptrace(PTRACE_LISTEN, th->tid, NULL, NULL);
+		if (ptrace(PTRACE_LISTEN, th->tid, NULL, NULL) == 0)
+			return;
+		/* Not in its group-stop any more: dwtrace ran it since (a
+		 * remote mmap in a stopped process).  PTRACE_CONT would run
+		 * one thread of a stopped process; it stays in this ptrace
+		 * stop instead, and goes on when its process continues. */
+		th->stopped = true;
+		th->held = true;
 		return;
 	}
 	th->pending_signal = 0;
@@ -424,6 +431,24 @@ static void on_task_exit(struct tracer *tr, struct event *ev)
 	target_drop_thread(&p->t, ev->tid);
 }
 
+static void release_one(uint64_t key, void *value, void *arg)
+{
+	struct thread *th = value;
+
+	if (th->held) {
+		th->held = false;
+		th->group_stopped = false;
+		resume_thread(th);
+	}
+}
+
+/* Process p continued (SIGCONT): its threads held in a ptrace stop since
+ * its group-stop go on too. */
+static void release_held(struct process *p)
+{
+	u64_map_each(&p->t.threads, release_one, NULL);
+}
+
 /* ---- dispatch -------------------------------------------------------- */
 
 /* Returns false when tracing is over. */
@@ -452,6 +477,8 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 		on_image_entry(tr, ev);
 		break;
 	case TE_SIGNAL:
+		if (WSTOPSIG(ev->status) == SIGCONT)
+			release_held(th->proc);
 		resume(ev->tid, WSTOPSIG(ev->status));
 		break;
 	case TE_GROUP_STOP:
@@ -459,6 +486,9 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 		resume_thread(th);
 		break;
 	case TE_EVENT_STOP:
+		/* After a group-stop, the trap that says SIGCONT came. */
+		if (th->group_stopped)
+			release_held(th->proc);
 		th->group_stopped = false;
 		resume_thread(th);
 		break;
