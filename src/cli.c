@@ -64,16 +64,22 @@ static int parse_size(const char *arg, size_t *out)
 }
 
 /* A MODULE:FUNCTION probe with either side empty is a usage error: ':malloc'
- * would otherwise wait for a module named "" and trace nothing.  The
- * separator is a ':' that is not part of a C++ '::' (as probe_site.c
- * splits).  Returns 0, or -1 after printing why. */
-static int check_probe_spec(const char *spec)
+ * would otherwise wait for a module named "" and trace nothing.  Returns 0,
+ * or -1 after printing why. */
+const char *probe_spec_separator(const char *spec)
 {
 	const char *sep = NULL;
 
 	for (const char *p = spec; *p; p++)
 		if (*p == ':' && p[1] != ':' && (p == spec || p[-1] != ':'))
 			sep = p;
+	return sep;
+}
+
+static int check_probe_spec(const char *spec)
+{
+	const char *sep = probe_spec_separator(spec);
+
 	if (sep == spec) {
 		log_error("probe '%s' has no module before the ':' (write MODULE:FUNCTION, e.g. libc.so.6:malloc, "
 			  "or FUNCTION alone to search every module)",
