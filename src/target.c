@@ -378,6 +378,24 @@ static void say_already_traced(pid_t pid, const char *comm, int tracer)
 		  (int)pid, comm, tracer, tcomm);
 }
 
+/* The number of tasks of process pid (0 when unknown). */
+static size_t count_tasks(pid_t pid)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 /* Whether pid can be traced at all: not a zombie, not a kernel thread, not
  * traced by someone else.  Returns 0, or -1 after printing why not. */
 static int check_traceable(pid_t pid, const char *comm)
@@ -401,6 +419,13 @@ static int check_traceable(pid_t pid, const char *comm)
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
 		return 0; /* let the attach itself say what is wrong */
+	if ((state == 'Z' || state == 'X') && count_tasks(pid) > 1) {
+		/* Its leader would never report a stop: waiting for it hangs. */
+		log_error("process %d (%s) has a zombie main thread (it called pthread_exit) while other threads "
+			  "run; dwtrace cannot attach to such a process",
+			  (int)pid, comm);
+		return -1;
+	}
 	if (state == 'Z' || state == 'X') {
 		log_error("process %d (%s) is a zombie: it has exited and waits for its parent to collect its "
 			  "status; there is nothing left to trace",
