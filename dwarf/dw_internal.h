@@ -31,6 +31,24 @@ struct dw_module {
 	int go_state;                /* 0 unknown, 1 Go, -1 not */
 };
 
+/* dw_debuginfo.c: libdwfl callbacks that open regular files only. */
+extern char *dw_debuginfo_path;
+/* Dwfl_Callbacks.find_debuginfo: dwfl_standard_find_debuginfo, searching
+ * only the path elements where no candidate is a FIFO, device, directory. */
+int dw_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
+		      const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+		      char **debuginfo_file_name);
+/* Dwfl_Callbacks.find_elf for dwfl_linux_proc_report: regular files opened
+ * without blocking, the rest as dwfl_linux_proc_find_elf does. */
+int dw_find_elf_proc(Dwfl_Module *mod, void **userdata, const char *module_name, Dwarf_Addr base,
+		     char **file_name, Elf **elfp);
+/* Opens path read-only if it is a regular file, without blocking on
+ * anything else.  Returns the fd, or -errno (-EINVAL with *kind set to the
+ * st_mode of what it is when it is not a regular file). */
+int dw_open_regular(const char *path, mode_t *kind);
+/* "a FIFO", "a directory", ... for an st_mode. */
+const char *dw_file_kind(mode_t mode);
+
 struct dw_session {
 	Dwfl *dwfl;
 	pid_t pid;                   /* 0 for a file */

@@ -14,19 +14,19 @@
 #include "dw_internal.h"
 #include "xalloc.h"
 
-static char *debuginfo_path;
-
+/* Nothing but regular files is opened (dw_debuginfo.c): a debuglink
+ * naming a FIFO must not block dwtrace with its target stopped. */
 static const Dwfl_Callbacks proc_callbacks = {
-	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.debuginfo_path = &debuginfo_path,
+	.find_elf = dw_find_elf_proc,
+	.find_debuginfo = dw_find_debuginfo,
+	.debuginfo_path = &dw_debuginfo_path,
 };
 
 static const Dwfl_Callbacks offline_callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = dw_find_debuginfo,
 	.section_address = dwfl_offline_section_address,
-	.debuginfo_path = &debuginfo_path,
+	.debuginfo_path = &dw_debuginfo_path,
 };
 
 void dw_set_error(struct dw_session *s, const char *fmt, ...)
@@ -176,18 +176,26 @@ int dw_session_open_file(const char *path, struct dw_session **out, char **err)
 {
 	struct dw_session *s = session_new(&offline_callbacks);
 	Dwfl_Module *mod;
+	mode_t kind;
+	int fd;
 
 	*out = NULL;
-	if (access(path, R_OK) != 0) {
-		int e = errno;
-		*err = xasprintf("cannot open '%s': %s", path, strerror(e));
+	fd = dw_open_regular(path, &kind);
+	if (fd < 0) {
+		if (kind)
+			*err = xasprintf("'%s' is %s, not an ELF file (give the path of an executable or a "
+					 "shared library)", path, dw_file_kind(kind));
+		else
+			*err = xasprintf("cannot open '%s': %s", path, strerror(-fd));
 		dw_session_close(s);
-		return -e;
+		return fd;
 	}
 	dwfl_report_begin(s->dwfl);
-	mod = dwfl_report_offline(s->dwfl, base_name(path), path, -1);
+	/* On success libdwfl owns fd. */
+	mod = dwfl_report_offline(s->dwfl, base_name(path), path, fd);
 	dwfl_report_end(s->dwfl, NULL, NULL);
 	if (!mod) {
+		close(fd);
 		*err = xasprintf("'%s' is not an ELF file dwtrace can read: %s", path, dwfl_errmsg(-1));
 		dw_session_close(s);
 		return -ENOEXEC;

@@ -63,6 +63,36 @@ static int parse_size(const char *arg, size_t *out)
 	return 0;
 }
 
+/* A MODULE:FUNCTION probe with either side empty is a usage error: ':malloc'
+ * would otherwise wait for a module named "" and trace nothing.  Returns 0,
+ * or -1 after printing why. */
+const char *probe_spec_separator(const char *spec)
+{
+	const char *sep = NULL;
+
+	for (const char *p = spec; *p; p++)
+		if (*p == ':' && p[1] != ':' && (p == spec || p[-1] != ':'))
+			sep = p;
+	return sep;
+}
+
+static int check_probe_spec(const char *spec)
+{
+	const char *sep = probe_spec_separator(spec);
+
+	if (sep == spec) {
+		log_error("probe '%s' has no module before the ':' (write MODULE:FUNCTION, e.g. libc.so.6:malloc, "
+			  "or FUNCTION alone to search every module)",
+			  spec);
+		return -1;
+	}
+	if (sep && !sep[1]) {
+		log_error("probe '%s' has no function after the ':' (write MODULE:FUNCTION or MODULE:0xOFFSET)", spec);
+		return -1;
+	}
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -108,6 +138,8 @@ int cli_parse(int argc, char **argv, struct options *o)
 				log_error("empty probe after -e");
 				return -1;
 			}
+			if (check_probe_spec(optarg) != 0)
+				return -1;
 			xgrow(&o->probes, &cap, o->nprobes + 1, sizeof(*o->probes));
 			o->probes[o->nprobes++] = optarg;
 			break;

@@ -31,4 +31,8 @@ struct options {
 int cli_parse(int argc, char **argv, struct options *o);
 void cli_free(struct options *o);
 
+/* The ':' that ends the MODULE of a MODULE:FUNCTION probe spec (one that is
+ * not part of a C++ '::'), or NULL when the spec names no module. */
+const char *probe_spec_separator(const char *spec);
+
 #endif

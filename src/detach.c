@@ -186,10 +186,22 @@ void detach_all(struct tracer *tr)
 {
 	for (struct process *p = tr->procs; p; p = p->next)
 		u64_map_each(&p->t.threads, interrupt_one, NULL);
-	while (any_running_thread(tr)) {
+	/* Within a second, whatever the threads do: one that never reports
+	 * (a bug, or a stop the kernel does not report) must not keep the
+	 * others stopped for ever.  It is detached by dwtrace's exit. */
+	for (uint64_t deadline = now_mono_ns() + 1000000000u; any_running_thread(tr);) {
 		int status;
-		pid_t tid = waitpid(-1, &status, __WALL);
+		pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
 
+		if (tid == 0 && now_mono_ns() < deadline) {
+			usleep(1000);
+			continue;
+		}
+		if (tid == 0) {
+			log_warning("thread %d did not stop within a second to be detached from",
+				    (int)any_running_thread(tr)->tid);
+			break;
+		}
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;

@@ -12,14 +12,37 @@ void log_quiet(bool q)
 	quiet = q;
 }
 
+/* Copies text to out with control characters escaped (\n, \t, \r, \xNN),
+ * so that a message stays one line whatever user text it quotes (a probe
+ * ending in a newline, a command name with an escape sequence). */
+static void escape_controls(const char *text, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p && n + 5 < size; p++) {
+		if (*p >= 0x20 && *p != 0x7f)
+			out[n++] = (char)*p;
+		else if (*p == '\n')
+			n += (size_t)sprintf(out + n, "\\n");
+		else if (*p == '\t')
+			n += (size_t)sprintf(out + n, "\\t");
+		else if (*p == '\r')
+			n += (size_t)sprintf(out + n, "\\r");
+		else
+			n += (size_t)sprintf(out + n, "\\x%02x", *p);
+	}
+	out[n] = '\0';
+}
+
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
-	char line[1024];
+	char line[1024], escaped[4 * sizeof(line)];
 
 	if (quiet)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "dwtrace: %s%s\n", prefix, line);
+	escape_controls(line, escaped, sizeof(escaped));
+	fprintf(stderr, "dwtrace: %s%s\n", prefix, escaped);
 }
 
 void log_error(const char *fmt, ...)
@@ -70,12 +93,13 @@ static int debug_enabled(const char *area)
 void log_debug(const char *area, const char *fmt, ...)
 {
 	va_list ap;
-	char line[1024];
+	char line[1024], escaped[4 * sizeof(line)];
 
 	if (!debug_enabled(area))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "dwtrace[%s]: %s\n", area, line);
+	escape_controls(line, escaped, sizeof(escaped));
+	fprintf(stderr, "dwtrace[%s]: %s\n", area, escaped);
 }

@@ -1,4 +1,6 @@
-/* Messages to the user: one line each on stderr, prefixed "dwtrace: ". */
+/* Messages to the user: one line each on stderr, prefixed "dwtrace: ".
+ * Control characters in a message (user text quoted in it) are escaped as
+ * \n, \t, \r or \xNN, so that every message stays on one line. */
 #ifndef DWTRACE_LOG_H
 #define DWTRACE_LOG_H
 

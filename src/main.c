@@ -90,22 +90,29 @@ static int exit_code_of(int status)
 	return 0;
 }
 
-static void summary(const struct tracer *tr, const struct process *p)
+/* The last line on stderr: what was traced, and how it ended. */
+static void summary(struct tracer *tr, const struct process *p)
 {
 	const struct target *t = &p->t;
-	size_t nprobes = p->nplaced;
-	char end[128];
+	size_t nprobes = tracer_probes_placed(tr), nprocs = tr->processes_seen;
+	char end[128], lost[64] = "";
 
-	if (tr->detached)
-		snprintf(end, sizeof(end), "detached from %s (pid %d), which runs on", t->name, (int)t->pid);
-	else if (t->exited && WIFSIGNALED(t->exit_status))
+	/* A started program that exec'd was detached from, then waited for. */
+	if (t->exited && WIFSIGNALED(t->exit_status))
 		snprintf(end, sizeof(end), "%s was killed by %s", t->name, strsignal(WTERMSIG(t->exit_status)));
 	else if (t->exited)
 		snprintf(end, sizeof(end), "%s exited with status %d", t->name, WEXITSTATUS(t->exit_status));
+	else if (tr->detached)
+		snprintf(end, sizeof(end), "detached from %s (pid %d), which runs on", t->name, (int)t->pid);
 	else
 		snprintf(end, sizeof(end), "%s is gone", t->name);
-	log_note("%lu events from %zu thread%s, %zu probe%s; %s", tr->events, tr->threads_seen,
-		 tr->threads_seen == 1 ? "" : "s", nprobes, nprobes == 1 ? "" : "s", end);
+	/* Frames left by longjmp or an exception: their exits never came. */
+	if (tr->lost_returns)
+		snprintf(lost, sizeof(lost), ", %lu call%s left without returning", tr->lost_returns,
+			 tr->lost_returns == 1 ? "" : "s");
+	log_note("%lu events from %zu thread%s in %zu process%s, %zu probe%s%s; %s", tr->events, tr->threads_seen,
+		 tr->threads_seen == 1 ? "" : "s", nprocs, nprocs == 1 ? "" : "es", nprobes, nprobes == 1 ? "" : "s",
+		 lost, end);
 }
 
 int main(int argc, char **argv)
@@ -193,6 +200,7 @@ int main(int argc, char **argv)
 	rc = tr.sink->ops->flush(tr.sink);
 	if (rc != 0)
 		log_error("writing events to %s failed: %s", o.output ? o.output : "stderr", strerror(errno));
+	tracer_warn_unloaded(&tr);
 	summary(&tr, p);
 	tr.sink->ops->destroy(tr.sink);
 	tracer_free(&tr);

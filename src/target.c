@@ -348,6 +348,103 @@ static bool wait_stopped(struct target *t, struct thread *th)
 	return true;
 }
 
+/* The pid of the tracer of task tid of pid (TracerPid), 0 for none, -1
+ * when unknown. */
+static int tracer_of(pid_t pid, pid_t tid)
+{
+	char path[64], line[256];
+	FILE *f;
+	int tracer = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
+			break;
+	fclose(f);
+	return tracer;
+}
+
+static void say_already_traced(pid_t pid, const char *comm, int tracer)
+{
+	char tcomm[64];
+
+	if (target_read_comm(tracer, tcomm, sizeof(tcomm)) != 0)
+		snprintf(tcomm, sizeof(tcomm), "?");
+	log_error("process %d (%s) is already traced by process %d (%s); a process can have only one tracer: "
+		  "stop that one first",
+		  (int)pid, comm, tracer, tcomm);
+}
+
+/* The number of tasks of process pid (0 when unknown). */
+static size_t count_tasks(pid_t pid)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Whether pid can be traced at all: not a zombie, not a kernel thread, not
+ * traced by someone else.  Returns 0, or -1 after printing why not. */
+static int check_traceable(pid_t pid, const char *comm)
+{
+	char path[64], buf[1024], *p;
+	unsigned long flags = 0;
+	char state = '?';
+	FILE *f;
+	int tracer;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		log_error("no process with pid %d", (int)pid);
+		return -1;
+	}
+	fclose(f);
+	/* The command name may hold anything, ')' too: fields follow the last one. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+		return 0; /* let the attach itself say what is wrong */
+	if ((state == 'Z' || state == 'X') && count_tasks(pid) > 1) {
+		/* Its leader would never report a stop: waiting for it hangs. */
+		log_error("process %d (%s) has a zombie main thread (it called pthread_exit) while other threads "
+			  "run; dwtrace cannot attach to such a process",
+			  (int)pid, comm);
+		return -1;
+	}
+	if (state == 'Z' || state == 'X') {
+		log_error("process %d (%s) is a zombie: it has exited and waits for its parent to collect its "
+			  "status; there is nothing left to trace",
+			  (int)pid, comm);
+		return -1;
+	}
+	if (flags & 0x00200000 /* PF_KTHREAD */) {
+		log_error("process %d (%s) is a kernel thread: dwtrace traces user-space programs only", (int)pid,
+			  comm);
+		return -1;
+	}
+	tracer = tracer_of(pid, pid);
+	if (tracer > 0) {
+		say_already_traced(pid, comm, tracer);
+		return -1;
+	}
+	return 0;
+}
+
 int target_attach(struct target *t, pid_t pid)
 {
 	char comm[64], mem[64];
@@ -367,6 +464,8 @@ int target_attach(struct target *t, pid_t pid)
 	}
 	t->name = xstrdup(comm);
 	t->owned_name = true;
+	if (check_traceable(pid, comm) != 0)
+		return -1;
 	if (target_read_entry(pid, &t->entry) != 0) {
 		log_error("cannot read the entry point of process %d (%s): %s", (int)pid, comm, strerror(errno));
 		return -1;
@@ -377,7 +476,12 @@ int target_attach(struct target *t, pid_t pid)
 		struct thread *th;
 		rc = seize_new_tasks(t);
 		if (rc < 0) {
-			log_error("cannot attach to process %d (%s): %s", (int)pid, comm, strerror(-rc));
+			/* Another tracer may have come in since check_traceable. */
+			int tracer = rc == -EPERM ? tracer_of(pid, pid) : 0;
+			if (tracer > 0)
+				say_already_traced(pid, comm, tracer);
+			else
+				log_error("cannot attach to process %d (%s): %s", (int)pid, comm, strerror(-rc));
 			target_detach_untouched(t);
 			return -1;
 		}

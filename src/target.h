@@ -20,6 +20,7 @@ struct thread {
 	int pending_signal;          /* to deliver at the next resume */
 	bool stopped;                /* in a ptrace stop dwtrace has not resumed */
 	bool group_stopped;          /* stopped by a stop signal: resume with PTRACE_LISTEN */
+	bool held;                   /* kept in a ptrace stop until its stopped process continues */
 	void *unwind;                /* libunwind-ptrace's state for the thread (--stack) */
 };
 

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "log.h"
 #include "stack.h"
 #include "tracer_internal.h"
@@ -51,7 +52,14 @@ void resume_thread(struct thread *th)
 	th->stopped = false;
 	if (th->group_stopped) {
 		/* Stopped by a stop signal: stay stopped, but report SIGCONT. */
-		ptrace(PTRACE_LISTEN, th->tid, NULL, NULL);
+		if (ptrace(PTRACE_LISTEN, th->tid, NULL, NULL) == 0)
+			return;
+		/* Not in its group-stop any more: dwtrace ran it since (a
+		 * remote mmap in a stopped process).  PTRACE_CONT would run
+		 * one thread of a stopped process; it stays in this ptrace
+		 * stop instead, and goes on when its process continues. */
+		th->stopped = true;
+		th->held = true;
 		return;
 	}
 	th->pending_signal = 0;
@@ -116,6 +124,8 @@ static void add_process(struct tracer *tr, struct process *p)
 {
 	struct process **pp = &tr->procs;
 
+	tr->processes_seen++;
+
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = p;
@@ -179,6 +189,72 @@ static struct process *process_fork(struct tracer *tr, struct thread *parent, pi
 	call_stack_copy(&th->calls, &parent->calls);
 	add_process(tr, p);
 	return p;
+}
+
+/* ---- what the summary counts ------------------------------------------ */
+
+/* A probe's identity over the run: its module's path and its address in
+ * the ELF file (FNV-1a; the same function loaded twice counts once). */
+static uint64_t probe_key(const struct probe_site *site)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (const char *c = dw_module_path(site->fn->module); *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211u;
+	return h ^ (site->fn->elf_addr * 0x9e3779b97f4a7c15u);
+}
+
+/* Notes what p's current image contributes to the summary, before the image
+ * is forgotten (exec), modules are dropped (dlclose), or at the end. */
+static void account_image(struct tracer *tr, struct process *p)
+{
+	for (size_t i = 0; i < p->probes.len; i++)
+		if (p->probes.sites[i]->placed)
+			u64_map_put(&tr->placed_probes, probe_key(p->probes.sites[i]), (void *)1);
+	if (!tr->spec_pending) {
+		tr->spec_pending = xcalloc(tr->nspecs + 1, sizeof(bool));
+		tr->spec_loaded = xcalloc(tr->nspecs + 1, sizeof(bool));
+	}
+	for (size_t i = 0; i < p->probes.npending; i++) {
+		const char *spec = p->probes.pending[i];
+		const char *colon = probe_spec_separator(spec);
+		char *modname, *real;
+		size_t k;
+
+		for (k = 0; k < tr->nspecs && strcmp(tr->specs[k], spec) != 0; k++)
+			;
+		if (k == tr->nspecs || !colon)
+			continue;
+		tr->spec_pending[k] = true;
+		modname = xstrndup(spec, (size_t)(colon - spec));
+		real = realpath(modname, NULL);
+		/* The session keeps modules that were unloaded since. */
+		for (size_t m = 0; p->dw && m < dw_session_nmodules(p->dw); m++)
+			if (dw_module_matches(dw_session_module(p->dw, m), modname, real))
+				tr->spec_loaded[k] = true;
+		free(real);
+		free(modname);
+	}
+}
+
+size_t tracer_probes_placed(struct tracer *tr)
+{
+	for (struct process *p = tr->procs; p; p = p->next)
+		account_image(tr, p);
+	return tr->placed_probes.len;
+}
+
+void tracer_warn_unloaded(struct tracer *tr)
+{
+	for (struct process *p = tr->procs; p; p = p->next)
+		account_image(tr, p);
+	for (size_t k = 0; tr->spec_pending && k < tr->nspecs; k++) {
+		if (tr->spec_pending[k] && !tr->spec_loaded[k]) {
+			const char *colon = probe_spec_separator(tr->specs[k]);
+			log_warning("probe '%s' was never placed: %.*s was not loaded", tr->specs[k],
+				    (int)(colon - tr->specs[k]), tr->specs[k]);
+		}
+	}
 }
 
 /* ---- events ---------------------------------------------------------- */
@@ -465,8 +541,11 @@ static void on_breakpoint(struct tracer *tr, struct event *ev)
 	if (bp->nexits)
 		on_exits(tr, ev);
 	/* Last: it may place and forget breakpoints (never this one). */
-	if (bp->dlstate)
+	if (bp->dlstate) {
+		/* Before a dlclose drops the sites of the module. */
+		account_image(tr, th->proc);
 		on_dlstate(tr, ev);
+	}
 	arch_regs_set_pc(&ev->regs, ool);
 	if (arch_regs_store(th->tid, &ev->regs) == 0)
 		resume_thread(th);
@@ -515,12 +594,16 @@ static void on_exec(struct tracer *tr, struct event *ev)
 	uint8_t trap = ARCH_BREAKPOINT_BYTE;
 
 	target_drop_all_threads_but(&p->t, pid);
+	account_image(tr, p);
 	process_forget_image(p);
 	ev->th->calls.len = 0;
 	if (!tr->follow) {
+		/* A started program is still dwtrace's child: its exit status
+		 * comes to the event loop untraced (TE_EXIT without a thread),
+		 * and becomes dwtrace's. */
 		if (p == tr->procs)
-			log_note("%s started a new program: its probes are gone with the old image; detaching",
-				 p->t.name);
+			log_note("%s started a new program: its probes are gone with the old image; detaching%s",
+				 p->t.name, p->t.attached ? "" : " (and waiting for its exit status)");
 		target_drop_thread(&p->t, pid);
 		ptrace(PTRACE_DETACH, pid, NULL, NULL);
 		if (p == tr->procs)
@@ -569,6 +652,24 @@ static void on_task_exit(struct tracer *tr, struct event *ev)
 	target_drop_thread(&p->t, ev->tid);
 }
 
+static void release_one(uint64_t key, void *value, void *arg)
+{
+	struct thread *th = value;
+
+	if (th->held) {
+		th->held = false;
+		th->group_stopped = false;
+		resume_thread(th);
+	}
+}
+
+/* Process p continued (SIGCONT): its threads held in a ptrace stop since
+ * its group-stop go on too. */
+static void release_held(struct process *p)
+{
+	u64_map_each(&p->t.threads, release_one, NULL);
+}
+
 /* ---- dispatch -------------------------------------------------------- */
 
 /* Returns false when tracing is over. */
@@ -576,6 +677,12 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 {
 	struct thread *th = ev->th;
 
+	if (!th && ev->type == TE_EXIT && ev->tid == tr->procs->t.pid && !tr->procs->t.attached) {
+		/* The started program, untraced since its exec. */
+		tr->procs->t.exited = true;
+		tr->procs->t.exit_status = ev->status;
+		return true;
+	}
 	if (!th && ev->type != TE_NO_TASKS && ev->type != TE_INTERRUPTED) {
 		/* A new task stopping before its parent's clone event: hold it. */
 		if (ev->type != TE_EXIT)
@@ -592,6 +699,8 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 		on_image_entry(tr, ev);
 		break;
 	case TE_SIGNAL:
+		if (WSTOPSIG(ev->status) == SIGCONT)
+			release_held(th->proc);
 		resume(ev->tid, WSTOPSIG(ev->status));
 		break;
 	case TE_GROUP_STOP:
@@ -599,6 +708,9 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 		resume_thread(th);
 		break;
 	case TE_EVENT_STOP:
+		/* After a group-stop, the trap that says SIGCONT came. */
+		if (th->group_stopped)
+			release_held(th->proc);
 		th->group_stopped = false;
 		resume_thread(th);
 		break;
@@ -675,4 +787,8 @@ void tracer_free(struct tracer *tr)
 		tr->procs->next = NULL;
 	arena_free(&tr->arena);
 	u64_map_free(&tr->early_tasks);
+	u64_map_free(&tr->placed_probes);
+	free(tr->spec_pending);
+	free(tr->spec_loaded);
+	tr->spec_pending = tr->spec_loaded = NULL;
 }

@@ -44,6 +44,10 @@ struct tracer {
 	unsigned long events;
 	unsigned long lost_returns;  /* calls left without returning (longjmp, exceptions) */
 	size_t threads_seen;
+	size_t processes_seen;       /* processes traced over the run, the first included */
+	struct u64_map placed_probes;/* module path and address of every probe placed over the run */
+	bool *spec_pending;          /* per -e spec: a MODULE: probe waiting for its module */
+	bool *spec_loaded;           /* per -e spec: its module was loaded in some image */
 	volatile sig_atomic_t *stop_requested;
 	struct u64_map early_tasks;  /* tids that stopped before their parent's clone event */
 	bool follow;                 /* -f: fork/vfork children and exec */
@@ -66,6 +70,13 @@ int tracer_start(struct tracer *tr, struct process *p);
 /* Runs until no traced task is left or a stop is requested (then detaches,
  * leaving every process running unmodified). */
 void tracer_run(struct tracer *tr);
+
+/* The number of probes placed over the run (one per function and module,
+ * however often its module was loaded), and the processes' own. */
+size_t tracer_probes_placed(struct tracer *tr);
+
+/* Warns about each MODULE: probe whose module no traced image ever loaded. */
+void tracer_warn_unloaded(struct tracer *tr);
 
 /* Frees the tracer and its processes but the first. */
 void tracer_free(struct tracer *tr);

@@ -14,7 +14,12 @@ import time
 import harness
 from harness import fail
 
-SUMMARY = re.compile(r"^dwtrace: (\d+) events from (\d+) threads?, (\d+) probes?; (.*)$")
+# Groups: events, threads, probes, how it ended.  Processes and calls left
+# without returning (longjmp, exceptions) are matched by LEFT and PROCESSES.
+SUMMARY = re.compile(r"^dwtrace: (\d+) events from (\d+) threads? in \d+ process(?:es)?, "
+                     r"(\d+) probes?(?:, \d+ calls? left without returning)?; (.*)$")
+PROCESSES = re.compile(r" in (\d+) process(?:es)?, ")
+LEFT = re.compile(r", (\d+) calls? left without returning; ")
 
 
 def pending_line(probe, module):
