@@ -77,11 +77,26 @@ void sigtrap_guard_arm(struct process *p, struct thread *th)
 	sigtrap_guard_check(p, th);
 }
 
+void sigtrap_guard_signal(struct process *p, struct thread *th)
+{
+	struct sigtrap_guard *g = &p->sigtrap;
+
+	if (!g->saved && sigtrap_caught(g->stat_fd) == 1)
+		g->saved = remote_sigaction(p, th, false) == 0;
+}
+
 void sigtrap_guard_check(struct process *p, struct thread *th)
 {
 	struct sigtrap_guard *g = &p->sigtrap;
-	int caught = sigtrap_caught(g->stat_fd);
-	uint64_t mask;
+	uint64_t mask = 0;
+	int caught;
+
+	/* A reset needs SIGTRAP blocked at the trap: a thread that blocks
+	 * signals (its mask now lacks only SIGTRAP), or a SIGTRAP handler
+	 * (saved when the signal was delivered).  Else no /proc read. */
+	if (!g->saved && (ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(mask), &mask) != 0 || !mask))
+		return;
+	caught = sigtrap_caught(g->stat_fd);
 
 	if (caught == 1 && !g->saved) {
 		g->saved = remote_sigaction(p, th, false) == 0;

@@ -6,11 +6,14 @@
  * then suppresses the signal.  A program that catches SIGTRAP would lose its
  * handler the first time a probe is hit inside that handler, or in a thread
  * or signal handler that blocks every signal, and die of its next SIGTRAP.
- * After every hit the guard reads whether the program catches SIGTRAP
- * (sigcatch in /proc/PID/stat, ~3 us): the first time it does, its action
- * is saved (a remote rt_sigaction); when a hit has reset it, the action and
- * the thread's mask are put back.  A handler the program replaces after it
- * was saved is not followed. */
+ * The guard reads whether the program catches SIGTRAP (sigcatch in
+ * /proc/PID/stat, ~3 us) when the program's own SIGTRAP is delivered, and
+ * after a hit in a thread that blocks signals (its mask, one ptrace call, is
+ * not empty) or in a program known to catch SIGTRAP: the first time it
+ * does, the action is saved (a remote rt_sigaction); when a hit has reset
+ * it, the action and the thread's mask are put back.  Not covered: a
+ * handler the program replaces after it was saved, and a thread that blocks
+ * SIGTRAP alone in a program whose SIGTRAP was never delivered. */
 #ifndef DWTRACE_SIGTRAP_GUARD_H
 #define DWTRACE_SIGTRAP_GUARD_H
 
@@ -32,6 +35,9 @@ void sigtrap_guard_arm(struct process *p, struct thread *th);
  * handler, or repairs a reset.  Needs p's scratch area (its system call
  * stub). */
 void sigtrap_guard_check(struct process *p, struct thread *th);
+/* The program's own SIGTRAP is about to be delivered to th (stopped): the
+ * moment to save its handler. */
+void sigtrap_guard_signal(struct process *p, struct thread *th);
 /* Makes child's guard a copy of parent's (a forked child shares none of
  * the kernel state, but has a copy of the actions). */
 void sigtrap_guard_copy(struct process *child, const struct process *parent);

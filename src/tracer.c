@@ -701,6 +701,8 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 	case TE_SIGNAL:
 		if (WSTOPSIG(ev->status) == SIGCONT)
 			release_held(th->proc);
+		if (WSTOPSIG(ev->status) == SIGTRAP)
+			sigtrap_guard_signal(th->proc, th);
 		resume(ev->tid, WSTOPSIG(ev->status));
 		break;
 	case TE_GROUP_STOP:
