@@ -2,6 +2,7 @@
  *   {"type":"entry","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","args":{…}}
  *   {"type":"exit","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","retval":…,"duration_ns":…}
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -254,7 +255,10 @@ static void json_exit(struct sink *s, const struct event_layout *l, const struct
 
 static int json_flush(struct sink *s)
 {
-	return fflush(s->out) == 0 && !ferror(s->out) ? 0 : -1;
+	/* A write that failed earlier left only the error flag: EIO then. */
+	if (fflush(s->out) != 0)
+		return errno ? -errno : -EIO;
+	return ferror(s->out) ? -EIO : 0;
 }
 
 static void json_destroy(struct sink *s)
