@@ -6,8 +6,10 @@
  * signal of dwtrace's own (src/emergency.c), possibly while the event loop
  * was half-way through changing a map, a thread or a process.  Its contract:
  *  - it calls only async-signal-safe system calls (ptrace, waitpid, open,
- *    pwrite, close) and snprintf of integers, which in glibc neither
- *    allocates nor locks;
+ *    read, pwrite, close, nanosleep) and snprintf of integers, which in
+ *    glibc neither allocates nor locks;
+ *  - it waits for stops at most about two seconds, and counts a thread the
+ *    loop had already seen stop (state 't' in /proc) as stopped;
  *  - it never allocates, frees or logs: exited threads stay in their maps
  *    (marked stopped), new tasks go to a fixed array, the early-task map is
  *    only read and deleted from (u64_map_del moves slots, never allocates);
