@@ -275,9 +275,28 @@ static void rewind_caught_trap(uint64_t key, void *value, void *arg)
 	bp = bp_at(&th->proc->bps, arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE);
 	/* Only a stop from the int3 itself: the pc after a one-byte displaced
 	 * instruction run out of line is the same (see next_event). */
-	if (bp && ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) == 0 && si.si_signo == SIGTRAP &&
-	    si.si_code == SI_KERNEL)
-		rewind_trap(th, &regs, bp);
+	if (!bp || ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) != 0 || si.si_signo != SIGTRAP ||
+	    si.si_code != SI_KERNEL)
+		return;
+	if (bp->kind == BP_RETURN) {
+		/* on_return() pops the call before it emits the event: the
+		 * popped entry is still just above the top.  The right one is
+		 * the one whose return-address slot the ret just popped. */
+		struct shadow_stack *s = &th->shadow;
+		uint64_t slot = arch_regs_sp(&regs) - 8;
+
+		if (s->len && s->entries[s->len - 1].slot == slot) {
+			s->len--;
+		} else if (s->len < s->cap && s->entries[s->len].slot == slot) {
+			/* popped already */
+		} else {
+			return;
+		}
+		arch_regs_set_pc(&regs, s->entries[s->len].ret_addr);
+		arch_regs_store(th->tid, &regs);
+		return;
+	}
+	rewind_trap(th, &regs, bp);
 }
 
 static void detach_early_task(uint64_t tid, void *value, void *arg)

@@ -5,7 +5,7 @@
  * Contract of the handler: it runs on its own stack (sigaltstack, so that a
  * stack overflow is caught too), with every other fatal and stop signal
  * blocked, and calls only async-signal-safe code: detach_all_emergency()
- * (see detach.c for why that is safe) and write(2), sigaction(2), raise(3).
+ * (see detach.c for why that is safe) and write(2), rt_sigaction(2), raise(3).
  * It reads the tracer dwtrace armed it with as it is at the time of the
  * fault.  A second fault inside the handler is not handled: the signal is
  * blocked there, so the kernel kills dwtrace with it; a different signal
@@ -16,9 +16,11 @@
 #include "emergency.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "tracer_internal.h"
@@ -78,12 +80,16 @@ static const char *signal_name(int sig)
 
 static void die_of(int sig)
 {
-	struct sigaction sa;
+	/* The kernel's sigaction, not libc's: a sanitizer runtime intercepts
+	 * sigaction() and would put its own handler back instead of SIG_DFL. */
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} dfl = {SIG_DFL, 0, NULL, 0};
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
+	syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	/* Blocked while the handler runs: delivered, with the default action,
 	 * when it returns (a fault re-executes its instruction and faults
 	 * again, which kills just the same). */
@@ -180,7 +186,7 @@ struct crash_sink {
 	struct sink s;
 	struct sink *real;
 	unsigned long left;
-	int kind;                    /* 0: write through NULL, 1: overflow the stack */
+	int kind;                    /* 0: write to an inaccessible page, 1: overflow the stack */
 };
 
 static volatile int *volatile null_pointer;
@@ -202,9 +208,15 @@ static void crash_entry(struct sink *s, const struct event_layout *l, const stru
 	struct crash_sink *c = (struct crash_sink *)s;
 
 	if (c->left-- == 0) {
+		/* A page that faults (a null pointer would be caught earlier by
+		 * UBSan in the sanitizer build, which is not what is tested). */
+		volatile int *nowhere = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
 		if (c->kind)
 			recurse(NULL, 0);
-		*null_pointer = 1;
+		if (nowhere == MAP_FAILED)
+			nowhere = null_pointer;
+		*nowhere = 1;
 	}
 	c->real->ops->entry(c->real, l, h, args);
 }

@@ -19,7 +19,7 @@ void emergency_disarm(void);
 /* Test-only: with DWTRACE_TEST_CRASH_AFTER=N in the environment, a sink in
  * front of real (taking it over) that makes dwtrace fault for real at entry
  * event N+1 (DWTRACE_TEST_CRASH_KIND=overflow: by overflowing its stack,
- * otherwise by writing through NULL).  Without it, real itself. */
+ * otherwise by writing to a PROT_NONE page).  Without it, real itself. */
 struct sink *emergency_test_sink(struct sink *real);
 
 #endif

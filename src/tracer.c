@@ -279,10 +279,13 @@ static void on_entry(struct tracer *tr, struct event *ev)
 
 	/* Return probe: the return address at [sp] goes to the shadow stack,
 	 * the trampoline takes its place. */
-	if (target_read(&th->proc->t, th->tid, sp, &ret_addr, sizeof(ret_addr)) == (ssize_t)sizeof(ret_addr) &&
-	    target_write(&th->proc->t, th->tid, sp, &th->proc->trampoline, sizeof(uint64_t)) == 0) {
+	if (target_read(&th->proc->t, th->tid, sp, &ret_addr, sizeof(ret_addr)) == (ssize_t)sizeof(ret_addr)) {
 		struct shadow_entry e = {.ret_addr = ret_addr, .slot = sp, .entry_mono_ns = now_mono_ns(), .site = site};
+		/* Pushed before the write: a fatal signal in between still
+		 * finds what to restore (emergency.c). */
 		shadow_push(&th->shadow, &e);
+		if (target_write(&th->proc->t, th->tid, sp, &th->proc->trampoline, sizeof(uint64_t)) != 0)
+			shadow_pop(&th->shadow);
 	}
 
 	/* On with the displaced instruction, out of line: one stop per hit. */

@@ -12,7 +12,7 @@ very signal.  Each signal is sent with kill(2) to a dwtrace that traces
     stopped, and at the end spin_app finds all its own results right.
 dwtrace also really faults, at an entry event while the thread that hit the
 probe is stopped at the trap (DWTRACE_TEST_CRASH_AFTER, test-only), by a
-write through NULL and by a stack overflow: the same checks, started.
+write to an inaccessible page and by a stack overflow: the same checks, started.
 """
 
 import ctypes
