@@ -3,6 +3,7 @@
  *   {"type":"exit","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","retval":…,"duration_ns":…}
  *   {"type":"exit",…,"function":"f","module":"m","tail_call":"g","duration_ns":…}
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -258,7 +259,10 @@ static void json_exit(struct sink *s, const struct event_layout *l, const struct
 
 static int json_flush(struct sink *s)
 {
-	return fflush(s->out) == 0 && !ferror(s->out) ? 0 : -1;
+	/* A write that failed earlier left only the error flag: EIO then. */
+	if (fflush(s->out) != 0)
+		return errno ? -errno : -EIO;
+	return ferror(s->out) ? -EIO : 0;
 }
 
 static void json_destroy(struct sink *s)

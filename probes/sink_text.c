@@ -3,6 +3,7 @@
  *   12:00:01.123470 4242/4242 my_traced_function → 43 <0.000014211>
  */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,7 +229,10 @@ static void text_exit(struct sink *s, const struct event_layout *l, const struct
 
 static int text_flush(struct sink *s)
 {
-	return fflush(s->out) == 0 && !ferror(s->out) ? 0 : -1;
+	/* A write that failed earlier left only the error flag: EIO then. */
+	if (fflush(s->out) != 0)
+		return errno ? -errno : -EIO;
+	return ferror(s->out) ? -EIO : 0;
 }
 
 static void text_destroy(struct sink *s)

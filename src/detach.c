@@ -1,5 +1,24 @@
 /* Leaving processes as they would be without dwtrace: on detach, and for
- * forked children that are not followed. */
+ * forked children that are not followed.
+ *
+ * detach_all() has two modes.  The normal one runs from the event loop.  The
+ * emergency one (detach_all_emergency) runs inside the handler of a fatal
+ * signal of dwtrace's own (src/emergency.c), possibly while the event loop
+ * was half-way through changing a map, a thread or a process.  Its contract:
+ *  - it calls only async-signal-safe system calls (ptrace, waitpid, open,
+ *    read, pwrite, close, nanosleep) and snprintf of integers, which in
+ *    glibc neither allocates nor locks;
+ *  - it waits for stops at most about two seconds, and counts a thread the
+ *    loop had already seen stop (state 't' in /proc) as stopped;
+ *  - it never allocates, frees or logs: exited threads stay in their maps
+ *    (marked stopped), new tasks go to a fixed array, the early-task map is
+ *    only read and deleted from (u64_map_del moves slots, never allocates);
+ *  - it only reads the tracer's structures (u64_map_each), apart from the
+ *    thread flags and pending signals it updates;
+ *  - a thread caught mid-event (stopped at one of our traps whose event the
+ *    loop had not finished) is rewound to the probed address.
+ * What it cannot promise: a map the loop was in the middle of rehashing is
+ * read as it is. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +29,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -53,6 +73,23 @@ static void rewind_trap(struct thread *th, struct arch_regs *regs, struct breakp
 	arch_regs_store(th->tid, regs);
 }
 
+/* Tasks met during an emergency detach that dwtrace did not know yet (a
+ * new thread or child whose first stop arrived): held stopped here, since
+ * the emergency mode cannot allocate, and let go after the traps are out. */
+#define EMERGENCY_TASKS_MAX 256
+static pid_t emergency_tasks[EMERGENCY_TASKS_MAX];
+static size_t n_emergency_tasks;
+
+/* Holds tid (stopped, unknown) until the end of an emergency detach; when
+ * the array is full it goes now, traps or not. */
+static void emergency_hold(pid_t tid)
+{
+	if (n_emergency_tasks < EMERGENCY_TASKS_MAX)
+		emergency_tasks[n_emergency_tasks++] = tid;
+	else
+		ptrace(PTRACE_DETACH, tid, NULL, NULL);
+}
+
 /* True when a breakpoint trap (SIGTRAP from int3) waits in tid's queue. */
 static bool trap_pending(pid_t tid)
 {
@@ -77,6 +114,7 @@ static void interrupt_one(uint64_t key, void *value, void *arg)
  * program's own code. */
 static void step_out_of_scratch(uint64_t key, void *value, void *arg)
 {
+	const bool *emergency = arg;
 	struct thread *th = value;
 	struct process *p = th->proc;
 	struct arch_regs regs;
@@ -95,7 +133,8 @@ static void step_out_of_scratch(uint64_t key, void *value, void *arg)
 		if (status >> 16 == 0 && WSTOPSIG(status) != SIGTRAP && !th->pending_signal)
 			th->pending_signal = WSTOPSIG(status);
 	}
-	log_warning("thread %d did not leave dwtrace's scratch area", (int)th->tid);
+	if (!*emergency)
+		log_warning("thread %d did not leave dwtrace's scratch area", (int)th->tid);
 }
 
 static void detach_one(uint64_t key, void *value, void *arg)
@@ -115,7 +154,7 @@ static struct thread *any_running_thread(struct tracer *tr)
 }
 
 /* Takes the stop of task tid (status) during detach. */
-static void collect_stop(struct tracer *tr, pid_t tid, int status)
+static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergency)
 {
 	struct thread *th = tracer_thread(tr, tid);
 	struct arch_regs regs;
@@ -124,7 +163,12 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status)
 
 	if (!th) {
 		/* A new task whose creation we have not seen: held until then. */
-		u64_map_put(&tr->early_tasks, (uint64_t)tid, (void *)1);
+		if (emergency) {
+			if (!WIFEXITED(status) && !WIFSIGNALED(status))
+				emergency_hold(tid);
+		} else {
+			u64_map_put(&tr->early_tasks, (uint64_t)tid, (void *)1);
+		}
 		return;
 	}
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
@@ -132,7 +176,12 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status)
 			th->proc->t.exited = true;
 			th->proc->t.exit_status = status;
 		}
-		target_drop_thread(&th->proc->t, tid);
+		/* Gone: "stopped" for good, so that nobody waits for it; the
+		 * emergency mode frees nothing (ptrace on it fails harmlessly). */
+		if (emergency)
+			th->stopped = true;
+		else
+			target_drop_thread(&th->proc->t, tid);
 		return;
 	}
 	th->stopped = true;
@@ -167,7 +216,12 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status)
 		break;
 	case PTRACE_EVENT_CLONE:
 		ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg);
-		if (u64_map_del(&tr->early_tasks, msg))
+		if (emergency) {
+			/* Shares the memory being restored: held until then. */
+			if (!u64_map_del(&tr->early_tasks, msg))
+				wait_task((pid_t)msg, &status, __WALL);
+			emergency_hold((pid_t)msg);
+		} else if (u64_map_del(&tr->early_tasks, msg))
 			target_add_thread(&th->proc->t, (pid_t)msg, th->tgid)->stopped = true;
 		else if (!tracer_thread(tr, (pid_t)msg))
 			target_add_thread(&th->proc->t, (pid_t)msg, th->tgid);
@@ -177,13 +231,63 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status)
 	}
 }
 
+/* Emergency mode: a thread the event loop left stopped at one of our traps
+ * (dwtrace died while handling it) still has its pc just past the trap. */
+static void rewind_caught_trap(uint64_t key, void *value, void *arg)
+{
+	struct thread *th = value;
+	struct arch_regs regs;
+	struct breakpoint *bp;
+	siginfo_t si;
+
+	if (!th->stopped || arch_regs_fetch(th->tid, &regs, false) != 0)
+		return;
+	bp = bp_at(&th->proc->bps, arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE);
+	/* Only a stop from the int3 itself: the pc after a one-byte displaced
+	 * instruction run out of line is the same (see next_event). */
+	if (!bp || ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) != 0 || si.si_signo != SIGTRAP ||
+	    si.si_code != SI_KERNEL)
+		return;
+	rewind_trap(th, &regs, bp);
+}
+
 static void detach_early_task(uint64_t tid, void *value, void *arg)
 {
 	ptrace(PTRACE_DETACH, (pid_t)tid, NULL, NULL);
 }
 
-void detach_all(struct tracer *tr)
+/* Emergency mode: the loop may have died between waitpid() and noting the
+ * stop, so a thread in a ptrace stop (state 't') counts as stopped; waiting
+ * for it would never end. */
+static void note_ptrace_stop(uint64_t key, void *value, void *arg)
 {
+	struct thread *th = value;
+	char path[64], buf[512];
+	ssize_t n;
+	int fd;
+
+	if (th->stopped)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)th->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		th->stopped = true; /* gone */
+		return;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		char *paren = memrchr(buf, ')', (size_t)n);
+		if (paren && paren + 2 < buf + n && paren[2] == 't')
+			th->stopped = true;
+	}
+}
+
+static void detach_everything(struct tracer *tr, bool emergency)
+{
+	if (emergency)
+		for (struct process *p = tr->procs; p; p = p->next)
+			u64_map_each(&p->t.threads, note_ptrace_stop, NULL);
 	for (struct process *p = tr->procs; p; p = p->next)
 		u64_map_each(&p->t.threads, interrupt_one, NULL);
 	/* Within a second, whatever the threads do: one that never reports
@@ -194,30 +298,48 @@ void detach_all(struct tracer *tr)
 		pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
 
 		if (tid == 0 && now_mono_ns() < deadline) {
-			usleep(1000);
+			struct timespec ms = {0, 1000000};
+			nanosleep(&ms, NULL);
 			continue;
 		}
 		if (tid == 0) {
-			log_warning("thread %d did not stop within a second to be detached from",
-				    (int)any_running_thread(tr)->tid);
+			if (!emergency)
+				log_warning("thread %d did not stop within a second to be detached from",
+					    (int)any_running_thread(tr)->tid);
 			break;
 		}
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
-		}
-		collect_stop(tr, tid, status);
+		collect_stop(tr, tid, status, emergency);
 	}
+	if (emergency)
+		for (struct process *p = tr->procs; p; p = p->next)
+			u64_map_each(&p->t.threads, rewind_caught_trap, NULL);
 	/* Traps first, so that a thread stepped out of the scratch area lands
 	 * on the original code. */
 	for (struct process *p = tr->procs; p; p = p->next)
 		bp_restore_all(&p->bps, process_mem_write, p);
 	for (struct process *p = tr->procs; p; p = p->next) {
-		u64_map_each(&p->t.threads, step_out_of_scratch, NULL);
+		u64_map_each(&p->t.threads, step_out_of_scratch, &emergency);
 		u64_map_each(&p->t.threads, detach_one, NULL);
 	}
 	u64_map_each(&tr->early_tasks, detach_early_task, NULL);
-	u64_map_free(&tr->early_tasks);
+	for (size_t i = 0; i < n_emergency_tasks; i++)
+		ptrace(PTRACE_DETACH, emergency_tasks[i], NULL, NULL);
+	n_emergency_tasks = 0;
+	if (!emergency)
+		u64_map_free(&tr->early_tasks);
 	tr->detached = true;
+}
+
+void detach_all(struct tracer *tr)
+{
+	detach_everything(tr, false);
+}
+
+void detach_all_emergency(struct tracer *tr)
+{
+	detach_everything(tr, true);
 }

@@ -2,16 +2,20 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "dw_session.h"
+#include "emergency.h"
 #include "list_cmd.h"
 #include "lttng_session.h"
 #include "log.h"
@@ -19,6 +23,7 @@
 #include "sink.h"
 #include "target.h"
 #include "tracer.h"
+#include "xalloc.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -53,32 +58,237 @@ static void arm_duration(double seconds)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-/* The stream events go to: a file, stdout, or a buffered copy of stderr. */
+/* SIGPIPE would kill dwtrace with its traps in place: a closed output must
+ * come back as EPIPE instead.  A handler rather than SIG_IGN, because a
+ * started program must inherit the disposition dwtrace found (exec resets
+ * handled signals to SIG_DFL, but keeps SIG_IGN); if dwtrace was started
+ * with SIGPIPE ignored, it is ignored already. */
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+}
+
+static void catch_sigpipe(void)
+{
+	struct sigaction old, sa;
+
+	if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigpipe;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* The events' stream writes through this, so that the errno of a failed
+ * write is kept (stdio keeps only an error flag, and errno is overwritten
+ * long before anyone looks). */
+struct output {
+	int fd;
+	int err;                     /* errno of the first failed write, or 0 */
+	bool dropped;                /* events dropped because a stop was requested */
+};
+
+static struct output output = {-1, 0, false};
+
+static ssize_t output_write(void *cookie, const char *buf, size_t size)
+{
+	struct output *o = cookie;
+	size_t done = 0;
+
+	if (o->err) {
+		errno = o->err;
+		return -1;
+	}
+	while (done < size) {
+		ssize_t n = write(o->fd, buf + done, size - done);
+
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR) {
+			/* A reader that does not read must not keep dwtrace
+			 * (and a stopped target) from stopping when asked. */
+			if (stop_requested) {
+				o->dropped = true;
+				return (ssize_t)size;
+			}
+			continue;
+		}
+		if (n < 0 && errno == EAGAIN) {
+			/* Standard output shared with a program that set
+			 * O_NONBLOCK on it: wait until it drains. */
+			struct pollfd pfd = {.fd = o->fd, .events = POLLOUT};
+			poll(&pfd, 1, -1);
+			continue;
+		}
+		o->err = n < 0 ? errno : EIO;
+		errno = o->err;
+		return -1;
+	}
+	return (ssize_t)size;
+}
+
+static int output_close(void *cookie)
+{
+	struct output *o = cookie;
+	return close(o->fd);
+}
+
+/* /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N name a descriptor
+ * dwtrace already has (opening them again would truncate a file the shell
+ * opened for appending): the descriptor, or -1. */
+static int inherited_fd(const char *path)
+{
+	const char *n = NULL;
+	char *end;
+	long fd;
+
+	if (!strcmp(path, "/dev/stdout"))
+		return STDOUT_FILENO;
+	if (!strcmp(path, "/dev/stderr"))
+		return STDERR_FILENO;
+	if (!strncmp(path, "/dev/fd/", 8))
+		n = path + 8;
+	else if (!strncmp(path, "/proc/self/fd/", 14))
+		n = path + 14;
+	if (!n || !*n)
+		return -1;
+	fd = strtol(n, &end, 10);
+	if (*end || fd < 0 || fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0)
+		return -1;
+	return (int)fd;
+}
+
+/* Opens -o PATH for writing without ever blocking: a regular file (created
+ * or truncated), or a FIFO that a reader has open already; never a device
+ * or a directory, and never through a symbolic link that someone else owns
+ * in a world-writable sticky directory (the kernel's protected_symlinks
+ * rule, which does not hold everywhere; dwtrace runs as root).  Returns the
+ * descriptor, or -1 after printing why. */
+static int open_output_path(const char *path)
+{
+	char *copy = xstrdup(path), *slash = strrchr(copy, '/');
+	const char *dir = ".", *base = copy;
+	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW;
+	int dirfd, fd = -1;
+	struct stat dst, st;
+
+	if (slash) {
+		*slash = '\0';
+		dir = slash == copy ? "/" : copy;
+		base = slash + 1;
+	}
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || fstat(dirfd, &dst) != 0) {
+		log_error("cannot open output file '%s': directory '%s': %s", path, dir, strerror(errno));
+		goto out;
+	}
+	if (!*base) {
+		log_error("output '%s' is a directory; give -o the name of a file", path);
+		goto out;
+	}
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			if ((dst.st_mode & S_ISVTX) && (dst.st_mode & S_IWOTH) && st.st_uid != geteuid() &&
+			    st.st_uid != dst.st_uid) {
+				log_error("not writing events through '%s': it is a symbolic link owned by uid %d in the "
+					  "world-writable sticky directory '%s', where anyone can point it anywhere; remove it "
+					  "or give -o another path",
+					  path, (int)st.st_uid, dir);
+				goto out;
+			}
+			/* Only its owner or the directory's can change it. */
+			flags &= ~O_NOFOLLOW;
+			if (fstatat(dirfd, base, &st, 0) != 0)
+				st.st_mode = S_IFREG; /* dangling: created below */
+		}
+		if (S_ISDIR(st.st_mode)) {
+			log_error("output '%s' is a directory; give -o the name of a file", path);
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+			log_error("output '%s' is a device or socket, not a file or FIFO; to write events there, use "
+				  "-o - and redirect standard output",
+				  path);
+			goto out;
+		}
+	}
+	fd = openat(dirfd, base, flags, 0666);
+	if (fd < 0) {
+		if (errno == ENXIO)
+			log_error("no process has the FIFO '%s' open for reading; start its reader first (dwtrace "
+				  "does not wait for one)",
+				  path);
+		else
+			log_error("cannot open output file '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	/* What was opened, whatever happened since the checks above. */
+	if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))) {
+		log_error("output '%s' is not a regular file or FIFO; give -o the name of a file", path);
+		close(fd);
+		fd = -1;
+		goto out;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	free(copy);
+	return fd;
+}
+
+/* The stream events go to: a file or FIFO, stdout, or stderr.  Events reach
+ * it as they happen: line by line on a terminal, otherwise at the latest
+ * when the event loop is about to wait (tracer.c flushes there). */
 static FILE *open_output(const char *path)
 {
+	static const cookie_io_functions_t io = {.write = output_write, .close = output_close};
+	int inherited = path ? (strcmp(path, "-") ? inherited_fd(path) : STDOUT_FILENO) : STDERR_FILENO;
 	FILE *f;
 
-	if (path && strcmp(path, "-") != 0) {
-		f = fopen(path, "we");
-		if (!f) {
-			log_error("cannot open output file '%s': %s", path, strerror(errno));
+	if (inherited >= 0) {
+		output.fd = fcntl(inherited, F_DUPFD_CLOEXEC, 3);
+		if (output.fd < 0) {
+			log_error("cannot write events to %s: %s", path ? path : "stderr", strerror(errno));
 			return NULL;
 		}
 	} else {
-		int fd = path ? STDOUT_FILENO : STDERR_FILENO;
-		int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-		f = copy >= 0 ? fdopen(copy, "w") : NULL;
-		if (!f) {
-			log_error("cannot write events to %s: %s", path ? "stdout" : "stderr", strerror(errno));
+		output.fd = open_output_path(path);
+		if (output.fd < 0)
 			return NULL;
-		}
-		if (isatty(fd)) {
-			setvbuf(f, NULL, _IOLBF, 0);
-			return f;
-		}
 	}
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	f = fopencookie(&output, "w", io);
+	if (!f) {
+		log_error("cannot write events: %s", strerror(errno));
+		close(output.fd);
+		return NULL;
+	}
+	if (isatty(output.fd))
+		setvbuf(f, NULL, _IOLBF, 0);
+	else
+		setvbuf(f, NULL, _IOFBF, 1 << 16);
 	return f;
+}
+
+/* After the output failed: a started program runs on to its own end with
+ * dwtrace waiting for it, as its shell waits for dwtrace (it keeps the
+ * terminal and its standard input until then). */
+static void wait_for_started(const struct target *t)
+{
+	int status;
+
+	if (t->attached || t->exited)
+		return;
+	stop_requested = 0;
+	/* Ctrl-C reaches the program too; SIGTERM or SIGHUP for dwtrace alone
+	 * ends the wait. */
+	while (waitpid(t->pid, &status, 0) < 0 && errno == EINTR)
+		if (stop_requested == SIGTERM || stop_requested == SIGHUP)
+			break;
 }
 
 static int exit_code_of(int status)
@@ -139,6 +349,7 @@ int main(int argc, char **argv)
 	/* Before anything is changed in a target: a signal from now on means
 	 * "stop and leave everything as it was". */
 	install_stop_handlers();
+	catch_sigpipe();
 	out = open_output(o.output);
 	if (!out) {
 		cli_free(&o);
@@ -166,6 +377,7 @@ int main(int argc, char **argv)
 	} else {
 		sink = o.format == FORMAT_JSON ? sink_json_new(out) : sink_text_new(out);
 	}
+	sink = emergency_test_sink(sink);
 	p = process_new();
 	t = &p->t;
 	if ((o.pid ? target_attach(t, o.pid) : target_spawn(t, o.command)) != 0) {
@@ -191,22 +403,40 @@ int main(int argc, char **argv)
 	tr.stack_depth = o.stack_depth;
 	if (o.duration > 0)
 		arm_duration(o.duration);
+	emergency_arm(&tr, p);
 	if (tracer_start(&tr, p) != 0) {
+		emergency_disarm();
 		tracer_free(&tr);
 		goto fail_unstarted;
 	}
 	tracer_run(&tr);
+	emergency_disarm();
 
-	rc = tr.sink->ops->flush(tr.sink);
-	if (rc != 0)
-		log_error("writing events to %s failed: %s", o.output ? o.output : "stderr", strerror(errno));
-	tracer_warn_unloaded(&tr);
-	summary(&tr, p);
+	rc = tr.output_failed ? -1 : tr.sink->ops->flush(tr.sink);
+	if (tr.output_failed || output.err) {
+		/* The one line the user gets: the output is gone, and so is
+		 * the summary's place. */
+		if (tr.detached)
+			log_error("output closed (%s); detached from %s (pid %d), which runs on",
+				  strerror(output.err ? output.err : EIO), t->name, (int)t->pid);
+		else
+			log_error("output closed (%s); the last events of %s (pid %d) were lost",
+				  strerror(output.err ? output.err : EIO), t->name, (int)t->pid);
+		rc = -1;
+		wait_for_started(t);
+	} else {
+		if (rc != 0)
+			log_error("writing events to %s failed: %s", o.output ? o.output : "stderr", strerror(-rc));
+		if (output.dropped)
+			log_warning("events that could not be written when the stop was requested were dropped");
+		tracer_warn_unloaded(&tr);
+		summary(&tr, p);
+	}
 	tr.sink->ops->destroy(tr.sink);
 	tracer_free(&tr);
 	if (ctf_session && ctf_session_end(ctf_session, o.ctf_dir) != 0)
 		rc = -1;
-	if (fclose(out) != 0 && rc == 0) {
+	if (fclose(out) != 0 && rc == 0 && !output.err) {
 		log_error("writing events failed: %s", strerror(errno));
 		rc = -1;
 	}

@@ -271,6 +271,12 @@ static void next_event(struct tracer *tr, struct event *ev)
 		ev->type = TE_INTERRUPTED;
 		return;
 	}
+	/* Events reach the output before dwtrace waits; a failed write ends tracing. */
+	if (tr->sink->ops->flush(tr->sink) != 0) {
+		tr->output_failed = true;
+		ev->type = TE_INTERRUPTED;
+		return;
+	}
 	tid = waitpid(-1, &status, __WALL);
 	if (tid < 0) {
 		ev->type = errno == EINTR ? TE_INTERRUPTED : TE_NO_TASKS;

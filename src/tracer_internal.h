@@ -40,7 +40,12 @@ void on_dlstate(struct tracer *tr, struct event *ev);
 int process_mem_write(void *process, uint64_t addr, const void *buf, size_t size);
 
 /* detach.c */
+/* Takes every trap out of every traced process, brings threads back from
+ * the scratch areas and detaches from every task. */
 void detach_all(struct tracer *tr);
+/* The same, async-signal-safe, for a fatal signal's handler: allocates,
+ * frees and logs nothing (the contract is at the top of detach.c). */
+void detach_all_emergency(struct tracer *tr);
 void release_fork_child(struct tracer *tr, struct thread *parent, pid_t child);
 
 #endif
