@@ -312,6 +312,7 @@ static void detach_everything(struct tracer *tr, bool emergency)
 			if (errno == EINTR)
 				continue;
 			break;
+		}
 		collect_stop(tr, tid, status, emergency);
 	}
 	if (emergency)
