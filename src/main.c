@@ -209,9 +209,9 @@ static int open_output_path(const char *path)
 			log_error("output '%s' is a directory; give -o the name of a file", path);
 			goto out;
 		}
-		if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-			log_error("output '%s' is a device or socket, not a file or FIFO; to write events there, use "
-				  "-o - and redirect standard output",
+		if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
+			log_error("output '%s' is a block device or socket, not a file, FIFO or character device; to "
+				  "write events there, use -o - and redirect standard output",
 				  path);
 			goto out;
 		}
@@ -227,8 +227,9 @@ static int open_output_path(const char *path)
 		goto out;
 	}
 	/* What was opened, whatever happened since the checks above. */
-	if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))) {
-		log_error("output '%s' is not a regular file or FIFO; give -o the name of a file", path);
+	if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))) {
+		log_error("output '%s' is not a regular file, FIFO or character device; give -o the name of a file",
+			  path);
 		close(fd);
 		fd = -1;
 		goto out;

@@ -17,6 +17,7 @@ compared with an untraced run whenever it runs.
 
 import os
 import re
+import socket
 import subprocess
 import threading
 
@@ -49,7 +50,14 @@ def test():
     expect_refused(app, fifo, "no process has the FIFO .* open for reading", "FIFO without a reader")
     expect_refused(app, d, "is a directory", "a directory")
     expect_refused(app, d + "/", "is a directory", "a directory with a slash")
-    expect_refused(app, "/dev/null", "device", "a device")
+    sock_path = os.path.join(d, "sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(sock_path)
+    expect_refused(app, sock_path, "socket", "a socket")
+    sock.close()
+    # A character device opens without blocking (O_NONBLOCK): /dev/null
+    # takes the events, as with strace -o /dev/null.
+    harness.check_unharmed([app, "3"], ["-o", "/dev/null", "-e", "my_traced_function"])
 
     # A world-writable sticky directory (like /tmp) with a link of uid 65534.
     sticky = os.path.join(d, "sticky")
