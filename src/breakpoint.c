@@ -23,6 +23,13 @@ int bp_read_original(const struct breakpoint_table *bt, struct target *t, uint64
 	return (int)n;
 }
 
+static void bp_free(struct breakpoint *bp)
+{
+	if (bp)
+		free(bp->exits);
+	free(bp);
+}
+
 struct breakpoint *bp_insert(struct breakpoint_table *bt, struct target *t, uint64_t addr, uint64_t ool,
 			     const uint8_t *insn, size_t len, int *err)
 {
@@ -42,13 +49,16 @@ struct breakpoint *bp_insert(struct breakpoint_table *bt, struct target *t, uint
 		*err = -EFAULT;
 		return NULL;
 	}
+	/* In the table before the trap is in memory: dwtrace's emergency path
+	 * (a fatal signal in between) restores what the table lists. */
+	u64_map_put(&bt->by_addr, addr, bp);
 	rc = target_write(t, t->pid, addr, &trap, 1);
 	if (rc != 0) {
-		free(bp);
+		u64_map_del(&bt->by_addr, addr);
+		bp_free(bp);
 		*err = rc;
 		return NULL;
 	}
-	u64_map_put(&bt->by_addr, addr, bp);
 	return bp;
 }
 
@@ -64,13 +74,6 @@ void bp_add_exit(struct breakpoint *bp, struct probe_site *site)
 struct breakpoint *bp_at(const struct breakpoint_table *bt, uint64_t addr)
 {
 	return u64_map_get(&bt->by_addr, addr);
-}
-
-static void bp_free(struct breakpoint *bp)
-{
-	if (bp)
-		free(bp->exits);
-	free(bp);
 }
 
 struct range_ctx {
