@@ -160,6 +160,7 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 	struct arch_regs regs;
 	struct breakpoint *bp;
 	unsigned long msg = 0;
+	bool trapped;
 
 	if (!th) {
 		/* A new task whose creation we have not seen: held until then. */
@@ -187,11 +188,17 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 	th->stopped = true;
 	switch (status >> 16) {
 	case 0:
-		if (WSTOPSIG(status) == SIGTRAP && arch_regs_fetch(tid, &regs, false) == 0 &&
-		    (bp = bp_at(&th->proc->bps, arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE)))
+		trapped = WSTOPSIG(status) == SIGTRAP && arch_regs_fetch(tid, &regs, false) == 0;
+		if (trapped && (bp = bp_at(&th->proc->bps, arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE))) {
 			rewind_trap(th, &regs, bp);
-		else
+		} else if (trapped && th->proc->entry_bp &&
+			   arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE == th->proc->entry_bp) {
+			/* A new image's trap at its entry point (-f, exec). */
+			arch_regs_set_pc(&regs, th->proc->entry_bp);
+			arch_regs_store(tid, &regs);
+		} else {
 			th->pending_signal = WSTOPSIG(status);
+		}
 		break;
 	case PTRACE_EVENT_STOP:
 		/* Stopped by our interrupt just after one of our traps, whose
@@ -320,8 +327,11 @@ static void detach_everything(struct tracer *tr, bool emergency)
 			u64_map_each(&p->t.threads, rewind_caught_trap, NULL);
 	/* Traps first, so that a thread stepped out of the scratch area lands
 	 * on the original code. */
-	for (struct process *p = tr->procs; p; p = p->next)
+	for (struct process *p = tr->procs; p; p = p->next) {
 		bp_restore_all(&p->bps, process_mem_write, p);
+		if (p->entry_bp)
+			process_mem_write(p, p->entry_bp, &p->entry_orig, 1);
+	}
 	for (struct process *p = tr->procs; p; p = p->next) {
 		u64_map_each(&p->t.threads, step_out_of_scratch, &emergency);
 		u64_map_each(&p->t.threads, detach_one, NULL);

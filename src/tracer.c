@@ -626,10 +626,12 @@ static void on_exec(struct tracer *tr, struct event *ev)
 		p->t.name = xstrdup(comm);
 		p->t.owned_name = true;
 	}
-	if (target_read_entry(pid, &p->t.entry) == 0 &&
-	    target_read(&p->t, pid, p->t.entry, &p->entry_orig, 1) == 1 &&
-	    target_write(&p->t, pid, p->t.entry, &trap, 1) == 0)
+	if (target_read_entry(pid, &p->t.entry) == 0 && target_read(&p->t, pid, p->t.entry, &p->entry_orig, 1) == 1) {
+		/* Known before it is in memory: detaching restores it. */
 		p->entry_bp = p->t.entry;
+		if (target_write(&p->t, pid, p->t.entry, &trap, 1) != 0)
+			p->entry_bp = 0;
+	}
 	resume_thread(ev->th);
 }
 
