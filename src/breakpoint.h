@@ -23,6 +23,8 @@ struct breakpoint {
 	struct probe_site **exits;   /* probed functions this instruction may leave */
 	size_t nexits;
 	enum arch_flow flow;         /* with exits: how the instruction leaves */
+	uint64_t target;             /* with exits: where a direct jump goes */
+	uint8_t cc;                  /* with exits: a conditional jump's condition */
 	bool dlstate;                /* the dynamic linker's r_brk: libraries come and go */
 };
 

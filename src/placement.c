@@ -152,6 +152,8 @@ static int place_exits(struct process *p, struct thread *th, struct probe_site *
 		if (!bp)
 			return -1;
 		bp->flow = sc->exits[i].flow;
+		bp->target = sc->exits[i].target;
+		bp->cc = sc->exits[i].cc;
 		bp_add_exit(bp, site);
 		site->nexits++;
 	}

@@ -485,13 +485,9 @@ static void on_exits(struct tracer *tr, struct event *ev)
 	bool vregs_fetched = false;
 
 	if (bp->flow == ARCH_FLOW_JMP || bp->flow == ARCH_FLOW_JCC) {
-		struct arch_insn in;
-		char err[64];
-		if (arch_decode_flow(bp->insn, bp->insn_len, bp->addr, &in, err, sizeof(err)) != 0)
+		if (bp->flow == ARCH_FLOW_JCC && !arch_jcc_taken(bp->cc, &ev->regs))
 			return;
-		if (bp->flow == ARCH_FLOW_JCC && !arch_jcc_taken(bp->insn, bp->insn_len, &ev->regs))
-			return;
-		target = in.target;
+		target = bp->target;
 	} else if (bp->flow == ARCH_FLOW_JMP_INDIRECT &&
 		   arch_indirect_target(bp->insn, bp->insn_len, bp->addr, &ev->regs, capture_mem, &cap,
 					&target, NULL) != 0) {

@@ -80,6 +80,7 @@ struct arch_insn {
 	uint8_t len;
 	enum arch_flow flow;
 	uint64_t target;         /* ARCH_FLOW_JMP, _JCC, _JCC_OTHER */
+	uint8_t cc;              /* ARCH_FLOW_JCC: its condition (arch_jcc_taken) */
 };
 
 /* Decodes the instruction at pc (its bytes: code, avail of them) into *out.
@@ -87,9 +88,9 @@ struct arch_insn {
 int arch_decode_flow(const uint8_t *code, size_t avail, uint64_t pc, struct arch_insn *out, char *err,
 		     size_t errsize);
 
-/* Whether the conditional jump insn (len bytes, ARCH_FLOW_JCC) is taken
+/* Whether a conditional jump of condition cc (struct arch_insn) is taken
  * with the flags of r. */
-bool arch_jcc_taken(const uint8_t *insn, size_t len, const struct arch_regs *r);
+bool arch_jcc_taken(unsigned cc, const struct arch_regs *r);
 
 /* Where the indirect jump insn (len bytes at pc, ARCH_FLOW_JMP_INDIRECT)
  * goes with registers r, reading a memory operand through read.  Returns 0

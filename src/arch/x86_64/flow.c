@@ -48,6 +48,9 @@ int arch_decode_flow(const uint8_t *code, size_t avail, uint64_t pc, struct arch
 				return -1;
 			}
 			out->flow = in.meta.category == ZYDIS_CATEGORY_UNCOND_BR ? ARCH_FLOW_JMP : ARCH_FLOW_JCC;
+			/* Jcc: the condition is the low nibble of 0x7X or 0x0F 0x8X
+			 * (Intel SDM vol. 2, Jcc), whatever the prefixes. */
+			out->cc = in.opcode & 0x0f;
 			/* loop/jrcxz only loop back inside a function. */
 			if (out->flow == ARCH_FLOW_JCC && (in.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT ||
 							   (in.opcode & 0xf0) != 0x70) &&
@@ -78,22 +81,11 @@ static int flag(const struct arch_regs *r, unsigned b)
 
 enum { CF = 0, PF = 2, ZF = 6, SF = 7, OF = 11 };
 
-bool arch_jcc_taken(const uint8_t *insn, size_t len, const struct arch_regs *r)
+bool arch_jcc_taken(unsigned cc, const struct arch_regs *r)
 {
-	size_t i = 0;
-	unsigned cc;
 	bool taken;
 
-	/* Skip prefixes (branch hints, bnd): the condition is in the low
-	 * nibble of 0x7X or 0x0F 0x8X (Intel SDM vol. 2, Jcc). */
-	while (i < len && (insn[i] == 0x2e || insn[i] == 0x3e || insn[i] == 0xf2 || insn[i] == 0x66))
-		i++;
-	if (i < len && insn[i] == 0x0f)
-		i++;
-	if (i >= len)
-		return false;
-	cc = insn[i] & 0x0f;
-	switch (cc >> 1) {
+	switch ((cc & 0x0f) >> 1) {
 	case 0: taken = flag(r, OF); break;                              /* jo */
 	case 1: taken = flag(r, CF); break;                              /* jb */
 	case 2: taken = flag(r, ZF); break;                              /* je */
@@ -134,8 +126,6 @@ static void fill_context(ZydisRegisterContext *ctx, const struct arch_regs *r)
 	memset(ctx, 0, sizeof(*ctx));
 	for (size_t i = 0; i < sizeof(gprs) / sizeof(gprs[0]); i++)
 		memcpy(&ctx->values[gprs[i].reg], (const char *)&r->gp + gprs[i].off, 8);
-	ctx->values[ZYDIS_REGISTER_FS] = r->gp.fs_base;
-	ctx->values[ZYDIS_REGISTER_GS] = r->gp.gs_base;
 }
 
 int arch_indirect_target(const uint8_t *insn, size_t len, uint64_t pc, const struct arch_regs *r,
@@ -162,6 +152,11 @@ int arch_indirect_target(const uint8_t *insn, size_t len, uint64_t pc, const str
 	if (ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY ||
 	    !ZYAN_SUCCESS(ZydisCalcAbsoluteAddressEx(&in, &ops[0], pc, &rc, &addr)))
 		return -1;
+	/* Zydis 4.0 adds no segment base: fs and gs have one in 64-bit mode. */
+	if (ops[0].mem.segment == ZYDIS_REGISTER_FS)
+		addr += r->gp.fs_base;
+	else if (ops[0].mem.segment == ZYDIS_REGISTER_GS)
+		addr += r->gp.gs_base;
 	if (slot)
 		*slot = addr;
 	*target = 0;
