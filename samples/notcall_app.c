@@ -10,10 +10,13 @@
  *   nc_odd        an assembly function with an undecodable byte (0x06, not
  *                 an instruction in 64-bit mode) after its ret, within its
  *                 symbol's extent: a tracer cannot decode all of it;
+ *   nc_loop       an assembly function that loops by jumping back to its
+ *                 own first instruction: one call, several passes there;
  *   nc_finish     noreturn (DWARF DW_AT_noreturn): exits with status 3.
  *
  * Output: "argc: N", "argv[I]: S" per argument, "nc_odd(X) = R" for X in
- * -2..2, one line per lazily bound call, "finishing with status 3".  Exits 3.
+ * -2..2, "nc_loop(N, 0) = R" for N in 1..3, one line per lazily bound call,
+ * "finishing with status 3".  Exits 3.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +38,21 @@ __asm__(".text\n"
 	"1:	movl $-1, %eax\n"
 	"	ret\n"
 	".size nc_odd, . - nc_odd\n");
+
+int nc_loop(int n, int acc);
+
+/* nc_loop(n, acc) = acc + 10 * max(n, 1): each pass jumps back to the
+ * function's own entry. */
+__asm__(".text\n"
+	".globl nc_loop\n"
+	".type nc_loop, @function\n"
+	"nc_loop:\n"
+	"	addl $10, %esi\n"
+	"	subl $1, %edi\n"
+	"	jg nc_loop\n"
+	"	movl %esi, %eax\n"
+	"	ret\n"
+	".size nc_loop, . - nc_loop\n");
 
 __attribute__((noreturn, noinline)) void nc_finish(int status)
 {
@@ -58,6 +76,8 @@ int main(int argc, char **argv)
 		printf("argv[%d]: %s\n", i, argv[i]);
 	for (int x = -2; x <= 2; x++)
 		printf("nc_odd(%d) = %d\n", x, nc_odd(x));
+	for (int n = 1; n <= 3; n++)
+		printf("nc_loop(%d, 0) = %d\n", n, nc_loop(n, 0));
 
 	/* First calls through the PLT: each one goes through the resolver. */
 	printf("atoi: %d\n", atoi("1234"));

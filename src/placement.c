@@ -106,6 +106,9 @@ static int scan_range(struct process *p, struct probe_site *site, const struct d
 			break;
 		}
 		off += in.len;
+		if ((in.flow == ARCH_FLOW_JMP || in.flow == ARCH_FLOW_JCC || in.flow == ARCH_FLOW_JCC_OTHER) &&
+		    in.target == site->addr)
+			site->reentered = true;
 		if (in.flow == ARCH_FLOW_RET || in.flow == ARCH_FLOW_JMP_INDIRECT ||
 		    ((in.flow == ARCH_FLOW_JMP || in.flow == ARCH_FLOW_JCC) && !probe_site_contains(site, in.target))) {
 			xgrow(&sc->exits, &sc->cap, sc->n + 1, sizeof(*sc->exits));

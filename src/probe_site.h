@@ -22,6 +22,7 @@ struct probe_site {
 	 * known.  Its calls are then not tracked in flight. */
 	bool entry_only;
 	bool go;                     /* Go code: calls are tracked per goroutine */
+	bool reentered;              /* it jumps back to its own entry (a loop there) */
 	size_t nexits;               /* exit breakpoints placed for it */
 };
 

@@ -25,6 +25,8 @@ the events:
              containing "entry events only".
   noreturn   -e nc_finish on notcall_app: marked noreturn in DWARF; one
              entry, no exit; the program's status 3 passes through.
+  reentry    -e nc_loop on notcall_app: it jumps back to its own entry, yet
+             each call is one entry and one exit with the printed value.
 """
 
 import os
@@ -136,6 +138,26 @@ def case_undecodable(opt, where):
     check_stderr_short(traced, where)
 
 
+def case_reentry(opt, where):
+    """nc_loop jumps back to its own first instruction: each call is one
+    entry and one exit with the value the program printed, however many
+    times the entry breakpoint is passed."""
+    app = harness.sample(opt, "notcall_app")
+    plain, traced, path = harness.check_unharmed([app] + NC_ARGS, ["-F", "json", "-e", "nc_loop"])
+    calls = [(int(n), int(r)) for n, r in re.findall(r"^nc_loop\((\d+), 0\) = (\d+)$", plain.stdout, re.M)]
+    if len(calls) != 3:
+        fail("%s: notcall_app printed %d nc_loop lines, expected 3\n%s" % (where, len(calls), harness.describe(plain)))
+    events = [e for e in harness.read_events(path) if e["function"] == "nc_loop"]
+    got = [(e["type"], e.get("retval")) for e in events]
+    want = []
+    for n, r in calls:
+        want += [("entry", None), ("exit", r)]
+    if got != want:
+        fail("%s: nc_loop events %s, expected %s" % (where, got, want))
+    exits.check_left(traced.stderr, where, 0)
+    check_stderr_short(traced, where)
+
+
 def case_noreturn(opt, where):
     app = harness.sample(opt, "notcall_app")
     plain, traced, path = harness.check_unharmed([app] + NC_ARGS, ["-F", "json", "-e", "nc_finish"])
@@ -152,6 +174,7 @@ CASES = {
     "setjmp": case_setjmp,
     "undecodable": case_undecodable,
     "noreturn": case_noreturn,
+    "reentry": case_reentry,
 }
 
 
