@@ -393,12 +393,14 @@ static void on_entry(struct tracer *tr, struct event *ev, struct probe_site *sit
 
 	calls = site->entry_only ? NULL : calls_of(th, site, &ev->regs, &sp, &top);
 	last = calls ? call_top(calls) : NULL;
-	if (last && top && last->site == site && last->sp == sp) {
-		/* Go's prologue found the stack too small, or a preemption
-		 * request: runtime.morestack (after copying the stack, or
-		 * rescheduling the goroutine) starts the same call again from
-		 * its entry.  (A call a panic left is taken for the next one
-		 * at the same depth.) */
+	if (last && (top || site->reentered) && last->site == site && last->sp == sp) {
+		/* The same call at its entry again: a function whose code
+		 * jumps back to its first instruction, or Go's prologue, which
+		 * found the stack too small or a preemption request, so that
+		 * runtime.morestack (after copying the stack, or rescheduling
+		 * the goroutine) starts the call again from its entry.  (A call
+		 * a panic or longjmp left is then taken for the next one at the
+		 * same depth.) */
 		last->stack_top = top;
 		return;
 	}
@@ -493,6 +495,9 @@ static void on_exits(struct tracer *tr, struct event *ev)
 					&target, NULL) != 0) {
 		return;
 	}
+	/* Innermost first: when the instruction ends several calls at this
+	 * stack pointer (one function jumped into another's entry), each is
+	 * emitted as it comes to the top. */
 	for (size_t i = 0; i < bp->nexits; i++) {
 		struct probe_site *site = bp->exits[i];
 		struct event_layout *l = site->layout;
@@ -526,6 +531,7 @@ static void on_exits(struct tracer *tr, struct event *ev)
 		arena_reset(&tr->arena);
 		call_pop(calls);
 		tr->events++;
+		i = (size_t)-1; /* the next call at the top may be another's */
 	}
 }
 
