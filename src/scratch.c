@@ -51,53 +51,60 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	long args[6] = {a0, a1, a2, a3, a4, a5};
 	struct arch_regs saved, regs;
 	uint8_t orig[ARCH_SYSCALL_TRAP_LEN];
-	uint64_t mask = 0, open_mask;
-	bool have_mask;
 	uint64_t pc = stub ? stub : t->entry;
-	int rc = 0, status;
+	int rc = 0, status, stops = 0;
 
 	if (arch_regs_fetch(th->tid, &saved, false) != 0)
 		return -ESRCH;
 	if (!stub && (target_read(t, th->tid, pc, orig, sizeof(orig)) != (ssize_t)sizeof(orig) ||
 		      target_write(t, th->tid, pc, trap, sizeof(trap)) != 0))
 		return -EFAULT;
-	/* The trap after the system call would make the kernel reset a
-	 * SIGTRAP handler of the program's if the thread blocks SIGTRAP
-	 * (force_sig_info_to_task): unblocked for the time of the call. */
-	have_mask = ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(mask), &mask) == 0;
-	open_mask = mask & ~(1ull << (SIGTRAP - 1));
-	if (have_mask && open_mask != mask)
-		ptrace(PTRACE_SETSIGMASK, th->tid, (void *)sizeof(open_mask), &open_mask);
 	regs = saved;
 	arch_regs_set_syscall(&regs, pc, nr, args);
 	if (arch_regs_store(th->tid, &regs) != 0) {
 		rc = -ESRCH;
 		goto out;
 	}
-	for (;;) {
-		if (ptrace(PTRACE_CONT, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) < 0 ||
+	/* Run to the system call's exit stop (PTRACE_SYSCALL, stops marked
+	 * SIGTRAP|0x80): no trap instruction runs, so no forced SIGTRAP resets
+	 * a handler or mask of the program's (kernel/signal.c,
+	 * force_sig_info_to_task).  The trap after the system call in the stub
+	 * is never reached. */
+	while (stops < 2) {
+		if (ptrace(PTRACE_SYSCALL, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) < 0 ||
 		    WIFEXITED(status) || WIFSIGNALED(status)) {
 			rc = -ESRCH;
 			goto out;
 		}
-		if (status >> 16 == 0 && WSTOPSIG(status) == SIGTRAP) {
-			if (arch_regs_fetch(th->tid, &regs, false) != 0) {
-				rc = -ESRCH;
-				goto out;
-			}
-			if (arch_regs_pc(&regs) == pc + ARCH_SYSCALL_TRAP_LEN)
-				break;
+		if (status >> 16 == 0 && WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+			/* Ours: the entry of nr at the stub, then its exit (an
+			 * interrupted system call may report its exit first). */
+			struct __ptrace_syscall_info info;
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid, (void *)sizeof(info), &info) <= 0)
+				continue;
+			if (info.op == PTRACE_SYSCALL_INFO_ENTRY && info.entry.nr == (uint64_t)nr &&
+			    info.instruction_pointer == pc + ARCH_SYSCALL_LEN)
+				stops = 1;
+			else if (info.op == PTRACE_SYSCALL_INFO_EXIT && stops == 1)
+				stops = 2;
+			continue;
 		}
 		/* A signal for the thread: it gets it when it goes on. */
-		if (status >> 16 == 0 && WSTOPSIG(status) != SIGTRAP && !th->pending_signal)
+		if (status >> 16 == 0 && !th->pending_signal)
 			th->pending_signal = WSTOPSIG(status);
 	}
+	if (arch_regs_fetch(th->tid, &regs, false) != 0) {
+		rc = -ESRCH;
+		goto out;
+	}
 	*ret = arch_regs_syscall_result(&regs);
+	/* Back from a system call stop, not a signal stop: the kernel will not
+	 * restart a system call the thread was interrupted in, so do what it
+	 * would have done on the way out of the interrupt. */
+	arch_regs_restart_syscall(&saved);
 	if (arch_regs_store(th->tid, &saved) != 0)
 		rc = -ESRCH;
 out:
-	if (have_mask && open_mask != mask)
-		ptrace(PTRACE_SETSIGMASK, th->tid, (void *)sizeof(mask), &mask);
 	if (!stub)
 		target_write(t, th->tid, pc, orig, sizeof(orig));
 	if (rc)

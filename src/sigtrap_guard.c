@@ -20,7 +20,7 @@
 
 static const uint64_t sigtrap_bit = 1ull << (SIGTRAP - 1);
 
-static int open_stat(pid_t pid)
+int sigtrap_open_stat(pid_t pid)
 {
 	char path[64];
 
@@ -28,23 +28,28 @@ static int open_stat(pid_t pid)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* Whether the sigcatch mask of /proc/PID/stat (fd; field 34, proc(5)) has
- * SIGTRAP: 1, 0, or -1 when it cannot be read. */
-static int sigtrap_caught(int fd)
+/* What the program does with SIGTRAP, from /proc/PID/stat (fd; proc(5):
+ * field 33 sigignore, field 34 sigcatch): 0 and *caught, *ignored, or -1
+ * when it cannot be read. */
+int sigtrap_state(int fd, bool *caught, bool *ignored)
 {
-	char buf[1024], *p;
+	char buf[1024], *p, *end;
 	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+	uint64_t ign;
 
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	/* Field 3 follows ") "; field 34 is 31 fields later. */
-	for (int field = 2; p && field < 34; field++)
+	/* Field 3 follows ") "; field 33 is 30 fields later. */
+	for (int field = 2; p && field < 33; field++)
 		p = strchr(p + 1, ' ');
 	if (!p)
 		return -1;
-	return (strtoull(p + 1, NULL, 10) & sigtrap_bit) != 0;
+	ign = strtoull(p + 1, &end, 10);
+	*ignored = (ign & sigtrap_bit) != 0;
+	*caught = (strtoull(end, NULL, 10) & sigtrap_bit) != 0;
+	return 0;
 }
 
 /* rt_sigaction(SIGTRAP, act, oldact) in thread th: one of them is the
@@ -70,51 +75,94 @@ static int remote_sigaction(struct process *p, struct thread *th, bool set)
 	return 0;
 }
 
+/* Notes what the program does with SIGTRAP now; saves a handler. */
+static void observe(struct process *p, struct thread *th, bool caught, bool ignored)
+{
+	struct sigtrap_guard *g = &p->sigtrap;
+
+	if (caught && g->kept != SIGTRAP_CAUGHT) {
+		if (remote_sigaction(p, th, false) == 0) {
+			g->kept = SIGTRAP_CAUGHT;
+			log_debug("ptrace", "%s catches SIGTRAP: its handler is kept through dwtrace's traps",
+				  p->t.name);
+		}
+	} else if (ignored && g->kept != SIGTRAP_IGNORED) {
+		/* struct kernel_sigaction {handler = SIG_IGN, flags, restorer, mask} */
+		uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0};
+		memcpy(g->action, act, sizeof(g->action));
+		g->kept = SIGTRAP_IGNORED;
+	}
+}
+
 void sigtrap_guard_arm(struct process *p, struct thread *th)
 {
+	bool caught, ignored;
+
 	sigtrap_guard_free(&p->sigtrap);
-	p->sigtrap.stat_fd = open_stat(p->t.pid);
-	sigtrap_guard_check(p, th);
+	p->sigtrap.stat_fd = sigtrap_open_stat(p->t.pid);
+	if (sigtrap_state(p->sigtrap.stat_fd, &caught, &ignored) != 0)
+		return;
+	if (p->t.sigtrap_ignored_at_exec && !caught && !ignored) {
+		/* The trap that ran the new image to its entry point reset it. */
+		observe(p, th, false, true);
+		if (remote_sigaction(p, th, true) == 0)
+			ignored = true;
+	}
+	observe(p, th, caught, ignored);
 }
 
 void sigtrap_guard_signal(struct process *p, struct thread *th)
 {
-	struct sigtrap_guard *g = &p->sigtrap;
+	bool caught, ignored;
 
-	if (!g->saved && sigtrap_caught(g->stat_fd) == 1)
-		g->saved = remote_sigaction(p, th, false) == 0;
+	if (sigtrap_state(p->sigtrap.stat_fd, &caught, &ignored) == 0)
+		observe(p, th, caught, ignored);
+}
+
+/* Whether mask blocks every standard signal that can be blocked but SIGTRAP
+ * (sigfillset, as threads and handlers that want no signal do). */
+static bool blocks_all_but_sigtrap(uint64_t mask)
+{
+	const uint64_t standard = (1ull << 31) - 1;
+	const uint64_t unblockable = 1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1);
+
+	return (mask & standard & ~sigtrap_bit) == (standard & ~sigtrap_bit & ~unblockable) && !(mask & sigtrap_bit);
 }
 
 void sigtrap_guard_check(struct process *p, struct thread *th)
 {
 	struct sigtrap_guard *g = &p->sigtrap;
 	uint64_t mask = 0;
-	int caught;
+	bool have_mask, caught, ignored;
 
-	/* A reset needs SIGTRAP blocked at the trap: a thread that blocks
-	 * signals (its mask now lacks only SIGTRAP), or a SIGTRAP handler
-	 * (saved when the signal was delivered).  Else no /proc read. */
-	if (!g->saved && (ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(mask), &mask) != 0 || !mask))
+	have_mask = ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(mask), &mask) == 0;
+	/* The trap unblocked SIGTRAP in a thread that blocked every signal:
+	 * blocked again. */
+	if (have_mask && blocks_all_but_sigtrap(mask)) {
+		mask |= sigtrap_bit;
+		ptrace(PTRACE_SETSIGMASK, th->tid, (void *)sizeof(mask), &mask);
+	}
+	/* A reset needs SIGTRAP ignored, or blocked at the trap: a thread that
+	 * blocks signals (its mask is not empty) or a SIGTRAP handler (saved
+	 * when the signal was delivered).  Else no /proc read. */
+	if (!g->kept && (!have_mask || !mask))
 		return;
-	caught = sigtrap_caught(g->stat_fd);
-
-	if (caught == 1 && !g->saved) {
-		g->saved = remote_sigaction(p, th, false) == 0;
-		if (g->saved)
-			log_debug("ptrace", "%s catches SIGTRAP: its handler is kept through dwtrace's traps", p->t.name);
+	if (sigtrap_state(g->stat_fd, &caught, &ignored) != 0)
+		return;
+	if (caught || ignored || !g->kept) {
+		observe(p, th, caught, ignored);
 		return;
 	}
-	if (caught != 0 || !g->saved)
-		return;
-	/* Reset by our trap: SIGTRAP was blocked in th (it was not ignored). */
+	/* Reset to SIG_DFL by our trap. */
 	if (remote_sigaction(p, th, true) != 0) {
-		log_warning("%s: the kernel reset its SIGTRAP handler at one of dwtrace's traps and dwtrace could not "
+		log_warning("%s: the kernel reset its SIGTRAP action at one of dwtrace's traps and dwtrace could not "
 			    "put it back",
 			    p->t.name);
-		g->saved = false;
+		g->kept = SIGTRAP_DEFAULT;
 		return;
 	}
-	if (ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(mask), &mask) == 0) {
+	/* A caught SIGTRAP is reset only when it was blocked. */
+	if (g->kept == SIGTRAP_CAUGHT && ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(mask), &mask) == 0) {
 		mask |= sigtrap_bit;
 		ptrace(PTRACE_SETSIGMASK, th->tid, (void *)sizeof(mask), &mask);
 	}
@@ -123,7 +171,7 @@ void sigtrap_guard_check(struct process *p, struct thread *th)
 void sigtrap_guard_copy(struct process *child, const struct process *parent)
 {
 	child->sigtrap = parent->sigtrap;
-	child->sigtrap.stat_fd = open_stat(child->t.pid);
+	child->sigtrap.stat_fd = sigtrap_open_stat(child->t.pid);
 }
 
 void sigtrap_guard_free(struct sigtrap_guard *g)

@@ -19,9 +19,14 @@
 #include "arch.h"
 #include "log.h"
 #include "stack.h"
+#include "sigtrap_guard.h"
 #include "xalloc.h"
 
-#define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
+/* TRACESYSGOOD: the system call stops of remote_syscall() (scratch.c) are
+ * told from signals without a trap. */
+#define SEIZE_OPTIONS                                                                                       \
+	(PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |                \
+	 PTRACE_O_TRACESYSGOOD)
 
 pid_t wait_task(pid_t pid, int *status, int flags)
 {
@@ -142,14 +147,26 @@ static int run_to_exec(struct target *t, int errpipe, const char *cmd)
 			t->exited = true;
 			return -1;
 		}
-		if (status >> 16 == PTRACE_EVENT_EXEC)
+		if (status >> 16 == PTRACE_EVENT_EXEC) {
+			target_note_exec_signals(t);
 			return 0;
+		}
 		if (status >> 16 == PTRACE_EVENT_STOP || WSTOPSIG(status) == SIGCONT ||
 		    WSTOPSIG(status) == SIGSTOP)
 			ptrace(PTRACE_CONT, t->pid, NULL, 0);
 		else
 			ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)WSTOPSIG(status));
 	}
+}
+
+void target_note_exec_signals(struct target *t)
+{
+	int fd = sigtrap_open_stat(t->pid);
+	bool caught = false, ignored = false;
+
+	t->sigtrap_ignored_at_exec = sigtrap_state(fd, &caught, &ignored) == 0 && ignored;
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Runs the new image to its entry point, where every library it needs is

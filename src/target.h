@@ -35,6 +35,7 @@ struct target {
 	bool exited;
 	int exit_status;             /* wait status of the process leader */
 	bool attached;               /* -p: not started by dwtrace */
+	bool sigtrap_ignored_at_exec; /* the new image started with SIGTRAP ignored */
 	struct process *proc;        /* given to every thread added */
 };
 
@@ -49,6 +50,11 @@ int target_attach(struct target *t, pid_t pid);
 /* Detaches from every thread without touching the process's memory (for
  * failures before dwtrace changed anything). */
 void target_detach_untouched(struct target *t);
+
+/* Notes, at an exec, whether the new image starts with SIGTRAP ignored:
+ * the trap dwtrace puts at its entry point resets that (see
+ * sigtrap_guard.h). */
+void target_note_exec_signals(struct target *t);
 
 /* Reads the command name of pid (/proc/PID/comm): 0 or -1. */
 int target_read_comm(pid_t pid, char *buf, size_t size);

@@ -628,6 +628,7 @@ static void on_exec(struct tracer *tr, struct event *ev)
 		p->t.name = xstrdup(comm);
 		p->t.owned_name = true;
 	}
+	target_note_exec_signals(&p->t);
 	if (target_read_entry(pid, &p->t.entry) == 0 && target_read(&p->t, pid, p->t.entry, &p->entry_orig, 1) == 1) {
 		/* Known before it is in memory: detaching restores it. */
 		p->entry_bp = p->t.entry;

@@ -47,9 +47,14 @@ uint64_t arch_regs_go_g(const struct arch_regs *r);
  * restarted at the wrong place. */
 void arch_regs_set_syscall(struct arch_regs *r, uint64_t pc, long nr, const long args[6]);
 long arch_regs_syscall_result(const struct arch_regs *r);
+/* When r is a thread stopped on its way out of an interrupted system call
+ * (-ERESTARTSYS and its kin in the result), makes r restart it as the
+ * kernel does when no handler runs (arch/x86/kernel/signal.c). */
+void arch_regs_restart_syscall(struct arch_regs *r);
 /* The system call instruction followed by a breakpoint. */
 #define ARCH_SYSCALL_TRAP {0x0f, 0x05, 0xcc}
 #define ARCH_SYSCALL_TRAP_LEN 3
+#define ARCH_SYSCALL_LEN 2       /* the system call instruction alone */
 
 /* Most bytes arch_relocate() writes. */
 #define ARCH_OOL_MAX 48

@@ -98,6 +98,26 @@ void arch_regs_set_syscall(struct arch_regs *r, uint64_t pc, long nr, const long
 	r->gp.r9 = (uint64_t)args[5];
 }
 
+void arch_regs_restart_syscall(struct arch_regs *r)
+{
+	/* include/linux/errno.h: ERESTARTSYS 512, ERESTARTNOINTR 513,
+	 * ERESTARTNOHAND 514, ERESTART_RESTARTBLOCK 516. */
+	long rax = (long)r->gp.rax;
+
+	if ((long)r->gp.orig_rax < 0)
+		return;
+	if (rax == -512 || rax == -513 || rax == -514) {
+		r->gp.rax = r->gp.orig_rax;
+		r->gp.rip -= 2;
+	} else if (rax == -516) {
+		r->gp.rax = 219; /* __NR_restart_syscall */
+		r->gp.rip -= 2;
+	} else {
+		return;
+	}
+	r->gp.orig_rax = (uint64_t)-1;
+}
+
 long arch_regs_syscall_result(const struct arch_regs *r)
 {
 	return (long)r->gp.rax;
