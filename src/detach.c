@@ -293,6 +293,8 @@ static void note_ptrace_stop(uint64_t key, void *value, void *arg)
 static void detach_everything(struct tracer *tr, bool emergency)
 {
 	if (emergency)
+		remote_syscall_abandon();
+	if (emergency)
 		for (struct process *p = tr->procs; p; p = p->next)
 			u64_map_each(&p->t.threads, note_ptrace_stop, NULL);
 	for (struct process *p = tr->procs; p; p = p->next)

@@ -12,6 +12,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "arch.h"
 #include "log.h"
@@ -44,6 +45,39 @@ int scratch_contains(const struct scratch *s, uint64_t addr)
 	return 0;
 }
 
+/* The remote system call under way, for remote_syscall_abandon() (a fatal
+ * signal of dwtrace's own in the middle of one). */
+static struct {
+	volatile pid_t tid;
+	struct target *t;
+	struct arch_regs saved;
+	uint64_t pc;
+	uint8_t orig[ARCH_SYSCALL_TRAP_LEN];
+	bool wrote;
+} in_flight;
+
+void remote_syscall_abandon(void)
+{
+	pid_t tid = in_flight.tid;
+	int status;
+
+	if (!tid)
+		return;
+	in_flight.tid = 0;
+	/* Stopped at the system call's entry or exit, or soon (a bounded
+	 * wait: the call is an mmap or an rt_sigaction). */
+	for (int i = 0; i < 1000; i++) {
+		struct timespec ms = {0, 1000000};
+		if (arch_regs_store(tid, &in_flight.saved) == 0)
+			break;
+		if (waitpid(tid, &status, __WALL | WNOHANG) < 0)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	if (in_flight.wrote)
+		target_write(in_flight.t, tid, in_flight.pc, in_flight.orig, sizeof(in_flight.orig));
+}
+
 int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret, long nr, long a0, long a1, long a2,
 		   long a3, long a4, long a5)
 {
@@ -59,6 +93,13 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	if (!stub && (target_read(t, th->tid, pc, orig, sizeof(orig)) != (ssize_t)sizeof(orig) ||
 		      target_write(t, th->tid, pc, trap, sizeof(trap)) != 0))
 		return -EFAULT;
+	in_flight.t = t;
+	in_flight.saved = saved;
+	arch_regs_restart_syscall(&in_flight.saved);
+	in_flight.pc = pc;
+	memcpy(in_flight.orig, orig, sizeof(orig));
+	in_flight.wrote = !stub;
+	in_flight.tid = th->tid;
 	regs = saved;
 	arch_regs_set_syscall(&regs, pc, nr, args);
 	if (arch_regs_store(th->tid, &regs) != 0) {
@@ -105,6 +146,7 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	if (arch_regs_store(th->tid, &saved) != 0)
 		rc = -ESRCH;
 out:
+	in_flight.tid = 0;
 	if (!stub)
 		target_write(t, th->tid, pc, orig, sizeof(orig));
 	if (rc)

@@ -49,4 +49,9 @@ void scratch_free(struct scratch *s);
 int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret, long nr, long a0, long a1, long a2,
 		   long a3, long a4, long a5);
 
+/* For dwtrace's emergency path (async-signal-safe: ptrace, waitpid,
+ * nanosleep, pwrite): puts back the registers and code of a thread left in
+ * the middle of remote_syscall(). */
+void remote_syscall_abandon(void);
+
 #endif
