@@ -47,13 +47,45 @@ static int child_write(void *ctx, uint64_t addr, const void *buf, size_t size)
 	return -1;
 }
 
+/* Tasks met during an emergency detach that dwtrace did not know yet (a
+ * new thread or child whose first stop arrived): held stopped here, since
+ * the emergency mode cannot allocate, and let go after the traps are out. */
+#define EMERGENCY_TASKS_MAX 256
+static pid_t emergency_tasks[EMERGENCY_TASKS_MAX];
+static size_t n_emergency_tasks;
+
+/* Holds tid (stopped, unknown) until the end of an emergency detach; when
+ * the array is full it goes now, traps or not. */
+static void emergency_hold(pid_t tid)
+{
+	if (n_emergency_tasks < EMERGENCY_TASKS_MAX)
+		emergency_tasks[n_emergency_tasks++] = tid;
+	else
+		ptrace(PTRACE_DETACH, tid, NULL, NULL);
+}
+
+/* Whether the first stop of new task child was taken already (held as an
+ * early task, or in an emergency detach): then it is no longer held there.
+ * Otherwise the caller waits for it. */
+static bool took_first_stop(struct tracer *tr, pid_t child)
+{
+	if (u64_map_del(&tr->early_tasks, (uint64_t)child))
+		return true;
+	for (size_t i = 0; i < n_emergency_tasks; i++)
+		if (emergency_tasks[i] == child) {
+			emergency_tasks[i] = emergency_tasks[--n_emergency_tasks];
+			return true;
+		}
+	return false;
+}
+
 void release_fork_child(struct tracer *tr, struct thread *parent, pid_t child)
 {
 	char path[64];
 	struct child_mem cm = {-1};
 	int status;
 
-	if (!u64_map_del(&tr->early_tasks, (uint64_t)child))
+	if (!took_first_stop(tr, child))
 		wait_task(child, &status, __WALL);
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)child);
 	cm.fd = open(path, O_RDWR | O_CLOEXEC);
@@ -71,23 +103,6 @@ static void rewind_trap(struct thread *th, struct arch_regs *regs, struct breakp
 {
 	arch_regs_set_pc(regs, bp->addr);
 	arch_regs_store(th->tid, regs);
-}
-
-/* Tasks met during an emergency detach that dwtrace did not know yet (a
- * new thread or child whose first stop arrived): held stopped here, since
- * the emergency mode cannot allocate, and let go after the traps are out. */
-#define EMERGENCY_TASKS_MAX 256
-static pid_t emergency_tasks[EMERGENCY_TASKS_MAX];
-static size_t n_emergency_tasks;
-
-/* Holds tid (stopped, unknown) until the end of an emergency detach; when
- * the array is full it goes now, traps or not. */
-static void emergency_hold(pid_t tid)
-{
-	if (n_emergency_tasks < EMERGENCY_TASKS_MAX)
-		emergency_tasks[n_emergency_tasks++] = tid;
-	else
-		ptrace(PTRACE_DETACH, tid, NULL, NULL);
 }
 
 /* True when a breakpoint trap (SIGTRAP from int3) waits in tid's queue. */
@@ -216,7 +231,7 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 			release_fork_child(tr, th, (pid_t)msg);
 		} else {
 			/* Shares our memory, which is about to be restored. */
-			if (!u64_map_del(&tr->early_tasks, msg))
+			if (!took_first_stop(tr, (pid_t)msg))
 				wait_task((pid_t)msg, &status, __WALL);
 			ptrace(PTRACE_DETACH, (pid_t)msg, NULL, NULL);
 		}
@@ -225,7 +240,7 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 		ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg);
 		if (emergency) {
 			/* Shares the memory being restored: held until then. */
-			if (!u64_map_del(&tr->early_tasks, msg))
+			if (!took_first_stop(tr, (pid_t)msg))
 				wait_task((pid_t)msg, &status, __WALL);
 			emergency_hold((pid_t)msg);
 		} else if (u64_map_del(&tr->early_tasks, msg))
