@@ -108,20 +108,20 @@ static ssize_t output_write(void *cookie, const char *buf, size_t size)
 			done += (size_t)n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR) {
+		if (n < 0 && errno == EAGAIN) {
+			/* Standard output shared with a program that set
+			 * O_NONBLOCK on it: wait until it drains. */
+			struct pollfd pfd = {.fd = o->fd, .events = POLLOUT};
+			if (!stop_requested && poll(&pfd, 1, -1) >= 0)
+				continue;
+		}
+		if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
 			/* A reader that does not read must not keep dwtrace
 			 * (and a stopped target) from stopping when asked. */
 			if (stop_requested) {
 				o->dropped = true;
 				return (ssize_t)size;
 			}
-			continue;
-		}
-		if (n < 0 && errno == EAGAIN) {
-			/* Standard output shared with a program that set
-			 * O_NONBLOCK on it: wait until it drains. */
-			struct pollfd pfd = {.fd = o->fd, .events = POLLOUT};
-			poll(&pfd, 1, -1);
 			continue;
 		}
 		o->err = n < 0 ? errno : EIO;
