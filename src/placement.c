@@ -263,6 +263,7 @@ static bool module_mapped(pid_t pid, const struct dw_module *m)
 static void libraries_changed(struct process *p, struct thread *th)
 {
 	size_t nmod;
+	bool *mapped;
 
 	if (dw_session_refresh(p->dw) < 0) {
 		log_warning("%s", dw_session_error(p->dw));
@@ -271,33 +272,42 @@ static void libraries_changed(struct process *p, struct thread *th)
 	/* Another library may now live where a symbolized one was. */
 	stack_forget_symbols(p);
 	nmod = dw_session_nmodules(p->dw);
+	mapped = xcalloc(nmod ? nmod : 1, sizeof(*mapped));
+	for (size_t i = 0; i < nmod; i++)
+		mapped[i] = module_mapped(p->t.pid, dw_session_module(p->dw, i));
+	/* Unloads first: a library loaded where another was unloaded must not
+	 * find that one's breakpoints. */
 	for (size_t i = 0; i < nmod; i++) {
 		struct dw_module *m = dw_session_module(p->dw, i);
-		bool live = u64_map_get(&p->live_modules, (uint64_t)(uintptr_t)m) != NULL;
-		bool mapped = module_mapped(p->t.pid, m);
+		uint64_t start, end;
 
-		if (live && !mapped) {
-			uint64_t start, end;
-			dw_module_range(m, &start, &end);
-			bp_forget_range(&p->bps, start, end);
-			for (size_t k = 0; k < p->probes.len; k++) {
-				struct probe_site *site = p->probes.sites[k];
-				if (site->placed && site->fn->module == m)
-					p->nplaced--;
-			}
-			probe_set_drop_module(&p->probes, m);
-			u64_map_del(&p->live_modules, (uint64_t)(uintptr_t)m);
-			log_debug("dlopen", "%s unloaded", dw_module_path(m));
-		} else if (!live && mapped) {
-			size_t first = p->probes.len, before = p->nundecodable;
-			size_t added = probe_set_resolve_pending(&p->probes, p->dw, m);
-			u64_map_put(&p->live_modules, (uint64_t)(uintptr_t)m, (void *)1);
-			log_debug("dlopen", "%s loaded: %zu new probes", dw_module_path(m), added);
-			for (size_t k = first; k < p->probes.len; k++)
-				place_probe(p, th, p->probes.sites[k]);
-			note_undecodable(p, before);
+		if (mapped[i] || !u64_map_get(&p->live_modules, (uint64_t)(uintptr_t)m))
+			continue;
+		dw_module_range(m, &start, &end);
+		bp_forget_range(&p->bps, start, end);
+		for (size_t k = 0; k < p->probes.len; k++) {
+			struct probe_site *site = p->probes.sites[k];
+			if (site->placed && site->fn->module == m)
+				p->nplaced--;
 		}
+		probe_set_drop_module(&p->probes, m);
+		u64_map_del(&p->live_modules, (uint64_t)(uintptr_t)m);
+		log_debug("dlopen", "%s unloaded", dw_module_path(m));
 	}
+	for (size_t i = 0; i < nmod; i++) {
+		struct dw_module *m = dw_session_module(p->dw, i);
+		size_t first = p->probes.len, before = p->nundecodable, added;
+
+		if (!mapped[i] || u64_map_get(&p->live_modules, (uint64_t)(uintptr_t)m))
+			continue;
+		added = probe_set_resolve_pending(&p->probes, p->dw, m);
+		u64_map_put(&p->live_modules, (uint64_t)(uintptr_t)m, (void *)1);
+		log_debug("dlopen", "%s loaded: %zu new probes", dw_module_path(m), added);
+		for (size_t k = first; k < p->probes.len; k++)
+			place_probe(p, th, p->probes.sites[k]);
+		note_undecodable(p, before);
+	}
+	free(mapped);
 }
 
 void on_dlstate(struct tracer *tr, struct event *ev)
