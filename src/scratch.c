@@ -22,9 +22,10 @@
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
-/* Area layout: magic, trampoline, system call stub, then slots. */
+/* Area layout: magic, int3 padding (where versions that replaced return
+ * addresses had their trampoline: their areas are reused as they are), the
+ * system call stub at 24, then slots. */
 static const char area_magic[16] = "dwtrace-scratch";
-#define AREA_TRAMPOLINE 16
 #define AREA_STUB 24
 #define AREA_FIRST_SLOT 64
 
@@ -195,10 +196,8 @@ static void add_area(struct scratch *s, uint64_t addr, size_t used)
 	s->areas[s->n].addr = addr;
 	s->areas[s->n].used = used;
 	s->n++;
-	if (!s->trampoline) {
-		s->trampoline = addr + AREA_TRAMPOLINE;
+	if (!s->syscall_stub)
 		s->syscall_stub = addr + AREA_STUB;
-	}
 }
 
 /* An area an earlier dwtrace left within reach of addr, or 0. */

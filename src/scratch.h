@@ -24,8 +24,6 @@ struct scratch_area {
 struct scratch {
 	struct scratch_area *areas;
 	size_t n, cap;
-	uint64_t trampoline;         /* an int3 (the area layout keeps it: unused since exits
-				      * are taken at the functions' own exits) */
 	uint64_t syscall_stub;       /* syscall; int3 */
 };
 

@@ -14,8 +14,8 @@ struct thread;
 struct arch_regs;
 
 /* Unwinds thread th of p, stopped at pc with registers regs, into at most
- * depth return addresses (pcs[0] = pc), then symbolizes them.  Hijacked
- * return addresses read as the real ones.  The frames live in arena.
+ * depth return addresses (pcs[0] = pc), then symbolizes them.  The frames
+ * live in arena.
  * Returns NULL only when depth is 0. */
 const struct stack_trace *stack_capture(struct process *p, struct thread *th, const struct arch_regs *regs,
 					uint64_t pc, size_t depth, struct arena *arena);
