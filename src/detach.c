@@ -204,7 +204,8 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 	switch (status >> 16) {
 	case 0:
 		trapped = WSTOPSIG(status) == SIGTRAP && arch_regs_fetch(tid, &regs, false) == 0;
-		if (trapped && (bp = bp_at(&th->proc->bps, arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE))) {
+		if (trapped && (bp = bp_at(&th->proc->bps, arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE)) &&
+		    our_trap(bp, tid)) {
 			rewind_trap(th, &regs, bp);
 		} else if (trapped && th->proc->entry_bp &&
 			   arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE == th->proc->entry_bp) {

@@ -259,11 +259,22 @@ void tracer_warn_unloaded(struct tracer *tr)
 
 /* ---- events ---------------------------------------------------------- */
 
+bool our_trap(const struct breakpoint *bp, pid_t tid)
+{
+	siginfo_t si;
+
+	/* After a one-byte displaced instruction, the out-of-line copy jumps
+	 * back to the pc just past the trap: only the signal tells a SIGTRAP
+	 * sent there from our int3 (SI_KERNEL).  A return never comes back. */
+	if (bp->insn_len != 1 || bp->flow == ARCH_FLOW_RET)
+		return true;
+	return ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0 && si.si_code == SI_KERNEL;
+}
+
 static void next_event(struct tracer *tr, struct event *ev)
 {
 	int status;
 	pid_t tid;
-	siginfo_t si;
 	uint64_t trap;
 
 	memset(ev, 0, sizeof(*ev));
@@ -325,10 +336,7 @@ static void next_event(struct tracer *tr, struct event *ev)
 	trap = arch_regs_pc(&ev->regs) - ARCH_BREAKPOINT_PC_ADVANCE;
 	ev->bp = bp_at(&ev->th->proc->bps, trap);
 	if (ev->bp) {
-		/* After a one-byte displaced instruction, the out-of-line copy
-		 * jumps back to that same pc: only the signal tells a SIGTRAP
-		 * sent there from our int3. */
-		if (ev->bp->insn_len == 1 && (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) != 0 || si.si_code != SI_KERNEL)) {
+		if (!our_trap(ev->bp, tid)) {
 			ev->bp = NULL;
 			return;
 		}

@@ -32,6 +32,9 @@ struct event {
 };
 
 struct thread *tracer_thread(struct tracer *tr, pid_t tid);
+/* Whether thread tid, stopped by SIGTRAP just past bp's trap, stopped
+ * because of that trap (not a SIGTRAP of the program's own arriving there). */
+bool our_trap(const struct breakpoint *bp, pid_t tid);
 void resume_thread(struct thread *th);
 
 /* placement.c */
