@@ -300,8 +300,8 @@ static void note_ptrace_stop(uint64_t key, void *value, void *arg)
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n > 0) {
-		char *paren = memrchr(buf, ')', (size_t)n);
-		if (paren && paren + 2 < buf + n && paren[2] == 't')
+		const char *state = proc_stat_field(buf, (size_t)n, 3);
+		if (state && *state == 't')
 			th->stopped = true;
 	}
 }

@@ -33,20 +33,18 @@ int sigtrap_open_stat(pid_t pid)
  * when it cannot be read. */
 int sigtrap_state(int fd, bool *caught, bool *ignored)
 {
-	char buf[1024], *p, *end;
+	char buf[1024], *end;
 	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+	const char *p;
 	uint64_t ign;
 
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	/* Field 3 follows ") "; field 33 is 30 fields later. */
-	for (int field = 2; p && field < 33; field++)
-		p = strchr(p + 1, ' ');
+	p = proc_stat_field(buf, (size_t)n, 33);
 	if (!p)
 		return -1;
-	ign = strtoull(p + 1, &end, 10);
+	ign = strtoull(p, &end, 10);
 	*ignored = (ign & sigtrap_bit) != 0;
 	*caught = (strtoull(end, NULL, 10) & sigtrap_bit) != 0;
 	return 0;

@@ -413,11 +413,26 @@ static size_t count_tasks(pid_t pid)
 	return n;
 }
 
+const char *proc_stat_field(const char *buf, size_t len, int field)
+{
+	const char *p = memrchr(buf, ')', len), *end = buf + len;
+
+	/* Field 3 starts two bytes after the ')'. */
+	for (int f = 2; p && f < field; f++) {
+		while (++p < end && *p != ' ')
+			;
+		if (p >= end)
+			return NULL;
+	}
+	return p && p + 1 < end ? p + 1 : NULL;
+}
+
 /* Whether pid can be traced at all: not a zombie, not a kernel thread, not
  * traced by someone else.  Returns 0, or -1 after printing why not. */
 static int check_traceable(pid_t pid, const char *comm)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024];
+	const char *p;
 	unsigned long flags = 0;
 	char state = '?';
 	FILE *f;
@@ -432,9 +447,8 @@ static int check_traceable(pid_t pid, const char *comm)
 		return -1;
 	}
 	fclose(f);
-	/* The command name may hold anything, ')' too: fields follow the last one. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+	p = proc_stat_field(buf, strlen(buf), 3);
+	if (!p || sscanf(p, "%c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
 		return 0; /* let the attach itself say what is wrong */
 	if ((state == 'Z' || state == 'X') && count_tasks(pid) > 1) {
 		/* Its leader would never report a stop: waiting for it hangs. */

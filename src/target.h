@@ -56,6 +56,11 @@ void target_detach_untouched(struct target *t);
  * sigtrap_guard.h). */
 void target_note_exec_signals(struct target *t);
 
+/* The start of field (numbered as in proc(5), 3 or more) of the
+ * /proc/PID/stat line in buf (len bytes), or NULL.  Fields follow the last
+ * ')', since the command name may hold anything.  Async-signal-safe. */
+const char *proc_stat_field(const char *buf, size_t len, int field);
+
 /* Reads the command name of pid (/proc/PID/comm): 0 or -1. */
 int target_read_comm(pid_t pid, char *buf, size_t size);
 
