@@ -434,23 +434,35 @@ static const char *plain_name(const char *symname, char *buf, size_t size)
 	return buf;
 }
 
-/* Whether the call frame information of the code at addr marks a signal
- * frame (augmentation 'S', as glibc's __restore_rt has): code the kernel
- * enters on a signal's return, never called. */
-static bool is_signal_frame(struct dw_module *m, GElf_Addr addr)
+/* What the call frame information (.eh_frame) says of the code at addr:
+ * *signal_frame when it marks a signal frame (augmentation 'S', as glibc's
+ * __restore_rt has: code the kernel enters on a signal's return), and
+ * *not_called when the canonical frame address there is the stack pointer
+ * plus something other than the return address a call pushed (8 on
+ * x86-64): code entered by a jump with more on the stack, as the dynamic
+ * linker's _dl_runtime_resolve is from a PLT entry.  Without CFI, neither. */
+static void read_entry_cfi(struct dw_module *m, GElf_Addr addr, bool *signal_frame, bool *not_called)
 {
 	Dwarf_Addr bias;
 	Dwarf_CFI *cfi = dwfl_module_eh_cfi(m->mod, &bias);
 	Dwarf_Frame *frame = NULL;
 	Dwarf_Addr start, end;
+	Dwarf_Op *ops = NULL;
+	size_t nops = 0;
 	bool signalp = false;
 
+	*signal_frame = *not_called = false;
 	if (!cfi || dwarf_cfi_addrframe(cfi, addr - bias, &frame) != 0)
-		return false;
-	if (dwarf_frame_info(frame, &start, &end, &signalp) < 0)
-		signalp = false;
+		return;
+	if (dwarf_frame_info(frame, &start, &end, &signalp) >= 0)
+		*signal_frame = signalp;
+	/* DWARF 5 section 6.4.2.2: DW_CFA_def_cfa reg, offset reads back as
+	 * DW_OP_bregx reg offset (libdw's dwarf_frame_cfa). */
+	if (dwarf_frame_cfa(frame, &ops, &nops) == 0 && nops == 1 &&
+	    ((ops[0].atom == DW_OP_bregx && ops[0].number == 7 && ops[0].number2 != 8) ||
+	     (ops[0].atom == DW_OP_breg7 && ops[0].number != 8)))
+		*not_called = true;
 	free(frame);
-	return signalp;
 }
 
 /* The dw_function for the function symbol at addr, built once. */
@@ -473,7 +485,7 @@ static struct dw_function *function_at(struct dw_module *m, const char *symname,
 	if (vaddr_to_offset(elf, f->elf_addr, &f->file_offset) != 0)
 		f->file_offset = f->elf_addr;
 	dw_function_read_signature(m, f);
-	f->signal_frame = is_signal_frame(m, addr);
+	read_entry_cfi(m, addr, &f->signal_frame, &f->not_called);
 	u64_map_put(&m->functions, addr, f);
 	return f;
 }

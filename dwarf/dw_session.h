@@ -55,6 +55,7 @@ struct dw_function {
 	uint64_t dwarf_start;
 	bool noreturn;               /* DW_AT_noreturn: never returns to its caller */
 	bool signal_frame;           /* its CFI is a signal frame ('S'): a signal trampoline */
+	bool not_called;             /* its CFI at the entry is not a called function's: entered by a jump */
 };
 
 /* Number of raw arguments shown for a function without DWARF. */

@@ -206,9 +206,13 @@ static int place_probe(struct process *p, struct thread *th, struct probe_site *
 	site->placed = true;
 	p->nplaced++;
 	/* Functions that are not called have no exit to wait for. */
-	if (f->noreturn || f->signal_frame || (dw_module_is_main(f->module) && f->addr == p->t.entry)) {
+	if (f->noreturn || f->signal_frame || f->not_called ||
+	    (dw_module_is_main(f->module) && f->addr == p->t.entry)) {
 		log_debug("ptrace", "%s: entry events only (%s)", what,
-			  f->noreturn ? "noreturn" : f->signal_frame ? "a signal trampoline" : "the entry point");
+			  f->noreturn         ? "noreturn"
+			  : f->signal_frame   ? "a signal trampoline"
+			  : f->not_called     ? "its call frame information says it is entered by a jump"
+					      : "the entry point");
 		site->entry_only = true;
 	} else if (scanned != 0) {
 		/* A glob over a large library could name many: a few, then a count. */
