@@ -32,6 +32,9 @@ static void on_stop_signal(int sig)
 	stop_requested = sig;
 }
 
+static const int stop_signals[] = {SIGINT,  SIGTERM, SIGHUP,    SIGALRM, SIGUSR1, SIGUSR2, SIGVTALRM, SIGPROF,
+				   SIGXCPU, SIGIO,   SIGSTKFLT, SIGPWR,  SIGSYS,  SIGTRAP};
+
 static void install_stop_handlers(void)
 {
 	struct sigaction sa;
@@ -39,11 +42,15 @@ static void install_stop_handlers(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: waitpid must return so that the loop sees the request. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
+	/* No SA_RESTART: waitpid must return so that the loop sees the request.
+	 * Every signal whose default action ends dwtrace and that a handler
+	 * can catch: dying of it would leave the traps in place (the fatal
+	 * ones, SIGSEGV and kin, are emergency.c's). */
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &sa, NULL);
+	/* A file grown past RLIMIT_FSIZE: the write fails (EFBIG) and dwtrace
+	 * detaches as from any output that goes away. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 static void arm_duration(double seconds)
@@ -278,18 +285,23 @@ static FILE *open_output(const char *path)
 /* After the output failed: a started program runs on to its own end with
  * dwtrace waiting for it, as its shell waits for dwtrace (it keeps the
  * terminal and its standard input until then). */
-static void wait_for_started(const struct target *t)
+static void wait_for_started(struct target *t)
 {
 	int status;
+	pid_t w;
 
 	if (t->attached || t->exited)
 		return;
 	stop_requested = 0;
 	/* Ctrl-C reaches the program too; SIGTERM or SIGHUP for dwtrace alone
 	 * ends the wait. */
-	while (waitpid(t->pid, &status, 0) < 0 && errno == EINTR)
+	while ((w = waitpid(t->pid, &status, 0)) < 0 && errno == EINTR)
 		if (stop_requested == SIGTERM || stop_requested == SIGHUP)
 			break;
+	if (w == t->pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+		t->exited = true;
+		t->exit_status = status;
+	}
 }
 
 static int exit_code_of(int status)
@@ -337,6 +349,11 @@ int main(int argc, char **argv)
 	struct sink *sink = NULL;
 	int rc;
 
+	/* Descriptors 0-2 closed by the caller would be reused by the files
+	 * dwtrace opens (a target's memory written as "standard error"). */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd ? O_WRONLY : O_RDONLY) < 0)
+			return 1;
 	rc = cli_parse(argc, argv, &o);
 	if (rc != 0) {
 		cli_free(&o);
@@ -430,6 +447,11 @@ int main(int argc, char **argv)
 			log_error("writing events to %s failed: %s", o.output ? o.output : "stderr", strerror(-rc));
 		if (output.dropped)
 			log_warning("events that could not be written when the stop was requested were dropped");
+		/* After --duration or Ctrl-C, a started program runs on to its
+		 * end, and its status is dwtrace's; SIGTERM or SIGHUP end
+		 * dwtrace now. */
+		if (tr.detached && stop_requested != SIGTERM && stop_requested != SIGHUP)
+			wait_for_started(t);
 		tracer_warn_unloaded(&tr);
 		summary(&tr, p);
 	}
