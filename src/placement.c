@@ -17,6 +17,40 @@ int process_mem_write(void *process, uint64_t addr, const void *buf, size_t size
 	return target_write(&p->t, p->t.pid, addr, buf, size);
 }
 
+/* Reads the executable mappings of p (/proc/PID/maps): the only memory
+ * a breakpoint may go into.  A module's file can also be mapped as data
+ * (a program or library that reads ELF files by mmap), and a breakpoint
+ * written there would change the program's data. */
+static void read_code_maps(struct process *p)
+{
+	char path[64], line[4200];
+	size_t cap = 0;
+	FILE *f;
+
+	p->ncode_maps = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)p->t.pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e;
+		char perms[8];
+		if (sscanf(line, "%llx-%llx %7s", &s, &e, perms) != 3 || perms[2] != 'x')
+			continue;
+		xgrow(&p->code_maps, &cap, p->ncode_maps + 1, sizeof(*p->code_maps));
+		p->code_maps[p->ncode_maps++] = (struct dw_range){s, e};
+	}
+	fclose(f);
+}
+
+static bool in_code(const struct process *p, uint64_t addr)
+{
+	for (size_t i = 0; i < p->ncode_maps; i++)
+		if (addr >= p->code_maps[i].start && addr < p->code_maps[i].end)
+			return true;
+	return false;
+}
+
 /* The breakpoint at addr, placed with the out-of-line copy of the
  * instruction it displaces through thread th (stopped) when there is none
  * yet.  what and where name it in messages.  Returns it, or NULL after
@@ -33,6 +67,11 @@ static struct breakpoint *place_breakpoint(struct process *p, struct thread *th,
 
 	if (bp)
 		return bp;
+	if (!in_code(p, addr)) {
+		log_error("%s left out: %s is not in executable memory of %s (the file mapped as data?)", what, where,
+			  p->t.name);
+		return NULL;
+	}
 	n = bp_read_original(&p->bps, &p->t, addr, code, sizeof(code));
 	if (n <= 0) {
 		log_error("%s left out: cannot read its code at %s", what, where);
@@ -275,6 +314,7 @@ static void libraries_changed(struct process *p, struct thread *th)
 	}
 	/* Another library may now live where a symbolized one was. */
 	stack_forget_symbols(p);
+	read_code_maps(p);
 	nmod = dw_session_nmodules(p->dw);
 	mapped = xcalloc(nmod ? nmod : 1, sizeof(*mapped));
 	for (size_t i = 0; i < nmod; i++)
@@ -355,6 +395,7 @@ int arm_process(struct tracer *tr, struct process *p, struct thread *th)
 {
 	size_t placed = 0, before = p->nundecodable;
 
+	read_code_maps(p);
 	for (size_t i = 0; i < p->probes.len; i++)
 		if (place_probe(p, th, p->probes.sites[i]) == 0)
 			placed++;

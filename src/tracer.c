@@ -105,6 +105,9 @@ static void process_forget_image(struct process *p)
 	u64_map_free(&p->live_modules);
 	stack_forget_symbols(p);
 	sigtrap_guard_free(&p->sigtrap);
+	free(p->code_maps);
+	p->code_maps = NULL;
+	p->ncode_maps = 0;
 	u64_map_each(&p->go_calls, free_call_stack, NULL);
 	u64_map_free(&p->go_calls);
 	p->r_debug = 0;

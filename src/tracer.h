@@ -26,6 +26,8 @@ struct process {
 	struct u64_map live_modules; /* struct dw_module * → 1 while it is mapped */
 	size_t nplaced;              /* probes placed */
 	size_t nundecodable;         /* probes with entry events only for want of decoding */
+	struct dw_range *code_maps;  /* executable mappings when probes were last placed */
+	size_t ncode_maps;
 	struct u64_map symbols;      /* --stack: pc (bit 0 set: return address) → struct symbolized */
 	uint64_t entry_bp;           /* a new image running to its entry point (-f, exec) */
 	uint8_t entry_orig;
