@@ -180,9 +180,13 @@ static int open_output_path(const char *path)
 	char *copy = xstrdup(path), *slash = strrchr(copy, '/');
 	const char *dir = ".", *base = copy;
 	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW;
-	int dirfd, fd = -1;
-	struct stat dst, st;
+	int dirfd = -1, fd = -1;
+	struct stat dst, st = {0};
 
+	if (!*path) {
+		log_error("-o needs a file name (or - for standard output)");
+		goto out;
+	}
 	if (slash) {
 		*slash = '\0';
 		dir = slash == copy ? "/" : copy;
@@ -225,7 +229,7 @@ static int open_output_path(const char *path)
 	}
 	fd = openat(dirfd, base, flags, 0666);
 	if (fd < 0) {
-		if (errno == ENXIO)
+		if (errno == ENXIO && S_ISFIFO(st.st_mode))
 			log_error("no process has the FIFO '%s' open for reading; start its reader first (dwtrace "
 				  "does not wait for one)",
 				  path);
