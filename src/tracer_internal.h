@@ -37,6 +37,14 @@ struct thread *tracer_thread(struct tracer *tr, pid_t tid);
 bool our_trap(const struct breakpoint *bp, pid_t tid);
 void resume_thread(struct thread *th);
 
+/* call_events.c */
+/* The entry of site at ev's breakpoint: its event, and the call in flight. */
+void call_entry(struct tracer *tr, struct event *ev, struct probe_site *site);
+/* ev's breakpoint may leave probed functions: their exit events. */
+void call_exits(struct tracer *tr, struct event *ev);
+/* Frees p's per-goroutine calls in flight. */
+void calls_forget_goroutines(struct process *p);
+
 /* placement.c */
 int arm_process(struct tracer *tr, struct process *p, struct thread *th);
 void on_dlstate(struct tracer *tr, struct event *ev);
