@@ -35,9 +35,11 @@ static void on_stop_signal(int sig)
 static const int stop_signals[] = {SIGINT,  SIGTERM, SIGHUP,    SIGALRM, SIGUSR1, SIGUSR2, SIGVTALRM, SIGPROF,
 				   SIGXCPU, SIGIO,   SIGSTKFLT, SIGPWR,  SIGSYS,  SIGTRAP};
 
+static void on_sigpipe(int sig);
+
 static void install_stop_handlers(void)
 {
-	struct sigaction sa;
+	struct sigaction sa, old_xfsz;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
@@ -45,12 +47,22 @@ static void install_stop_handlers(void)
 	/* No SA_RESTART: waitpid must return so that the loop sees the request.
 	 * Every signal whose default action ends dwtrace and that a handler
 	 * can catch: dying of it would leave the traps in place (the fatal
-	 * ones, SIGSEGV and kin, are emergency.c's). */
-	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		sigaction(stop_signals[i], &sa, NULL);
-	/* A file grown past RLIMIT_FSIZE: the write fails (EFBIG) and dwtrace
-	 * detaches as from any output that goes away. */
-	signal(SIGXFSZ, SIG_IGN);
+	 * ones, SIGSEGV and kin, are emergency.c's).  One dwtrace was started
+	 * with ignored stays ignored: a program it starts inherits that, as it
+	 * would without dwtrace (handlers are reset by exec, SIG_IGN is not). */
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		struct sigaction old;
+		if (sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &sa, NULL);
+	}
+	/* A file grown past RLIMIT_FSIZE: with a handler (not SIG_IGN, which
+	 * a started program would inherit) the write fails with EFBIG and
+	 * dwtrace detaches as from any output that goes away. */
+	if (sigaction(SIGXFSZ, NULL, &old_xfsz) == 0 && old_xfsz.sa_handler != SIG_IGN) {
+		sa.sa_handler = on_sigpipe;
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGXFSZ, &sa, NULL);
+	}
 }
 
 static void arm_duration(double seconds)
