@@ -10,6 +10,9 @@ detaches first, and dwtrace's own descriptors never harm the program.
   (File too large)", exit 1, the program runs to its end.
 - dwtrace started with standard error closed still ends, with the
   program's status.
+- Signals ignored when dwtrace starts (SIGINT, SIGTERM, SIGHUP, SIGUSR1, as a
+  nohup-like parent leaves them) are still ignored in the program it starts:
+  its SigIgn mask (/proc/self/status) is that of an untraced run.
 """
 
 import os
@@ -63,5 +66,13 @@ def test():
         fail("standard error closed: dwtrace exit status %s, expected 0" % rc)
 
 
+def test_inherited_ignores():
+    def ignore():
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGXFSZ):
+            signal.signal(sig, signal.SIG_IGN)
+    harness.check_unharmed(["grep", "^SigIgn", "/proc/self/status"], ["-e", "libc.so.6:malloc"],
+                           preexec_fn=ignore)
+
+
 if __name__ == "__main__":
-    harness.main(test)
+    harness.main(lambda: (test_inherited_ignores(), test()))
