@@ -35,7 +35,7 @@ static void on_stop_signal(int sig)
 static const int stop_signals[] = {SIGINT,  SIGTERM, SIGHUP,    SIGALRM, SIGUSR1, SIGUSR2, SIGVTALRM, SIGPROF,
 				   SIGXCPU, SIGIO,   SIGSTKFLT, SIGPWR,  SIGSYS,  SIGTRAP};
 
-static void on_sigpipe(int sig);
+static void on_write_signal(int sig);
 
 static void install_stop_handlers(void)
 {
@@ -59,7 +59,7 @@ static void install_stop_handlers(void)
 	 * a started program would inherit) the write fails with EFBIG and
 	 * dwtrace detaches as from any output that goes away. */
 	if (sigaction(SIGXFSZ, NULL, &old_xfsz) == 0 && old_xfsz.sa_handler != SIG_IGN) {
-		sa.sa_handler = on_sigpipe;
+		sa.sa_handler = on_write_signal;
 		sa.sa_flags = SA_RESTART;
 		sigaction(SIGXFSZ, &sa, NULL);
 	}
@@ -77,12 +77,12 @@ static void arm_duration(double seconds)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-/* SIGPIPE would kill dwtrace with its traps in place: a closed output must
- * come back as EPIPE instead.  A handler rather than SIG_IGN, because a
+/* SIGPIPE (and SIGXFSZ) would kill dwtrace with its traps in place: a closed
+ * output must come back as EPIPE (EFBIG) instead.  A handler rather than SIG_IGN, because a
  * started program must inherit the disposition dwtrace found (exec resets
  * handled signals to SIG_DFL, but keeps SIG_IGN); if dwtrace was started
  * with SIGPIPE ignored, it is ignored already. */
-static void on_sigpipe(int sig)
+static void on_write_signal(int sig)
 {
 	(void)sig;
 }
@@ -94,7 +94,7 @@ static void catch_sigpipe(void)
 	if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
 		return;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigpipe;
+	sa.sa_handler = on_write_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGPIPE, &sa, NULL);
