@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "stack.h"
 #include "tracer_internal.h"
 #include "xalloc.h"
