@@ -137,6 +137,11 @@ static void raw_signature(struct dw_module *m, struct dw_function *f)
 	f->ret = m->session->raw_type;
 }
 
+void dw_function_read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *die)
+{
+	read_params(m, f, die);
+}
+
 void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 {
 	Dwarf_Addr bias;
@@ -145,6 +150,15 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 
 	if (dw_module_has_dwarf(m))
 		cu = dwfl_module_addrdie(m->mod, f->addr, &bias);
+	/* Assembly has no prototype in its DWARF (no parameters, unspecified
+	 * return type); an IFUNC in a file is its resolver, not the function:
+	 * a declaration of the name says what it takes, else raw registers. */
+	if ((cu && dw_die_is_assembly(cu)) || (f->ifunc && !f->impl)) {
+		if (!dw_decl_signature(m, f))
+			raw_signature(m, f);
+		symbol_range(f);
+		return;
+	}
 	if (!cu) {
 		raw_signature(m, f);
 		symbol_range(f);
@@ -182,7 +196,9 @@ size_t dw_function_prototype(const struct dw_function *f, char *buf, size_t size
 	size_t n;
 
 	if (!f->has_dwarf)
-		return (size_t)snprintf(buf, size, "%s(?)  /* no debug info */", f->name);
+		return (size_t)snprintf(buf, size, "%s(?)  /* %s */", f->name,
+					f->ifunc && !f->impl ? "IFUNC, no declaration in the debug info"
+							     : "no debug info");
 	decl = xmalloc(cap);
 	len = (size_t)snprintf(decl, cap, "%s(", f->name);
 	for (size_t i = 0; i < f->nparams; i++) {
@@ -203,7 +219,9 @@ size_t dw_function_prototype(const struct dw_function *f, char *buf, size_t size
 	tmp = xmalloc(n + 1);
 	dw_type_declare(f->ret, decl, tmp, n + 1);
 	free(decl);
-	n = (size_t)snprintf(buf, size, "%s", tmp);
+	/* In a file nothing runs the resolver: the address listed is its. */
+	n = (size_t)snprintf(buf, size, "%s%s", tmp,
+			     f->ifunc && !f->impl ? "  /* IFUNC: the address is its resolver's */" : "");
 	free(tmp);
 	return n;
 }

@@ -29,6 +29,8 @@ struct dw_module {
 	struct u64_map got_names;    /* GOT slot (ELF address) + 1 → symbol name, NULL: not read yet */
 	bool got_read;
 	int go_state;                /* 0 unknown, 1 Go, -1 not */
+	struct u64_map decls;        /* dw_decl.c: name hash → declaration DIE offset + 1 */
+	int decls_state;             /* 0 not indexed yet, 1 indexed, -1 no DWARF */
 };
 
 /* dw_debuginfo.c: libdwfl callbacks that open regular files only. */
@@ -59,6 +61,9 @@ struct dw_session {
 	struct dw_type_pool pool;
 	const struct dw_type *raw_type; /* "unsigned long", for functions without DWARF */
 	char error[512];
+	/* dw_session_set_ifunc_caller: runs an IFUNC resolver in the target. */
+	int (*ifunc_call)(void *arg, uint64_t resolver, uint64_t *result);
+	void *ifunc_call_arg;
 };
 
 /* The type of DIE die (a type DIE), built once per module. */
@@ -73,6 +78,32 @@ void dw_type_pool_free(struct dw_type_pool *pool);
 /* Fills f's signature from the subprogram DIE of m that starts at f->addr; on
  * no DIE, a raw signature. */
 void dw_function_read_signature(struct dw_module *m, struct dw_function *f);
+
+/* dw_function.c: f's parameters from the children of die (a subprogram). */
+void dw_function_read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *die);
+
+/* dw_decl.c: f's parameters and return type from a declaration named
+ * f->name in m's DWARF, else in the executable's.  False when none. */
+bool dw_decl_signature(struct dw_module *m, struct dw_function *f);
+/* dw_decl.c: whether die belongs to a CU written in assembly. */
+bool dw_die_is_assembly(Dwarf_Die *die);
+
+/* dw_ifunc.c: the implementation an IFUNC is bound to in the process. */
+struct dw_ifunc {
+	uint64_t impl;               /* its load address */
+	uint64_t impl_size;
+	const char *impl_name;       /* its symbol, valid as long as the session */
+};
+/* The implementation the IFUNC name of m, whose resolver is at load address
+ * resolver, is bound to in m's process: 0 and *out, or -ENOENT (a file, or
+ * no slot bound and no resolver call possible or successful). */
+int dw_ifunc_bound(struct dw_module *m, const char *name, uint64_t resolver, struct dw_ifunc *out);
+
+/* dw_module_each_function, leaving out each LOCAL symbol for which
+ * skip_local(m, name without version, skip_arg) is true. */
+int dw_module_each_function_except(struct dw_module *m, const char *pattern, bool glob,
+				   bool (*skip_local)(struct dw_module *m, const char *name, void *arg),
+				   void *skip_arg, int (*fn)(struct dw_function *f, void *arg), void *arg);
 
 void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -228,6 +228,7 @@ void dw_session_close(struct dw_session *s)
 		u64_map_each(&s->modules[i]->functions, free_function, NULL);
 		u64_map_free(&s->modules[i]->functions);
 		u64_map_free(&s->modules[i]->got_names);
+		u64_map_free(&s->modules[i]->decls);
 		free(s->modules[i]);
 	}
 	free(s->modules);
@@ -385,7 +386,8 @@ static bool name_matches(const char *symname, const char *pattern, bool glob)
 
 static bool is_function_symbol(const GElf_Sym *sym, GElf_Addr addr, GElf_Word shndx)
 {
-	return GELF_ST_TYPE(sym->st_info) == STT_FUNC && sym->st_shndx != SHN_UNDEF && addr != 0;
+	return (GELF_ST_TYPE(sym->st_info) == STT_FUNC || GELF_ST_TYPE(sym->st_info) == STT_GNU_IFUNC) &&
+	       sym->st_shndx != SHN_UNDEF && addr != 0;
 }
 
 /* File offset of ELF address vaddr, through the PT_LOAD program headers. */
@@ -466,7 +468,8 @@ static void read_entry_cfi(struct dw_module *m, GElf_Addr addr, bool *signal_fra
 }
 
 /* The dw_function for the function symbol at addr, built once. */
-static struct dw_function *function_at(struct dw_module *m, const char *symname, GElf_Addr addr, GElf_Xword size)
+static struct dw_function *function_at(struct dw_module *m, const char *symname, GElf_Addr addr, GElf_Xword size,
+				       bool ifunc, const char *impl)
 {
 	struct dw_function *f = u64_map_get(&m->functions, addr);
 	GElf_Addr bias = 0;
@@ -480,6 +483,8 @@ static struct dw_function *function_at(struct dw_module *m, const char *symname,
 	f->module = m;
 	f->addr = addr;
 	f->size = size;
+	f->ifunc = ifunc;
+	f->impl = impl;
 	elf = dwfl_module_getelf(m->mod, &bias);
 	f->elf_addr = addr - bias;
 	if (vaddr_to_offset(elf, f->elf_addr, &f->file_offset) != 0)
@@ -573,15 +578,40 @@ static int name_rank(const char *name, const GElf_Sym *sym)
 	return rank;
 }
 
+/* Whether m defines a function symbol named plain (no version). */
+static bool defines_plain(struct dw_module *m, const char *plain)
+{
+	int n = dwfl_module_getsymtab(m->mod);
+
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		GElf_Word shndx;
+		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
+		if (name && is_function_symbol(&sym, addr, shndx) && !strcmp(name, plain))
+			return true;
+	}
+	return false;
+}
+
 struct match {
 	int rank;
 	GElf_Addr addr;
 	GElf_Xword size;
 	const char *name;
+	bool ifunc;
+	const char *impl;
 };
 
 int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 			    int (*fn)(struct dw_function *f, void *arg), void *arg)
+{
+	return dw_module_each_function_except(m, pattern, glob, NULL, NULL, fn, arg);
+}
+
+int dw_module_each_function_except(struct dw_module *m, const char *pattern, bool glob,
+				   bool (*skip_local)(struct dw_module *m, const char *name, void *arg),
+				   void *skip_arg, int (*fn)(struct dw_function *f, void *arg), void *arg)
 {
 	int n = dwfl_module_getsymtab(m->mod);
 	struct u64_map by_addr = {0};
@@ -598,6 +628,9 @@ int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 		GElf_Word shndx;
 		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
 		struct match *prev;
+		struct dw_ifunc bound = {0};
+		bool ifunc;
+		char buf[256];
 		int rank;
 
 		if (!name || !*name || !is_function_symbol(&sym, addr, shndx) || !name_matches(name, pattern, glob))
@@ -605,7 +638,23 @@ int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 		/* Split-off parts of functions are no functions to a glob. */
 		if (glob && strstr(name, ".cold"))
 			continue;
-		rank = name_rank(name, &sym);
+		if (skip_local && GELF_ST_BIND(sym.st_info) == STB_LOCAL &&
+		    skip_local(m, plain_name(name, buf, sizeof(buf)), skip_arg))
+			continue;
+		/* "memcpy@GLIBC_2.2.5" is a compatibility version that programs
+		 * linked today do not call: the name means the default one. */
+		if (strchr(name, '@') && !strstr(name, "@@") &&
+		    defines_plain(m, plain_name(name, buf, sizeof(buf))))
+			continue;
+		ifunc = GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC;
+		if (ifunc && m->session->pid > 0) {
+			/* The code that runs, not the resolver. */
+			if (dw_ifunc_bound(m, plain_name(name, buf, sizeof(buf)), addr, &bound) != 0)
+				continue;
+			addr = bound.impl;
+			sym.st_size = bound.impl_size;
+		}
+		rank = name_rank(name, &sym) + (ifunc ? 4 : 0);
 		prev = u64_map_get(&by_addr, addr);
 		if (prev) {
 			/* Index into matches, stored off by one. */
@@ -613,16 +662,20 @@ int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 			if (rank > mt->rank) {
 				mt->rank = rank;
 				mt->name = name;
+				mt->ifunc = ifunc;
+				mt->impl = bound.impl_name;
 			}
 			continue;
 		}
 		xgrow(&matches, &cap, nmatches + 1, sizeof(*matches));
-		matches[nmatches] = (struct match){rank, addr, sym.st_size, name};
+		matches[nmatches] = (struct match){rank, addr, sym.st_size, name, ifunc, bound.impl_name};
 		u64_map_put(&by_addr, addr, (void *)(uintptr_t)(++nmatches));
 	}
 	u64_map_free(&by_addr);
 	for (size_t i = 0; i < nmatches; i++)
-		if (fn(function_at(m, matches[i].name, matches[i].addr, matches[i].size), arg))
+		if (fn(function_at(m, matches[i].name, matches[i].addr, matches[i].size, matches[i].ifunc,
+				   matches[i].impl),
+		       arg))
 			break;
 	free(matches);
 	return (int)nmatches;
@@ -642,7 +695,7 @@ int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_fu
 	name = dwfl_module_addrinfo(m->mod, vaddr + bias, &symoff, &sym, NULL, NULL, NULL);
 	if (!name || GELF_ST_TYPE(sym.st_info) != STT_FUNC || symoff >= (sym.st_size ? sym.st_size : 1))
 		return -ENOENT;
-	*out = function_at(m, name, vaddr + bias - symoff, sym.st_size);
+	*out = function_at(m, name, vaddr + bias - symoff, sym.st_size, false, NULL);
 	return 0;
 }
 

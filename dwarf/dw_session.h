@@ -56,6 +56,11 @@ struct dw_function {
 	bool noreturn;               /* DW_AT_noreturn: never returns to its caller */
 	bool signal_frame;           /* its CFI is a signal frame ('S'): a signal trampoline */
 	bool not_called;             /* its CFI at the entry is not a called function's: entered by a jump */
+	/* An IFUNC (name is the public name): the implementation the dynamic
+	 * linker bound it to in this process ("__strlen_avx2", at addr), or
+	 * NULL in a file, where addr is the resolver's and nothing is run. */
+	const char *impl;
+	bool ifunc;
 };
 
 /* Number of raw arguments shown for a function without DWARF. */
@@ -112,6 +117,13 @@ bool dw_module_has_dwarf(struct dw_module *m);
 int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 			    int (*fn)(struct dw_function *f, void *arg), void *arg);
 
+/* dw_module_each_function over every module of s, where a name that one
+ * module exports (a global or weak definition) is not matched by another
+ * module's local symbol: "strlen" is libc's, not the dynamic linker's
+ * private copy.  Returns the number of matches. */
+int dw_session_each_function(struct dw_session *s, const char *pattern, bool glob,
+			     int (*fn)(struct dw_function *f, void *arg), void *arg);
+
 /* The function containing file offset off of m's ELF file: 0 and *out, or
  * -ENOENT when off is in no function, -ERANGE when it is in no loaded segment. */
 int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_function **out);
@@ -125,6 +137,13 @@ int dw_session_symbol_at(struct dw_session *s, uint64_t addr, const char **name,
  * to), by name without version: 0 and *name (valid as long as s), or
  * -ENOENT. */
 int dw_session_got_name(struct dw_session *s, uint64_t slot, const char **name);
+
+/* Lets dw_module_each_function resolve an IFUNC that no GOT slot of the
+ * process binds yet: call(arg, resolver, &result) runs the resolver (load
+ * address) in the stopped target and returns 0 with what it returned, or
+ * -errno.  NULL (the default): such an IFUNC is not matched. */
+void dw_session_set_ifunc_caller(struct dw_session *s, int (*call)(void *arg, uint64_t resolver, uint64_t *result),
+				 void *arg);
 
 /* Writes f's C prototype ("int f(int a, const char *s)") into buf, like
  * snprintf; functions without DWARF print as "f(?)". */

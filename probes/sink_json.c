@@ -2,6 +2,7 @@
  *   {"type":"entry","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","args":{…}}
  *   {"type":"exit","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","retval":…,"duration_ns":…}
  *   {"type":"exit",…,"function":"f","module":"m","tail_call":"g","duration_ns":…}
+ * An IFUNC's events add "impl":"__strlen_avx2" after "module".
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -187,6 +188,10 @@ static void put_header(FILE *out, const char *type, const struct event_layout *l
 	put_json_string(out, l->function);
 	fputs(",\"module\":", out);
 	put_json_string(out, l->module);
+	if (l->fn && l->fn->impl) {
+		fputs(",\"impl\":", out);
+		put_json_string(out, l->fn->impl);
+	}
 }
 
 static void put_opt_string(FILE *out, const char *s)

@@ -48,6 +48,9 @@ static int add_function(struct dw_function *f, void *arg)
 	if (u64_map_get(&ctx->set->by_addr, f->addr))
 		return 0;
 	u64_map_put(&ctx->set->by_addr, f->addr, new_site(ctx->set, f));
+	if (f->impl)
+		log_note("%s in %s is an IFUNC: probing %s, the implementation chosen for this process", f->name,
+			 dw_module_name(f->module), f->impl);
 	if (!f->has_dwarf) {
 		if (!ctx->nraw++)
 			ctx->first_raw = f->name;
@@ -161,11 +164,7 @@ static int resolve_one(struct dw_session *s, const char *spec, const char *progr
 		free(modname);
 		return rc;
 	}
-	for (size_t i = 0; i < dw_session_nmodules(s); i++) {
-		int n = dw_module_each_function(dw_session_module(s, i), name, glob, add_function, ctx);
-		if (n > 0)
-			total += n;
-	}
+	total = dw_session_each_function(s, name, glob, add_function, ctx);
 	if (total == 0) {
 		if (glob) {
 			log_error("no function in %s or its libraries matches '%s'", program, name);

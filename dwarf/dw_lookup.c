@@ -1,0 +1,78 @@
+/* A function name looked up in every module of a process: the exported
+ * definition wins over another module's local symbol of the same name (the
+ * dynamic linker's private strlen, memcmp, __opendir...), which is probed
+ * only when its module is named. */
+#include <gelf.h>
+#include <string.h>
+
+#include "dw_internal.h"
+
+struct exported {
+	struct u64_map owner;        /* name hash → module exporting it */
+};
+
+static uint64_t name_hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Names without "@VERSION". */
+static uint64_t plain_hash(const char *name)
+{
+	const char *at = strchr(name, '@');
+	return name_hash(name, at ? (size_t)(at - name) : strlen(name));
+}
+
+static void collect_exported(struct dw_module *m, const char *pattern, bool glob, struct exported *ex)
+{
+	int n = dwfl_module_getsymtab(m->mod);
+
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		GElf_Word shndx;
+		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
+		int type = GELF_ST_TYPE(sym.st_info);
+
+		if (!name || !*name || (type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
+		    GELF_ST_BIND(sym.st_info) == STB_LOCAL || !addr)
+			continue;
+		if (!glob) {
+			size_t len = strlen(pattern);
+			if (strncmp(name, pattern, len) || (name[len] && name[len] != '@'))
+				continue;
+		}
+		if (!u64_map_get(&ex->owner, plain_hash(name)))
+			u64_map_put(&ex->owner, plain_hash(name), m);
+	}
+}
+
+static bool exported_elsewhere(struct dw_module *m, const char *name, void *arg)
+{
+	struct exported *ex = arg;
+	struct dw_module *owner = u64_map_get(&ex->owner, plain_hash(name));
+
+	return owner && owner != m;
+}
+
+int dw_session_each_function(struct dw_session *s, const char *pattern, bool glob,
+			     int (*fn)(struct dw_function *f, void *arg), void *arg)
+{
+	struct exported ex = {0};
+	int total = 0;
+
+	for (size_t i = 0; i < s->nmodules; i++)
+		collect_exported(s->modules[i], pattern, glob, &ex);
+	for (size_t i = 0; i < s->nmodules; i++) {
+		int n = dw_module_each_function_except(s->modules[i], pattern, glob, exported_elsewhere, &ex, fn,
+						       arg);
+		if (n > 0)
+			total += n;
+	}
+	u64_map_free(&ex.owner);
+	return total;
+}
