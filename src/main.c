@@ -20,6 +20,7 @@
 #include "lttng_session.h"
 #include "log.h"
 #include "probe_site.h"
+#include "remote_call.h"
 #include "sink.h"
 #include "target.h"
 #include "tracer.h"
@@ -423,6 +424,8 @@ int main(int argc, char **argv)
 		free(err);
 		goto fail_unstarted;
 	}
+	/* An IFUNC no GOT slot binds yet: its resolver runs in the stopped target. */
+	dw_session_set_ifunc_caller(p->dw, remote_call_ifunc_resolver, t);
 	if (probe_set_resolve(&p->probes, p->dw, o.probes, o.nprobes, t->name) != 0)
 		goto fail_unstarted;
 

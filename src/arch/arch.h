@@ -109,4 +109,20 @@ int arch_indirect_target(const uint8_t *insn, size_t len, uint64_t pc, const str
 #define ARCH_BREAKPOINT_BYTE 0xcc
 #define ARCH_BREAKPOINT_PC_ADVANCE 1
 
+/* Remote calls (src/remote_call.c).  Sets r to enter fn(arg0) as a call
+ * would, on stack below the thread's red zone; returns the stack address
+ * where the caller must write the return address. */
+uint64_t arch_regs_set_call(struct arch_regs *r, uint64_t fn, uint64_t arg0);
+/* Code the called function returns into: it makes system call
+ * ARCH_CALL_RETURN_NR with the function's return value as its first
+ * argument, where a PTRACE_SYSCALL entry stop reads it (no trap, so no
+ * signal is forced on the program). */
+#define ARCH_CALL_RETURN {0x48, 0x89, 0xc7, 0xb8, 0x27, 0x00, 0x00, 0x00, 0x0f, 0x05} /* mov %rax,%rdi; mov $39,%eax; syscall */
+#define ARCH_CALL_RETURN_LEN 10
+#define ARCH_CALL_RETURN_NR 39   /* getpid: harmless */
+/* Save and put back the floating-point/vector state around a remote call:
+ * 0 or -errno. */
+int arch_fpregs_save(pid_t tid, struct arch_regs *r);
+int arch_fpregs_restore(pid_t tid, const struct arch_regs *r);
+
 #endif
