@@ -1,5 +1,5 @@
 /* libc_app: calls glibc's IFUNC string functions (strlen, memcpy, memcmp,
- * strcpy, strchr, strncmp, stpcpy) with known arguments and prints, for each
+ * strcpy, strchr, strncmp, stpcpy, strstr, strncat) with known arguments and prints, for each
  * call, what it passed and what it got: "call NAME ARG=VALUE... ret=VALUE".
  * Those lines are the oracle of tests/integration/test_libc_ifunc.py.
  *
@@ -44,6 +44,14 @@ static void round_of_calls(void)
 
 	c = strncmp(word, "dwarf", 3);
 	printf("call strncmp s1=%s s2=%s n=3 ret=%d\n", word, "dwarf", c);
+
+	/* libc calls these two itself through no GOT slot (no IRELATIVE). */
+	p = strstr(word, "race");
+	printf("call strstr s1=%s s2=%s ret=%s\n", word, "race", p);
+
+	strcpy(dst, "ab");
+	p = strncat(dst, "cdef", 2);
+	printf("call strncat dst=%p src=%s n=2 ret=%p result=%s\n", (void *)dst, "cdef", (void *)p, dst);
 	fflush(stdout);
 }
 

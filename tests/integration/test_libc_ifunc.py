@@ -12,15 +12,17 @@ names are STT_GNU_IFUNC symbols whose value is a resolver.
   printed, strings as passed) and an exit with its result, named after the
   public function, in libc.so.6, with "impl" naming a function of libc's
   symbol table (nm of the libc6-dbg file) of that function's family
-  (__strlen_*, __memmove_* for memcpy ...), never the resolver.  stpcpy is
-  one that libc does not call itself (no IRELATIVE slot): its resolver is
-  run in the target.
+  (__strlen_*, __memmove_* for memcpy ...), never the resolver.  strstr and
+  strncat have no IRELATIVE slot in libc (readelf -r) and libc_app's own
+  slots are not bound at its entry (lazy binding, no BIND_NOW: readelf -d):
+  their resolvers are run in the target.
 - `-e libc.so.6:strlen` and the glob `-e 'str*cpy'` likewise.
 - Bare `-e strlen` never probes ld-linux-x86-64.so.2's private strlen; that
   one is reachable as `-e ld-linux-x86-64.so.2:strlen`.
 - `dwtrace list LIBC 'str*cpy'` lists strcpy and strncpy at the addresses
   nm -D gives, with a prototype from a declaration and the IFUNC note.
-- `-p PID`: libc_app --wait made one round of calls (its GOT is bound),
+- `-p PID`: libc_app --wait made one round of calls (its GOT is bound, the
+  JUMP_SLOT of strstr included),
   dwtrace attaches, the next rounds are traced, with the same checks.
 Every traced run: the program's stdout and exit status as without dwtrace.
 """
@@ -35,7 +37,11 @@ import time
 import harness
 from harness import fail
 
-FUNCS = ["strlen", "memcpy", "memcmp", "strcpy", "stpcpy", "strchr", "strncmp"]
+FUNCS = ["strlen", "memcpy", "memcmp", "strcpy", "stpcpy", "strchr", "strncmp", "strstr", "strncat"]
+# IFUNCs with no R_X86_64_IRELATIVE slot in libc (checked by readelf below):
+# before the program binds them, only running the resolver tells.
+UNBOUND = ["strstr", "strncat"]
+ROUND_LINES = 10
 # Implementation families: memcpy is memmove's code in glibc 2.36 on x86-64.
 FAMILY = {"memcpy": ("__memmove_", "__memcpy_")}
 HEX = re.compile(r"0x[0-9a-f]+")
@@ -107,6 +113,10 @@ def arg_matches(name, want, got):
         return a[0] == want["s"] and a[1] == int(want["c"])
     if name == "strncmp":
         return a[0] == want["s1"] and a[1] == want["s2"] and a[2] == int(want["n"])
+    if name == "strstr":
+        return a[0] == want["s1"] and a[1] == want["s2"]
+    if name == "strncat":
+        return a[1] == want["src"] and a[2] == int(want["n"])
     fail("no argument check for %s" % name)
 
 
@@ -114,8 +124,10 @@ def ret_matches(name, want, exit_ev):
     r = exit_ev.get("retval")
     if name in ("strlen", "memcmp", "strncmp"):
         return r == int(want["ret"])
-    if name == "strchr":
+    if name in ("strchr", "strstr"):
         return r == want["ret"]
+    if name == "strncat":
+        return r == want["result"]
     if name in ("strcpy", "stpcpy"):
         # char *: shown as the string there; the sample printed the pointer.
         return isinstance(r, str)
@@ -213,13 +225,13 @@ def run_attached(app, names, opt):
         def one_round():
             prog.stdin.write("go\n")
             prog.stdin.flush()
-            out = "".join(prog.stdout.readline() for _ in range(8))
+            out = "".join(prog.stdout.readline() for _ in range(ROUND_LINES))
             rounds.append(out)
             return out
 
         one_round()  # binds libc_app's GOT slots (lazy binding)
         tracer = subprocess.Popen([harness.dwtrace(), "-F", "json", "-o", events_path, "-e", "strlen",
-                                   "-e", "stpcpy", "-e", "memcpy", "-p", str(prog.pid)],
+                                   "-e", "stpcpy", "-e", "memcpy", "-e", "strstr", "-p", str(prog.pid)],
                                   stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -241,7 +253,8 @@ def run_attached(app, names, opt):
         if any(r != norm[0] for r in norm):
             fail("%s: the rounds of calls differ:\n%s" % (where, "".join(rounds)))
         calls = oracle_calls("".join(rounds))
-        check_calls(where, calls, harness.read_events(events_path), names, ["strlen", "stpcpy", "memcpy"])
+        check_calls(where, calls, harness.read_events(events_path), names,
+                    ["strlen", "stpcpy", "memcpy", "strstr"])
     finally:
         for p in (tracer, prog):
             if p and p.poll() is None:
@@ -249,10 +262,25 @@ def run_attached(app, names, opt):
                 p.wait()
 
 
+def check_scenario(app, libc):
+    """The facts that make UNBOUND need a resolver call when started."""
+    irel = {int(l.split()[-1], 16) for l in harness.run_ok(["readelf", "-rW", libc]).stdout.splitlines()
+            if "IRELATIV" in l}
+    for name in UNBOUND:
+        if dynamic_ifunc(libc, name) in irel:
+            fail("%s has an IRELATIVE slot in %s: pick another function for UNBOUND" % (name, libc))
+    dyn = harness.run_ok(["readelf", "-dW", app]).stdout
+    if "BIND_NOW" in dyn or re.search(r"FLAGS_1.*\bNOW\b", dyn):
+        fail("%s is linked with BIND_NOW: its slots are bound before its entry" % app)
+    if not re.search(r"JUMP_SLO.*\bstrstr\b", harness.run_ok(["readelf", "-rW", app]).stdout):
+        fail("%s has no JUMP_SLOT for strstr" % app)
+
+
 def test(opt):
     app = harness.sample(opt, "libc_app")
     libc = libc_path(app)
     names = libc_symbols(libc)
+    check_scenario(app, libc)
     run_started(app, names, opt)
     run_list(libc)
     run_attached(app, names, opt)
