@@ -210,6 +210,13 @@ def run_list(libc):
             fail("list: %s line %r, nm -D says 0x%x" % (name, line[0], value))
         if not re.search(r"char \*%s\(char \*\w+, const char \*\w+" % name, line[0]):
             fail("list: %s has no prototype from a declaration: %r" % (name, line[0]))
+    # An implementation written in assembly: its DWARF says "no parameters,
+    # returns a pointer"; the listing must not.
+    result = harness.run_dwtrace(["list", libc, "__strlen_sse2"])
+    if "(void)" in result.stdout or "__strlen_sse2(" not in result.stdout:
+        fail("list: the assembly function __strlen_sse2 is listed as %r" % result.stdout)
+    if not re.search(r"__strlen_sse2\((const char \*\w+|\?)\)", result.stdout):
+        fail("list: __strlen_sse2 has neither strlen's prototype nor raw arguments: %r" % result.stdout)
 
 
 def run_attached(app, names, opt):
