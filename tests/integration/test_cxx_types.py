@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test_cxx_types.py O0|O2: C++ values (samples/cxx_types*.cpp, g++).
+"""test_cxx_types.py O0|O2 [lttng]: C++ values (samples/cxx_types*.cpp, g++).
 
 Each function of libcxxtypes.so prints "ORACLE <name> <json args>" with what
 it received, and cxx_types prints "RETURN <name> <json value>" with what each
@@ -15,6 +15,12 @@ std::string_view, int & and const Point2 & as {"ref": address, "value": ...}
 and base classes as "<Base>" members.  The traced program's output and exit
 status must be those of an untraced run.  Then the text format, and gdb as a
 second oracle for a few values.
+
+With "lttng": the same probes with --ctf (dwtrace's own session daemon), read
+back with babeltrace2: std::string and std::string_view are CTF strings of
+their characters, references the address (the one the callee printed),
+classes by invisible reference and base classes flattened into members, and
+the program's output is that of an untraced run.
 """
 
 import json
@@ -217,8 +223,7 @@ def check_gdb(app, names, events, opt):
         fail("%s: dwtrace differs from gdb:\n  %s" % (where, "\n  ".join(problems)))
 
 
-def test(opt):
-    where = "cxx_types (%s)" % opt
+def sample_names(opt, where):
     app = harness.sample(opt, "cxx_types")
     lib = os.path.join(os.path.dirname(app), MODULE)
     names = mangled_names(lib)
@@ -228,6 +233,83 @@ def test(opt):
     names = {k: v for k, v in names.items() if k in want}
     if set(names) != want:
         fail("%s: nm finds no %s in %s" % (where, sorted(want - set(names)), lib))
+    return app, names
+
+
+def test_lttng(opt):
+    import lttng_harness as lh
+    where = "cxx_types --ctf (%s)" % opt
+    app, names = sample_names(opt, where)
+    plain = harness.run_ok([app])
+    with lh.Lttng() as lt:
+        directory = lt.path("ctf-cxx")
+        result = lt.dwtrace(["--ctf", directory] + probe_args(names) + ["--", app])
+        lt.adopt_sessiond()
+        if mask_addresses(result.stdout) != mask_addresses(plain.stdout):
+            fail("%s: the traced program's output differs from its untraced run\n%s"
+                 % (where, harness.describe(result)))
+        events = lt.events(directory)
+    expected = oracle(result.stdout)
+    by_mangled = {v: k for k, v in names.items()}
+    got = []
+    for ev in events:
+        event = ev.name.split(":", 1)[1]
+        base, _, kind = event.rpartition("_")
+        if base not in by_mangled or kind not in ("entry", "exit"):
+            fail("%s: unexpected event %s" % (where, ev.name))
+        got.append((kind, by_mangled[base], ev))
+    if [(k, n) for k, n, _ in expected] != [(k, n) for k, n, _ in got]:
+        fail("%s: the events differ from the program's calls:\n  program: %s\n  trace: %s"
+             % (where, [(k, n) for k, n, _ in expected], [(k, n) for k, n, _ in got]))
+
+    def ctf(value):
+        """A JSON value from the oracle as babeltrace2 prints the field."""
+        if isinstance(value, str) and re.match(r"^0x[0-9a-f]+$", value):
+            return "0x%X" % int(value, 16)
+        if isinstance(value, str):
+            return json.dumps(value)
+        return str(value)
+
+    # (short name, kind, field, path into the oracle's value)
+    fields = [
+        ("ct_str_val", "entry", "s", ["s"]),
+        ("ct_str_cref", "entry", "s", ["s", "ref"]),
+        ("ct_str_rref", "entry", "s", ["s", "ref"]),
+        ("ct_str_ret", "exit", "retval", []),
+        ("ct_sv", "entry", "sv", ["sv"]),
+        ("ct_named", "entry", "n_name", ["n", "name"]),
+        ("ct_counted", "entry", "c_id", ["c", "id"]),
+        ("ct_counted", "entry", "c_v", ["c", "v"]),
+        ("ct_counted", "exit", "retval_v", ["v"]),
+        ("ct_stack", "entry", "k_v", ["k", "v"]),
+        ("ct_inc", "entry", "r", ["r", "ref"]),
+        ("ct_pref", "entry", "p", ["p", "ref"]),
+        ("ct_circle", "entry", "c__Shape__id", ["c", "<Shape>", "id"]),
+        ("ct_derived", "entry", "d__Base2__b", ["d", "<Base2>", "b"]),
+        ("deposit", "entry", "this", ["this"]),
+    ]
+    problems, checked = [], 0
+    for (kind, name, want), (_, _, ev) in zip(expected, got):
+        for fname, fkind, field, path in fields:
+            if (fname, fkind) != (name, kind):
+                continue
+            value = want
+            for p in path:
+                value = value[p]
+            checked += 1
+            if ev.get(field) != ctf(value):
+                problems.append("%s %s: field %s is %s, expected %s"
+                                % (name, kind, field, ev.get(field), ctf(value)))
+    if problems:
+        fail("%s: the trace differs from what the program printed:\n  %s\n%s"
+             % (where, "\n  ".join(problems), "\n".join(e.line for _, _, e in got)))
+    print("%s: ok, %d events, %d fields match the program's own output"
+          % (where, len(events), checked))
+
+
+def test(opt):
+    where = "cxx_types (%s)" % opt
+    app, names = sample_names(opt, where)
 
     plain, traced, path = harness.check_unharmed([app], ["-F", "json"] + probe_args(names),
                                                  normalize=mask_addresses)
@@ -245,4 +327,7 @@ def test(opt):
 
 
 if __name__ == "__main__":
-    harness.main(lambda: test(harness.opt_level(sys.argv)))
+    if sys.argv[2:] == ["lttng"]:
+        harness.main(lambda: test_lttng(harness.opt_level(sys.argv)))
+    else:
+        harness.main(lambda: test(harness.opt_level(sys.argv)))
