@@ -78,9 +78,13 @@ static bool is_copy_or_move(Dwarf_Die *fn, Dwarf_Off class_off)
 	if (dwarf_child(fn, &child) != 0)
 		return false;
 	do {
-		int tag;
+		int tag = dwarf_tag(&child);
 
-		if (dwarf_tag(&child) != DW_TAG_formal_parameter || has_flag(&child, DW_AT_artificial))
+		/* A constructor template is never a copy or move constructor. */
+		if (tag == DW_TAG_template_type_parameter || tag == DW_TAG_template_value_parameter ||
+		    tag == DW_TAG_GNU_template_parameter_pack)
+			return false;
+		if (tag != DW_TAG_formal_parameter || has_flag(&child, DW_AT_artificial))
 			continue;
 		nargs++;
 		if (!type_die(&child, &ref, false))
