@@ -66,6 +66,10 @@ int main()
 	d.d = 9;
 	std::printf("RETURN ct_derived %ld\n", ct_derived(d));
 
+	Dyn dyn;
+	dyn.k = 21;
+	std::printf("RETURN ct_dyn %ld\n", ct_dyn(dyn));
+
 	Counted k(3, 40);
 	std::printf("RETURN ct_stack %ld\n", ct_stack(1, 2, 3, 4, 5, 6, k));
 

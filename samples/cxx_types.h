@@ -58,6 +58,13 @@ struct Derived2 : Base2 {
 	int d;
 };
 
+/* Trivial copy constructor and destructor, but a dynamic class (a virtual
+ * function): passed by invisible reference. */
+struct Dyn {
+	int k;
+	virtual int get() const;
+};
+
 class Account {
 public:
 	long balance;
@@ -79,6 +86,7 @@ long ct_pref(const Point2 &p);
 Color ct_color(Color c);
 double ct_circle(Circle c);
 long ct_derived(Derived2 d);
+long ct_dyn(Dyn d);
 long ct_stack(long a, long b, long c, long d, long e, long f, Counted k);
 
 } // namespace ct

@@ -7,6 +7,7 @@
 #include "cxx_types.h"
 
 #include <cstdio>
+#include <cstring>
 
 #define NOINLINE __attribute__((noinline))
 
@@ -114,6 +115,19 @@ NOINLINE long ct_derived(Derived2 d)
 {
 	std::printf("ORACLE ct_derived {\"d\":{\"<Base2>\":{\"b\":%d},\"d\":%d}}\n", d.b, d.d);
 	return d.b * 100L + d.d;
+}
+
+int Dyn::get() const
+{
+	return k;
+}
+
+NOINLINE long ct_dyn(Dyn d)
+{
+	void *vptr;
+	std::memcpy(&vptr, (const void *)&d, sizeof(vptr));
+	std::printf("ORACLE ct_dyn {\"d\":{\"_vptr.Dyn\":\"%p\",\"k\":%d}}\n", vptr, d.k);
+	return d.get() * 2L;
 }
 
 NOINLINE long ct_stack(long a, long b, long c, long d, long e, long f, Counted k)

@@ -229,7 +229,7 @@ def sample_names(opt, where):
     names = mangled_names(lib)
     want = {"ct_point", "ct_big", "ct_counted", "ct_named", "ct_str_val", "ct_str_cref",
             "ct_str_rref", "ct_str_ret", "ct_sv", "ct_inc", "ct_pref", "ct_color", "ct_circle",
-            "ct_derived", "ct_stack", "deposit"}
+            "ct_derived", "ct_dyn", "ct_stack", "deposit"}
     names = {k: v for k, v in names.items() if k in want}
     if set(names) != want:
         fail("%s: nm finds no %s in %s" % (where, sorted(want - set(names)), lib))
@@ -316,8 +316,8 @@ def test(opt):
     if plain.returncode != 0:
         fail("%s: the program fails untraced\n%s" % (where, harness.describe(plain)))
     expected = oracle(plain.stdout)
-    if len(expected) != 2 * 19:
-        fail("%s: %d oracle lines, expected 38\n%s" % (where, len(expected), plain.stdout))
+    if len(expected) != 2 * 20:
+        fail("%s: %d oracle lines, expected 40\n%s" % (where, len(expected), plain.stdout))
     # The addresses references carry come from the traced run's own output.
     events = harness.read_events(path)
     compare_with_oracle(oracle(traced.stdout), events, names, where)
