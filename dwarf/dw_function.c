@@ -73,6 +73,12 @@ static void read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *d
 			f->variadic = true;
 		} else if (tag == DW_TAG_formal_parameter) {
 			struct dw_param *p;
+			/* GCC's C++ constructors and destructors declare an
+			 * artificial __in_chrg that the emitted variants (C1,
+			 * D1, ...) never take in a register. */
+			if (dwarf_hasattr(&child, DW_AT_artificial) && dwarf_diename(&child) &&
+			    !strcmp(dwarf_diename(&child), "__in_chrg"))
+				continue;
 			xgrow(&f->params, &cap, f->nparams + 1, sizeof(*f->params));
 			p = &f->params[f->nparams];
 			p->name = dwarf_diename(&child);

@@ -105,6 +105,13 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 				   bool (*skip_local)(struct dw_module *m, const char *name, void *arg),
 				   void *skip_arg, int (*fn)(struct dw_function *f, void *arg), void *arg);
 
+/* dw_cxx.c: true when the class or struct of DIE die (whose members and bases
+ * t already holds) is passed by invisible reference in the Itanium C++ ABI. */
+bool dw_cxx_pass_by_reference(Dwarf_Die *die, const struct dw_type *t);
+/* dw_cxx.c: marks t as std::string / std::string_view (cxx_string, with the
+ * offsets of its data pointer and length) when it is one; else leaves it. */
+void dw_cxx_string_layout(struct dw_type *t);
+
 void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -23,7 +23,14 @@ static bool is_char_type(const struct dw_type *t)
 bool dw_type_is_string(const struct dw_type *t)
 {
 	t = dw_type_strip(t);
-	return t && t->kind == DW_KIND_POINTER && is_char_type(t->target);
+	/* A char & is one character, not a string. */
+	return t && t->kind == DW_KIND_POINTER && !t->reference && is_char_type(t->target);
+}
+
+bool dw_type_by_reference(const struct dw_type *t)
+{
+	t = dw_type_strip(t);
+	return t && (t->kind == DW_KIND_STRUCT || t->kind == DW_KIND_UNION) && t->by_reference;
 }
 
 bool dw_type_is_char_array(const struct dw_type *t)
@@ -80,7 +87,8 @@ static char *declare(const struct dw_type *t, char *inner)
 	case DW_KIND_POINTER: {
 		const struct dw_type *target = dw_type_strip(t->target);
 		bool wrap = target && (target->kind == DW_KIND_ARRAY || target->kind == DW_KIND_FUNCTION);
-		s = xasprintf(wrap ? "(*%s)" : "*%s", inner);
+		const char *sigil = t->reference == 1 ? "&" : t->reference == 2 ? "&&" : "*";
+		s = xasprintf(wrap ? "(%s%s)" : "%s%s", sigil, inner);
 		free(inner);
 		return declare(t->target, s);
 	}

@@ -37,6 +37,9 @@ struct dw_member {
 	size_t offset;             /* byte offset in the aggregate */
 	unsigned bit_offset;       /* bitfields: offset from the start of the aggregate, in bits */
 	unsigned bit_size;         /* 0 when not a bitfield */
+	/* A C++ base class (DW_TAG_inheritance), shown as a member named
+	 * "<Base>" as gdb does; its name is then owned by the type. */
+	bool is_base;
 };
 
 struct dw_enumerator {
@@ -60,6 +63,12 @@ struct dw_type {
 	const struct dw_type **params;
 	size_t nparams;
 	bool variadic;
+	/* C++ (dw_cxx.c). */
+	bool by_reference;         /* struct: passed and returned by invisible reference (Itanium ABI) */
+	unsigned char reference;   /* pointer: 1 a T&, 2 a T&&, shown with the value referred to */
+	bool cxx_string;           /* struct: std::string or std::string_view, shown as its characters */
+	size_t str_data_off;       /* cxx_string: byte offsets of the data pointer */
+	size_t str_len_off;        /* and of the length (size_t) in the object */
 };
 
 /* The type itself without typedefs and qualifiers.  NULL stays NULL (void). */
@@ -70,6 +79,10 @@ bool dw_type_is_string(const struct dw_type *t);
 
 /* True for arrays of character types: shown as strings. */
 bool dw_type_is_char_array(const struct dw_type *t);
+
+/* True for a class the Itanium C++ ABI passes by invisible reference (a
+ * pointer to a temporary) and returns through the hidden pointer. */
+bool dw_type_by_reference(const struct dw_type *t);
 
 /* True for pointers to functions. */
 bool dw_type_is_function_pointer(const struct dw_type *t);

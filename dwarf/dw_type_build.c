@@ -19,6 +19,9 @@ struct dw_type *dw_type_new(struct dw_type_pool *pool, enum dw_kind kind)
 void dw_type_pool_free(struct dw_type_pool *pool)
 {
 	for (size_t i = 0; i < pool->len; i++) {
+		for (size_t k = 0; k < pool->types[i]->nmembers; k++)
+			if (pool->types[i]->members[k].is_base)
+				free((char *)pool->types[i]->members[k].name);
 		free(pool->types[i]->members);
 		free(pool->types[i]->enumerators);
 		free(pool->types[i]->params);
@@ -90,14 +93,24 @@ static void read_members(struct dw_module *m, struct dw_type *t, Dwarf_Die *die)
 	do {
 		struct dw_member *mb;
 		Dwarf_Attribute attr;
+		int tag = dwarf_tag(&child);
 
-		if (dwarf_tag(&child) != DW_TAG_member)
+		/* C++: static data members are declarations (DWARF 4) and no
+		 * part of the object; base classes are, as leading members. */
+		if (tag == DW_TAG_member && dwarf_hasattr(&child, DW_AT_declaration))
+			continue;
+		if (tag != DW_TAG_member && tag != DW_TAG_inheritance)
 			continue;
 		xgrow(&t->members, &cap, t->nmembers + 1, sizeof(*t->members));
 		mb = &t->members[t->nmembers++];
 		memset(mb, 0, sizeof(*mb));
 		mb->name = dwarf_diename(&child) ? dwarf_diename(&child) : "";
 		mb->type = dw_type_of_attr(m, &child);
+		if (tag == DW_TAG_inheritance) {
+			const struct dw_type *bt = dw_type_strip(mb->type);
+			mb->is_base = true;
+			mb->name = xasprintf("<%s>", bt && bt->name ? bt->name : "base");
+		}
 		mb->offset = attr_udata(&child, DW_AT_data_member_location, 0);
 		mb->bit_size = (unsigned)attr_udata(&child, DW_AT_bit_size, 0);
 		if (mb->bit_size) {
@@ -238,6 +251,8 @@ const struct dw_type *dw_type_from_die(struct dw_module *m, Dwarf_Die *die)
 	case DW_TAG_reference_type:
 	case DW_TAG_rvalue_reference_type:
 		t->kind = DW_KIND_POINTER;
+		if (dwarf_tag(die) != DW_TAG_pointer_type)
+			t->reference = dwarf_tag(die) == DW_TAG_reference_type ? 1 : 2;
 		t->target = dw_type_of_attr(m, die);
 		if (!t->size)
 			t->size = attr_udata(die, DW_AT_byte_size, 8);
@@ -264,10 +279,13 @@ const struct dw_type *dw_type_from_die(struct dw_module *m, Dwarf_Die *die)
 	case DW_TAG_class_type:
 		t->kind = DW_KIND_STRUCT;
 		read_members(m, t, die);
+		t->by_reference = dw_cxx_pass_by_reference(die, t);
+		dw_cxx_string_layout(t);
 		break;
 	case DW_TAG_union_type:
 		t->kind = DW_KIND_UNION;
 		read_members(m, t, die);
+		t->by_reference = dw_cxx_pass_by_reference(die, t);
 		break;
 	case DW_TAG_enumeration_type:
 		t->kind = DW_KIND_ENUM;

@@ -13,6 +13,9 @@
 enum fetch_piece_kind {
 	FETCH_REG, /* the low `size` bytes of register regno */
 	FETCH_MEM, /* `size` bytes at address (register regno) + offset */
+	/* `size` bytes at the address stored at (register regno) + offset: a
+	 * C++ object passed by invisible reference in a stack slot. */
+	FETCH_MEM_INDIRECT,
 };
 
 struct fetch_piece {

@@ -16,11 +16,14 @@ int decode_fetch(const struct fetch_plan *plan, const struct value_source *src, 
 			if (src->read_reg(src->ctx, p->regno, buf + p->dest, p->size) != 0)
 				return -1;
 		} else {
-			uint64_t base;
+			uint64_t base, addr;
 			if (src->read_reg(src->ctx, p->regno, &base, sizeof(base)) != 0)
 				return -1;
-			if (src->read_mem(src->ctx, base + (uint64_t)p->offset, buf + p->dest, p->size) !=
-			    (ssize_t)p->size)
+			addr = base + (uint64_t)p->offset;
+			if (p->kind == FETCH_MEM_INDIRECT &&
+			    src->read_mem(src->ctx, base + (uint64_t)p->offset, &addr, sizeof(addr)) != (ssize_t)sizeof(addr))
+				return -1;
+			if (src->read_mem(src->ctx, addr, buf + p->dest, p->size) != (ssize_t)p->size)
 				return -1;
 		}
 	}
@@ -138,6 +141,56 @@ static void extract_bits(const uint8_t *bytes, size_t agg_size, const struct dw_
 	memcpy(dst, &v, 8);
 }
 
+/* Largest object read through a C++ reference. */
+#define REFERENT_MAX 65536
+
+/* A T& or T&&: the address, and the object there as the one child. */
+static void decode_reference(const struct dw_type *s, const struct value_source *src,
+			     const struct decode_opts *opts, struct arena *arena, struct value *out)
+{
+	uint64_t addr = value_as_u64(out);
+	size_t size = dw_type_size(s->target);
+	struct decode_opts inner = *opts;
+	uint8_t *buf;
+
+	if (!addr || !size || size > REFERENT_MAX || opts->no_deref)
+		return;
+	buf = arena_alloc(arena, size);
+	if (src->read_mem(src->ctx, addr, buf, size) != (ssize_t)size)
+		return;
+	/* One level: a reference inside the referent shows its address. */
+	inner.no_deref = true;
+	out->children = arena_alloc(arena, sizeof(*out->children));
+	out->nchildren = 1;
+	decode_value(s->target, buf, src, &inner, arena, out->children);
+}
+
+/* std::string, std::string_view: the characters at the data pointer, as
+ * many as the length member says, up to the string limit. */
+static void decode_cxx_string(const struct dw_type *s, const struct value_source *src,
+			      const struct decode_opts *opts, struct arena *arena, struct value *out)
+{
+	uint64_t data, len;
+	size_t n;
+	char *buf;
+	ssize_t got;
+
+	memcpy(&data, out->bytes + s->str_data_off, sizeof(data));
+	memcpy(&len, out->bytes + s->str_len_off, sizeof(len));
+	n = len > opts->string_limit ? opts->string_limit : (size_t)len;
+	if (!data && len)
+		return;
+	buf = arena_alloc(arena, n + 1);
+	got = n ? src->read_mem(src->ctx, data, buf, n) : 0;
+	if (got != (ssize_t)n)
+		return; /* unreadable: shown as the object's members */
+	buf[n] = '\0';
+	out->has_string = true;
+	out->str = buf;
+	out->str_len = n;
+	out->str_truncated = len > n;
+}
+
 void decode_value(const struct dw_type *t, const uint8_t *bytes, const struct value_source *src,
 		  const struct decode_opts *opts, struct arena *arena, struct value *out)
 {
@@ -153,7 +206,9 @@ void decode_value(const struct dw_type *t, const uint8_t *bytes, const struct va
 
 	switch (s->kind) {
 	case DW_KIND_POINTER:
-		if (dw_type_is_string(t)) {
+		if (s->reference) {
+			decode_reference(s, src, opts, arena, out);
+		} else if (dw_type_is_string(t)) {
 			uint64_t p = value_as_u64(out);
 			if (p)
 				read_string(p, src, opts, arena, out);
@@ -198,6 +253,8 @@ void decode_value(const struct dw_type *t, const uint8_t *bytes, const struct va
 			if (mb->bit_size && out->children[i].size > 8)
 				out->children[i].size = 8;
 		}
+		if (s->cxx_string && out->size >= s->str_data_off + 8 && out->size >= s->str_len_off + 8)
+			decode_cxx_string(s, src, opts, arena, out);
 		break;
 	default:
 		break;

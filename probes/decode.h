@@ -25,6 +25,7 @@ struct value_source {
 struct decode_opts {
 	size_t string_limit;   /* bytes of a string shown before it is cut */
 	size_t array_limit;    /* elements of an array shown before it is cut */
+	bool no_deref;         /* C++ references show their address only (set inside a referent) */
 };
 
 struct value {
@@ -37,7 +38,8 @@ struct value {
 	const char *str;
 	size_t str_len;
 	bool str_truncated;
-	/* Structs, unions (members in order) and arrays (elements). */
+	/* Structs, unions (members in order) and arrays (elements); C++
+	 * references: one child, the value referred to (none when unreadable). */
 	struct value *children;
 	size_t nchildren;
 	bool children_truncated;

@@ -133,6 +133,16 @@ static void put_value(FILE *out, const struct value *v)
 		break;
 	}
 	case DW_KIND_POINTER:
+		if (t->reference) {
+			/* {"ref":"0x…","value":…}; value null when unreadable */
+			fprintf(out, "{\"ref\":\"0x%" PRIx64 "\",\"value\":", value_as_u64(v));
+			if (v->nchildren)
+				put_value(out, &v->children[0]);
+			else
+				fputs("null", out);
+			putc('}', out);
+			break;
+		}
 		if (dw_type_is_string(v->type)) {
 			if (!v->has_string) {
 				fputs("null", out);
@@ -161,6 +171,12 @@ static void put_value(FILE *out, const struct value *v)
 		break;
 	case DW_KIND_STRUCT:
 	case DW_KIND_UNION:
+		if (v->has_string) { /* std::string, std::string_view */
+			putc('"', out);
+			put_json_chars(out, v->str, v->str_len);
+			fputs(v->str_truncated ? "...\"" : "\"", out);
+			break;
+		}
 		putc('{', out);
 		for (size_t i = 0; i < v->nchildren; i++) {
 			const char *name = t->members[i].name;

@@ -254,6 +254,13 @@ static bool describe(struct builder *b, const struct dw_type *t, const char *nam
 			f->type = int_type(8, false, 16);
 		}
 		return true;
+	case DW_KIND_STRUCT:
+		if (!s->cxx_string)
+			return false;
+		/* std::string, std::string_view: a string field */
+		lf->kind = LT_STRING;
+		f->type = string_type();
+		return true;
 	case DW_KIND_ARRAY:
 		if (!dw_type_is_char_array(t) || !s->count)
 			return false;
@@ -547,7 +554,7 @@ static void describe_flat(struct builder *b, struct field_list *fl, const struct
 {
 	const struct dw_type *s = dw_type_strip(t);
 
-	if (s && (s->kind == DW_KIND_STRUCT || s->kind == DW_KIND_UNION)) {
+	if (s && (s->kind == DW_KIND_STRUCT || s->kind == DW_KIND_UNION) && !s->cxx_string) {
 		if (depth >= LT_MAX_DEPTH)
 			return;
 		for (size_t i = 0; i < s->nmembers; i++) {

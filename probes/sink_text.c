@@ -110,6 +110,13 @@ static void put_value(struct sink *s, const struct value *v)
 		uint64_t p = value_as_u64(v);
 		if (!p) {
 			fputs("NULL", out);
+		} else if (t->reference) {
+			/* &0x7ffc…={x=1, y=2}, or the address alone when unreadable */
+			fprintf(out, "&0x%" PRIx64, p);
+			if (v->nchildren) {
+				putc('=', out);
+				put_value(s, &v->children[0]);
+			}
 		} else if (v->has_string) {
 			put_string(out, v);
 		} else {
@@ -142,6 +149,10 @@ static void put_value(struct sink *s, const struct value *v)
 		break;
 	case DW_KIND_STRUCT:
 	case DW_KIND_UNION:
+		if (v->has_string) { /* std::string, std::string_view */
+			put_string(out, v);
+			break;
+		}
 		putc('{', out);
 		for (size_t i = 0; i < v->nchildren; i++) {
 			const char *name = t->members[i].name;

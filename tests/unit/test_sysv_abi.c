@@ -307,6 +307,199 @@ static void test_decode_unavailable(void **state)
 	assert_int_equal(decode_fetch(&p, &src, buf), -1);
 }
 
+/* ---- C++: classes by invisible reference, references, std::string ----- */
+
+/* class Counted { int id; long v; Counted(const Counted &); }: 16 bytes that
+ * would be INTEGER, INTEGER, but not trivially copyable. */
+static struct dw_member counted_members[] = {
+	{.name = "id", .type = &t_int, .offset = 0},
+	{.name = "v", .type = &t_long, .offset = 8},
+};
+static struct dw_type t_counted = {.kind = DW_KIND_STRUCT, .name = "Counted", .size = 16,
+				   .members = counted_members, .nmembers = 2, .by_reference = true};
+static struct dw_type t_const_counted = {.kind = DW_KIND_QUALIFIER, .name = "const", .size = 16,
+					 .target = &t_counted};
+static struct dw_type t_intref = {.kind = DW_KIND_POINTER, .size = 8, .target = &t_int, .reference = 1};
+static struct dw_type t_charref = {.kind = DW_KIND_POINTER, .size = 8, .target = &t_char, .reference = 2};
+
+/* Passed as a pointer in the next integer register, through which the
+ * object is read; the same type returned takes the hidden pointer (rdi). */
+static void test_cxx_by_reference(void **state)
+{
+	struct call c;
+
+	plan(&c, &t_int, 3, &t_double, &t_counted, &t_int);
+	assert_int_equal(c.plans[1].npieces, 1);
+	assert_piece(&c.plans[1], 0, FETCH_MEM, X86_DW_RDI, 0, 16, 0);
+	assert_piece(&c.plans[2], 0, FETCH_REG, X86_DW_RSI, 0, 4, 0);
+
+	/* Through a typedef or qualifier alike; returned in memory. */
+	plan(&c, &t_counted, 2, &t_const_counted, &t_int);
+	assert_piece(&c.plans[0], 0, FETCH_MEM, X86_DW_RSI, 0, 16, 0);
+	assert_piece(&c.plans[1], 0, FETCH_REG, X86_DW_RDX, 0, 4, 0);
+	assert_piece(&c.ret, 0, FETCH_MEM, X86_DW_RAX, 0, 16, 0);
+
+	/* The same layout without the flag is two INTEGER eightbytes. */
+	t_counted.by_reference = false;
+	plan(&c, &t_counted, 1, &t_counted);
+	t_counted.by_reference = true;
+	assert_int_equal(c.plans[0].npieces, 2);
+	assert_piece(&c.plans[0], 0, FETCH_REG, X86_DW_RDI, 0, 8, 0);
+	assert_piece(&c.ret, 0, FETCH_REG, X86_DW_RAX, 0, 8, 0);
+}
+
+/* With the integer registers used up, the pointer takes one 8-byte stack
+ * slot (not the object's 16 bytes): the next argument is right after it. */
+static void test_cxx_by_reference_on_stack(void **state)
+{
+	struct call c;
+
+	plan(&c, &t_long, 8, &t_long, &t_long, &t_long, &t_long, &t_long, &t_long, &t_counted, &t_long);
+	assert_piece(&c.plans[6], 0, FETCH_MEM_INDIRECT, X86_DW_RSP, 8, 16, 0);
+	assert_piece(&c.plans[7], 0, FETCH_MEM, X86_DW_RSP, 16, 8, 0);
+}
+
+/* References are pointers for the ABI: INTEGER. */
+static void test_cxx_reference_class(void **state)
+{
+	struct call c;
+
+	plan(&c, &t_intref, 2, &t_double, &t_intref);
+	assert_piece(&c.plans[1], 0, FETCH_REG, X86_DW_RDI, 0, 8, 0);
+	assert_piece(&c.ret, 0, FETCH_REG, X86_DW_RAX, 0, 8, 0);
+}
+
+/* Memory of the fake process: bytes at [base, base + len). */
+struct fake_bytes {
+	struct arch_regs regs;
+	const uint8_t *bytes;
+	uint64_t base;
+	size_t len;
+};
+
+static int fake_bytes_reg(void *ctx, unsigned regno, void *buf, size_t size)
+{
+	struct fake_bytes *f = ctx;
+	return arch_reg_read(&f->regs, regno, buf, size);
+}
+
+static ssize_t fake_bytes_mem(void *ctx, uint64_t addr, void *buf, size_t size)
+{
+	struct fake_bytes *f = ctx;
+
+	if (addr < f->base || addr >= f->base + f->len)
+		return -1;
+	if (size > f->base + f->len - addr)
+		size = (size_t)(f->base + f->len - addr);
+	memcpy(buf, f->bytes + (addr - f->base), size);
+	return (ssize_t)size;
+}
+
+/* A FETCH_MEM_INDIRECT piece reads the pointer in the slot, then the object. */
+static void test_decode_indirect(void **state)
+{
+	uint8_t mem[64] = {0};
+	uint64_t obj_addr = 0x2020, slot = 0x2008;
+	int32_t id = 7;
+	int64_t v = 1234567890123;
+	struct fake_bytes fk = {.bytes = mem, .base = 0x2000, .len = sizeof(mem)};
+	struct value_source src = {&fk, fake_bytes_reg, fake_bytes_mem};
+	struct fetch_plan p = {.available = true, .size = 16, .npieces = 1,
+			       .pieces = {{.kind = FETCH_MEM_INDIRECT, .regno = X86_DW_RSP, .offset = 8, .size = 16}}};
+	uint8_t buf[16];
+	int32_t got_id;
+	int64_t got_v;
+
+	memcpy(mem + (slot - 0x2000), &obj_addr, 8);
+	memcpy(mem + (obj_addr - 0x2000), &id, 4);
+	memcpy(mem + (obj_addr - 0x2000) + 8, &v, 8);
+	fk.regs.gp.rsp = 0x2000;
+	assert_int_equal(decode_fetch(&p, &src, buf), 0);
+	memcpy(&got_id, buf, 4);
+	memcpy(&got_v, buf + 8, 8);
+	assert_int_equal(got_id, 7);
+	assert_int_equal(got_v, v);
+
+	/* A pointer to nowhere: unavailable, not garbage. */
+	obj_addr = 0x9000;
+	memcpy(mem + (slot - 0x2000), &obj_addr, 8);
+	assert_int_equal(decode_fetch(&p, &src, buf), -1);
+}
+
+/* int &r: the address and the int there as one child; a char && is one
+ * character, not a string; unreadable: the address alone. */
+static void test_decode_reference(void **state)
+{
+	uint8_t mem[16] = {0};
+	int32_t x = -5;
+	struct fake_bytes fk = {.bytes = mem, .base = 0x3000, .len = sizeof(mem)};
+	struct value_source src = {&fk, fake_bytes_reg, fake_bytes_mem};
+	struct decode_opts opts = {.string_limit = 256, .array_limit = 16};
+	struct arena arena = {0};
+	struct value v;
+	uint64_t p = 0x3004;
+
+	memcpy(mem + 4, &x, 4);
+	mem[8] = 'Q';
+	decode_value(&t_intref, (uint8_t *)&p, &src, &opts, &arena, &v);
+	assert_true(v.available);
+	assert_int_equal(value_as_u64(&v), 0x3004);
+	assert_int_equal(v.nchildren, 1);
+	assert_int_equal(value_as_s64(&v.children[0]), -5);
+
+	p = 0x3008;
+	decode_value(&t_charref, (uint8_t *)&p, &src, &opts, &arena, &v);
+	assert_false(v.has_string);
+	assert_int_equal(v.nchildren, 1);
+	assert_int_equal(value_as_s64(&v.children[0]), 'Q');
+
+	p = 0x9000;
+	decode_value(&t_intref, (uint8_t *)&p, &src, &opts, &arena, &v);
+	assert_true(v.available);
+	assert_int_equal(v.nchildren, 0);
+	arena_free(&arena);
+}
+
+/* std::string's layout as the type model gives it (offsets from DWARF): the
+ * characters at the data pointer, as many as the length says, cut at the
+ * string limit; embedded NULs are kept. */
+static void test_decode_cxx_string(void **state)
+{
+	static const char text[] = "hello\0world";
+	struct dw_type t_size = {.kind = DW_KIND_UINT, .name = "size_t", .size = 8};
+	struct dw_member str_members[] = {
+		{.name = "_M_p", .type = &t_charp, .offset = 0},
+		{.name = "_M_string_length", .type = &t_size, .offset = 8},
+	};
+	struct dw_type t_str = {.kind = DW_KIND_STRUCT, .name = "basic_string<char>", .size = 16,
+			       .members = str_members, .nmembers = 2, .cxx_string = true,
+			       .str_data_off = 0, .str_len_off = 8};
+	struct fake_bytes fk = {.bytes = (const uint8_t *)text, .base = 0x4000, .len = sizeof(text)};
+	struct value_source src = {&fk, fake_bytes_reg, fake_bytes_mem};
+	struct decode_opts opts = {.string_limit = 256, .array_limit = 16};
+	struct arena arena = {0};
+	struct value v;
+	uint64_t obj[2] = {0x4000, 11};
+
+	decode_value(&t_str, (uint8_t *)obj, &src, &opts, &arena, &v);
+	assert_true(v.has_string);
+	assert_int_equal(v.str_len, 11);
+	assert_memory_equal(v.str, text, 11);
+	assert_false(v.str_truncated);
+
+	opts.string_limit = 3;
+	decode_value(&t_str, (uint8_t *)obj, &src, &opts, &arena, &v);
+	assert_int_equal(v.str_len, 3);
+	assert_true(v.str_truncated);
+
+	/* Unreadable characters: no string; the members are still there. */
+	obj[0] = 0x9000;
+	decode_value(&t_str, (uint8_t *)obj, &src, &opts, &arena, &v);
+	assert_false(v.has_string);
+	assert_int_equal(v.nchildren, 2);
+	arena_free(&arena);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +514,12 @@ int main(void)
 		cmocka_unit_test(test_decode_classic),
 		cmocka_unit_test(test_decode_string_and_limits),
 		cmocka_unit_test(test_decode_unavailable),
+		cmocka_unit_test(test_cxx_by_reference),
+		cmocka_unit_test(test_cxx_by_reference_on_stack),
+		cmocka_unit_test(test_cxx_reference_class),
+		cmocka_unit_test(test_decode_indirect),
+		cmocka_unit_test(test_decode_reference),
+		cmocka_unit_test(test_decode_cxx_string),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,7 +117,7 @@ static enum arg_class classify_value(const struct dw_type *t, enum arg_class cls
 	const struct dw_type *s = dw_type_strip(t);
 
 	cls[0] = cls[1] = CLS_NONE;
-	if (!size || size > 16)
+	if (!size || size > 16 || dw_type_by_reference(t))
 		return CLS_MEMORY;
 	if (s && s->kind == DW_KIND_FLOAT && size == 16)
 		return CLS_X87;
@@ -149,6 +149,19 @@ static bool uses_vregs(const struct fetch_plan *p)
 }
 
 static const unsigned arg_gprs[6] = {X86_DW_RDI, X86_DW_RSI, X86_DW_RDX, X86_DW_RCX, X86_DW_R8, X86_DW_R9};
+
+/* Itanium C++ ABI 3.1.2: a class that is not trivially copyable travels as
+ * the address of a temporary, in the integer register or the stack slot an
+ * INTEGER eightbyte would take; the object is read through it. */
+static void plan_by_reference(struct fetch_plan *p, unsigned *next_gpr, size_t *stack, size_t size)
+{
+	if (*next_gpr < 6) {
+		add_piece(p, FETCH_MEM, arg_gprs[(*next_gpr)++], 0, (uint32_t)size, 0);
+	} else {
+		add_piece(p, FETCH_MEM_INDIRECT, X86_DW_RSP, (int64_t)(8 + *stack), (uint32_t)size, 0);
+		*stack += 8;
+	}
+}
 
 void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, struct fetch_plan *ret,
 		    bool *entry_vregs, bool *exit_vregs)
@@ -203,6 +216,10 @@ void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, stru
 			/* An unknown type still takes an eightbyte register. */
 			if (next_gpr < 6)
 				next_gpr++;
+			continue;
+		}
+		if (dw_type_by_reference(t)) {
+			plan_by_reference(p, &next_gpr, &stack, size);
 			continue;
 		}
 		whole = classify_value(t, cls);
