@@ -107,7 +107,9 @@ static void put_float128(FILE *out, const uint8_t *bytes)
 	char buf[64];
 
 	format_float128(buf, sizeof(buf), bytes);
-	if (buf[0] == 'n' || buf[0] == 'i' || (buf[0] == '-' && (buf[1] == 'n' || buf[1] == 'i')))
+	if (strstr(buf, "nan"))
+		fputs("\"nan\"", out);
+	else if (strstr(buf, "inf"))
 		fprintf(out, "\"%s\"", buf);
 	else
 		fputs(buf, out);
