@@ -442,6 +442,26 @@ static void test_vectors(void **state)
 	assert_false(c.plans[0].available);
 }
 
+/* _Complex _Float128 (32 bytes): in memory both ways, the hidden pointer in
+ * rdi (as gcc 12 -O2 compiles it); a 4-byte vector is INTEGER. */
+static void test_wide_memory(void **state)
+{
+	static struct dw_type t_cf128 = {.kind = DW_KIND_COMPLEX, .name = "complex _Float128", .size = 32,
+					 .target = &t_f128, .float_format = DW_FLOAT_BINARY128};
+	static struct dw_type t_v4qi = {.kind = DW_KIND_ARRAY, .size = 4, .count = 4, .target = &t_char,
+					.is_vector = true};
+	struct call c;
+
+	plan(&c, &t_cf128, 2, &t_cf128, &t_int);
+	assert_piece(&c.ret, 0, FETCH_MEM, X86_DW_RAX, 0, 32, 0);
+	assert_piece(&c.plans[0], 0, FETCH_MEM, X86_DW_RSP, 8, 32, 0);
+	assert_piece(&c.plans[1], 0, FETCH_REG, X86_DW_RSI, 0, 4, 0);
+
+	plan(&c, &t_int, 2, &t_v4qi, &t_int);
+	assert_piece(&c.plans[0], 0, FETCH_REG, X86_DW_RDI, 0, 4, 0);
+	assert_piece(&c.plans[1], 0, FETCH_REG, X86_DW_RSI, 0, 4, 0);
+}
+
 /* Decoding: a whole xmm register, st0 and st1, and the decimal digits. */
 static void test_decode_wide(void **state)
 {
@@ -513,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_float128),
 		cmocka_unit_test(test_complex),
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_wide_memory),
 		cmocka_unit_test(test_decode_wide),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
