@@ -26,7 +26,16 @@ enum dw_kind {
 	DW_KIND_FUNCTION, /* a subroutine type: only ever the target of a pointer */
 	DW_KIND_TYPEDEF,
 	DW_KIND_QUALIFIER, /* const, volatile, restrict, _Atomic: name is the keyword */
-	DW_KIND_UNKNOWN,  /* complex, vector, ...: shown as raw bytes or unavailable */
+	DW_KIND_UNKNOWN,  /* what the model lacks: shown as unavailable */
+	DW_KIND_COMPLEX,  /* _Complex: target is the type of each part (real, then imaginary) */
+};
+
+/* How the bytes of a DW_KIND_FLOAT (or of each part of a DW_KIND_COMPLEX) are
+ * encoded.  Zero is the C types by size, so that a type built without this
+ * field means what it always meant. */
+enum dw_float_format {
+	DW_FLOAT_NATIVE = 0, /* 4: float, 8: double, 16: x87 long double (80 bits + padding) */
+	DW_FLOAT_BINARY128,  /* _Float128 / __float128: IEEE 754 binary128 */
 };
 
 struct dw_type;
@@ -69,6 +78,10 @@ struct dw_type {
 	bool cxx_string;           /* struct: std::string or std::string_view, shown as its characters */
 	size_t str_data_off;       /* cxx_string: byte offsets of the data pointer */
 	size_t str_len_off;        /* and of the length (size_t) in the object */
+	/* Floats and complex parts: the encoding (long double and _Float128 are both 16 bytes). */
+	enum dw_float_format float_format;
+	/* Arrays: a vector type (DW_AT_GNU_vector: __m128, vector_size), passed in vector registers. */
+	bool is_vector;
 };
 
 /* The type itself without typedefs and qualifiers.  NULL stays NULL (void). */

@@ -77,9 +77,43 @@ static void read_base(struct dw_type *t, Dwarf_Die *die)
 	case DW_ATE_float:
 		t->kind = (t->size == 4 || t->size == 8 || t->size == 16) ? DW_KIND_FLOAT : DW_KIND_UNKNOWN;
 		break;
+	case DW_ATE_complex_float:
+		/* Parts of 4, 8 or 16 bytes: read_complex() makes the part type. */
+		t->kind = (t->size == 8 || t->size == 16 || t->size == 32) ? DW_KIND_COMPLEX : DW_KIND_UNKNOWN;
+		break;
 	default:
 		t->kind = DW_KIND_UNKNOWN;
 		break;
+	}
+}
+
+/* _Float128 and long double are both 16 bytes of DW_ATE_float (and their
+ * complex types both 32): only the name tells them apart.  GCC spells them
+ * "_Float128", "__float128", "complex _Float128"; long double is "long double"
+ * or "_Float64x". */
+static enum dw_float_format float_format_of(const struct dw_type *t, size_t part_size)
+{
+	if (part_size == 16 && t->name && (strstr(t->name, "Float128") || strstr(t->name, "float128")))
+		return DW_FLOAT_BINARY128;
+	return DW_FLOAT_NATIVE;
+}
+
+/* Floats get their encoding; a complex type gets a float type for its parts
+ * (real then imaginary, each half of its size), owned by the pool. */
+static void read_float_format(struct dw_module *m, struct dw_type *t)
+{
+	if (t->kind == DW_KIND_FLOAT) {
+		t->float_format = float_format_of(t, t->size);
+	} else if (t->kind == DW_KIND_COMPLEX) {
+		struct dw_type *part = dw_type_new(&m->session->pool, DW_KIND_FLOAT);
+		part->size = t->size / 2;
+		part->float_format = float_format_of(t, part->size);
+		part->name = part->float_format == DW_FLOAT_BINARY128 ? "_Float128"
+			     : part->size == 4				 ? "float"
+			     : part->size == 8				 ? "double"
+									 : "long double";
+		t->float_format = part->float_format;
+		t->target = part;
 	}
 }
 
@@ -242,6 +276,7 @@ const struct dw_type *dw_type_from_die(struct dw_module *m, Dwarf_Die *die)
 	switch (dwarf_tag(die)) {
 	case DW_TAG_base_type:
 		read_base(t, die);
+		read_float_format(m, t);
 		break;
 	case DW_TAG_unspecified_type: /* C++ decltype(nullptr) */
 		t->kind = DW_KIND_POINTER;
@@ -297,6 +332,7 @@ const struct dw_type *dw_type_from_die(struct dw_module *m, Dwarf_Die *die)
 	case DW_TAG_array_type:
 		t->kind = DW_KIND_ARRAY;
 		read_array(m, t, die);
+		t->is_vector = dwarf_hasattr(die, DW_AT_GNU_vector);
 		break;
 	case DW_TAG_subroutine_type:
 		t->kind = DW_KIND_FUNCTION;

@@ -64,6 +64,14 @@ long double value_as_float(const struct value *v)
 		memcpy(&d, v->bytes, 8);
 		return d;
 	}
+	const struct dw_type *t = dw_type_strip(v->type);
+	if (t && t->float_format == DW_FLOAT_BINARY128 && v->size == 16) {
+		/* Rounded to the x87 format (64-bit mantissa, same exponent range):
+		 * exact digits come from format_float128(). */
+		__float128 q;
+		memcpy(&q, v->bytes, 16);
+		return (long double)q;
+	}
 	long double ld = 0;
 	memcpy(&ld, v->bytes, 10);
 	return ld;
@@ -191,6 +199,22 @@ static void decode_cxx_string(const struct dw_type *s, const struct value_source
 	out->str_truncated = len > n;
 }
 
+/* A complex value has two children, its real and imaginary parts. */
+static void decode_complex(const struct dw_type *s, const uint8_t *bytes, const struct value_source *src,
+			   const struct decode_opts *opts, struct arena *arena, struct value *out)
+{
+	size_t part = dw_type_size(s->target);
+
+	if (!part || 2 * part > out->size) {
+		out->available = false;
+		return;
+	}
+	out->children = arena_alloc(arena, 2 * sizeof(*out->children));
+	out->nchildren = 2;
+	decode_value(s->target, bytes, src, opts, arena, &out->children[0]);
+	decode_value(s->target, bytes + part, src, opts, arena, &out->children[1]);
+}
+
 void decode_value(const struct dw_type *t, const uint8_t *bytes, const struct value_source *src,
 		  const struct decode_opts *opts, struct arena *arena, struct value *out)
 {
@@ -255,6 +279,9 @@ void decode_value(const struct dw_type *t, const uint8_t *bytes, const struct va
 		}
 		if (s->cxx_string && out->size >= s->str_data_off + 8 && out->size >= s->str_len_off + 8)
 			decode_cxx_string(s, src, opts, arena, out);
+		break;
+	case DW_KIND_COMPLEX:
+		decode_complex(s, bytes, src, opts, arena, out);
 		break;
 	default:
 		break;

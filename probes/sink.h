@@ -40,4 +40,16 @@ struct sink *sink_json_new(FILE *out);
 /* Shortest decimal that reads back as the same value ("3.14159"). */
 void format_float_shortest(char *buf, size_t size, long double v, size_t type_size);
 
+/* The 16 bytes of an __int128 (is_signed) or unsigned __int128 in decimal,
+ * "-170141183460469231731687303715884105728"; 41 bytes are always enough. */
+void format_int128(char *buf, size_t size, const uint8_t *bytes, bool is_signed);
+
+/* The 16 bytes of a _Float128 as the shortest decimal that reads back as the
+ * same value ("0.1", "1e+4000"), or nan, -nan, inf, -inf; 48 bytes are enough. */
+void format_float128(char *buf, size_t size, const uint8_t *bytes);
+
+/* True for values formatted by the two functions above. */
+bool value_is_int128(const struct value *v);
+bool value_is_float128(const struct value *v);
+
 #endif

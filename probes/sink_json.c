@@ -101,6 +101,21 @@ static void put_float(FILE *out, long double v, size_t size)
 	}
 }
 
+/* _Float128: every digit it needs (JSON numbers have no precision limit);
+ * nan and the infinities as strings, like the other floats. */
+static void put_float128(FILE *out, const uint8_t *bytes)
+{
+	char buf[64];
+
+	format_float128(buf, sizeof(buf), bytes);
+	if (strstr(buf, "nan"))
+		fputs("\"nan\"", out);
+	else if (strstr(buf, "inf"))
+		fprintf(out, "\"%s\"", buf);
+	else
+		fputs(buf, out);
+}
+
 static void put_value(FILE *out, const struct value *v)
 {
 	const struct dw_type *t = dw_type_strip(v->type);
@@ -111,16 +126,37 @@ static void put_value(FILE *out, const struct value *v)
 	}
 	switch (t->kind) {
 	case DW_KIND_SINT:
-		fprintf(out, "%" PRId64, value_as_s64(v));
-		break;
 	case DW_KIND_UINT:
-		fprintf(out, "%" PRIu64, value_as_u64(v));
+		if (value_is_int128(v)) {
+			/* Exact digits: JSON numbers have no size limit. */
+			char buf[48];
+			format_int128(buf, sizeof(buf), v->bytes, t->kind == DW_KIND_SINT);
+			fputs(buf, out);
+		} else if (t->kind == DW_KIND_SINT) {
+			fprintf(out, "%" PRId64, value_as_s64(v));
+		} else {
+			fprintf(out, "%" PRIu64, value_as_u64(v));
+		}
 		break;
 	case DW_KIND_BOOL:
 		fputs(value_as_u64(v) ? "true" : "false", out);
 		break;
 	case DW_KIND_FLOAT:
-		put_float(out, value_as_float(v), v->size);
+		if (value_is_float128(v))
+			put_float128(out, v->bytes);
+		else
+			put_float(out, value_as_float(v), v->size);
+		break;
+	case DW_KIND_COMPLEX:
+		if (v->nchildren != 2) {
+			fputs("null", out);
+			break;
+		}
+		fputs("{\"real\":", out);
+		put_value(out, &v->children[0]);
+		fputs(",\"imag\":", out);
+		put_value(out, &v->children[1]);
+		putc('}', out);
 		break;
 	case DW_KIND_ENUM: {
 		const char *name = value_enumerator(v);

@@ -37,7 +37,9 @@ void *lttng_ust_tp_rcu_dereference_sym(void *p);
 #define NULL_STRING "(null)"
 
 /* How one field is written. */
-enum lt_kind { LT_INT, LT_FLOAT, LT_STRING, LT_CHARS };
+/* LT_DEC128: an __int128 as its decimal digits in a string (CTF integers
+ * stop at 64 bits; babeltrace2 shows the string as is). */
+enum lt_kind { LT_INT, LT_FLOAT, LT_STRING, LT_CHARS, LT_DEC128 };
 
 #define LT_MAX_DEPTH 8
 
@@ -218,6 +220,15 @@ static bool describe(struct builder *b, const struct dw_type *t, const char *nam
 	case DW_KIND_SINT:
 	case DW_KIND_UINT:
 	case DW_KIND_BOOL:
+		if (size == 16 && s->kind != DW_KIND_BOOL) {
+			/* Not filterable: the digits are formatted while writing. */
+			lf->kind = LT_DEC128;
+			lf->is_signed = s->kind == DW_KIND_SINT;
+			lf->filterable = false;
+			f->nofilter = 1;
+			f->type = string_type();
+			return true;
+		}
 		if (size != 1 && size != 2 && size != 4 && size != 8)
 			return false;
 		lf->kind = LT_INT;
@@ -343,6 +354,15 @@ static void write_field(struct writer *w, const struct lt_field *lf, const struc
 			memcpy(w->stack, &p, sizeof(p));
 			w->stack += sizeof(p);
 		}
+		break;
+	}
+	case LT_DEC128: {
+		char buf[48] = "0";
+		if (v && v->available && v->size == 16)
+			format_int128(buf, sizeof(buf), v->bytes, lf->is_signed);
+		w->len += strlen(buf) + 1;
+		if (w->chan)
+			w->chan->ops->event_strcpy(w->ctx, buf, strlen(buf) + 1);
 		break;
 	}
 	case LT_CHARS: {
@@ -544,6 +564,9 @@ static size_t field_list_push(struct field_list *fl)
 	return fl->n;
 }
 
+static void describe_parts(struct builder *b, struct field_list *fl, const struct dw_type *s, const char *name,
+			   const int *path, int depth);
+
 /* Adds the fields for a value of type t named name at path: one field, or,
  * for a structure or union, one per member (recursively), named
  * NAME_MEMBER.  lttng-sessiond 2.13's metadata writer (ust-metadata.c)
@@ -568,6 +591,10 @@ static void describe_flat(struct builder *b, struct field_list *fl, const struct
 		}
 		return;
 	}
+	if (s && (s->kind == DW_KIND_COMPLEX || (s->kind == DW_KIND_ARRAY && s->is_vector))) {
+		describe_parts(b, fl, s, name, path, depth);
+		return;
+	}
 	field_list_push(fl);
 	if (!describe(b, t, name, true, fl->fields[fl->n], &fl->lf[fl->n])) {
 		free(fl->fields[fl->n]);
@@ -577,6 +604,27 @@ static void describe_flat(struct builder *b, struct field_list *fl, const struct
 	memcpy(fl->lf[fl->n].path, path, sizeof(int) * (size_t)depth);
 	fl->lf[fl->n].depth = depth;
 	fl->n++;
+}
+
+/* The parts of a complex value (NAME_real, NAME_imag) and the elements of a
+ * vector (NAME_0, NAME_1, ...): fields of their own, like structure members
+ * (decode gives both as children). */
+static void describe_parts(struct builder *b, struct field_list *fl, const struct dw_type *s, const char *name,
+			   const int *path, int depth)
+{
+	size_t n = s->kind == DW_KIND_COMPLEX ? 2 : s->count;
+
+	if (depth >= LT_MAX_DEPTH)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		int sub[LT_MAX_DEPTH];
+		char *pname = s->kind == DW_KIND_COMPLEX ? xasprintf("%s_%s", name, i ? "imag" : "real")
+							 : xasprintf("%s_%zu", name, i);
+		memcpy(sub, path, sizeof(int) * (size_t)depth);
+		sub[depth] = (int)i;
+		describe_flat(b, fl, s->target, pname, sub, depth + 1);
+		free(pname);
+	}
 }
 
 static void build_event(struct lttng_sink *s, struct lt_event *ev, const struct event_layout *l, bool exit,

@@ -78,13 +78,19 @@ static void put_value(struct sink *s, const struct value *v)
 	}
 	switch (t->kind) {
 	case DW_KIND_SINT:
-		if (t->is_char)
+		if (value_is_int128(v)) {
+			format_int128(buf, sizeof(buf), v->bytes, true);
+			fputs(buf, out);
+		} else if (t->is_char)
 			put_char(out, value_as_s64(v));
 		else
 			fprintf(out, "%" PRId64, value_as_s64(v));
 		break;
 	case DW_KIND_UINT:
-		if (t->is_char)
+		if (value_is_int128(v)) {
+			format_int128(buf, sizeof(buf), v->bytes, false);
+			fputs(buf, out);
+		} else if (t->is_char)
 			put_char(out, (int64_t)value_as_u64(v));
 		else
 			fprintf(out, "%" PRIu64, value_as_u64(v));
@@ -93,8 +99,21 @@ static void put_value(struct sink *s, const struct value *v)
 		fputs(value_as_u64(v) ? "true" : "false", out);
 		break;
 	case DW_KIND_FLOAT:
-		format_float_shortest(buf, sizeof(buf), value_as_float(v), v->size);
+		if (value_is_float128(v))
+			format_float128(buf, sizeof(buf), v->bytes);
+		else
+			format_float_shortest(buf, sizeof(buf), value_as_float(v), v->size);
 		fputs(buf, out);
+		break;
+	case DW_KIND_COMPLEX: /* 1.5+-2i: real, '+', imaginary, 'i', whatever the signs */
+		if (v->nchildren != 2) {
+			fputs("?", out);
+			break;
+		}
+		put_value(s, &v->children[0]);
+		putc('+', out);
+		put_value(s, &v->children[1]);
+		putc('i', out);
 		break;
 	case DW_KIND_ENUM: {
 		const char *name = value_enumerator(v);

@@ -10,6 +10,7 @@
 
 #include "arch.h"
 #include "decode.h"
+#include "sink.h"
 
 static struct dw_type t_int = {.kind = DW_KIND_SINT, .name = "int", .size = 4};
 static struct dw_type t_u64 = {.kind = DW_KIND_UINT, .name = "uint64_t", .size = 8};
@@ -500,6 +501,212 @@ static void test_decode_cxx_string(void **state)
 	arena_free(&arena);
 }
 
+/* ---- wide types (issue 10, item 4) ----------------------------------- */
+
+static struct dw_type t_i128 = {.kind = DW_KIND_SINT, .name = "__int128", .size = 16};
+static struct dw_type t_u128 = {.kind = DW_KIND_UINT, .name = "__int128 unsigned", .size = 16};
+static struct dw_type t_f128 = {.kind = DW_KIND_FLOAT, .name = "_Float128", .size = 16,
+				.float_format = DW_FLOAT_BINARY128};
+static struct dw_type t_cfloat = {.kind = DW_KIND_COMPLEX, .name = "complex float", .size = 8,
+				  .target = &t_float};
+static struct dw_type t_cdouble = {.kind = DW_KIND_COMPLEX, .name = "complex double", .size = 16,
+				   .target = &t_double};
+static struct dw_type t_cldouble = {.kind = DW_KIND_COMPLEX, .name = "complex long double", .size = 32,
+				    .target = &t_ldouble};
+static struct dw_type t_v4sf = {.kind = DW_KIND_ARRAY, .size = 16, .count = 4, .target = &t_float,
+				.is_vector = true};
+static struct dw_type t_short = {.kind = DW_KIND_SINT, .name = "short", .size = 2};
+static struct dw_type t_v4hi = {.kind = DW_KIND_ARRAY, .size = 8, .count = 4, .target = &t_short,
+				.is_vector = true};
+static struct dw_type t_v4df = {.kind = DW_KIND_ARRAY, .size = 32, .count = 4, .target = &t_double,
+				.is_vector = true};
+static struct dw_type t_float4 = {.kind = DW_KIND_ARRAY, .size = 16, .count = 4, .target = &t_float};
+/* struct wide_rec { __int128 v; } */
+static struct dw_member wide_rec_members[] = {{.name = "v", .type = &t_i128, .offset = 0}};
+static struct dw_type t_wide_rec = {.kind = DW_KIND_STRUCT, .name = "wide_rec", .size = 16,
+				    .members = wide_rec_members, .nmembers = 1};
+
+/* __int128: a register pair, lower half first; returned in rax:rdx. */
+static void test_int128(void **state)
+{
+	struct call c;
+
+	plan(&c, &t_i128, 3, &t_int, &t_i128, &t_u128);
+	assert_piece(&c.plans[1], 0, FETCH_REG, X86_DW_RSI, 0, 8, 0);
+	assert_piece(&c.plans[1], 1, FETCH_REG, X86_DW_RDX, 0, 8, 8);
+	assert_piece(&c.plans[2], 0, FETCH_REG, X86_DW_RCX, 0, 8, 0);
+	assert_piece(&c.plans[2], 1, FETCH_REG, X86_DW_R8, 0, 8, 8);
+	assert_piece(&c.ret, 0, FETCH_REG, X86_DW_RAX, 0, 8, 0);
+	assert_piece(&c.ret, 1, FETCH_REG, X86_DW_RDX, 0, 8, 8);
+	assert_false(c.entry_vregs);
+
+	/* A struct of one __int128 likewise. */
+	plan(&c, &t_wide_rec, 1, &t_wide_rec);
+	assert_piece(&c.plans[0], 0, FETCH_REG, X86_DW_RDI, 0, 8, 0);
+	assert_piece(&c.plans[0], 1, FETCH_REG, X86_DW_RSI, 0, 8, 8);
+	assert_piece(&c.ret, 1, FETCH_REG, X86_DW_RDX, 0, 8, 8);
+}
+
+/* Never split between a register and the stack: with one integer register
+ * left, the __int128 goes on the stack, 16-aligned, and the next int takes
+ * the register. */
+static void test_int128_stack(void **state)
+{
+	struct call c;
+
+	plan(&c, &t_u128, 7, &t_long, &t_long, &t_long, &t_long, &t_long, &t_i128, &t_int);
+	assert_piece(&c.plans[5], 0, FETCH_MEM, X86_DW_RSP, 8, 16, 0);
+	assert_piece(&c.plans[6], 0, FETCH_REG, X86_DW_R9, 0, 4, 0);
+
+	/* After one eightbyte of stack arguments, the next 16-aligned slot. */
+	plan(&c, &t_int, 8, &t_long, &t_long, &t_long, &t_long, &t_long, &t_long, &t_long, &t_i128);
+	assert_piece(&c.plans[6], 0, FETCH_MEM, X86_DW_RSP, 8, 8, 0);
+	assert_piece(&c.plans[7], 0, FETCH_MEM, X86_DW_RSP, 24, 16, 0);
+}
+
+/* _Float128: SSE + SSEUP, one whole xmm register (not x87 like long double). */
+static void test_float128(void **state)
+{
+	struct call c;
+
+	plan(&c, &t_f128, 3, &t_f128, &t_double, &t_f128);
+	assert_int_equal(c.plans[0].npieces, 1);
+	assert_piece(&c.plans[0], 0, FETCH_REG, X86_DW_XMM0, 0, 16, 0);
+	assert_piece(&c.plans[1], 0, FETCH_REG, X86_DW_XMM0 + 1, 0, 8, 0);
+	assert_piece(&c.plans[2], 0, FETCH_REG, X86_DW_XMM0 + 2, 0, 16, 0);
+	assert_int_equal(c.ret.npieces, 1);
+	assert_piece(&c.ret, 0, FETCH_REG, X86_DW_XMM0, 0, 16, 0);
+	assert_true(c.exit_vregs);
+}
+
+/* complex float: one SSE eightbyte; complex double: two, in two registers;
+ * complex long double: COMPLEX_X87, in memory, returned in st0 and st1. */
+static void test_complex(void **state)
+{
+	struct call c;
+
+	plan(&c, &t_cdouble, 2, &t_cdouble, &t_cfloat);
+	assert_piece(&c.plans[0], 0, FETCH_REG, X86_DW_XMM0, 0, 8, 0);
+	assert_piece(&c.plans[0], 1, FETCH_REG, X86_DW_XMM0 + 1, 0, 8, 8);
+	assert_int_equal(c.plans[1].npieces, 1);
+	assert_piece(&c.plans[1], 0, FETCH_REG, X86_DW_XMM0 + 2, 0, 8, 0);
+	assert_piece(&c.ret, 0, FETCH_REG, X86_DW_XMM0, 0, 8, 0);
+	assert_piece(&c.ret, 1, FETCH_REG, X86_DW_XMM0 + 1, 0, 8, 8);
+
+	plan(&c, &t_cldouble, 2, &t_cldouble, &t_int);
+	assert_piece(&c.plans[0], 0, FETCH_MEM, X86_DW_RSP, 8, 32, 0);
+	assert_piece(&c.plans[1], 0, FETCH_REG, X86_DW_RDI, 0, 4, 0);
+	assert_int_equal(c.ret.npieces, 2);
+	assert_piece(&c.ret, 0, FETCH_REG, X86_DW_ST0, 0, 10, 0);
+	assert_piece(&c.ret, 1, FETCH_REG, X86_DW_ST0 + 1, 0, 10, 16);
+	assert_true(c.exit_vregs);
+
+	/* Out of xmm registers: complex double on the stack, 8-aligned. */
+	plan(&c, &t_int, 10, &t_double, &t_double, &t_double, &t_double, &t_double, &t_double, &t_double,
+	     &t_double, &t_int, &t_cdouble);
+	assert_piece(&c.plans[9], 0, FETCH_MEM, X86_DW_RSP, 8, 16, 0);
+}
+
+/* Vectors: 16 bytes in one whole xmm register (an array of four floats is
+ * two SSE eightbytes in two registers); 8 bytes one SSE eightbyte; 32 bytes
+ * unavailable, and the xmm and stack arguments after it too (AVX or not
+ * decides where they are), integer registers unaffected. */
+static void test_vectors(void **state)
+{
+	struct call c;
+
+	plan(&c, &t_v4sf, 3, &t_v4sf, &t_v4hi, &t_float4);
+	assert_int_equal(c.plans[0].npieces, 1);
+	assert_piece(&c.plans[0], 0, FETCH_REG, X86_DW_XMM0, 0, 16, 0);
+	assert_piece(&c.plans[1], 0, FETCH_REG, X86_DW_XMM0 + 1, 0, 8, 0);
+	assert_piece(&c.plans[2], 0, FETCH_REG, X86_DW_XMM0 + 2, 0, 8, 0);
+	assert_piece(&c.plans[2], 1, FETCH_REG, X86_DW_XMM0 + 3, 0, 8, 8);
+	assert_piece(&c.ret, 0, FETCH_REG, X86_DW_XMM0, 0, 16, 0);
+
+	plan(&c, &t_int, 4, &t_int, &t_v4df, &t_int, &t_double);
+	assert_piece(&c.plans[0], 0, FETCH_REG, X86_DW_RDI, 0, 4, 0);
+	assert_false(c.plans[1].available);
+	assert_piece(&c.plans[2], 0, FETCH_REG, X86_DW_RSI, 0, 4, 0);
+	assert_false(c.plans[3].available);
+
+	/* Returned: in ymm0 or through a hidden pointer in rdi: nothing is known. */
+	plan(&c, &t_v4df, 1, &t_int);
+	assert_false(c.ret.available);
+	assert_false(c.plans[0].available);
+}
+
+/* _Complex _Float128 (32 bytes): in memory both ways, the hidden pointer in
+ * rdi (as gcc 12 -O2 compiles it); a 4-byte vector is INTEGER. */
+static void test_wide_memory(void **state)
+{
+	static struct dw_type t_cf128 = {.kind = DW_KIND_COMPLEX, .name = "complex _Float128", .size = 32,
+					 .target = &t_f128, .float_format = DW_FLOAT_BINARY128};
+	static struct dw_type t_v4qi = {.kind = DW_KIND_ARRAY, .size = 4, .count = 4, .target = &t_char,
+					.is_vector = true};
+	struct call c;
+
+	plan(&c, &t_cf128, 2, &t_cf128, &t_int);
+	assert_piece(&c.ret, 0, FETCH_MEM, X86_DW_RAX, 0, 32, 0);
+	assert_piece(&c.plans[0], 0, FETCH_MEM, X86_DW_RSP, 8, 32, 0);
+	assert_piece(&c.plans[1], 0, FETCH_REG, X86_DW_RSI, 0, 4, 0);
+
+	plan(&c, &t_int, 2, &t_v4qi, &t_int);
+	assert_piece(&c.plans[0], 0, FETCH_REG, X86_DW_RDI, 0, 4, 0);
+	assert_piece(&c.plans[1], 0, FETCH_REG, X86_DW_RSI, 0, 4, 0);
+}
+
+/* Decoding: a whole xmm register, st0 and st1, and the decimal digits. */
+static void test_decode_wide(void **state)
+{
+	struct call c;
+	struct fake fk;
+	struct value_source src = {&fk, fake_reg, fake_mem};
+	struct decode_opts opts = {.string_limit = 256, .array_limit = 16};
+	struct arena arena = {0};
+	struct value v;
+	uint8_t buf[32];
+	char text[64];
+	__float128 q = 0.1Q;
+	long double re = 1.5L, im = -2.0L;
+	unsigned __int128 min = (unsigned __int128)1 << 127;
+
+	memset(&fk, 0, sizeof(fk));
+	fk.mem_base_str = "";
+	fk.regs.have_fp = true;
+	fk.regs.gp.rdi = (uint64_t)min;
+	fk.regs.gp.rsi = (uint64_t)(min >> 64);
+	memcpy(fk.regs.fp.xmm_space, &q, 16);
+	memcpy(&fk.regs.fp.st_space[0], &re, 10);
+	memcpy(&fk.regs.fp.st_space[4], &im, 10);
+
+	plan(&c, &t_cldouble, 2, &t_i128, &t_f128);
+	assert_int_equal(decode_fetch(&c.plans[0], &src, buf), 0);
+	decode_value(&t_i128, buf, &src, &opts, &arena, &v);
+	assert_true(value_is_int128(&v));
+	format_int128(text, sizeof(text), v.bytes, true);
+	assert_string_equal(text, "-170141183460469231731687303715884105728");
+	format_int128(text, sizeof(text), v.bytes, false);
+	assert_string_equal(text, "170141183460469231731687303715884105728");
+
+	assert_int_equal(decode_fetch(&c.plans[1], &src, buf), 0);
+	decode_value(&t_f128, buf, &src, &opts, &arena, &v);
+	assert_true(value_is_float128(&v));
+	format_float128(text, sizeof(text), v.bytes);
+	assert_string_equal(text, "0.1");
+
+	assert_int_equal(decode_fetch(&c.ret, &src, buf), 0);
+	decode_value(&t_cldouble, buf, &src, &opts, &arena, &v);
+	assert_int_equal(v.nchildren, 2);
+	assert_true(value_as_float(&v.children[0]) == 1.5L);
+	assert_true(value_as_float(&v.children[1]) == -2.0L);
+
+	/* Without the vector registers: unavailable, not garbage. */
+	fk.regs.have_fp = false;
+	assert_int_equal(decode_fetch(&c.ret, &src, buf), -1);
+	assert_int_equal(decode_fetch(&c.plans[1], &src, buf), -1);
+	arena_free(&arena);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +727,13 @@ int main(void)
 		cmocka_unit_test(test_decode_indirect),
 		cmocka_unit_test(test_decode_reference),
 		cmocka_unit_test(test_decode_cxx_string),
+		cmocka_unit_test(test_int128),
+		cmocka_unit_test(test_int128_stack),
+		cmocka_unit_test(test_float128),
+		cmocka_unit_test(test_complex),
+		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_wide_memory),
+		cmocka_unit_test(test_decode_wide),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

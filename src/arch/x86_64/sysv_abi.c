@@ -5,7 +5,10 @@
 
 #include "arch.h"
 
-enum arg_class { CLS_NONE, CLS_INTEGER, CLS_SSE, CLS_X87, CLS_MEMORY };
+/* CLS_SSEUP: the upper half of the vector register the eightbyte before it
+ * starts; CLS_COMPLEX_X87: a complex long double (memory as an argument,
+ * st0 and st1 as a return value). */
+enum arg_class { CLS_NONE, CLS_INTEGER, CLS_SSE, CLS_X87, CLS_MEMORY, CLS_SSEUP, CLS_COMPLEX_X87 };
 
 static enum arg_class merge(enum arg_class a, enum arg_class b)
 {
@@ -39,10 +42,60 @@ static size_t type_align(const struct dw_type *t)
 		}
 		return a;
 	case DW_KIND_ARRAY:
+		if (t->is_vector) /* aligned to their size, at most 16 without AVX */
+			return t->size >= 16 ? 16 : t->size ? t->size : 1;
+		return type_align(t->target);
+	case DW_KIND_COMPLEX: /* as a struct of two parts */
 		return type_align(t->target);
 	default:
 		return t->size >= 16 ? 16 : t->size ? t->size : 1;
 	}
+}
+
+static void classify(const struct dw_type *t, size_t off, enum arg_class cls[2]);
+
+/* _Complex T is classified as struct { T real, imag; } (psABI 3.2.3), except
+ * complex long double, COMPLEX_X87: in memory inside an aggregate as alone
+ * as an argument (classify_value() tells the return value apart). */
+static void classify_complex(const struct dw_type *t, size_t off, enum arg_class cls[2])
+{
+	size_t part = t->size / 2;
+
+	if (!t->target || part > 8) {
+		cls[0] = CLS_MEMORY;
+		return;
+	}
+	classify(t->target, off, cls);
+	classify(t->target, off + part, cls);
+}
+
+/* Vectors (__m64, __m128, vector_size(8|16)): one SSE eightbyte, or SSE +
+ * SSEUP, a whole xmm register.  Wider ones (__m256, __m512) travel in ymm/zmm
+ * registers only when the function is compiled for AVX and in memory
+ * otherwise; DWARF does not say which, so they are classified MEMORY here and
+ * arch_plan_call() marks what depends on the choice unavailable.  Vectors of
+ * less than 8 bytes have an integer mode in GCC: INTEGER. */
+static void classify_vector(const struct dw_type *t, size_t off, enum arg_class cls[2])
+{
+	if (off % (t->size ? t->size : 1) != 0 || off + t->size > 16) {
+		cls[0] = CLS_MEMORY;
+		return;
+	}
+	if (t->size == 16) {
+		cls[0] = merge(cls[0], CLS_SSE);
+		cls[1] = merge(cls[1], CLS_SSEUP);
+	} else if (t->size == 8) {
+		cls[off / 8] = merge(cls[off / 8], CLS_SSE);
+	} else {
+		cls[off / 8] = merge(cls[off / 8], CLS_INTEGER);
+	}
+}
+
+/* True for a vector wider than 16 bytes, alone or typedef'd. */
+static bool is_wide_vector(const struct dw_type *t)
+{
+	t = dw_type_strip(t);
+	return t && t->kind == DW_KIND_ARRAY && t->is_vector && t->size > 16;
 }
 
 /* Classifies the bytes of t at offset off into eightbyte classes. */
@@ -70,6 +123,16 @@ static void classify(const struct dw_type *t, size_t off, enum arg_class cls[2])
 			cls[b] = merge(cls[b], CLS_INTEGER);
 		return;
 	case DW_KIND_FLOAT:
+		if (size == 16 && t->float_format == DW_FLOAT_BINARY128) {
+			/* _Float128: SSE + SSEUP, one whole xmm register */
+			if (off != 0) {
+				cls[0] = CLS_MEMORY;
+				return;
+			}
+			cls[0] = merge(cls[0], CLS_SSE);
+			cls[1] = merge(cls[1], CLS_SSEUP);
+			return;
+		}
 		if (size == 16) {
 			/* long double: X87 + X87UP, passed in memory */
 			cls[0] = merge(cls[0], CLS_X87);
@@ -97,8 +160,15 @@ static void classify(const struct dw_type *t, size_t off, enum arg_class cls[2])
 			}
 		}
 		return;
+	case DW_KIND_COMPLEX:
+		classify_complex(t, off, cls);
+		return;
 	case DW_KIND_ARRAY: {
 		size_t esize = dw_type_size(t->target);
+		if (t->is_vector) {
+			classify_vector(t, off, cls);
+			return;
+		}
 		for (size_t i = 0; esize && i < t->count; i++)
 			classify(t->target, off + i * esize, cls);
 		return;
@@ -110,16 +180,19 @@ static void classify(const struct dw_type *t, size_t off, enum arg_class cls[2])
 }
 
 /* Classifies a whole argument or return value: CLS_MEMORY, CLS_X87 (a long
- * double), or eightbyte classes in cls. */
+ * double), CLS_COMPLEX_X87 (a complex long double), or CLS_NONE with
+ * eightbyte classes in cls. */
 static enum arg_class classify_value(const struct dw_type *t, enum arg_class cls[2])
 {
 	size_t size = dw_type_size(t);
 	const struct dw_type *s = dw_type_strip(t);
 
 	cls[0] = cls[1] = CLS_NONE;
+	if (s && s->kind == DW_KIND_COMPLEX && size == 32 && s->float_format == DW_FLOAT_NATIVE)
+		return CLS_COMPLEX_X87;
 	if (!size || size > 16 || dw_type_by_reference(t))
 		return CLS_MEMORY;
-	if (s && s->kind == DW_KIND_FLOAT && size == 16)
+	if (s && s->kind == DW_KIND_FLOAT && size == 16 && s->float_format == DW_FLOAT_NATIVE)
 		return CLS_X87;
 	classify(t, 0, cls);
 	for (int i = 0; i < 2; i++)
@@ -148,6 +221,27 @@ static bool uses_vregs(const struct fetch_plan *p)
 	return false;
 }
 
+/* Pieces for a value classified into eightbytes cls: INTEGER from gprs[*gi],
+ * SSE from xmm *si; an SSEUP eightbyte widens the piece of the SSE eightbyte
+ * before it to the whole 16-byte register. */
+static void add_eightbytes(struct fetch_plan *p, const enum arg_class cls[2], size_t size, const unsigned *gprs,
+			   unsigned *gi, unsigned *si)
+{
+	for (unsigned b = 0; b * 8 < size; b++) {
+		uint32_t n = (uint32_t)(size - b * 8 < 8 ? size - b * 8 : 8);
+		if (cls[b] == CLS_INTEGER) {
+			add_piece(p, FETCH_REG, gprs[(*gi)++], 0, n, b * 8);
+		} else if (cls[b] == CLS_SSE) {
+			if (b + 1 < 2 && cls[b + 1] == CLS_SSEUP && size > 8) {
+				add_piece(p, FETCH_REG, X86_DW_XMM0 + (*si)++, 0, (uint32_t)(size - b * 8), b * 8);
+				b++;
+			} else {
+				add_piece(p, FETCH_REG, X86_DW_XMM0 + (*si)++, 0, n, b * 8);
+			}
+		}
+	}
+}
+
 static const unsigned arg_gprs[6] = {X86_DW_RDI, X86_DW_RSI, X86_DW_RDX, X86_DW_RCX, X86_DW_R8, X86_DW_R9};
 
 /* Itanium C++ ABI 3.1.2: a class that is not trivially copyable travels as
@@ -170,6 +264,10 @@ void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, stru
 	size_t stack = 0; /* bytes of the argument area above the return address */
 	enum arg_class cls[2];
 	enum arg_class whole;
+	/* After a vector wider than 16 bytes (see classify_vector()), the xmm
+	 * registers and the stack slots of later arguments depend on whether
+	 * the function was compiled for AVX; returning one, even rdi does. */
+	bool sse_unknown = false, stack_unknown = false, all_unknown = is_wide_vector(f->ret);
 
 	memset(ret, 0, sizeof(*ret));
 	*entry_vregs = *exit_vregs = false;
@@ -178,7 +276,7 @@ void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, stru
 	if (f->ret && dw_type_size(f->ret)) {
 		size_t size = dw_type_size(f->ret);
 		whole = classify_value(f->ret, cls);
-		ret->available = !f->abi_changed;
+		ret->available = !f->abi_changed && !all_unknown;
 		ret->size = (uint32_t)size;
 		if (whole == CLS_MEMORY) {
 			/* The caller's buffer, whose address comes back in rax. */
@@ -189,16 +287,14 @@ void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, stru
 			next_gpr = 1; /* the hidden pointer takes rdi */
 		} else if (whole == CLS_X87) {
 			add_piece(ret, FETCH_REG, X86_DW_ST0, 0, 10, 0);
+		} else if (whole == CLS_COMPLEX_X87) {
+			/* The real part in st0, the imaginary part in st1. */
+			add_piece(ret, FETCH_REG, X86_DW_ST0, 0, 10, 0);
+			add_piece(ret, FETCH_REG, X86_DW_ST0 + 1, 0, 10, 16);
 		} else {
-			unsigned gi = 0, si = 0;
 			static const unsigned ret_gprs[2] = {X86_DW_RAX, X86_DW_RDX};
-			for (unsigned b = 0; b * 8 < size; b++) {
-				uint32_t n = (uint32_t)(size - b * 8 < 8 ? size - b * 8 : 8);
-				if (cls[b] == CLS_INTEGER)
-					add_piece(ret, FETCH_REG, ret_gprs[gi++], 0, n, b * 8);
-				else if (cls[b] == CLS_SSE)
-					add_piece(ret, FETCH_REG, X86_DW_XMM0 + si++, 0, n, b * 8);
-			}
+			unsigned gi = 0, si = 0;
+			add_eightbytes(ret, cls, size, ret_gprs, &gi, &si);
 		}
 		*exit_vregs = uses_vregs(ret);
 	}
@@ -211,7 +307,12 @@ void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, stru
 
 		memset(p, 0, sizeof(*p));
 		p->size = (uint32_t)size;
-		p->available = size != 0 && !f->abi_changed;
+		p->available = size != 0 && !f->abi_changed && !all_unknown;
+		if (is_wide_vector(t)) {
+			p->available = false;
+			sse_unknown = stack_unknown = true;
+			continue;
+		}
 		if (!size) {
 			/* An unknown type still takes an eightbyte register. */
 			if (next_gpr < 6)
@@ -232,20 +333,18 @@ void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, stru
 				whole = CLS_MEMORY; /* no room for all of it: all on the stack */
 		}
 		if (whole == CLS_NONE) {
-			for (unsigned b = 0; b * 8 < size; b++) {
-				uint32_t n = (uint32_t)(size - b * 8 < 8 ? size - b * 8 : 8);
-				if (cls[b] == CLS_INTEGER)
-					add_piece(p, FETCH_REG, arg_gprs[next_gpr++], 0, n, b * 8);
-				else if (cls[b] == CLS_SSE)
-					add_piece(p, FETCH_REG, X86_DW_XMM0 + next_sse++, 0, n, b * 8);
-			}
+			add_eightbytes(p, cls, size, arg_gprs, &next_gpr, &next_sse);
 		} else {
 			size_t align = type_align(t) > 8 ? 16 : 8;
 			stack = (stack + align - 1) / align * align;
 			/* At the entry, [rsp] is the return address: arguments start at rsp + 8. */
 			add_piece(p, FETCH_MEM, X86_DW_RSP, (int64_t)(8 + stack), (uint32_t)size, 0);
 			stack += (size + 7) / 8 * 8;
+			if (stack_unknown)
+				p->available = false;
 		}
+		if (sse_unknown && uses_vregs(p))
+			p->available = false;
 		if (uses_vregs(p))
 			*entry_vregs = true;
 	}
