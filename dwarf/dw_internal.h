@@ -74,6 +74,10 @@ void dw_type_pool_free(struct dw_type_pool *pool);
  * no DIE, a raw signature. */
 void dw_function_read_signature(struct dw_module *m, struct dw_function *f);
 
+/* The dw_function for the code at addr (where loaded) of m, named name,
+ * size bytes long (0: unknown), built once (dw_session.c). */
+struct dw_function *dw_module_function_new(struct dw_module *m, const char *name, uint64_t addr, uint64_t size);
+
 void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -56,6 +56,7 @@ struct dw_function {
 	bool noreturn;               /* DW_AT_noreturn: never returns to its caller */
 	bool signal_frame;           /* its CFI is a signal frame ('S'): a signal trampoline */
 	bool not_called;             /* its CFI at the entry is not a called function's: entered by a jump */
+	bool no_symbol;              /* found by file offset where no symbol is (a stripped file) */
 };
 
 /* Number of raw arguments shown for a function without DWARF. */
@@ -115,6 +116,19 @@ int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 /* The function containing file offset off of m's ELF file: 0 and *out, or
  * -ENOENT when off is in no function, -ERANGE when it is in no loaded segment. */
 int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_function **out);
+
+/* The address where file offset off of m is loaded: 0, or -ERANGE when off
+ * is in no loaded segment. */
+int dw_module_offset_address(struct dw_module *m, uint64_t off, uint64_t *addr);
+
+/* A function where no symbol names one (a stripped file): the code at addr
+ * (where loaded), size bytes long (0: extent unknown), named "sub_ADDR"
+ * (ADDR its ELF address in hexadecimal, as disassemblers name such code),
+ * with no_symbol set; owned by m, built once. */
+struct dw_function *dw_module_function_nosym(struct dw_module *m, uint64_t addr, uint64_t size);
+
+/* True when m's ELF file has a .symtab (not only .dynsym). */
+bool dw_module_has_symtab(struct dw_module *m);
 
 /* The function symbol containing addr in s's modules: its name (valid as
  * long as s), start and size.  Returns 0, or -ENOENT. */

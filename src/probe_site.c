@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "fde_extent.h"
 #include "log.h"
 #include "suggest.h"
 #include "u64_map.h"
@@ -69,7 +70,41 @@ static const char *module_separator(const char *spec)
 	return sep;
 }
 
-static int resolve_offset(struct dw_module *m, const char *spec, const char *text, struct add_ctx *ctx)
+/* An offset no function symbol covers (a stripped file, or code the symbol
+ * table leaves out): the function whose .eh_frame FDE starts there.
+ * Returns 0, or -1 after printing why not. */
+static int resolve_offset_nosym(struct dw_session *s, struct dw_module *m, const char *spec, uint64_t off,
+				struct add_ctx *ctx)
+{
+	const char *why = dw_module_has_symtab(m) ? "no symbol covers it" : "the file has no symbols";
+	uint64_t addr, start = 0, end = 0;
+	struct dw_function *f;
+
+	if (dw_module_offset_address(m, off, &addr) != 0 ||
+	    (dw_session_pid(s) > 0 && fde_extent(dw_session_pid(s), addr, &start, &end) == 0 && start != addr)) {
+		if (!start) {
+			log_error("probe '%s': offset 0x%" PRIx64 " of %s is not inside any function", spec, off,
+				  dw_module_name(m));
+			return -1;
+		}
+		/* A function's entry only: a probe inside one is not a call. */
+		log_error("probe '%s': offset 0x%" PRIx64 " of %s is inside a function that starts at offset 0x%" PRIx64
+			  " (%s; its call frame information says where it starts): probe 0x%" PRIx64 " for its calls",
+			  spec, off, dw_module_name(m), off - (addr - start), why, off - (addr - start));
+		return -1;
+	}
+	f = dw_module_function_nosym(m, addr, end - start);
+	if (f->size)
+		log_note("probe '%s': %s; probing %s, 0x%" PRIx64 " bytes as its call frame information says", spec,
+			 why, f->name, f->size);
+	else
+		log_note("probe '%s': %s and no call frame information covers offset 0x%" PRIx64
+			 ": probing that address alone (entry events only)",
+			 spec, why, off);
+	return add_function(f, ctx);
+}
+
+static int resolve_offset(struct dw_session *s, struct dw_module *m, const char *spec, const char *text, struct add_ctx *ctx)
 {
 	char *end;
 	uint64_t off;
@@ -88,6 +123,8 @@ static int resolve_offset(struct dw_module *m, const char *spec, const char *tex
 			  dw_module_name(m));
 		return -1;
 	}
+	if (rc == -ENOENT)
+		return resolve_offset_nosym(s, m, spec, off, ctx);
 	if (rc != 0) {
 		log_error("probe '%s': offset 0x%" PRIx64 " of %s is not inside any function", spec, off,
 			  dw_module_name(m));
@@ -105,7 +142,7 @@ static int resolve_in_module(struct dw_session *s, struct dw_module *m, const ch
 	int total;
 
 	if (!strncmp(name, "0x", 2) || !strncmp(name, "0X", 2))
-		return resolve_offset(m, spec, name, ctx);
+		return resolve_offset(s, m, spec, name, ctx);
 	total = dw_module_each_function(m, name, glob, add_function, ctx);
 	if (total < 0) {
 		log_error("probe '%s': %s", spec, dw_session_error(s));

@@ -1,0 +1,37 @@
+/* Code of files without symbols for it (stripped: no .symtab), found by a
+ * file offset. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "dw_internal.h"
+
+bool dw_module_has_symtab(struct dw_module *m)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(m->mod, &bias);
+	Elf_Scn *scn = NULL;
+
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+		if (gelf_getshdr(scn, &shdr) && shdr.sh_type == SHT_SYMTAB)
+			return true;
+	}
+	return false;
+}
+
+struct dw_function *dw_module_function_nosym(struct dw_module *m, uint64_t addr, uint64_t size)
+{
+	GElf_Addr bias = 0;
+	struct dw_function *f;
+	char name[64];
+
+	dwfl_module_getelf(m->mod, &bias);
+	/* As disassemblers name code without a symbol: by its ELF address. */
+	snprintf(name, sizeof(name), "sub_%" PRIx64, addr - bias);
+	f = dw_module_function_new(m, name, addr, size);
+	f->no_symbol = true;
+	return f;
+}
