@@ -127,7 +127,8 @@ int dw_module_offset_address(struct dw_module *m, uint64_t off, uint64_t *addr);
  * with no_symbol set; owned by m, built once. */
 struct dw_function *dw_module_function_nosym(struct dw_module *m, uint64_t addr, uint64_t size);
 
-/* True when m's ELF file has a .symtab (not only .dynsym). */
+/* True when m's ELF file, or its separate debug file, has a .symtab (not
+ * only .dynsym). */
 bool dw_module_has_symtab(struct dw_module *m);
 
 /* The function symbol containing addr in s's modules: its name (valid as

@@ -8,18 +8,27 @@
 
 #include "dw_internal.h"
 
-bool dw_module_has_symtab(struct dw_module *m)
+static bool elf_has_symtab(Elf *elf)
 {
-	GElf_Addr bias;
-	Elf *elf = dwfl_module_getelf(m->mod, &bias);
 	Elf_Scn *scn = NULL;
 
 	while (elf && (scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr shdr;
-		if (gelf_getshdr(scn, &shdr) && shdr.sh_type == SHT_SYMTAB)
+		if (gelf_getshdr(scn, &shdr) && shdr.sh_type == SHT_SYMTAB && shdr.sh_size)
 			return true;
 	}
 	return false;
+}
+
+bool dw_module_has_symtab(struct dw_module *m)
+{
+	GElf_Addr bias;
+
+	if (elf_has_symtab(dwfl_module_getelf(m->mod, &bias)))
+		return true;
+	/* libdwfl takes the symbols of a separate debug file (libc6-dbg's)
+	 * when the file itself has none. */
+	return dw_module_has_dwarf(m) && elf_has_symtab(dwarf_getelf(m->dwarf));
 }
 
 struct dw_function *dw_module_function_nosym(struct dw_module *m, uint64_t addr, uint64_t size)

@@ -18,7 +18,9 @@ static void usage(FILE *out)
 {
 	fputs("Usage: dwtrace [OPTIONS] -e PROBE [-e PROBE]... [--] COMMAND [ARGS...]\n"
 	      "       dwtrace [OPTIONS] -e PROBE [-e PROBE]... -p PID\n"
-	      "       dwtrace list FILE [GLOB]\n"
+	      "       dwtrace list FILE|LIBRARY [GLOB]\n"
+	      "       dwtrace list -p PID [GLOB]\n"
+	      "       dwtrace list [GLOB] -- COMMAND [ARGS...]\n"
 	      "\n"
 	      "Trace every call of the probed functions of COMMAND, or of the running process\n"
 	      "PID: parameters by their DWARF names with typed values at entry, the return\n"
@@ -93,6 +95,53 @@ static int check_probe_spec(const char *spec)
 	return 0;
 }
 
+/* dwtrace list FILE [GLOB] | -p PID [GLOB] | [GLOB] -- COMMAND [ARGS...] */
+static int parse_list(int argc, char **argv, struct options *o)
+{
+	static const char usage_line[] =
+		"usage: dwtrace list FILE [GLOB], dwtrace list -p PID [GLOB], or dwtrace list [GLOB] -- COMMAND [ARGS...]";
+	int dashes = 0;
+
+	o->list = true;
+	o->list_glob = "*";
+	for (int i = 2; i < argc && !dashes; i++)
+		if (!strcmp(argv[i], "--"))
+			dashes = i;
+	if (dashes) {
+		if (dashes > 3 || dashes + 1 >= argc) {
+			log_error("%s", usage_line);
+			return -1;
+		}
+		if (dashes == 3)
+			o->list_glob = argv[2];
+		o->list_command = argv + dashes + 1;
+		return 0;
+	}
+	if (argc >= 3 && (!strcmp(argv[2], "-p") || !strcmp(argv[2], "--pid"))) {
+		size_t pid;
+		if (argc < 4 || argc > 5) {
+			log_error("%s", usage_line);
+			return -1;
+		}
+		if (parse_size(argv[3], &pid) != 0 || pid == 0 || pid > 4194304) {
+			log_error("invalid process id '%s'", argv[3]);
+			return -1;
+		}
+		o->list_pid = (int)pid;
+		if (argc == 5)
+			o->list_glob = argv[4];
+		return 0;
+	}
+	if (argc < 3 || argc > 4 || argv[2][0] == '-') {
+		log_error("%s", usage_line);
+		return -1;
+	}
+	o->list_file = argv[2];
+	if (argc == 4)
+		o->list_glob = argv[3];
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -119,16 +168,8 @@ int cli_parse(int argc, char **argv, struct options *o)
 	o->string_limit = 256;
 	o->provider = "dwtrace";
 
-	if (argc >= 2 && !strcmp(argv[1], "list")) {
-		if (argc < 3 || argc > 4) {
-			log_error("usage: dwtrace list FILE [GLOB]");
-			return -1;
-		}
-		o->list = true;
-		o->list_file = argv[2];
-		o->list_glob = argc == 4 ? argv[3] : "*";
-		return 0;
-	}
+	if (argc >= 2 && !strcmp(argv[1], "list"))
+		return parse_list(argc, argv, o);
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:e:o:F:s:p:fhV", longopts, NULL)) != -1) {

@@ -24,6 +24,8 @@ struct options {
 	bool list;
 	const char *list_file;
 	const char *list_glob;
+	int list_pid;           /* dwtrace list -p PID */
+	char **list_command;    /* dwtrace list -- COMMAND: NULL-terminated argv */
 };
 
 /* Parses argv.  Returns 0 to go on, 1 when it printed help or the version
