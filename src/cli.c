@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "probe_site.h"
 #include "xalloc.h"
 
 #ifndef DWTRACE_VERSION
@@ -32,7 +33,13 @@ static void usage(FILE *out)
 	      "  MODULE:0xOFFSET      the function containing that file offset of MODULE\n"
 	      "\n"
 	      "Options:\n"
-	      "  -e, --probe PROBE        add a probe (repeatable)\n"
+	      "  -e, --probe PROBE        add a probe (repeatable); '!GLOB' or '!MODULE:GLOB'\n"
+	      "                           leaves out what the probes before it matched\n"
+	      "  -x, --exclude GLOB       the same as -e '!GLOB'\n"
+	      "  -v, --verbose            print each placed probe (module, function, address,\n"
+	      "                           file offset) and each function left out, and why\n"
+	      "      --list-probes        print that list and stop: nothing is traced (the\n"
+	      "                           COMMAND is killed before it ran, PID left alone)\n"
 	      "  -p, --pid PID            attach to the running process PID (all its threads)\n"
 	      "  -f, --follow             follow fork/vfork children and exec\n"
 	      "      --duration SECONDS   detach after SECONDS (fractions allowed)\n"
@@ -80,7 +87,24 @@ const char *probe_spec_separator(const char *spec)
 
 static int check_probe_spec(const char *spec)
 {
-	const char *sep = probe_spec_separator(spec);
+	const char *sep;
+
+	if (spec[0] == '!') {
+		spec++;
+		if (!*spec || !strcmp(spec, "!")) {
+			log_error("exclusion '!%s' names no function (write -e '!GLOB' or -x GLOB, after the -e it narrows)",
+				  spec);
+			return -1;
+		}
+		if (strpbrk(spec, "!") || !strncmp(probe_spec_separator(spec) ? probe_spec_separator(spec) + 1 : spec,
+						     "0x", 2)) {
+			log_error("exclusion '!%s' must be a function name or glob, [MODULE:]GLOB (not an offset, no "
+				  "second '!')",
+				  spec);
+			return -1;
+		}
+	}
+	sep = probe_spec_separator(spec);
 
 	if (sep == spec) {
 		log_error("probe '%s' has no module before the ':' (write MODULE:FUNCTION, e.g. libc.so.6:malloc, "
@@ -146,6 +170,9 @@ int cli_parse(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{"probe", required_argument, NULL, 'e'},
+		{"exclude", required_argument, NULL, 'x'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"list-probes", no_argument, NULL, 'l'},
 		{"output", required_argument, NULL, 'o'},
 		{"format", required_argument, NULL, 'F'},
 		{"string-limit", required_argument, NULL, 's'},
@@ -172,7 +199,7 @@ int cli_parse(int argc, char **argv, struct options *o)
 		return parse_list(argc, argv, o);
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:e:o:F:s:p:fhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:x:o:F:s:p:fvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (!*optarg) {
@@ -183,6 +210,27 @@ int cli_parse(int argc, char **argv, struct options *o)
 				return -1;
 			xgrow(&o->probes, &cap, o->nprobes + 1, sizeof(*o->probes));
 			o->probes[o->nprobes++] = optarg;
+			break;
+		case 'x': {
+			char *spec;
+			if (!*optarg) {
+				log_error("empty function after -x (write -x GLOB)");
+				return -1;
+			}
+			spec = xasprintf("!%s", optarg);
+			xgrow(&o->owned, &o->owned_cap, o->nowned + 1, sizeof(*o->owned));
+			o->owned[o->nowned++] = spec;
+			if (check_probe_spec(spec) != 0)
+				return -1;
+			xgrow(&o->probes, &cap, o->nprobes + 1, sizeof(*o->probes));
+			o->probes[o->nprobes++] = spec;
+			break;
+		}
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'l':
+			o->list_probes = true;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -276,6 +324,12 @@ int cli_parse(int argc, char **argv, struct options *o)
 		log_error("no probe given (add -e FUNCTION; 'dwtrace list FILE' shows the functions)");
 		return -1;
 	}
+	if (probe_spec_is_exclusion(o->probes[0])) {
+		log_error("exclusion '%s' comes before any probe: it narrows the -e probes before it (write -e GLOB "
+			  "first)",
+			  o->probes[0]);
+		return -1;
+	}
 	o->command = o->pid ? NULL : argv + optind;
 	return 0;
 }
@@ -284,4 +338,8 @@ void cli_free(struct options *o)
 {
 	free(o->probes);
 	o->probes = NULL;
+	for (size_t i = 0; i < o->nowned; i++)
+		free(o->owned[i]);
+	free(o->owned);
+	o->owned = NULL;
 }

@@ -19,6 +19,7 @@
 #include "list_cmd.h"
 #include "lttng_session.h"
 #include "log.h"
+#include "probe_report.h"
 #include "probe_site.h"
 #include "sink.h"
 #include "target.h"
@@ -427,6 +428,12 @@ int main(int argc, char **argv)
 	}
 	if (probe_set_resolve(&p->probes, p->dw, o.probes, o.nprobes, t->name) != 0)
 		goto fail_unstarted;
+	if (o.list_probes) {
+		/* A dry run: nothing was written into the target. */
+		probe_report(&p->probes, p->dw, false, t->entry);
+		rc = 0;
+		goto dry_run;
+	}
 
 	memset(&tr, 0, sizeof(tr));
 	tr.specs = o.probes;
@@ -445,6 +452,8 @@ int main(int argc, char **argv)
 		tracer_free(&tr);
 		goto fail_unstarted;
 	}
+	if (o.verbose)
+		probe_report(&p->probes, p->dw, true, t->entry);
 	tracer_run(&tr);
 	emergency_disarm();
 
@@ -490,6 +499,8 @@ int main(int argc, char **argv)
 	return rc;
 
 fail_unstarted:
+	rc = 1;
+dry_run:
 	/* A started program has not run a single instruction of its own yet;
 	 * a process we attached to goes on as it was. */
 	if (t->attached)
@@ -497,11 +508,14 @@ fail_unstarted:
 	else
 		target_kill_unstarted(t);
 	process_free(p);
+	goto out;
 fail:
+	rc = 1;
+out:
 	sink->ops->destroy(sink);
 	if (ctf_session)
 		ctf_session_end(ctf_session, o.ctf_dir);
 	fclose(out);
 	cli_free(&o);
-	return 1;
+	return rc;
 }

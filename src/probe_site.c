@@ -3,6 +3,7 @@
 #include "probe_site.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +43,61 @@ static struct probe_site *new_site(struct probe_set *set, struct dw_function *f)
 	return site;
 }
 
+static const char *module_separator(const char *spec);
+
+static void note_left_out(struct probe_set *set, struct dw_function *f, const char *why, const char *spec)
+{
+	xgrow(&set->left_out, &set->left_out_cap, set->nleft_out + 1, sizeof(*set->left_out));
+	set->left_out[set->nleft_out++] = (struct probe_left_out){f, why, spec};
+}
+
+/* Removes the sites from index first on whose function exclusion spec
+ * ('!GLOB' or '!MODULE:GLOB') matches: the probes before it, as uftrace -N
+ * and ltrace -e '-NAME' do.  Returns how many. */
+static size_t exclude(struct probe_set *set, const char *spec, size_t first)
+{
+	const char *pattern = spec + 1, *sep = module_separator(pattern);
+	char *modname = sep ? xstrndup(pattern, (size_t)(sep - pattern)) : NULL;
+	char *real = modname ? realpath(modname, NULL) : NULL;
+	size_t kept = first, removed = 0;
+
+	if (sep)
+		pattern = sep + 1;
+	for (size_t i = first; i < set->len; i++) {
+		struct probe_site *site = set->sites[i];
+		struct dw_function *f = site->fn;
+
+		if (!site->gone && fnmatch(pattern, f->name, 0) == 0 &&
+		    (!modname || dw_module_matches(f->module, modname, real))) {
+			u64_map_del(&set->by_addr, site->addr);
+			note_left_out(set, f, "excluded", spec);
+			event_layout_free(site->layout);
+			free(site);
+			removed++;
+			continue;
+		}
+		set->sites[kept] = site;
+		/* Layout ids are indexes into the set. */
+		site->layout->id = (unsigned)kept;
+		kept++;
+	}
+	set->len = kept;
+	free(real);
+	free(modname);
+	return removed;
+}
+
 static int add_function(struct dw_function *f, void *arg)
 {
 	struct add_ctx *ctx = arg;
 
-	if (u64_map_get(&ctx->set->by_addr, f->addr))
+	struct probe_site *dup = u64_map_get(&ctx->set->by_addr, f->addr);
+
+	if (dup) {
+		if (dup->fn != f)
+			note_left_out(ctx->set, f, "an alias of a function probed already, at the same address", NULL);
 		return 0;
+	}
 	u64_map_put(&ctx->set->by_addr, f->addr, new_site(ctx->set, f));
 	if (!f->has_dwarf) {
 		if (!ctx->nraw++)
@@ -163,6 +213,8 @@ static int resolve_in_module(struct dw_session *s, struct dw_module *m, const ch
 	return -1;
 }
 
+static int resolve_one_probe(struct dw_session *s, const char *spec, const char *program, struct add_ctx *ctx);
+
 static void add_pending(struct probe_set *set, const char *spec)
 {
 	xgrow(&set->pending, &set->pending_cap, set->npending + 1, sizeof(*set->pending));
@@ -170,6 +222,19 @@ static void add_pending(struct probe_set *set, const char *spec)
 }
 
 static int resolve_one(struct dw_session *s, const char *spec, const char *program, struct add_ctx *ctx)
+{
+	if (probe_spec_is_exclusion(spec)) {
+		/* Modules loaded later get the probes before it, then it. */
+		if (ctx->set->npending)
+			add_pending(ctx->set, spec);
+		if (!exclude(ctx->set, spec, 0) && !ctx->set->npending)
+			log_warning("exclusion '%s' excludes nothing: no probe before it matches '%s'", spec, spec + 1);
+		return 0;
+	}
+	return resolve_one_probe(s, spec, program, ctx);
+}
+
+static int resolve_one_probe(struct dw_session *s, const char *spec, const char *program, struct add_ctx *ctx)
 {
 	const char *sep = module_separator(spec);
 	const char *name = sep ? sep + 1 : spec;
@@ -247,8 +312,14 @@ size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, st
 	for (size_t i = 0; i < set->npending; i++) {
 		const char *spec = set->pending[i];
 		const char *sep = module_separator(spec);
-		char *modname = xstrndup(spec, (size_t)(sep - spec));
-		char *real = realpath(modname, NULL);
+		char *modname, *real;
+
+		if (probe_spec_is_exclusion(spec)) {
+			exclude(set, spec, before);
+			continue;
+		}
+		modname = xstrndup(spec, (size_t)(sep - spec));
+		real = realpath(modname, NULL);
 
 		if (dw_module_matches(m, modname, real))
 			resolve_in_module(s, m, spec, sep + 1, &ctx);
@@ -290,6 +361,10 @@ int probe_set_resolve(struct probe_set *set, struct dw_session *s, char **specs,
 
 	for (size_t i = 0; i < nspecs && rc == 0; i++)
 		rc = resolve_one(s, specs[i], program, &ctx);
+	if (rc == 0 && !set->len && !set->npending && set->nleft_out) {
+		log_error("nothing to probe: the exclusions leave out every function the probes matched");
+		return -1;
+	}
 	if (rc == 0 && !set->len && !set->npending) {
 		log_error("nothing to probe");
 		return -1;
@@ -319,6 +394,7 @@ void probe_set_free(struct probe_set *set)
 	for (size_t i = 0; i < set->npending; i++)
 		free(set->pending[i]);
 	free(set->pending);
+	free(set->left_out);
 	u64_map_free(&set->by_addr);
 	memset(set, 0, sizeof(*set));
 }

@@ -32,7 +32,28 @@ struct probe_set {
 	char **pending;              /* MODULE:... specs whose module may come later */
 	size_t npending, pending_cap;
 	struct u64_map by_addr;      /* entry address → live site */
+	/* Functions a spec matched that are not probed, and why (-v,
+	 * --list-probes): excluded by a '!GLOB' spec, or an alias of a
+	 * function probed already. */
+	struct probe_left_out *left_out;
+	size_t nleft_out, left_out_cap;
+	bool keep_missing;           /* -f: a bare name no image has yet waits for the next */
+	size_t nwaiting;             /* bare names waiting so (keep_missing) */
 };
+
+/* A function matched and not probed: fn (owned by its session), why in
+ * words, and the spec that decided it (NULL for an alias). */
+struct probe_left_out {
+	struct dw_function *fn;
+	const char *why;
+	const char *spec;
+};
+
+/* Whether spec is an exclusion: '!GLOB' or '!MODULE:GLOB' (-x GLOB). */
+static inline bool probe_spec_is_exclusion(const char *spec)
+{
+	return spec[0] == '!';
+}
 
 /* Resolves every spec against the modules of s.  A spec naming a module
  * that is not loaded is pending (with a note on stderr) and is resolved

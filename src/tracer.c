@@ -200,7 +200,7 @@ static void account_image(struct tracer *tr, struct process *p)
 
 		for (k = 0; k < tr->nspecs && strcmp(tr->specs[k], spec) != 0; k++)
 			;
-		if (k == tr->nspecs || !colon)
+		if (k == tr->nspecs || !colon || probe_spec_is_exclusion(spec))
 			continue;
 		tr->spec_pending[k] = true;
 		modname = xstrndup(spec, (size_t)(colon - spec));
