@@ -426,6 +426,7 @@ int main(int argc, char **argv)
 		free(err);
 		goto fail_unstarted;
 	}
+	p->probes.keep_missing = o.follow;
 	if (probe_set_resolve(&p->probes, p->dw, o.probes, o.nprobes, t->name) != 0)
 		goto fail_unstarted;
 	if (o.list_probes) {
@@ -443,6 +444,7 @@ int main(int argc, char **argv)
 	tr.dopts.array_limit = 64;
 	tr.stop_requested = &stop_requested;
 	tr.follow = o.follow;
+	tracer_note_waiting(&tr, p->probes.waiting, p->probes.nwaiting);
 	tr.stack_depth = o.stack_depth;
 	if (o.duration > 0)
 		arm_duration(o.duration);

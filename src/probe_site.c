@@ -268,6 +268,17 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 		if (n > 0)
 			total += n;
 	}
+	if (total == 0 && ctx->set->keep_missing) {
+		/* A wrapper (a shell script, sh -c 'exec prog') starts the
+		 * program that has it. */
+		add_pending(ctx->set, spec);
+		xgrow(&ctx->set->waiting, &ctx->set->waiting_cap, ctx->set->nwaiting + 1, sizeof(*ctx->set->waiting));
+		ctx->set->waiting[ctx->set->nwaiting++] = spec;
+		log_note("probe '%s': %s '%s' in %s or its libraries yet; pending for the programs it starts and the "
+			 "libraries they load (-f)",
+			 spec, glob ? "no function matches" : "no function", name, program);
+		return 0;
+	}
 	if (total == 0) {
 		if (glob) {
 			log_error("no function in %s or its libraries matches '%s'", program, name);
@@ -318,6 +329,14 @@ size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, st
 			exclude(set, spec, before);
 			continue;
 		}
+		if (!sep) {
+			/* A bare name waiting for a module that has it (-f). */
+			size_t was = set->len;
+			dw_module_each_function(m, spec, strpbrk(spec, "*?[") != NULL, add_function, &ctx);
+			if (set->len > was)
+				log_note("probe '%s': found in %s, just loaded", spec, dw_module_name(m));
+			continue;
+		}
 		modname = xstrndup(spec, (size_t)(sep - spec));
 		real = realpath(modname, NULL);
 
@@ -347,6 +366,7 @@ void probe_set_resolve_quiet(struct probe_set *set, struct dw_session *s, char *
 {
 	struct add_ctx ctx = {.set = set};
 
+	set->keep_missing = true;
 	log_quiet(true);
 	for (size_t i = 0; i < nspecs; i++)
 		resolve_one(s, specs[i], program, &ctx);
@@ -395,6 +415,7 @@ void probe_set_free(struct probe_set *set)
 		free(set->pending[i]);
 	free(set->pending);
 	free(set->left_out);
+	free(set->waiting);
 	u64_map_free(&set->by_addr);
 	memset(set, 0, sizeof(*set));
 }

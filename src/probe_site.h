@@ -37,8 +37,11 @@ struct probe_set {
 	 * function probed already. */
 	struct probe_left_out *left_out;
 	size_t nleft_out, left_out_cap;
-	bool keep_missing;           /* -f: a bare name no image has yet waits for the next */
-	size_t nwaiting;             /* bare names waiting so (keep_missing) */
+	/* -f: a bare name that no module has is pending too (in pending[],
+	 * without a MODULE:), for the libraries and programs to come. */
+	bool keep_missing;
+	const char **waiting;        /* those specs (not owned) */
+	size_t nwaiting, waiting_cap;
 };
 
 /* A function matched and not probed: fn (owned by its session), why in
