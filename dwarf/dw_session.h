@@ -127,6 +127,9 @@ int dw_module_offset_address(struct dw_module *m, uint64_t off, uint64_t *addr);
  * with no_symbol set; owned by m, built once. */
 struct dw_function *dw_module_function_nosym(struct dw_module *m, uint64_t addr, uint64_t size);
 
+/* True when file offset off of m is in an executable PT_LOAD segment. */
+bool dw_module_offset_is_code(struct dw_module *m, uint64_t off);
+
 /* True when m's ELF file, or its separate debug file, has a .symtab (not
  * only .dynsym). */
 bool dw_module_has_symtab(struct dw_module *m);

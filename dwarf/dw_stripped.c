@@ -44,3 +44,20 @@ struct dw_function *dw_module_function_nosym(struct dw_module *m, uint64_t addr,
 	f->no_symbol = true;
 	return f;
 }
+
+bool dw_module_offset_is_code(struct dw_module *m, uint64_t off)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(m->mod, &bias);
+	size_t n;
+
+	if (!elf || elf_getphdrnum(elf, &n) != 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
+		    off >= ph.p_offset && off < ph.p_offset + ph.p_filesz)
+			return true;
+	}
+	return false;
+}

@@ -89,16 +89,19 @@ static int check_probe_spec(const char *spec)
 {
 	const char *sep;
 
-	if (spec[0] == '!') {
+	if (probe_spec_is_exclusion(spec)) {
+		const char *name;
+
 		spec++;
-		if (!*spec || !strcmp(spec, "!")) {
-			log_error("exclusion '!%s' names no function (write -e '!GLOB' or -x GLOB, after the -e it narrows)",
-				  spec);
+		sep = probe_spec_separator(spec);
+		name = sep ? sep + 1 : spec;
+		if (!*spec) {
+			log_error("exclusion '!' names no function (write -e '!GLOB' or -x GLOB after the -e it narrows)");
 			return -1;
 		}
-		if (strpbrk(spec, "!") || !strncmp(probe_spec_separator(spec) ? probe_spec_separator(spec) + 1 : spec,
-						     "0x", 2)) {
-			log_error("exclusion '!%s' must be a function name or glob, [MODULE:]GLOB (not an offset, no "
+		/* Functions are excluded by name; an offset names none. */
+		if (strchr(spec, '!') || !strncmp(name, "0x", 2) || !strncmp(name, "0X", 2)) {
+			log_error("exclusion '!%s' must be [MODULE:]GLOB, a function name or glob (not an offset, no "
 				  "second '!')",
 				  spec);
 			return -1;

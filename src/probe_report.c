@@ -74,8 +74,14 @@ void probe_report(const struct probe_set *set, struct dw_session *s, bool placed
 		const char *spec = set->pending[i], *sep = probe_spec_separator(spec);
 		char *modname;
 
-		if (probe_spec_is_exclusion(spec) || !sep)
+		if (probe_spec_is_exclusion(spec))
 			continue;
+		if (!sep) {
+			log_note("pending %s: no module has it yet; resolved in the programs it starts and the "
+				 "libraries they load (-f)",
+				 spec);
+			continue;
+		}
 		modname = xstrndup(spec, (size_t)(sep - spec));
 		if (!dw_session_find_module(s, modname))
 			log_note("pending %s: resolved when %s is loaded", spec, modname);

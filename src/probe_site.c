@@ -126,13 +126,22 @@ static const char *module_separator(const char *spec)
 static int resolve_offset_nosym(struct dw_session *s, struct dw_module *m, const char *spec, uint64_t off,
 				struct add_ctx *ctx)
 {
-	const char *why = dw_module_has_symtab(m) ? "no symbol covers it" : "the file has no symbols";
+	bool symtab = dw_module_has_symtab(m);
+	const char *why = symtab ? "no symbol covers it" : "the file has no symbols";
 	uint64_t addr, start = 0, end = 0;
 	struct dw_function *f;
+	bool fde;
 
-	if (dw_module_offset_address(m, off, &addr) != 0 ||
-	    (dw_session_pid(s) > 0 && fde_extent(dw_session_pid(s), addr, &start, &end) == 0 && start != addr)) {
-		if (!start) {
+	if (!dw_module_offset_is_code(m, off) || dw_module_offset_address(m, off, &addr) != 0) {
+		log_error("probe '%s': offset 0x%" PRIx64 " of %s is not inside any function (not in its code)", spec,
+			  off, dw_module_name(m));
+		return -1;
+	}
+	fde = dw_session_pid(s) > 0 && fde_extent(dw_session_pid(s), addr, &start, &end) == 0;
+	/* With a symbol table, code no symbol covers is no function unless
+	 * an FDE starts there; without one, any code is probed. */
+	if ((fde && start != addr) || (!fde && symtab)) {
+		if (!fde) {
 			log_error("probe '%s': offset 0x%" PRIx64 " of %s is not inside any function", spec, off,
 				  dw_module_name(m));
 			return -1;

@@ -94,6 +94,22 @@ def test(opt):
         h.fail("offset 0x%x inside main: expected 'starts at offset 0x%x' and no program output\n%s"
                % (inside, main_off, h.describe(r)))
 
+    # Code no FDE covers (_init, in .init, from crti.o, has no CFI): that
+    # address alone, entry events only; the ELF header is no code at all.
+    m = re.search(r"\s\.init\s+PROGBITS\s+([0-9a-f]+)\s+([0-9a-f]+)", h.run_ok(["readelf", "-SW", app]).stdout)
+    if not m:
+        h.fail("readelf -SW %s shows no .init section" % app)
+    init = int(m.group(1), 16)
+    if any(a <= init < b for a, b in fdes):
+        h.fail("an FDE covers .init at 0x%x in %s: %s" % (init, app, fdes))
+    plain, traced, path = h.check_unharmed([app, "1"], ["-F", "json", "-e", "stripped_app:0x%x" % int(m.group(2), 16)])
+    got = [(e["type"], e["function"]) for e in json_events(path)]
+    if got != [("entry", "sub_%x" % init)] or "probing that address alone" not in traced.stderr:
+        h.fail("_init by offset: events %s, expected one entry of sub_%x\n%s" % (got, init, h.describe(traced)))
+    r = h.run_dwtrace(["-e", "stripped_app:0x0", "--", app, "1"], expect_status=None)
+    if "not inside any function" not in one_error_line(r, "offset 0 (the ELF header)") or r.stdout:
+        h.fail("offset 0: expected 'not inside any function' and no program output\n" + h.describe(r))
+
     # The stripped library: .dynsym names the function at its offset.
     fn, fn_size = h.symbol(lib_twin, "my_traced_function")
     dyn = h.run_ok(["nm", "-D", "--defined-only", lib]).stdout
