@@ -238,6 +238,12 @@ def test_follow(opt):
     plain, traced, path = h.check_unharmed([script, "1"], ["-f", "-e", "my_traced_function", "-e", "dwtrace_nowhere"])
     if "probe 'dwtrace_nowhere' was never placed" not in traced.stderr:
         h.fail("-f: no warning for a probe never placed\n" + h.describe(traced))
+    # ... and for a library the program loads later (dlopen).
+    plain, traced, path = h.check_unharmed([h.sample(opt, "dlopen_app")], ["-f", "-F", "json", "-e", "plugin_fn"])
+    printed = [int(v) for v in re.findall(r"^plugin_fn\(x=\d+\) = (-?\d+)$", plain.stdout, re.M)]
+    got = [e["retval"] for e in h.read_events(path) if e["type"] == "exit" and e["function"] == "plugin_fn"]
+    if len(printed) != 5 or got != printed or "found in libplugin.so" not in traced.stderr:
+        h.fail("-f, a bare name in a library loaded later: exits %s, printed %s\n%s" % (got, printed, h.describe(traced)))
     # Without -f the error stays, and the wrapper never ran.
     r = h.run_dwtrace(["-e", "my_traced_function", "--", script, "1"], expect_status=None)
     line = one_error(r, "a name the wrapper lacks, without -f", 1)
