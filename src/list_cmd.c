@@ -63,7 +63,8 @@ static int list_module(struct dw_session *s, struct dw_module *m, const char *gl
 	}
 	if (n > 0 && header)
 		printf("# %s\n", dw_module_path(m));
-	qsort(c.fns, c.len, sizeof(*c.fns), by_address);
+	if (c.len)
+		qsort(c.fns, c.len, sizeof(*c.fns), by_address);
 	for (size_t i = 0; i < c.len; i++) {
 		char proto[1024];
 		dw_function_prototype(c.fns[i], proto, sizeof(proto));
