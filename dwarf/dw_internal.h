@@ -111,6 +111,9 @@ bool dw_cxx_pass_by_reference(Dwarf_Die *die, const struct dw_type *t);
 /* dw_cxx.c: marks t as std::string / std::string_view (cxx_string, with the
  * offsets of its data pointer and length) when it is one; else leaves it. */
 void dw_cxx_string_layout(struct dw_type *t);
+/* The dw_function for the code at addr (where loaded) of m, named name,
+ * size bytes long (0: unknown), built once (dw_session.c). */
+struct dw_function *dw_module_function_new(struct dw_module *m, const char *name, uint64_t addr, uint64_t size);
 
 void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -699,6 +699,22 @@ int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_fu
 	return 0;
 }
 
+int dw_module_offset_address(struct dw_module *m, uint64_t off, uint64_t *addr)
+{
+	GElf_Addr bias = 0;
+	uint64_t vaddr;
+
+	if (offset_to_vaddr(dwfl_module_getelf(m->mod, &bias), off, &vaddr) != 0)
+		return -ERANGE;
+	*addr = vaddr + bias;
+	return 0;
+}
+
+struct dw_function *dw_module_function_new(struct dw_module *m, const char *name, uint64_t addr, uint64_t size)
+{
+	return function_at(m, name, addr, size);
+}
+
 void dw_session_each_function_name(struct dw_session *s, void (*fn)(const char *name, void *arg), void *arg)
 {
 	for (size_t k = 0; k < s->nmodules; k++) {

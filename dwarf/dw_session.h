@@ -61,6 +61,7 @@ struct dw_function {
 	 * NULL in a file, where addr is the resolver's and nothing is run. */
 	const char *impl;
 	bool ifunc;
+	bool no_symbol;              /* found by file offset where no symbol is (a stripped file) */
 };
 
 /* Number of raw arguments shown for a function without DWARF. */
@@ -127,6 +128,23 @@ int dw_session_each_function(struct dw_session *s, const char *pattern, bool glo
 /* The function containing file offset off of m's ELF file: 0 and *out, or
  * -ENOENT when off is in no function, -ERANGE when it is in no loaded segment. */
 int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_function **out);
+
+/* The address where file offset off of m is loaded: 0, or -ERANGE when off
+ * is in no loaded segment. */
+int dw_module_offset_address(struct dw_module *m, uint64_t off, uint64_t *addr);
+
+/* A function where no symbol names one (a stripped file): the code at addr
+ * (where loaded), size bytes long (0: extent unknown), named "sub_ADDR"
+ * (ADDR its ELF address in hexadecimal, as disassemblers name such code),
+ * with no_symbol set; owned by m, built once. */
+struct dw_function *dw_module_function_nosym(struct dw_module *m, uint64_t addr, uint64_t size);
+
+/* True when file offset off of m is in an executable PT_LOAD segment. */
+bool dw_module_offset_is_code(struct dw_module *m, uint64_t off);
+
+/* True when m's ELF file, or its separate debug file, has a .symtab (not
+ * only .dynsym). */
+bool dw_module_has_symtab(struct dw_module *m);
 
 /* The function symbol containing addr in s's modules: its name (valid as
  * long as s), start and size.  Returns 0, or -ENOENT. */

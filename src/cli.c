@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "probe_site.h"
 #include "xalloc.h"
 
 #ifndef DWTRACE_VERSION
@@ -18,7 +19,9 @@ static void usage(FILE *out)
 {
 	fputs("Usage: dwtrace [OPTIONS] -e PROBE [-e PROBE]... [--] COMMAND [ARGS...]\n"
 	      "       dwtrace [OPTIONS] -e PROBE [-e PROBE]... -p PID\n"
-	      "       dwtrace list FILE [GLOB]\n"
+	      "       dwtrace list FILE|LIBRARY [GLOB]\n"
+	      "       dwtrace list -p PID [GLOB]\n"
+	      "       dwtrace list [GLOB] -- COMMAND [ARGS...]\n"
 	      "\n"
 	      "Trace every call of the probed functions of COMMAND, or of the running process\n"
 	      "PID: parameters by their DWARF names with typed values at entry, the return\n"
@@ -30,7 +33,13 @@ static void usage(FILE *out)
 	      "  MODULE:0xOFFSET      the function containing that file offset of MODULE\n"
 	      "\n"
 	      "Options:\n"
-	      "  -e, --probe PROBE        add a probe (repeatable)\n"
+	      "  -e, --probe PROBE        add a probe (repeatable); '!GLOB' or '!MODULE:GLOB'\n"
+	      "                           leaves out what the probes before it matched\n"
+	      "  -x, --exclude GLOB       the same as -e '!GLOB'\n"
+	      "  -v, --verbose            print each placed probe (module, function, address,\n"
+	      "                           file offset) and each function left out, and why\n"
+	      "      --list-probes        print that list and stop: nothing is traced (the\n"
+	      "                           COMMAND is killed before it ran, PID left alone)\n"
 	      "  -p, --pid PID            attach to the running process PID (all its threads)\n"
 	      "  -f, --follow             follow fork/vfork children and exec\n"
 	      "      --duration SECONDS   detach after SECONDS (fractions allowed)\n"
@@ -78,7 +87,27 @@ const char *probe_spec_separator(const char *spec)
 
 static int check_probe_spec(const char *spec)
 {
-	const char *sep = probe_spec_separator(spec);
+	const char *sep;
+
+	if (probe_spec_is_exclusion(spec)) {
+		const char *name;
+
+		spec++;
+		sep = probe_spec_separator(spec);
+		name = sep ? sep + 1 : spec;
+		if (!*spec) {
+			log_error("exclusion '!' names no function (write -e '!GLOB' or -x GLOB after the -e it narrows)");
+			return -1;
+		}
+		/* Functions are excluded by name; an offset names none. */
+		if (strchr(spec, '!') || !strncmp(name, "0x", 2) || !strncmp(name, "0X", 2)) {
+			log_error("exclusion '!%s' must be [MODULE:]GLOB, a function name or glob (not an offset, no "
+				  "second '!')",
+				  spec);
+			return -1;
+		}
+	}
+	sep = probe_spec_separator(spec);
 
 	if (sep == spec) {
 		log_error("probe '%s' has no module before the ':' (write MODULE:FUNCTION, e.g. libc.so.6:malloc, "
@@ -93,10 +122,60 @@ static int check_probe_spec(const char *spec)
 	return 0;
 }
 
+/* dwtrace list FILE [GLOB] | -p PID [GLOB] | [GLOB] -- COMMAND [ARGS...] */
+static int parse_list(int argc, char **argv, struct options *o)
+{
+	static const char usage_line[] =
+		"usage: dwtrace list FILE [GLOB], dwtrace list -p PID [GLOB], or dwtrace list [GLOB] -- COMMAND [ARGS...]";
+	int dashes = 0;
+
+	o->list = true;
+	o->list_glob = "*";
+	for (int i = 2; i < argc && !dashes; i++)
+		if (!strcmp(argv[i], "--"))
+			dashes = i;
+	if (dashes) {
+		if (dashes > 3 || dashes + 1 >= argc) {
+			log_error("%s", usage_line);
+			return -1;
+		}
+		if (dashes == 3)
+			o->list_glob = argv[2];
+		o->list_command = argv + dashes + 1;
+		return 0;
+	}
+	if (argc >= 3 && (!strcmp(argv[2], "-p") || !strcmp(argv[2], "--pid"))) {
+		size_t pid;
+		if (argc < 4 || argc > 5) {
+			log_error("%s", usage_line);
+			return -1;
+		}
+		if (parse_size(argv[3], &pid) != 0 || pid == 0 || pid > 4194304) {
+			log_error("invalid process id '%s'", argv[3]);
+			return -1;
+		}
+		o->list_pid = (int)pid;
+		if (argc == 5)
+			o->list_glob = argv[4];
+		return 0;
+	}
+	if (argc < 3 || argc > 4 || argv[2][0] == '-') {
+		log_error("%s", usage_line);
+		return -1;
+	}
+	o->list_file = argv[2];
+	if (argc == 4)
+		o->list_glob = argv[3];
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{"probe", required_argument, NULL, 'e'},
+		{"exclude", required_argument, NULL, 'x'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"list-probes", no_argument, NULL, 'l'},
 		{"output", required_argument, NULL, 'o'},
 		{"format", required_argument, NULL, 'F'},
 		{"string-limit", required_argument, NULL, 's'},
@@ -119,19 +198,11 @@ int cli_parse(int argc, char **argv, struct options *o)
 	o->string_limit = 256;
 	o->provider = "dwtrace";
 
-	if (argc >= 2 && !strcmp(argv[1], "list")) {
-		if (argc < 3 || argc > 4) {
-			log_error("usage: dwtrace list FILE [GLOB]");
-			return -1;
-		}
-		o->list = true;
-		o->list_file = argv[2];
-		o->list_glob = argc == 4 ? argv[3] : "*";
-		return 0;
-	}
+	if (argc >= 2 && !strcmp(argv[1], "list"))
+		return parse_list(argc, argv, o);
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:e:o:F:s:p:fhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:x:o:F:s:p:fvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (!*optarg) {
@@ -142,6 +213,27 @@ int cli_parse(int argc, char **argv, struct options *o)
 				return -1;
 			xgrow(&o->probes, &cap, o->nprobes + 1, sizeof(*o->probes));
 			o->probes[o->nprobes++] = optarg;
+			break;
+		case 'x': {
+			char *spec;
+			if (!*optarg) {
+				log_error("empty function after -x (write -x GLOB)");
+				return -1;
+			}
+			spec = xasprintf("!%s", optarg);
+			xgrow(&o->owned, &o->owned_cap, o->nowned + 1, sizeof(*o->owned));
+			o->owned[o->nowned++] = spec;
+			if (check_probe_spec(spec) != 0)
+				return -1;
+			xgrow(&o->probes, &cap, o->nprobes + 1, sizeof(*o->probes));
+			o->probes[o->nprobes++] = spec;
+			break;
+		}
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'l':
+			o->list_probes = true;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -235,6 +327,12 @@ int cli_parse(int argc, char **argv, struct options *o)
 		log_error("no probe given (add -e FUNCTION; 'dwtrace list FILE' shows the functions)");
 		return -1;
 	}
+	if (probe_spec_is_exclusion(o->probes[0])) {
+		log_error("exclusion '%s' comes before any probe: it narrows the -e probes before it (write -e GLOB "
+			  "first)",
+			  o->probes[0]);
+		return -1;
+	}
 	o->command = o->pid ? NULL : argv + optind;
 	return 0;
 }
@@ -243,4 +341,8 @@ void cli_free(struct options *o)
 {
 	free(o->probes);
 	o->probes = NULL;
+	for (size_t i = 0; i < o->nowned; i++)
+		free(o->owned[i]);
+	free(o->owned);
+	o->owned = NULL;
 }

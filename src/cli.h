@@ -24,6 +24,12 @@ struct options {
 	bool list;
 	const char *list_file;
 	const char *list_glob;
+	int list_pid;           /* dwtrace list -p PID */
+	char **list_command;    /* dwtrace list -- COMMAND: NULL-terminated argv */
+	char **owned;           /* specs made here (-x GLOB as "!GLOB"), freed by cli_free */
+	size_t nowned, owned_cap;
+	bool verbose;           /* -v: the placed probes and the functions left out */
+	bool list_probes;       /* --list-probes: that list, then stop without tracing */
 };
 
 /* Parses argv.  Returns 0 to go on, 1 when it printed help or the version

@@ -1,14 +1,28 @@
-/* dwtrace list FILE [GLOB]: the functions of an ELF file as prototypes, with
- * their addresses and file offsets, to find what to probe. */
+/* dwtrace list: the functions dwtrace can probe, as prototypes with their
+ * addresses and file offsets, to find what to probe.
+ *
+ *   dwtrace list FILE|LIBRARY [GLOB]     one ELF file; a bare library name
+ *                                        (libc.so.6) is found as the dynamic
+ *                                        linker finds it
+ *   dwtrace list -p PID [GLOB]           every module mapped in PID, read
+ *                                        from /proc (the process is not
+ *                                        stopped nor touched)
+ *   dwtrace list [GLOB] -- COMMAND ...   every module COMMAND has at its
+ *                                        entry point; then it is killed,
+ *                                        before any of its own code ran
+ */
+#define _GNU_SOURCE
 #include "list_cmd.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dw_session.h"
 #include "log.h"
+#include "tracer.h"
 #include "xalloc.h"
 
 struct collected {
@@ -30,40 +44,198 @@ static int by_address(const void *a, const void *b)
 	return fa->elf_addr < fb->elf_addr ? -1 : fa->elf_addr > fb->elf_addr;
 }
 
-int list_functions(const char *file, const char *glob)
+/* Prints the functions of m matching glob, under a "# PATH" header line
+ * when header is set.  Returns how many, or -1 after printing why. */
+static int list_module(struct dw_session *s, struct dw_module *m, const char *glob, bool header)
 {
-	struct dw_session *s;
 	struct collected c = {0};
-	char *err = NULL;
-	struct dw_module *m;
-	int n;
+	int n = dw_module_each_function(m, glob, true, collect, &c);
 
-	if (dw_session_open_file(file, &s, &err) != 0) {
-		log_error("%s", err);
-		free(err);
-		return 1;
-	}
-	m = dw_session_module(s, 0);
-	n = dw_module_each_function(m, glob, true, collect, &c);
 	if (n < 0) {
+		if (header) {
+			/* A process maps more than code (locale files): not
+			 * a module to list. */
+			log_debug("dwarf", "%s", dw_session_error(s));
+			return 0;
+		}
 		log_error("%s", dw_session_error(s));
-		dw_session_close(s);
-		return 1;
+		return -1;
 	}
-	if (n == 0) {
-		log_error("no function in %s matches '%s'", file, glob);
-		dw_session_close(s);
-		return 1;
-	}
-	if (!dw_module_has_dwarf(m))
-		log_warning("no debug info for %s: parameters are unknown", file);
-	qsort(c.fns, c.len, sizeof(*c.fns), by_address);
+	if (n > 0 && header)
+		printf("# %s\n", dw_module_path(m));
+	if (c.len)
+		qsort(c.fns, c.len, sizeof(*c.fns), by_address);
 	for (size_t i = 0; i < c.len; i++) {
 		char proto[1024];
 		dw_function_prototype(c.fns[i], proto, sizeof(proto));
 		printf("0x%" PRIx64 " 0x%" PRIx64 " %s\n", c.fns[i]->elf_addr, c.fns[i]->file_offset, proto);
 	}
 	free(c.fns);
+	return n;
+}
+
+/* Whether path names a regular file that exists. */
+static bool is_file(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* The path of shared library name (a file name without '/') in directory
+ * list dirs (':'-separated), or NULL. */
+static char *search_dirs(const char *name, const char *dirs)
+{
+	char *copy = xstrdup(dirs), *save = NULL;
+
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *path = xasprintf("%s/%s", *d ? d : ".", name);
+		if (is_file(path)) {
+			free(copy);
+			return path;
+		}
+		free(path);
+	}
+	free(copy);
+	return NULL;
+}
+
+/* The path ldconfig's cache (ldconfig -p) gives for name on x86-64, or NULL. */
+static char *search_ld_cache(const char *name)
+{
+	FILE *p = popen("/sbin/ldconfig -p 2>/dev/null", "re");
+	char line[4200], *found = NULL;
+	size_t len = strlen(name);
+
+	if (!p)
+		return NULL;
+	/* "\tlibc.so.6 (libc6,x86-64) => /lib/x86_64-linux-gnu/libc.so.6" */
+	while (fgets(line, sizeof(line), p)) {
+		char *l = line + strspn(line, " \t"), *arrow = strstr(l, " => ");
+		if (found || !arrow || strncmp(l, name, len) != 0 || l[len] != ' ' || !strstr(l, "x86-64"))
+			continue;
+		arrow[4 + strcspn(arrow + 4, "\n")] = '\0';
+		if (is_file(arrow + 4))
+			found = xstrdup(arrow + 4);
+	}
+	pclose(p);
+	return found;
+}
+
+/* What FILE names: a path as given when it exists or has a '/', else a
+ * library found as the dynamic linker finds one (ld.so(8): LD_LIBRARY_PATH,
+ * the ldconfig cache, the default directories).  Returns a new string. */
+static char *find_file(const char *file)
+{
+	const char *env = getenv("LD_LIBRARY_PATH");
+	char *path;
+
+	if (strchr(file, '/') || is_file(file))
+		return xstrdup(file);
+	if (env && (path = search_dirs(file, env)))
+		return path;
+	if ((path = search_ld_cache(file)))
+		return path;
+	if ((path = search_dirs(file, "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib64:/usr/lib64:/lib:/usr/lib")))
+		return path;
+	return xstrdup(file);
+}
+
+int list_functions(const char *file, const char *glob)
+{
+	struct dw_session *s;
+	char *err = NULL, *path = find_file(file);
+	struct dw_module *m;
+	int n;
+
+	if (dw_session_open_file(path, &s, &err) != 0) {
+		if (!strchr(file, '/') && !is_file(path))
+			log_error("no file or library '%s' (give a path, or a library name the dynamic linker "
+				  "finds, e.g. libc.so.6)",
+				  file);
+		else
+			log_error("%s", err);
+		free(err);
+		free(path);
+		return 1;
+	}
+	m = dw_session_module(s, 0);
+	n = list_module(s, m, glob, false);
+	if (n == 0) {
+		if (!dw_module_has_symtab(m) && !strcmp(glob, "*"))
+			log_error("%s has no symbols (stripped) and exports no function: probe its code by file offset, "
+				  "-e %s:0xOFFSET (readelf --debug-dump=frames shows where functions start)",
+				  path, dw_module_name(m));
+		else
+			log_error("no function in %s matches '%s'", path, glob);
+	} else if (n > 0 && !dw_module_has_dwarf(m)) {
+		log_warning("no debug info for %s: parameters are unknown", path);
+	}
+	if (n > 0 && !dw_module_has_symtab(m))
+		log_note("%s has no symbol table (stripped): these are its dynamic symbols", path);
 	dw_session_close(s);
+	free(path);
+	if (n <= 0)
+		return 1;
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* Lists every module of session s, grouped by module.  Returns the exit
+ * status. */
+static int list_session(struct dw_session *s, const char *what, const char *glob)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < dw_session_nmodules(s); i++) {
+		int n = list_module(s, dw_session_module(s, i), glob, true);
+		if (n < 0)
+			return 1;
+		total += (size_t)n;
+	}
+	if (!total) {
+		log_error("no function in %s or its libraries matches '%s'", what, glob);
+		return 1;
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int list_process(pid_t pid, const char *glob)
+{
+	struct dw_session *s;
+	char *err = NULL, what[64];
+	int rc;
+
+	/* /proc/PID/maps and the files: the process is neither stopped nor
+	 * attached to. */
+	if (dw_session_open_pid(pid, &s, &err) != 0) {
+		log_error("%s", err);
+		free(err);
+		return 1;
+	}
+	snprintf(what, sizeof(what), "process %d", (int)pid);
+	rc = list_session(s, what, glob);
+	dw_session_close(s);
+	return rc;
+}
+
+int list_command(char **argv, const char *glob)
+{
+	struct process *p = process_new();
+	struct dw_session *s;
+	char *err = NULL;
+	int rc = 1;
+
+	if (target_spawn(&p->t, argv) != 0) {
+		process_free(p);
+		return 1;
+	}
+	/* Stopped at its entry point: every DT_NEEDED library is mapped. */
+	if (dw_session_open_pid(p->t.pid, &s, &err) != 0) {
+		log_error("%s", err);
+		free(err);
+	} else {
+		rc = list_session(s, p->t.name, glob);
+		dw_session_close(s);
+	}
+	target_kill_unstarted(&p->t);
+	process_free(p);
+	return rc;
 }

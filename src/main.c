@@ -19,6 +19,7 @@
 #include "list_cmd.h"
 #include "lttng_session.h"
 #include "log.h"
+#include "probe_report.h"
 #include "probe_site.h"
 #include "remote_call.h"
 #include "sink.h"
@@ -377,7 +378,9 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	}
 	if (o.list) {
-		rc = list_functions(o.list_file, o.list_glob);
+		rc = o.list_command ? list_command(o.list_command, o.list_glob)
+		     : o.list_pid   ? list_process(o.list_pid, o.list_glob)
+				    : list_functions(o.list_file, o.list_glob);
 		cli_free(&o);
 		return rc;
 	}
@@ -426,8 +429,15 @@ int main(int argc, char **argv)
 	}
 	/* An IFUNC no GOT slot binds yet: its resolver runs in the stopped target. */
 	dw_session_set_ifunc_caller(p->dw, remote_call_ifunc_resolver, t);
+	p->probes.keep_missing = o.follow;
 	if (probe_set_resolve(&p->probes, p->dw, o.probes, o.nprobes, t->name) != 0)
 		goto fail_unstarted;
+	if (o.list_probes) {
+		/* A dry run: nothing was written into the target. */
+		probe_report(&p->probes, p->dw, false, t->entry);
+		rc = 0;
+		goto dry_run;
+	}
 
 	memset(&tr, 0, sizeof(tr));
 	tr.specs = o.probes;
@@ -437,6 +447,7 @@ int main(int argc, char **argv)
 	tr.dopts.array_limit = 64;
 	tr.stop_requested = &stop_requested;
 	tr.follow = o.follow;
+	tracer_note_waiting(&tr, p->probes.waiting, p->probes.nwaiting);
 	tr.stack_depth = o.stack_depth;
 	if (o.duration > 0)
 		arm_duration(o.duration);
@@ -446,6 +457,8 @@ int main(int argc, char **argv)
 		tracer_free(&tr);
 		goto fail_unstarted;
 	}
+	if (o.verbose)
+		probe_report(&p->probes, p->dw, true, t->entry);
 	tracer_run(&tr);
 	emergency_disarm();
 
@@ -491,6 +504,8 @@ int main(int argc, char **argv)
 	return rc;
 
 fail_unstarted:
+	rc = 1;
+dry_run:
 	/* A started program has not run a single instruction of its own yet;
 	 * a process we attached to goes on as it was. */
 	if (t->attached)
@@ -498,11 +513,14 @@ fail_unstarted:
 	else
 		target_kill_unstarted(t);
 	process_free(p);
+	goto out;
 fail:
+	rc = 1;
+out:
 	sink->ops->destroy(sink);
 	if (ctf_session)
 		ctf_session_end(ctf_session, o.ctf_dir);
 	fclose(out);
 	cli_free(&o);
-	return 1;
+	return rc;
 }

@@ -245,12 +245,13 @@ static int place_probe(struct process *p, struct thread *th, struct probe_site *
 	site->placed = true;
 	p->nplaced++;
 	/* Functions that are not called have no exit to wait for. */
-	if (f->noreturn || f->signal_frame || f->not_called ||
+	if (f->noreturn || f->signal_frame || f->not_called || (f->no_symbol && !f->size) ||
 	    (dw_module_is_main(f->module) && f->addr == p->t.entry)) {
 		log_debug("ptrace", "%s: entry events only (%s)", what,
 			  f->noreturn         ? "noreturn"
 			  : f->signal_frame   ? "a signal trampoline"
 			  : f->not_called     ? "its call frame information says it is entered by a jump"
+			  : f->no_symbol && !f->size ? "no symbol and no call frame information give its extent"
 					      : "the entry point");
 		site->entry_only = true;
 	} else if (scanned != 0) {

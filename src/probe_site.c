@@ -3,11 +3,13 @@
 #include "probe_site.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arch.h"
+#include "fde_extent.h"
 #include "log.h"
 #include "suggest.h"
 #include "u64_map.h"
@@ -41,12 +43,61 @@ static struct probe_site *new_site(struct probe_set *set, struct dw_function *f)
 	return site;
 }
 
+static const char *module_separator(const char *spec);
+
+static void note_left_out(struct probe_set *set, struct dw_function *f, const char *why, const char *spec)
+{
+	xgrow(&set->left_out, &set->left_out_cap, set->nleft_out + 1, sizeof(*set->left_out));
+	set->left_out[set->nleft_out++] = (struct probe_left_out){f, why, spec};
+}
+
+/* Removes the sites from index first on whose function exclusion spec
+ * ('!GLOB' or '!MODULE:GLOB') matches: the probes before it, as uftrace -N
+ * and ltrace -e '-NAME' do.  Returns how many. */
+static size_t exclude(struct probe_set *set, const char *spec, size_t first)
+{
+	const char *pattern = spec + 1, *sep = module_separator(pattern);
+	char *modname = sep ? xstrndup(pattern, (size_t)(sep - pattern)) : NULL;
+	char *real = modname ? realpath(modname, NULL) : NULL;
+	size_t kept = first, removed = 0;
+
+	if (sep)
+		pattern = sep + 1;
+	for (size_t i = first; i < set->len; i++) {
+		struct probe_site *site = set->sites[i];
+		struct dw_function *f = site->fn;
+
+		if (!site->gone && fnmatch(pattern, f->name, 0) == 0 &&
+		    (!modname || dw_module_matches(f->module, modname, real))) {
+			u64_map_del(&set->by_addr, site->addr);
+			note_left_out(set, f, "excluded", spec);
+			event_layout_free(site->layout);
+			free(site);
+			removed++;
+			continue;
+		}
+		set->sites[kept] = site;
+		/* Layout ids are indexes into the set. */
+		site->layout->id = (unsigned)kept;
+		kept++;
+	}
+	set->len = kept;
+	free(real);
+	free(modname);
+	return removed;
+}
+
 static int add_function(struct dw_function *f, void *arg)
 {
 	struct add_ctx *ctx = arg;
 
-	if (u64_map_get(&ctx->set->by_addr, f->addr))
+	struct probe_site *dup = u64_map_get(&ctx->set->by_addr, f->addr);
+
+	if (dup) {
+		if (dup->fn != f)
+			note_left_out(ctx->set, f, "an alias of a function probed already, at the same address", NULL);
 		return 0;
+	}
 	u64_map_put(&ctx->set->by_addr, f->addr, new_site(ctx->set, f));
 	if (f->impl)
 		log_note("%s in %s is an IFUNC: probing %s, the implementation chosen for this process", f->name,
@@ -72,7 +123,50 @@ static const char *module_separator(const char *spec)
 	return sep;
 }
 
-static int resolve_offset(struct dw_module *m, const char *spec, const char *text, struct add_ctx *ctx)
+/* An offset no function symbol covers (a stripped file, or code the symbol
+ * table leaves out): the function whose .eh_frame FDE starts there.
+ * Returns 0, or -1 after printing why not. */
+static int resolve_offset_nosym(struct dw_session *s, struct dw_module *m, const char *spec, uint64_t off,
+				struct add_ctx *ctx)
+{
+	bool symtab = dw_module_has_symtab(m);
+	const char *why = symtab ? "no symbol covers it" : "the file has no symbols";
+	uint64_t addr, start = 0, end = 0;
+	struct dw_function *f;
+	bool fde;
+
+	if (!dw_module_offset_is_code(m, off) || dw_module_offset_address(m, off, &addr) != 0) {
+		log_error("probe '%s': offset 0x%" PRIx64 " of %s is not inside any function (not in its code)", spec,
+			  off, dw_module_name(m));
+		return -1;
+	}
+	fde = dw_session_pid(s) > 0 && fde_extent(dw_session_pid(s), addr, &start, &end) == 0;
+	/* With a symbol table, code no symbol covers is no function unless
+	 * an FDE starts there; without one, any code is probed. */
+	if ((fde && start != addr) || (!fde && symtab)) {
+		if (!fde) {
+			log_error("probe '%s': offset 0x%" PRIx64 " of %s is not inside any function", spec, off,
+				  dw_module_name(m));
+			return -1;
+		}
+		/* A function's entry only: a probe inside one is not a call. */
+		log_error("probe '%s': offset 0x%" PRIx64 " of %s is inside a function that starts at offset 0x%" PRIx64
+			  " (%s; its call frame information says where it starts): probe 0x%" PRIx64 " for its calls",
+			  spec, off, dw_module_name(m), off - (addr - start), why, off - (addr - start));
+		return -1;
+	}
+	f = dw_module_function_nosym(m, addr, end - start);
+	if (f->size)
+		log_note("probe '%s': %s; probing %s, 0x%" PRIx64 " bytes as its call frame information says", spec,
+			 why, f->name, f->size);
+	else
+		log_note("probe '%s': %s and no call frame information covers offset 0x%" PRIx64
+			 ": probing that address alone (entry events only)",
+			 spec, why, off);
+	return add_function(f, ctx);
+}
+
+static int resolve_offset(struct dw_session *s, struct dw_module *m, const char *spec, const char *text, struct add_ctx *ctx)
 {
 	char *end;
 	uint64_t off;
@@ -91,6 +185,8 @@ static int resolve_offset(struct dw_module *m, const char *spec, const char *tex
 			  dw_module_name(m));
 		return -1;
 	}
+	if (rc == -ENOENT)
+		return resolve_offset_nosym(s, m, spec, off, ctx);
 	if (rc != 0) {
 		log_error("probe '%s': offset 0x%" PRIx64 " of %s is not inside any function", spec, off,
 			  dw_module_name(m));
@@ -108,7 +204,7 @@ static int resolve_in_module(struct dw_session *s, struct dw_module *m, const ch
 	int total;
 
 	if (!strncmp(name, "0x", 2) || !strncmp(name, "0X", 2))
-		return resolve_offset(m, spec, name, ctx);
+		return resolve_offset(s, m, spec, name, ctx);
 	total = dw_module_each_function(m, name, glob, add_function, ctx);
 	if (total < 0) {
 		log_error("probe '%s': %s", spec, dw_session_error(s));
@@ -129,6 +225,8 @@ static int resolve_in_module(struct dw_session *s, struct dw_module *m, const ch
 	return -1;
 }
 
+static int resolve_one_probe(struct dw_session *s, const char *spec, const char *program, struct add_ctx *ctx);
+
 static void add_pending(struct probe_set *set, const char *spec)
 {
 	xgrow(&set->pending, &set->pending_cap, set->npending + 1, sizeof(*set->pending));
@@ -136,6 +234,19 @@ static void add_pending(struct probe_set *set, const char *spec)
 }
 
 static int resolve_one(struct dw_session *s, const char *spec, const char *program, struct add_ctx *ctx)
+{
+	if (probe_spec_is_exclusion(spec)) {
+		/* Modules loaded later get the probes before it, then it. */
+		if (ctx->set->npending)
+			add_pending(ctx->set, spec);
+		if (!exclude(ctx->set, spec, 0) && !ctx->set->npending)
+			log_warning("exclusion '%s' excludes nothing: no probe before it matches '%s'", spec, spec + 1);
+		return 0;
+	}
+	return resolve_one_probe(s, spec, program, ctx);
+}
+
+static int resolve_one_probe(struct dw_session *s, const char *spec, const char *program, struct add_ctx *ctx)
 {
 	const char *sep = module_separator(spec);
 	const char *name = sep ? sep + 1 : spec;
@@ -165,6 +276,17 @@ static int resolve_one(struct dw_session *s, const char *spec, const char *progr
 		return rc;
 	}
 	total = dw_session_each_function(s, name, glob, add_function, ctx);
+	if (total == 0 && ctx->set->keep_missing) {
+		/* A wrapper (a shell script, sh -c 'exec prog') starts the
+		 * program that has it. */
+		add_pending(ctx->set, spec);
+		xgrow(&ctx->set->waiting, &ctx->set->waiting_cap, ctx->set->nwaiting + 1, sizeof(*ctx->set->waiting));
+		ctx->set->waiting[ctx->set->nwaiting++] = spec;
+		log_note("probe '%s': %s '%s' in %s or its libraries yet; pending for the programs it starts and the "
+			 "libraries they load (-f)",
+			 spec, glob ? "no function matches" : "no function", name, program);
+		return 0;
+	}
 	if (total == 0) {
 		if (glob) {
 			log_error("no function in %s or its libraries matches '%s'", program, name);
@@ -209,8 +331,22 @@ size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, st
 	for (size_t i = 0; i < set->npending; i++) {
 		const char *spec = set->pending[i];
 		const char *sep = module_separator(spec);
-		char *modname = xstrndup(spec, (size_t)(sep - spec));
-		char *real = realpath(modname, NULL);
+		char *modname, *real;
+
+		if (probe_spec_is_exclusion(spec)) {
+			exclude(set, spec, before);
+			continue;
+		}
+		if (!sep) {
+			/* A bare name waiting for a module that has it (-f). */
+			size_t was = set->len;
+			dw_module_each_function(m, spec, strpbrk(spec, "*?[") != NULL, add_function, &ctx);
+			if (set->len > was)
+				log_note("probe '%s': found in %s, just loaded", spec, dw_module_name(m));
+			continue;
+		}
+		modname = xstrndup(spec, (size_t)(sep - spec));
+		real = realpath(modname, NULL);
 
 		if (dw_module_matches(m, modname, real))
 			resolve_in_module(s, m, spec, sep + 1, &ctx);
@@ -238,6 +374,7 @@ void probe_set_resolve_quiet(struct probe_set *set, struct dw_session *s, char *
 {
 	struct add_ctx ctx = {.set = set};
 
+	set->keep_missing = true;
 	log_quiet(true);
 	for (size_t i = 0; i < nspecs; i++)
 		resolve_one(s, specs[i], program, &ctx);
@@ -252,6 +389,10 @@ int probe_set_resolve(struct probe_set *set, struct dw_session *s, char **specs,
 
 	for (size_t i = 0; i < nspecs && rc == 0; i++)
 		rc = resolve_one(s, specs[i], program, &ctx);
+	if (rc == 0 && !set->len && !set->npending && set->nleft_out) {
+		log_error("nothing to probe: the exclusions leave out every function the probes matched");
+		return -1;
+	}
 	if (rc == 0 && !set->len && !set->npending) {
 		log_error("nothing to probe");
 		return -1;
@@ -281,6 +422,8 @@ void probe_set_free(struct probe_set *set)
 	for (size_t i = 0; i < set->npending; i++)
 		free(set->pending[i]);
 	free(set->pending);
+	free(set->left_out);
+	free(set->waiting);
 	u64_map_free(&set->by_addr);
 	memset(set, 0, sizeof(*set));
 }

@@ -32,7 +32,31 @@ struct probe_set {
 	char **pending;              /* MODULE:... specs whose module may come later */
 	size_t npending, pending_cap;
 	struct u64_map by_addr;      /* entry address → live site */
+	/* Functions a spec matched that are not probed, and why (-v,
+	 * --list-probes): excluded by a '!GLOB' spec, or an alias of a
+	 * function probed already. */
+	struct probe_left_out *left_out;
+	size_t nleft_out, left_out_cap;
+	/* -f: a bare name that no module has is pending too (in pending[],
+	 * without a MODULE:), for the libraries and programs to come. */
+	bool keep_missing;
+	const char **waiting;        /* those specs (not owned) */
+	size_t nwaiting, waiting_cap;
 };
+
+/* A function matched and not probed: fn (owned by its session), why in
+ * words, and the spec that decided it (NULL for an alias). */
+struct probe_left_out {
+	struct dw_function *fn;
+	const char *why;
+	const char *spec;
+};
+
+/* Whether spec is an exclusion: '!GLOB' or '!MODULE:GLOB' (-x GLOB). */
+static inline bool probe_spec_is_exclusion(const char *spec)
+{
+	return spec[0] == '!';
+}
 
 /* Resolves every spec against the modules of s.  A spec naming a module
  * that is not loaded is pending (with a note on stderr) and is resolved

@@ -5,6 +5,7 @@
 #include "tracer.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -183,8 +184,11 @@ static uint64_t probe_key(const struct probe_site *site)
 
 /* Notes what p's current image contributes to the summary, before the image
  * is forgotten (exec), modules are dropped (dlclose), or at the end. */
+static void found_waiting(struct tracer *tr, struct process *p, bool note);
+
 static void account_image(struct tracer *tr, struct process *p)
 {
+	found_waiting(tr, p, false);
 	for (size_t i = 0; i < p->probes.len; i++)
 		if (p->probes.sites[i]->placed)
 			u64_map_put(&tr->placed_probes, probe_key(p->probes.sites[i]), (void *)1);
@@ -200,7 +204,7 @@ static void account_image(struct tracer *tr, struct process *p)
 
 		for (k = 0; k < tr->nspecs && strcmp(tr->specs[k], spec) != 0; k++)
 			;
-		if (k == tr->nspecs || !colon)
+		if (k == tr->nspecs || !colon || probe_spec_is_exclusion(spec))
 			continue;
 		tr->spec_pending[k] = true;
 		modname = xstrndup(spec, (size_t)(colon - spec));
@@ -211,6 +215,34 @@ static void account_image(struct tracer *tr, struct process *p)
 				tr->spec_loaded[k] = true;
 		free(real);
 		free(modname);
+	}
+}
+
+void tracer_note_waiting(struct tracer *tr, const char **waiting, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < tr->nspecs; k++)
+			if (tr->specs[k] == waiting[i]) {
+				if (!tr->spec_waiting)
+					tr->spec_waiting = xcalloc(tr->nspecs + 1, sizeof(bool));
+				tr->spec_waiting[k] = true;
+			}
+}
+
+/* The waiting bare-name specs that p's image has probes for now: placed at
+ * last.  note: say so on stderr. */
+static void found_waiting(struct tracer *tr, struct process *p, bool note)
+{
+	for (size_t k = 0; tr->spec_waiting && k < tr->nspecs; k++) {
+		for (size_t i = 0; tr->spec_waiting[k] && i < p->probes.len; i++) {
+			const struct probe_site *site = p->probes.sites[i];
+			if (!site->placed || fnmatch(tr->specs[k], site->fn->name, 0) != 0)
+				continue;
+			tr->spec_waiting[k] = false;
+			if (note)
+				log_note("probe '%s' placed in %s (pid %d), the program it runs now", tr->specs[k],
+					 p->t.name, (int)p->t.pid);
+		}
 	}
 }
 
@@ -225,12 +257,14 @@ void tracer_warn_unloaded(struct tracer *tr)
 {
 	for (struct process *p = tr->procs; p; p = p->next)
 		account_image(tr, p);
-	for (size_t k = 0; tr->spec_pending && k < tr->nspecs; k++) {
-		if (tr->spec_pending[k] && !tr->spec_loaded[k]) {
+	for (size_t k = 0; (tr->spec_pending || tr->spec_waiting) && k < tr->nspecs; k++) {
+		if (tr->spec_pending && tr->spec_pending[k] && !tr->spec_loaded[k]) {
 			const char *colon = probe_spec_separator(tr->specs[k]);
 			log_warning("probe '%s' was never placed: %.*s was not loaded", tr->specs[k],
 				    (int)(colon - tr->specs[k]), tr->specs[k]);
 		}
+		if (tr->spec_waiting && tr->spec_waiting[k])
+			log_warning("probe '%s' was never placed: no program or library traced had it", tr->specs[k]);
 	}
 }
 
@@ -437,8 +471,10 @@ static void on_image_entry(struct tracer *tr, struct event *ev)
 	arch_regs_store(ev->tid, &ev->regs);
 	p->entry_bp = 0;
 	resolve_image(tr, p);
-	if ((p->probes.len || p->probes.npending) && arm_process(tr, p, ev->th) == 0)
+	if ((p->probes.len || p->probes.npending) && arm_process(tr, p, ev->th) == 0) {
 		sigtrap_guard_arm(p, ev->th);
+		found_waiting(tr, p, true);
+	}
 	resume_thread(ev->th);
 }
 
@@ -593,5 +629,7 @@ void tracer_free(struct tracer *tr)
 	u64_map_free(&tr->placed_probes);
 	free(tr->spec_pending);
 	free(tr->spec_loaded);
+	free(tr->spec_waiting);
 	tr->spec_pending = tr->spec_loaded = NULL;
+	tr->spec_waiting = NULL;
 }

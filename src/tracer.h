@@ -56,6 +56,7 @@ struct tracer {
 	size_t stack_depth;          /* --stack: frames at each entry, 0 for none */
 	bool detached;
 	bool output_failed;
+	bool *spec_waiting;          /* per -e spec: a bare name no image had yet (-f) */
 };
 
 /* A process record for target t; takes over t (its threads become the
@@ -79,6 +80,11 @@ size_t tracer_probes_placed(struct tracer *tr);
 
 /* Warns about each MODULE: probe whose module no traced image ever loaded. */
 void tracer_warn_unloaded(struct tracer *tr);
+
+/* Notes the specs (pointers into tr->specs) that are bare names the first
+ * image lacks (-f): a note says when they are placed, a warning at the end
+ * if never. */
+void tracer_note_waiting(struct tracer *tr, const char **waiting, size_t n);
 
 /* Frees the tracer and its processes but the first. */
 void tracer_free(struct tracer *tr);

@@ -1,0 +1,90 @@
+/* -v and --list-probes: what was probed, where, and what was left out. */
+#define _GNU_SOURCE
+#include "probe_report.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+#include "log.h"
+#include "xalloc.h"
+
+static void where(const struct dw_function *f, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s %s 0x%" PRIx64 " elf=0x%" PRIx64 " offset=0x%" PRIx64, dw_module_name(f->module),
+		 f->name, f->addr, f->elf_addr, f->file_offset);
+}
+
+/* Why a probed function gets entry events only or odd values, as known
+ * from the function alone; NULL when nothing is special. */
+static const char *static_note(const struct dw_function *f, uint64_t entry)
+{
+	if (f->dwarf_start)
+		return "left out: its symbol and its DWARF disagree on where it starts";
+	if (f->noreturn)
+		return "entry events only: noreturn";
+	if (f->signal_frame)
+		return "entry events only: a signal trampoline";
+	if (f->not_called)
+		return "entry events only: entered by a jump, as its call frame information says";
+	if (dw_module_is_main(f->module) && f->addr == entry)
+		return "entry events only: the entry point";
+	if (f->no_symbol && !f->size)
+		return "entry events only: no symbol and no call frame information give its extent";
+	if (f->abi_changed)
+		return "a compiler clone: values shown as unavailable";
+	if (!f->has_dwarf)
+		return "no debug info: raw registers";
+	return NULL;
+}
+
+void probe_report(const struct probe_set *set, struct dw_session *s, bool placed, uint64_t entry)
+{
+	char buf[600];
+
+	for (size_t i = 0; i < set->len; i++) {
+		const struct probe_site *site = set->sites[i];
+		const char *note = static_note(site->fn, entry);
+
+		where(site->fn, buf, sizeof(buf));
+		if (placed && !site->placed)
+			log_note("left out %s: it could not be placed (the message above says why)", buf);
+		else if (placed && site->entry_only && (!note || note[0] != 'e'))
+			log_note("probe %s (entry events only: its exits are not all known)", buf);
+		else if (note)
+			log_note("probe %s (%s)", buf, note);
+		else
+			log_note("probe %s", buf);
+	}
+	for (size_t i = 0; i < set->nleft_out; i++) {
+		const struct probe_left_out *lo = &set->left_out[i];
+
+		/* An alias excluded later is no longer an alias of a probe. */
+		where(lo->fn, buf, sizeof(buf));
+		if (lo->spec)
+			log_note("left out %s: excluded by '%s'", buf, lo->spec);
+		else
+			log_note("left out %s: %s", buf, lo->why);
+	}
+	/* MODULE: specs stay pending after they resolved, for a reload
+	 * after dlclose: only those whose module is not there are news. */
+	for (size_t i = 0; i < set->npending; i++) {
+		const char *spec = set->pending[i], *sep = probe_spec_separator(spec);
+		char *modname;
+
+		if (probe_spec_is_exclusion(spec))
+			continue;
+		if (!sep) {
+			log_note("pending %s: no module has it yet; resolved in the programs it starts and the "
+				 "libraries they load (-f)",
+				 spec);
+			continue;
+		}
+		modname = xstrndup(spec, (size_t)(sep - spec));
+		if (!dw_session_find_module(s, modname))
+			log_note("pending %s: resolved when %s is loaded", spec, modname);
+		free(modname);
+	}
+}
