@@ -712,7 +712,7 @@ int dw_module_offset_address(struct dw_module *m, uint64_t off, uint64_t *addr)
 
 struct dw_function *dw_module_function_new(struct dw_module *m, const char *name, uint64_t addr, uint64_t size)
 {
-	return function_at(m, name, addr, size);
+	return function_at(m, name, addr, size, false, NULL);
 }
 
 void dw_session_each_function_name(struct dw_session *s, void (*fn)(const char *name, void *arg), void *arg)
