@@ -614,7 +614,7 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 				   void *skip_arg, int (*fn)(struct dw_function *f, void *arg), void *arg)
 {
 	int n = dwfl_module_getsymtab(m->mod);
-	struct u64_map by_addr = {0};
+	struct u64_map by_addr = {0}, resolvers = {0};
 	struct match *matches = NULL;
 	size_t nmatches = 0, cap = 0;
 
@@ -647,6 +647,8 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 		    defines_plain(m, plain_name(name, buf, sizeof(buf))))
 			continue;
 		ifunc = GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC;
+		if (ifunc && glob)
+			u64_map_put(&resolvers, addr, (void *)1);
 		if (ifunc && m->session->pid > 0) {
 			/* The code that runs, not the resolver. */
 			if (dw_ifunc_bound(m, plain_name(name, buf, sizeof(buf)), addr, &bound) != 0)
@@ -672,6 +674,16 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 		u64_map_put(&by_addr, addr, (void *)(uintptr_t)(++nmatches));
 	}
 	u64_map_free(&by_addr);
+	for (size_t i = 0; i < nmatches; i++) {
+		/* A glob matching an IFUNC and its resolver's own symbol
+		 * ("memchr" and "memchr_ifunc") means the function, not the
+		 * code that chose its implementation at load time. */
+		if (!matches[i].ifunc && u64_map_get(&resolvers, matches[i].addr)) {
+			matches[i--] = matches[--nmatches];
+			continue;
+		}
+	}
+	u64_map_free(&resolvers);
 	for (size_t i = 0; i < nmatches; i++)
 		if (fn(function_at(m, matches[i].name, matches[i].addr, matches[i].size, matches[i].ifunc,
 				   matches[i].impl),

@@ -13,8 +13,8 @@
 
 static void where(const struct dw_function *f, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s %s 0x%" PRIx64 " elf=0x%" PRIx64 " offset=0x%" PRIx64, dw_module_name(f->module),
-		 f->name, f->addr, f->elf_addr, f->file_offset);
+	snprintf(buf, size, "%s %s 0x%" PRIx64 " elf=0x%" PRIx64 " offset=0x%" PRIx64 "%s%s", dw_module_name(f->module),
+		 f->name, f->addr, f->elf_addr, f->file_offset, f->impl ? " impl=" : "", f->impl ? f->impl : "");
 }
 
 /* Why a probed function gets entry events only or odd values, as known

@@ -17,11 +17,6 @@
 
 struct add_ctx {
 	struct probe_set *set;
-	const char *first_raw;       /* functions without DWARF: the first and how many */
-	size_t nraw;
-	const char *raw_module;
-	const char *first_clone;     /* compiler clones: the first and how many */
-	size_t nclones;
 };
 
 static struct probe_site *new_site(struct probe_set *set, struct dw_function *f)
@@ -99,16 +94,6 @@ static int add_function(struct dw_function *f, void *arg)
 		return 0;
 	}
 	u64_map_put(&ctx->set->by_addr, f->addr, new_site(ctx->set, f));
-	if (f->impl)
-		log_note("%s in %s is an IFUNC: probing %s, the implementation chosen for this process", f->name,
-			 dw_module_name(f->module), f->impl);
-	if (!f->has_dwarf) {
-		if (!ctx->nraw++)
-			ctx->first_raw = f->name;
-		ctx->raw_module = dw_module_name(f->module);
-	}
-	if (f->abi_changed && !f->dwarf_start && !ctx->nclones++)
-		ctx->first_clone = f->name;
 	return 0;
 }
 
@@ -304,23 +289,48 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 	return 0;
 }
 
-static void warn_unusual(const struct add_ctx *ctx)
+/* One line for each kind of unusual function among the sites from index
+ * first on (those the exclusions left): without DWARF, compiler clones,
+ * IFUNCs (which implementation is probed). */
+static void warn_unusual(const struct probe_set *set, size_t first)
 {
-	if (ctx->nraw == 1)
+	const struct dw_function *raw = NULL, *clone = NULL, *ifunc = NULL;
+	size_t nraw = 0, nclones = 0, nifuncs = 0;
+
+	for (size_t i = first; i < set->len; i++) {
+		const struct dw_function *f = set->sites[i]->fn;
+
+		if (set->sites[i]->gone)
+			continue;
+		if (!f->has_dwarf && !nraw++)
+			raw = f;
+		if (f->abi_changed && !f->dwarf_start && !nclones++)
+			clone = f;
+		if (f->impl && !nifuncs++)
+			ifunc = f;
+	}
+	if (nraw == 1)
 		log_warning("no debug info for '%s' in %s: showing the raw integer registers arg0..arg5 and the "
 			    "return register",
-			    ctx->first_raw, ctx->raw_module);
-	else if (ctx->nraw > 1)
+			    raw->name, dw_module_name(raw->module));
+	else if (nraw > 1)
 		log_warning("no debug info for %zu probed functions ('%s', ...): showing the raw integer registers "
 			    "arg0..arg5 and the return register",
-			    ctx->nraw, ctx->first_raw);
-	if (ctx->nclones == 1)
+			    nraw, raw->name);
+	if (nclones == 1)
 		log_warning("'%s' is a compiler clone or part of a function: its values are shown as unavailable",
-			    ctx->first_clone);
-	else if (ctx->nclones > 1)
+			    clone->name);
+	else if (nclones > 1)
 		log_warning("%zu probed functions ('%s', ...) are compiler clones or parts of functions: their values "
 			    "are shown as unavailable",
-			    ctx->nclones, ctx->first_clone);
+			    nclones, clone->name);
+	if (nifuncs == 1)
+		log_note("%s in %s is an IFUNC: probing %s, the implementation chosen for this process", ifunc->name,
+			 dw_module_name(ifunc->module), ifunc->impl);
+	else if (nifuncs > 1)
+		log_note("%zu probed functions ('%s' is %s, ...) are IFUNCs: probing the implementations chosen for "
+			 "this process (-v lists them)",
+			 nifuncs, ifunc->name, ifunc->impl);
 }
 
 size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, struct dw_module *m)
@@ -353,7 +363,7 @@ size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, st
 		free(real);
 		free(modname);
 	}
-	warn_unusual(&ctx);
+	warn_unusual(set, before);
 	return set->len - before;
 }
 
@@ -398,7 +408,7 @@ int probe_set_resolve(struct probe_set *set, struct dw_session *s, char **specs,
 		return -1;
 	}
 	if (rc == 0)
-		warn_unusual(&ctx);
+		warn_unusual(set, 0);
 	return rc;
 }
 
