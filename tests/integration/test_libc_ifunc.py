@@ -244,18 +244,19 @@ def run_attached(app, names, opt, warm, funcs):
         probes = []
         for f in funcs:
             probes += ["-e", f]
-        tracer = subprocess.Popen([harness.dwtrace(), "-F", "json", "-o", events_path] + probes
+        tracer = subprocess.Popen([harness.dwtrace(), "-v", "-F", "json", "-o", events_path] + probes
                                   + ["-p", str(prog.pid)], stderr=subprocess.PIPE, text=True)
         early_err = ""
         if not warm:
-            # No round before every IFUNC is resolved: nothing was bound.
+            # No round before every IFUNC is resolved (-v lists each
+            # placed probe with its implementation): nothing was bound.
             notes = 0
             while notes < len(funcs):
                 line = tracer.stderr.readline()
                 if not line:
                     fail("%s: dwtrace ended before resolving %s:\n%s" % (where, funcs, early_err))
                 early_err += line
-                notes += "is an IFUNC" in line
+                notes += " impl=" in line
         deadline = time.time() + 20
         while time.time() < deadline:
             one_round()
