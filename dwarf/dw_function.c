@@ -181,10 +181,11 @@ size_t dw_function_prototype(const struct dw_function *f, char *buf, size_t size
 	char *decl, *tmp;
 	size_t n;
 
+	/* A demangled name carries its parameter types already. */
 	if (!f->has_dwarf)
-		return (size_t)snprintf(buf, size, "%s(?)  /* no debug info */", f->name);
+		return (size_t)snprintf(buf, size, "%s%s  /* no debug info */", f->name, f->linkage_name ? "" : "(?)");
 	decl = xmalloc(cap);
-	len = (size_t)snprintf(decl, cap, "%s(", f->name);
+	len = (size_t)snprintf(decl, cap, "%s(", f->qualified_name ? f->qualified_name : f->name);
 	for (size_t i = 0; i < f->nparams; i++) {
 		n = dw_type_declare(f->params[i].type, f->params[i].name, NULL, 0);
 		xgrow(&decl, &cap, len + n + 8, 1);

@@ -29,7 +29,14 @@ struct dw_module {
 	struct u64_map got_names;    /* GOT slot (ELF address) + 1 → symbol name, NULL: not read yet */
 	bool got_read;
 	int go_state;                /* 0 unknown, 1 Go, -1 not */
+	/* Symbol index → its demangled name (dw_demangle), filled as names
+	 * are compared; NULL not yet, dw_not_cxx for a name that is not C++. */
+	char **demangled;
+	size_t ndemangled;
 };
+
+/* The marker in dw_module.demangled of a symbol name that is not C++. */
+extern char dw_not_cxx[];
 
 /* dw_debuginfo.c: libdwfl callbacks that open regular files only. */
 extern char *dw_debuginfo_path;
@@ -59,6 +66,7 @@ struct dw_session {
 	struct dw_type_pool pool;
 	const struct dw_type *raw_type; /* "unsigned long", for functions without DWARF */
 	char error[512];
+	struct u64_map demangled_names; /* linkage name string → its demangled name */
 };
 
 /* The type of DIE die (a type DIE), built once per module. */

@@ -11,8 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dw_demangle.h"
 #include "dw_internal.h"
 #include "xalloc.h"
+
+char dw_not_cxx[] = "";
 
 /* Nothing but regular files is opened (dw_debuginfo.c): a debuglink
  * naming a FIFO must not block dwtrace with its target stopped. */
@@ -209,6 +212,8 @@ static void free_function(uint64_t key, void *value, void *arg)
 {
 	struct dw_function *f = value;
 	free((char *)f->name);
+	free((char *)f->linkage_name);
+	free((char *)f->qualified_name);
 	free(f->params);
 	free(f->ranges);
 	free(f);
@@ -228,12 +233,18 @@ void dw_session_close(struct dw_session *s)
 		u64_map_each(&s->modules[i]->functions, free_function, NULL);
 		u64_map_free(&s->modules[i]->functions);
 		u64_map_free(&s->modules[i]->got_names);
+		for (size_t k = 0; k < s->modules[i]->ndemangled; k++)
+			if (s->modules[i]->demangled[k] != dw_not_cxx)
+				free(s->modules[i]->demangled[k]);
+		free(s->modules[i]->demangled);
 		free(s->modules[i]);
 	}
 	free(s->modules);
 	u64_map_free(&s->by_mod);
 	u64_map_each(&s->plain_names, free_plain_name, NULL);
 	u64_map_free(&s->plain_names);
+	u64_map_each(&s->demangled_names, free_plain_name, NULL);
+	u64_map_free(&s->demangled_names);
 	dw_type_pool_free(&s->pool);
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
@@ -476,7 +487,14 @@ static struct dw_function *function_at(struct dw_module *m, const char *symname,
 	if (f)
 		return f;
 	f = xcalloc(1, sizeof(*f));
-	f->name = xstrdup(plain_name(symname, buf, sizeof(buf)));
+	symname = plain_name(symname, buf, sizeof(buf));
+	f->name = dw_demangle(symname);
+	if (f->name) {
+		f->linkage_name = xstrdup(symname);
+		f->qualified_name = xstrndup(f->name, dw_demangled_qualified_len(f->name));
+	} else {
+		f->name = xstrdup(symname);
+	}
 	f->module = m;
 	f->addr = addr;
 	f->size = size;
@@ -573,6 +591,30 @@ static int name_rank(const char *name, const GElf_Sym *sym)
 	return rank;
 }
 
+/* The demangled name of symbol i of m (called name), demangled once; NULL
+ * when it is no C++ name. */
+static const char *symbol_demangled(struct dw_module *m, int i, const char *name)
+{
+	char buf[256];
+
+	if (strncmp(name, "_Z", 2) != 0 || i < 0)
+		return NULL;
+	if (!m->demangled) {
+		int n = dwfl_module_getsymtab(m->mod);
+		if (n <= i)
+			return NULL;
+		m->ndemangled = (size_t)n;
+		m->demangled = xcalloc((size_t)n, sizeof(*m->demangled));
+	}
+	if ((size_t)i >= m->ndemangled)
+		return NULL;
+	if (!m->demangled[i]) {
+		char *d = dw_demangle(plain_name(name, buf, sizeof(buf)));
+		m->demangled[i] = d ? d : dw_not_cxx;
+	}
+	return m->demangled[i] == dw_not_cxx ? NULL : m->demangled[i];
+}
+
 struct match {
 	int rank;
 	GElf_Addr addr;
@@ -587,20 +629,26 @@ int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 	struct u64_map by_addr = {0};
 	struct match *matches = NULL;
 	size_t nmatches = 0, cap = 0;
+	char *canonical;
 
 	if (n < 0) {
 		dw_set_error(m->session, "cannot read the symbols of %s: %s", m->path, dwfl_errmsg(-1));
 		return -EIO;
 	}
+	canonical = glob ? NULL : dw_cxx_canonical(pattern);
 	for (int i = 1; i < n; i++) {
 		GElf_Sym sym;
 		GElf_Addr addr;
 		GElf_Word shndx;
 		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
+		const char *dm;
 		struct match *prev;
 		int rank;
 
-		if (!name || !*name || !is_function_symbol(&sym, addr, shndx) || !name_matches(name, pattern, glob))
+		if (!name || !*name || !is_function_symbol(&sym, addr, shndx))
+			continue;
+		if (!name_matches(name, pattern, glob) &&
+		    !((dm = symbol_demangled(m, i, name)) && dw_cxx_matches(dm, pattern, canonical, glob)))
 			continue;
 		/* Split-off parts of functions are no functions to a glob. */
 		if (glob && strstr(name, ".cold"))
@@ -621,6 +669,7 @@ int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 		u64_map_put(&by_addr, addr, (void *)(uintptr_t)(++nmatches));
 	}
 	u64_map_free(&by_addr);
+	free(canonical);
 	for (size_t i = 0; i < nmatches; i++)
 		if (fn(function_at(m, matches[i].name, matches[i].addr, matches[i].size), arg))
 			break;
@@ -657,8 +706,19 @@ void dw_session_each_function_name(struct dw_session *s, void (*fn)(const char *
 			GElf_Word shndx;
 			char buf[256];
 			const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
-			if (name && *name && is_function_symbol(&sym, addr, shndx))
-				fn(plain_name(name, buf, sizeof(buf)), arg);
+			const char *dm;
+			if (!name || !*name || !is_function_symbol(&sym, addr, shndx))
+				continue;
+			fn(plain_name(name, buf, sizeof(buf)), arg);
+			if ((dm = symbol_demangled(s->modules[k], i, name))) {
+				size_t q = dw_demangled_qualified_len(dm);
+				fn(dm, arg);
+				if (q < sizeof(buf)) {
+					memcpy(buf, dm, q);
+					buf[q] = '\0';
+					fn(buf, arg);
+				}
+			}
 		}
 	}
 }

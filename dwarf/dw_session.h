@@ -56,6 +56,11 @@ struct dw_function {
 	bool noreturn;               /* DW_AT_noreturn: never returns to its caller */
 	bool signal_frame;           /* its CFI is a signal frame ('S'): a signal trampoline */
 	bool not_called;             /* its CFI at the entry is not a called function's: entered by a jump */
+	/* C++: name is demangled as gdb shows it ("ns::C::m(long)"); then
+	 * linkage_name is the symbol ("_ZN2ns1C1mEl") and qualified_name
+	 * the name without parameter list ("ns::C::m").  NULL for others. */
+	const char *linkage_name;
+	const char *qualified_name;
 };
 
 /* Number of raw arguments shown for a function without DWARF. */
@@ -108,6 +113,9 @@ bool dw_module_has_dwarf(struct dw_module *m);
 
 /* Calls fn for each function symbol of m whose name matches pattern (an
  * exact name, or an fnmatch glob when glob is set), once per entry address.
+ * A C++ symbol matches by its linkage name or by its demangled name as gdb
+ * compares them (dw_cxx_matches: "ns::C::m" every overload, "ns::C::m(long)"
+ * one, "ns::twice<int>", globs over the qualified name).
  * fn returns non-zero to stop.  Returns the number of matches, or -errno. */
 int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 			    int (*fn)(struct dw_function *f, void *arg), void *arg);
@@ -147,7 +155,8 @@ struct dw_frame {
 size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, struct dw_frame *out, size_t max);
 
 /* Calls fn with the name of every function symbol in every module (for "did
- * you mean" suggestions); names may repeat. */
+ * you mean" suggestions), C++ ones also demangled, with and without their
+ * parameter list; names may repeat. */
 void dw_session_each_function_name(struct dw_session *s, void (*fn)(const char *name, void *arg), void *arg);
 
 #endif

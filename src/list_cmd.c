@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dw_demangle.h"
 #include "dw_session.h"
 #include "log.h"
 #include "xalloc.h"
@@ -44,7 +45,7 @@ int list_functions(const char *file, const char *glob)
 		return 1;
 	}
 	m = dw_session_module(s, 0);
-	n = dw_module_each_function(m, glob, true, collect, &c);
+	n = dw_module_each_function(m, glob, dw_name_is_glob(glob), collect, &c);
 	if (n < 0) {
 		log_error("%s", dw_session_error(s));
 		dw_session_close(s);

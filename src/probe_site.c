@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "dw_demangle.h"
 #include "log.h"
 #include "suggest.h"
 #include "u64_map.h"
@@ -58,14 +59,21 @@ static int add_function(struct dw_function *f, void *arg)
 	return 0;
 }
 
-/* Splits "MODULE:FUNCTION" at the last ':' that is not part of a C++ "::". */
+/* Splits "MODULE:FUNCTION" at the last ':' that is not part of a C++ "::"
+ * nor inside brackets (a C++ parameter list, "[abi:cxx11]"). */
 static const char *module_separator(const char *spec)
 {
 	const char *sep = NULL;
+	int depth = 0;
 
-	for (const char *p = spec; *p; p++)
-		if (*p == ':' && p[1] != ':' && (p == spec || p[-1] != ':'))
+	for (const char *p = spec; *p; p++) {
+		if (*p == '(' || *p == '[')
+			depth++;
+		else if ((*p == ')' || *p == ']') && depth > 0)
+			depth--;
+		else if (!depth && *p == ':' && p[1] != ':' && (p == spec || p[-1] != ':'))
 			sep = p;
+	}
 	return sep;
 }
 
@@ -100,7 +108,7 @@ static int resolve_offset(struct dw_module *m, const char *spec, const char *tex
 static int resolve_in_module(struct dw_session *s, struct dw_module *m, const char *spec, const char *name,
 			     struct add_ctx *ctx)
 {
-	bool glob = strpbrk(name, "*?[") != NULL;
+	bool glob = dw_name_is_glob(name);
 	struct suggestion sug;
 	int total;
 
@@ -136,7 +144,7 @@ static int resolve_one(struct dw_session *s, const char *spec, const char *progr
 {
 	const char *sep = module_separator(spec);
 	const char *name = sep ? sep + 1 : spec;
-	bool glob = strpbrk(name, "*?[") != NULL;
+	bool glob = dw_name_is_glob(name);
 	struct suggestion sug;
 	int total = 0;
 	char *modname = NULL;
