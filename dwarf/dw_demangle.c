@@ -70,8 +70,12 @@ static size_t params_start(const char *name, size_t len)
 	for (size_t i = (size_t)(close - name) + 1; i-- > 0;) {
 		if (name[i] == ')')
 			depth++;
-		else if (name[i] == '(' && --depth == 0)
+		else if (name[i] == '(' && --depth == 0) {
+			/* "operator()" is a name: its "()" no parameter list. */
+			if (i >= 8 && !strncmp(name + i - 8, "operator", 8) && name[i + 1] == ')')
+				return len;
 			return i ? i : len;
+		}
 	}
 	return len;
 }
@@ -238,8 +242,11 @@ char *dw_cxx_canonical(const char *spelling)
 
 		xgrow(&out, &cap, len + n + 4, 1);
 		/* Spaces where the demangler prints them: between words,
-		 * after commas, between closing '>'s. */
+		 * after commas, before a method's qualifiers, between
+		 * closing '>'s. */
 		if (prev && ((prev->kind == TOK_WORD && tk->kind == TOK_WORD) || is(prev, ",") ||
+			     /* qualifiers of a method: "f() const", "f() &&" */
+			     (is(prev, ")") && (tk->kind == TOK_WORD || is(tk, "&") || is(tk, "&&"))) ||
 			     (is(prev, ">") && is(tk, ">")) ||
 			     (is(tk, "<") && prev->text[strlen(prev->text) - 1] == '<')))
 			out[len++] = ' ';
@@ -269,6 +276,19 @@ bool dw_name_is_glob(const char *pattern)
 	return false;
 }
 
+/* Whether the first len characters of name are canonical, or end with
+ * "::" and canonical: "Till::add" also names "shop::Till::add", as in gdb;
+ * a bare "add" does not, so that a C name keeps its exact meaning. */
+static bool ends_with_scope(const char *name, size_t len, const char *canonical)
+{
+	size_t clen = strlen(canonical);
+
+	if (clen == len)
+		return !strncmp(canonical, name, len);
+	return clen + 2 < len && strstr(canonical, "::") && !strncmp(name + len - clen - 2, "::", 2) &&
+	       !strncmp(canonical, name + len - clen, clen);
+}
+
 bool dw_cxx_matches(const char *demangled, const char *pattern, const char *canonical, bool glob)
 {
 	size_t qlen;
@@ -285,11 +305,13 @@ bool dw_cxx_matches(const char *demangled, const char *pattern, const char *cano
 			buf[n] = '\0';
 			demangled = buf;
 		}
-		return glob ? fnmatch(pattern, demangled, 0) == 0 : strcmp(canonical, demangled) == 0;
+		if (glob)
+			return fnmatch(pattern, demangled, 0) == 0;
+		return ends_with_scope(demangled, strlen(demangled), canonical);
 	}
 	qlen = dw_demangled_qualified_len(demangled);
 	if (!glob)
-		return strlen(canonical) == qlen && !strncmp(canonical, demangled, qlen);
+		return ends_with_scope(demangled, qlen, canonical);
 	if (qlen >= sizeof(buf))
 		return false;
 	memcpy(buf, demangled, qlen);

@@ -32,8 +32,10 @@ bool dw_name_is_glob(const char *pattern);
 
 /* Whether a C++ function named demangled (a dw_demangle result) matches
  * pattern: canonical is dw_cxx_canonical(pattern), compared with the whole
- * name when it has a parameter list and with the qualified name otherwise;
- * glob: pattern is an fnmatch glob, matched the same way. */
+ * name when it has a parameter list and with the qualified name otherwise,
+ * where a pattern with "::" may leave out outer scopes ("Till::add" names
+ * "shop::Till::add", as in gdb); glob: pattern is an fnmatch glob, matched
+ * against the same part of the name. */
 bool dw_cxx_matches(const char *demangled, const char *pattern, const char *canonical, bool glob);
 
 #endif
