@@ -11,7 +11,9 @@
  * class template, static and virtual methods, operators (<, (), +=), a
  * constructor and a destructor (objects on the stack: complete-object
  * constructor and destructor only), and a function in an anonymous
- * namespace.  Arguments are scalars, pointers and C strings.  Exits 0.
+ * namespace.  shop::Till::add(double) calls shop::Till::tax(10), the only
+ * call not made by main.  Arguments are scalars, pointers and C strings.
+ * Exits 0.
  */
 #include <cstdio>
 
@@ -66,7 +68,9 @@ long Till::add(const char *label)
 long Till::add(double x)
 {
 	std::printf("call shop::Till::add(double) %g\n", x);
-	return total += (long)x;
+	/* A call from a method (not a tail call): for stack frames. */
+	total += (long)x + tax(10) / 100;
+	return total;
 }
 
 int Till::tax(int cents)
