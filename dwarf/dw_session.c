@@ -476,8 +476,10 @@ static void read_entry_cfi(struct dw_module *m, GElf_Addr addr, bool *signal_fra
 	free(frame);
 }
 
-/* The dw_function for the function symbol at addr, built once. */
-static struct dw_function *function_at(struct dw_module *m, const char *symname, GElf_Addr addr, GElf_Xword size)
+/* The dw_function for the function symbol at addr, built once; demangled
+ * is symname's dw_demangle result when known, else NULL. */
+static struct dw_function *function_at(struct dw_module *m, const char *symname, const char *demangled, GElf_Addr addr,
+				       GElf_Xword size)
 {
 	struct dw_function *f = u64_map_get(&m->functions, addr);
 	GElf_Addr bias = 0;
@@ -488,7 +490,7 @@ static struct dw_function *function_at(struct dw_module *m, const char *symname,
 		return f;
 	f = xcalloc(1, sizeof(*f));
 	symname = plain_name(symname, buf, sizeof(buf));
-	f->name = dw_demangle(symname);
+	f->name = demangled ? xstrdup(demangled) : dw_demangle(symname);
 	if (f->name) {
 		f->linkage_name = xstrdup(symname);
 		f->qualified_name = xstrndup(f->name, dw_demangled_qualified_len(f->name));
@@ -620,6 +622,7 @@ struct match {
 	GElf_Addr addr;
 	GElf_Xword size;
 	const char *name;
+	const char *demangled;       /* of name, when matching demangled it */
 };
 
 int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
@@ -641,7 +644,7 @@ int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 		GElf_Addr addr;
 		GElf_Word shndx;
 		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
-		const char *dm;
+		const char *dm = NULL;
 		struct match *prev;
 		int rank;
 
@@ -661,17 +664,18 @@ int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 			if (rank > mt->rank) {
 				mt->rank = rank;
 				mt->name = name;
+				mt->demangled = dm;
 			}
 			continue;
 		}
 		xgrow(&matches, &cap, nmatches + 1, sizeof(*matches));
-		matches[nmatches] = (struct match){rank, addr, sym.st_size, name};
+		matches[nmatches] = (struct match){rank, addr, sym.st_size, name, dm};
 		u64_map_put(&by_addr, addr, (void *)(uintptr_t)(++nmatches));
 	}
 	u64_map_free(&by_addr);
 	free(canonical);
 	for (size_t i = 0; i < nmatches; i++)
-		if (fn(function_at(m, matches[i].name, matches[i].addr, matches[i].size), arg))
+		if (fn(function_at(m, matches[i].name, matches[i].demangled, matches[i].addr, matches[i].size), arg))
 			break;
 	free(matches);
 	return (int)nmatches;
@@ -691,7 +695,7 @@ int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_fu
 	name = dwfl_module_addrinfo(m->mod, vaddr + bias, &symoff, &sym, NULL, NULL, NULL);
 	if (!name || GELF_ST_TYPE(sym.st_info) != STT_FUNC || symoff >= (sym.st_size ? sym.st_size : 1))
 		return -ENOENT;
-	*out = function_at(m, name, vaddr + bias - symoff, sym.st_size);
+	*out = function_at(m, name, NULL, vaddr + bias - symoff, sym.st_size);
 	return 0;
 }
 
