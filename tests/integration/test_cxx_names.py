@@ -111,6 +111,29 @@ def check_spelling(app, spec, wanted, calls, opt):
     return path
 
 
+def check_ctor_dtor_args(app, plain, opt):
+    """The constructor gets this and start (as the program prints it), the
+    destructor this alone: the variants GCC emits for a class without
+    virtual bases take no __in_chrg, whatever the declaration in DWARF says."""
+    where = "cxx_names (%s) -e shop::Till::Till -e shop::Till::~Till" % opt
+    printed = sorted(int(x) for x in re.findall(r"^call shop::Till::Till\(long\) (-?\d+)$", plain.stdout, re.M))
+    _, _, path = harness.check_unharmed([app], ["-F", "json", "-e", "shop::Till::Till", "-e", "shop::Till::~Till"])
+    starts = []
+    for ev in harness.read_events(path):
+        if ev.get("type") != "entry":
+            continue
+        args = ev.get("args", {})
+        if ev["function"] == "shop::Till::~Till()":
+            if sorted(args) != ["this"]:
+                fail("%s: the destructor's arguments are %s, it takes only this" % (where, args))
+        elif sorted(args) != ["start", "this"]:
+            fail("%s: the constructor's arguments are %s, it takes this and start" % (where, args))
+        else:
+            starts.append(args["start"])
+    if sorted(starts) != printed:
+        fail("%s: constructor start values %s, the program printed %s" % (where, sorted(starts), printed))
+
+
 def gdb_locations(app, spec):
     out = harness.run(["gdb", "-nx", "-batch", "-ex", "break " + spec, "-ex", "info breakpoints", app]).stdout
     return sorted(set(re.findall(r"0x[0-9a-f]+ in (.*) at \S+:\d+$", out, re.M)))
@@ -215,6 +238,7 @@ def test(opt):
     for path in paths:
         check_linkage_names(app, path, opt)
     check_stack(app, calls, opt)
+    check_ctor_dtor_args(app, plain, opt)
     check_list(app, opt)
     check_errors(app, opt)
     print("cxx_names (%s): ok, %d spellings" % (opt, len(CASES) + 1))
