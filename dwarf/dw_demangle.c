@@ -277,16 +277,66 @@ bool dw_name_is_glob(const char *pattern)
 }
 
 /* Whether the first len characters of name are canonical, or end with
- * "::" and canonical: "Till::add" also names "shop::Till::add", as in gdb;
- * a bare "add" does not, so that a C name keeps its exact meaning. */
+ * "::" and canonical: "Till::add" also names "shop::Till::add", as in gdb.
+ * A bare "add" does not (gdb's would): a name that could be C's keeps its
+ * exact meaning. */
 static bool ends_with_scope(const char *name, size_t len, const char *canonical)
 {
 	size_t clen = strlen(canonical);
+	bool cxx = strpbrk(canonical, ":<(~") || !strncmp(canonical, "operator", 8);
 
 	if (clen == len)
 		return !strncmp(canonical, name, len);
-	return clen + 2 < len && strstr(canonical, "::") && !strncmp(name + len - clen - 2, "::", 2) &&
+	return cxx && clen + 2 < len && !strncmp(name + len - clen - 2, "::", 2) &&
 	       !strncmp(canonical, name + len - clen, clen);
+}
+
+/* The first len characters of name without template argument lists
+ * ("shop::Box<int>::get" is "shop::Box::get"), the '<' of an operator's
+ * name kept.  The caller frees. */
+static char *strip_template_args(const char *name, size_t len)
+{
+	char *out = xmalloc(len + 1), *d = out;
+
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] == '<' && !(i >= 8 && !strncmp(name + i - 8, "operator", 8)) &&
+		    !(i >= 9 && !strncmp(name + i - 9, "operator<", 9))) {
+			int depth = 0;
+			for (; i < len; i++) {
+				if (name[i] == '<')
+					depth++;
+				else if (name[i] == '>' && --depth == 0)
+					break;
+			}
+			/* "operator< <int>": the space before the list too. */
+			if (d > out && d[-1] == ' ')
+				d--;
+			continue;
+		}
+		*d++ = name[i];
+	}
+	*d = '\0';
+	return out;
+}
+
+/* ends_with_scope, where a canonical without template arguments also
+ * names every instance of a template ("shop::twice" names
+ * "shop::twice<int>"), as in gdb. */
+static bool names_scope(const char *name, size_t len, size_t qlen, const char *canonical)
+{
+	char *stripped, *whole;
+	bool ok;
+
+	if (ends_with_scope(name, len, canonical))
+		return true;
+	if (strchr(canonical, '<') || !memchr(name, '<', qlen))
+		return false;
+	stripped = strip_template_args(name, qlen);
+	whole = xasprintf("%s%.*s", stripped, (int)(len - qlen), name + qlen);
+	ok = ends_with_scope(whole, strlen(whole), canonical);
+	free(whole);
+	free(stripped);
+	return ok;
 }
 
 bool dw_cxx_matches(const char *demangled, const char *pattern, const char *canonical, bool glob)
@@ -307,11 +357,11 @@ bool dw_cxx_matches(const char *demangled, const char *pattern, const char *cano
 		}
 		if (glob)
 			return fnmatch(pattern, demangled, 0) == 0;
-		return ends_with_scope(demangled, strlen(demangled), canonical);
+		return names_scope(demangled, strlen(demangled), dw_demangled_qualified_len(demangled), canonical);
 	}
 	qlen = dw_demangled_qualified_len(demangled);
 	if (!glob)
-		return ends_with_scope(demangled, qlen, canonical);
+		return names_scope(demangled, qlen, qlen, canonical);
 	if (qlen >= sizeof(buf))
 		return false;
 	memcpy(buf, demangled, qlen);

@@ -33,9 +33,11 @@ bool dw_name_is_glob(const char *pattern);
 /* Whether a C++ function named demangled (a dw_demangle result) matches
  * pattern: canonical is dw_cxx_canonical(pattern), compared with the whole
  * name when it has a parameter list and with the qualified name otherwise,
- * where a pattern with "::" may leave out outer scopes ("Till::add" names
- * "shop::Till::add", as in gdb); glob: pattern is an fnmatch glob, matched
- * against the same part of the name. */
+ * where, as in gdb, a pattern that is no plain identifier may leave out
+ * outer scopes ("Till::add" names "shop::Till::add") and one without
+ * template arguments names every instance ("shop::twice" names
+ * "shop::twice<int>"); glob: pattern is an fnmatch glob, matched against
+ * the same part of the name. */
 bool dw_cxx_matches(const char *demangled, const char *pattern, const char *canonical, bool glob);
 
 #endif
