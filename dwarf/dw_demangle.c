@@ -247,7 +247,7 @@ char *dw_cxx_canonical(const char *spelling)
 		if (prev && ((prev->kind == TOK_WORD && tk->kind == TOK_WORD) || is(prev, ",") ||
 			     /* qualifiers of a method: "f() const", "f() &&" */
 			     (is(prev, ")") && (tk->kind == TOK_WORD || is(tk, "&") || is(tk, "&&"))) ||
-			     (is(prev, ">") && is(tk, ">")) ||
+			     (is(prev, ">") && (is(tk, ">") || tk->kind == TOK_WORD)) ||
 			     (is(tk, "<") && prev->text[strlen(prev->text) - 1] == '<')))
 			out[len++] = ' ';
 		memcpy(out + len, tk->text, n);
