@@ -82,6 +82,10 @@ void dw_type_pool_free(struct dw_type_pool *pool);
  * no DIE, a raw signature. */
 void dw_function_read_signature(struct dw_module *m, struct dw_function *f);
 
+/* dw_symbolize.c: a C++ linkage name (without "@version") demangled as gdb
+ * shows it, interned for s's life; NULL when it is none. */
+const char *dw_session_demangled(struct dw_session *s, const char *linkage);
+
 void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

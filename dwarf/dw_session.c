@@ -573,6 +573,8 @@ int dw_session_symbol_at(struct dw_session *s, uint64_t addr, const char **name,
 	n = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
 	if (!n || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
 		return -ENOENT;
+	if (!strchr(n, '@') && dw_session_demangled(s, n))
+		n = dw_session_demangled(s, n);
 	*name = n;
 	*start = addr - off;
 	*size = sym.st_size;

@@ -125,7 +125,7 @@ int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_function **out);
 
 /* The function symbol containing addr in s's modules: its name (valid as
- * long as s), start and size.  Returns 0, or -ENOENT. */
+ * long as s; a C++ one demangled), start and size.  Returns 0, or -ENOENT. */
 int dw_session_symbol_at(struct dw_session *s, uint64_t addr, const char **name, uint64_t *start, uint64_t *size);
 
 /* The symbol whose address the dynamic linker puts in the GOT slot at

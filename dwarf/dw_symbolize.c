@@ -8,9 +8,7 @@
 #include "dw_demangle.h"
 #include "dw_internal.h"
 
-/* A C++ linkage name demangled as gdb shows it, interned for s's life;
- * NULL when it is none. */
-static const char *demangled(struct dw_session *s, const char *linkage)
+const char *dw_session_demangled(struct dw_session *s, const char *linkage)
 {
 	char *d;
 
@@ -28,7 +26,7 @@ static const char *scope_name(struct dw_session *s, Dwarf_Die *die)
 	const char *name;
 
 	/* C++: the qualified name with parameter types, as in events. */
-	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) && (name = demangled(s, dwarf_formstring(&attr))))
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) && (name = dw_session_demangled(s, dwarf_formstring(&attr))))
 		return name;
 	if (dwarf_attr_integrate(die, DW_AT_name, &attr) && (name = dwarf_formstring(&attr)))
 		return name;
@@ -144,7 +142,7 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 	}
 	free(scopes);
 	if (!dwarf_name && symname)
-		dwarf_name = demangled(s, plain(s, symname));
+		dwarf_name = dw_session_demangled(s, plain(s, symname));
 	out[n].function = dwarf_name ? dwarf_name : plain(s, symname);
 	out[n].offset = symname ? (is_return ? symoff + 1 : symoff) : 0;
 	out[n].module = out[0].module;
