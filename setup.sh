@@ -21,6 +21,7 @@ cd "$(dirname "$(readlink -f "$0")")"
 packages=(
 	build-essential cmake pkg-config
 	libdw-dev libelf-dev          # DWARF and ELF: elfutils libdw/libdwfl
+	libiberty-dev                 # C++ demangler (gdb's): cplus_demangle
 	libzydis-dev                  # instruction decoding for out-of-line execution
 	libunwind-dev                 # call stacks at entry (--stack): libunwind-ptrace
 	liblttng-ust-dev liblttng-ctl-dev   # LTTng-UST output and sessions (--lttng, --ctf)

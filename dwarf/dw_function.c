@@ -94,6 +94,49 @@ static void read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *d
 	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
+/* Whether concrete has a formal parameter whose abstract origin is param. */
+static bool concrete_has(Dwarf_Die *concrete, Dwarf_Die *param)
+{
+	Dwarf_Die child, origin;
+	Dwarf_Attribute attr;
+
+	if (dwarf_child(concrete, &child) != 0)
+		return false;
+	do {
+		if (dwarf_tag(&child) == DW_TAG_formal_parameter && dwarf_attr(&child, DW_AT_abstract_origin, &attr) &&
+		    dwarf_formref_die(&attr, &origin) && dwarf_dieoffset(&origin) == dwarf_dieoffset(param))
+			return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/* GCC declares a C++ constructor or destructor once, with the artificial
+ * parameters __in_chrg and __vtt_parm, and emits variants (C1/C2, D0/D1/D2)
+ * that take them only when the class has virtual bases.  A parameter the
+ * variant (concrete, read from decl) does not list is not passed: drop it,
+ * as its register holds something else. */
+static void drop_unpassed_artificial(struct dw_function *f, Dwarf_Die *decl, Dwarf_Die *concrete)
+{
+	Dwarf_Die child;
+	size_t i = 0;
+
+	if (decl == concrete || dwarf_child(decl, &child) != 0)
+		return;
+	do {
+		const char *name;
+		if (dwarf_tag(&child) != DW_TAG_formal_parameter)
+			continue;
+		name = dwarf_diename(&child);
+		if (i < f->nparams && name && dwarf_hasattr(&child, DW_AT_artificial) &&
+		    (!strcmp(name, "__in_chrg") || !strcmp(name, "__vtt_parm")) && !concrete_has(concrete, &child)) {
+			memmove(&f->params[i], &f->params[i + 1], (f->nparams - i - 1) * sizeof(*f->params));
+			f->nparams--;
+			continue;
+		}
+		i++;
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
 /* The code of f from its subprogram DIE (DWARF 5 section 2.17: a single
  * range or DW_AT_ranges), at load addresses. */
 static void read_ranges(struct dw_function *f, Dwarf_Die *die, Dwarf_Addr bias)
@@ -189,6 +232,7 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 	f->ret = dw_type_of_attr(m, &ctx.found);
 	decl = declaring_die(&ctx.found, &decl_buf);
 	read_params(m, f, decl);
+	drop_unpassed_artificial(f, decl, &ctx.found);
 	if (!dwarf_hasattr_integrate(&ctx.found, DW_AT_prototyped) && !f->nparams)
 		f->variadic = false;
 	f->decl_file = dwarf_decl_file(&ctx.found);
@@ -201,12 +245,13 @@ size_t dw_function_prototype(const struct dw_function *f, char *buf, size_t size
 	char *decl, *tmp;
 	size_t n;
 
+	/* A demangled name carries its parameter types already. */
 	if (!f->has_dwarf)
-		return (size_t)snprintf(buf, size, "%s(?)  /* %s */", f->name,
+		return (size_t)snprintf(buf, size, "%s%s  /* %s */", f->name, f->linkage_name ? "" : "(?)",
 					f->ifunc && !f->impl ? "IFUNC, no declaration in the debug info"
 							     : "no debug info");
 	decl = xmalloc(cap);
-	len = (size_t)snprintf(decl, cap, "%s(", f->name);
+	len = (size_t)snprintf(decl, cap, "%s(", f->qualified_name ? f->qualified_name : f->name);
 	for (size_t i = 0; i < f->nparams; i++) {
 		n = dw_type_declare(f->params[i].type, f->params[i].name, NULL, 0);
 		xgrow(&decl, &cap, len + n + 8, 1);

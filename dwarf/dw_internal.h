@@ -31,7 +31,14 @@ struct dw_module {
 	int go_state;                /* 0 unknown, 1 Go, -1 not */
 	struct u64_map decls;        /* dw_decl.c: name hash → declaration DIE offset + 1 */
 	int decls_state;             /* 0 not indexed yet, 1 indexed, -1 no DWARF */
+	/* Symbol index → its demangled name (dw_demangle), filled as names
+	 * are compared; NULL not yet, dw_not_cxx for a name that is not C++. */
+	char **demangled;
+	size_t ndemangled;
 };
+
+/* The marker in dw_module.demangled of a symbol name that is not C++. */
+extern char dw_not_cxx[];
 
 /* dw_debuginfo.c: libdwfl callbacks that open regular files only. */
 extern char *dw_debuginfo_path;
@@ -64,6 +71,7 @@ struct dw_session {
 	/* dw_session_set_ifunc_caller: runs an IFUNC resolver in the target. */
 	int (*ifunc_call)(void *arg, uint64_t resolver, uint64_t *result);
 	void *ifunc_call_arg;
+	struct u64_map demangled_names; /* linkage name string → its demangled name */
 };
 
 /* The type of DIE die (a type DIE), built once per module. */
@@ -114,6 +122,9 @@ void dw_cxx_string_layout(struct dw_type *t);
 /* The dw_function for the code at addr (where loaded) of m, named name,
  * size bytes long (0: unknown), built once (dw_session.c). */
 struct dw_function *dw_module_function_new(struct dw_module *m, const char *name, uint64_t addr, uint64_t size);
+/* dw_symbolize.c: a C++ linkage name (without "@version") demangled as gdb
+ * shows it, interned for s's life; NULL when it is none. */
+const char *dw_session_demangled(struct dw_session *s, const char *linkage);
 
 void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

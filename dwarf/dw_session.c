@@ -11,8 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dw_demangle.h"
 #include "dw_internal.h"
 #include "xalloc.h"
+
+char dw_not_cxx[] = "";
 
 /* Nothing but regular files is opened (dw_debuginfo.c): a debuglink
  * naming a FIFO must not block dwtrace with its target stopped. */
@@ -209,6 +212,8 @@ static void free_function(uint64_t key, void *value, void *arg)
 {
 	struct dw_function *f = value;
 	free((char *)f->name);
+	free((char *)f->linkage_name);
+	free((char *)f->qualified_name);
 	free(f->params);
 	free(f->ranges);
 	free(f);
@@ -229,12 +234,18 @@ void dw_session_close(struct dw_session *s)
 		u64_map_free(&s->modules[i]->functions);
 		u64_map_free(&s->modules[i]->got_names);
 		u64_map_free(&s->modules[i]->decls);
+		for (size_t k = 0; k < s->modules[i]->ndemangled; k++)
+			if (s->modules[i]->demangled[k] != dw_not_cxx)
+				free(s->modules[i]->demangled[k]);
+		free(s->modules[i]->demangled);
 		free(s->modules[i]);
 	}
 	free(s->modules);
 	u64_map_free(&s->by_mod);
 	u64_map_each(&s->plain_names, free_plain_name, NULL);
 	u64_map_free(&s->plain_names);
+	u64_map_each(&s->demangled_names, free_plain_name, NULL);
+	u64_map_free(&s->demangled_names);
 	dw_type_pool_free(&s->pool);
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
@@ -467,9 +478,10 @@ static void read_entry_cfi(struct dw_module *m, GElf_Addr addr, bool *signal_fra
 	free(frame);
 }
 
-/* The dw_function for the function symbol at addr, built once. */
-static struct dw_function *function_at(struct dw_module *m, const char *symname, GElf_Addr addr, GElf_Xword size,
-				       bool ifunc, const char *impl)
+/* The dw_function for the function symbol at addr, built once; demangled
+ * is symname's dw_demangle result when known, else NULL. */
+static struct dw_function *function_at(struct dw_module *m, const char *symname, const char *demangled, GElf_Addr addr,
+				       GElf_Xword size, bool ifunc, const char *impl)
 {
 	struct dw_function *f = u64_map_get(&m->functions, addr);
 	GElf_Addr bias = 0;
@@ -479,7 +491,14 @@ static struct dw_function *function_at(struct dw_module *m, const char *symname,
 	if (f)
 		return f;
 	f = xcalloc(1, sizeof(*f));
-	f->name = xstrdup(plain_name(symname, buf, sizeof(buf)));
+	symname = plain_name(symname, buf, sizeof(buf));
+	f->name = demangled ? xstrdup(demangled) : dw_demangle(symname);
+	if (f->name) {
+		f->linkage_name = xstrdup(symname);
+		f->qualified_name = xstrndup(f->name, dw_demangled_qualified_len(f->name));
+	} else {
+		f->name = xstrdup(symname);
+	}
 	f->module = m;
 	f->addr = addr;
 	f->size = size;
@@ -558,6 +577,8 @@ int dw_session_symbol_at(struct dw_session *s, uint64_t addr, const char **name,
 	n = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
 	if (!n || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
 		return -ENOENT;
+	if (!strchr(n, '@') && dw_session_demangled(s, n))
+		n = dw_session_demangled(s, n);
 	*name = n;
 	*start = addr - off;
 	*size = sym.st_size;
@@ -594,6 +615,30 @@ static bool defines_plain(struct dw_module *m, const char *plain)
 	return false;
 }
 
+/* The demangled name of symbol i of m (called name), demangled once; NULL
+ * when it is no C++ name. */
+static const char *symbol_demangled(struct dw_module *m, int i, const char *name)
+{
+	char buf[256];
+
+	if (strncmp(name, "_Z", 2) != 0 || i < 0)
+		return NULL;
+	if (!m->demangled) {
+		int n = dwfl_module_getsymtab(m->mod);
+		if (n <= i)
+			return NULL;
+		m->ndemangled = (size_t)n;
+		m->demangled = xcalloc((size_t)n, sizeof(*m->demangled));
+	}
+	if ((size_t)i >= m->ndemangled)
+		return NULL;
+	if (!m->demangled[i]) {
+		char *d = dw_demangle(plain_name(name, buf, sizeof(buf)));
+		m->demangled[i] = d ? d : dw_not_cxx;
+	}
+	return m->demangled[i] == dw_not_cxx ? NULL : m->demangled[i];
+}
+
 struct match {
 	int rank;
 	GElf_Addr addr;
@@ -601,6 +646,7 @@ struct match {
 	const char *name;
 	bool ifunc;
 	const char *impl;
+	const char *demangled;       /* of name, when matching demangled it */
 };
 
 int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
@@ -617,23 +663,29 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 	struct u64_map by_addr = {0}, resolvers = {0};
 	struct match *matches = NULL;
 	size_t nmatches = 0, cap = 0;
+	char *canonical;
 
 	if (n < 0) {
 		dw_set_error(m->session, "cannot read the symbols of %s: %s", m->path, dwfl_errmsg(-1));
 		return -EIO;
 	}
+	canonical = glob ? NULL : dw_cxx_canonical(pattern);
 	for (int i = 1; i < n; i++) {
 		GElf_Sym sym;
 		GElf_Addr addr;
 		GElf_Word shndx;
 		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
+		const char *dm = NULL;
 		struct match *prev;
 		struct dw_ifunc bound = {0};
 		bool ifunc;
 		char buf[256];
 		int rank;
 
-		if (!name || !*name || !is_function_symbol(&sym, addr, shndx) || !name_matches(name, pattern, glob))
+		if (!name || !*name || !is_function_symbol(&sym, addr, shndx))
+			continue;
+		if (!name_matches(name, pattern, glob) &&
+		    !((dm = symbol_demangled(m, i, name)) && dw_cxx_matches(dm, pattern, canonical, glob)))
 			continue;
 		/* Split-off parts of functions are no functions to a glob. */
 		if (glob && strstr(name, ".cold"))
@@ -666,14 +718,16 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 				mt->name = name;
 				mt->ifunc = ifunc;
 				mt->impl = bound.impl_name;
+				mt->demangled = dm;
 			}
 			continue;
 		}
 		xgrow(&matches, &cap, nmatches + 1, sizeof(*matches));
-		matches[nmatches] = (struct match){rank, addr, sym.st_size, name, ifunc, bound.impl_name};
+		matches[nmatches] = (struct match){rank, addr, sym.st_size, name, ifunc, bound.impl_name, dm};
 		u64_map_put(&by_addr, addr, (void *)(uintptr_t)(++nmatches));
 	}
 	u64_map_free(&by_addr);
+	free(canonical);
 	for (size_t i = 0; i < nmatches; i++) {
 		/* A glob matching an IFUNC and its resolver's own symbol
 		 * ("memchr" and "memchr_ifunc") means the function, not the
@@ -685,8 +739,8 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 	}
 	u64_map_free(&resolvers);
 	for (size_t i = 0; i < nmatches; i++)
-		if (fn(function_at(m, matches[i].name, matches[i].addr, matches[i].size, matches[i].ifunc,
-				   matches[i].impl),
+		if (fn(function_at(m, matches[i].name, matches[i].demangled, matches[i].addr, matches[i].size,
+				   matches[i].ifunc, matches[i].impl),
 		       arg))
 			break;
 	free(matches);
@@ -707,7 +761,7 @@ int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_fu
 	name = dwfl_module_addrinfo(m->mod, vaddr + bias, &symoff, &sym, NULL, NULL, NULL);
 	if (!name || GELF_ST_TYPE(sym.st_info) != STT_FUNC || symoff >= (sym.st_size ? sym.st_size : 1))
 		return -ENOENT;
-	*out = function_at(m, name, vaddr + bias - symoff, sym.st_size, false, NULL);
+	*out = function_at(m, name, NULL, vaddr + bias - symoff, sym.st_size, false, NULL);
 	return 0;
 }
 
@@ -724,7 +778,7 @@ int dw_module_offset_address(struct dw_module *m, uint64_t off, uint64_t *addr)
 
 struct dw_function *dw_module_function_new(struct dw_module *m, const char *name, uint64_t addr, uint64_t size)
 {
-	return function_at(m, name, addr, size, false, NULL);
+	return function_at(m, name, NULL, addr, size, false, NULL);
 }
 
 void dw_session_each_function_name(struct dw_session *s, void (*fn)(const char *name, void *arg), void *arg)
@@ -738,8 +792,19 @@ void dw_session_each_function_name(struct dw_session *s, void (*fn)(const char *
 			GElf_Word shndx;
 			char buf[256];
 			const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
-			if (name && *name && is_function_symbol(&sym, addr, shndx))
-				fn(plain_name(name, buf, sizeof(buf)), arg);
+			const char *dm;
+			if (!name || !*name || !is_function_symbol(&sym, addr, shndx))
+				continue;
+			fn(plain_name(name, buf, sizeof(buf)), arg);
+			if ((dm = symbol_demangled(s->modules[k], i, name))) {
+				size_t q = dw_demangled_qualified_len(dm);
+				fn(dm, arg);
+				if (q < sizeof(buf)) {
+					memcpy(buf, dm, q);
+					buf[q] = '\0';
+					fn(buf, arg);
+				}
+			}
 		}
 	}
 }

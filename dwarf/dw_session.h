@@ -62,6 +62,11 @@ struct dw_function {
 	const char *impl;
 	bool ifunc;
 	bool no_symbol;              /* found by file offset where no symbol is (a stripped file) */
+	/* C++: name is demangled as gdb shows it ("ns::C::m(long)"); then
+	 * linkage_name is the symbol ("_ZN2ns1C1mEl") and qualified_name
+	 * the name without parameter list ("ns::C::m").  NULL for others. */
+	const char *linkage_name;
+	const char *qualified_name;
 };
 
 /* Number of raw arguments shown for a function without DWARF. */
@@ -114,6 +119,9 @@ bool dw_module_has_dwarf(struct dw_module *m);
 
 /* Calls fn for each function symbol of m whose name matches pattern (an
  * exact name, or an fnmatch glob when glob is set), once per entry address.
+ * A C++ symbol matches by its linkage name or by its demangled name as gdb
+ * compares them (dw_cxx_matches: "ns::C::m" every overload, "ns::C::m(long)"
+ * one, "ns::twice<int>", globs over the qualified name).
  * fn returns non-zero to stop.  Returns the number of matches, or -errno. */
 int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 			    int (*fn)(struct dw_function *f, void *arg), void *arg);
@@ -147,7 +155,7 @@ bool dw_module_offset_is_code(struct dw_module *m, uint64_t off);
 bool dw_module_has_symtab(struct dw_module *m);
 
 /* The function symbol containing addr in s's modules: its name (valid as
- * long as s), start and size.  Returns 0, or -ENOENT. */
+ * long as s; a C++ one demangled), start and size.  Returns 0, or -ENOENT. */
 int dw_session_symbol_at(struct dw_session *s, uint64_t addr, const char **name, uint64_t *start, uint64_t *size);
 
 /* The symbol whose address the dynamic linker puts in the GOT slot at
@@ -184,7 +192,8 @@ struct dw_frame {
 size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, struct dw_frame *out, size_t max);
 
 /* Calls fn with the name of every function symbol in every module (for "did
- * you mean" suggestions); names may repeat. */
+ * you mean" suggestions), C++ ones also demangled, with and without their
+ * parameter list; names may repeat. */
 void dw_session_each_function_name(struct dw_session *s, void (*fn)(const char *name, void *arg), void *arg);
 
 #endif

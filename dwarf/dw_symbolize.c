@@ -5,13 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dw_demangle.h"
 #include "dw_internal.h"
 
-static const char *scope_name(Dwarf_Die *die)
+const char *dw_session_demangled(struct dw_session *s, const char *linkage)
+{
+	char *d;
+
+	if (!linkage || strncmp(linkage, "_Z", 2) != 0)
+		return NULL;
+	d = u64_map_get(&s->demangled_names, (uint64_t)(uintptr_t)linkage);
+	if (!d && (d = dw_demangle(linkage)))
+		u64_map_put(&s->demangled_names, (uint64_t)(uintptr_t)linkage, d);
+	return d;
+}
+
+static const char *scope_name(struct dw_session *s, Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	const char *name;
 
+	/* C++: the qualified name with parameter types, as in events. */
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) && (name = dw_session_demangled(s, dwarf_formstring(&attr))))
+		return name;
 	if (dwarf_attr_integrate(die, DW_AT_name, &attr) && (name = dwarf_formstring(&attr)))
 		return name;
 	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) && (name = dwarf_formstring(&attr)))
@@ -110,12 +126,12 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 		if (tag == DW_TAG_subprogram) {
 			/* The function's source name, as debuggers show it
 			 * ("msort_with_tmp", not "msort_with_tmp.part.0"). */
-			dwarf_name = scope_name(&scopes[i]);
+			dwarf_name = scope_name(s, &scopes[i]);
 			break;
 		}
 		if (tag != DW_TAG_inlined_subroutine || n + 1 >= max)
 			continue;
-		out[n].function = scope_name(&scopes[i]);
+		out[n].function = scope_name(s, &scopes[i]);
 		out[n].module = out[0].module;
 		out[n].file = file;
 		out[n].line = line;
@@ -125,6 +141,8 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 		n++;
 	}
 	free(scopes);
+	if (!dwarf_name && symname)
+		dwarf_name = dw_session_demangled(s, plain(s, symname));
 	out[n].function = dwarf_name ? dwarf_name : plain(s, symname);
 	out[n].offset = symname ? (is_return ? symoff + 1 : symoff) : 0;
 	out[n].module = out[0].module;

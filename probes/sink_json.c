@@ -238,6 +238,10 @@ static void put_header(FILE *out, const char *type, const struct event_layout *l
 	fprintf(out, "{\"type\":\"%s\",\"ts_ns\":%" PRIu64 ",\"pid\":%d,\"tid\":%d,\"function\":", type, h->ts_ns,
 		(int)h->pid, (int)h->tid);
 	put_json_string(out, l->function);
+	if (l->fn && l->fn->linkage_name) {
+		fputs(",\"linkage_name\":", out);
+		put_json_string(out, l->fn->linkage_name);
+	}
 	fputs(",\"module\":", out);
 	put_json_string(out, l->module);
 	if (l->fn && l->fn->impl) {

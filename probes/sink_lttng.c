@@ -632,7 +632,10 @@ static void build_event(struct lttng_sink *s, struct lt_event *ev, const struct 
 {
 	struct field_list fl = {0};
 	struct builder b = {probe, NULL, 0};
-	char *fn = mangle(l->function);
+	/* C++: the linkage name, unique per overload and already nearly an
+	 * identifier ("shop::Till::add(long)" would collide with its
+	 * operator< and operator> siblings once made one). */
+	char *fn = mangle(l->fn && l->fn->linkage_name ? l->fn->linkage_name : l->function);
 	size_t n;
 	int path[1];
 

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dw_demangle.h"
 #include "dw_session.h"
 #include "log.h"
 #include "tracer.h"
@@ -49,7 +50,7 @@ static int by_address(const void *a, const void *b)
 static int list_module(struct dw_session *s, struct dw_module *m, const char *glob, bool header)
 {
 	struct collected c = {0};
-	int n = dw_module_each_function(m, glob, true, collect, &c);
+	int n = dw_module_each_function(m, glob, dw_name_is_glob(glob), collect, &c);
 
 	if (n < 0) {
 		if (header) {

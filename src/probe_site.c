@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "dw_demangle.h"
 #include "fde_extent.h"
 #include "log.h"
 #include "suggest.h"
@@ -97,14 +98,21 @@ static int add_function(struct dw_function *f, void *arg)
 	return 0;
 }
 
-/* Splits "MODULE:FUNCTION" at the last ':' that is not part of a C++ "::". */
+/* Splits "MODULE:FUNCTION" at the last ':' that is not part of a C++ "::"
+ * nor inside brackets (a C++ parameter list, "[abi:cxx11]"). */
 static const char *module_separator(const char *spec)
 {
 	const char *sep = NULL;
+	int depth = 0;
 
-	for (const char *p = spec; *p; p++)
-		if (*p == ':' && p[1] != ':' && (p == spec || p[-1] != ':'))
+	for (const char *p = spec; *p; p++) {
+		if (*p == '(' || *p == '[')
+			depth++;
+		else if ((*p == ')' || *p == ']') && depth > 0)
+			depth--;
+		else if (!depth && *p == ':' && p[1] != ':' && (p == spec || p[-1] != ':'))
 			sep = p;
+	}
 	return sep;
 }
 
@@ -184,7 +192,7 @@ static int resolve_offset(struct dw_session *s, struct dw_module *m, const char 
 static int resolve_in_module(struct dw_session *s, struct dw_module *m, const char *spec, const char *name,
 			     struct add_ctx *ctx)
 {
-	bool glob = strpbrk(name, "*?[") != NULL;
+	bool glob = dw_name_is_glob(name);
 	struct suggestion sug;
 	int total;
 
@@ -235,7 +243,7 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 {
 	const char *sep = module_separator(spec);
 	const char *name = sep ? sep + 1 : spec;
-	bool glob = strpbrk(name, "*?[") != NULL;
+	bool glob = dw_name_is_glob(name);
 	struct suggestion sug;
 	int total = 0;
 	char *modname = NULL;

@@ -1,0 +1,370 @@
+/* C++ names: libiberty's demangler, and gdb's way of comparing names. */
+#define _GNU_SOURCE
+#include "dw_demangle.h"
+
+#include <ctype.h>
+#include <fnmatch.h>
+#include <libiberty/demangle.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+char *dw_demangle(const char *linkage)
+{
+	/* Only Itanium names: libiberty would also "demangle" plain C names
+	 * in the old GNU v2 scheme if asked to guess. */
+	if (strncmp(linkage, "_Z", 2) != 0)
+		return NULL;
+	return cplus_demangle(linkage, DMGL_PARAMS | DMGL_ANSI | DMGL_RET_DROP | DMGL_GNU_V3);
+}
+
+/* Whether s (from a ')' on) is only what may follow a parameter list:
+ * cv- and ref-qualifiers. */
+static bool only_qualifiers(const char *s)
+{
+	static const char *const words[] = {"const", "volatile", "&&", "&"};
+
+	while (*s) {
+		size_t i;
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (!strncmp(s, words[i], strlen(words[i])))
+				break;
+		if (i == sizeof(words) / sizeof(words[0]))
+			return false;
+		s += strlen(words[i]);
+	}
+	return true;
+}
+
+/* Where the parameter list of name starts: the parenthesised group that
+ * the last ')' closes, when only qualifiers follow it and something comes
+ * before it ("(anonymous namespace)::f" has none); else the length of name.
+ * Scanning back with a depth skips "operator()" and "{lambda(int)#1}". */
+static size_t params_start(const char *name, size_t len)
+{
+	const char *close = NULL;
+	int depth = 0;
+
+	for (size_t i = len; i-- > 0;)
+		if (name[i] == ')') {
+			close = name + i;
+			break;
+		}
+	if (!close) {
+		return len;
+	} else {
+		char tail[64];
+		size_t n = len - (size_t)(close + 1 - name);
+		if (n >= sizeof(tail))
+			return len;
+		memcpy(tail, close + 1, n);
+		tail[n] = '\0';
+		if (!only_qualifiers(tail))
+			return len;
+	}
+	for (size_t i = (size_t)(close - name) + 1; i-- > 0;) {
+		if (name[i] == ')')
+			depth++;
+		else if (name[i] == '(' && --depth == 0) {
+			/* "operator()" is a name: its "()" no parameter list. */
+			if (i >= 8 && !strncmp(name + i - 8, "operator", 8) && name[i + 1] == ')')
+				return len;
+			return i ? i : len;
+		}
+	}
+	return len;
+}
+
+size_t dw_demangled_qualified_len(const char *demangled)
+{
+	const char *clone = strstr(demangled, " [clone ");
+
+	return params_start(demangled, clone ? (size_t)(clone - demangled) : strlen(demangled));
+}
+
+enum { TOK_WORD, TOK_PUNCT };
+
+struct token {
+	int kind;
+	char *text;
+};
+
+struct tokens {
+	struct token *v;
+	size_t len, cap;
+};
+
+static void push(struct tokens *t, int kind, const char *s, size_t n)
+{
+	xgrow(&t->v, &t->cap, t->len + 1, sizeof(*t->v));
+	t->v[t->len].kind = kind;
+	t->v[t->len].text = xstrndup(s, n);
+	t->len++;
+}
+
+static bool word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '$';
+}
+
+/* Splits spelling into words and punctuation, "operator<=" and
+ * "operator()" being one word each. */
+static void tokenize(const char *p, struct tokens *t)
+{
+	while (*p) {
+		const char *start = p;
+
+		if (isspace((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		if (word_char(*p)) {
+			while (word_char(*p))
+				p++;
+			if (p - start == 8 && !strncmp(start, "operator", 8)) {
+				const char *q = p;
+				while (*q == ' ')
+					q++;
+				if ((q[0] == '(' && q[1] == ')') || (q[0] == '[' && q[1] == ']'))
+					q += 2;
+				else
+					while (*q && strchr("+-*/%^&|~!=<>,", *q))
+						q++;
+				if (q > p && (q[-1] != ' ')) {
+					/* "operator" then its symbol, without the space. */
+					char *buf = xasprintf("operator%.*s", (int)(q - p), p);
+					char *s = buf, *d = buf;
+					for (; *s; s++)
+						if (*s != ' ')
+							*d++ = *s;
+					*d = '\0';
+					push(t, TOK_WORD, buf, strlen(buf));
+					free(buf);
+					p = q;
+					continue;
+				}
+			}
+			push(t, TOK_WORD, start, (size_t)(p - start));
+			continue;
+		}
+		if ((p[0] == ':' && p[1] == ':') || (p[0] == '&' && p[1] == '&')) {
+			push(t, TOK_PUNCT, p, 2);
+			p += 2;
+			continue;
+		}
+		push(t, TOK_PUNCT, p, 1);
+		p++;
+	}
+}
+
+static bool is(const struct token *tk, const char *s)
+{
+	return !strcmp(tk->text, s);
+}
+
+/* The tokens of the type that starts at i (words, "::" and balanced
+ * template arguments), up to a '*', '&', ',', ')' or unbalanced '>'. */
+static size_t type_end(const struct tokens *t, size_t i)
+{
+	int depth = 0;
+
+	for (; i < t->len; i++) {
+		const struct token *tk = &t->v[i];
+		if (tk->kind == TOK_WORD || is(tk, "::"))
+			continue;
+		if (is(tk, "<")) {
+			depth++;
+			continue;
+		}
+		if (depth > 0 && is(tk, ">")) {
+			depth--;
+			continue;
+		}
+		if (depth > 0)
+			continue;
+		break;
+	}
+	return i;
+}
+
+/* "const T" → "T const", at the start of a type. */
+static void move_cv(struct tokens *t)
+{
+	for (size_t i = 0; i < t->len; i++) {
+		struct token cv;
+		size_t end;
+
+		if (!is(&t->v[i], "const") && !is(&t->v[i], "volatile"))
+			continue;
+		if (i > 0 && !is(&t->v[i - 1], "(") && !is(&t->v[i - 1], ",") && !is(&t->v[i - 1], "<"))
+			continue;
+		end = type_end(t, i + 1);
+		if (end == i + 1)
+			continue;
+		cv = t->v[i];
+		memmove(&t->v[i], &t->v[i + 1], (end - i - 1) * sizeof(*t->v));
+		t->v[end - 1] = cv;
+		i = end - 1;
+	}
+}
+
+/* "long int" and "short int" are "long" and "short". */
+static void drop_int(struct tokens *t)
+{
+	for (size_t i = 1; i < t->len; i++) {
+		if (is(&t->v[i], "int") && (is(&t->v[i - 1], "long") || is(&t->v[i - 1], "short"))) {
+			free(t->v[i].text);
+			memmove(&t->v[i], &t->v[i + 1], (t->len - i - 1) * sizeof(*t->v));
+			t->len--;
+			i--;
+		}
+	}
+}
+
+char *dw_cxx_canonical(const char *spelling)
+{
+	struct tokens t = {0};
+	size_t cap = strlen(spelling) * 2 + 16, len = 0;
+	char *out;
+
+	tokenize(spelling, &t);
+	move_cv(&t);
+	drop_int(&t);
+	out = xmalloc(cap);
+	for (size_t i = 0; i < t.len; i++) {
+		const struct token *tk = &t.v[i], *prev = i ? &t.v[i - 1] : NULL;
+		size_t n = strlen(tk->text);
+
+		xgrow(&out, &cap, len + n + 4, 1);
+		/* Spaces where the demangler prints them: between words,
+		 * after commas, before a method's qualifiers, between
+		 * closing '>'s. */
+		if (prev && ((prev->kind == TOK_WORD && tk->kind == TOK_WORD) || is(prev, ",") ||
+			     /* qualifiers of a method: "f() const", "f() &&" */
+			     (is(prev, ")") && (tk->kind == TOK_WORD || is(tk, "&") || is(tk, "&&"))) ||
+			     (is(prev, ">") && (is(tk, ">") || tk->kind == TOK_WORD)) ||
+			     (is(tk, "<") && prev->text[strlen(prev->text) - 1] == '<')))
+			out[len++] = ' ';
+		memcpy(out + len, tk->text, n);
+		len += n;
+	}
+	out[len] = '\0';
+	for (size_t i = 0; i < t.len; i++)
+		free(t.v[i].text);
+	free(t.v);
+	return out;
+}
+
+bool dw_name_is_glob(const char *pattern)
+{
+	int depth = 0;
+
+	/* In a parameter list '*' is a pointer and '[' an array or an ABI tag. */
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (!depth && strchr("*?[", *p) && !(p >= pattern + 8 && !strncmp(p - 8, "operator", 8)))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the first len characters of name are canonical, or end with
+ * "::" and canonical: "Till::add" also names "shop::Till::add", as in gdb.
+ * A bare "add" does not (gdb's would): a name that could be C's keeps its
+ * exact meaning. */
+static bool ends_with_scope(const char *name, size_t len, const char *canonical)
+{
+	size_t clen = strlen(canonical);
+	bool cxx = strpbrk(canonical, ":<(~") || !strncmp(canonical, "operator", 8);
+
+	if (clen == len)
+		return !strncmp(canonical, name, len);
+	return cxx && clen + 2 < len && !strncmp(name + len - clen - 2, "::", 2) &&
+	       !strncmp(canonical, name + len - clen, clen);
+}
+
+/* The first len characters of name without template argument lists
+ * ("shop::Box<int>::get" is "shop::Box::get"), the '<' of an operator's
+ * name kept.  The caller frees. */
+static char *strip_template_args(const char *name, size_t len)
+{
+	char *out = xmalloc(len + 1), *d = out;
+
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] == '<' && !(i >= 8 && !strncmp(name + i - 8, "operator", 8)) &&
+		    !(i >= 9 && !strncmp(name + i - 9, "operator<", 9))) {
+			int depth = 0;
+			for (; i < len; i++) {
+				if (name[i] == '<')
+					depth++;
+				else if (name[i] == '>' && --depth == 0)
+					break;
+			}
+			/* "operator< <int>": the space before the list too. */
+			if (d > out && d[-1] == ' ')
+				d--;
+			continue;
+		}
+		*d++ = name[i];
+	}
+	*d = '\0';
+	return out;
+}
+
+/* ends_with_scope, where a canonical without template arguments also
+ * names every instance of a template ("shop::twice" names
+ * "shop::twice<int>"), as in gdb. */
+static bool names_scope(const char *name, size_t len, size_t qlen, const char *canonical)
+{
+	char *stripped, *whole;
+	bool ok;
+
+	if (ends_with_scope(name, len, canonical))
+		return true;
+	if (strchr(canonical, '<') || !memchr(name, '<', qlen))
+		return false;
+	stripped = strip_template_args(name, qlen);
+	whole = xasprintf("%s%.*s", stripped, (int)(len - qlen), name + qlen);
+	ok = ends_with_scope(whole, strlen(whole), canonical);
+	free(whole);
+	free(stripped);
+	return ok;
+}
+
+bool dw_cxx_matches(const char *demangled, const char *pattern, const char *canonical, bool glob)
+{
+	size_t qlen;
+	char buf[512];
+
+	if (params_start(pattern, strlen(pattern)) < strlen(pattern)) {
+		/* A parameter list: the whole name, less a clone suffix. */
+		const char *clone = strstr(demangled, " [clone ");
+		if (clone) {
+			size_t n = (size_t)(clone - demangled);
+			if (n >= sizeof(buf))
+				return false;
+			memcpy(buf, demangled, n);
+			buf[n] = '\0';
+			demangled = buf;
+		}
+		if (glob)
+			return fnmatch(pattern, demangled, 0) == 0;
+		return names_scope(demangled, strlen(demangled), dw_demangled_qualified_len(demangled), canonical);
+	}
+	qlen = dw_demangled_qualified_len(demangled);
+	if (!glob)
+		return names_scope(demangled, qlen, qlen, canonical);
+	if (qlen >= sizeof(buf))
+		return false;
+	memcpy(buf, demangled, qlen);
+	buf[qlen] = '\0';
+	return fnmatch(pattern, buf, 0) == 0;
+}

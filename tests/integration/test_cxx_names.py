@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""test_cxx_names.py O0|O2: C++ functions probed by their demangled names.
+
+cxx_names (samples/cxx_names.cpp, g++) prints "call NAME ARGS" in each
+function it calls, NAME spelled as the demangler (and gdb) spells it: that
+output is the oracle of which functions ran how often.  For each spelling a
+user may give (qualified name: every overload; a parameter list as gdb
+accepts it; a template; an operator; a constructor; an anonymous namespace;
+MODULE:NAME; globs over demangled names; the mangled name), the program must
+run unharmed, dwtrace must place one probe per function the spelling names
+and report exactly the calls the program made, under the demangled name.
+gdb is a second oracle: `break SPEC` must name the same functions.  Also:
+JSON linkage_name is the symbol that c++filt demangles to the event's name,
+stack frames and `dwtrace list` show demangled names (checked against nm -C),
+and misspellings give one error line with a suggestion.
+"""
+
+import collections
+import re
+import sys
+
+import harness
+from harness import fail
+
+CLONE = re.compile(r" \[clone [^]]*\]")
+
+TILL_ADD = ["shop::Till::add(int)", "shop::Till::add(long)", "shop::Till::add(char const*)",
+            "shop::Till::add(double)"]
+TILL = TILL_ADD + ["shop::Till::Till(long)", "shop::Till::~Till()", "shop::Till::tax(int)",
+                   "shop::Till::operator<(shop::Till const&) const", "shop::Till::operator+=(long)",
+                   "shop::Till::Drawer::count(int)"]
+
+# spelling -> the functions (as the program prints their names) it names
+CASES = [
+    ("shop::Till::add", TILL_ADD),
+    ("Till::add", TILL_ADD),
+    ("shop::Till::add(long)", ["shop::Till::add(long)"]),
+    ("shop::Till::add (long int)", ["shop::Till::add(long)"]),
+    ("shop::Till::add(const char*)", ["shop::Till::add(char const*)"]),
+    ("shop::Till::add(char const *)", ["shop::Till::add(char const*)"]),
+    ("Till::add(int)", ["shop::Till::add(int)"]),
+    ("shop::Till::add(double)", ["shop::Till::add(double)"]),
+    ("shop::Till::tax", ["shop::Till::tax(int)"]),
+    ("shop::Till::Drawer::count", ["shop::Till::Drawer::count(int)"]),
+    ("shop::Shape::area", ["shop::Shape::area(int) const"]),
+    ("shop::Square::area(int) const", ["shop::Square::area(int) const"]),
+    ("shop::twice<int>", ["shop::twice<int>(int)"]),
+    ("shop::twice<double>(double)", ["shop::twice<double>(double)"]),
+    ("shop::Box<int>::get", ["shop::Box<int>::get(int) const"]),
+    # Without template arguments: every instance, as gdb does.
+    ("shop::twice", ["shop::twice<int>(int)", "shop::twice<double>(double)"]),
+    ("shop::twice(int)", ["shop::twice<int>(int)"]),
+    ("shop::Box::get", ["shop::Box<int>::get(int) const"]),
+    ("twice<int>", ["shop::twice<int>(int)"]),
+    ("Box::get(int) const", ["shop::Box<int>::get(int) const"]),
+    ("cxx_names:~Till", ["shop::Till::~Till()"]),
+    ("cxx_names:operator()", ["shop::Scale::operator()(int) const"]),
+    ("shop::Till::Till", ["shop::Till::Till(long)"]),
+    ("shop::Till::~Till", ["shop::Till::~Till()"]),
+    ("shop::Till::operator<", ["shop::Till::operator<(shop::Till const&) const"]),
+    ("shop::Till::operator +=", ["shop::Till::operator+=(long)"]),
+    ("shop::Scale::operator()", ["shop::Scale::operator()(int) const"]),
+    ("shop::Scale::operator()(int) const", ["shop::Scale::operator()(int) const"]),
+    ("(anonymous namespace)::hidden", ["(anonymous namespace)::hidden(int)"]),
+    ("cxx_names:(anonymous namespace)::hidden", ["(anonymous namespace)::hidden(int)"]),
+    ("cxx_names:shop::Till::add(char const*)", ["shop::Till::add(char const*)"]),
+    ("shop::Till::*", TILL),
+    ("*::add*", TILL_ADD),
+    ("shop::twice<*", ["shop::twice<int>(int)", "shop::twice<double>(double)"]),
+]
+
+# Spellings gdb resolves the same way (its `break` takes no globs or MODULE:).
+GDB_CASES = [c for c in CASES if ("*" not in c[0] or "char" in c[0]) and not c[0].startswith("cxx_names:")]
+
+
+def program_calls(stdout):
+    calls = collections.Counter()
+    for line in stdout.splitlines():
+        m = re.match(r"^call (.*) \S+$", line)
+        if m:
+            calls[m.group(1)] += 1
+    if not calls:
+        fail("cxx_names printed no 'call' lines:\n%s" % stdout)
+    return calls
+
+
+def nm_functions(app, demangle):
+    """{address: name} of the function symbols, from nm (-C: demangled)."""
+    out = harness.run_ok(["nm", "--defined-only"] + (["-C"] if demangle else []) + [app]).stdout
+    names = {}
+    for line in out.splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and parts[1] in "tTwW":
+            names.setdefault(int(parts[0], 16), []).append(parts[2])
+    return names
+
+
+def probes_placed(stderr, where):
+    m = re.search(r"(\d+) probes?;", stderr)
+    if not m:
+        fail("%s: no probe count in dwtrace's summary:\n%s" % (where, stderr))
+    return int(m.group(1))
+
+
+def check_spelling(app, spec, wanted, calls, opt):
+    where = "cxx_names (%s) -e '%s'" % (opt, spec)
+    plain, traced, path = harness.check_unharmed([app], ["-F", "json", "-e", spec])
+    seen = collections.Counter()
+    for ev in harness.read_events(path):
+        if ev.get("type") == "entry":
+            seen[CLONE.sub("", ev["function"])] += 1
+    want = collections.Counter({name: calls[name] for name in wanted})
+    if seen != want:
+        fail("%s: entries by function %s, the program made %s" % (where, dict(seen), dict(want)))
+    # The constructor's and destructor's complete-object and base-object
+    # variants are one function at one address in this class: one probe.
+    if probes_placed(traced.stderr, where) != len(wanted):
+        fail("%s: %d probes, expected one for each of %s" % (where, probes_placed(traced.stderr, where), wanted))
+    return path
+
+
+def check_ctor_dtor_args(app, plain, opt):
+    """The constructor gets this and start (as the program prints it), the
+    destructor this alone: the variants GCC emits for a class without
+    virtual bases take no __in_chrg, whatever the declaration in DWARF says."""
+    where = "cxx_names (%s) -e shop::Till::Till -e shop::Till::~Till" % opt
+    printed = sorted(int(x) for x in re.findall(r"^call shop::Till::Till\(long\) (-?\d+)$", plain.stdout, re.M))
+    _, _, path = harness.check_unharmed([app], ["-F", "json", "-e", "shop::Till::Till", "-e", "shop::Till::~Till"])
+    starts = []
+    for ev in harness.read_events(path):
+        if ev.get("type") != "entry":
+            continue
+        args = ev.get("args", {})
+        if ev["function"] == "shop::Till::~Till()":
+            if sorted(args) != ["this"]:
+                fail("%s: the destructor's arguments are %s, it takes only this" % (where, args))
+        elif sorted(args) != ["start", "this"]:
+            fail("%s: the constructor's arguments are %s, it takes this and start" % (where, args))
+        else:
+            starts.append(args["start"])
+    if sorted(starts) != printed:
+        fail("%s: constructor start values %s, the program printed %s" % (where, sorted(starts), printed))
+
+
+def gdb_locations(app, spec):
+    out = harness.run(["gdb", "-nx", "-batch", "-ex", "break " + spec, "-ex", "info breakpoints", app]).stdout
+    return sorted(set(re.findall(r"0x[0-9a-f]+ in (.*) at \S+:\d+$", out, re.M)))
+
+
+def check_gdb(app, opt):
+    harness.require_tool("gdb")
+    for spec, wanted in GDB_CASES:
+        got = gdb_locations(app, spec)
+        if got != sorted(wanted):
+            fail("cxx_names (%s): gdb's 'break %s' names %s, the test expects %s" % (opt, spec, got, sorted(wanted)))
+
+
+def check_linkage_names(app, path, opt):
+    mangled = {n for names in nm_functions(app, False).values() for n in names}
+    for ev in harness.read_events(path):
+        link = ev.get("linkage_name")
+        if link is None:
+            fail("cxx_names (%s): JSON event of %s has no linkage_name" % (opt, ev.get("function")))
+        if link not in mangled:
+            fail("cxx_names (%s): linkage_name %s is no symbol of the program (nm)" % (opt, link))
+        demangled = harness.run_ok(["c++filt", link]).stdout.strip()
+        demangled, function = CLONE.sub("", demangled), CLONE.sub("", ev["function"])
+        # c++filt keeps a template function's return type, gdb drops it.
+        if demangled != function and not ("<" in function and demangled.endswith(" " + function)):
+            fail("cxx_names (%s): c++filt %s says %s, the event says %s" % (opt, link, demangled, ev["function"]))
+
+
+def check_stack(app, calls, opt):
+    where = "cxx_names (%s) --stack -e shop::Till::tax" % opt
+    plain, traced, path = harness.check_unharmed([app], ["-F", "json", "--stack", "-e", "shop::Till::tax"])
+    callers = collections.Counter()
+    for ev in harness.read_events(path):
+        if ev.get("type") != "entry":
+            continue
+        frames = ev.get("stack") or []
+        if len(frames) < 2 or frames[0].get("function") != "shop::Till::tax(int)":
+            fail("%s: frame #0 is not shop::Till::tax(int): %s" % (where, frames[:2]))
+        callers[frames[1].get("function")] += 1
+    # The source: main calls tax once, add(double) once.
+    want = collections.Counter({"main": 1, "shop::Till::add(double)": 1})
+    if callers != want or calls["shop::Till::tax(int)"] != 2:
+        fail("%s: callers %s, expected %s" % (where, dict(callers), dict(want)))
+
+
+def check_list(app, opt):
+    where = "dwtrace list cxx_names 'shop::*' (%s)" % opt
+    out = harness.run_dwtrace(["list", app, "shop::*"]).stdout
+    by_addr = nm_functions(app, True)
+    lines = out.splitlines()
+    # (c++filt and nm -C keep a template function's return type: "int shop::twice<int>(int)")
+    want = {a for a, names in by_addr.items() if any(re.match(r"^(\S+ )?shop::", n) for n in names)}
+    got = set()
+    for line in lines:
+        m = re.match(r"^0x([0-9a-f]+) 0x[0-9a-f]+ (.*)$", line)
+        if not m:
+            fail("%s: odd line %r" % (where, line))
+        addr = int(m.group(1), 16)
+        got.add(addr)
+        # nm -C "shop::Till::add(long)" -> qualified "shop::Till::add"
+        qualified = {re.sub(r"\(.*$", "", CLONE.sub("", n)) for n in by_addr.get(addr, [])}
+        if not any(re.search(r"(?<![\w:])" + re.escape(q) + r"\(", m.group(2)) for q in qualified):
+            fail("%s: %r at 0x%x; nm -C names that address %s" % (where, line, addr, by_addr.get(addr)))
+    if got != want:
+        fail("%s: listed addresses %s, nm -C has shop:: functions at %s"
+             % (where, sorted(map(hex, got)), sorted(map(hex, want))))
+
+
+def check_errors(app, opt):
+    cases = [("shop::Till::ad", "shop::Till::add"),
+             ("shop::Till::add(long long)", "shop::Till::add(long)"),
+             ("shop::Tll::tax(int)", "shop::Till::tax(int)")]
+    for spec, suggestion in cases:
+        r = harness.run([harness.dwtrace(), "-e", spec, "--", app])
+        lines = harness.stderr_lines(r)
+        if r.returncode == 0 or len(lines) != 1:
+            fail("cxx_names (%s): -e '%s' exited %d with %d stderr lines, expected an error line\n%s"
+                 % (opt, spec, r.returncode, len(lines), harness.describe(r)))
+        if "did you mean '%s'" % suggestion not in lines[0] or spec not in lines[0]:
+            fail("cxx_names (%s): -e '%s': %r does not suggest '%s'" % (opt, spec, lines[0], suggestion))
+        if "call " in r.stdout:
+            fail("cxx_names (%s): -e '%s' failed but the program ran" % (opt, spec))
+
+
+def test(opt):
+    app = harness.sample(opt, "cxx_names")
+    plain = harness.run_ok([app])
+    calls = program_calls(plain.stdout)
+    check_gdb(app, opt)
+    paths = []
+    for spec, wanted in CASES:
+        path = check_spelling(app, spec, wanted, calls, opt)
+        if "*" in spec and "char" not in spec:
+            paths.append(path)
+    # The mangled name still works: the one nm gives add(long).
+    mangled = nm_functions(app, False)
+    demangled = nm_functions(app, True)
+    link = [m for a, names in demangled.items() if "shop::Till::add(long)" in names for m in mangled[a]]
+    if len(link) != 1:
+        fail("cxx_names (%s): nm gives %s for shop::Till::add(long)" % (opt, link))
+    check_spelling(app, link[0], ["shop::Till::add(long)"], calls, opt)
+    for path in paths:
+        check_linkage_names(app, path, opt)
+    check_stack(app, calls, opt)
+    check_ctor_dtor_args(app, plain, opt)
+    check_list(app, opt)
+    check_errors(app, opt)
+    print("cxx_names (%s): ok, %d spellings" % (opt, len(CASES) + 1))
+
+
+if __name__ == "__main__":
+    harness.main(lambda: test(harness.opt_level(sys.argv)))

@@ -1,0 +1,140 @@
+/* dw_demangle: C++ names as gdb demangles, spells and compares them.  The
+ * expected strings are the demangler's spelling (what c++filt -p and gdb's
+ * "info functions" print), written here by hand. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dw_demangle.h"
+
+static void check_demangle(const char *mangled, const char *want)
+{
+	char *got = dw_demangle(mangled);
+	if (!want) {
+		assert_null(got);
+		return;
+	}
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_demangle(void **state)
+{
+	(void)state;
+	check_demangle("_ZN4shop4Till3addEl", "shop::Till::add(long)");
+	check_demangle("_ZN4shop4Till3addEPKc", "shop::Till::add(char const*)");
+	/* A template function without its return type, as gdb shows it. */
+	check_demangle("_ZN4shop5twiceIiEET_S1_", "shop::twice<int>(int)");
+	check_demangle("_ZN12_GLOBAL__N_16hiddenEi.constprop.0",
+		       "(anonymous namespace)::hidden(int) [clone .constprop.0]");
+	check_demangle("main", NULL);
+	check_demangle("my_traced_function", NULL);
+	check_demangle("_Znot_a_name", NULL);
+}
+
+static void check_qualified(const char *demangled, const char *want)
+{
+	assert_int_equal(dw_demangled_qualified_len(demangled), strlen(want));
+	assert_memory_equal(demangled, want, strlen(want));
+}
+
+static void test_qualified_len(void **state)
+{
+	(void)state;
+	check_qualified("shop::Till::add(long)", "shop::Till::add");
+	check_qualified("shop::twice<int>(int)", "shop::twice<int>");
+	check_qualified("shop::Box<int>::get(int) const", "shop::Box<int>::get");
+	check_qualified("shop::Scale::operator()(int) const", "shop::Scale::operator()");
+	check_qualified("shop::Scale::operator()", "shop::Scale::operator()");
+	check_qualified("(anonymous namespace)::hidden(int) [clone .constprop.0]", "(anonymous namespace)::hidden");
+	check_qualified("(anonymous namespace)::hidden", "(anonymous namespace)::hidden");
+	check_qualified("main::{lambda(int)#1}::operator()(int) const", "main::{lambda(int)#1}::operator()");
+	check_qualified("A::f() &&", "A::f");
+	check_qualified("plain", "plain");
+}
+
+static void check_canonical(const char *spelling, const char *want)
+{
+	char *got = dw_cxx_canonical(spelling);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_canonical(void **state)
+{
+	(void)state;
+	check_canonical("ns::C::m (long int)", "ns::C::m(long)");
+	check_canonical("ns::C::m(const char *)", "ns::C::m(char const*)");
+	check_canonical("ns::C::m(char const *)", "ns::C::m(char const*)");
+	check_canonical("f(unsigned long int, short int)", "f(unsigned long, short)");
+	check_canonical("f(const std::vector<int, std::allocator<int>>&)",
+			"f(std::vector<int, std::allocator<int> > const&)");
+	check_canonical("ns::C::operator < (const ns::C &) const", "ns::C::operator<(ns::C const&) const");
+	check_canonical("ns::S::operator () (int) const", "ns::S::operator()(int) const");
+	check_canonical("ns::C::operator new(unsigned long)", "ns::C::operator new(unsigned long)");
+	check_canonical("( anonymous namespace )::hidden", "(anonymous namespace)::hidden");
+	check_canonical("my_traced_function", "my_traced_function");
+}
+
+static void test_is_glob(void **state)
+{
+	(void)state;
+	assert_true(dw_name_is_glob("ns::*"));
+	assert_true(dw_name_is_glob("*::add*"));
+	assert_true(dw_name_is_glob("my_[ab]?"));
+	assert_false(dw_name_is_glob("ns::C::m(char const*)"));
+	assert_false(dw_name_is_glob("f(int[3])"));
+	assert_false(dw_name_is_glob("ns::V::operator*"));
+	assert_false(dw_name_is_glob("ns::V::operator[]"));
+	assert_false(dw_name_is_glob("my_traced_function"));
+}
+
+static bool matches(const char *demangled, const char *pattern)
+{
+	bool glob = dw_name_is_glob(pattern);
+	char *canonical = glob ? NULL : dw_cxx_canonical(pattern);
+	bool ok = dw_cxx_matches(demangled, pattern, canonical, glob);
+	free(canonical);
+	return ok;
+}
+
+static void test_matches(void **state)
+{
+	(void)state;
+	assert_true(matches("shop::Till::add(long)", "shop::Till::add"));
+	assert_true(matches("shop::Till::add(long)", "shop::Till::add(long int)"));
+	assert_false(matches("shop::Till::add(long)", "shop::Till::add(int)"));
+	assert_true(matches("shop::Till::add(long)", "Till::add"));
+	assert_false(matches("shop::Till::add(long)", "add"));
+	assert_false(matches("shop::Till::add(long)", "ill::add"));
+	assert_true(matches("shop::twice<int>(int)", "shop::twice<int>"));
+	assert_true(matches("shop::twice<int>(int)", "shop::twice"));
+	assert_false(matches("shop::twice<int>(int)", "shop::twice<long>"));
+	assert_true(matches("shop::Box<int>::get(int) const", "shop::Box::get(int) const"));
+	assert_false(matches("shop::Box<int>::get(int) const", "shop::Box::get(int)"));
+	assert_true(matches("ns::operator<(ns::P const&, ns::P const&)", "ns::operator<"));
+	assert_true(matches("ns::operator<<(std::ostream&, ns::P const&)", "ns::operator<<"));
+	assert_false(matches("ns::operator<<(std::ostream&, ns::P const&)", "ns::operator<"));
+	assert_true(matches("(anonymous namespace)::hidden(int) [clone .constprop.0]", "(anonymous namespace)::hidden"));
+	assert_true(matches("(anonymous namespace)::hidden(int) [clone .constprop.0]", "(anonymous namespace)::hidden(int)"));
+	assert_true(matches("shop::Till::add(long)", "shop::*"));
+	assert_true(matches("shop::Till::add(long)", "*::add*"));
+	assert_false(matches("shop::Till::add(long)", "*::ad"));
+	assert_true(matches("shop::Till::add(long)", "shop::Till::a*(long)"));
+	assert_false(matches("shop::Till::add(long)", "shop::Till::a*(int)"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_demangle),   cmocka_unit_test(test_qualified_len), cmocka_unit_test(test_canonical),
+		cmocka_unit_test(test_is_glob),    cmocka_unit_test(test_matches),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
