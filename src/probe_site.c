@@ -358,7 +358,7 @@ size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, st
 		if (!sep) {
 			/* A bare name waiting for a module that has it (-f). */
 			size_t was = set->len;
-			dw_module_each_function(m, spec, strpbrk(spec, "*?[") != NULL, add_function, &ctx);
+			dw_module_each_function(m, spec, dw_name_is_glob(spec), add_function, &ctx);
 			if (set->len > was)
 				log_note("probe '%s': found in %s, just loaded", spec, dw_module_name(m));
 			continue;

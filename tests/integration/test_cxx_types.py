@@ -79,6 +79,12 @@ def oracle(stdout):
     return lines
 
 
+def linkage(ev):
+    """The symbol an event is of: C++ events are named demangled and carry
+    the mangled name the probes were given (nm) as linkage_name."""
+    return ev.get("linkage_name", ev["function"])
+
+
 def compare_with_oracle(expected, events, names, where):
     by_mangled = {v: k for k, v in names.items()}
     got = []
@@ -86,7 +92,7 @@ def compare_with_oracle(expected, events, names, where):
         harness.check_event_fields(ev, where)
         if ev["module"] != MODULE:
             fail("%s: event of module %r, expected %r" % (where, ev["module"], MODULE))
-        name = by_mangled.get(ev["function"])
+        name = by_mangled.get(linkage(ev))
         if name is None:
             fail("%s: event of %r, a function not probed" % (where, ev["function"]))
         got.append((ev["type"], name, ev))
@@ -146,10 +152,15 @@ def check_text(app, names, opt):
     _, _, path = harness.check_unharmed([app], ["-F", "text"] + probe_args(names),
                                         normalize=mask_addresses)
     lines = harness.read_text(path).splitlines()
+    # Text lines name C++ functions demangled, as c++filt spells them.
+    cxxfilt = harness.require_tool("c++filt")
+    keys = [name for _, name, _ in TEXT_CHECKS]
+    shown = harness.run_ok([cxxfilt] + [names[k] for k in keys]).stdout.splitlines()
+    demangled = dict(zip(keys, shown))
     for what, name, pattern in TEXT_CHECKS:
-        regex = re.compile(TEXT_PREFIX + re.escape(names[name]) + pattern)
+        regex = re.compile(TEXT_PREFIX + re.escape(demangled[name]) + pattern)
         if not any(regex.match(l) for l in lines):
-            near = [l for l in lines if names[name] in l]
+            near = [l for l in lines if demangled[name] in l]
             fail("%s: no line shows %s; expected a match for\n  %s\nlines of %s:\n  %s"
                  % (where, what, regex.pattern, name, "\n  ".join(near) or "(none)"))
 
@@ -189,7 +200,7 @@ def check_gdb(app, names, events, opt):
     out, result = gdb_values(app, names)
     first = {}
     for ev in events:
-        first.setdefault((ev["type"], ev["function"]), ev)
+        first.setdefault((ev["type"], linkage(ev)), ev)
 
     def args(name):
         return first[("entry", names[name])]["args"]
@@ -214,7 +225,7 @@ def check_gdb(app, names, events, opt):
         cid, cr = need("ct_circle", r"^c = \{<ct::Shape> = \{id = (-?\d+)\}, r = ([-0-9.e]+)\}")
         checks.append(("ct_circle c", {"<Shape>": {"id": int(cid)}, "r": float(cr)}, args("ct_circle")["c"]))
     (ret,) = need("ct_str_ret", r'^Value returned is \$\d+ = "([^"]*)"$')
-    exits = [ev for ev in events if ev["type"] == "exit" and ev["function"] == names["ct_str_ret"]]
+    exits = [ev for ev in events if ev["type"] == "exit" and linkage(ev) == names["ct_str_ret"]]
     checks.append(("ct_str_ret(3) return", ret, exits[1].get("retval") if len(exits) > 1 else None))
     problems = []
     for what, want, got in checks:
