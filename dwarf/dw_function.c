@@ -82,11 +82,14 @@ static void read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *d
 			xgrow(&f->params, &cap, f->nparams + 1, sizeof(*f->params));
 			p = &f->params[f->nparams];
 			p->name = dwarf_diename(&child);
+			p->unnamed = !p->name;
 			if (!p->name) {
-				/* An unnamed parameter still takes its place. */
-				static const char *const names[] = {"_0", "_1", "_2", "_3", "_4", "_5", "_6",
-								    "_7", "_8", "_9", "_10", "_11"};
-				p->name = f->nparams < 12 ? names[f->nparams] : "_";
+				/* An unnamed parameter still takes its place, named by
+				 * it as raw arguments are (JSON keys and LTTng fields
+				 * need a name; text shows the value alone). */
+				static const char *const names[] = {"arg0", "arg1", "arg2", "arg3", "arg4", "arg5",
+								    "arg6", "arg7", "arg8", "arg9", "arg10", "arg11"};
+				p->name = f->nparams < 12 ? names[f->nparams] : "arg";
 			}
 			p->type = dw_type_of_attr(m, &child);
 			f->nparams++;
@@ -253,11 +256,11 @@ size_t dw_function_prototype(const struct dw_function *f, char *buf, size_t size
 	decl = xmalloc(cap);
 	len = (size_t)snprintf(decl, cap, "%s(", f->qualified_name ? f->qualified_name : f->name);
 	for (size_t i = 0; i < f->nparams; i++) {
-		n = dw_type_declare(f->params[i].type, f->params[i].name, NULL, 0);
+		n = dw_type_declare(f->params[i].type, f->params[i].unnamed ? NULL : f->params[i].name, NULL, 0);
 		xgrow(&decl, &cap, len + n + 8, 1);
 		if (i)
 			len += (size_t)sprintf(decl + len, ", ");
-		dw_type_declare(f->params[i].type, f->params[i].name, decl + len, cap - len);
+		dw_type_declare(f->params[i].type, f->params[i].unnamed ? NULL : f->params[i].name, decl + len, cap - len);
 		len += n;
 	}
 	xgrow(&decl, &cap, len + 16, 1);

@@ -20,8 +20,9 @@ struct dw_session;
 struct dw_module;
 
 struct dw_param {
-	const char *name;
+	const char *name;            /* "argN" (N its position) when DWARF names none */
 	const struct dw_type *type;
+	bool unnamed;                /* DWARF gives no name (a declaration's, "int f(int)") */
 };
 
 /* A range of code addresses where a module is loaded: [start, end). */

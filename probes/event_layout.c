@@ -17,6 +17,7 @@ struct event_layout *event_layout_new(const struct dw_function *f, unsigned id)
 	for (size_t i = 0; i < f->nparams; i++) {
 		l->fields[i].name = f->params[i].name;
 		l->fields[i].type = f->params[i].type;
+		l->fields[i].unnamed = f->params[i].unnamed;
 	}
 	l->variadic = f->variadic;
 	l->raw = !f->has_dwarf;

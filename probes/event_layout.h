@@ -17,6 +17,7 @@ struct layout_field {
 	const char *name;
 	const struct dw_type *type;
 	struct fetch_plan plan;
+	bool unnamed;                /* the parameter has no name in DWARF: name is "argN" */
 };
 
 struct event_layout {

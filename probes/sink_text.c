@@ -228,7 +228,9 @@ static void text_entry(struct sink *s, const struct event_layout *l, const struc
 	for (size_t i = 0; i < l->nfields; i++) {
 		if (i)
 			fputs(", ", s->out);
-		fprintf(s->out, "%s=", l->fields[i].name);
+		/* ltrace's strlen("hello"): a declaration names no parameter. */
+		if (!l->fields[i].unnamed)
+			fprintf(s->out, "%s=", l->fields[i].name);
 		if (l->raw && args[i].available)
 			fprintf(s->out, "0x%" PRIx64, value_as_u64(&args[i]));
 		else
