@@ -208,7 +208,7 @@ def run_list(libc):
             fail("list %s 'str*cpy' has no %s:\n%s" % (libc, name, result.stdout))
         if int(line[0].split()[0], 16) != value or "IFUNC" not in line[0]:
             fail("list: %s line %r, nm -D says 0x%x" % (name, line[0], value))
-        if not re.search(r"char \*%s\(char \*(\w+)?, const char \*(\w+)?\)" % name, line[0]):
+        if not re.search(r"char \*%s\(char \*(\w+)?, const char \*(\w+)?[,)]" % name, line[0]):
             fail("list: %s has no prototype from a declaration: %r" % (name, line[0]))
     # An implementation written in assembly: its DWARF says "no parameters,
     # returns a pointer"; the listing must not.
