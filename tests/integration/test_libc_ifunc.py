@@ -215,7 +215,7 @@ def run_list(libc):
     result = harness.run_dwtrace(["list", libc, "__strlen_sse2"])
     if "(void)" in result.stdout or "__strlen_sse2(" not in result.stdout:
         fail("list: the assembly function __strlen_sse2 is listed as %r" % result.stdout)
-    if not re.search(r"__strlen_sse2\((const char \*\w+|\?)\)", result.stdout):
+    if not re.search(r"__strlen_sse2\((const char \*(\w+)?|\?)\)", result.stdout):
         fail("list: __strlen_sse2 has neither strlen's prototype nor raw arguments: %r" % result.stdout)
 
 
