@@ -9,63 +9,62 @@
  * program starts, whatever the binding mode), then the JUMP_SLOT and GLOB_DAT
  * relocations naming the function in every loaded module (unbound lazy
  * slots still point into the caller's PLT and are refused below).
+ *
+ * The slots are indexed once per module (every RELA entry of a large
+ * library is walked once per session, not once per IFUNC); their values
+ * are read afresh each time through one /proc/PID/mem descriptor.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dw_internal.h"
+#include "xalloc.h"
 
-/* The 8 bytes at addr in process pid (root, or its tracer, may read). */
-static int read_slot(pid_t pid, uint64_t addr, uint64_t *value)
+/* One GOT slot that may hold an IFUNC's implementation. */
+struct slot {
+	uint64_t addr;               /* load address of the slot */
+	const char *name;            /* JUMP_SLOT/GLOB_DAT: the symbol; NULL for IRELATIVE */
+	struct dw_module *owner;     /* the module whose GOT it is */
+	struct slot *next;           /* same key */
+};
+
+static uint64_t fnv(const char *s)
 {
-	char path[64];
-	ssize_t n;
-	int fd;
+	uint64_t h = 0xcbf29ce484222325ull;
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = pread(fd, value, sizeof(*value), (off_t)addr);
-	close(fd);
-	return n == (ssize_t)sizeof(*value) ? 0 : -EIO;
+	for (; *s; s++)
+		h = (h * 0x100000001b3ull) ^ (unsigned char)*s;
+	return h;
 }
 
-/* Whether value is the start of a function of m other than the resolver:
- * the name of that function (the implementation), or NULL. */
-static const char *implementation_at(struct dw_module *m, uint64_t value, uint64_t resolver, uint64_t *size)
+static void add_slot(struct u64_map *map, uint64_t key, uint64_t addr, const char *name, struct dw_module *owner)
 {
-	GElf_Sym sym;
-	GElf_Off off;
-	const char *name;
+	struct slot *sl = xcalloc(1, sizeof(*sl));
 
-	if (!value || value == resolver)
-		return NULL;
-	name = dwfl_module_addrinfo(m->mod, value, &off, &sym, NULL, NULL, NULL);
-	if (!name || off != 0 || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
-		return NULL;
-	*size = sym.st_size;
-	return name;
+	sl->addr = addr;
+	sl->name = name;
+	sl->owner = owner;
+	sl->next = u64_map_get(map, key);
+	u64_map_put(map, key, sl);
 }
 
-/* Scans the allocated RELA sections of module c for a slot the dynamic
- * linker filled with the implementation of name (defined in m at resolver):
- * IRELATIVE with that resolver when c is m, JUMP_SLOT/GLOB_DAT naming it. */
-static int scan_module(struct dw_module *c, struct dw_module *m, const char *name, uint64_t resolver,
-		       struct dw_ifunc *out)
+/* Indexes the slots of module c's allocated RELA sections: IRELATIVE by
+ * resolver load address, JUMP_SLOT/GLOB_DAT by symbol name hash. */
+static void index_module(struct dw_session *s, struct dw_module *c)
 {
-	GElf_Addr cbias = 0, mbias = 0;
-	Elf *elf = dwfl_module_getelf(c->mod, &cbias);
+	GElf_Addr bias = 0;
+	Elf *elf = dwfl_module_getelf(c->mod, &bias);
 	Elf_Scn *scn = NULL;
-	pid_t pid = c->session->pid;
 
-	if (!elf || !dwfl_module_getelf(m->mod, &mbias))
-		return -ENOENT;
+	c->ifunc_indexed = true;
+	if (!elf)
+		return;
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr shdr, symshdr;
 		Elf_Data *data, *symdata = NULL;
@@ -82,51 +81,153 @@ static int scan_module(struct dw_module *c, struct dw_module *m, const char *nam
 			GElf_Sym sym;
 			unsigned type;
 			const char *sname;
-			uint64_t value;
 
 			if (!gelf_getrela(data, (int)i, &rela))
 				break;
 			type = GELF_R_TYPE(rela.r_info);
 			if (type == R_X86_64_IRELATIVE) {
-				if (c != m || (uint64_t)rela.r_addend + mbias != resolver)
-					continue;
+				add_slot(&s->ifunc_irelative, (uint64_t)rela.r_addend + bias, rela.r_offset + bias, NULL,
+					 c);
 			} else if (type == R_X86_64_JUMP_SLOT || type == R_X86_64_GLOB_DAT) {
 				if (!symdata || !GELF_R_SYM(rela.r_info) ||
 				    !gelf_getsym(symdata, (int)GELF_R_SYM(rela.r_info), &sym) ||
-				    !(sname = elf_strptr(elf, symshdr.sh_link, sym.st_name)) || strcmp(sname, name))
+				    GELF_ST_TYPE(sym.st_info) == STT_OBJECT ||
+				    !(sname = elf_strptr(elf, symshdr.sh_link, sym.st_name)) || !*sname)
 					continue;
-			} else {
-				continue;
-			}
-			if (read_slot(pid, rela.r_offset + cbias, &value) != 0)
-				continue;
-			out->impl_name = implementation_at(m, value, resolver, &out->impl_size);
-			if (out->impl_name) {
-				out->impl = value;
-				return 0;
+				add_slot(&s->ifunc_named, fnv(sname), rela.r_offset + bias, sname, c);
 			}
 		}
 	}
-	return -ENOENT;
+}
+
+/* The 8 bytes at addr in the session's process (root, or its tracer, may
+ * read), through one descriptor kept open for the session. */
+static int read_slot(struct dw_session *s, uint64_t addr, uint64_t *value)
+{
+	if (s->memfd <= 0) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)s->pid);
+		s->memfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (s->memfd < 0) {
+			s->memfd = 0;
+			return -errno;
+		}
+	}
+	return pread(s->memfd, value, sizeof(*value), (off_t)addr) == (ssize_t)sizeof(*value) ? 0 : -EIO;
+}
+
+/* Whether value is the start of a function of m, inside m, other than the
+ * resolver: the name of that function (the implementation), or NULL.  An
+ * unrelocated slot holds a link-time address, which this refuses unless it
+ * happens to name a function of m at its load address. */
+static const char *implementation_at(struct dw_module *m, uint64_t value, uint64_t resolver, uint64_t *size)
+{
+	Dwarf_Addr start = 0, end = 0;
+	GElf_Sym sym;
+	GElf_Off off;
+	const char *name;
+
+	if (!value || value == resolver)
+		return NULL;
+	dwfl_module_info(m->mod, NULL, &start, &end, NULL, NULL, NULL, NULL);
+	if (value < start || value >= end)
+		return NULL;
+	name = dwfl_module_addrinfo(m->mod, value, &off, &sym, NULL, NULL, NULL);
+	if (!name || off != 0 || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+		return NULL;
+	*size = sym.st_size;
+	return name;
+}
+
+static int bound_slot(struct dw_session *s, struct dw_module *m, const struct slot *sl, uint64_t resolver,
+		      struct dw_ifunc *out)
+{
+	uint64_t value;
+
+	/* The module's own GOT before the dynamic linker relocated it holds
+	 * nothing to go by. */
+	if (sl->owner->unrelocated || read_slot(s, sl->addr, &value) != 0)
+		return -ENOENT;
+	out->impl_name = implementation_at(m, value, resolver, &out->impl_size);
+	if (!out->impl_name)
+		return -ENOENT;
+	out->impl = value;
+	return 0;
 }
 
 int dw_ifunc_bound(struct dw_module *m, const char *name, uint64_t resolver, struct dw_ifunc *out)
 {
 	struct dw_session *s = m->session;
+	int rc;
 
+	out->why = "no GOT slot binds it in this process";
 	if (s->pid <= 0)
 		return -ENOENT;
-	if (scan_module(m, m, name, resolver, out) == 0)
-		return 0;
 	for (size_t i = 0; i < s->nmodules; i++)
-		if (s->modules[i] != m && scan_module(s->modules[i], m, name, resolver, out) == 0)
+		if (!s->modules[i]->ifunc_indexed)
+			index_module(s, s->modules[i]);
+	for (const struct slot *sl = u64_map_get(&s->ifunc_irelative, resolver); sl; sl = sl->next)
+		if (sl->owner == m && bound_slot(s, m, sl, resolver, out) == 0)
 			return 0;
-	if (s->ifunc_call && s->ifunc_call(s->ifunc_call_arg, resolver, &out->impl) == 0) {
+	for (const struct slot *sl = u64_map_get(&s->ifunc_named, fnv(name)); sl; sl = sl->next)
+		if (!strcmp(sl->name, name) && bound_slot(s, m, sl, resolver, out) == 0)
+			return 0;
+	if (m->unrelocated) {
+		/* Announced by dlopen before the dynamic linker relocated it:
+		 * its resolver may read an unfilled GOT entry and fault. */
+		out->why = "its library is being loaded (dlopen) and no GOT slot binds it yet, so its resolver "
+			   "cannot run safely now";
+		return -EAGAIN;
+	}
+	if (!s->ifunc_call) {
+		out->why = "no GOT slot binds it yet (implementation not bound yet), and no resolver is run for a "
+			   "listing or a dry run";
+		return -ENOENT;
+	}
+	rc = s->ifunc_call(s->ifunc_call_arg, resolver, &out->impl);
+	switch (rc) {
+	case 0:
 		out->impl_name = implementation_at(m, out->impl, resolver, &out->impl_size);
 		if (out->impl_name)
 			return 0;
+		out->why = "no GOT slot binds it yet and its resolver returned no function of its module";
+		return -ENOENT;
+	case -ETIMEDOUT:
+		out->why = "no GOT slot binds it yet and its resolver did not return within 1 s";
+		break;
+	case -EFAULT:
+		out->why = "no GOT slot binds it yet and its resolver faulted (the fault was discarded)";
+		break;
+	case -EAGAIN:
+		out->why = "no GOT slot binds it yet and its resolver cannot run while the program's threads run";
+		break;
+	default:
+		out->why = "no GOT slot binds it yet and its resolver could not be run";
+		break;
 	}
-	return -ENOENT;
+	return rc;
+}
+
+static void free_slots(uint64_t key, void *value, void *arg)
+{
+	(void)key;
+	(void)arg;
+	for (struct slot *sl = value, *next; sl; sl = next) {
+		next = sl->next;
+		free(sl);
+	}
+}
+
+void dw_ifunc_forget(struct dw_session *s)
+{
+	u64_map_each(&s->ifunc_irelative, free_slots, NULL);
+	u64_map_free(&s->ifunc_irelative);
+	u64_map_each(&s->ifunc_named, free_slots, NULL);
+	u64_map_free(&s->ifunc_named);
+	if (s->memfd > 0)
+		close(s->memfd);
+	s->memfd = 0;
 }
 
 void dw_session_set_ifunc_caller(struct dw_session *s, int (*call)(void *arg, uint64_t resolver, uint64_t *result),

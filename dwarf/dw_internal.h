@@ -35,6 +35,14 @@ struct dw_module {
 	 * are compared; NULL not yet, dw_not_cxx for a name that is not C++. */
 	char **demangled;
 	size_t ndemangled;
+	/* IFUNC code (dw_ifunc.c): its GOT slots are indexed; it was reported
+	 * by a refresh (dlopen announces a library before the dynamic linker
+	 * relocates it) and no later refresh has happened since. */
+	bool ifunc_indexed;
+	bool unrelocated;
+	/* IFUNCs by their public name's hash: two IFUNCs bound to one
+	 * implementation are two functions at one address. */
+	struct u64_map ifunc_functions;
 };
 
 /* The marker in dw_module.demangled of a symbol name that is not C++. */
@@ -71,6 +79,10 @@ struct dw_session {
 	/* dw_session_set_ifunc_caller: runs an IFUNC resolver in the target. */
 	int (*ifunc_call)(void *arg, uint64_t resolver, uint64_t *result);
 	void *ifunc_call_arg;
+	/* dw_ifunc.c: GOT slots by resolver (IRELATIVE) and by symbol name
+	 * hash (JUMP_SLOT, GLOB_DAT); /proc/PID/mem to read them (0: not open). */
+	struct u64_map ifunc_irelative, ifunc_named;
+	int memfd;
 	struct u64_map demangled_names; /* linkage name string → its demangled name */
 };
 
@@ -101,11 +113,17 @@ struct dw_ifunc {
 	uint64_t impl;               /* its load address */
 	uint64_t impl_size;
 	const char *impl_name;       /* its symbol, valid as long as the session */
+	const char *why;             /* on failure: why none is known (static text) */
 };
 /* The implementation the IFUNC name of m, whose resolver is at load address
  * resolver, is bound to in m's process: 0 and *out, or -ENOENT (a file, or
- * no slot bound and no resolver call possible or successful). */
+ * no slot bound and no resolver call possible or successful), -EAGAIN (m is
+ * not relocated yet, or threads run), -ETIMEDOUT, -EFAULT (the resolver
+ * call's); out->why then says why in words.  Resolvers run only through the
+ * session's ifunc caller, never in an unrelocated module. */
 int dw_ifunc_bound(struct dw_module *m, const char *name, uint64_t resolver, struct dw_ifunc *out);
+/* Frees the slot index and closes the descriptor (dw_session_close). */
+void dw_ifunc_forget(struct dw_session *s);
 
 /* dw_module_each_function, leaving out each LOCAL symbol for which
  * skip_local(m, name without version, skip_arg) is true. */

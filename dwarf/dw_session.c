@@ -160,10 +160,15 @@ int dw_session_open_pid(pid_t pid, struct dw_session **out, char **err)
 
 int dw_session_refresh(struct dw_session *s)
 {
+	size_t before;
 	int rc;
 
 	/* Add what is new, keep what was: functions and types already handed
 	 * out stay valid even for modules that were unloaded. */
+	/* A refresh comes with each announcement by the dynamic linker:
+	 * what the previous one announced is relocated by now. */
+	for (size_t i = 0; i < s->nmodules; i++)
+		s->modules[i]->unrelocated = false;
 	dwfl_report_begin_add(s->dwfl);
 	rc = dwfl_linux_proc_report(s->dwfl, s->pid);
 	dwfl_report_end(s->dwfl, NULL, NULL);
@@ -172,7 +177,11 @@ int dw_session_refresh(struct dw_session *s)
 			     rc > 0 ? strerror(rc) : dwfl_errmsg(-1));
 		return rc > 0 ? -rc : -EIO;
 	}
-	return (int)collect_modules(s, s->pid);
+	before = s->nmodules;
+	rc = (int)collect_modules(s, s->pid);
+	for (size_t i = before; i < s->nmodules; i++)
+		s->modules[i]->unrelocated = true;
+	return rc;
 }
 
 int dw_session_open_file(const char *path, struct dw_session **out, char **err)
@@ -232,6 +241,8 @@ void dw_session_close(struct dw_session *s)
 		u64_map_free(&s->modules[i]->types);
 		u64_map_each(&s->modules[i]->functions, free_function, NULL);
 		u64_map_free(&s->modules[i]->functions);
+		u64_map_each(&s->modules[i]->ifunc_functions, free_function, NULL);
+		u64_map_free(&s->modules[i]->ifunc_functions);
 		u64_map_free(&s->modules[i]->got_names);
 		u64_map_free(&s->modules[i]->decls);
 		for (size_t k = 0; k < s->modules[i]->ndemangled; k++)
@@ -241,6 +252,7 @@ void dw_session_close(struct dw_session *s)
 		free(s->modules[i]);
 	}
 	free(s->modules);
+	dw_ifunc_forget(s);
 	u64_map_free(&s->by_mod);
 	u64_map_each(&s->plain_names, free_plain_name, NULL);
 	u64_map_free(&s->plain_names);
@@ -478,15 +490,28 @@ static void read_entry_cfi(struct dw_module *m, GElf_Addr addr, bool *signal_fra
 	free(frame);
 }
 
+/* The cache key of IFUNC name bound to addr. */
+static uint64_t ifunc_key(const char *name, uint64_t addr)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ addr;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 0x100000001b3ull;
+	return h;
+}
+
 /* The dw_function for the function symbol at addr, built once; demangled
  * is symname's dw_demangle result when known, else NULL. */
 static struct dw_function *function_at(struct dw_module *m, const char *symname, const char *demangled, GElf_Addr addr,
-				       GElf_Xword size, bool ifunc, const char *impl)
+				       GElf_Xword size, bool ifunc, const char *impl, const char *unbound)
 {
-	struct dw_function *f = u64_map_get(&m->functions, addr);
+	char buf[256];
+	/* IFUNCs by name: memcpy and memmove may share an implementation. */
+	struct u64_map *cache = ifunc ? &m->ifunc_functions : &m->functions;
+	uint64_t key = ifunc ? ifunc_key(plain_name(symname, buf, sizeof(buf)), addr) : addr;
+	struct dw_function *f = u64_map_get(cache, key);
 	GElf_Addr bias = 0;
 	Elf *elf;
-	char buf[256];
 
 	if (f)
 		return f;
@@ -504,13 +529,14 @@ static struct dw_function *function_at(struct dw_module *m, const char *symname,
 	f->size = size;
 	f->ifunc = ifunc;
 	f->impl = impl;
+	f->ifunc_unbound = unbound;
 	elf = dwfl_module_getelf(m->mod, &bias);
 	f->elf_addr = addr - bias;
 	if (vaddr_to_offset(elf, f->elf_addr, &f->file_offset) != 0)
 		f->file_offset = f->elf_addr;
 	dw_function_read_signature(m, f);
 	read_entry_cfi(m, addr, &f->signal_frame, &f->not_called);
-	u64_map_put(&m->functions, addr, f);
+	u64_map_put(cache, key, f);
 	return f;
 }
 
@@ -639,6 +665,14 @@ static const char *symbol_demangled(struct dw_module *m, int i, const char *name
 	return m->demangled[i] == dw_not_cxx ? NULL : m->demangled[i];
 }
 
+/* Whether a and b are one name, versions ("@GLIBC_2.2.5") aside. */
+static bool same_plain_name(const char *a, const char *b)
+{
+	size_t la = strcspn(a, "@"), lb = strcspn(b, "@");
+
+	return la == lb && !strncmp(a, b, la);
+}
+
 struct match {
 	int rank;
 	GElf_Addr addr;
@@ -647,6 +681,7 @@ struct match {
 	bool ifunc;
 	const char *impl;
 	const char *demangled;       /* of name, when matching demangled it */
+	const char *unbound;         /* an IFUNC whose implementation is unknown: why */
 };
 
 int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
@@ -678,6 +713,7 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 		const char *dm = NULL;
 		struct match *prev;
 		struct dw_ifunc bound = {0};
+		const char *unbound = NULL;
 		bool ifunc;
 		char buf[256];
 		int rank;
@@ -702,14 +738,25 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 		if (ifunc && glob)
 			u64_map_put(&resolvers, addr, (void *)1);
 		if (ifunc && m->session->pid > 0) {
-			/* The code that runs, not the resolver. */
-			if (dw_ifunc_bound(m, plain_name(name, buf, sizeof(buf)), addr, &bound) != 0)
-				continue;
-			addr = bound.impl;
-			sym.st_size = bound.impl_size;
+			/* The code that runs, not the resolver; when it is not
+			 * known, the resolver's address and why, for the caller
+			 * to list or refuse -- never to probe. */
+			if (dw_ifunc_bound(m, plain_name(name, buf, sizeof(buf)), addr, &bound) == 0) {
+				addr = bound.impl;
+				sym.st_size = bound.impl_size;
+			} else {
+				bound.impl_name = NULL;
+				unbound = bound.why;
+			}
 		}
 		rank = name_rank(name, &sym) + (ifunc ? 4 : 0);
 		prev = u64_map_get(&by_addr, addr);
+		if (prev && ifunc && matches[(size_t)(uintptr_t)prev - 1].ifunc &&
+		    !same_plain_name(matches[(size_t)(uintptr_t)prev - 1].name, name)) {
+			/* Another IFUNC bound to the same implementation: a
+			 * function of its own, which the caller reports. */
+			prev = NULL;
+		}
 		if (prev) {
 			/* Index into matches, stored off by one. */
 			struct match *mt = &matches[(size_t)(uintptr_t)prev - 1];
@@ -719,12 +766,15 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 				mt->ifunc = ifunc;
 				mt->impl = bound.impl_name;
 				mt->demangled = dm;
+				mt->unbound = unbound;
 			}
 			continue;
 		}
 		xgrow(&matches, &cap, nmatches + 1, sizeof(*matches));
-		matches[nmatches] = (struct match){rank, addr, sym.st_size, name, ifunc, bound.impl_name, dm};
-		u64_map_put(&by_addr, addr, (void *)(uintptr_t)(++nmatches));
+		matches[nmatches] = (struct match){rank, addr, sym.st_size, name, ifunc, bound.impl_name, dm, unbound};
+		++nmatches;
+		if (!u64_map_get(&by_addr, addr))
+			u64_map_put(&by_addr, addr, (void *)(uintptr_t)nmatches);
 	}
 	u64_map_free(&by_addr);
 	free(canonical);
@@ -740,7 +790,7 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 	u64_map_free(&resolvers);
 	for (size_t i = 0; i < nmatches; i++)
 		if (fn(function_at(m, matches[i].name, matches[i].demangled, matches[i].addr, matches[i].size,
-				   matches[i].ifunc, matches[i].impl),
+				   matches[i].ifunc, matches[i].impl, matches[i].unbound),
 		       arg))
 			break;
 	free(matches);
@@ -761,7 +811,7 @@ int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_fu
 	name = dwfl_module_addrinfo(m->mod, vaddr + bias, &symoff, &sym, NULL, NULL, NULL);
 	if (!name || GELF_ST_TYPE(sym.st_info) != STT_FUNC || symoff >= (sym.st_size ? sym.st_size : 1))
 		return -ENOENT;
-	*out = function_at(m, name, NULL, vaddr + bias - symoff, sym.st_size, false, NULL);
+	*out = function_at(m, name, NULL, vaddr + bias - symoff, sym.st_size, false, NULL, NULL);
 	return 0;
 }
 
@@ -778,7 +828,7 @@ int dw_module_offset_address(struct dw_module *m, uint64_t off, uint64_t *addr)
 
 struct dw_function *dw_module_function_new(struct dw_module *m, const char *name, uint64_t addr, uint64_t size)
 {
-	return function_at(m, name, NULL, addr, size, false, NULL);
+	return function_at(m, name, NULL, addr, size, false, NULL, NULL);
 }
 
 void dw_session_each_function_name(struct dw_session *s, void (*fn)(const char *name, void *arg), void *arg)

@@ -62,6 +62,10 @@ struct dw_function {
 	 * NULL in a file, where addr is the resolver's and nothing is run. */
 	const char *impl;
 	bool ifunc;
+	/* A live process's IFUNC whose implementation is not known (impl
+	 * NULL, addr is the resolver's): why, in words ("its resolver did not
+	 * return within 1 s"), for a listing or an error; never probe it. */
+	const char *ifunc_unbound;
 	bool no_symbol;              /* found by file offset where no symbol is (a stripped file) */
 	/* C++: name is demangled as gdb shows it ("ns::C::m(long)"); then
 	 * linkage_name is the symbol ("_ZN2ns1C1mEl") and qualified_name

@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "remote_call.h"
 #include "tracer_internal.h"
 #include "xalloc.h"
 
@@ -102,6 +103,9 @@ static void on_fatal_signal(int sig)
 	char line[512];
 	size_t len = 0;
 
+	/* A resolver running in a thread of the program: first of all, give
+	 * the thread back its own registers and code. */
+	remote_call_abandon();
 	if (in_handler || !tr) {
 		die_of(sig);
 		return;

@@ -427,9 +427,12 @@ int main(int argc, char **argv)
 		free(err);
 		goto fail_unstarted;
 	}
-	/* An IFUNC no GOT slot binds yet: its resolver runs in the stopped target. */
-	dw_session_set_ifunc_caller(p->dw, remote_call_ifunc_resolver, t);
+	/* An IFUNC no GOT slot binds yet: its resolver runs in the stopped
+	 * target -- except in a dry run, which runs nothing there. */
+	if (!o.list_probes)
+		dw_session_set_ifunc_caller(p->dw, remote_call_ifunc_resolver, t);
 	p->probes.keep_missing = o.follow;
+	p->probes.dry_run = o.list_probes;
 	if (probe_set_resolve(&p->probes, p->dw, o.probes, o.nprobes, t->name) != 0)
 		goto fail_unstarted;
 	if (o.list_probes) {

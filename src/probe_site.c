@@ -18,6 +18,8 @@
 
 struct add_ctx {
 	struct probe_set *set;
+	bool glob;                   /* the name being resolved is a glob */
+	bool failed;                 /* an error was printed */
 };
 
 static struct probe_site *new_site(struct probe_set *set, struct dw_function *f)
@@ -87,11 +89,33 @@ static int add_function(struct dw_function *f, void *arg)
 {
 	struct add_ctx *ctx = arg;
 
-	struct probe_site *dup = u64_map_get(&ctx->set->by_addr, f->addr);
+	struct probe_site *dup;
 
+	if (f->ifunc_unbound && !ctx->set->dry_run) {
+		/* Never a probe on the resolver: it runs once, at binding. */
+		if (ctx->glob) {
+			log_warning("IFUNC %s in %s left out: %s; probe its implementation by name", f->name,
+				    dw_module_name(f->module), f->ifunc_unbound);
+			note_left_out(ctx->set, f, "an IFUNC whose implementation is not known", NULL);
+			return 0;
+		}
+		log_error("IFUNC %s in %s: %s; probe its implementation by name", f->name, dw_module_name(f->module),
+			  f->ifunc_unbound);
+		ctx->failed = true;
+		return 1;
+	}
+	dup = u64_map_get(&ctx->set->by_addr, f->addr);
 	if (dup) {
-		if (dup->fn != f)
+		if (dup->fn != f && f->ifunc && dup->fn->ifunc && f->impl) {
+			/* One implementation serves both names: say which
+			 * name its calls get, rather than merge silently. */
+			log_warning("%s and %s are bound to the same implementation %s in this process: their calls are "
+				    "shown as %s",
+				    dup->fn->name, f->name, f->impl, dup->fn->name);
+			note_left_out(ctx->set, f, "an IFUNC bound to the implementation of one probed already", NULL);
+		} else if (dup->fn != f) {
 			note_left_out(ctx->set, f, "an alias of a function probed already, at the same address", NULL);
+		}
 		return 0;
 	}
 	u64_map_put(&ctx->set->by_addr, f->addr, new_site(ctx->set, f));
@@ -198,7 +222,11 @@ static int resolve_in_module(struct dw_session *s, struct dw_module *m, const ch
 
 	if (!strncmp(name, "0x", 2) || !strncmp(name, "0X", 2))
 		return resolve_offset(s, m, spec, name, ctx);
+	ctx->glob = glob;
+	ctx->failed = false;
 	total = dw_module_each_function(m, name, glob, add_function, ctx);
+	if (ctx->failed)
+		return -1;
 	if (total < 0) {
 		log_error("probe '%s': %s", spec, dw_session_error(s));
 		return -1;
@@ -268,7 +296,11 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 		free(modname);
 		return rc;
 	}
+	ctx->glob = glob;
+	ctx->failed = false;
 	total = dw_session_each_function(s, name, glob, add_function, ctx);
+	if (ctx->failed)
+		return -1;
 	if (total == 0 && ctx->set->keep_missing) {
 		/* A wrapper (a shell script, sh -c 'exec prog') starts the
 		 * program that has it. */
@@ -358,7 +390,8 @@ size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, st
 		if (!sep) {
 			/* A bare name waiting for a module that has it (-f). */
 			size_t was = set->len;
-			dw_module_each_function(m, spec, dw_name_is_glob(spec), add_function, &ctx);
+			ctx.glob = dw_name_is_glob(spec);
+			dw_module_each_function(m, spec, ctx.glob, add_function, &ctx);
 			if (set->len > was)
 				log_note("probe '%s': found in %s, just loaded", spec, dw_module_name(m));
 			continue;

@@ -42,6 +42,9 @@ struct probe_set {
 	bool keep_missing;
 	const char **waiting;        /* those specs (not owned) */
 	size_t nwaiting, waiting_cap;
+	/* --list-probes: an IFUNC whose implementation is not known is listed
+	 * (at its resolver, "implementation not bound yet"), not refused. */
+	bool dry_run;
 };
 
 /* A function matched and not probed: fn (owned by its session), why in

@@ -14,44 +14,115 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "scratch.h"
 
 #define CALL_TIMEOUT_NS 1000000000ull
-/* A fault the function keeps raising (it re-runs the faulting instruction
- * each time it goes on without the signal) ends the call. */
-#define MAX_SIGNAL_STOPS 8
 
-/* Waits for tid's next stop, at most until deadline (CLOCK_MONOTONIC ns):
- * 0 and *status, -ETIMEDOUT, or -ESRCH. */
-static int wait_until(pid_t tid, int *status, uint64_t deadline)
+/* The call under way, for remote_call_abandon() (a fatal signal of
+ * dwtrace's own in the middle of one).  Static: the vector state is large. */
+static struct {
+	volatile pid_t tid;
+	struct target *t;
+	struct arch_regs saved;      /* restart of an interrupted system call applied */
+	struct arch_vector_state vec;
+	uint64_t pc;
+	uint8_t orig[ARCH_CALL_RETURN_LEN];
+} in_flight;
+
+void remote_call_abandon(void)
 {
-	for (;;) {
-		struct timespec pause = {0, 100000};
-		pid_t r = waitpid(tid, status, __WALL | WNOHANG);
+	pid_t tid = in_flight.tid;
+	int status;
 
-		if (r == tid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -ESRCH;
-		if (now_mono_ns() > deadline)
-			return -ETIMEDOUT;
-		nanosleep(&pause, NULL);
+	if (!tid)
+		return;
+	in_flight.tid = 0;
+	/* The thread runs the function: stop it (a bounded wait), then put
+	 * its registers and the program's code back. */
+	ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
+	for (int i = 0; i < 1000; i++) {
+		struct timespec ms = {0, 1000000};
+		if (arch_regs_store(tid, &in_flight.saved) == 0)
+			break;
+		if (waitpid(tid, &status, __WALL | WNOHANG) < 0)
+			break;
+		nanosleep(&ms, NULL);
 	}
+	arch_vector_state_restore(tid, &in_flight.vec);
+	target_write(in_flight.t, tid, in_flight.pc, in_flight.orig, sizeof(in_flight.orig));
+}
+
+/* Signals whose default action ends dwtrace.  While a call runs, those
+ * still at their default get a handler that gives the thread back first:
+ * before the tracer is armed (IFUNCs resolved at start-up) nothing else
+ * would, and the kernel would let the thread go on inside the call. */
+static const int deadly[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTERM, SIGINT,
+			     SIGHUP,  SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU, SIGXFSZ};
+
+static void on_deadly_signal(int sig)
+{
+	struct sigaction dfl;
+
+	remote_call_abandon();
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(sig, &dfl, NULL);
+	raise(sig);
+}
+
+/* Installs on_deadly_signal for each signal of deadly[] at its default;
+ * *armed gets a bit per signal installed, for disarm(). */
+static void arm(unsigned *armed)
+{
+	struct sigaction sa, old;
+
+	*armed = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_deadly_signal;
+	sa.sa_flags = SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(deadly) / sizeof(deadly[0]); i++)
+		if (sigaction(deadly[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+		    sigaction(deadly[i], &sa, NULL) == 0)
+			*armed |= 1u << i;
+}
+
+static void disarm(unsigned armed)
+{
+	struct sigaction dfl;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (size_t i = 0; i < sizeof(deadly) / sizeof(deadly[0]); i++)
+		if (armed & (1u << i))
+			sigaction(deadly[i], &dfl, NULL);
 }
 
 int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0, uint64_t *result)
 {
 	static const uint8_t stub[ARCH_CALL_RETURN_LEN] = ARCH_CALL_RETURN;
-	uint8_t orig[ARCH_CALL_RETURN_LEN];
 	struct arch_regs saved, regs;
-	uint64_t deadline, slot, pc = t->entry;
-	int rc = 0, status, nsignals = 0;
-	bool got = false, at_syscall_exit = false;
+	struct remote_signals sigs = {.n = 0};
+	uint64_t slot, pc = t->entry;
+	unsigned armed;
+	int rc = 0;
 
-	if (!pc || arch_regs_fetch(th->tid, &saved, false) != 0 || arch_fpregs_save(th->tid, &saved) != 0)
+	if (!pc || in_flight.tid)
+		return -EBUSY;
+	if (arch_regs_fetch(th->tid, &saved, false) != 0 || arch_vector_state_save(th->tid, &in_flight.vec) != 0)
 		return -ESRCH;
-	if (target_read(t, th->tid, pc, orig, sizeof(orig)) != (ssize_t)sizeof(orig) ||
-	    target_write(t, th->tid, pc, stub, sizeof(stub)) != 0)
+	if (target_read(t, th->tid, pc, in_flight.orig, sizeof(in_flight.orig)) != (ssize_t)sizeof(in_flight.orig))
 		return -EFAULT;
+	in_flight.t = t;
+	in_flight.pc = pc;
+	in_flight.saved = saved;
+	arch_regs_restart_syscall(&in_flight.saved);
+	arm(&armed);
+	in_flight.tid = th->tid;
+	if (target_write(t, th->tid, pc, stub, sizeof(stub)) != 0) {
+		rc = -EFAULT;
+		goto out;
+	}
 	regs = saved;
 	slot = arch_regs_set_call(&regs, fn, arg0);
 	if (target_write(t, th->tid, slot, &pc, sizeof(pc)) != 0) {
@@ -62,58 +133,23 @@ int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0,
 		rc = -ESRCH;
 		goto out;
 	}
-	deadline = now_mono_ns() + CALL_TIMEOUT_NS;
-	while (!at_syscall_exit) {
-		if (ptrace(PTRACE_SYSCALL, th->tid, NULL, NULL) != 0) {
-			rc = -ESRCH;
-			goto out;
-		}
-		rc = wait_until(th->tid, &status, deadline);
-		if (rc == -ETIMEDOUT) {
-			/* Stop it where it is, and put everything back. */
-			if (ptrace(PTRACE_INTERRUPT, th->tid, NULL, NULL) != 0 ||
-			    wait_task(th->tid, &status, __WALL) < 0)
-				rc = -ESRCH;
-			else if (WIFSTOPPED(status) && status >> 16 == 0 && WSTOPSIG(status) != (SIGTRAP | 0x80) &&
-				 !th->pending_signal)
-				th->pending_signal = WSTOPSIG(status);
-			goto out;
-		}
-		if (rc != 0 || WIFEXITED(status) || WIFSIGNALED(status)) {
-			rc = -ESRCH;
-			goto out;
-		}
-		if (status >> 16 == 0 && WSTOPSIG(status) == (SIGTRAP | 0x80)) {
-			struct __ptrace_syscall_info info;
-			if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid, (void *)sizeof(info), &info) <= 0)
-				continue;
-			if (info.op == PTRACE_SYSCALL_INFO_ENTRY && info.entry.nr == ARCH_CALL_RETURN_NR &&
-			    info.instruction_pointer == pc + ARCH_CALL_RETURN_LEN) {
-				*result = info.entry.args[0];
-				got = true;
-			} else if (info.op == PTRACE_SYSCALL_INFO_EXIT && got) {
-				at_syscall_exit = true;
-			}
-			continue;
-		}
-		if (status >> 16 == 0) {
-			/* A signal for the thread: it gets it when it goes on. */
-			if (!th->pending_signal)
-				th->pending_signal = WSTOPSIG(status);
-			if (++nsignals > MAX_SIGNAL_STOPS) {
-				rc = -EFAULT;
-				goto out;
-			}
-		}
-	}
+	rc = remote_run(th->tid, ARCH_CALL_RETURN_NR, pc + ARCH_CALL_RETURN_LEN, now_mono_ns() + CALL_TIMEOUT_NS,
+			result, &sigs);
 	/* Leaving a system call stop, not a signal stop: an interrupted system
-	 * call of the thread's is restarted as the kernel would have. */
-	arch_regs_restart_syscall(&saved);
+	 * call of the thread's is restarted as the kernel would have -- unless
+	 * a signal is raised again below, when the kernel does it by the
+	 * handler's SA_RESTART (EINTR without it). */
+	if (rc == 0 && !sigs.n)
+		arch_regs_restart_syscall(&saved);
 out:
-	target_write(t, th->tid, pc, orig, sizeof(orig));
-	arch_fpregs_restore(th->tid, &saved);
+	in_flight.tid = 0;
+	disarm(armed);
+	target_write(t, th->tid, pc, in_flight.orig, sizeof(in_flight.orig));
+	arch_vector_state_restore(th->tid, &in_flight.vec);
 	if (arch_regs_store(th->tid, &saved) != 0 && !rc)
 		rc = -ESRCH;
+	if (rc != -ESRCH)
+		remote_signals_raise(th->tgid ? th->tgid : t->pid, th->tid, &sigs);
 	return rc;
 }
 

@@ -9,13 +9,19 @@
 
 /* Runs fn(arg0) (fn takes one integer argument and returns an integer) in
  * thread th, which is in a ptrace stop, as is every other thread of t.  The
- * thread's registers (vector state included) and the code dwtrace writes
- * for the return (at the program's entry point, which runs once) are
- * restored on every path; signals that arrive meanwhile are kept for the
- * thread; a call that takes over a second is stopped.  Returns 0 and
- * *result, or -ESRCH (the thread went away), -EFAULT (memory, or fn
- * faulted), -ETIMEDOUT. */
+ * thread's registers (the whole XSAVE state included) and the code dwtrace
+ * writes for the return (at the program's entry point, which runs once)
+ * are restored on every path.  A fault of fn ends the call and is
+ * discarded; signals sent to the thread meanwhile are raised again for it
+ * after the restore; a call that takes over a second is stopped.  Returns 0
+ * and *result, or -ESRCH (the thread went away), -EFAULT (memory, or fn
+ * faulted), -ETIMEDOUT, -EBUSY (a call is under way already). */
 int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0, uint64_t *result);
+
+/* For dwtrace's emergency path (async-signal-safe: ptrace, waitpid,
+ * nanosleep, pwrite): stops the thread left in the middle of remote_call()
+ * and puts its registers, vector state and the program's code back. */
+void remote_call_abandon(void);
 
 /* For dw_session_set_ifunc_caller: arg is the struct target whose leader
  * (stopped, with every thread) runs resolver(AT_HWCAP). */

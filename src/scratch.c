@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -79,15 +80,127 @@ void remote_syscall_abandon(void)
 		target_write(in_flight.t, tid, in_flight.pc, in_flight.orig, sizeof(in_flight.orig));
 }
 
+/* Whether the signal stop described by si is a fault of the code the
+ * thread was running (the kernel's own, si_code > 0), not one sent to it. */
+static bool synchronous_fault(const siginfo_t *si)
+{
+	switch (si->si_signo) {
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGILL:
+	case SIGFPE:
+	case SIGTRAP:
+		return si->si_code > 0;
+	default:
+		return false;
+	}
+}
+
+/* Classifies the signal stop tid is in (signal sig): -EFAULT for a fault of
+ * the code being run, else 0 with the signal appended to sigs. */
+static int classify_signal(pid_t tid, int sig, struct remote_signals *sigs)
+{
+	siginfo_t si;
+
+	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) != 0) {
+		memset(&si, 0, sizeof(si));
+		si.si_signo = sig;
+		si.si_code = SI_TKILL;
+	}
+	if (synchronous_fault(&si))
+		return -EFAULT;
+	if (sigs->n < REMOTE_MAX_SIGNALS)
+		sigs->info[sigs->n++] = si;
+	return 0;
+}
+
+/* tid's next stop: 0 and *status, -ETIMEDOUT past deadline (0: none), or
+ * -ESRCH. */
+static int wait_until(pid_t tid, int *status, uint64_t deadline)
+{
+	if (!deadline)
+		return wait_task(tid, status, __WALL) == tid ? 0 : -ESRCH;
+	for (;;) {
+		struct timespec pause = {0, 100000};
+		pid_t r = waitpid(tid, status, __WALL | WNOHANG);
+
+		if (r == tid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -ESRCH;
+		if (now_mono_ns() > deadline)
+			return -ETIMEDOUT;
+		nanosleep(&pause, NULL);
+	}
+}
+
+int remote_run(pid_t tid, long nr, uint64_t end_pc, uint64_t deadline, uint64_t *arg0, struct remote_signals *sigs)
+{
+	bool entered = false;
+	int status, rc;
+
+	for (;;) {
+		if (ptrace(PTRACE_SYSCALL, tid, NULL, NULL) != 0)
+			return -ESRCH;
+		rc = wait_until(tid, &status, deadline);
+		if (rc == -ETIMEDOUT) {
+			/* Stop it where it is; the caller puts everything back. */
+			if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) != 0 || wait_task(tid, &status, __WALL) != tid ||
+			    !WIFSTOPPED(status))
+				return -ESRCH;
+			if (status >> 16 == 0 && WSTOPSIG(status) != (SIGTRAP | 0x80))
+				classify_signal(tid, WSTOPSIG(status), sigs);
+			return -ETIMEDOUT;
+		}
+		if (rc != 0 || !WIFSTOPPED(status))
+			return -ESRCH;
+		if (status >> 16 != 0)
+			continue; /* an event stop (group stop, clone...): go on */
+		if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+			/* Ours: the entry of nr at end_pc, then its exit (an
+			 * interrupted system call may report its exit first). */
+			struct __ptrace_syscall_info info;
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(info), &info) <= 0)
+				continue;
+			if (info.op == PTRACE_SYSCALL_INFO_ENTRY && info.entry.nr == (uint64_t)nr &&
+			    info.instruction_pointer == end_pc) {
+				if (arg0)
+					*arg0 = info.entry.args[0];
+				entered = true;
+			} else if (info.op == PTRACE_SYSCALL_INFO_EXIT && entered) {
+				return 0;
+			}
+			continue;
+		}
+		/* A fault of the code being run ends it: re-running the
+		 * faulting instruction only faults again, and the thread
+		 * must never get a signal its own code did not cause. */
+		if (classify_signal(tid, WSTOPSIG(status), sigs) != 0)
+			return -EFAULT;
+	}
+}
+
+void remote_signals_raise(pid_t pid, pid_t tid, const struct remote_signals *sigs)
+{
+	for (size_t i = 0; i < sigs->n; i++) {
+		siginfo_t si = sigs->info[i];
+		if (si.si_code < 0 && si.si_code != SI_TKILL &&
+		    syscall(SYS_rt_tgsigqueueinfo, pid, tid, si.si_signo, &si) == 0)
+			continue;
+		syscall(SYS_tgkill, pid, tid, si.si_signo);
+	}
+}
+
 int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret, long nr, long a0, long a1, long a2,
 		   long a3, long a4, long a5)
 {
 	static const uint8_t trap[ARCH_SYSCALL_TRAP_LEN] = ARCH_SYSCALL_TRAP;
 	long args[6] = {a0, a1, a2, a3, a4, a5};
 	struct arch_regs saved, regs;
+	struct remote_signals sigs = {.n = 0};
 	uint8_t orig[ARCH_SYSCALL_TRAP_LEN];
 	uint64_t pc = stub ? stub : t->entry;
-	int rc = 0, status, stops = 0;
+	int rc = 0;
 
 	if (arch_regs_fetch(th->tid, &saved, false) != 0)
 		return -ESRCH;
@@ -112,29 +225,9 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	 * a handler or mask of the program's (kernel/signal.c,
 	 * force_sig_info_to_task).  The trap after the system call in the stub
 	 * is never reached. */
-	while (stops < 2) {
-		if (ptrace(PTRACE_SYSCALL, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) < 0 ||
-		    WIFEXITED(status) || WIFSIGNALED(status)) {
-			rc = -ESRCH;
-			goto out;
-		}
-		if (status >> 16 == 0 && WSTOPSIG(status) == (SIGTRAP | 0x80)) {
-			/* Ours: the entry of nr at the stub, then its exit (an
-			 * interrupted system call may report its exit first). */
-			struct __ptrace_syscall_info info;
-			if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid, (void *)sizeof(info), &info) <= 0)
-				continue;
-			if (info.op == PTRACE_SYSCALL_INFO_ENTRY && info.entry.nr == (uint64_t)nr &&
-			    info.instruction_pointer == pc + ARCH_SYSCALL_LEN)
-				stops = 1;
-			else if (info.op == PTRACE_SYSCALL_INFO_EXIT && stops == 1)
-				stops = 2;
-			continue;
-		}
-		/* A signal for the thread: it gets it when it goes on. */
-		if (status >> 16 == 0 && !th->pending_signal)
-			th->pending_signal = WSTOPSIG(status);
-	}
+	rc = remote_run(th->tid, nr, pc + ARCH_SYSCALL_LEN, 0, NULL, &sigs);
+	if (rc)
+		goto out;
 	if (arch_regs_fetch(th->tid, &regs, false) != 0) {
 		rc = -ESRCH;
 		goto out;
@@ -142,8 +235,11 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	*ret = arch_regs_syscall_result(&regs);
 	/* Back from a system call stop, not a signal stop: the kernel will not
 	 * restart a system call the thread was interrupted in, so do what it
-	 * would have done on the way out of the interrupt. */
-	arch_regs_restart_syscall(&saved);
+	 * would have done on the way out of the interrupt -- unless a signal
+	 * is raised again below: then the kernel does it, by the handler's
+	 * SA_RESTART. */
+	if (!sigs.n)
+		arch_regs_restart_syscall(&saved);
 	if (arch_regs_store(th->tid, &saved) != 0)
 		rc = -ESRCH;
 out:
@@ -152,6 +248,8 @@ out:
 		target_write(t, th->tid, pc, orig, sizeof(orig));
 	if (rc)
 		arch_regs_store(th->tid, &saved);
+	if (rc != -ESRCH)
+		remote_signals_raise(th->tgid ? th->tgid : t->pid, th->tid, &sigs);
 	return rc;
 }
 

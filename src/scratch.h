@@ -8,6 +8,7 @@
 #ifndef DWTRACE_SCRATCH_H
 #define DWTRACE_SCRATCH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,35 @@ int scratch_contains(const struct scratch *s, uint64_t addr);
 /* Makes to (empty) a copy of from: a forked child has the same areas. */
 void scratch_copy(struct scratch *to, const struct scratch *from);
 void scratch_free(struct scratch *s);
+
+/* Signals from outside (kill, tgkill, sigqueue, timers) that arrived for a
+ * thread while dwtrace ran code in it, to be raised again once its own
+ * registers are back. */
+#define REMOTE_MAX_SIGNALS 16
+struct remote_signals {
+	siginfo_t info[REMOTE_MAX_SIGNALS];
+	size_t n;
+};
+
+/* Runs thread th (in a ptrace stop) with PTRACE_SYSCALL until the entry of
+ * system call nr made by the instruction that ends at end_pc (*arg0 = its
+ * first argument) and the exit stop after it.  deadline is CLOCK_MONOTONIC
+ * ns, 0 for none; past it the thread is stopped where it is (-ETIMEDOUT).
+ * Each signal stop is classified by its siginfo: a synchronous fault of the
+ * code being run (SIGSEGV, SIGBUS, SIGILL, SIGFPE or SIGTRAP with si_code >
+ * 0) ends the run at once (-EFAULT) and is discarded, as the program never
+ * ran that code; any other signal is suppressed now and appended to sigs.
+ * On return th is in a ptrace stop (unless -ESRCH: it went away). */
+int remote_run(pid_t tid, long nr, uint64_t end_pc, uint64_t deadline, uint64_t *arg0, struct remote_signals *sigs);
+
+/* Raises the signals of sigs again for thread tid of process pid (stopped,
+ * its registers restored), with their siginfo where the kernel lets a
+ * process forge it (si_code < 0 other than SI_TKILL), else with tgkill.
+ * The thread sees them when it goes on, as if they had come then: an
+ * interrupted system call of its own is then restarted or fails with EINTR
+ * by the kernel's rules, which is why the caller must not restart it by
+ * hand when sigs is not empty. */
+void remote_signals_raise(pid_t pid, pid_t tid, const struct remote_signals *sigs);
 
 /* Makes system call nr in thread th (stopped; its registers are saved and
  * restored).  With stub 0 the instruction is written for the time of the

@@ -120,9 +120,18 @@ uint64_t arch_regs_set_call(struct arch_regs *r, uint64_t fn, uint64_t arg0);
 #define ARCH_CALL_RETURN {0x48, 0x89, 0xc7, 0xb8, 0x27, 0x00, 0x00, 0x00, 0x0f, 0x05} /* mov %rax,%rdi; mov $39,%eax; syscall */
 #define ARCH_CALL_RETURN_LEN 10
 #define ARCH_CALL_RETURN_NR 39   /* getpid: harmless */
-/* Save and put back the floating-point/vector state around a remote call:
- * 0 or -errno. */
-int arch_fpregs_save(pid_t tid, struct arch_regs *r);
-int arch_fpregs_restore(pid_t tid, const struct arch_regs *r);
+/* A thread's whole floating-point and vector state, saved and put back
+ * around a remote call: everything a called function may clobber (on
+ * x86-64 the XSAVE area: AVX upper halves, AVX-512, opmask registers; the
+ * fxsave area alone where the kernel offers no more). */
+#define ARCH_VECTOR_STATE_MAX 16384
+struct arch_vector_state {
+	size_t len;                  /* bytes of buf in use; 0: nothing saved */
+	int kind;                    /* arch-private: which request filled buf */
+	uint8_t buf[ARCH_VECTOR_STATE_MAX] __attribute__((aligned(64)));
+};
+/* 0 or -errno (then v->len is 0 and restoring does nothing). */
+int arch_vector_state_save(pid_t tid, struct arch_vector_state *v);
+int arch_vector_state_restore(pid_t tid, const struct arch_vector_state *v);
 
 #endif
