@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""test_ifunc_safety.py O0|O2: IFUNC resolvers dwtrace runs in the program
+must never harm it, and IFUNCs are never silently lost or merged.
+
+The samples: ifunc_app waits in read(2) (SIGUSR1/SIGUSR2 handlers without
+SA_RESTART); each input line arms libifunc.so and calls its IFUNCs faulty,
+slow and stuck (linked -z lazy: no GOT slot binds them before).  Until armed,
+faulty's resolver faults, slow's creates $IFUNC_MARKER and works 0.6 s,
+stuck's works 3 s.  At end of input ifunc_app prints the results, the
+signals it got and whether a read failed with EINTR.  Every case compares
+its stdout and exit status with a run without dwtrace.
+
+  - dlopen: -e libifunc_dl.so:dlfn, whose resolver needs the library
+    relocated; the library is announced before that: no resolver is run,
+    one error line says why, ifunc_dl_app runs as alone;
+  - -p, faulty: the resolver's fault is discarded, dwtrace exits 1 with one
+    line saying the resolver faulted;
+  - -p, stuck: one line saying it did not return within 1 s;
+  - -p, slow, SIGUSR1 and SIGUSR2 sent while the resolver runs (the marker
+    file exists): both reach the program, its read fails with EINTR (as
+    alone: not restarted behind its back), and slow(1) is traced with
+    x=1 and the result the program prints;
+  - -p, slow, SIGSEGV sent to dwtrace while the resolver runs: dwtrace
+    dies, the program runs on as alone and is not traced any more;
+  - --list-probes -p: the IFUNCs are listed as not bound yet and no
+    resolver ran (no marker file);
+  - libc_app with -e memmove -e memcpy: when both are bound to one
+    implementation, a warning names both and the implementation, -v lists
+    memcpy as left out, and memcpy's call (its arguments as libc_app prints
+    them) is an event named as the warning says; otherwise it is memcpy's.
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import harness
+from harness import fail
+
+WAIT = 20
+
+
+def start_app(opt, env):
+    p = subprocess.Popen([harness.sample(opt, "ifunc_app")], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True, env=env)
+    line = p.stdout.readline()
+    if line != "ready\n":
+        p.kill()
+        fail("ifunc_app did not say ready: %r" % line)
+    return p
+
+
+def finish_app(p):
+    """Sends one line, ends the input; returns (stdout after ready, status)."""
+    try:
+        p.stdin.write("x\n")
+        p.stdin.close()
+        out = p.stdout.read()
+        return out, p.wait(timeout=WAIT)
+    except (subprocess.TimeoutExpired, BrokenPipeError) as e:
+        p.kill()
+        fail("ifunc_app did not finish: %s" % e)
+
+
+def in_read(pid):
+    """Whether pid is blocked in read(2) (/proc/PID/syscall: number 0)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            return f.read().split()[0] == "0"
+    except (OSError, IndexError):
+        return False
+
+
+def alone(opt, env, signals=()):
+    p = start_app(opt, env)
+    wait_for(lambda: in_read(p.pid), "ifunc_app to wait in read")
+    for s in signals:
+        os.kill(p.pid, s)
+    time.sleep(0.2)
+    return finish_app(p)
+
+
+def wait_for(cond, what, timeout=WAIT):
+    end = time.time() + timeout
+    while not cond():
+        if time.time() > end:
+            fail("timed out waiting for %s" % what)
+        time.sleep(0.005)
+
+
+def tracer_pid(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("TracerPid:"):
+                return int(line.split()[1])
+    return None
+
+
+def attach(opt, env, fn, extra=()):
+    """ifunc_app started, dwtrace -p attached with -e libifunc.so:FN."""
+    p = start_app(opt, env)
+    d = harness.tempdir()
+    events, errpath = os.path.join(d, "events.json"), os.path.join(d, "stderr")
+    errf = open(errpath, "w")
+    dw = subprocess.Popen([harness.dwtrace(), "-F", "json", "-o", events, "-p", str(p.pid),
+                           "-e", "libifunc.so:" + fn] + list(extra),
+                          stdin=subprocess.DEVNULL, stderr=errf)
+    errf.close()
+    return p, dw, events, errpath
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def same(where, plain, traced, dwerr):
+    if traced != plain:
+        fail("%s: ifunc_app's output/status differ under dwtrace\nalone:  %r\ntraced: %r\n"
+             "dwtrace stderr:\n%s" % (where, plain, traced, dwerr))
+
+
+def one_error(where, err, fn, reason):
+    lines = [l for l in err.splitlines() if l.strip()]
+    want = re.compile(r"^dwtrace: .*IFUNC %s in libifunc(_dl)?\.so: .*%s.*; probe its implementation "
+                      r"by name$" % (fn, reason))
+    if len(lines) != 1 or not want.match(lines[0]):
+        fail("%s: expected one line matching %r, got:\n%s" % (where, want.pattern, err))
+
+
+def case_dlopen(opt):
+    app = harness.sample(opt, "ifunc_dl_app")
+    _, traced, _ = harness.check_unharmed([app], ["-e", "libifunc_dl.so:dlfn"])
+    if not any(re.search(r"IFUNC dlfn in libifunc_dl\.so: .*dlopen.*probe its implementation by name", l)
+               for l in traced.stderr.splitlines()):
+        fail("dlopen: no line saying why dlfn cannot be probed\n" + harness.describe(traced))
+
+
+def case_error(opt, env, fn, reason):
+    plain = alone(opt, env)
+    p, dw, _, errpath = attach(opt, env, fn)
+    try:
+        status = dw.wait(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        dw.kill()
+        fail("-p %s: dwtrace did not exit" % fn)
+    err = read(errpath)
+    if status != 1:
+        fail("-p %s: dwtrace exited with %s, expected 1\n%s" % (fn, status, err))
+    one_error("-p " + fn, err, fn, reason)
+    same("-p " + fn, plain, finish_app(p), err)
+
+
+def case_signals(opt, env, marker):
+    plain = alone(opt, env, [signal.SIGUSR1, signal.SIGUSR2])
+    if "usr1=1 usr2=1 eintr=yes" not in plain[0]:
+        fail("ifunc_app alone: %r" % (plain,))
+    p, dw, events, errpath = attach(opt, env, "slow")
+    wait_for(lambda: os.path.exists(marker), "slow's resolver to run")
+    os.kill(p.pid, signal.SIGUSR1)
+    os.kill(p.pid, signal.SIGUSR2)
+    wait_for(lambda: "probing add_two" in read(errpath) or dw.poll() is not None, "the probe on slow")
+    traced = finish_app(p)
+    try:
+        dw.wait(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        dw.kill()
+        fail("-p slow: dwtrace did not exit after ifunc_app")
+    err = read(errpath)
+    same("-p slow with signals during its resolver", plain, traced, err)
+    if dw.returncode != 0:
+        fail("-p slow: dwtrace exited with %s\n%s" % (dw.returncode, err))
+    m = re.search(r"slow\(1\)=(\d+)", traced[0])
+    evs = [json.loads(l) for l in read(events).splitlines() if l.strip()]
+    entries = [e for e in evs if e.get("type") == "entry" and e.get("function") == "slow"]
+    exits = [e for e in evs if e.get("type") == "exit" and e.get("function") == "slow"]
+    if (len(entries) != 1 or entries[0].get("args") != {"x": 1} or len(exits) != 1
+            or exits[0].get("retval") != int(m.group(1))):
+        fail("-p slow: expected slow(x=1) -> %s, events:\n%s" % (m.group(1), read(events)))
+
+
+def case_crash(opt, env, marker):
+    plain = alone(opt, env)
+    p, dw, _, errpath = attach(opt, env, "slow")
+    wait_for(lambda: os.path.exists(marker), "slow's resolver to run")
+    time.sleep(0.1)
+    dw.send_signal(signal.SIGSEGV)
+    try:
+        dw.wait(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        dw.kill()
+        fail("dwtrace did not die of SIGSEGV")
+    wait_for(lambda: tracer_pid(p.pid) == 0, "ifunc_app to be let go")
+    same("SIGSEGV in dwtrace during slow's resolver", plain, finish_app(p), read(errpath))
+
+
+def case_dry_run(opt, env, marker):
+    p, dw, _, errpath = attach(opt, env, "*", ["--list-probes"])
+    try:
+        status = dw.wait(timeout=WAIT)
+    finally:
+        finish_app(p)
+    err = read(errpath)
+    if status != 0:
+        fail("--list-probes: status %s\n%s" % (status, err))
+    if os.path.exists(marker):
+        fail("--list-probes ran slow's resolver in the program (the marker file exists)")
+    for fn in ("faulty", "slow", "stuck"):
+        if not re.search(r"probe libifunc\.so %s 0x.*implementation not bound yet" % fn, err):
+            fail("--list-probes does not list %s as not bound yet:\n%s" % (fn, err))
+
+
+def case_shared_impl(opt):
+    app = harness.sample(opt, "libc_app")
+    _, traced, events = harness.check_unharmed(
+        [app], ["-F", "json", "-v", "-e", "memmove", "-e", "memcpy"],
+        normalize=lambda text: re.sub(r"0x[0-9a-f]+", "0x?", text))  # stack addresses
+    call = re.search(r"call memcpy dst=(0x[0-9a-f]+) src=(0x[0-9a-f]+) n=(\d+)", traced.stdout)
+    if not call:
+        fail("libc_app printed no memcpy call:\n" + traced.stdout)
+    dst, src, n = int(call.group(1), 16), int(call.group(2), 16), int(call.group(3))
+    warn = re.search(r"warning: memmove and memcpy are bound to the same implementation (\S+) in this "
+                     r"process: their calls are shown as memmove", traced.stderr)
+    evs = harness.read_events(events)
+    def num(v):  # pointers are "0x..." strings in JSON
+        return int(v, 16) if isinstance(v, str) else v
+    hits = [e for e in evs if e["type"] == "entry"
+            and [num(v) for v in list(e["args"].values())[:3]] == [dst, src, n]]
+    if len(hits) != 1:
+        fail("expected one event for memcpy(%#x, %#x, %d), got %s\n%s"
+             % (dst, src, n, hits, traced.stderr))
+    if warn:
+        if hits[0]["function"] != "memmove" or hits[0].get("impl") != warn.group(1):
+            fail("the warning says memcpy's calls are shown as memmove (%s), the event is %s"
+                 % (warn.group(1), hits[0]))
+        if not re.search(r"left out .*memcpy", traced.stderr):
+            fail("-v does not list memcpy as left out:\n" + traced.stderr)
+    elif hits[0]["function"] != "memcpy":
+        fail("no warning about a shared implementation, yet memcpy's call is %s\n%s"
+             % (hits[0], traced.stderr))
+
+
+def test(opt):
+    d = harness.tempdir()
+    marker = os.path.join(d, "marker")
+    env = dict(os.environ, IFUNC_MARKER=marker)
+    case_dlopen(opt)
+    case_error(opt, env, "faulty", "its resolver faulted")
+    case_error(opt, env, "stuck", "did not return within 1 s")
+    for case in (case_signals, case_crash, case_dry_run):
+        if os.path.exists(marker):
+            os.unlink(marker)
+        case(opt, env, marker)
+    case_shared_impl(opt)
+
+
+if __name__ == "__main__":
+    harness.main(test, harness.opt_level(sys.argv))
