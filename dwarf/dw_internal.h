@@ -43,6 +43,9 @@ struct dw_module {
 	/* IFUNCs by their public name's hash: two IFUNCs bound to one
 	 * implementation are two functions at one address. */
 	struct u64_map ifunc_functions;
+	/* Hash of each unversioned function symbol's name → its index. */
+	struct u64_map plain_defined;
+	bool plain_defined_read;
 };
 
 /* The marker in dw_module.demangled of a symbol name that is not C++. */

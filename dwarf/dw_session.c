@@ -243,6 +243,7 @@ void dw_session_close(struct dw_session *s)
 		u64_map_free(&s->modules[i]->functions);
 		u64_map_each(&s->modules[i]->ifunc_functions, free_function, NULL);
 		u64_map_free(&s->modules[i]->ifunc_functions);
+		u64_map_free(&s->modules[i]->plain_defined);
 		u64_map_free(&s->modules[i]->got_names);
 		u64_map_free(&s->modules[i]->decls);
 		for (size_t k = 0; k < s->modules[i]->ndemangled; k++)
@@ -625,20 +626,43 @@ static int name_rank(const char *name, const GElf_Sym *sym)
 	return rank;
 }
 
-/* Whether m defines a function symbol named plain (no version). */
+static uint64_t plain_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* Whether m defines a function symbol named plain (no version): the names
+ * are hashed into a set once per module, not walked per question. */
 static bool defines_plain(struct dw_module *m, const char *plain)
 {
 	int n = dwfl_module_getsymtab(m->mod);
+	const char *name;
 
-	for (int i = 1; i < n; i++) {
+	if (!m->plain_defined_read) {
+		m->plain_defined_read = true;
+		for (int i = 1; i < n; i++) {
+			GElf_Sym sym;
+			GElf_Addr addr;
+			GElf_Word shndx;
+			name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
+			if (name && !strchr(name, '@') && is_function_symbol(&sym, addr, shndx))
+				u64_map_put(&m->plain_defined, plain_hash(name), (void *)(uintptr_t)i);
+		}
+	}
+	/* One symbol per hash is kept: confirm it is the name asked for. */
+	{
+		int i = (int)(uintptr_t)u64_map_get(&m->plain_defined, plain_hash(plain));
 		GElf_Sym sym;
 		GElf_Addr addr;
 		GElf_Word shndx;
-		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
-		if (name && is_function_symbol(&sym, addr, shndx) && !strcmp(name, plain))
-			return true;
+
+		name = i ? dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL) : NULL;
+		return name && !strcmp(name, plain);
 	}
-	return false;
 }
 
 /* The demangled name of symbol i of m (called name), demangled once; NULL
@@ -665,12 +689,11 @@ static const char *symbol_demangled(struct dw_module *m, int i, const char *name
 	return m->demangled[i] == dw_not_cxx ? NULL : m->demangled[i];
 }
 
-/* Whether a and b are one name, versions ("@GLIBC_2.2.5") aside. */
-static bool same_plain_name(const char *a, const char *b)
+static void free_value(uint64_t key, void *value, void *arg)
 {
-	size_t la = strcspn(a, "@"), lb = strcspn(b, "@");
-
-	return la == lb && !strncmp(a, b, la);
+	(void)key;
+	(void)arg;
+	free(value);
 }
 
 struct match {
@@ -682,6 +705,7 @@ struct match {
 	const char *impl;
 	const char *demangled;       /* of name, when matching demangled it */
 	const char *unbound;         /* an IFUNC whose implementation is unknown: why */
+	GElf_Addr resolver;          /* an IFUNC's */
 };
 
 int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
@@ -695,7 +719,7 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 				   void *skip_arg, int (*fn)(struct dw_function *f, void *arg), void *arg)
 {
 	int n = dwfl_module_getsymtab(m->mod);
-	struct u64_map by_addr = {0}, resolvers = {0};
+	struct u64_map by_addr = {0}, resolvers = {0}, bound_by_resolver = {0};
 	struct match *matches = NULL;
 	size_t nmatches = 0, cap = 0;
 	char *canonical;
@@ -714,6 +738,7 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 		struct match *prev;
 		struct dw_ifunc bound = {0};
 		const char *unbound = NULL;
+		GElf_Addr resolver;
 		bool ifunc;
 		char buf[256];
 		int rank;
@@ -735,13 +760,23 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 		    defines_plain(m, plain_name(name, buf, sizeof(buf))))
 			continue;
 		ifunc = GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC;
+		resolver = ifunc ? addr : 0;
 		if (ifunc && glob)
 			u64_map_put(&resolvers, addr, (void *)1);
 		if (ifunc && m->session->pid > 0) {
 			/* The code that runs, not the resolver; when it is not
 			 * known, the resolver's address and why, for the caller
 			 * to list or refuse -- never to probe. */
-			if (dw_ifunc_bound(m, plain_name(name, buf, sizeof(buf)), addr, &bound) == 0) {
+			struct dw_ifunc *known = u64_map_get(&bound_by_resolver, addr);
+			if (known) {
+				/* An alias of an IFUNC bound already. */
+				bound = *known;
+				addr = bound.impl;
+				sym.st_size = bound.impl_size;
+			} else if (dw_ifunc_bound(m, plain_name(name, buf, sizeof(buf)), addr, &bound) == 0) {
+				known = xmalloc(sizeof(*known));
+				*known = bound;
+				u64_map_put(&bound_by_resolver, addr, known);
 				addr = bound.impl;
 				sym.st_size = bound.impl_size;
 			} else {
@@ -752,9 +787,10 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 		rank = name_rank(name, &sym) + (ifunc ? 4 : 0);
 		prev = u64_map_get(&by_addr, addr);
 		if (prev && ifunc && matches[(size_t)(uintptr_t)prev - 1].ifunc &&
-		    !same_plain_name(matches[(size_t)(uintptr_t)prev - 1].name, name)) {
-			/* Another IFUNC bound to the same implementation: a
-			 * function of its own, which the caller reports. */
+		    matches[(size_t)(uintptr_t)prev - 1].resolver != resolver) {
+			/* Another IFUNC (not an alias: its own resolver) bound
+			 * to the same implementation: a function of its own,
+			 * which the caller reports. */
 			prev = NULL;
 		}
 		if (prev) {
@@ -767,11 +803,12 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 				mt->impl = bound.impl_name;
 				mt->demangled = dm;
 				mt->unbound = unbound;
+				mt->resolver = resolver;
 			}
 			continue;
 		}
 		xgrow(&matches, &cap, nmatches + 1, sizeof(*matches));
-		matches[nmatches] = (struct match){rank, addr, sym.st_size, name, ifunc, bound.impl_name, dm, unbound};
+		matches[nmatches] = (struct match){rank, addr, sym.st_size, name, ifunc, bound.impl_name, dm, unbound, resolver};
 		++nmatches;
 		if (!u64_map_get(&by_addr, addr))
 			u64_map_put(&by_addr, addr, (void *)(uintptr_t)nmatches);
@@ -779,6 +816,12 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 	u64_map_free(&by_addr);
 	free(canonical);
 	for (size_t i = 0; i < nmatches; i++) {
+		/* An alias ("__GI_strstr") no slot names, of an IFUNC that
+		 * one does bind: the bound one stands for both. */
+		if (matches[i].unbound && u64_map_get(&bound_by_resolver, matches[i].resolver)) {
+			matches[i--] = matches[--nmatches];
+			continue;
+		}
 		/* A glob matching an IFUNC and its resolver's own symbol
 		 * ("memchr" and "memchr_ifunc") means the function, not the
 		 * code that chose its implementation at load time. */
@@ -788,6 +831,8 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 		}
 	}
 	u64_map_free(&resolvers);
+	u64_map_each(&bound_by_resolver, free_value, NULL);
+	u64_map_free(&bound_by_resolver);
 	for (size_t i = 0; i < nmatches; i++)
 		if (fn(function_at(m, matches[i].name, matches[i].demangled, matches[i].addr, matches[i].size,
 				   matches[i].ifunc, matches[i].impl, matches[i].unbound),
