@@ -4,7 +4,8 @@
  *   faulty  - its resolver faults (a NULL write) until the program sets
  *             ifunc_armed, as a resolver reading a GOT entry not filled yet;
  *   slow    - its resolver creates the file named by $IFUNC_MARKER (so a
- *             test knows it runs) and then works 0.6 s, under dwtrace's 1 s;
+ *             test knows it runs), clears the upper half of ymm15 (as AVX
+ *             code may) and works 0.6 s, under dwtrace's 1 s;
  *   stuck   - its resolver works 3 s, past dwtrace's limit.
  * Once armed, every resolver returns at once.  test_ifunc_safety.py. */
 #include <fcntl.h>
@@ -62,6 +63,8 @@ static int (*resolve_slow(void))(int)
 			if (fd >= 0)
 				close(fd);
 		}
+		if (__builtin_cpu_supports("avx"))
+			__asm__ volatile("vxorps %%ymm15, %%ymm15, %%ymm15" ::: "xmm15");
 		work(0.6);
 	}
 	return add_two;

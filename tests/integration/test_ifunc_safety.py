@@ -7,7 +7,8 @@ SA_RESTART); each input line arms libifunc.so and calls its IFUNCs faulty,
 slow and stuck (linked -z lazy: no GOT slot binds them before).  Until armed,
 faulty's resolver faults, slow's creates $IFUNC_MARKER and works 0.6 s,
 stuck's works 3 s.  At end of input ifunc_app prints the results, the
-signals it got and whether a read failed with EINTR.  Every case compares
+signals it got, whether a read failed with EINTR and whether the upper half
+of ymm15 it set before each read survived (slow's resolver clears it).  Every case compares
 its stdout and exit status with a run without dwtrace.
 
   - dlopen: -e libifunc_dl.so:dlfn, whose resolver needs the library
@@ -18,7 +19,8 @@ its stdout and exit status with a run without dwtrace.
   - -p, stuck: one line saying it did not return within 1 s;
   - -p, slow, SIGUSR1 and SIGUSR2 sent while the resolver runs (the marker
     file exists): both reach the program, its read fails with EINTR (as
-    alone: not restarted behind its back), and slow(1) is traced with
+    alone: not restarted behind its back), ymm15 is intact (the whole
+    XSAVE state is restored, not only the fxsave area), and slow(1) is traced with
     x=1 and the result the program prints;
   - -p, slow, SIGSEGV sent to dwtrace while the resolver runs: dwtrace
     dies, the program runs on as alone and is not traced any more;
@@ -157,7 +159,7 @@ def case_error(opt, env, fn, reason):
 
 def case_signals(opt, env, marker):
     plain = alone(opt, env, [signal.SIGUSR1, signal.SIGUSR2])
-    if "usr1=1 usr2=1 eintr=yes" not in plain[0]:
+    if "usr1=1 usr2=1 eintr=yes ymm15=kept" not in plain[0]:
         fail("ifunc_app alone: %r" % (plain,))
     p, dw, events, errpath = attach(opt, env, "slow")
     wait_for(lambda: os.path.exists(marker), "slow's resolver to run")
