@@ -151,6 +151,15 @@ struct dw_function *dw_module_function_nosym(struct dw_module *m, uint64_t addr,
 /* True when file offset off of m is in an executable PT_LOAD segment. */
 bool dw_module_offset_is_code(struct dw_module *m, uint64_t off);
 
+/* The nearest address at or before addr (where loaded, in m's code) that
+ * is known to start an instruction: the start of the executable section
+ * containing addr, or of a function symbol after it.  Returns 0, *anchor,
+ * and in *code the file's bytes from *anchor to the end of its section
+ * (*avail of them; owned by m); or -ENOENT when no executable section of
+ * the file contains addr. */
+int dw_module_insn_anchor(struct dw_module *m, uint64_t addr, uint64_t *anchor, const uint8_t **code,
+			  size_t *avail);
+
 /* True when m's ELF file, or its separate debug file, has a .symtab (not
  * only .dynsym). */
 bool dw_module_has_symtab(struct dw_module *m);

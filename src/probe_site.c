@@ -116,6 +116,58 @@ static const char *module_separator(const char *spec)
 	return sep;
 }
 
+/* Sweeps instructions forward from anchor, a known instruction start
+ * (code: the bytes there, avail of them), to addr.  Returns 0 when one
+ * starts at addr; else 1 and in *insn the start of the instruction addr is
+ * inside, or -1 and in *insn where the bytes stop decoding. */
+static int sweep_to(const uint8_t *code, size_t avail, uint64_t anchor, uint64_t addr, uint64_t *insn)
+{
+	uint64_t pc = anchor;
+
+	while (pc < addr) {
+		struct arch_insn in;
+		char err[64];
+
+		*insn = pc;
+		if (pc - anchor >= avail ||
+		    arch_decode_flow(code + (pc - anchor), avail - (pc - anchor), pc, &in, err, sizeof(err)) != 0)
+			return -1;
+		if (addr < pc + in.len)
+			return 1;
+		pc += in.len;
+	}
+	return 0;
+}
+
+/* Whether the code at addr (file offset off of m) starts an instruction, as
+ * a sweep from a known instruction start before it says: a breakpoint
+ * anywhere else corrupts an instruction.  Returns 0, or -1 after printing
+ * why not. */
+static int check_insn_start(struct dw_module *m, const char *spec, uint64_t off, uint64_t addr)
+{
+	const uint8_t *code;
+	uint64_t anchor, insn = 0;
+	size_t avail;
+	int rc;
+
+	if (dw_module_insn_anchor(m, addr, &anchor, &code, &avail) != 0) {
+		log_error("probe '%s': offset 0x%" PRIx64 " of %s is in no executable section: cannot tell where "
+			  "its instructions start; probe a function's start",
+			  spec, off, dw_module_name(m));
+		return -1;
+	}
+	rc = sweep_to(code, avail, anchor, addr, &insn);
+	if (rc > 0)
+		log_error("probe '%s': offset 0x%" PRIx64 " of %s is inside the instruction at 0x%" PRIx64
+			  "; probe an instruction start",
+			  spec, off, dw_module_name(m), off - (addr - insn));
+	else if (rc < 0)
+		log_error("probe '%s': cannot tell whether offset 0x%" PRIx64 " of %s starts an instruction: the "
+			  "bytes at 0x%" PRIx64 " do not decode; probe a function's start",
+			  spec, off, dw_module_name(m), off - (addr - insn));
+	return rc ? -1 : 0;
+}
+
 /* An offset no function symbol covers (a stripped file, or code the symbol
  * table leaves out): the function whose .eh_frame FDE starts there.
  * Returns 0, or -1 after printing why not. */
@@ -148,6 +200,8 @@ static int resolve_offset_nosym(struct dw_session *s, struct dw_module *m, const
 			  spec, off, dw_module_name(m), off - (addr - start), why, off - (addr - start));
 		return -1;
 	}
+	if (!fde && check_insn_start(m, spec, off, addr) != 0)
+		return -1;
 	f = dw_module_function_nosym(m, addr, end - start);
 	if (f->size)
 		log_note("probe '%s': %s; probing %s, 0x%" PRIx64 " bytes as its call frame information says", spec,
