@@ -127,6 +127,12 @@ bool dw_module_has_dwarf(struct dw_module *m);
 int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 			    int (*fn)(struct dw_function *f, void *arg), void *arg);
 
+/* Whether f is a function dw_module_each_function matches with pattern
+ * and glob (by its symbol name, or a C++ one by its demangled name as gdb
+ * compares them): the test for exclusions and for probes that wait for a
+ * program (-f). */
+bool dw_function_matches(const struct dw_function *f, const char *pattern, bool glob);
+
 /* dw_module_each_function over every module of s, where a name that one
  * module exports (a global or weak definition) is not matched by another
  * module's local symbol: "strlen" is libc's, not the dynamic linker's

@@ -3,7 +3,6 @@
 #include "probe_site.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,14 +55,16 @@ static size_t exclude(struct probe_set *set, const char *spec, size_t first)
 	char *modname = sep ? xstrndup(pattern, (size_t)(sep - pattern)) : NULL;
 	char *real = modname ? realpath(modname, NULL) : NULL;
 	size_t kept = first, removed = 0;
+	bool glob;
 
 	if (sep)
 		pattern = sep + 1;
+	glob = dw_name_is_glob(pattern);
 	for (size_t i = first; i < set->len; i++) {
 		struct probe_site *site = set->sites[i];
 		struct dw_function *f = site->fn;
 
-		if (!site->gone && fnmatch(pattern, f->name, 0) == 0 &&
+		if (!site->gone && dw_function_matches(f, pattern, glob) &&
 		    (!modname || dw_module_matches(f->module, modname, real))) {
 			u64_map_del(&set->by_addr, site->addr);
 			note_left_out(set, f, "excluded", spec);

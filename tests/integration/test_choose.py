@@ -15,6 +15,7 @@ named is not run (or, with -p, runs on untouched).
 usage: test_choose.py O0|O2
 """
 
+import collections
 import os
 import re
 import signal
@@ -234,6 +235,18 @@ def test_follow(opt):
             h.fail("-f %s: exits %s, the program printed %s\n%s" % (cmd, got, printed, h.describe(traced)))
         if not re.search(r"^dwtrace: probe 'my_traced_function' placed in sample_app \(pid \d+\)", traced.stderr, re.M):
             h.fail("-f: no note saying when the probe was placed\n" + h.describe(traced))
+    # A C++ name waiting for the program is found as -e finds it (by its
+    # demangled name, as gdb spells it), and the exclusion after it too.
+    cxx = h.sample(opt, "cxx_names")
+    cplain, traced, path = h.check_unharmed(["sh", "-c", "exec %s" % cxx],
+                                            ["-f", "-F", "json", "-e", "Till::add", "-x", "shop::Till::add(int)"])
+    want = collections.Counter(re.findall(r"^call (shop::Till::add\((?:long|char const\*|double)\)) ", cplain.stdout, re.M))
+    got = collections.Counter(e["function"] for e in h.read_events(path) if e["type"] == "entry")
+    if not want or got != want:
+        h.fail("-f -e Till::add -x 'shop::Till::add(int)': entries %s, the program made %s\n%s"
+               % (dict(got), dict(want), h.describe(traced)))
+    if "was never placed" in traced.stderr or not re.search(r"^dwtrace: probe 'Till::add' placed in cxx_names", traced.stderr, re.M):
+        h.fail("-f with a C++ name: expected the note that it was placed\n" + h.describe(traced))
     # A name that no program has: a warning at the end, the program unharmed.
     plain, traced, path = h.check_unharmed([script, "1"], ["-f", "-e", "my_traced_function", "-e", "dwtrace_nowhere"])
     if "probe 'dwtrace_nowhere' was never placed" not in traced.stderr:
