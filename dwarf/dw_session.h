@@ -140,6 +140,17 @@ bool dw_function_matches(const struct dw_function *f, const char *pattern, bool 
 int dw_session_each_function(struct dw_session *s, const char *pattern, bool glob,
 			     int (*fn)(struct dw_function *f, void *arg), void *arg);
 
+/* Told of a local symbol that dw_session_each_function leaves out: name
+ * (valid during the call only) in module m, owner the module exporting it. */
+typedef void dw_shadowed_fn(struct dw_module *m, const char *name, struct dw_module *owner, void *arg);
+
+/* dw_session_each_function, calling shadowed (when not NULL) for each
+ * matching local symbol left out because another module exports its name;
+ * shadowed must not look functions up (collect, then look up). */
+int dw_session_each_function_shadowed(struct dw_session *s, const char *pattern, bool glob,
+				      int (*fn)(struct dw_function *f, void *arg), void *arg,
+				      dw_shadowed_fn *shadowed, void *shadowed_arg);
+
 /* The function containing file offset off of m's ELF file: 0 and *out, or
  * -ENOENT when off is in no function, -ERANGE when it is in no loaded segment. */
 int dw_module_function_at_offset(struct dw_module *m, uint64_t off, struct dw_function **out);

@@ -43,7 +43,60 @@ static const char *module_separator(const char *spec);
 static void note_left_out(struct probe_set *set, struct dw_function *f, const char *why, const char *spec)
 {
 	xgrow(&set->left_out, &set->left_out_cap, set->nleft_out + 1, sizeof(*set->left_out));
-	set->left_out[set->nleft_out++] = (struct probe_left_out){f, why, spec};
+	set->left_out[set->nleft_out++] = (struct probe_left_out){f, why, spec, NULL};
+}
+
+/* Local symbols a bare name left out for another module's export. */
+struct shadowed {
+	struct dw_module *m, *owner;
+	char *name;
+};
+
+struct shadowed_list {
+	struct shadowed *v;
+	size_t len, cap;
+};
+
+static void collect_shadowed(struct dw_module *m, const char *name, struct dw_module *owner, void *arg)
+{
+	struct shadowed_list *l = arg;
+
+	xgrow(&l->v, &l->cap, l->len + 1, sizeof(*l->v));
+	l->v[l->len++] = (struct shadowed){m, owner, xstrdup(name)};
+}
+
+struct shadowed_ctx {
+	struct probe_set *set;
+	const struct shadowed *sh;
+};
+
+static int note_shadowed(struct dw_function *f, void *arg)
+{
+	struct shadowed_ctx *c = arg;
+	struct probe_set *set = c->set;
+
+	if (u64_map_get(&set->by_addr, f->addr))
+		return 0;
+	note_left_out(set, f, "a local symbol another module exports the name of", NULL);
+	set->left_out[set->nleft_out - 1].exported_by = c->sh->owner;
+	/* The program's own static function is most likely the one meant. */
+	if (dw_module_is_main(f->module))
+		log_warning("'%s' in %s is a local (static) function, and %s exports the name: probing %s's; "
+			    "probe %s:%s for the program's own",
+			    f->name, dw_module_name(f->module), dw_module_name(c->sh->owner),
+			    dw_module_name(c->sh->owner), dw_module_name(f->module), f->name);
+	return 0;
+}
+
+/* Notes (for -v) each local symbol l lists, and frees l. */
+static void note_shadowed_list(struct probe_set *set, struct shadowed_list *l)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		struct shadowed_ctx c = {set, &l->v[i]};
+		dw_module_each_function(l->v[i].m, l->v[i].name, false, note_shadowed, &c);
+		free(l->v[i].name);
+	}
+	free(l->v);
 }
 
 /* Removes the sites from index first on whose function exclusion spec
@@ -300,6 +353,7 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 	const char *name = sep ? sep + 1 : spec;
 	bool glob = dw_name_is_glob(name);
 	struct suggestion sug;
+	struct shadowed_list shadowed = {0};
 	int total = 0;
 	char *modname = NULL;
 
@@ -323,7 +377,8 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 		free(modname);
 		return rc;
 	}
-	total = dw_session_each_function(s, name, glob, add_function, ctx);
+	total = dw_session_each_function_shadowed(s, name, glob, add_function, ctx, collect_shadowed, &shadowed);
+	note_shadowed_list(ctx->set, &shadowed);
 	if (total == 0 && ctx->set->keep_missing) {
 		/* A wrapper (a shell script, sh -c 'exec prog') starts the
 		 * program that has it. */
