@@ -133,6 +133,12 @@ def test_list(opt):
         one_error(h.run_dwtrace(args, expect_status=None), "dwtrace %s" % " ".join(args), 2)
     r = h.run_dwtrace(["list", "--", "/nonexistent/dwtrace-prog"], expect_status=None)
     one_error(r, "list -- a missing program")
+    # No process has the pid pid_max (pids stay below it).
+    with open("/proc/sys/kernel/pid_max") as f:
+        nopid = int(f.read())
+    line = one_error(h.run_dwtrace(["list", "-p", str(nopid)], expect_status=None), "list -p a missing process")
+    if line != "dwtrace: no process with pid %d" % nopid:
+        h.fail("list -p %d: %r, expected 'no process with pid %d'" % (nopid, line, nopid))
 
 
 def oracle_calls(stdout):
