@@ -213,16 +213,80 @@ static void move_cv(struct tokens *t)
 	}
 }
 
-/* "long int" and "short int" are "long" and "short". */
-static void drop_int(struct tokens *t)
+static bool is_int_word(const struct token *tk)
 {
-	for (size_t i = 1; i < t->len; i++) {
-		if (is(&t->v[i], "int") && (is(&t->v[i - 1], "long") || is(&t->v[i - 1], "short"))) {
-			free(t->v[i].text);
-			memmove(&t->v[i], &t->v[i + 1], (t->len - i - 1) * sizeof(*t->v));
-			t->len--;
-			i--;
+	static const char *const words[] = {"signed", "unsigned", "short", "long", "int", "char"};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (tk->kind == TOK_WORD && is(tk, words[i]))
+			return true;
+	return false;
+}
+
+/* The integer type that the specifiers t->v[i, end) name, spelled as the
+ * demangler does (and gdb's cp-name-parser compares): "unsigned" is
+ * "unsigned int", "signed int" "int", "long int" "long", "short unsigned
+ * int" "unsigned short", "long long int" "long long"; "signed char" stays
+ * apart from "char".  NULL when they are no such type. */
+static const char *int_type_name(const struct tokens *t, size_t i, size_t end)
+{
+	int nsigned = 0, nunsigned = 0, nshort = 0, nlong = 0, nint = 0, nchar = 0;
+
+	for (; i < end; i++) {
+		const struct token *tk = &t->v[i];
+		nsigned += is(tk, "signed");
+		nunsigned += is(tk, "unsigned");
+		nshort += is(tk, "short");
+		nlong += is(tk, "long");
+		nint += is(tk, "int");
+		nchar += is(tk, "char");
+	}
+	if (nsigned + nunsigned > 1 || nint > 1 || nchar > 1 || (nchar && (nint || nshort || nlong)) ||
+	    (nshort && nlong) || nshort > 1 || nlong > 2)
+		return NULL;
+	if (nchar)
+		return nunsigned ? "unsigned char" : nsigned ? "signed char" : "char";
+	if (nshort)
+		return nunsigned ? "unsigned short" : "short";
+	if (nlong == 2)
+		return nunsigned ? "unsigned long long" : "long long";
+	if (nlong == 1)
+		return nunsigned ? "unsigned long" : "long";
+	return nunsigned ? "unsigned int" : "int";
+}
+
+/* Respells each run of integer type specifiers as int_type_name does.  A
+ * run that another type word follows ("long double", "unsigned __int128")
+ * is left as it is. */
+static void canonical_int_types(struct tokens *t)
+{
+	for (size_t i = 0; i < t->len; i++) {
+		const char *name;
+		size_t end = i, n = 0;
+		struct tokens words = {0};
+
+		while (end < t->len && is_int_word(&t->v[end]))
+			end++;
+		if (end == i)
+			continue;
+		if ((end < t->len && t->v[end].kind == TOK_WORD && !is(&t->v[end], "const") &&
+		     !is(&t->v[end], "volatile")) ||
+		    (i > 0 && is(&t->v[i - 1], "::")) || !(name = int_type_name(t, i, end))) {
+			i = end - 1;
+			continue;
 		}
+		tokenize(name, &words);
+		for (size_t k = i; k < end; k++)
+			free(t->v[k].text);
+		/* Replace the run with the name's words (at most 3). */
+		if (words.len > end - i)
+			xgrow(&t->v, &t->cap, t->len + words.len - (end - i), sizeof(*t->v));
+		memmove(&t->v[i + words.len], &t->v[end], (t->len - end) * sizeof(*t->v));
+		t->len = t->len - (end - i) + words.len;
+		for (; n < words.len; n++)
+			t->v[i + n] = words.v[n];
+		free(words.v);
+		i += words.len - 1;
 	}
 }
 
@@ -234,7 +298,7 @@ char *dw_cxx_canonical(const char *spelling)
 
 	tokenize(spelling, &t);
 	move_cv(&t);
-	drop_int(&t);
+	canonical_int_types(&t);
 	out = xmalloc(cap);
 	for (size_t i = 0; i < t.len; i++) {
 		const struct token *tk = &t.v[i], *prev = i ? &t.v[i - 1] : NULL;

@@ -9,6 +9,8 @@
 
 struct exported {
 	struct u64_map owner;        /* name hash → module exporting it */
+	dw_shadowed_fn *shadowed;    /* told of each local symbol left out */
+	void *shadowed_arg;
 };
 
 static uint64_t name_hash(const char *s, size_t len)
@@ -56,13 +58,22 @@ static bool exported_elsewhere(struct dw_module *m, const char *name, void *arg)
 	struct exported *ex = arg;
 	struct dw_module *owner = u64_map_get(&ex->owner, plain_hash(name));
 
+	if (owner && owner != m && ex->shadowed)
+		ex->shadowed(m, name, owner, ex->shadowed_arg);
 	return owner && owner != m;
 }
 
 int dw_session_each_function(struct dw_session *s, const char *pattern, bool glob,
 			     int (*fn)(struct dw_function *f, void *arg), void *arg)
 {
-	struct exported ex = {0};
+	return dw_session_each_function_shadowed(s, pattern, glob, fn, arg, NULL, NULL);
+}
+
+int dw_session_each_function_shadowed(struct dw_session *s, const char *pattern, bool glob,
+				      int (*fn)(struct dw_function *f, void *arg), void *arg,
+				      dw_shadowed_fn *shadowed, void *shadowed_arg)
+{
+	struct exported ex = {.shadowed = shadowed, .shadowed_arg = shadowed_arg};
 	int total = 0;
 
 	for (size_t i = 0; i < s->nmodules; i++)

@@ -408,6 +408,24 @@ static bool name_matches(const char *symname, const char *pattern, bool glob)
 	return glob ? fnmatch(pattern, symname, 0) == 0 : strcmp(pattern, symname) == 0;
 }
 
+/* The test of dw_function_matches on a symbol (name, possibly versioned)
+ * and its demangled name dm (NULL when it is none); canonical is
+ * dw_cxx_canonical(pattern) when !glob. */
+static bool symbol_matches(const char *name, const char *dm, const char *pattern, const char *canonical, bool glob)
+{
+	return name_matches(name, pattern, glob) || (dm && dw_cxx_matches(dm, pattern, canonical, glob));
+}
+
+bool dw_function_matches(const struct dw_function *f, const char *pattern, bool glob)
+{
+	char *canonical = glob ? NULL : dw_cxx_canonical(pattern);
+	bool yes = f->linkage_name ? symbol_matches(f->linkage_name, f->name, pattern, canonical, glob)
+				   : symbol_matches(f->name, NULL, pattern, canonical, glob);
+
+	free(canonical);
+	return yes;
+}
+
 static bool is_function_symbol(const GElf_Sym *sym, GElf_Addr addr, GElf_Word shndx)
 {
 	return (GELF_ST_TYPE(sym->st_info) == STT_FUNC || GELF_ST_TYPE(sym->st_info) == STT_GNU_IFUNC) &&
@@ -745,6 +763,7 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 
 		if (!name || !*name || !is_function_symbol(&sym, addr, shndx))
 			continue;
+		/* symbol_matches, demangling only when the name does not match. */
 		if (!name_matches(name, pattern, glob) &&
 		    !((dm = symbol_demangled(m, i, name)) && dw_cxx_matches(dm, pattern, canonical, glob)))
 			continue;

@@ -131,12 +131,29 @@ bool dw_module_has_dwarf(struct dw_module *m);
 int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
 			    int (*fn)(struct dw_function *f, void *arg), void *arg);
 
+/* Whether f is a function dw_module_each_function matches with pattern
+ * and glob (by its symbol name, or a C++ one by its demangled name as gdb
+ * compares them): the test for exclusions and for probes that wait for a
+ * program (-f). */
+bool dw_function_matches(const struct dw_function *f, const char *pattern, bool glob);
+
 /* dw_module_each_function over every module of s, where a name that one
  * module exports (a global or weak definition) is not matched by another
  * module's local symbol: "strlen" is libc's, not the dynamic linker's
  * private copy.  Returns the number of matches. */
 int dw_session_each_function(struct dw_session *s, const char *pattern, bool glob,
 			     int (*fn)(struct dw_function *f, void *arg), void *arg);
+
+/* Told of a local symbol that dw_session_each_function leaves out: name
+ * (valid during the call only) in module m, owner the module exporting it. */
+typedef void dw_shadowed_fn(struct dw_module *m, const char *name, struct dw_module *owner, void *arg);
+
+/* dw_session_each_function, calling shadowed (when not NULL) for each
+ * matching local symbol left out because another module exports its name;
+ * shadowed must not look functions up (collect, then look up). */
+int dw_session_each_function_shadowed(struct dw_session *s, const char *pattern, bool glob,
+				      int (*fn)(struct dw_function *f, void *arg), void *arg,
+				      dw_shadowed_fn *shadowed, void *shadowed_arg);
 
 /* The function containing file offset off of m's ELF file: 0 and *out, or
  * -ENOENT when off is in no function, -ERANGE when it is in no loaded segment. */
@@ -154,6 +171,15 @@ struct dw_function *dw_module_function_nosym(struct dw_module *m, uint64_t addr,
 
 /* True when file offset off of m is in an executable PT_LOAD segment. */
 bool dw_module_offset_is_code(struct dw_module *m, uint64_t off);
+
+/* The nearest address at or before addr (where loaded, in m's code) that
+ * is known to start an instruction: the start of the executable section
+ * containing addr, or of a function symbol after it.  Returns 0, *anchor,
+ * and in *code the file's bytes from *anchor to the end of its section
+ * (*avail of them; owned by m); or -ENOENT when no executable section of
+ * the file contains addr. */
+int dw_module_insn_anchor(struct dw_module *m, uint64_t addr, uint64_t *anchor, const uint8_t **code,
+			  size_t *avail);
 
 /* True when m's ELF file, or its separate debug file, has a .symtab (not
  * only .dynsym). */

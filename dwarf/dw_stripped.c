@@ -61,3 +61,47 @@ bool dw_module_offset_is_code(struct dw_module *m, uint64_t off)
 	}
 	return false;
 }
+
+int dw_module_insn_anchor(struct dw_module *m, uint64_t addr, uint64_t *anchor, const uint8_t **code,
+			  size_t *avail)
+{
+	Elf_Data *data = NULL;
+	GElf_Shdr sh;
+	GElf_Addr bias = 0;
+	Elf *elf = dwfl_module_getelf(m->mod, &bias);
+	uint64_t vaddr = addr - bias, best = 0;
+	Elf_Scn *scn = NULL;
+	bool found = false;
+	int n;
+
+	/* Section headers survive strip: an executable section starts with
+	 * an instruction. */
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_EXECINSTR) &&
+		    vaddr >= sh.sh_addr && vaddr < sh.sh_addr + sh.sh_size) {
+			best = sh.sh_addr + bias;
+			found = true;
+			break;
+		}
+	}
+	/* The file's bytes, not the process's: those may hold breakpoints. */
+	if (found)
+		data = elf_getdata(scn, NULL);
+	if (!found || !data || !data->d_buf || data->d_size != sh.sh_size)
+		return -ENOENT;
+	/* So does every function symbol (.dynsym in a stripped file): the
+	 * nearest one before addr shortens the sweep and resynchronizes it
+	 * after data or padding that does not decode as code. */
+	n = dwfl_module_getsymtab(m->mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr a;
+		if (dwfl_module_getsym_info(m->mod, i, &sym, &a, NULL, NULL, NULL) &&
+		    GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF && a > best && a <= addr)
+			best = a;
+	}
+	*anchor = best;
+	*code = (const uint8_t *)data->d_buf + (best - bias - sh.sh_addr);
+	*avail = sh.sh_size - (best - bias - sh.sh_addr);
+	return 0;
+}

@@ -11,7 +11,8 @@
  * class template, static and virtual methods, operators (<, (), +=), a
  * constructor and a destructor (objects on the stack: complete-object
  * constructor and destructor only), and a function in an anonymous
- * namespace.  shop::Till::add(double) calls shop::Till::tax(10), the only
+ * namespace, and integer types spelled many ways (shop::units(unsigned),
+ * shop::mix(signed char, short int)).  shop::Till::add(double) calls shop::Till::tax(10), the only
  * call not made by main.  Arguments are scalars, pointers and C strings.
  * Exits 0.
  */
@@ -145,6 +146,20 @@ struct Scale {
 	}
 };
 
+/* Integer types that C++ spells many ways: "unsigned" is "unsigned int",
+ * "short int" is "short" (as gdb's parser and the demangler spell them). */
+NOINLINE int units(unsigned n)
+{
+	std::printf("call shop::units(unsigned int) %u\n", n);
+	return (int)n * 2;
+}
+
+NOINLINE int mix(signed char c, short int s)
+{
+	std::printf("call shop::mix(signed char, short) %d\n", c + s);
+	return c + s;
+}
+
 } // namespace shop
 
 namespace {
@@ -190,6 +205,8 @@ int main()
 		sum += box.get(2);
 		sum += scale(11);
 		sum += hidden(8);
+		sum += shop::units(3);
+		sum += shop::mix(1, 2);
 	}
 	std::printf("sum %ld\n", sum);
 	return 0;

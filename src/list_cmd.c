@@ -9,12 +9,16 @@
  *                                        stopped nor touched)
  *   dwtrace list [GLOB] -- COMMAND ...   every module COMMAND has at its
  *                                        entry point; then it is killed,
- *                                        before any of its own code ran
+ *                                        before main (the dynamic linker,
+ *                                        library constructors and IFUNC
+ *                                        resolvers have run)
  */
 #define _GNU_SOURCE
 #include "list_cmd.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +208,12 @@ int list_process(pid_t pid, const char *glob)
 	char *err = NULL, what[64];
 	int rc;
 
+	/* As -p says it; a pid that exists but is not readable is the
+	 * session's error (permission). */
+	if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) {
+		log_error("no process with pid %d", (int)pid);
+		return 1;
+	}
 	/* /proc/PID/maps and the files: the process is neither stopped nor
 	 * attached to. */
 	if (dw_session_open_pid(pid, &s, &err) != 0) {

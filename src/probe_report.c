@@ -68,6 +68,9 @@ void probe_report(const struct probe_set *set, struct dw_session *s, bool placed
 		where(lo->fn, buf, sizeof(buf));
 		if (lo->spec)
 			log_note("left out %s: excluded by '%s'", buf, lo->spec);
+		else if (lo->exported_by)
+			log_note("left out %s: a local symbol; %s exports the name; probe it as %s:%s", buf,
+				 dw_module_name(lo->exported_by), dw_module_name(lo->fn->module), lo->fn->name);
 		else
 			log_note("left out %s: %s", buf, lo->why);
 	}

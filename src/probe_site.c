@@ -3,7 +3,6 @@
 #include "probe_site.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +45,60 @@ static const char *module_separator(const char *spec);
 static void note_left_out(struct probe_set *set, struct dw_function *f, const char *why, const char *spec)
 {
 	xgrow(&set->left_out, &set->left_out_cap, set->nleft_out + 1, sizeof(*set->left_out));
-	set->left_out[set->nleft_out++] = (struct probe_left_out){f, why, spec};
+	set->left_out[set->nleft_out++] = (struct probe_left_out){f, why, spec, NULL};
+}
+
+/* Local symbols a bare name left out for another module's export. */
+struct shadowed {
+	struct dw_module *m, *owner;
+	char *name;
+};
+
+struct shadowed_list {
+	struct shadowed *v;
+	size_t len, cap;
+};
+
+static void collect_shadowed(struct dw_module *m, const char *name, struct dw_module *owner, void *arg)
+{
+	struct shadowed_list *l = arg;
+
+	xgrow(&l->v, &l->cap, l->len + 1, sizeof(*l->v));
+	l->v[l->len++] = (struct shadowed){m, owner, xstrdup(name)};
+}
+
+struct shadowed_ctx {
+	struct probe_set *set;
+	const struct shadowed *sh;
+};
+
+static int note_shadowed(struct dw_function *f, void *arg)
+{
+	struct shadowed_ctx *c = arg;
+	struct probe_set *set = c->set;
+
+	if (u64_map_get(&set->by_addr, f->addr))
+		return 0;
+	note_left_out(set, f, "a local symbol another module exports the name of", NULL);
+	set->left_out[set->nleft_out - 1].exported_by = c->sh->owner;
+	/* The program's own static function is most likely the one meant. */
+	if (dw_module_is_main(f->module))
+		log_warning("'%s' in %s is a local (static) function, and %s exports the name: probing %s's; "
+			    "probe %s:%s for the program's own",
+			    f->name, dw_module_name(f->module), dw_module_name(c->sh->owner),
+			    dw_module_name(c->sh->owner), dw_module_name(f->module), f->name);
+	return 0;
+}
+
+/* Notes (for -v) each local symbol l lists, and frees l. */
+static void note_shadowed_list(struct probe_set *set, struct shadowed_list *l)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		struct shadowed_ctx c = {set, &l->v[i]};
+		dw_module_each_function(l->v[i].m, l->v[i].name, false, note_shadowed, &c);
+		free(l->v[i].name);
+	}
+	free(l->v);
 }
 
 /* Removes the sites from index first on whose function exclusion spec
@@ -58,14 +110,16 @@ static size_t exclude(struct probe_set *set, const char *spec, size_t first)
 	char *modname = sep ? xstrndup(pattern, (size_t)(sep - pattern)) : NULL;
 	char *real = modname ? realpath(modname, NULL) : NULL;
 	size_t kept = first, removed = 0;
+	bool glob;
 
 	if (sep)
 		pattern = sep + 1;
+	glob = dw_name_is_glob(pattern);
 	for (size_t i = first; i < set->len; i++) {
 		struct probe_site *site = set->sites[i];
 		struct dw_function *f = site->fn;
 
-		if (!site->gone && fnmatch(pattern, f->name, 0) == 0 &&
+		if (!site->gone && dw_function_matches(f, pattern, glob) &&
 		    (!modname || dw_module_matches(f->module, modname, real))) {
 			u64_map_del(&set->by_addr, site->addr);
 			note_left_out(set, f, "excluded", spec);
@@ -140,6 +194,58 @@ static const char *module_separator(const char *spec)
 	return sep;
 }
 
+/* Sweeps instructions forward from anchor, a known instruction start
+ * (code: the bytes there, avail of them), to addr.  Returns 0 when one
+ * starts at addr; else 1 and in *insn the start of the instruction addr is
+ * inside, or -1 and in *insn where the bytes stop decoding. */
+static int sweep_to(const uint8_t *code, size_t avail, uint64_t anchor, uint64_t addr, uint64_t *insn)
+{
+	uint64_t pc = anchor;
+
+	while (pc < addr) {
+		struct arch_insn in;
+		char err[64];
+
+		*insn = pc;
+		if (pc - anchor >= avail ||
+		    arch_decode_flow(code + (pc - anchor), avail - (pc - anchor), pc, &in, err, sizeof(err)) != 0)
+			return -1;
+		if (addr < pc + in.len)
+			return 1;
+		pc += in.len;
+	}
+	return 0;
+}
+
+/* Whether the code at addr (file offset off of m) starts an instruction, as
+ * a sweep from a known instruction start before it says: a breakpoint
+ * anywhere else corrupts an instruction.  Returns 0, or -1 after printing
+ * why not. */
+static int check_insn_start(struct dw_module *m, const char *spec, uint64_t off, uint64_t addr)
+{
+	const uint8_t *code;
+	uint64_t anchor, insn = 0;
+	size_t avail;
+	int rc;
+
+	if (dw_module_insn_anchor(m, addr, &anchor, &code, &avail) != 0) {
+		log_error("probe '%s': offset 0x%" PRIx64 " of %s is in no executable section: cannot tell where "
+			  "its instructions start; probe a function's start",
+			  spec, off, dw_module_name(m));
+		return -1;
+	}
+	rc = sweep_to(code, avail, anchor, addr, &insn);
+	if (rc > 0)
+		log_error("probe '%s': offset 0x%" PRIx64 " of %s is inside the instruction at 0x%" PRIx64
+			  "; probe an instruction start",
+			  spec, off, dw_module_name(m), off - (addr - insn));
+	else if (rc < 0)
+		log_error("probe '%s': cannot tell whether offset 0x%" PRIx64 " of %s starts an instruction: the "
+			  "bytes at 0x%" PRIx64 " do not decode; probe a function's start",
+			  spec, off, dw_module_name(m), off - (addr - insn));
+	return rc ? -1 : 0;
+}
+
 /* An offset no function symbol covers (a stripped file, or code the symbol
  * table leaves out): the function whose .eh_frame FDE starts there.
  * Returns 0, or -1 after printing why not. */
@@ -172,6 +278,8 @@ static int resolve_offset_nosym(struct dw_session *s, struct dw_module *m, const
 			  spec, off, dw_module_name(m), off - (addr - start), why, off - (addr - start));
 		return -1;
 	}
+	if (!fde && check_insn_start(m, spec, off, addr) != 0)
+		return -1;
 	f = dw_module_function_nosym(m, addr, end - start);
 	if (f->size)
 		log_note("probe '%s': %s; probing %s, 0x%" PRIx64 " bytes as its call frame information says", spec,
@@ -273,6 +381,7 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 	const char *name = sep ? sep + 1 : spec;
 	bool glob = dw_name_is_glob(name);
 	struct suggestion sug;
+	struct shadowed_list shadowed = {0};
 	int total = 0;
 	char *modname = NULL;
 
@@ -298,7 +407,8 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 	}
 	ctx->glob = glob;
 	ctx->failed = false;
-	total = dw_session_each_function(s, name, glob, add_function, ctx);
+	total = dw_session_each_function_shadowed(s, name, glob, add_function, ctx, collect_shadowed, &shadowed);
+	note_shadowed_list(ctx->set, &shadowed);
 	if (ctx->failed)
 		return -1;
 	if (total == 0 && ctx->set->keep_missing) {

@@ -48,11 +48,14 @@ struct probe_set {
 };
 
 /* A function matched and not probed: fn (owned by its session), why in
- * words, and the spec that decided it (NULL for an alias). */
+ * words, and the spec that decided it (NULL for an alias); exported_by:
+ * fn is a local symbol and this module exports its name, which a bare
+ * name means. */
 struct probe_left_out {
 	struct dw_function *fn;
 	const char *why;
 	const char *spec;
+	const struct dw_module *exported_by;
 };
 
 /* Whether spec is an exclusion: '!GLOB' or '!MODULE:GLOB' (-x GLOB). */

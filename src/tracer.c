@@ -5,7 +5,6 @@
 #include "tracer.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dw_demangle.h"
 #include "log.h"
 #include "stack.h"
 #include "tracer_internal.h"
@@ -236,7 +236,7 @@ static void found_waiting(struct tracer *tr, struct process *p, bool note)
 	for (size_t k = 0; tr->spec_waiting && k < tr->nspecs; k++) {
 		for (size_t i = 0; tr->spec_waiting[k] && i < p->probes.len; i++) {
 			const struct probe_site *site = p->probes.sites[i];
-			if (!site->placed || fnmatch(tr->specs[k], site->fn->name, 0) != 0)
+			if (!site->placed || !dw_function_matches(site->fn, tr->specs[k], dw_name_is_glob(tr->specs[k])))
 				continue;
 			tr->spec_waiting[k] = false;
 			if (note)

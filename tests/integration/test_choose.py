@@ -15,6 +15,7 @@ named is not run (or, with -p, runs on untouched).
 usage: test_choose.py O0|O2
 """
 
+import collections
 import os
 import re
 import signal
@@ -132,6 +133,12 @@ def test_list(opt):
         one_error(h.run_dwtrace(args, expect_status=None), "dwtrace %s" % " ".join(args), 2)
     r = h.run_dwtrace(["list", "--", "/nonexistent/dwtrace-prog"], expect_status=None)
     one_error(r, "list -- a missing program")
+    # No process has the pid pid_max (pids stay below it).
+    with open("/proc/sys/kernel/pid_max") as f:
+        nopid = int(f.read())
+    line = one_error(h.run_dwtrace(["list", "-p", str(nopid)], expect_status=None), "list -p a missing process")
+    if line != "dwtrace: no process with pid %d" % nopid:
+        h.fail("list -p %d: %r, expected 'no process with pid %d'" % (nopid, line, nopid))
 
 
 def oracle_calls(stdout):
@@ -234,6 +241,18 @@ def test_follow(opt):
             h.fail("-f %s: exits %s, the program printed %s\n%s" % (cmd, got, printed, h.describe(traced)))
         if not re.search(r"^dwtrace: probe 'my_traced_function' placed in sample_app \(pid \d+\)", traced.stderr, re.M):
             h.fail("-f: no note saying when the probe was placed\n" + h.describe(traced))
+    # A C++ name waiting for the program is found as -e finds it (by its
+    # demangled name, as gdb spells it), and the exclusion after it too.
+    cxx = h.sample(opt, "cxx_names")
+    cplain, traced, path = h.check_unharmed(["sh", "-c", "exec %s" % cxx],
+                                            ["-f", "-F", "json", "-e", "Till::add", "-x", "shop::Till::add(int)"])
+    want = collections.Counter(re.findall(r"^call (shop::Till::add\((?:long|char const\*|double)\)) ", cplain.stdout, re.M))
+    got = collections.Counter(e["function"] for e in h.read_events(path) if e["type"] == "entry")
+    if not want or got != want:
+        h.fail("-f -e Till::add -x 'shop::Till::add(int)': entries %s, the program made %s\n%s"
+               % (dict(got), dict(want), h.describe(traced)))
+    if "was never placed" in traced.stderr or not re.search(r"^dwtrace: probe 'Till::add' placed in cxx_names", traced.stderr, re.M):
+        h.fail("-f with a C++ name: expected the note that it was placed\n" + h.describe(traced))
     # A name that no program has: a warning at the end, the program unharmed.
     plain, traced, path = h.check_unharmed([script, "1"], ["-f", "-e", "my_traced_function", "-e", "dwtrace_nowhere"])
     if "probe 'dwtrace_nowhere' was never placed" not in traced.stderr:
@@ -251,7 +270,59 @@ def test_follow(opt):
         h.fail("without -f: %s" % h.describe(r))
 
 
+def debug_file(elf):
+    """The separate debug file of elf (by its build ID), where gdb finds it."""
+    m = re.search(r"Build ID: ([0-9a-f]+)", h.run_ok(["readelf", "-n", elf]).stdout)
+    if not m:
+        h.fail("readelf -n %s shows no build ID" % elf)
+    path = "/usr/lib/debug/.build-id/%s/%s.debug" % (m.group(1)[:2], m.group(1)[2:])
+    if not os.path.exists(path):
+        h.fail("no debug file %s for %s (libc6-dbg is a build dependency)" % (path, elf))
+    return path
+
+
+def test_shadowed(opt):
+    """A bare name means the exported function: the local copies it leaves
+    out are reported by -v, and the program's own static one is a warning."""
+    app = h.sample(opt, "shadow_app")
+    libc = ldd_path(app, "libc.so.6")
+    if not re.search(r"^0*[0-9a-f]+ t warn$", h.run_ok(["nm", app]).stdout, re.M):
+        h.fail("nm %s shows no local function warn" % app)
+    if not re.search(r" T warn@@", h.run_ok(["nm", "-D", libc]).stdout):
+        h.fail("nm -D %s shows no exported warn" % libc)
+    plain, traced, path = h.check_unharmed([app, "4"], ["-F", "json", "-e", "warn"])
+    warnings = [l for l in h.stderr_lines(traced) if "warning" in l]
+    if (len(warnings) != 1 or "shadow_app:warn" not in warnings[0] or "libc.so.6" not in warnings[0]
+            or any(e["module"] == "shadow_app" for e in h.read_events(path))):
+        h.fail("-e warn: expected one warning naming shadow_app:warn and libc.so.6, and no event of the "
+               "program's warn\n" + h.describe(traced))
+    # ... and that one, by its module, gives the calls the program printed.
+    printed = [int(v) for v in re.findall(r"^warn\(\d+\) = (\d+)$", plain.stdout, re.M)]
+    plain, traced, path = h.check_unharmed([app, "4"], ["-F", "json", "-e", "shadow_app:warn"])
+    got = [e["retval"] for e in h.read_events(path) if e["type"] == "exit"]
+    if len(printed) != 4 or got != printed or "warning" in traced.stderr:
+        h.fail("-e shadow_app:warn: exits %s, the program printed %s\n%s" % (got, printed, h.describe(traced)))
+    # ld.so's private strlen (a local symbol of its debug file): -v says
+    # it was left out and how to probe it; no warning without -v.
+    capp = h.sample(opt, "libc_app")
+    ld = os.path.realpath("/lib64/ld-linux-x86-64.so.2")
+    m = re.search(r"^0*([0-9a-f]+) t strlen$", h.run_ok(["nm", debug_file(ld)]).stdout, re.M)
+    if not m:
+        h.fail("nm of %s's debug file shows no local strlen" % ld)
+    no_addr = lambda text: re.sub(r"0x[0-9a-f]+", "0x", text)
+    plain, traced, path = h.check_unharmed([capp], ["-v", "-e", "strlen"], normalize=no_addr)
+    want = re.compile(r"^dwtrace: left out ld-linux-x86-64\.so\.2 strlen 0x[0-9a-f]+ elf=0x%s offset=0x[0-9a-f]+: "
+                      r"a local symbol; libc\.so\.6 exports the name; probe it as ld-linux-x86-64\.so\.2:strlen$"
+                      % m.group(1), re.M)
+    if not want.search(traced.stderr):
+        h.fail("-v -e strlen: no line saying ld.so's strlen at 0x%s was left out\n%s" % (m.group(1), h.describe(traced)))
+    plain, traced, path = h.check_unharmed([capp], ["-e", "strlen"], normalize=no_addr)
+    if "ld-linux" in traced.stderr:
+        h.fail("-e strlen without -v mentions ld.so\n" + h.describe(traced))
+
+
 def test(opt):
+    test_shadowed(opt)
     test_list(opt)
     test_exclude(opt)
     test_list_probes(opt)

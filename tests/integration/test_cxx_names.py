@@ -64,6 +64,10 @@ CASES = [
     ("(anonymous namespace)::hidden", ["(anonymous namespace)::hidden(int)"]),
     ("cxx_names:(anonymous namespace)::hidden", ["(anonymous namespace)::hidden(int)"]),
     ("cxx_names:shop::Till::add(char const*)", ["shop::Till::add(char const*)"]),
+    ("shop::units(unsigned)", ["shop::units(unsigned int)"]),
+    ("shop::units(unsigned int)", ["shop::units(unsigned int)"]),
+    ("shop::mix(signed char, short int)", ["shop::mix(signed char, short)"]),
+    ("shop::mix(signed char, signed short)", ["shop::mix(signed char, short)"]),
     ("shop::Till::*", TILL),
     ("*::add*", TILL_ADD),
     ("shop::twice<*", ["shop::twice<int>(int)", "shop::twice<double>(double)"]),
@@ -102,9 +106,11 @@ def probes_placed(stderr, where):
     return int(m.group(1))
 
 
-def check_spelling(app, spec, wanted, calls, opt):
-    where = "cxx_names (%s) -e '%s'" % (opt, spec)
-    plain, traced, path = harness.check_unharmed([app], ["-F", "json", "-e", spec])
+def check_spelling(app, spec, wanted, calls, opt, extra=()):
+    where = "cxx_names (%s) -e '%s' %s" % (opt, spec, " ".join(extra))
+    plain, traced, path = harness.check_unharmed([app], ["-F", "json", "-e", spec] + list(extra))
+    if "excludes nothing" in traced.stderr:
+        fail("%s: an exclusion excludes nothing\n%s" % (where, harness.describe(traced)))
     seen = collections.Counter()
     for ev in harness.read_events(path):
         if ev.get("type") == "entry":
@@ -243,6 +249,11 @@ def test(opt):
     if len(link) != 1:
         fail("cxx_names (%s): nm gives %s for shop::Till::add(long)" % (opt, link))
     check_spelling(app, link[0], ["shop::Till::add(long)"], calls, opt)
+    # Exclusions match as -e does: every spelling above, and the linkage name.
+    for spec, wanted in [c for c in CASES if not c[0].startswith("cxx_names:")] + [(link[0], ["shop::Till::add(long)"])]:
+        if set(wanted) < set(TILL):
+            check_spelling(app, "shop::Till::*", [n for n in TILL if n not in wanted], calls, opt, ["-x", spec])
+    check_spelling(app, "shop::Till::*", [n for n in TILL if n not in TILL_ADD], calls, opt, ["-x", "*::add"])
     for path in paths:
         check_linkage_names(app, path, opt)
     check_stack(app, calls, opt)

@@ -106,6 +106,27 @@ def test(opt):
     got = [(e["type"], e["function"]) for e in json_events(path)]
     if got != [("entry", "sub_%x" % init)] or "probing that address alone" not in traced.stderr:
         h.fail("_init by offset: events %s, expected one entry of sub_%x\n%s" % (got, init, h.describe(traced)))
+    # Code no FDE covers, inside an instruction (crtstuff's functions in
+    # .text have no CFI): a breakpoint there would corrupt the instruction,
+    # so it is refused naming the instruction, which objdump shows; the
+    # instruction's own start is probed and the program runs unharmed.
+    insns = []
+    for line in h.run_ok(["objdump", "-d", "--section=.text", app]).stdout.splitlines():
+        mm = re.match(r"^\s*([0-9a-f]+):\t((?:[0-9a-f]{2} )+)\s*\t", line)
+        if mm:
+            insns.append((int(mm.group(1), 16), len(mm.group(2).split())))
+    long_insn = next(((a, n) for a, n in insns if n >= 3 and not any(lo <= a < hi for lo, hi in fdes)), None)
+    if not long_insn:
+        h.fail("objdump -d %s shows no instruction of 3 bytes or more outside every FDE %s" % (app, fdes))
+    start_off = h.vaddr_to_offset(app, long_insn[0])
+    for delta in (1, long_insn[1] - 1):
+        r = h.run_dwtrace(["-e", "stripped_app:0x%x" % (start_off + delta), "--", app, "1"], expect_status=None)
+        line = one_error_line(r, "offset inside an instruction")
+        if "inside the instruction at 0x%x" % start_off not in line or r.stdout:
+            h.fail("offset 0x%x inside the instruction at 0x%x: expected that error and no program output\n%s"
+                   % (start_off + delta, start_off, h.describe(r)))
+    h.check_unharmed([app, "1"], ["-e", "stripped_app:0x%x" % start_off])
+
     r = h.run_dwtrace(["-e", "stripped_app:0x0", "--", app, "1"], expect_status=None)
     if "not inside any function" not in one_error_line(r, "offset 0 (the ELF header)") or r.stdout:
         h.fail("offset 0: expected 'not inside any function' and no program output\n" + h.describe(r))

@@ -80,6 +80,20 @@ static void test_canonical(void **state)
 	check_canonical("ns::C::operator new(unsigned long)", "ns::C::operator new(unsigned long)");
 	check_canonical("( anonymous namespace )::hidden", "(anonymous namespace)::hidden");
 	check_canonical("my_traced_function", "my_traced_function");
+	/* Integer types as gdb's cp-name-parser (and the demangler) spell them. */
+	check_canonical("ns::f(unsigned)", "ns::f(unsigned int)");
+	check_canonical("ns::f(unsigned int)", "ns::f(unsigned int)");
+	check_canonical("ns::f(signed)", "ns::f(int)");
+	check_canonical("ns::f(signed int, int signed)", "ns::f(int, int)");
+	check_canonical("f(long int, int long, long long int, long int long)", "f(long, long, long long, long long)");
+	check_canonical("f(unsigned long int, long unsigned, unsigned long long int)",
+			"f(unsigned long, unsigned long, unsigned long long)");
+	check_canonical("f(short int, signed short, short unsigned int)", "f(short, short, unsigned short)");
+	check_canonical("f(signed char, unsigned char, char)", "f(signed char, unsigned char, char)");
+	check_canonical("f(const unsigned *, unsigned&)", "f(unsigned int const*, unsigned int&)");
+	check_canonical("f(long double, unsigned __int128)", "f(long double, unsigned __int128)");
+	check_canonical("ns::g(signed char, short int)", "ns::g(signed char, short)");
+	check_canonical("ns::Box<unsigned>::get", "ns::Box<unsigned int>::get");
 }
 
 static void test_is_glob(void **state)
