@@ -105,6 +105,8 @@ def tracer_pid(pid):
 def attach(opt, env, fn, extra=()):
     """ifunc_app started, dwtrace -p attached with -e libifunc.so:FN."""
     p = start_app(opt, env)
+    # Blocked in read when dwtrace stops it, as in the run alone.
+    wait_for(lambda: in_read(p.pid), "ifunc_app to wait in read")
     d = harness.tempdir()
     events, errpath = os.path.join(d, "events.json"), os.path.join(d, "stderr")
     errf = open(errpath, "w")
