@@ -632,15 +632,21 @@ int dw_session_symbol_at(struct dw_session *s, uint64_t addr, const char **name,
 
 /* Of several symbols at one address, the one to name the function by: a
  * plain name before a compiler-made one ("f.localalias", "f.cold"), a global
- * before a local. */
+ * before a local, fewer leading underscores, then the shorter. */
 static int name_rank(const char *name, const GElf_Sym *sym)
 {
+	size_t under = strspn(name, "_"), len = strcspn(name, "@");
 	int rank = 0;
 
 	if (!strchr(name, '.'))
-		rank += 2;
+		rank += 4000;
 	if (GELF_ST_BIND(sym->st_info) != STB_LOCAL)
-		rank += 1;
+		rank += 2000;
+	/* glibc's aliases: "malloc" before "__libc_malloc", "_IO_do_write"
+	 * before "__GI__IO_do_write", "nanosleep" before "__nanosleep";
+	 * then the shorter ("__libc_start_main" before "..._alias_2"). */
+	rank -= 100 * (int)(under < 9 ? under : 9);
+	rank -= (int)(len < 99 ? len : 99);
 	return rank;
 }
 
@@ -737,7 +743,7 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 				   void *skip_arg, int (*fn)(struct dw_function *f, void *arg), void *arg)
 {
 	int n = dwfl_module_getsymtab(m->mod);
-	struct u64_map by_addr = {0}, resolvers = {0}, bound_by_resolver = {0};
+	struct u64_map by_addr = {0}, by_resolver = {0}, resolvers = {0}, bound_by_resolver = {0};
 	struct match *matches = NULL;
 	size_t nmatches = 0, cap = 0;
 	char *canonical;
@@ -803,8 +809,12 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 				unbound = bound.why;
 			}
 		}
-		rank = name_rank(name, &sym) + (ifunc ? 4 : 0);
-		prev = u64_map_get(&by_addr, addr);
+		rank = name_rank(name, &sym) + (ifunc ? 10000 : 0);
+		/* Aliases of one IFUNC ("memmove", "__GI_memmove") share its
+		 * resolver: one function, by the best name. */
+		prev = ifunc ? u64_map_get(&by_resolver, resolver) : NULL;
+		if (!prev)
+			prev = u64_map_get(&by_addr, addr);
 		if (prev && ifunc && matches[(size_t)(uintptr_t)prev - 1].ifunc &&
 		    matches[(size_t)(uintptr_t)prev - 1].resolver != resolver) {
 			/* Another IFUNC (not an alias: its own resolver) bound
@@ -812,6 +822,8 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 			 * which the caller reports. */
 			prev = NULL;
 		}
+		if (prev && ifunc && !u64_map_get(&by_resolver, resolver))
+			u64_map_put(&by_resolver, resolver, prev);
 		if (prev) {
 			/* Index into matches, stored off by one. */
 			struct match *mt = &matches[(size_t)(uintptr_t)prev - 1];
@@ -831,8 +843,11 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 		++nmatches;
 		if (!u64_map_get(&by_addr, addr))
 			u64_map_put(&by_addr, addr, (void *)(uintptr_t)nmatches);
+		if (ifunc)
+			u64_map_put(&by_resolver, resolver, (void *)(uintptr_t)nmatches);
 	}
 	u64_map_free(&by_addr);
+	u64_map_free(&by_resolver);
 	free(canonical);
 	for (size_t i = 0; i < nmatches; i++) {
 		/* An alias ("__GI_strstr") no slot names, of an IFUNC that

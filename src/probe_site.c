@@ -104,6 +104,15 @@ static void note_shadowed_list(struct probe_set *set, struct shadowed_list *l)
 /* Removes the sites from index first on whose function exclusion spec
  * ('!GLOB' or '!MODULE:GLOB') matches: the probes before it, as uftrace -N
  * and ltrace -e '-NAME' do.  Returns how many. */
+/* Whether exclusion spec left out a function at addr. */
+static bool excluded_at(const struct probe_set *set, const char *spec, uint64_t addr)
+{
+	for (size_t i = 0; i < set->nleft_out; i++)
+		if (set->left_out[i].spec == spec && set->left_out[i].fn->addr == addr)
+			return true;
+	return false;
+}
+
 static size_t exclude(struct probe_set *set, const char *spec, size_t first)
 {
 	const char *pattern = spec + 1, *sep = module_separator(pattern);
@@ -134,6 +143,19 @@ static size_t exclude(struct probe_set *set, const char *spec, size_t first)
 		kept++;
 	}
 	set->len = kept;
+	/* A name left out for sharing its address with a probe just excluded
+	 * (memcpy when memmove came first and is excluded) is probed now. */
+	for (size_t i = 0; removed && i < set->nleft_out; i++) {
+		struct probe_left_out *lo = &set->left_out[i];
+		struct dw_function *f = lo->fn;
+
+		if (lo->spec || lo->exported_by || u64_map_get(&set->by_addr, f->addr) ||
+		    (strncmp(lo->why, "an alias", 8) != 0 && strncmp(lo->why, "an IFUNC bound", 14) != 0) ||
+		    dw_function_matches(f, pattern, glob) || !excluded_at(set, spec, f->addr))
+			continue;
+		u64_map_put(&set->by_addr, f->addr, new_site(set, f));
+		set->left_out[i--] = set->left_out[--set->nleft_out];
+	}
 	free(real);
 	free(modname);
 	return removed;
