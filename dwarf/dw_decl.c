@@ -6,6 +6,7 @@
  * each module's CUs are walked once, top-level DIEs only, into a name index.
  */
 #include <dwarf.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dw_internal.h"
@@ -62,18 +63,35 @@ static bool find_in(struct dw_module *m, const char *name, Dwarf_Die *die)
 	return v && dwarf_offdie(m->dwarf, (Dwarf_Off)(v - 1), die) && !strcmp(dwarf_diename(die), name);
 }
 
-bool dw_decl_signature(struct dw_module *m, struct dw_function *f)
+/* A declaration of name in m, else in the executable, whose CUs are few
+ * and call what it traces: true, *die and *where. */
+static bool find_decl(struct dw_module *m, const char *name, Dwarf_Die *die, struct dw_module **where)
 {
 	struct dw_session *s = m->session;
-	struct dw_module *where = m;
-	Dwarf_Die die;
-	bool found = find_in(m, f->name, &die);
 
-	/* Then the executable, whose CUs are few and call what it traces. */
-	for (size_t i = 0; !found && i < s->nmodules; i++) {
-		where = s->modules[i];
-		found = where != m && where->is_main && find_in(where, f->name, &die);
+	*where = m;
+	if (find_in(m, name, die))
+		return true;
+	for (size_t i = 0; i < s->nmodules; i++) {
+		*where = s->modules[i];
+		if (*where != m && (*where)->is_main && find_in(*where, name, die))
+			return true;
 	}
+	return false;
+}
+
+bool dw_decl_signature(struct dw_module *m, struct dw_function *f)
+{
+	struct dw_module *where;
+	Dwarf_Die die;
+	char alias[256];
+	bool found = find_decl(m, f->name, &die, &where);
+
+	/* glibc's own CUs call many functions by their internal alias only
+	 * (__strchrnul, __wcslen, __memrchr): the public name's prototype. */
+	if (!found && strncmp(f->name, "__", 2) != 0 &&
+	    (size_t)snprintf(alias, sizeof(alias), "__%s", f->name) < sizeof(alias))
+		found = find_decl(m, alias, &die, &where);
 	if (!found)
 		return false;
 	f->has_dwarf = true;

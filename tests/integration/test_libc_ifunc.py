@@ -217,6 +217,13 @@ def run_list(libc):
         fail("list: the assembly function __strlen_sse2 is listed as %r" % result.stdout)
     if not re.search(r"__strlen_sse2\((const char \*(\w+)?|\?)\)", result.stdout):
         fail("list: __strlen_sse2 has neither strlen's prototype nor raw arguments: %r" % result.stdout)
+    # IFUNCs that libc's own CUs declare only by their internal alias
+    # (__strchrnul, __wcslen): the prototype <string.h>/<wchar.h> give.
+    for name, proto in (("strchrnul", r"char \*strchrnul\(const char \*\w*, int\w*\)"),
+                        ("wcslen", r"size_t wcslen\(const wchar_t \*\w*\)")):
+        result = harness.run_dwtrace(["list", libc, name])
+        if not re.search(proto, result.stdout):
+            fail("list: %s has not the prototype of its declaration (%s): %r" % (name, proto, result.stdout))
 
 
 def run_attached(app, names, opt, warm, funcs):
