@@ -36,7 +36,8 @@ bool dw_type_by_reference(const struct dw_type *t)
 bool dw_type_is_char_array(const struct dw_type *t)
 {
 	t = dw_type_strip(t);
-	return t && t->kind == DW_KIND_ARRAY && is_char_type(t->target);
+	/* A vector of chars (vector_size, __m128i as char) is numbers, as gdb shows it. */
+	return t && t->kind == DW_KIND_ARRAY && !t->is_vector && is_char_type(t->target);
 }
 
 bool dw_type_is_function_pointer(const struct dw_type *t)

@@ -707,6 +707,17 @@ static void test_decode_wide(void **state)
 	arena_free(&arena);
 }
 
+/* A vector of chars is numbers (gdb shows {1, 2, ...}), a char array text. */
+static void test_char_vector_not_string(void **state)
+{
+	struct dw_type v8c = {.kind = DW_KIND_ARRAY, .size = 8, .target = &t_char, .count = 8, .is_vector = true};
+	struct dw_type a8c = {.kind = DW_KIND_ARRAY, .size = 8, .target = &t_char, .count = 8};
+
+	(void)state;
+	assert_false(dw_type_is_char_array(&v8c));
+	assert_true(dw_type_is_char_array(&a8c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_wide_memory),
 		cmocka_unit_test(test_decode_wide),
+		cmocka_unit_test(test_char_vector_not_string),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
