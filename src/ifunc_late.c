@@ -32,12 +32,11 @@ void ifunc_late_entry(struct tracer *tr, struct event *ev, struct probe_site *si
 	struct thread *th = ev->th;
 	uint64_t sp = arch_regs_sp(&ev->regs);
 
-	(void)tr;
 	if (site->ifunc_done || site->entry_only)
 		return;
 	/* The call returns where the stack pointer is back at its return
-	 * address (call_exits). */
-	call_drop_below(&th->calls, sp, 1);
+	 * address (call_exits); calls whose stack it reuses were left. */
+	tr->lost_returns += call_drop_below(&th->calls, sp, 1);
 	call_push(&th->calls, &(struct call_frame){.sp = sp, .site = site});
 }
 
