@@ -72,7 +72,9 @@ void ifunc_late_place(struct tracer *tr, struct event *ev)
 		}
 		site = probe_set_add_late(&p->probes, f);
 		if (!site) {
-			log_debug("ifunc", "%s: bound to %s, probed already", r->name, f->impl);
+			if (p->probes.verbose)
+				log_note("IFUNC %s in %s: its resolver chose %s, probed already", r->name,
+					 dw_module_name(r->module), f->impl);
 			continue;
 		}
 		if (p->probes.verbose)
