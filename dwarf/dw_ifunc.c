@@ -140,6 +140,24 @@ static const char *implementation_at(struct dw_module *m, uint64_t value, uint64
 	return name;
 }
 
+/* Whether m's file asks for a program interpreter (PT_INTERP): not a
+ * static executable. */
+static bool has_interp(struct dw_module *m)
+{
+	GElf_Addr bias = 0;
+	Elf *elf = dwfl_module_getelf(m->mod, &bias);
+	size_t n = 0;
+
+	if (!elf || elf_getphdrnum(elf, &n) != 0)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_INTERP)
+			return true;
+	}
+	return false;
+}
+
 static int bound_slot(struct dw_session *s, struct dw_module *m, const struct slot *sl, uint64_t resolver,
 		      struct dw_ifunc *out)
 {
@@ -175,9 +193,23 @@ int dw_ifunc_bound(struct dw_module *m, const char *name, uint64_t resolver, str
 			return 0;
 	if (m->unrelocated) {
 		/* Announced by dlopen before the dynamic linker relocated it:
-		 * its resolver may read an unfilled GOT entry and fault. */
+		 * its resolver may read an unfilled GOT entry and fault.  The
+		 * dynamic linker runs it itself right after (relocation with
+		 * RTLD_NOW, lazy binding, dlsym). */
 		out->why = "its library is being loaded (dlopen) and no GOT slot binds it yet, so its resolver "
 			   "cannot run safely now";
+		out->late = "the library is being loaded";
+		return -EAGAIN;
+	}
+	if (dw_module_is_main(m) && !has_interp(m)) {
+		/* A static executable: its IRELATIVE relocations are applied
+		 * in __libc_start_main (apply_irel), after the CPU features
+		 * the resolvers read are known.  Run now, at the entry point,
+		 * a resolver returns the baseline implementation, not the one
+		 * the program will use: wait for the program to run it. */
+		out->why = "a static executable whose IRELATIVE relocations are not applied yet: its resolver "
+			   "would choose for an unknown CPU now";
+		out->late = "a static executable, before its start-up code ran";
 		return -EAGAIN;
 	}
 	if (!s->ifunc_call) {
@@ -195,18 +227,35 @@ int dw_ifunc_bound(struct dw_module *m, const char *name, uint64_t resolver, str
 		return -ENOENT;
 	case -ETIMEDOUT:
 		out->why = "no GOT slot binds it yet and its resolver did not return within 1 s";
+		out->late = "its resolver did not return within 1 s when dwtrace called it";
 		break;
 	case -EFAULT:
 		out->why = "no GOT slot binds it yet and its resolver faulted (the fault was discarded)";
 		break;
 	case -EAGAIN:
 		out->why = "no GOT slot binds it yet and its resolver cannot run while the program's threads run";
+		out->late = "the program's threads run";
 		break;
 	default:
 		out->why = "no GOT slot binds it yet and its resolver could not be run";
 		break;
 	}
 	return rc;
+}
+
+struct dw_function *dw_ifunc_late_bound(struct dw_function *f, uint64_t impl)
+{
+	const char *symname = f->linkage_name ? f->linkage_name : f->name;
+	const char *impl_name;
+	uint64_t size = 0;
+
+	if (!f->ifunc || !f->ifunc_unbound)
+		return NULL;
+	/* f->addr is the resolver's (an unbound IFUNC's). */
+	impl_name = implementation_at(f->module, impl, f->addr, &size);
+	if (!impl_name)
+		return NULL;
+	return dw_ifunc_function_at(f->module, symname, f->linkage_name ? f->name : NULL, impl, size, impl_name);
 }
 
 static void free_slots(uint64_t key, void *value, void *arg)

@@ -117,7 +117,14 @@ struct dw_ifunc {
 	uint64_t impl_size;
 	const char *impl_name;       /* its symbol, valid as long as the session */
 	const char *why;             /* on failure: why none is known (static text) */
+	const char *late;            /* on failure: the program will run the resolver
+				      * itself, why in a few words (late binding), or NULL */
 };
+
+/* dw_session.c: the dw_function of IFUNC symname (demangled: its
+ * dw_demangle, or NULL) bound to the implementation impl_name at addr. */
+struct dw_function *dw_ifunc_function_at(struct dw_module *m, const char *symname, const char *demangled,
+					 uint64_t addr, uint64_t size, const char *impl_name);
 /* The implementation the IFUNC name of m, whose resolver is at load address
  * resolver, is bound to in m's process: 0 and *out, or -ENOENT (a file, or
  * no slot bound and no resolver call possible or successful), -EAGAIN (m is

@@ -730,6 +730,7 @@ struct match {
 	const char *demangled;       /* of name, when matching demangled it */
 	const char *unbound;         /* an IFUNC whose implementation is unknown: why */
 	GElf_Addr resolver;          /* an IFUNC's */
+	const char *late;            /* with unbound: late binding possible, why */
 };
 
 int dw_module_each_function(struct dw_module *m, const char *pattern, bool glob,
@@ -761,7 +762,7 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 		const char *dm = NULL;
 		struct match *prev;
 		struct dw_ifunc bound = {0};
-		const char *unbound = NULL;
+		const char *unbound = NULL, *late = NULL;
 		GElf_Addr resolver;
 		bool ifunc;
 		char buf[256];
@@ -807,6 +808,7 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 			} else {
 				bound.impl_name = NULL;
 				unbound = bound.why;
+				late = bound.late;
 			}
 		}
 		rank = name_rank(name, &sym) + (ifunc ? 10000 : 0);
@@ -835,11 +837,13 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 				mt->demangled = dm;
 				mt->unbound = unbound;
 				mt->resolver = resolver;
+				mt->late = late;
 			}
 			continue;
 		}
 		xgrow(&matches, &cap, nmatches + 1, sizeof(*matches));
-		matches[nmatches] = (struct match){rank, addr, sym.st_size, name, ifunc, bound.impl_name, dm, unbound, resolver};
+		matches[nmatches] = (struct match){
+			rank, addr, sym.st_size, name, ifunc, bound.impl_name, dm, unbound, resolver, late};
 		++nmatches;
 		if (!u64_map_get(&by_addr, addr))
 			u64_map_put(&by_addr, addr, (void *)(uintptr_t)nmatches);
@@ -867,11 +871,15 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 	u64_map_free(&resolvers);
 	u64_map_each(&bound_by_resolver, free_value, NULL);
 	u64_map_free(&bound_by_resolver);
-	for (size_t i = 0; i < nmatches; i++)
-		if (fn(function_at(m, matches[i].name, matches[i].demangled, matches[i].addr, matches[i].size,
-				   matches[i].ifunc, matches[i].impl, matches[i].unbound),
-		       arg))
+	for (size_t i = 0; i < nmatches; i++) {
+		struct dw_function *f = function_at(m, matches[i].name, matches[i].demangled, matches[i].addr,
+						    matches[i].size, matches[i].ifunc, matches[i].impl,
+						    matches[i].unbound);
+		if (f->ifunc_unbound)
+			f->ifunc_late = matches[i].late;
+		if (fn(f, arg))
 			break;
+	}
 	free(matches);
 	return (int)nmatches;
 }
@@ -903,6 +911,12 @@ int dw_module_offset_address(struct dw_module *m, uint64_t off, uint64_t *addr)
 		return -ERANGE;
 	*addr = vaddr + bias;
 	return 0;
+}
+
+struct dw_function *dw_ifunc_function_at(struct dw_module *m, const char *symname, const char *demangled,
+					 uint64_t addr, uint64_t size, const char *impl_name)
+{
+	return function_at(m, symname, demangled, addr, size, true, impl_name, NULL);
 }
 
 struct dw_function *dw_module_function_new(struct dw_module *m, const char *name, uint64_t addr, uint64_t size)

@@ -66,6 +66,11 @@ struct dw_function {
 	 * NULL, addr is the resolver's): why, in words ("its resolver did not
 	 * return within 1 s"), for a listing or an error; never probe it. */
 	const char *ifunc_unbound;
+	/* With ifunc_unbound: the program runs the resolver itself later, so
+	 * probing the resolver tells the implementation when it returns
+	 * (late binding); why in a few words ("its library is being
+	 * loaded").  NULL when that cannot be done. */
+	const char *ifunc_late;
 	bool no_symbol;              /* found by file offset where no symbol is (a stripped file) */
 	/* C++: name is demangled as gdb shows it ("ns::C::m(long)"); then
 	 * linkage_name is the symbol ("_ZN2ns1C1mEl") and qualified_name
@@ -199,6 +204,12 @@ int dw_session_got_name(struct dw_session *s, uint64_t slot, const char **name);
  * process binds yet: call(arg, resolver, &result) runs the resolver (load
  * address) in the stopped target and returns 0 with what it returned, or
  * -errno.  NULL (the default): such an IFUNC is not matched. */
+/* Late binding: the dw_function of IFUNC f (unbound, f->ifunc_late set)
+ * bound to impl, the address its resolver returned -- named as f, with
+ * impl the implementation's symbol and impl's prototype.  Owned by the
+ * session.  NULL when impl is no function of f's module. */
+struct dw_function *dw_ifunc_late_bound(struct dw_function *f, uint64_t impl);
+
 void dw_session_set_ifunc_caller(struct dw_session *s, int (*call)(void *arg, uint64_t resolver, uint64_t *result),
 				 void *arg);
 

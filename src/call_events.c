@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ifunc_late.h"
 #include "stack.h"
 #include "tracer_internal.h"
 #include "xalloc.h"
@@ -218,6 +219,14 @@ void call_exits(struct tracer *tr, struct event *ev)
 		top = call_top(calls);
 		if (!top || top->sp != sp || top->site != site)
 			continue; /* entered before dwtrace came, or not by a call */
+		if (site->ifunc_resolver) {
+			/* Internal: no event; a return gives the implementation. */
+			if (!tail)
+				ifunc_late_returned(ev, site);
+			call_pop(calls);
+			i = (size_t)-1;
+			continue;
+		}
 		now = now_mono_ns();
 		emit_header(th, &h);
 		if (tail) {

@@ -433,6 +433,7 @@ int main(int argc, char **argv)
 		dw_session_set_ifunc_caller(p->dw, remote_call_ifunc_resolver, t);
 	p->probes.keep_missing = o.follow;
 	p->probes.dry_run = o.list_probes;
+	p->probes.verbose = o.verbose;
 	if (probe_set_resolve(&p->probes, p->dw, o.probes, o.nprobes, t->name) != 0)
 		goto fail_unstarted;
 	if (o.list_probes) {

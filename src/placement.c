@@ -211,7 +211,7 @@ static void note_undecodable(struct process *p, size_t before)
 			    p->nundecodable - (before > UNDECODABLE_SHOWN ? before : UNDECODABLE_SHOWN));
 }
 
-static int place_probe(struct process *p, struct thread *th, struct probe_site *site)
+int place_probe(struct process *p, struct thread *th, struct probe_site *site)
 {
 	const struct dw_function *f = site->fn;
 	struct code_scan sc = {0};

@@ -21,6 +21,9 @@ static void where(const struct dw_function *f, char *buf, size_t size)
  * from the function alone; NULL when nothing is special. */
 static const char *static_note(const struct dw_function *f, uint64_t entry)
 {
+	if (f->ifunc_unbound && f->ifunc_late)
+		return "an IFUNC, implementation not bound yet: the address is its resolver's, where a run binds it "
+		       "late (the implementation it returns when the program runs it is probed)";
 	if (f->ifunc_unbound)
 		return "an IFUNC, implementation not bound yet: the address is its resolver's, which a dry run does not "
 		       "call";

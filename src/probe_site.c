@@ -19,6 +19,11 @@ struct add_ctx {
 	struct probe_set *set;
 	bool glob;                   /* the name being resolved is a glob */
 	bool failed;                 /* an error was printed */
+	/* IFUNCs probed at their resolver (late binding) since the last
+	 * note_late: how many, the first one. */
+	size_t nlate;
+	const struct dw_function *late;
+	size_t late_first;           /* its site's index */
 };
 
 static struct probe_site *new_site(struct probe_set *set, struct dw_function *f)
@@ -167,6 +172,21 @@ static int add_function(struct dw_function *f, void *arg)
 
 	struct probe_site *dup;
 
+	if (f->ifunc_unbound && f->ifunc_late && !ctx->set->dry_run) {
+		/* Its implementation is probed when the program's own call
+		 * of the resolver returns (ifunc_late.c). */
+		struct probe_site *site;
+		if (u64_map_get(&ctx->set->by_addr, f->addr))
+			return 0;
+		site = new_site(ctx->set, f);
+		site->ifunc_resolver = true;
+		u64_map_put(&ctx->set->by_addr, f->addr, site);
+		if (!ctx->nlate++) {
+			ctx->late = f;
+			ctx->late_first = ctx->set->len - 1;
+		}
+		return 0;
+	}
 	if (f->ifunc_unbound && !ctx->set->dry_run) {
 		/* Never a probe on the resolver: it runs once, at binding. */
 		if (ctx->glob) {
@@ -196,6 +216,38 @@ static int add_function(struct dw_function *f, void *arg)
 	}
 	u64_map_put(&ctx->set->by_addr, f->addr, new_site(ctx->set, f));
 	return 0;
+}
+
+/* One line for the IFUNCs add_function probed at their resolvers since
+ * the last call (a glob over a library being loaded matches dozens). */
+static void note_late(struct add_ctx *ctx)
+{
+	const struct dw_function *f = ctx->late;
+
+	if (ctx->set->verbose)
+		for (size_t i = ctx->late_first; ctx->nlate > 1 && i < ctx->set->len; i++)
+			if (ctx->set->sites[i]->ifunc_resolver)
+				log_note("IFUNC %s in %s: probed when its resolver runs", ctx->set->sites[i]->fn->name,
+					 dw_module_name(ctx->set->sites[i]->fn->module));
+	if (ctx->nlate == 1)
+		log_note("IFUNC %s in %s is probed when its resolver runs (%s)", f->name, dw_module_name(f->module),
+			 f->ifunc_late);
+	else if (ctx->nlate > 1)
+		log_note("%zu IFUNCs in %s ('%s', ...) are probed when their resolver runs (%s; -v lists them)",
+			 ctx->nlate, dw_module_name(f->module), f->name, f->ifunc_late);
+	ctx->nlate = 0;
+	ctx->late = NULL;
+}
+
+struct probe_site *probe_set_add_late(struct probe_set *set, struct dw_function *f)
+{
+	struct probe_site *site;
+
+	if (u64_map_get(&set->by_addr, f->addr))
+		return NULL;
+	site = new_site(set, f);
+	u64_map_put(&set->by_addr, f->addr, site);
+	return site;
 }
 
 /* Splits "MODULE:FUNCTION" at the last ':' that is not part of a C++ "::"
@@ -355,6 +407,7 @@ static int resolve_in_module(struct dw_session *s, struct dw_module *m, const ch
 	ctx->glob = glob;
 	ctx->failed = false;
 	total = dw_module_each_function(m, name, glob, add_function, ctx);
+	note_late(ctx);
 	if (ctx->failed)
 		return -1;
 	if (total < 0) {
@@ -431,6 +484,7 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 	ctx->failed = false;
 	total = dw_session_each_function_shadowed(s, name, glob, add_function, ctx, collect_shadowed, &shadowed);
 	note_shadowed_list(ctx->set, &shadowed);
+	note_late(ctx);
 	if (ctx->failed)
 		return -1;
 	if (total == 0 && ctx->set->keep_missing) {
@@ -472,7 +526,7 @@ static void warn_unusual(const struct probe_set *set, size_t first)
 	for (size_t i = first; i < set->len; i++) {
 		const struct dw_function *f = set->sites[i]->fn;
 
-		if (set->sites[i]->gone)
+		if (set->sites[i]->gone || set->sites[i]->ifunc_resolver)
 			continue;
 		if (!f->has_dwarf && !nraw++)
 			raw = f;
@@ -524,6 +578,7 @@ size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, st
 			size_t was = set->len;
 			ctx.glob = dw_name_is_glob(spec);
 			dw_module_each_function(m, spec, ctx.glob, add_function, &ctx);
+			note_late(&ctx);
 			if (set->len > was)
 				log_note("probe '%s': found in %s, just loaded", spec, dw_module_name(m));
 			continue;

@@ -24,6 +24,11 @@ struct probe_site {
 	bool go;                     /* Go code: calls are tracked per goroutine */
 	bool reentered;              /* it jumps back to its own entry (a loop there) */
 	size_t nexits;               /* exit breakpoints placed for it */
+	/* Late binding (ifunc_late.c): an internal probe on the resolver of
+	 * an unbound IFUNC (fn, fn->ifunc_late); no events.  Where it
+	 * returns, its implementation is probed (done: that happened). */
+	bool ifunc_resolver;
+	bool ifunc_done;
 };
 
 struct probe_set {
@@ -45,6 +50,8 @@ struct probe_set {
 	/* --list-probes: an IFUNC whose implementation is not known is listed
 	 * (at its resolver, "implementation not bound yet"), not refused. */
 	bool dry_run;
+	/* -v: each IFUNC probed at its resolver is named, and what it binds. */
+	bool verbose;
 };
 
 /* A function matched and not probed: fn (owned by its session), why in
@@ -79,6 +86,10 @@ void probe_set_resolve_quiet(struct probe_set *set, struct dw_session *s, char *
 /* Resolves the pending specs in module m, just loaded.  New sites are
  * appended to set->sites; returns how many. */
 size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, struct dw_module *m);
+
+/* Late binding: a site for f, the IFUNC an internal resolver probe just
+ * saw bound, appended to set; NULL when a site probes its address already. */
+struct probe_site *probe_set_add_late(struct probe_set *set, struct dw_function *f);
 
 /* Marks the sites of module m gone (it was unloaded). */
 void probe_set_drop_module(struct probe_set *set, const struct dw_module *m);

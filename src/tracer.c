@@ -19,6 +19,7 @@
 #include "dw_demangle.h"
 #include "log.h"
 #include "stack.h"
+#include "ifunc_late.h"
 #include "tracer_internal.h"
 #include "xalloc.h"
 
@@ -190,7 +191,7 @@ static void account_image(struct tracer *tr, struct process *p)
 {
 	found_waiting(tr, p, false);
 	for (size_t i = 0; i < p->probes.len; i++)
-		if (p->probes.sites[i]->placed)
+		if (p->probes.sites[i]->placed && !p->probes.sites[i]->ifunc_resolver)
 			u64_map_put(&tr->placed_probes, probe_key(p->probes.sites[i]), (void *)1);
 	if (!tr->spec_pending) {
 		tr->spec_pending = xcalloc(tr->nspecs + 1, sizeof(bool));
@@ -368,10 +369,14 @@ static void on_breakpoint(struct tracer *tr, struct event *ev)
 	uint64_t ool = bp->ool;
 
 	sigtrap_guard_check(th->proc, th);
-	if (bp->entry)
+	if (bp->entry && bp->entry->ifunc_resolver)
+		ifunc_late_entry(tr, ev, bp->entry);
+	else if (bp->entry)
 		call_entry(tr, ev, bp->entry);
 	if (bp->nexits)
 		call_exits(tr, ev);
+	/* An IFUNC's resolver returned: probe its implementation. */
+	ifunc_late_place(tr, ev);
 	/* Last: it may place and forget breakpoints (never this one). */
 	if (bp->dlstate) {
 		/* Before a dlclose drops the sites of the module. */

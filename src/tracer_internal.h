@@ -47,6 +47,9 @@ void calls_forget_goroutines(struct process *p);
 
 /* placement.c */
 int arm_process(struct tracer *tr, struct process *p, struct thread *th);
+/* Places site's entry and exit breakpoints through th (stopped).  Returns
+ * 0, or -1 after printing why it is left out. */
+int place_probe(struct process *p, struct thread *th, struct probe_site *site);
 void on_dlstate(struct tracer *tr, struct event *ev);
 int process_mem_write(void *process, uint64_t addr, const void *buf, size_t size);
 

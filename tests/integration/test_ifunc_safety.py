@@ -12,11 +12,16 @@ of ymm15 it set before each read survived (slow's resolver clears it).  Every ca
 its stdout and exit status with a run without dwtrace.
 
   - dlopen: -e libifunc_dl.so:dlfn, whose resolver needs the library
-    relocated; the library is announced before that: no resolver is run,
-    one error line says why, ifunc_dl_app runs as alone;
+    relocated; the library is announced before that: dwtrace runs no
+    resolver, one note says dlfn is probed when its resolver runs (the
+    dynamic linker's call, late binding), ifunc_dl_app runs as alone and
+    its call dlfn(1) is traced with the result it prints;
   - -p, faulty: the resolver's fault is discarded, dwtrace exits 1 with one
     line saying the resolver faulted;
-  - -p, stuck: one line saying it did not return within 1 s;
+  - -p, stuck: the resolver dwtrace calls does not return within 1 s: one
+    note says stuck is probed when its resolver runs (late binding); the
+    program's own binding of stuck (lazy, once armed) then gives the
+    implementation, and stuck(1) is traced with the result it prints;
   - -p, slow, SIGUSR1 and SIGUSR2 sent while the resolver runs (the marker
     file exists): both reach the program, its read fails with EINTR (as
     alone: not restarted behind its back), ymm15 is intact (the whole
@@ -138,10 +143,15 @@ def one_error(where, err, fn, reason):
 
 def case_dlopen(opt):
     app = harness.sample(opt, "ifunc_dl_app")
-    _, traced, _ = harness.check_unharmed([app], ["-e", "libifunc_dl.so:dlfn"])
-    if not any(re.search(r"IFUNC dlfn in libifunc_dl\.so: .*dlopen.*probe its implementation by name", l)
+    plain, traced, path = harness.check_unharmed([app], ["-F", "json", "-e", "libifunc_dl.so:dlfn"])
+    if not any(re.search(r"IFUNC dlfn in libifunc_dl\.so is probed when its resolver runs", l)
                for l in traced.stderr.splitlines()):
-        fail("dlopen: no line saying why dlfn cannot be probed\n" + harness.describe(traced))
+        fail("dlopen: no line saying dlfn is probed when its resolver runs\n" + harness.describe(traced))
+    m = re.search(r"dlfn\(1\)=(\d+)", plain.stdout)
+    events = harness.read_events(path)
+    if not m or [(e["type"], e.get("args"), e.get("retval")) for e in events] != [
+            ("entry", {"x": 1}, None), ("exit", None, int(m.group(1)))]:
+        fail("dlopen: dlfn(1) as printed (%r) not traced: %s" % (plain.stdout, events))
 
 
 def case_error(opt, env, fn, reason):
@@ -157,6 +167,29 @@ def case_error(opt, env, fn, reason):
         fail("-p %s: dwtrace exited with %s, expected 1\n%s" % (fn, status, err))
     one_error("-p " + fn, err, fn, reason)
     same("-p " + fn, plain, finish_app(p), err)
+
+
+def case_stuck(opt, env):
+    plain = alone(opt, env)
+    p, dw, events, errpath = attach(opt, env, "stuck")
+    note = re.compile(r"^dwtrace: IFUNC stuck in libifunc\.so is probed when its resolver runs \(its resolver "
+                      r"did not return within 1 s when dwtrace called it\)$", re.M)
+    wait_for(lambda: note.search(read(errpath)) or dw.poll() is not None, "the note on stuck")
+    traced = finish_app(p)
+    try:
+        dw.wait(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        dw.kill()
+        fail("-p stuck: dwtrace did not exit after ifunc_app")
+    err = read(errpath)
+    same("-p stuck", plain, traced, err)
+    if dw.returncode != 0 or not note.search(err):
+        fail("-p stuck: dwtrace exited with %s, expected 0 and the note\n%s" % (dw.returncode, err))
+    m = re.search(r"stuck\(1\)=(\d+)", traced[0])
+    evs = [json.loads(l) for l in read(events).splitlines() if l.strip()]
+    if not m or [(e.get("type"), e.get("function"), e.get("args"), e.get("retval")) for e in evs] != [
+            ("entry", "stuck", {"x": 1}, None), ("exit", "stuck", None, int(m.group(1)))]:
+        fail("-p stuck: expected stuck(x=1) -> %s, events:\n%s" % (m and m.group(1), read(events)))
 
 
 def case_signals(opt, env, marker):
@@ -266,7 +299,7 @@ def test(opt):
     env = dict(os.environ, IFUNC_MARKER=marker)
     case_dlopen(opt)
     case_error(opt, env, "faulty", "its resolver faulted")
-    case_error(opt, env, "stuck", "did not return within 1 s")
+    case_stuck(opt, env)
     for case in (case_signals, case_crash, case_dry_run):
         if os.path.exists(marker):
             os.unlink(marker)
