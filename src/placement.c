@@ -502,6 +502,10 @@ static int place_probe(struct process *p, struct thread *th, struct probe_site *
 	} else if (place_exits(p, th, site, &sc, what) != 0) {
 		log_warning("%s: entry events only", what);
 		site->entry_only = true;
+	} else if (sc.nshared || sc.narrivals) {
+		log_debug("ptrace", "%s: %zu exits, in its code and %zu other functions' it runs on in (%zu "
+			  "instructions decoded there); %zu probed entries it runs into",
+			  what, sc.n, sc.nshared, sc.ninsns, sc.narrivals);
 	}
 	code_scan_free(&sc);
 	return 0;
