@@ -3,8 +3,9 @@
  * an exit of one or more probed functions (a `ret` or a jump that may leave
  * them), the entry of a probed function that other probed functions' code
  * runs into without a jump (an arrival: glibc's __strcasecmp_evex falls
- * through into __strcasecmp_l_evex), the dynamic linker's r_brk.  The displaced instruction runs out of
- * line from ool (DESIGN.md, "Breakpoints without races"). */
+ * through into __strcasecmp_l_evex), the dynamic linker's r_brk.  The
+ * displaced instruction runs out of line from ool (DESIGN.md, "Breakpoints
+ * without races"). */
 #ifndef DWTRACE_BREAKPOINT_H
 #define DWTRACE_BREAKPOINT_H
 
