@@ -8,6 +8,10 @@
  *                                 |3a + b|: it jumps into st_g's middle
  *   long st_g2(long a)            2a
  *   long st_f2(long a)            2(a + 7): it runs off its end into st_g2
+ *   long st_big(long a)           a + 1, through 17000 nops
+ *   long st_far(long a)           2a + 1: it jumps into st_big's middle, more
+ *                                 code than dwtrace follows (16384
+ *                                 instructions): a tail call for it
  */
 	.text
 
@@ -67,5 +71,28 @@ st_g2:
 	ret
 	.cfi_endproc
 	.size	st_g2, .-st_g2
+
+	.globl	st_big
+	.type	st_big, @function
+st_big:
+	.cfi_startproc
+	movq	%rdi, %rax
+.Lbig_middle:			/* st_far comes in here */
+	.rept	17000
+	nop
+	.endr
+	addq	$1, %rax
+	ret
+	.cfi_endproc
+	.size	st_big, .-st_big
+
+	.globl	st_far
+	.type	st_far, @function
+st_far:
+	.cfi_startproc
+	leaq	(%rdi,%rdi), %rax
+	jmp	.Lbig_middle
+	.cfi_endproc
+	.size	st_far, .-st_far
 
 	.section .note.GNU-stack,"",@progbits

@@ -3,7 +3,8 @@
  * st_g2 (shared_tail.S); each is called directly and through the others
  * (st_f's callback calls st_g and st_f2 while st_f is in flight), and libc's
  * mempcpy, whose implementation jumps into memmove's body, on a real call,
- * with memmove called directly too.  Prints every call and its result (the
+ * with memmove called directly too.  st_far jumps into more of st_big's
+ * code than dwtrace follows.  Prints every call and its result (the
  * oracle); the addresses mempcpy got and returned go to stderr (they differ
  * from run to run). */
 #define _GNU_SOURCE
@@ -14,6 +15,8 @@ long st_g(long a, long b);
 long st_f(long a, long b, long (*cb)(long));
 long st_g2(long a);
 long st_f2(long a);
+long st_big(long a);
+long st_far(long a);
 
 static long cb_g(long a)
 {
@@ -46,6 +49,8 @@ int main(void)
 	printf("st_f(6, 1) = %ld\n", st_f(6, 1, cb_f2));
 	printf("st_f2(3) = %ld\n", st_f2(3));
 	printf("st_g2(3) = %ld\n", st_g2(3));
+	printf("st_big(4) = %ld\n", st_big(4));
+	printf("st_far(4) = %ld\n", st_far(4));
 	memmove_fn(dst, src, 6);
 	end = mempcpy_fn(dst, src, 12);
 	fprintf(stderr, "mempcpy(%p, %p, 12) returned %p\n", (void *)dst, (void *)src, (void *)end);

@@ -11,13 +11,16 @@ st_g2 called directly (also while an st_f call is in flight, from its
 callback) end only their own calls.  glibc's mempcpy jumps into memmove's
 body: each mempcpy exit has a return value, dest + n, and the call the
 program makes returns what it printed (on stderr, with the addresses);
-memmove's own calls end no mempcpy call.
+memmove's own calls end no mempcpy call.  st_far jumps into more of st_big's
+code than dwtrace follows (the bound): its exit stays a tail call to
+st_big+OFFSET, where OFFSET is the jump's target (from objdump).
 
 Every value comes from the program's prints; the program's output and exit
 status must be those of an untraced run.
 """
 
 import re
+import subprocess
 import sys
 
 import exits
@@ -36,12 +39,23 @@ def results(stdout, where):
         m = LINE.match(line)
         if m:
             got[(m.group(1),) + tuple(int(a) for a in m.group(2).split(","))] = int(m.group(3))
-    if len(got) != 9:
-        fail("%s: shared_tail_app printed %d st_* results, expected 9:\n%s" % (where, len(got), stdout))
+    if len(got) != 11:
+        fail("%s: shared_tail_app printed %d st_* results, expected 11:\n%s" % (where, len(got), stdout))
     return got
 
 
-def expected_events(r, probed):
+def far_target(app):
+    """Where st_far jumps, as "st_big+0xN" (objdump)."""
+    dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", app], capture_output=True, text=True,
+                         timeout=60).stdout
+    body = dis.split("<st_far>:", 1)[1].split("\n\n", 1)[0] if "<st_far>:" in dis else ""
+    m = re.search(r"\bjmp\s+[0-9a-f]+ <(st_big\+0x[0-9a-f]+)>", body)
+    if not m:
+        fail("objdump -d %s shows no jump of st_far into st_big:\n%s" % (app, body))
+    return m.group(1)
+
+
+def expected_events(r, probed, far):
     """The events of the calls main makes (shared_tail_app.c), in order,
     for the probed functions: (type, function, args | retval | (TAIL, to))."""
     ev = []
@@ -74,6 +88,9 @@ def expected_events(r, probed):
     call("st_f", [6, 1], [lambda: f2(6)])
     f2(3)
     call("st_g2", [3])
+    call("st_big", [4])
+    if "st_far" in probed:
+        ev += [("entry", "st_far", [4]), ("exit", "st_far", (TAIL, far))]
     return ev
 
 
@@ -90,14 +107,14 @@ def event_value(ev, where):
     return ev["retval"]
 
 
-def check_st(app, r, patterns, probed, where):
+def check_st(app, r, far, patterns, probed, where):
     plain, traced, path = harness.check_unharmed([app], ["--format", "json"] + patterns)
     events = harness.read_events(path)
     got = []
     for i, ev in enumerate(events):
         harness.check_event_fields(ev, "%s, event #%d" % (where, i))
         got.append((ev["type"], ev["function"], event_value(ev, where)))
-    expected = expected_events(r, probed)
+    expected = expected_events(r, probed, far)
     if got != expected:
         lines = ["%s: events differ from the oracle" % where]
         for i in range(max(len(got), len(expected))):
@@ -158,10 +175,12 @@ def main():
     where = "shared_tail (%s)" % opt
     app = harness.sample(opt, "shared_tail_app")
     r = results(harness.run_ok([app]).stdout, where)
+    far = far_target(app)
     n = 0
-    n += check_st(app, r, ["-e", "st_*"], {"st_f", "st_g", "st_f2", "st_g2"}, where + ", st_*")
-    n += check_st(app, r, ["-e", "st_f", "-e", "st_f2"], {"st_f", "st_f2"}, where + ", st_f st_f2")
-    n += check_st(app, r, ["-e", "st_g", "-e", "st_g2"], {"st_g", "st_g2"}, where + ", st_g st_g2")
+    n += check_st(app, r, far, ["-e", "st_*"], {"st_f", "st_g", "st_f2", "st_g2", "st_big", "st_far"},
+                  where + ", st_*")
+    n += check_st(app, r, far, ["-e", "st_f", "-e", "st_f2"], {"st_f", "st_f2"}, where + ", st_f st_f2")
+    n += check_st(app, r, far, ["-e", "st_g", "-e", "st_g2"], {"st_g", "st_g2"}, where + ", st_g st_g2")
     check_text(app, r, where)
     n += check_mempcpy(app, ["-e", "mempcpy"], where + ", mempcpy")
     n += check_mempcpy(app, ["-e", "mempcpy", "-e", "memmove"], where + ", mempcpy memmove")
