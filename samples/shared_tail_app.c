@@ -3,13 +3,15 @@
  * st_g2 (shared_tail.S); each is called directly and through the others
  * (st_f's callback calls st_g and st_f2 while st_f is in flight), and libc's
  * mempcpy, whose implementation jumps into memmove's body, on a real call,
- * with memmove called directly too.  st_far jumps into more of st_big's
+ * with memmove called directly too, and strcasecmp, whose implementations
+ * run into strcasecmp_l's.  st_far jumps into more of st_big's
  * code than dwtrace follows.  Prints every call and its result (the
  * oracle); the addresses mempcpy got and returned go to stderr (they differ
  * from run to run). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 long st_g(long a, long b);
 long st_f(long a, long b, long (*cb)(long));
@@ -39,6 +41,7 @@ int main(void)
 	/* Through pointers, so that the compiler calls libc's functions. */
 	void *(*volatile mempcpy_fn)(void *, const void *, size_t) = mempcpy;
 	void *(*volatile memmove_fn)(void *, const void *, size_t) = memmove;
+	int (*volatile strcasecmp_fn)(const char *, const char *) = strcasecmp;
 	static char src[64] = "shared tails", dst[64];
 	char *end;
 
@@ -55,5 +58,6 @@ int main(void)
 	end = mempcpy_fn(dst, src, 12);
 	fprintf(stderr, "mempcpy(%p, %p, 12) returned %p\n", (void *)dst, (void *)src, (void *)end);
 	printf("mempcpy(dst, src, 12) = dst + %ld: %s\n", (long)(end - dst), dst);
+	printf("strcasecmp(Shared, SHARP) = %d\n", strcasecmp_fn("Shared", "SHARP"));
 	return 0;
 }

@@ -11,7 +11,10 @@ st_g2 called directly (also while an st_f call is in flight, from its
 callback) end only their own calls.  glibc's mempcpy jumps into memmove's
 body: each mempcpy exit has a return value, dest + n, and the call the
 program makes returns what it printed (on stderr, with the addresses);
-memmove's own calls end no mempcpy call.  st_far jumps into more of st_big's
+memmove's own calls end no mempcpy call.  strcasecmp's implementations run
+into strcasecmp_l's: alone, its exit shows the value the program printed;
+with strcasecmp_l probed too, it may end as a tail call to strcasecmp_l, whose
+exit then shows that value (raw: an int in eax).  st_far jumps into more of st_big's
 code than dwtrace follows (the bound): its exit stays a tail call to
 st_big+OFFSET, where OFFSET is the jump's target (from objdump).
 
@@ -170,11 +173,36 @@ def check_mempcpy(app, patterns, where):
     return len(events)
 
 
+def int32(v):
+    v &= 0xffffffff
+    return v - (1 << 32) if v & 0x80000000 else v
+
+
+def check_strcasecmp(app, printed, where):
+    plain, traced, path = harness.check_unharmed([app], ["--format", "json", "-e", "strcasecmp"])
+    got = [(ev["type"], ev.get("retval", ev.get("tail_call"))) for ev in harness.read_events(path)]
+    if got != [("entry", None), ("exit", printed)]:
+        fail("%s: expected strcasecmp's entry and its exit = %d, got %s" % (where, printed, got))
+    plain, traced, path = harness.check_unharmed(
+        [app], ["--format", "json", "-e", "strcasecmp", "-e", "strcasecmp_l"])
+    got = [(ev["type"], ev["function"], ev.get("tail_call"), ev.get("retval"))
+           for ev in harness.read_events(path)]
+    direct = [("entry", "strcasecmp", None, None), ("exit", "strcasecmp", None, printed)]
+    tail = [("entry", "strcasecmp", None, None), ("exit", "strcasecmp", "strcasecmp_l", None),
+            ("entry", "strcasecmp_l", None, None)]
+    if got != direct and not (len(got) == 4 and got[:3] == tail and got[3][:3] == ("exit", "strcasecmp_l", None)
+                              and isinstance(got[3][3], int) and int32(got[3][3]) == printed):
+        fail("%s: with strcasecmp_l probed too, expected %s or %s + its exit = %d, got %s"
+             % (where, direct, tail, printed, got))
+    exits.check_left(traced.stderr, where, 0)
+
+
 def main():
     opt = harness.opt_level(sys.argv)
     where = "shared_tail (%s)" % opt
     app = harness.sample(opt, "shared_tail_app")
-    r = results(harness.run_ok([app]).stdout, where)
+    plain_out = harness.run_ok([app]).stdout
+    r = results(plain_out, where)
     far = far_target(app)
     n = 0
     n += check_st(app, r, far, ["-e", "st_*"], {"st_f", "st_g", "st_f2", "st_g2", "st_big", "st_far"},
@@ -184,6 +212,10 @@ def main():
     check_text(app, r, where)
     n += check_mempcpy(app, ["-e", "mempcpy"], where + ", mempcpy")
     n += check_mempcpy(app, ["-e", "mempcpy", "-e", "memmove"], where + ", mempcpy memmove")
+    m = re.search(r"^strcasecmp\(Shared, SHARP\) = (-?\d+)$", plain_out, re.M)
+    if not m:
+        fail("%s: shared_tail_app printed no strcasecmp result:\n%s" % (where, plain_out))
+    check_strcasecmp(app, int(m.group(1)), where + ", strcasecmp")
     print("%s: ok, %d events" % (where, n))
 
 
