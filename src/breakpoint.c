@@ -25,8 +25,10 @@ int bp_read_original(const struct breakpoint_table *bt, struct target *t, uint64
 
 static void bp_free(struct breakpoint *bp)
 {
-	if (bp)
+	if (bp) {
 		free(bp->exits);
+		free(bp->arrivals);
+	}
 	free(bp);
 }
 
@@ -62,13 +64,24 @@ struct breakpoint *bp_insert(struct breakpoint_table *bt, struct target *t, uint
 	return bp;
 }
 
+/* Adds site to the role list *sites of *n (once). */
+static void add_site(struct probe_site ***sites, size_t *n, struct probe_site *site)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*sites)[i] == site)
+			return;
+	*sites = xrealloc(*sites, (*n + 1) * sizeof(**sites));
+	(*sites)[(*n)++] = site;
+}
+
 void bp_add_exit(struct breakpoint *bp, struct probe_site *site)
 {
-	for (size_t i = 0; i < bp->nexits; i++)
-		if (bp->exits[i] == site)
-			return;
-	bp->exits = xrealloc(bp->exits, (bp->nexits + 1) * sizeof(*bp->exits));
-	bp->exits[bp->nexits++] = site;
+	add_site(&bp->exits, &bp->nexits, site);
+}
+
+void bp_add_arrival(struct breakpoint *bp, struct probe_site *site)
+{
+	add_site(&bp->arrivals, &bp->narrivals, site);
 }
 
 struct breakpoint *bp_at(const struct breakpoint_table *bt, uint64_t addr)
@@ -144,13 +157,20 @@ static void copy_one(uint64_t addr, void *value, void *arg)
 	*nb = *bp;
 	nb->exits = NULL;
 	nb->nexits = 0;
+	nb->arrivals = NULL;
+	nb->narrivals = 0;
 	nb->entry = child_site(c, bp->entry);
 	for (size_t i = 0; i < bp->nexits; i++) {
 		struct probe_site *s = child_site(c, bp->exits[i]);
 		if (s)
 			bp_add_exit(nb, s);
 	}
-	if (!nb->entry && !nb->nexits && !nb->dlstate) {
+	for (size_t i = 0; i < bp->narrivals; i++) {
+		struct probe_site *s = child_site(c, bp->arrivals[i]);
+		if (s)
+			bp_add_arrival(nb, s);
+	}
+	if (!nb->entry && !nb->nexits && !nb->narrivals && !nb->dlstate) {
 		target_write(c->t, c->t->pid, addr, &bp->orig, 1);
 		bp_free(nb);
 		return;

@@ -1,8 +1,11 @@
 /* Software breakpoints in the target's text.  One breakpoint per address,
  * with every role dwtrace gave that instruction: a probed function's entry,
  * an exit of one or more probed functions (a `ret` or a jump that may leave
- * them), the dynamic linker's r_brk.  The displaced instruction runs out of
- * line from ool (DESIGN.md, "Breakpoints without races"). */
+ * them), the entry of a probed function that other probed functions' code
+ * runs into without a jump (an arrival: glibc's __strcasecmp_evex falls
+ * through into __strcasecmp_l_evex), the dynamic linker's r_brk.  The
+ * displaced instruction runs out of line from ool (DESIGN.md, "Breakpoints
+ * without races"). */
 #ifndef DWTRACE_BREAKPOINT_H
 #define DWTRACE_BREAKPOINT_H
 
@@ -22,6 +25,8 @@ struct breakpoint {
 	struct probe_site *entry;    /* a probed function starts here, or NULL */
 	struct probe_site **exits;   /* probed functions this instruction may leave */
 	size_t nexits;
+	struct probe_site **arrivals; /* probed functions whose code runs into this entry */
+	size_t narrivals;
 	enum arch_flow flow;         /* with exits: how the instruction leaves */
 	uint64_t target;             /* with exits: where a direct jump goes */
 	uint8_t cc;                  /* with exits: a conditional jump's condition */
@@ -40,6 +45,8 @@ struct breakpoint *bp_insert(struct breakpoint_table *bt, struct target *t, uint
 			     const uint8_t *insn, size_t len, int *err);
 /* Adds site to the functions the exit at bp may leave (once). */
 void bp_add_exit(struct breakpoint *bp, struct probe_site *site);
+/* Adds site to the functions whose code runs into the entry at bp (once). */
+void bp_add_arrival(struct breakpoint *bp, struct probe_site *site);
 /* Reads size bytes of the target's code at addr as they are without our traps. */
 int bp_read_original(const struct breakpoint_table *bt, struct target *t, uint64_t addr, uint8_t *buf, size_t size);
 struct breakpoint *bp_at(const struct breakpoint_table *bt, uint64_t addr);

@@ -177,6 +177,57 @@ static const char *code_name(struct tracer *tr, struct thread *th, const struct 
 	return buf;
 }
 
+/* Whether a call of one of sites (n) is in flight on th with its entry's
+ * stack pointer where regs have it: an exit placed in code other functions
+ * share (memmove's body, which mempcpy jumps into) is hit by those
+ * functions' own calls too, and must cost them no more than this. */
+static bool frame_here(struct thread *th, struct probe_site **sites, size_t n, const struct arch_regs *regs)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t sp, top;
+		struct call_frame *f;
+
+		if (sites[i]->entry_only)
+			continue;
+		f = call_top(calls_of(th, sites[i], regs, &sp, &top));
+		if (f && f->sp <= sp)
+			return true;
+	}
+	return false;
+}
+
+void call_arrivals(struct tracer *tr, struct event *ev)
+{
+	struct thread *th = ev->th;
+	struct breakpoint *bp = ev->bp;
+
+	if (!frame_here(th, bp->arrivals, bp->narrivals, &ev->regs))
+		return;
+	for (size_t i = 0; i < bp->narrivals; i++) {
+		struct probe_site *site = bp->arrivals[i];
+		struct event_header h;
+		struct call_stack *calls;
+		struct call_frame *top;
+		uint64_t sp, stack_top;
+
+		if (site->entry_only)
+			continue;
+		calls = calls_of(th, site, &ev->regs, &sp, &stack_top);
+		tr->lost_returns += call_drop_below(calls, sp, 0);
+		top = call_top(calls);
+		if (!top || top->sp != sp || top->site != site)
+			continue; /* the other function called directly */
+		emit_header(th, &h);
+		/* Named as the probe there names it, as its entry event will be. */
+		h.tail_call = bp->entry ? bp->entry->fn->name : code_name(tr, th, &ev->regs, bp->addr);
+		tr->sink->ops->exit(tr->sink, site->layout, &h, NULL, now_mono_ns() - top->entry_mono_ns);
+		arena_reset(&tr->arena);
+		call_pop(calls);
+		tr->events++;
+		i = (size_t)-1; /* the next call at the top may be another's */
+	}
+}
+
 /* An instruction that may leave probed functions: a return, or a jump
  * whose target lies outside a function (a tail call).  Each function whose
  * call in flight has its entry's stack pointer here is left now. */
@@ -189,6 +240,8 @@ void call_exits(struct tracer *tr, struct event *ev)
 	bool tail = bp->flow != ARCH_FLOW_RET;
 	bool vregs_fetched = false;
 
+	if (!frame_here(th, bp->exits, bp->nexits, &ev->regs))
+		return;
 	if (bp->flow == ARCH_FLOW_JMP || bp->flow == ARCH_FLOW_JCC) {
 		if (bp->flow == ARCH_FLOW_JCC && !arch_jcc_taken(bp->cc, &ev->regs))
 			return;

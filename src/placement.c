@@ -101,17 +101,237 @@ static void site_where(const struct probe_site *site, uint64_t addr, char *buf, 
 	snprintf(buf, size, "%s+0x%" PRIx64, dw_module_name(f->module), f->elf_addr + (addr - f->addr));
 }
 
+/* Code of other functions that a probed function runs on in: glibc's
+ * assembly shares code between functions (mempcpy sets rax and jumps into
+ * memmove's body; __strcasecmp_evex falls through into
+ * __strcasecmp_l_evex).  The call ends at the returns reached there, so
+ * that code is decoded too, from where the function enters it, following
+ * its jumps.  Bounded: a jump that would take more goes on being a tail
+ * call, as it was before this. */
+#define SHARED_MAX_FUNCS 8        /* other functions' code followed per probe */
+#define SHARED_MAX_INSNS 16384    /* instructions decoded there per probe */
+#define SHARED_MAX_SIZE (1u << 20) /* largest function followed into */
+
+struct shared_code {
+	uint64_t start, end;
+	uint8_t *code;
+};
+
 /* What decoding a function's code found: the instructions that may leave
- * it, and whether its entry is an instruction boundary. */
+ * it, the entries of other probed functions it runs into, and whether its
+ * entry is an instruction boundary. */
 struct code_scan {
 	struct arch_insn *exits;
 	size_t n, cap;
+	uint64_t *arrivals;          /* probed entries the code runs into without a jump */
+	size_t narrivals, arrivals_cap;
 	int entry_boundary;          /* 1 yes, 0 no, -1 not reached */
 	char why[512];               /* why the code could not be decoded completely */
+	/* Other functions' code followed (shared tails). */
+	struct shared_code shared[SHARED_MAX_FUNCS];
+	size_t nshared;
+	struct u64_map seen;         /* instructions decoded there */
+	size_t ninsns;
+	bool shared_broken;          /* a bound was hit: no more following */
+	uint64_t *work;              /* where decoding is still to start */
+	size_t nwork, work_cap;
 };
+
+static void code_scan_free(struct code_scan *sc)
+{
+	free(sc->exits);
+	free(sc->arrivals);
+	for (size_t i = 0; i < sc->nshared; i++)
+		free(sc->shared[i].code);
+	u64_map_free(&sc->seen);
+	free(sc->work);
+}
+
+static void add_exit(struct code_scan *sc, const struct arch_insn *in)
+{
+	xgrow(&sc->exits, &sc->cap, sc->n + 1, sizeof(*sc->exits));
+	sc->exits[sc->n++] = *in;
+}
+
+static void add_arrival(struct code_scan *sc, uint64_t addr)
+{
+	xgrow(&sc->arrivals, &sc->arrivals_cap, sc->narrivals + 1, sizeof(*sc->arrivals));
+	sc->arrivals[sc->narrivals++] = addr;
+}
+
+/* Where addr lies, seen from site's code. */
+enum code_place {
+	CODE_OWN,      /* site's own function */
+	CODE_ENTRY,    /* another function's first instruction: getting there is a tail call */
+	CODE_MIDDLE,   /* inside another function: the same call goes on there */
+	CODE_UNKNOWN,  /* no function symbol with a size covers it */
+};
+
+static enum code_place code_place(struct process *p, const struct probe_site *site, uint64_t addr)
+{
+	const char *name;
+	uint64_t start, size;
+
+	if (probe_site_contains(site, addr))
+		return CODE_OWN;
+	if (!p->dw || dw_session_symbol_at(p->dw, addr, &name, &start, &size) != 0)
+		return CODE_UNKNOWN;
+	if (start == addr)
+		return CODE_ENTRY;
+	return size && addr - start < size ? CODE_MIDDLE : CODE_UNKNOWN;
+}
+
+/* Whether another probed function starts at addr. */
+static bool probed_entry(struct process *p, const struct probe_site *site, uint64_t addr)
+{
+	const struct probe_site *other = u64_map_get(&p->probes.by_addr, addr);
+
+	return other && other != site;
+}
+
+/* The bytes of the function (as its symbol gives it) holding addr, read
+ * once per scan; *avail how many from addr on.  NULL when its extent is
+ * unknown or a bound is reached. */
+static const uint8_t *shared_code_at(struct process *p, struct code_scan *sc, uint64_t addr, size_t *avail)
+{
+	struct shared_code *c = NULL;
+	const char *name;
+	uint64_t start, size;
+
+	for (size_t i = 0; i < sc->nshared && !c; i++)
+		if (addr >= sc->shared[i].start && addr < sc->shared[i].end)
+			c = &sc->shared[i];
+	if (!c) {
+		if (sc->nshared == SHARED_MAX_FUNCS || !p->dw ||
+		    dw_session_symbol_at(p->dw, addr, &name, &start, &size) != 0 || !size || addr - start >= size ||
+		    size > SHARED_MAX_SIZE)
+			return NULL;
+		c = &sc->shared[sc->nshared];
+		c->code = xmalloc(size);
+		if (bp_read_original(&p->bps, &p->t, start, c->code, size) != (int)size) {
+			free(c->code);
+			return NULL;
+		}
+		c->start = start;
+		c->end = start + size;
+		sc->nshared++;
+	}
+	*avail = (size_t)(c->end - addr);
+	return c->code + (addr - c->start);
+}
+
+/* Decodes the code site's function runs on in at addr (the middle of
+ * another function, or one it runs into), and what that reaches, adding its
+ * returns and the jumps leaving it to sc's exits.  Returns 0, or -1 with
+ * nothing added when a bound is reached or the code cannot be decoded. */
+static int follow_shared(struct process *p, struct probe_site *site, struct code_scan *sc, uint64_t addr)
+{
+	size_t nexits = sc->n, narrivals = sc->narrivals;
+	char err[120];
+
+	if (sc->shared_broken)
+		return -1;
+	sc->nwork = 0;
+	xgrow(&sc->work, &sc->work_cap, 1, sizeof(*sc->work));
+	sc->work[sc->nwork++] = addr;
+	while (sc->nwork) {
+		uint64_t pc = sc->work[--sc->nwork];
+
+		while (!probe_site_contains(site, pc) && !u64_map_get(&sc->seen, pc)) {
+			struct arch_insn in;
+			const uint8_t *code;
+			size_t avail;
+			enum code_place to;
+
+			code = shared_code_at(p, sc, pc, &avail);
+			if (!code || ++sc->ninsns > SHARED_MAX_INSNS ||
+			    arch_decode_flow(code, avail, pc, &in, err, sizeof(err)) != 0)
+				goto broken;
+			u64_map_put(&sc->seen, pc, (void *)1);
+			if (in.flow == ARCH_FLOW_RET || in.flow == ARCH_FLOW_JMP_INDIRECT) {
+				add_exit(sc, &in);
+				break;
+			}
+			if (in.flow == ARCH_FLOW_STOP)
+				break;
+			if (in.flow != ARCH_FLOW_NEXT) {
+				to = code_place(p, site, in.target);
+				if (to == CODE_MIDDLE) {
+					xgrow(&sc->work, &sc->work_cap, sc->nwork + 1, sizeof(*sc->work));
+					sc->work[sc->nwork++] = in.target;
+				} else if (to != CODE_OWN) {
+					if (in.flow == ARCH_FLOW_JCC_OTHER)
+						goto broken; /* a loop instruction leaving: nothing to probe */
+					add_exit(sc, &in); /* a tail call */
+				}
+				if (in.flow == ARCH_FLOW_JMP)
+					break;
+			}
+			pc += in.len;
+			if (in.len < avail)
+				continue;
+			/* At the end of the function's code: a call there does not
+			 * return (abort); anything else runs into what follows. */
+			if (in.flow == ARCH_FLOW_NEXT && in.call)
+				break;
+			if (probed_entry(p, site, pc)) {
+				add_arrival(sc, pc);
+				break;
+			}
+			to = code_place(p, site, pc);
+			if (to != CODE_ENTRY && to != CODE_MIDDLE)
+				break;
+		}
+	}
+	return 0;
+broken:
+	sc->n = nexits;
+	sc->narrivals = narrivals;
+	sc->shared_broken = true;
+	return -1;
+}
 
 /* Longest range of code decoded for exits. */
 #define SCAN_MAX (16u << 20)
+
+/* A jump of site's own code (in) to outside it: a tail call when it goes to
+ * a function's entry, else the call goes on in the code there. */
+static void leaving_jump(struct process *p, struct probe_site *site, struct code_scan *sc, const struct arch_insn *in)
+{
+	char where[300];
+
+	if (in->flow != ARCH_FLOW_JMP_INDIRECT && code_place(p, site, in->target) == CODE_MIDDLE) {
+		if (follow_shared(p, site, sc, in->target) == 0)
+			return;
+		site_where(site, in->addr, where, sizeof(where));
+		log_debug("ptrace", "probe '%s': the code its jump at %s goes on in is too large to follow: a tail "
+			  "call there",
+			  site->fn->name, where);
+	}
+	add_exit(sc, in);
+}
+
+/* The last instruction of a range of site's code (in) does not leave it:
+ * the code runs on into what follows the range. */
+static void runs_on(struct process *p, struct probe_site *site, struct code_scan *sc, const struct arch_insn *in)
+{
+	uint64_t next = in->addr + in->len;
+	enum code_place to;
+
+	if ((in->flow == ARCH_FLOW_NEXT && in->call) || in->flow == ARCH_FLOW_RET || in->flow == ARCH_FLOW_JMP ||
+	    in->flow == ARCH_FLOW_JMP_INDIRECT || in->flow == ARCH_FLOW_STOP)
+		return;
+	/* Into another probed function: as a jump to its entry would, this
+	 * call ends as a tail call to it, and that one's call starts. */
+	if (probed_entry(p, site, next)) {
+		add_arrival(sc, next);
+		return;
+	}
+	to = code_place(p, site, next);
+	if ((to == CODE_ENTRY || to == CODE_MIDDLE) && follow_shared(p, site, sc, next) != 0)
+		log_debug("ptrace", "probe '%s': the code it runs into at 0x%" PRIx64 " is too large to follow",
+			  site->fn->name, next);
+}
 
 static int scan_range(struct process *p, struct probe_site *site, const struct dw_range *r, struct code_scan *sc)
 {
@@ -119,6 +339,7 @@ static int scan_range(struct process *p, struct probe_site *site, const struct d
 	uint8_t *code;
 	char err[120], where[300];
 	bool has_entry = site->addr >= r->start && site->addr < r->end;
+	struct arch_insn last = {.flow = ARCH_FLOW_STOP};
 	int rc = 0;
 
 	if (size > SCAN_MAX) {
@@ -145,14 +366,16 @@ static int scan_range(struct process *p, struct probe_site *site, const struct d
 			break;
 		}
 		off += in.len;
+		last = in;
 		if ((in.flow == ARCH_FLOW_JMP || in.flow == ARCH_FLOW_JCC || in.flow == ARCH_FLOW_JCC_OTHER) &&
 		    in.target == site->addr)
 			site->reentered = true;
-		if (in.flow == ARCH_FLOW_RET || in.flow == ARCH_FLOW_JMP_INDIRECT ||
-		    ((in.flow == ARCH_FLOW_JMP || in.flow == ARCH_FLOW_JCC) && !probe_site_contains(site, in.target))) {
-			xgrow(&sc->exits, &sc->cap, sc->n + 1, sizeof(*sc->exits));
-			sc->exits[sc->n++] = in;
-		} else if (in.flow == ARCH_FLOW_JCC_OTHER && !probe_site_contains(site, in.target)) {
+		if (in.flow == ARCH_FLOW_RET)
+			add_exit(sc, &in);
+		else if (in.flow == ARCH_FLOW_JMP_INDIRECT ||
+			 ((in.flow == ARCH_FLOW_JMP || in.flow == ARCH_FLOW_JCC) && !probe_site_contains(site, in.target)))
+			leaving_jump(p, site, sc, &in);
+		else if (in.flow == ARCH_FLOW_JCC_OTHER && !probe_site_contains(site, in.target)) {
 			site_where(site, pc, where, sizeof(where));
 			snprintf(sc->why, sizeof(sc->why), "a loop instruction at %s leaves it", where);
 			rc = -1;
@@ -160,6 +383,8 @@ static int scan_range(struct process *p, struct probe_site *site, const struct d
 		}
 	}
 	free(code);
+	if (!rc && size && !probe_site_contains(site, r->end))
+		runs_on(p, site, sc, &last);
 	return rc;
 }
 
@@ -199,6 +424,18 @@ static int place_exits(struct process *p, struct thread *th, struct probe_site *
 		bp_add_exit(bp, site);
 		site->nexits++;
 	}
+	/* The other function's entry breakpoint, placed here when that one
+	 * comes later. */
+	for (size_t i = 0; i < sc->narrivals; i++) {
+		struct breakpoint *bp;
+
+		site_where(site, sc->arrivals[i], where, sizeof(where));
+		bp = place_breakpoint(p, th, sc->arrivals[i], what, where);
+		if (!bp)
+			return -1;
+		bp_add_arrival(bp, site);
+		site->nexits++;
+	}
 	return 0;
 }
 
@@ -233,12 +470,12 @@ int place_probe(struct process *p, struct thread *th, struct probe_site *site)
 		log_error("%s left out: %s is not an instruction boundary of its code as decoded (a corrupt symbol "
 			  "table?)",
 			  what, where);
-		free(sc.exits);
+		code_scan_free(&sc);
 		return -1;
 	}
 	bp = place_breakpoint(p, th, site->addr, what, where);
 	if (!bp) {
-		free(sc.exits);
+		code_scan_free(&sc);
 		return -1;
 	}
 	bp->entry = site;
@@ -259,14 +496,18 @@ int place_probe(struct process *p, struct thread *th, struct probe_site *site)
 		if (p->nundecodable++ < UNDECODABLE_SHOWN)
 			log_warning("%s: cannot decode all of its code (%s): entry events only", what, sc.why);
 		site->entry_only = true;
-	} else if (!sc.n) {
+	} else if (!sc.n && !sc.narrivals) {
 		log_debug("ptrace", "%s: no instruction leaves it: entry events only", what);
 		site->entry_only = true;
 	} else if (place_exits(p, th, site, &sc, what) != 0) {
 		log_warning("%s: entry events only", what);
 		site->entry_only = true;
+	} else if (sc.nshared || sc.narrivals) {
+		log_debug("ptrace", "%s: %zu exits, in its code and %zu other functions' it runs on in (%zu "
+			  "instructions decoded there); %zu probed entries it runs into",
+			  what, sc.n, sc.nshared, sc.ninsns, sc.narrivals);
 	}
-	free(sc.exits);
+	code_scan_free(&sc);
 	return 0;
 }
 

@@ -369,6 +369,8 @@ static void on_breakpoint(struct tracer *tr, struct event *ev)
 	uint64_t ool = bp->ool;
 
 	sigtrap_guard_check(th->proc, th);
+	if (bp->narrivals)
+		call_arrivals(tr, ev);
 	if (bp->entry && bp->entry->ifunc_resolver)
 		ifunc_late_entry(tr, ev, bp->entry);
 	else if (bp->entry)

@@ -40,6 +40,9 @@ void resume_thread(struct thread *th);
 /* call_events.c */
 /* The entry of site at ev's breakpoint: its event, and the call in flight. */
 void call_entry(struct tracer *tr, struct event *ev, struct probe_site *site);
+/* Probed functions whose code runs into the entry at ev's breakpoint
+ * without a jump: their exit events, as tail calls (before that entry's). */
+void call_arrivals(struct tracer *tr, struct event *ev);
 /* ev's breakpoint may leave probed functions: their exit events. */
 void call_exits(struct tracer *tr, struct event *ev);
 /* Frees p's per-goroutine calls in flight. */

@@ -86,6 +86,7 @@ struct arch_insn {
 	enum arch_flow flow;
 	uint64_t target;         /* ARCH_FLOW_JMP, _JCC, _JCC_OTHER */
 	uint8_t cc;              /* ARCH_FLOW_JCC: its condition (arch_jcc_taken) */
+	bool call;               /* ARCH_FLOW_NEXT: a call (which may not return) */
 };
 
 /* Decodes the instruction at pc (its bytes: code, avail of them) into *out.

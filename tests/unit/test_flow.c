@@ -51,9 +51,13 @@ static void test_kinds(void **state)
 	assert_int_equal(decode(jrcxz, sizeof(jrcxz), 0x1000).flow, ARCH_FLOW_JCC_OTHER);
 	assert_int_equal(decode(jmp_rax, sizeof(jmp_rax), 0x1000).flow, ARCH_FLOW_JMP_INDIRECT);
 	assert_int_equal(decode(jmp_rip, sizeof(jmp_rip), 0x1000).flow, ARCH_FLOW_JMP_INDIRECT);
-	assert_int_equal(decode(call, sizeof(call), 0x1000).flow, ARCH_FLOW_NEXT);
+	in = decode(call, sizeof(call), 0x1000);
+	assert_int_equal(in.flow, ARCH_FLOW_NEXT);
+	assert_true(in.call); /* a function ending in a call does not run on */
 	assert_int_equal(decode(ud2, sizeof(ud2), 0x1000).flow, ARCH_FLOW_STOP);
-	assert_int_equal(decode(nop, sizeof(nop), 0x1000).flow, ARCH_FLOW_NEXT);
+	in = decode(nop, sizeof(nop), 0x1000);
+	assert_int_equal(in.flow, ARCH_FLOW_NEXT);
+	assert_false(in.call);
 }
 
 /* Runs jcc (condition cc) on this CPU with rflags = flags: 1 when taken. */

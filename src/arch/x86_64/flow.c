@@ -65,6 +65,12 @@ int arch_decode_flow(const uint8_t *code, size_t avail, uint64_t pc, struct arch
 		}
 		out->flow = ARCH_FLOW_STOP; /* far jumps */
 		return 0;
+	case ZYDIS_CATEGORY_CALL:
+		/* Code after a call to a noreturn function (abort,
+		 * __stack_chk_fail) is not reached from it: a function ending
+		 * in one does not run into the next. */
+		out->call = true;
+		return 0;
 	default:
 		break;
 	}
