@@ -167,6 +167,20 @@ static bool is(const struct token *tk, const char *s)
 	return !strcmp(tk->text, s);
 }
 
+/* Whether token i lies inside template arguments or a parameter list: a
+ * '<' or '(' that nothing closed before it (operators' names are words). */
+static bool in_nested_list(const struct tokens *t, size_t i)
+{
+	int depth = 0;
+
+	for (size_t k = 0; k < i; k++)
+		if (is(&t->v[k], "<") || is(&t->v[k], "("))
+			depth++;
+		else if ((is(&t->v[k], ">") || is(&t->v[k], ")")) && depth > 0)
+			depth--;
+	return depth > 0;
+}
+
 /* The tokens of the type that starts at i (words, "::" and balanced
  * template arguments), up to a '*', '&', ',', ')' or unbalanced '>'. */
 static size_t type_end(const struct tokens *t, size_t i)
@@ -290,6 +304,60 @@ static void canonical_int_types(struct tokens *t)
 	}
 }
 
+/* The standard library's typedefs that the demangler never prints, with
+ * what it prints instead: gdb replaces every typedef a spec names by its
+ * target (cp_canonicalize_string_no_typedefs) except those the demangler
+ * itself abbreviates (std::string in the old ABI, std::istream,
+ * std::ostream, std::iostream: left as they are).  Ours come from no debug
+ * info, so only the typedefs of libstdc++'s C++11 ABI that people write. */
+static const char *const std_typedefs[][2] = {
+	{"string", "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >"},
+	{"wstring", "std::__cxx11::basic_string<wchar_t, std::char_traits<wchar_t>, std::allocator<wchar_t> >"},
+	{"u8string", "std::__cxx11::basic_string<char8_t, std::char_traits<char8_t>, std::allocator<char8_t> >"},
+	{"u16string", "std::__cxx11::basic_string<char16_t, std::char_traits<char16_t>, std::allocator<char16_t> >"},
+	{"u32string", "std::__cxx11::basic_string<char32_t, std::char_traits<char32_t>, std::allocator<char32_t> >"},
+	{"string_view", "std::basic_string_view<char, std::char_traits<char> >"},
+	{"wstring_view", "std::basic_string_view<wchar_t, std::char_traits<wchar_t> >"},
+	{"u8string_view", "std::basic_string_view<char8_t, std::char_traits<char8_t> >"},
+	{"u16string_view", "std::basic_string_view<char16_t, std::char_traits<char16_t> >"},
+	{"u32string_view", "std::basic_string_view<char32_t, std::char_traits<char32_t> >"},
+};
+
+/* Replaces each "std::NAME" of std_typedefs (a whole name: not inside
+ * another scope, not a template's name) by its target's tokens. */
+static void expand_std_typedefs(struct tokens *t)
+{
+	for (size_t i = 0; i + 2 < t->len; i++) {
+		struct tokens with = {0};
+		size_t k;
+
+		if (!is(&t->v[i], "std") || !is(&t->v[i + 1], "::") || (i > 0 && is(&t->v[i - 1], "::")) ||
+		    (i + 3 < t->len && (is(&t->v[i + 3], "::") || is(&t->v[i + 3], "<"))))
+			continue;
+		for (k = 0; k < sizeof(std_typedefs) / sizeof(*std_typedefs); k++)
+			if (is(&t->v[i + 2], std_typedefs[k][0]))
+				break;
+		if (k == sizeof(std_typedefs) / sizeof(*std_typedefs))
+			continue;
+		tokenize(std_typedefs[k][1], &with);
+		for (size_t j = i; j < i + 3; j++)
+			free(t->v[j].text);
+		xgrow(&t->v, &t->cap, t->len + with.len, sizeof(*t->v));
+		memmove(&t->v[i + with.len], &t->v[i + 3], (t->len - i - 3) * sizeof(*t->v));
+		memcpy(&t->v[i], with.v, with.len * sizeof(*t->v));
+		t->len = t->len - 3 + with.len;
+		i += with.len - 1;
+		free(with.v);
+	}
+}
+
+/* Whether the group that opens at s (a '[') is an ABI tag or a clone
+ * suffix, which are part of a name, never a glob's bracket expression. */
+static bool name_bracket(const char *s)
+{
+	return !strncmp(s, "[abi:", 5) || !strncmp(s, "[clone ", 7);
+}
+
 char *dw_cxx_canonical(const char *spelling)
 {
 	struct tokens t = {0};
@@ -297,6 +365,7 @@ char *dw_cxx_canonical(const char *spelling)
 	char *out;
 
 	tokenize(spelling, &t);
+	expand_std_typedefs(&t);
 	move_cv(&t);
 	canonical_int_types(&t);
 	out = xmalloc(cap);
@@ -311,6 +380,12 @@ char *dw_cxx_canonical(const char *spelling)
 		if (prev && ((prev->kind == TOK_WORD && tk->kind == TOK_WORD) || is(prev, ",") ||
 			     /* qualifiers of a method: "f() const", "f() &&" */
 			     (is(prev, ")") && (tk->kind == TOK_WORD || is(tk, "&") || is(tk, "&&"))) ||
+			     /* a function type: "std::function<int (int)>" */
+			     (is(tk, "(") && (prev->kind == TOK_WORD || is(prev, ">") || is(prev, "*") || is(prev, "&")) &&
+			      !is(prev, "lambda") && in_nested_list(&t, i)) ||
+			     /* a clone suffix, an ABI tag's brackets */
+			     (is(tk, "[") && i + 1 < t.len && is(&t.v[i + 1], "clone")) ||
+			     (is(prev, "clone")) ||
 			     (is(prev, ">") && (is(tk, ">") || tk->kind == TOK_WORD)) ||
 			     (is(tk, "<") && prev->text[strlen(prev->text) - 1] == '<')))
 			out[len++] = ' ';
@@ -334,6 +409,8 @@ bool dw_name_is_glob(const char *pattern)
 			depth++;
 		else if (*p == ')' && depth > 0)
 			depth--;
+		else if (*p == '[' && name_bracket(p) && strchr(p, ']'))
+			p = strchr(p, ']');
 		else if (!depth && strchr("*?[", *p) && !(p >= pattern + 8 && !strncmp(p - 8, "operator", 8)))
 			return true;
 	}
@@ -403,32 +480,68 @@ static bool names_scope(const char *name, size_t len, size_t qlen, const char *c
 	return ok;
 }
 
+/* name without its ABI tags ("ns::mk[abi:cxx11](int)" is "ns::mk(int)"),
+ * or without its clone suffix (" [clone .isra.0]"...) when clones is set.
+ * The caller frees. */
+static char *strip_tags(const char *name, bool abi, bool clones)
+{
+	char *out = xstrdup(name), *p;
+
+	if (clones && (p = strstr(out, " [clone ")))
+		*p = '\0';
+	while (abi && (p = strstr(out, "[abi:"))) {
+		char *end = strchr(p, ']');
+		if (!end)
+			break;
+		memmove(p, end + 1, strlen(end + 1) + 1);
+	}
+	return out;
+}
+
+/* pattern as an fnmatch pattern: the brackets of its ABI tags and clone
+ * suffixes matched literally.  The caller frees. */
+static char *glob_escape_tags(const char *pattern)
+{
+	char *out = xmalloc(strlen(pattern) * 2 + 1), *d = out;
+
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '[' && name_bracket(p) && strchr(p, ']')) {
+			const char *end = strchr(p, ']');
+			*d++ = '\\';
+			for (; p < end; p++)
+				*d++ = *p;
+			*d++ = '\\';
+		}
+		*d++ = *p;
+	}
+	*d = '\0';
+	return out;
+}
+
 bool dw_cxx_matches(const char *demangled, const char *pattern, const char *canonical, bool glob)
 {
-	size_t qlen;
-	char buf[512];
+	/* ABI tags are optional in a pattern, as in gdb; a clone is named by
+	 * its function's name (gdb puts a location in each clone), or by its
+	 * own suffix, which then must be the clone's. */
+	bool tags = strstr(pattern, "[abi:") != NULL, clone = strstr(pattern, "[clone ") != NULL;
+	char *name = strip_tags(demangled, !tags, !clone);
+	char *fpattern = glob ? glob_escape_tags(pattern) : NULL;
+	size_t qlen = dw_demangled_qualified_len(name);
+	bool yes;
 
-	if (params_start(pattern, strlen(pattern)) < strlen(pattern)) {
-		/* A parameter list: the whole name, less a clone suffix. */
-		const char *clone = strstr(demangled, " [clone ");
-		if (clone) {
-			size_t n = (size_t)(clone - demangled);
-			if (n >= sizeof(buf))
-				return false;
-			memcpy(buf, demangled, n);
-			buf[n] = '\0';
-			demangled = buf;
-		}
+	if (params_start(pattern, strlen(pattern)) < strlen(pattern) || clone) {
+		/* A parameter list: the whole name. */
 		if (glob)
-			return fnmatch(pattern, demangled, 0) == 0;
-		return names_scope(demangled, strlen(demangled), dw_demangled_qualified_len(demangled), canonical);
+			yes = fnmatch(fpattern, name, 0) == 0;
+		else
+			yes = names_scope(name, strlen(name), qlen, canonical);
+	} else if (!glob) {
+		yes = names_scope(name, qlen, qlen, canonical);
+	} else {
+		name[qlen] = '\0';
+		yes = fnmatch(fpattern, name, 0) == 0;
 	}
-	qlen = dw_demangled_qualified_len(demangled);
-	if (!glob)
-		return names_scope(demangled, qlen, qlen, canonical);
-	if (qlen >= sizeof(buf))
-		return false;
-	memcpy(buf, demangled, qlen);
-	buf[qlen] = '\0';
-	return fnmatch(pattern, buf, 0) == 0;
+	free(fpattern);
+	free(name);
+	return yes;
 }
