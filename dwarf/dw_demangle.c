@@ -112,6 +112,22 @@ static bool word_char(char c)
 	return isalnum((unsigned char)c) || c == '_' || c == '$';
 }
 
+/* The length of the operator symbol at s ("<<=", "+", "->*"), the
+ * longest one: "operator+<char>" is operator+ and its template arguments.
+ * 0 when none starts there. */
+static size_t operator_len(const char *s)
+{
+	static const char *const ops[] = {"<<=", ">>=", "<=>", "->*", "<<", ">>", "<=", ">=", "==", "!=",
+					  "&&", "||", "++", "--", "+=", "-=", "*=", "/=", "%=", "^=",
+					  "&=", "|=", "->", "+", "-", "*", "/", "%", "^", "&",
+					  "|", "~", "!", "=", "<", ">", ","};
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(*ops); i++)
+		if (!strncmp(s, ops[i], strlen(ops[i])))
+			return strlen(ops[i]);
+	return 0;
+}
+
 /* Splits spelling into words and punctuation, "operator<=" and
  * "operator()" being one word each. */
 static void tokenize(const char *p, struct tokens *t)
@@ -133,8 +149,7 @@ static void tokenize(const char *p, struct tokens *t)
 				if ((q[0] == '(' && q[1] == ')') || (q[0] == '[' && q[1] == ']'))
 					q += 2;
 				else
-					while (*q && strchr("+-*/%^&|~!=<>,", *q))
-						q++;
+					q += operator_len(q);
 				if (q > p && (q[-1] != ' ')) {
 					/* "operator" then its symbol, without the space. */
 					char *buf = xasprintf("operator%.*s", (int)(q - p), p);
@@ -387,6 +402,9 @@ char *dw_cxx_canonical(const char *spelling)
 			     (is(tk, "[") && i + 1 < t.len && is(&t.v[i + 1], "clone")) ||
 			     (is(prev, "clone")) ||
 			     (is(prev, ">") && (is(tk, ">") || tk->kind == TOK_WORD)) ||
+			     (is(prev, "}") && tk->kind == TOK_WORD) ||
+			     /* a const pointer: "char const* const&" */
+			     (is(prev, "*") && (is(tk, "const") || is(tk, "volatile"))) ||
 			     (is(tk, "<") && prev->text[strlen(prev->text) - 1] == '<')))
 			out[len++] = ' ';
 		memcpy(out + len, tk->text, n);
@@ -399,19 +417,42 @@ char *dw_cxx_canonical(const char *spelling)
 	return out;
 }
 
+/* Whether the '*' at p (in pattern) is a pointer declarator inside
+ * template arguments ("_M_access<Foo*>()"): it follows a type and a '>',
+ * ',', ')', '&' or another '*' follows it.  "twice<*" stays a glob. */
+static bool template_pointer(const char *pattern, const char *p)
+{
+	const char *q = p;
+
+	while (q > pattern && q[-1] == ' ')
+		q--;
+	if (q == pattern || !(word_char(q[-1]) || strchr(">}])*", q[-1])))
+		return false;
+	while (p[1] == ' ')
+		p++;
+	return p[1] && strchr(">,)&*", p[1]);
+}
+
 bool dw_name_is_glob(const char *pattern)
 {
-	int depth = 0;
+	int depth = 0, angles = 0;
 
 	/* In a parameter list '*' is a pointer and '[' an array or an ABI tag. */
 	for (const char *p = pattern; *p; p++) {
+		bool op = p >= pattern + 8 && !strncmp(p - 8, "operator", 8);
 		if (*p == '(')
 			depth++;
 		else if (*p == ')' && depth > 0)
 			depth--;
+		else if (*p == '<' && !op)
+			angles++;
+		else if (*p == '>' && angles > 0 && !op)
+			angles--;
 		else if (*p == '[' && name_bracket(p) && strchr(p, ']'))
 			p = strchr(p, ']');
-		else if (!depth && strchr("*?[", *p) && !(p >= pattern + 8 && !strncmp(p - 8, "operator", 8)))
+		else if (!depth && angles && *p == '*' && template_pointer(pattern, p))
+			continue;
+		else if (!depth && strchr("*?[", *p) && !op)
 			return true;
 	}
 	return false;
