@@ -338,8 +338,8 @@ static const char *const std_typedefs[][2] = {
 	{"u32string_view", "std::basic_string_view<char32_t, std::char_traits<char32_t> >"},
 };
 
-/* Replaces each "std::NAME" of std_typedefs (a whole name: not inside
- * another scope, not a template's name) by its target's tokens. */
+/* Replaces each "std::NAME" of std_typedefs (not inside another scope, as
+ * a type or as a scope: "std::string::size") by its target's tokens. */
 static void expand_std_typedefs(struct tokens *t)
 {
 	for (size_t i = 0; i + 2 < t->len; i++) {
@@ -347,7 +347,7 @@ static void expand_std_typedefs(struct tokens *t)
 		size_t k;
 
 		if (!is(&t->v[i], "std") || !is(&t->v[i + 1], "::") || (i > 0 && is(&t->v[i - 1], "::")) ||
-		    (i + 3 < t->len && (is(&t->v[i + 3], "::") || is(&t->v[i + 3], "<"))))
+		    (i + 3 < t->len && is(&t->v[i + 3], "<")))
 			continue;
 		for (k = 0; k < sizeof(std_typedefs) / sizeof(*std_typedefs); k++)
 			if (is(&t->v[i + 2], std_typedefs[k][0]))
