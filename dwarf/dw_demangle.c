@@ -112,6 +112,22 @@ static bool word_char(char c)
 	return isalnum((unsigned char)c) || c == '_' || c == '$';
 }
 
+/* The length of the operator symbol at s ("<<=", "+", "->*"), the
+ * longest one: "operator+<char>" is operator+ and its template arguments.
+ * 0 when none starts there. */
+static size_t operator_len(const char *s)
+{
+	static const char *const ops[] = {"<<=", ">>=", "<=>", "->*", "<<", ">>", "<=", ">=", "==", "!=",
+					  "&&", "||", "++", "--", "+=", "-=", "*=", "/=", "%=", "^=",
+					  "&=", "|=", "->", "+", "-", "*", "/", "%", "^", "&",
+					  "|", "~", "!", "=", "<", ">", ","};
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(*ops); i++)
+		if (!strncmp(s, ops[i], strlen(ops[i])))
+			return strlen(ops[i]);
+	return 0;
+}
+
 /* Splits spelling into words and punctuation, "operator<=" and
  * "operator()" being one word each. */
 static void tokenize(const char *p, struct tokens *t)
@@ -133,8 +149,7 @@ static void tokenize(const char *p, struct tokens *t)
 				if ((q[0] == '(' && q[1] == ')') || (q[0] == '[' && q[1] == ']'))
 					q += 2;
 				else
-					while (*q && strchr("+-*/%^&|~!=<>,", *q))
-						q++;
+					q += operator_len(q);
 				if (q > p && (q[-1] != ' ')) {
 					/* "operator" then its symbol, without the space. */
 					char *buf = xasprintf("operator%.*s", (int)(q - p), p);
@@ -165,6 +180,20 @@ static void tokenize(const char *p, struct tokens *t)
 static bool is(const struct token *tk, const char *s)
 {
 	return !strcmp(tk->text, s);
+}
+
+/* Whether token i lies inside template arguments or a parameter list: a
+ * '<' or '(' that nothing closed before it (operators' names are words). */
+static bool in_nested_list(const struct tokens *t, size_t i)
+{
+	int depth = 0;
+
+	for (size_t k = 0; k < i; k++)
+		if (is(&t->v[k], "<") || is(&t->v[k], "("))
+			depth++;
+		else if ((is(&t->v[k], ">") || is(&t->v[k], ")")) && depth > 0)
+			depth--;
+	return depth > 0;
 }
 
 /* The tokens of the type that starts at i (words, "::" and balanced
@@ -290,6 +319,60 @@ static void canonical_int_types(struct tokens *t)
 	}
 }
 
+/* The standard library's typedefs that the demangler never prints, with
+ * what it prints instead: gdb replaces every typedef a spec names by its
+ * target (cp_canonicalize_string_no_typedefs) except those the demangler
+ * itself abbreviates (std::string in the old ABI, std::istream,
+ * std::ostream, std::iostream: left as they are).  Ours come from no debug
+ * info, so only the typedefs of libstdc++'s C++11 ABI that people write. */
+static const char *const std_typedefs[][2] = {
+	{"string", "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >"},
+	{"wstring", "std::__cxx11::basic_string<wchar_t, std::char_traits<wchar_t>, std::allocator<wchar_t> >"},
+	{"u8string", "std::__cxx11::basic_string<char8_t, std::char_traits<char8_t>, std::allocator<char8_t> >"},
+	{"u16string", "std::__cxx11::basic_string<char16_t, std::char_traits<char16_t>, std::allocator<char16_t> >"},
+	{"u32string", "std::__cxx11::basic_string<char32_t, std::char_traits<char32_t>, std::allocator<char32_t> >"},
+	{"string_view", "std::basic_string_view<char, std::char_traits<char> >"},
+	{"wstring_view", "std::basic_string_view<wchar_t, std::char_traits<wchar_t> >"},
+	{"u8string_view", "std::basic_string_view<char8_t, std::char_traits<char8_t> >"},
+	{"u16string_view", "std::basic_string_view<char16_t, std::char_traits<char16_t> >"},
+	{"u32string_view", "std::basic_string_view<char32_t, std::char_traits<char32_t> >"},
+};
+
+/* Replaces each "std::NAME" of std_typedefs (not inside another scope, as
+ * a type or as a scope: "std::string::size") by its target's tokens. */
+static void expand_std_typedefs(struct tokens *t)
+{
+	for (size_t i = 0; i + 2 < t->len; i++) {
+		struct tokens with = {0};
+		size_t k;
+
+		if (!is(&t->v[i], "std") || !is(&t->v[i + 1], "::") || (i > 0 && is(&t->v[i - 1], "::")) ||
+		    (i + 3 < t->len && is(&t->v[i + 3], "<")))
+			continue;
+		for (k = 0; k < sizeof(std_typedefs) / sizeof(*std_typedefs); k++)
+			if (is(&t->v[i + 2], std_typedefs[k][0]))
+				break;
+		if (k == sizeof(std_typedefs) / sizeof(*std_typedefs))
+			continue;
+		tokenize(std_typedefs[k][1], &with);
+		for (size_t j = i; j < i + 3; j++)
+			free(t->v[j].text);
+		xgrow(&t->v, &t->cap, t->len + with.len, sizeof(*t->v));
+		memmove(&t->v[i + with.len], &t->v[i + 3], (t->len - i - 3) * sizeof(*t->v));
+		memcpy(&t->v[i], with.v, with.len * sizeof(*t->v));
+		t->len = t->len - 3 + with.len;
+		i += with.len - 1;
+		free(with.v);
+	}
+}
+
+/* Whether the group that opens at s (a '[') is an ABI tag or a clone
+ * suffix, which are part of a name, never a glob's bracket expression. */
+static bool name_bracket(const char *s)
+{
+	return !strncmp(s, "[abi:", 5) || !strncmp(s, "[clone ", 7);
+}
+
 char *dw_cxx_canonical(const char *spelling)
 {
 	struct tokens t = {0};
@@ -297,6 +380,7 @@ char *dw_cxx_canonical(const char *spelling)
 	char *out;
 
 	tokenize(spelling, &t);
+	expand_std_typedefs(&t);
 	move_cv(&t);
 	canonical_int_types(&t);
 	out = xmalloc(cap);
@@ -311,7 +395,16 @@ char *dw_cxx_canonical(const char *spelling)
 		if (prev && ((prev->kind == TOK_WORD && tk->kind == TOK_WORD) || is(prev, ",") ||
 			     /* qualifiers of a method: "f() const", "f() &&" */
 			     (is(prev, ")") && (tk->kind == TOK_WORD || is(tk, "&") || is(tk, "&&"))) ||
+			     /* a function type: "std::function<int (int)>" */
+			     (is(tk, "(") && (prev->kind == TOK_WORD || is(prev, ">") || is(prev, "*") || is(prev, "&")) &&
+			      !is(prev, "lambda") && in_nested_list(&t, i)) ||
+			     /* a clone suffix, an ABI tag's brackets */
+			     (is(tk, "[") && i + 1 < t.len && is(&t.v[i + 1], "clone")) ||
+			     (is(prev, "clone")) ||
 			     (is(prev, ">") && (is(tk, ">") || tk->kind == TOK_WORD)) ||
+			     (is(prev, "}") && tk->kind == TOK_WORD) ||
+			     /* a const pointer: "char const* const&" */
+			     (is(prev, "*") && (is(tk, "const") || is(tk, "volatile"))) ||
 			     (is(tk, "<") && prev->text[strlen(prev->text) - 1] == '<')))
 			out[len++] = ' ';
 		memcpy(out + len, tk->text, n);
@@ -324,17 +417,42 @@ char *dw_cxx_canonical(const char *spelling)
 	return out;
 }
 
+/* Whether the '*' at p (in pattern) is a pointer declarator inside
+ * template arguments ("_M_access<Foo*>()"): it follows a type and a '>',
+ * ',', ')', '&' or another '*' follows it.  "twice<*" stays a glob. */
+static bool template_pointer(const char *pattern, const char *p)
+{
+	const char *q = p;
+
+	while (q > pattern && q[-1] == ' ')
+		q--;
+	if (q == pattern || !(word_char(q[-1]) || strchr(">}])*", q[-1])))
+		return false;
+	while (p[1] == ' ')
+		p++;
+	return p[1] && strchr(">,)&*", p[1]);
+}
+
 bool dw_name_is_glob(const char *pattern)
 {
-	int depth = 0;
+	int depth = 0, angles = 0;
 
 	/* In a parameter list '*' is a pointer and '[' an array or an ABI tag. */
 	for (const char *p = pattern; *p; p++) {
+		bool op = p >= pattern + 8 && !strncmp(p - 8, "operator", 8);
 		if (*p == '(')
 			depth++;
 		else if (*p == ')' && depth > 0)
 			depth--;
-		else if (!depth && strchr("*?[", *p) && !(p >= pattern + 8 && !strncmp(p - 8, "operator", 8)))
+		else if (*p == '<' && !op)
+			angles++;
+		else if (*p == '>' && angles > 0 && !op)
+			angles--;
+		else if (*p == '[' && name_bracket(p) && strchr(p, ']'))
+			p = strchr(p, ']');
+		else if (!depth && angles && *p == '*' && template_pointer(pattern, p))
+			continue;
+		else if (!depth && strchr("*?[", *p) && !op)
 			return true;
 	}
 	return false;
@@ -403,32 +521,68 @@ static bool names_scope(const char *name, size_t len, size_t qlen, const char *c
 	return ok;
 }
 
+/* name without its ABI tags ("ns::mk[abi:cxx11](int)" is "ns::mk(int)"),
+ * or without its clone suffix (" [clone .isra.0]"...) when clones is set.
+ * The caller frees. */
+static char *strip_tags(const char *name, bool abi, bool clones)
+{
+	char *out = xstrdup(name), *p;
+
+	if (clones && (p = strstr(out, " [clone ")))
+		*p = '\0';
+	while (abi && (p = strstr(out, "[abi:"))) {
+		char *end = strchr(p, ']');
+		if (!end)
+			break;
+		memmove(p, end + 1, strlen(end + 1) + 1);
+	}
+	return out;
+}
+
+/* pattern as an fnmatch pattern: the brackets of its ABI tags and clone
+ * suffixes matched literally.  The caller frees. */
+static char *glob_escape_tags(const char *pattern)
+{
+	char *out = xmalloc(strlen(pattern) * 2 + 1), *d = out;
+
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '[' && name_bracket(p) && strchr(p, ']')) {
+			const char *end = strchr(p, ']');
+			*d++ = '\\';
+			for (; p < end; p++)
+				*d++ = *p;
+			*d++ = '\\';
+		}
+		*d++ = *p;
+	}
+	*d = '\0';
+	return out;
+}
+
 bool dw_cxx_matches(const char *demangled, const char *pattern, const char *canonical, bool glob)
 {
-	size_t qlen;
-	char buf[512];
+	/* ABI tags are optional in a pattern, as in gdb; a clone is named by
+	 * its function's name (gdb puts a location in each clone), or by its
+	 * own suffix, which then must be the clone's. */
+	bool tags = strstr(pattern, "[abi:") != NULL, clone = strstr(pattern, "[clone ") != NULL;
+	char *name = strip_tags(demangled, !tags, !clone);
+	char *fpattern = glob ? glob_escape_tags(pattern) : NULL;
+	size_t qlen = dw_demangled_qualified_len(name);
+	bool yes;
 
-	if (params_start(pattern, strlen(pattern)) < strlen(pattern)) {
-		/* A parameter list: the whole name, less a clone suffix. */
-		const char *clone = strstr(demangled, " [clone ");
-		if (clone) {
-			size_t n = (size_t)(clone - demangled);
-			if (n >= sizeof(buf))
-				return false;
-			memcpy(buf, demangled, n);
-			buf[n] = '\0';
-			demangled = buf;
-		}
+	if (params_start(pattern, strlen(pattern)) < strlen(pattern) || clone) {
+		/* A parameter list: the whole name. */
 		if (glob)
-			return fnmatch(pattern, demangled, 0) == 0;
-		return names_scope(demangled, strlen(demangled), dw_demangled_qualified_len(demangled), canonical);
+			yes = fnmatch(fpattern, name, 0) == 0;
+		else
+			yes = names_scope(name, strlen(name), qlen, canonical);
+	} else if (!glob) {
+		yes = names_scope(name, qlen, qlen, canonical);
+	} else {
+		name[qlen] = '\0';
+		yes = fnmatch(fpattern, name, 0) == 0;
 	}
-	qlen = dw_demangled_qualified_len(demangled);
-	if (!glob)
-		return names_scope(demangled, qlen, qlen, canonical);
-	if (qlen >= sizeof(buf))
-		return false;
-	memcpy(buf, demangled, qlen);
-	buf[qlen] = '\0';
-	return fnmatch(pattern, buf, 0) == 0;
+	free(fpattern);
+	free(name);
+	return yes;
 }

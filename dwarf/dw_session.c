@@ -607,7 +607,13 @@ int dw_session_got_name(struct dw_session *s, uint64_t slot, const char **name)
 	if (!m->got_read)
 		read_got_names(m);
 	*name = u64_map_get(&m->got_names, slot - bias + 1);
-	return *name ? 0 : -ENOENT;
+	if (!*name)
+		return -ENOENT;
+	/* Named as events and stack frames name the function: "operator
+	 * new(unsigned long)", not "_Znwm". */
+	if (dw_session_demangled(s, *name))
+		*name = dw_session_demangled(s, *name);
+	return 0;
 }
 
 int dw_session_symbol_at(struct dw_session *s, uint64_t addr, const char **name, uint64_t *start, uint64_t *size)
@@ -713,6 +719,15 @@ static const char *symbol_demangled(struct dw_module *m, int i, const char *name
 	return m->demangled[i] == dw_not_cxx ? NULL : m->demangled[i];
 }
 
+/* Whether symbol name is the cold part GCC splits off a function
+ * ("f.cold", "f.cold.3", "f.part.0.cold"). */
+static bool is_cold_part(const char *name)
+{
+	const char *c = strstr(name, ".cold");
+
+	return c && (c[5] == '\0' || c[5] == '.' || c[5] == '@');
+}
+
 static void free_value(uint64_t key, void *value, void *arg)
 {
 	(void)key;
@@ -774,8 +789,12 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 		if (!name_matches(name, pattern, glob) &&
 		    !((dm = symbol_demangled(m, i, name)) && dw_cxx_matches(dm, pattern, canonical, glob)))
 			continue;
-		/* Split-off parts of functions are no functions to a glob. */
-		if (glob && strstr(name, ".cold"))
+		/* A split-off part of a function ("f.cold", "_Z1fi.cold") is no
+		 * function: only its own symbol or demangled name, suffix
+		 * included, reaches it; a glob or the function's name never. */
+		if (is_cold_part(name) &&
+		    (glob || !(strcmp(plain_name(name, buf, sizeof(buf)), pattern) == 0 ||
+			       (dm && strstr(canonical, "[clone .cold")))))
 			continue;
 		if (skip_local && GELF_ST_BIND(sym.st_info) == STB_LOCAL &&
 		    skip_local(m, plain_name(name, buf, sizeof(buf)), skip_arg))

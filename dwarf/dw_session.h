@@ -196,8 +196,8 @@ int dw_session_symbol_at(struct dw_session *s, uint64_t addr, const char **name,
 
 /* The symbol whose address the dynamic linker puts in the GOT slot at
  * address slot (a JUMP_SLOT or GLOB_DAT relocation: what a PLT entry jumps
- * to), by name without version: 0 and *name (valid as long as s), or
- * -ENOENT. */
+ * to), by name without version (a C++ one demangled): 0 and *name (valid
+ * as long as s), or -ENOENT. */
 int dw_session_got_name(struct dw_session *s, uint64_t slot, const char **name);
 
 /* Lets dw_module_each_function resolve an IFUNC that no GOT slot of the

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""test_cxx_names.py O0|O2: C++ functions probed by their demangled names.
+"""test_cxx_names.py O0|O2 [std|roundtrip]: C++ functions probed by their
+demangled names.
 
 cxx_names (samples/cxx_names.cpp, g++) prints "call NAME ARGS" in each
 function it calls, NAME spelled as the demangler (and gdb) spells it: that
@@ -13,6 +14,21 @@ gdb is a second oracle: `break SPEC` must name the same functions.  Also:
 JSON linkage_name is the symbol that c++filt demangles to the event's name,
 stack frames and `dwtrace list` show demangled names (checked against nm -C),
 and misspellings give one error line with a suggestion.
+
+std: cxx_names_std (samples/cxx_names_std.cpp) has the names the standard
+library makes long: ABI tags ("lib::mk[abi:cxx11](int)", optional in a spec
+as in gdb), std::string & co. written as their typedefs, a std::function
+parameter, and at -O2 ".cold" parts (never a function: only their own
+symbol or demangled name reaches them), a ".constprop" clone (named by its
+function's name, as gdb puts a location in it) and tail calls to operator
+new/delete (named demangled, as c++filt says).  For each spelling gdb's
+`break SPEC` is the oracle of which functions (mapped to their symbols by
+nm) it names; the events must be the calls the program printed.
+
+roundtrip: every name dwtrace prints for a function of the C++ samples
+(cxx_names, cxx_names_std, cxx_types and libcxxtypes.so), given back as
+-e NAME, names that function (and only the functions printed under the same
+name, plus a named function's clones): --list-probes, a dry run.
 """
 
 import collections
@@ -263,5 +279,212 @@ def test(opt):
     print("cxx_names (%s): ok, %d spellings" % (opt, len(CASES) + 1))
 
 
+STD_CASES = [
+    # ABI tags are optional, and the events' own spelling is accepted.
+    "lib::mk", "lib::mk(int)", "lib::mk[abi:cxx11](int)", "lib::mk[abi:cxx11]", "lib::thrower",
+    # A '(' inside template arguments is no parameter list.
+    "lib::call_fn(std::function<int (int)>, int)", "lib::call_fn(std::function<int(int)>, int)",
+    # The standard typedefs, as gdb replaces them.
+    "lib::Pad::m(std::string const&)", "lib::Pad::m(const std::string &)", "lib::Pad::m",
+    "lib::twice<std::string>", "lib::twice<std::string>(std::string)", "lib::twice",
+    "lib::view(std::string_view)", "lib::wide(std::wstring const&)", "lib::u16(std::u16string const&)",
+    "lib::u32(std::u32string)", "lib::put(std::ostream&, int)",
+    # A .cold part is never named by its function's name; a clone is.
+    "lib::catcher", "lib::catcher(int)", "lib::scale", "lib::scale(long, long)",
+    "lib::grab", "lib::drop(void*)",
+]
+
+# dwtrace-only spellings (gdb has no globs or MODULE:) -> the gdb spelling
+# that names the same functions.
+STD_ALIASES = [
+    ("cxx_names_std:lib::mk", "lib::mk"),
+    ("cxx_names_std:lib::catcher", "lib::catcher"),
+    ("cxx_names_std:lib::Pad::m(std::string const&)", "lib::Pad::m(std::string const&)"),
+    ("lib::catch*", "lib::catcher"),
+    ("*::catcher(int)", "lib::catcher"),
+    ("*::mk[abi:cxx11]", "lib::mk"),
+    ("lib::mk[abi:cxx11]*", "lib::mk"),
+    ("*::thrower[abi:cxx11](int)", "lib::thrower"),
+]
+
+PROBE_LINE = re.compile(r"^dwtrace: probe (\S+) (.*) 0x[0-9a-f]+ elf=0x([0-9a-f]+) ")
+
+
+def symbol_starts(app):
+    """Sorted [(address, mangled name)] of the function symbols (nm)."""
+    out = harness.run_ok(["nm", "--defined-only", app]).stdout
+    syms = []
+    for line in out.splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and parts[1] in "tTwW":
+            syms.append((int(parts[0], 16), parts[2]))
+    return sorted(syms)
+
+
+def containing(syms, addr):
+    best = None
+    for a, _ in syms:
+        if a <= addr:
+            best = a
+    return best
+
+
+def gdb_functions(app, spec, syms):
+    """{function start: name} of the locations of gdb's `break SPEC`."""
+    out = harness.run(["gdb", "-nx", "-batch", "-ex", "break " + spec, "-ex", "info breakpoints", app]).stdout
+    found = {}
+    for addr, name in re.findall(r"(0x[0-9a-f]+) in (.*) at \S+:\d+$", out, re.M):
+        found[containing(syms, int(addr, 16))] = name
+    return found
+
+
+def dwtrace_probes(app, spec, module=None):
+    """{elf address: event name} of the probes -e SPEC places in module
+    (default: app's file), from --list-probes (a dry run)."""
+    module = module or app.rsplit("/", 1)[-1]
+    r = harness.run([harness.dwtrace(), "--list-probes", "-e", spec, "--", app])
+    if r.returncode != 0:
+        fail("-e '%s' --list-probes: exit status %d\n%s" % (spec, r.returncode, harness.describe(r)))
+    probes = {}
+    for line in r.stderr.splitlines():
+        m = PROBE_LINE.match(line)
+        if m and m.group(1) == module:
+            probes[int(m.group(3), 16)] = m.group(2)
+    return probes
+
+
+def test_std(opt):
+    harness.require_tool("gdb")
+    app = harness.sample(opt, "cxx_names_std")
+    plain = harness.run_ok([app])
+    calls = program_calls(plain.stdout)
+    syms = symbol_starts(app)
+    gdb = {}
+    for spec in STD_CASES:
+        gdb[spec] = gdb_functions(app, spec, syms)
+        if not gdb[spec]:
+            fail("cxx_names_std (%s): gdb's 'break %s' names nothing" % (opt, spec))
+        got = dwtrace_probes(app, spec)
+        if set(got) != set(gdb[spec]):
+            fail("cxx_names_std (%s): -e '%s' probes %s, gdb's break names %s" % (
+                opt, spec, {hex(a): n for a, n in got.items()}, {hex(a): n for a, n in gdb[spec].items()}))
+    for spec, same in STD_ALIASES:
+        got = dwtrace_probes(app, spec)
+        if set(got) != set(gdb[same]):
+            fail("cxx_names_std (%s): -e '%s' probes %s, gdb's 'break %s' names %s" % (
+                opt, spec, sorted(map(hex, got)), same, sorted(map(hex, gdb[same]))))
+    # The events: exactly the calls the program printed, under gdb's names
+    # (less a clone suffix).
+    for spec in ["lib::mk", "lib::call_fn(std::function<int(int)>, int)", "lib::Pad::m(std::string const&)",
+                 "lib::twice<std::string>", "lib::catcher(int)", "lib::scale", "lib::u32(std::u32string)"]:
+        check_spelling(app, spec, sorted(set(gdb[spec].values())), calls, opt)
+    check_cold(app, syms, opt)
+    check_tail_calls(app, opt)
+    print("cxx_names_std (%s): ok, %d spellings" % (opt, len(STD_CASES) + len(STD_ALIASES)))
+
+
+def check_cold(app, syms, opt):
+    """At -O2 GCC splits lib::catcher's handler into a .cold part: only its
+    own symbol or its event name reaches it."""
+    cold = [(a, n) for a, n in syms if n.startswith("_ZN3lib7catcherEi.cold")]
+    if opt == "O0":
+        if cold:
+            fail("cxx_names_std (O0): a .cold part at -O0: %s" % cold)
+        return
+    if len(cold) != 1:
+        fail("cxx_names_std (%s): nm shows no single .cold part of lib::catcher: %s" % (opt, cold))
+    addr, sym = cold[0]
+    demangled = harness.run_ok(["c++filt", sym]).stdout.strip()
+    for spec in [sym, demangled]:
+        got = dwtrace_probes(app, spec)
+        if set(got) != {addr}:
+            fail("cxx_names_std (%s): -e '%s' probes %s, the part is at 0x%x" % (opt, spec, sorted(map(hex, got)), addr))
+    main = dict((n, a) for a, n in syms)["_ZN3lib7catcherEi"]
+    for spec in ["_ZN3lib7catcherEi", "lib::*"]:
+        got = dwtrace_probes(app, spec)
+        if addr in got or (spec.startswith("_Z") and set(got) != {main}):
+            fail("cxx_names_std (%s): -e '%s' probes %s (the .cold part is at 0x%x)" % (opt, spec, sorted(map(hex, got)), addr))
+
+
+def check_tail_calls(app, opt):
+    """lib::grab and lib::drop end in calls of operator new and operator
+    delete: jumps at -O2, named as c++filt names _Znwm and _ZdlPv."""
+    want = {"lib::grab(unsigned long)": harness.run_ok(["c++filt", "_Znwm"]).stdout.strip(),
+            "lib::drop(void*)": harness.run_ok(["c++filt", "_ZdlPv"]).stdout.strip()}
+    _, _, path = harness.check_unharmed([app], ["-F", "json", "-e", "lib::grab", "-e", "lib::drop"])
+    seen = collections.Counter()
+    for ev in harness.read_events(path):
+        if ev.get("type") != "exit":
+            continue
+        target = ev.get("tail_call")
+        if target is not None and target.startswith("_Z"):
+            fail("cxx_names_std (%s): %s exits with a tail call to %s, not demangled" % (opt, ev["function"], target))
+        if opt == "O2" and target != want[ev["function"]]:
+            fail("cxx_names_std (O2): %s exits with tail_call %r, expected %r" % (ev["function"], target, want[ev["function"]]))
+        seen[ev["function"]] += 1
+    if seen != collections.Counter({f: 2 for f in want}):
+        fail("cxx_names_std (%s): exits %s, the program calls grab and drop twice each" % (opt, dict(seen)))
+
+
+def untemplated(name):
+    """name without its template argument lists ("operator<" kept)."""
+    out, depth = [], 0
+    for i, c in enumerate(name):
+        if c == "<" and not name[:i].endswith("operator") and not name[:i].endswith("operator<"):
+            depth += 1
+        elif c == ">" and depth > 0:
+            depth -= 1
+        elif depth == 0:
+            out.append(c)
+    return "".join(out).replace(" (", "(")
+
+
+def names_same(spec, name):
+    """Whether spec, a name dwtrace printed, also names the function
+    printed as name, as gdb's `break` does: itself, its clones (not its
+    .cold part) and, a spelling without template arguments, every instance
+    of a template ("std::_Any_data::_M_access()" names
+    "std::_Any_data::_M_access<std::type_info const*>()", as gdb says)."""
+    if " [clone " not in spec:
+        name = CLONE.sub("", name) if ".cold" not in name else name
+    return name == spec or ("<" not in spec and untemplated(name) == spec)
+
+
+def test_roundtrip(opt):
+    """Every name dwtrace prints for a function, given back as -e NAME."""
+    checked = 0
+    for prog, module in [("cxx_names", None), ("cxx_names_std", None), ("cxx_types", None),
+                         ("cxx_types", "libcxxtypes.so")]:
+        app = harness.sample(opt, prog)
+        module = module or prog
+        printed = dwtrace_probes(app, module + ":*", module)
+        if not printed:
+            fail("roundtrip (%s): -e '%s:*' lists nothing" % (opt, module))
+        # .cold parts, which no glob lists, by their own symbols.
+        path = app if module == prog else app.rsplit("/", 1)[0] + "/" + module
+        for _, sym in symbol_starts(path):
+            if ".cold" in sym:
+                printed.update(dwtrace_probes(app, sym, module))
+        for addr, name in sorted(printed.items()):
+            # A library's function by MODULE:NAME (a bare C name means
+            # the first module that has it).
+            got = dwtrace_probes(app, name if module == prog else module + ":" + name, module)
+            want = {a for a, n in printed.items() if names_same(name, n)}
+            if addr not in got or set(got) != want:
+                fail("roundtrip (%s): -e '%s' (as dwtrace prints 0x%x of %s) probes %s, expected %s"
+                     % (opt, name, addr, module, {hex(a): n for a, n in got.items()}, sorted(map(hex, want))))
+            checked += 1
+    print("cxx_names roundtrip (%s): ok, %d names" % (opt, checked))
+
+
+def run(argv):
+    opt = harness.opt_level(argv)
+    part = argv[2] if len(argv) > 2 else "names"
+    parts = {"names": test, "std": test_std, "roundtrip": test_roundtrip}
+    if part not in parts:
+        fail("usage: test_cxx_names.py O0|O2 [std|roundtrip]")
+    parts[part](opt)
+
+
 if __name__ == "__main__":
-    harness.main(lambda: test(harness.opt_level(sys.argv)))
+    harness.main(lambda: run(sys.argv))

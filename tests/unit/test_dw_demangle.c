@@ -94,6 +94,29 @@ static void test_canonical(void **state)
 	check_canonical("f(long double, unsigned __int128)", "f(long double, unsigned __int128)");
 	check_canonical("ns::g(signed char, short int)", "ns::g(signed char, short)");
 	check_canonical("ns::Box<unsigned>::get", "ns::Box<unsigned int>::get");
+	/* A function type in template arguments, as the demangler spells it
+	 * ("std::function<int (int)>"), lambdas and operators' templates. */
+	check_canonical("ns::call_fn(std::function<int(int)>, int)", "ns::call_fn(std::function<int (int)>, int)");
+	check_canonical("f(std::function<void (*)(long)>)", "f(std::function<void (*)(long)>)");
+	check_canonical("f(main::{lambda(int)#1} const&)", "f(main::{lambda(int)#1} const&)");
+	check_canonical("std::operator+<char>(char const*)", "std::operator+<char>(char const*)");
+	check_canonical("f(const char * const &)", "f(char const* const&)");
+	/* The standard typedefs the demangler spells out. */
+	check_canonical("ns::C::m(std::string const&)",
+			"ns::C::m(std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > const&)");
+	check_canonical("ns::twice<std::string>",
+			"ns::twice<std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > >");
+	check_canonical("f(std::string_view, std::u16string)",
+			"f(std::basic_string_view<char, std::char_traits<char> >, "
+			"std::__cxx11::basic_string<char16_t, std::char_traits<char16_t>, std::allocator<char16_t> >)");
+	/* ... but not the ones it abbreviates itself, nor other scopes'. */
+	check_canonical("f(std::ostream&)", "f(std::ostream&)");
+	check_canonical("f(my::std::string)", "f(my::std::string)");
+	check_canonical("std::string::size",
+			"std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >::size");
+	/* ABI tags and clone suffixes as the demangler prints them. */
+	check_canonical("ns::mk[abi:cxx11](int)", "ns::mk[abi:cxx11](int)");
+	check_canonical("f(int) [clone .cold]", "f(int) [clone .cold]");
 }
 
 static void test_is_glob(void **state)
@@ -107,6 +130,16 @@ static void test_is_glob(void **state)
 	assert_false(dw_name_is_glob("ns::V::operator*"));
 	assert_false(dw_name_is_glob("ns::V::operator[]"));
 	assert_false(dw_name_is_glob("my_traced_function"));
+	/* An ABI tag or a clone suffix is part of a name. */
+	assert_false(dw_name_is_glob("ns::mk[abi:cxx11](int)"));
+	assert_false(dw_name_is_glob("ns::mk[abi:cxx11]"));
+	assert_false(dw_name_is_glob("f(int) [clone .cold]"));
+	assert_true(dw_name_is_glob("ns::mk[abi:cxx11]*"));
+	/* A pointer among template arguments is no glob; a lone '*' is. */
+	assert_false(dw_name_is_glob("std::_Any_data::_M_access<Foo*>()"));
+	assert_false(dw_name_is_glob("a<int*, char const*>::f"));
+	assert_true(dw_name_is_glob("shop::twice<*"));
+	assert_true(dw_name_is_glob("a<*>::f"));
 }
 
 static bool matches(const char *demangled, const char *pattern)
@@ -142,6 +175,23 @@ static void test_matches(void **state)
 	assert_false(matches("shop::Till::add(long)", "*::ad"));
 	assert_true(matches("shop::Till::add(long)", "shop::Till::a*(long)"));
 	assert_false(matches("shop::Till::add(long)", "shop::Till::a*(int)"));
+	/* ABI tags are optional; when given they must be the name's. */
+	assert_true(matches("ns::mk[abi:cxx11](int)", "ns::mk"));
+	assert_true(matches("ns::mk[abi:cxx11](int)", "ns::mk(int)"));
+	assert_true(matches("ns::mk[abi:cxx11](int)", "ns::mk[abi:cxx11](int)"));
+	assert_true(matches("ns::mk[abi:cxx11](int)", "ns::mk[abi:cxx11]"));
+	assert_false(matches("ns::mk[abi:cxx11](int)", "ns::mk[abi:other]"));
+	assert_true(matches("ns::mk[abi:cxx11](int)", "ns::mk*"));
+	assert_true(matches("ns::mk[abi:cxx11](int)", "*::mk(int)"));
+	assert_true(matches("ns::mk[abi:cxx11](int)", "*::mk[abi:cxx11]"));
+	/* A clone suffix in the pattern names that clone only. */
+	assert_true(matches("f(int) [clone .cold]", "f(int) [clone .cold]"));
+	assert_false(matches("f(int) [clone .isra.0]", "f(int) [clone .cold]"));
+	assert_false(matches("f(int)", "f(int) [clone .cold]"));
+	assert_true(matches("ns::twice<std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > >"
+			    "(std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >)",
+			    "ns::twice<std::string>"));
+	assert_true(matches("ns::call_fn(std::function<int (int)>, int)", "ns::call_fn(std::function<int(int)>, int)"));
 }
 
 int main(void)
