@@ -262,6 +262,19 @@ def numbers_equal(expected, got, float32_ok=False):
     return float32_ok and _is_float32(b) and _float32(a) == b
 
 
+def check_sequence(where, expected, got):
+    """Fails, listing both sequences side by side (!! marks a difference),
+    unless got equals expected."""
+    if got == expected:
+        return
+    lines = ["%s: events differ from the oracle" % where]
+    for i in range(max(len(got), len(expected))):
+        e = expected[i] if i < len(expected) else None
+        g = got[i] if i < len(got) else None
+        lines.append("%s #%d expected %s, got %s" % ("  " if e == g else "!!", i, e, g))
+    fail("\n".join(lines))
+
+
 def compare(expected, got, path="", float32_ok=False, diffs=None):
     """Differences between two decoded JSON values, as a list of
     "path: expected X, got Y" strings.  Types are strict (a bool is not a

@@ -118,13 +118,7 @@ def check_st(app, r, far, patterns, probed, where):
         harness.check_event_fields(ev, "%s, event #%d" % (where, i))
         got.append((ev["type"], ev["function"], event_value(ev, where)))
     expected = expected_events(r, probed, far)
-    if got != expected:
-        lines = ["%s: events differ from the oracle" % where]
-        for i in range(max(len(got), len(expected))):
-            e = expected[i] if i < len(expected) else None
-            g = got[i] if i < len(got) else None
-            lines.append("%s #%d expected %s, got %s" % ("  " if e == g else "!!", i, e, g))
-        fail("\n".join(lines))
+    harness.check_sequence(where, expected, got)
     exits.check_left(traced.stderr, where, 0)
     return len(events)
 

@@ -87,13 +87,7 @@ def check_json(app, expected, where):
     if len(pids) != 1 or traced.pid in pids:
         fail("%s: events should all come from tailcall_app's one process, got pids %s"
              % (where, sorted(pids)))
-    if got != expected:
-        lines = ["%s: events differ from the oracle" % where]
-        for i in range(max(len(got), len(expected))):
-            e = expected[i] if i < len(expected) else None
-            g = got[i] if i < len(got) else None
-            lines.append("%s #%d expected %s, got %s" % ("  " if e == g else "!!", i, e, g))
-        fail("\n".join(lines))
+    harness.check_sequence(where, expected, got)
     exits.check_left(traced.stderr, where, 0)
     return len(events)
 
