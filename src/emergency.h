@@ -22,4 +22,10 @@ void emergency_disarm(void);
  * otherwise by writing to a PROT_NONE page).  Without it, real itself. */
 struct sink *emergency_test_sink(struct sink *real);
 
+/* Test-only: with DWTRACE_TEST_KILL_INJECTED=what in the environment
+ * ("syscall": a remote system call, scratch.c; "call": a remote function
+ * call, remote_call.c), dwtrace sends itself SIGKILL here, right after the
+ * registers of the thread that runs the injected code are set. */
+void emergency_test_kill(const char *what);
+
 #endif
