@@ -140,7 +140,8 @@ int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0,
 	/* fn returns into the stub, whose rt_sigreturn from this frame puts
 	 * the thread back where it was even when dwtrace is dead by then
 	 * (SIGKILL included): nothing is left for dwtrace to restore. */
-	if (arch_restore_frame_build(&in_flight.frame, &in_flight.saved, blocked, &in_flight.vec, pc) != 0 ||
+	if (arch_restore_frame_build(&in_flight.frame, &in_flight.saved, blocked, &in_flight.vec, pc,
+				     REMOTE_ARGS_BELOW_SP) != 0 ||
 	    target_write(t, th->tid, in_flight.frame.addr, in_flight.frame.buf, in_flight.frame.len) != 0)
 		return -EFAULT;
 	arm(&armed);

@@ -226,7 +226,8 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	/* Self-completing: the stub ends in an rt_sigreturn from this frame,
 	 * so that a thread dwtrace dies in (even of SIGKILL) goes on exactly
 	 * where it was. */
-	if (arch_restore_frame_build(&in_flight.frame, &in_flight.saved, blocked, &in_flight.vec, 0) != 0 ||
+	if (arch_restore_frame_build(&in_flight.frame, &in_flight.saved, blocked, &in_flight.vec, 0,
+				     REMOTE_ARGS_BELOW_SP) != 0 ||
 	    target_write(t, th->tid, in_flight.frame.addr, in_flight.frame.buf, in_flight.frame.len) != 0)
 		return -EFAULT;
 	if (!stub && target_write(t, th->tid, pc, code, sizeof(code)) != 0)

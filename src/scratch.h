@@ -74,6 +74,11 @@ int remote_run(pid_t tid, long nr, uint64_t end_pc, uint64_t deadline, uint64_t 
  * hand when sigs is not empty. */
 void remote_signals_raise(pid_t pid, pid_t tid, const struct remote_signals *sigs);
 
+/* Callers of remote_syscall() may put its arguments in memory up to this
+ * many bytes below the thread's stack pointer (past the 128-byte red
+ * zone); the frame that restores the thread goes below. */
+#define REMOTE_ARGS_BELOW_SP 1024
+
 /* Makes system call nr in thread th (stopped; its registers are saved and
  * restored).  With stub 0 the stub is written for the time of the call at
  * target_stub_pc(), which needs every thread stopped.  The stub ends in an

@@ -160,10 +160,11 @@ struct arch_restore_frame {
  * system call's restart already applied: rt_sigreturn never restarts one),
  * blocked signals blocked (PTRACE_GETSIGMASK) and vector state v (saved by
  * arch_vector_state_save; when empty the frame has no FP state and the
- * kernel would reset it), return_to in the return-address slot.  Returns 0,
- * or -ENOSPC when v does not fit. */
+ * kernel would reset it), return_to in the return-address slot; the frame
+ * ends at least keep bytes (and the red zone) below resume's stack
+ * pointer.  Returns 0, or -ENOSPC when v does not fit. */
 int arch_restore_frame_build(struct arch_restore_frame *f, const struct arch_regs *resume, uint64_t blocked,
-			     const struct arch_vector_state *v, uint64_t return_to);
+			     const struct arch_vector_state *v, uint64_t return_to, uint64_t keep);
 void arch_regs_set_sp(struct arch_regs *r, uint64_t sp);
 
 #endif

@@ -50,10 +50,12 @@ _Static_assert(sizeof(struct kernel_ucontext) == 304, "kernel struct ucontext is
 enum { VS_XSTATE = 1, VS_FXSAVE = 2 };
 
 int arch_restore_frame_build(struct arch_restore_frame *f, const struct arch_regs *resume, uint64_t blocked,
-			     const struct arch_vector_state *v, uint64_t return_to)
+			     const struct arch_vector_state *v, uint64_t return_to, uint64_t keep)
 {
 	const struct user_regs_struct *g = &resume->gp;
-	uint64_t top = g->rsp - 128; /* the interrupted code's red zone stays */
+	/* The interrupted code's red zone (128 bytes) stays, and what the
+	 * caller keeps below it. */
+	uint64_t top = (g->rsp - (keep > 128 ? keep : 128)) & ~(uint64_t)15;
 	uint64_t fp, addr;
 	bool xstate = v->kind == VS_XSTATE && v->len >= FXSAVE_SIZE + 64;
 	/* Room for FP_XSTATE_MAGIC2 after the XSAVE image. */
