@@ -289,3 +289,10 @@ void emergency_test_kill(const char *what)
 	if (want && !strcmp(want, what))
 		raise(SIGKILL);
 }
+
+bool emergency_test_sigreturn(void)
+{
+	const char *v = getenv("DWTRACE_TEST_SIGRETURN");
+
+	return v && !strcmp(v, "1");
+}

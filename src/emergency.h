@@ -3,6 +3,8 @@
 #ifndef DWTRACE_EMERGENCY_H
 #define DWTRACE_EMERGENCY_H
 
+#include <stdbool.h>
+
 #include "sink.h"
 #include "tracer.h"
 
@@ -27,5 +29,11 @@ struct sink *emergency_test_sink(struct sink *real);
  * call, remote_call.c), dwtrace sends itself SIGKILL here, right after the
  * registers of the thread that runs the injected code are set. */
 void emergency_test_kill(const char *what);
+
+/* Test-only: with DWTRACE_TEST_SIGRETURN=1 in the environment, remote
+ * system calls and calls let their stub's rt_sigreturn run, as when
+ * dwtrace has died, and report an error when the thread's registers then
+ * differ from the saved ones. */
+bool emergency_test_sigreturn(void);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "arch.h"
 #include "emergency.h"
+#include "log.h"
 #include "scratch.h"
 
 #define CALL_TIMEOUT_NS 1000000000ull
@@ -117,6 +118,17 @@ static int put_back(pid_t tid, void *ctx)
 	return arch_regs_store(tid, &r);
 }
 
+/* Test-only (DWTRACE_TEST_SIGRETURN): the stub's rt_sigreturn has run. */
+static void check_sigreturn(pid_t tid, const char *what)
+{
+	char diff[160];
+
+	if (arch_regs_check_resumed(tid, &in_flight.saved, &in_flight.vec, diff, sizeof(diff)) != 0)
+		log_error("test: after the rt_sigreturn of a remote %s, %s differ from the saved ones", what, diff);
+	else
+		log_debug("ptrace", "test: the rt_sigreturn of a remote %s restored the thread", what);
+}
+
 int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0, uint64_t *result)
 {
 	static const uint8_t stub[ARCH_CALL_RETURN_LEN] = ARCH_CALL_RETURN;
@@ -158,7 +170,9 @@ int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0,
 	}
 	emergency_test_kill("call");
 	rc = remote_run(th->tid, ARCH_CALL_RETURN_NR, pc + ARCH_CALL_RETURN_LEN, now_mono_ns() + CALL_TIMEOUT_NS,
-			result, &sigs, put_back, NULL);
+			result, &sigs, emergency_test_sigreturn() ? NULL : put_back, NULL);
+	if (rc == 0 && emergency_test_sigreturn())
+		check_sigreturn(th->tid, "call");
 	/* Leaving a system call stop, not a signal stop: an interrupted system
 	 * call of the thread's is restarted as the kernel would have -- unless
 	 * a signal is raised again below, when the kernel does it by the

@@ -259,6 +259,18 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 		goto out;
 	}
 	*ret = arch_regs_syscall_result(&regs);
+	if (emergency_test_sigreturn()) {
+		char diff[160];
+
+		rc = remote_run(th->tid, ARCH_SIGRETURN_NR, pc + ARCH_SYSCALL_STUB_LEN, 0, NULL, &sigs, NULL, NULL);
+		if (rc)
+			goto out;
+		if (arch_regs_check_resumed(th->tid, &in_flight.saved, &in_flight.vec, diff, sizeof(diff)) != 0)
+			log_error("test: after the rt_sigreturn of a remote system call, %s differ from the saved ones",
+				  diff);
+		else
+			log_debug("ptrace", "test: the rt_sigreturn of a remote system call restored the thread");
+	}
 	/* Back from a system call stop, not a signal stop: the kernel will not
 	 * restart a system call the thread was interrupted in, so do what it
 	 * would have done on the way out of the interrupt -- unless a signal

@@ -167,4 +167,11 @@ int arch_restore_frame_build(struct arch_restore_frame *f, const struct arch_reg
 			     const struct arch_vector_state *v, uint64_t return_to, uint64_t keep);
 void arch_regs_set_sp(struct arch_regs *r, uint64_t sp);
 
+/* Test-only check of an rt_sigreturn from struct arch_restore_frame:
+ * whether stopped thread tid now has the general registers of want (but
+ * orig_rax, which rt_sigreturn resets) and the x87/SSE/AVX state of v.
+ * Returns 0, or -1 with the first difference named in what. */
+int arch_regs_check_resumed(pid_t tid, const struct arch_regs *want, const struct arch_vector_state *v, char *what,
+			    size_t size);
+
 #endif

@@ -20,6 +20,9 @@ injection really happened.
   - idle_app started by dwtrace (stopped at its entry point when the code
     is injected): "ok", exit status 7, collected as an orphan (this script
     is a child subreaper);
+  - DWTRACE_TEST_SIGRETURN=1, -p ifunc_app: dwtrace alive lets the
+    rt_sigreturn run and finds the registers (general, x87/SSE, AVX) equal
+    to the saved ones; the program runs as alone;
   - the user's reproducer: 25 runs of idle_app with dwtrace -p SIGKILLed
     after a random 0-90 ms; every run killed before dwtrace has placed its
     probes must print "ok" and exit 7 (a kill after leaves breakpoints in
@@ -132,6 +135,41 @@ def case_read(opt):
 
 # ---- idle_app sleeping ----------------------------------------------------
 
+def case_sigreturn(opt):
+    """DWTRACE_TEST_SIGRETURN=1: dwtrace alive lets the stubs' rt_sigreturn
+    run, as a dead one would, and compares the thread's registers with the
+    saved ones (an error line when they differ, a debug line when not)."""
+    d = harness.tempdir()
+    env = dict(os.environ, IFUNC_MARKER=os.path.join(d, "marker"))
+    plain = ifunc_app_run(opt, env)
+    p = subprocess.Popen([harness.sample(opt, "ifunc_app")], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True, env=env)
+    if p.stdout.readline() != "ready\n":
+        p.kill()
+        fail("ifunc_app did not say ready")
+    wait_for(lambda: syscall_nr(p.pid) == 0, "ifunc_app to wait in read")
+    errpath = os.path.join(d, "stderr")
+    with open(errpath, "w") as errf:
+        dw = subprocess.Popen([harness.dwtrace(), "-o", os.devnull, "-p", str(p.pid), "-e", "libifunc.so:slow"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errf,
+                              env=dict(os.environ, DWTRACE_TEST_SIGRETURN="1", DWTRACE_DEBUG="ptrace"))
+    wait_for(lambda: "probing add_two" in open(errpath).read() or dw.poll() is not None, "the probe on slow")
+    out, _ = p.communicate("x\n", timeout=WAIT)
+    dw.wait(timeout=WAIT)
+    with open(errpath) as f:
+        err = f.read()
+    if (out, p.returncode) != plain:
+        fail("DWTRACE_TEST_SIGRETURN=1: ifunc_app's output/status differ\nalone:  %r\ntraced: %r\n%s"
+             % (plain, (out, p.returncode), err))
+    lines = [l for l in err.splitlines() if "test: " in l]
+    for what in ("call", "system call"):
+        if not any("the rt_sigreturn of a remote %s restored the thread" % what in l for l in lines):
+            fail("DWTRACE_TEST_SIGRETURN=1: no check of a remote %s's rt_sigreturn passed:\n%s"
+                 % (what, "\n".join(lines)))
+    if any("differ" in l for l in lines) or dw.returncode != 0:
+        fail("DWTRACE_TEST_SIGRETURN=1: dwtrace exited with %s\n%s" % (dw.returncode, "\n".join(lines)))
+
+
 def case_sleep(opt):
     app = harness.sample(opt, "idle_app")
     d = harness.tempdir()
@@ -217,6 +255,7 @@ def test(opt):
     if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
         fail("cannot become a child subreaper: errno %d" % ctypes.get_errno())
     case_read(opt)
+    case_sigreturn(opt)
     case_sleep(opt)
     case_started(opt)
     case_random(opt)

@@ -1,6 +1,7 @@
 /* x86-64: calling a function in a stopped thread (System V ABI). */
 #include <elf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -141,4 +142,36 @@ int arch_vector_state_restore(pid_t tid, const struct arch_vector_state *v)
 	if (v->kind == VS_XSTATE)
 		return ptrace(PTRACE_SETREGSET, tid, (void *)NT_X86_XSTATE, &iov) == 0 ? 0 : -errno;
 	return ptrace(PTRACE_SETFPREGS, tid, NULL, (void *)v->buf) == 0 ? 0 : -errno;
+}
+
+int arch_regs_check_resumed(pid_t tid, const struct arch_regs *want, const struct arch_vector_state *v, char *what,
+			    size_t size)
+{
+	static struct arch_vector_state now;
+	struct arch_regs r;
+
+	if (arch_regs_fetch(tid, &r, false) != 0) {
+		snprintf(what, size, "cannot read the registers");
+		return -1;
+	}
+	r.gp.orig_rax = want->gp.orig_rax;
+	if (memcmp(&r.gp, &want->gp, sizeof(r.gp)) != 0) {
+		snprintf(what, size, "general registers (rip 0x%llx, want 0x%llx; rsp 0x%llx, want 0x%llx)",
+			 r.gp.rip, want->gp.rip, r.gp.rsp, want->gp.rsp);
+		return -1;
+	}
+	if (!v->len || arch_vector_state_save(tid, &now) != 0)
+		return 0;
+	/* x87 and SSE state up to xmm15 (fxsave layout); the upper halves
+	 * of ymm0-15 at 576 in the standard XSAVE layout. */
+	if (memcmp(now.buf, v->buf, 160 + 256) != 0) {
+		snprintf(what, size, "x87/SSE state");
+		return -1;
+	}
+	if (v->kind == VS_XSTATE && v->len >= 576 + 256 && now.len >= 576 + 256 &&
+	    memcmp(now.buf + 576, v->buf + 576, 256) != 0) {
+		snprintf(what, size, "upper halves of ymm0-15");
+		return -1;
+	}
+	return 0;
 }
