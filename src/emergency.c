@@ -281,3 +281,18 @@ struct sink *emergency_test_sink(struct sink *real)
 	c->kind = kind && !strcmp(kind, "overflow");
 	return &c->s;
 }
+
+void emergency_test_kill(const char *what)
+{
+	const char *want = getenv("DWTRACE_TEST_KILL_INJECTED");
+
+	if (want && !strcmp(want, what))
+		raise(SIGKILL);
+}
+
+bool emergency_test_sigreturn(void)
+{
+	const char *v = getenv("DWTRACE_TEST_SIGRETURN");
+
+	return v && !strcmp(v, "1");
+}

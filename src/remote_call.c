@@ -14,17 +14,21 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "emergency.h"
+#include "log.h"
 #include "scratch.h"
 
 #define CALL_TIMEOUT_NS 1000000000ull
 
 /* The call under way, for remote_call_abandon() (a fatal signal of
- * dwtrace's own in the middle of one).  Static: the vector state is large. */
+ * dwtrace's own in the middle of one).  Static: the vector state and the
+ * restore frame are large. */
 static struct {
 	volatile pid_t tid;
 	struct target *t;
 	struct arch_regs saved;      /* restart of an interrupted system call applied */
 	struct arch_vector_state vec;
+	struct arch_restore_frame frame;
 	uint64_t pc;
 	uint8_t orig[ARCH_CALL_RETURN_LEN];
 } in_flight;
@@ -42,13 +46,13 @@ void remote_call_abandon(void)
 	ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
 	for (int i = 0; i < 1000; i++) {
 		struct timespec ms = {0, 1000000};
-		if (arch_regs_store(tid, &in_flight.saved) == 0)
+		if (arch_vector_state_restore(tid, &in_flight.vec) == 0 &&
+		    arch_regs_store(tid, &in_flight.saved) == 0)
 			break;
 		if (waitpid(tid, &status, __WALL | WNOHANG) < 0)
 			break;
 		nanosleep(&ms, NULL);
 	}
-	arch_vector_state_restore(tid, &in_flight.vec);
 	target_write(in_flight.t, tid, in_flight.pc, in_flight.orig, sizeof(in_flight.orig));
 }
 
@@ -98,18 +102,46 @@ static void disarm(unsigned armed)
 			sigaction(deadly[i], &dfl, NULL);
 }
 
+/* At the entry stop of the stub's rt_sigreturn (fn has returned): the
+ * thread back where it was, its vector state first -- killed in between,
+ * dwtrace leaves the rt_sigreturn to restore everything -- then its
+ * registers, with the rt_sigreturn skipped: run, it would also cancel the
+ * restart of an interrupted nanosleep (restart_block). */
+static int put_back(pid_t tid, void *ctx)
+{
+	struct arch_regs r = in_flight.saved;
+
+	(void)ctx;
+	if (arch_vector_state_restore(tid, &in_flight.vec) != 0)
+		return -ESRCH;
+	arch_regs_skip_syscall(&r);
+	return arch_regs_store(tid, &r);
+}
+
+/* Test-only (DWTRACE_TEST_SIGRETURN): the stub's rt_sigreturn has run. */
+static void check_sigreturn(pid_t tid, const char *what)
+{
+	char diff[160];
+
+	if (arch_regs_check_resumed(tid, &in_flight.saved, &in_flight.vec, diff, sizeof(diff)) != 0)
+		log_error("test: after the rt_sigreturn of a remote %s, %s differ from the saved ones", what, diff);
+	else
+		log_debug("ptrace", "test: the rt_sigreturn of a remote %s restored the thread", what);
+}
+
 int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0, uint64_t *result)
 {
 	static const uint8_t stub[ARCH_CALL_RETURN_LEN] = ARCH_CALL_RETURN;
 	struct arch_regs saved, regs;
 	struct remote_signals sigs = {.n = 0};
-	uint64_t slot, pc = t->entry;
+	uint64_t pc = target_stub_pc(t), blocked = 0;
 	unsigned armed;
 	int rc = 0;
 
 	if (!pc || in_flight.tid)
 		return -EBUSY;
-	if (arch_regs_fetch(th->tid, &saved, false) != 0 || arch_vector_state_save(th->tid, &in_flight.vec) != 0)
+	if (arch_regs_fetch(th->tid, &saved, false) != 0 || arch_vector_state_save(th->tid, &in_flight.vec) != 0 ||
+	    ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(blocked), &blocked) != 0)
 		return -ESRCH;
 	if (target_read(t, th->tid, pc, in_flight.orig, sizeof(in_flight.orig)) != (ssize_t)sizeof(in_flight.orig))
 		return -EFAULT;
@@ -117,6 +149,13 @@ int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0,
 	in_flight.pc = pc;
 	in_flight.saved = saved;
 	arch_regs_restart_syscall(&in_flight.saved);
+	/* fn returns into the stub, whose rt_sigreturn from this frame puts
+	 * the thread back where it was even when dwtrace is dead by then
+	 * (SIGKILL included): nothing is left for dwtrace to restore. */
+	if (arch_restore_frame_build(&in_flight.frame, &in_flight.saved, blocked, &in_flight.vec, pc,
+				     REMOTE_ARGS_BELOW_SP) != 0 ||
+	    target_write(t, th->tid, in_flight.frame.addr, in_flight.frame.buf, in_flight.frame.len) != 0)
+		return -EFAULT;
 	arm(&armed);
 	in_flight.tid = th->tid;
 	if (target_write(t, th->tid, pc, stub, sizeof(stub)) != 0) {
@@ -124,17 +163,16 @@ int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0,
 		goto out;
 	}
 	regs = saved;
-	slot = arch_regs_set_call(&regs, fn, arg0);
-	if (target_write(t, th->tid, slot, &pc, sizeof(pc)) != 0) {
-		rc = -EFAULT;
-		goto out;
-	}
+	arch_regs_set_call(&regs, fn, arg0, in_flight.frame.addr);
 	if (arch_regs_store(th->tid, &regs) != 0) {
 		rc = -ESRCH;
 		goto out;
 	}
+	emergency_test_kill("call");
 	rc = remote_run(th->tid, ARCH_CALL_RETURN_NR, pc + ARCH_CALL_RETURN_LEN, now_mono_ns() + CALL_TIMEOUT_NS,
-			result, &sigs);
+			result, &sigs, emergency_test_sigreturn() ? NULL : put_back, NULL);
+	if (rc == 0 && emergency_test_sigreturn())
+		check_sigreturn(th->tid, "call");
 	/* Leaving a system call stop, not a signal stop: an interrupted system
 	 * call of the thread's is restarted as the kernel would have -- unless
 	 * a signal is raised again below, when the kernel does it by the
@@ -142,12 +180,15 @@ int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0,
 	if (rc == 0 && !sigs.n)
 		arch_regs_restart_syscall(&saved);
 out:
-	in_flight.tid = 0;
-	disarm(armed);
-	target_write(t, th->tid, pc, in_flight.orig, sizeof(in_flight.orig));
+	/* Vector state, registers, then code: killed at any point, dwtrace
+	 * leaves a thread that either runs on into the stub's rt_sigreturn or
+	 * is back where it was. */
 	arch_vector_state_restore(th->tid, &in_flight.vec);
 	if (arch_regs_store(th->tid, &saved) != 0 && !rc)
 		rc = -ESRCH;
+	in_flight.tid = 0;
+	disarm(armed);
+	target_write(t, th->tid, pc, in_flight.orig, sizeof(in_flight.orig));
 	if (rc != -ESRCH)
 		remote_signals_raise(th->tgid ? th->tgid : t->pid, th->tid, &sigs);
 	return rc;

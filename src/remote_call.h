@@ -10,8 +10,10 @@
 /* Runs fn(arg0) (fn takes one integer argument and returns an integer) in
  * thread th, which is in a ptrace stop, as is every other thread of t.  The
  * thread's registers (the whole XSAVE state included) and the code dwtrace
- * writes for the return (at the program's entry point, which runs once)
- * are restored on every path.  A fault of fn ends the call and is
+ * writes for the return (at target_stub_pc(): code that never runs again)
+ * are restored on every path; fn returns into an rt_sigreturn from a frame
+ * below the thread's stack, so that the thread resumes unharmed even when
+ * dwtrace dies (SIGKILL included) before restoring it.  A fault of fn ends the call and is
  * discarded; signals sent to the thread meanwhile are raised again for it
  * after the restore; a call that takes over a second is stopped.  Returns 0
  * and *result, or -ESRCH (the thread went away), -EFAULT (memory, or fn

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "arch.h"
+#include "emergency.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -25,7 +26,7 @@
 
 /* Area layout: magic, int3 padding (where versions that replaced return
  * addresses had their trampoline: their areas are reused as they are), the
- * system call stub at 24, then slots. */
+ * system call stub at 24 (ARCH_SYSCALL_STUB), then slots. */
 static const char area_magic[16] = "dwtrace-scratch";
 #define AREA_STUB 24
 #define AREA_FIRST_SLOT 64
@@ -48,14 +49,17 @@ int scratch_contains(const struct scratch *s, uint64_t addr)
 }
 
 /* The remote system call under way, for remote_syscall_abandon() (a fatal
- * signal of dwtrace's own in the middle of one). */
+ * signal of dwtrace's own in the middle of one).  Static: the restore
+ * frame is large. */
 static struct {
 	volatile pid_t tid;
 	struct target *t;
 	struct arch_regs saved;
 	uint64_t pc;
-	uint8_t orig[ARCH_SYSCALL_TRAP_LEN];
+	uint8_t orig[ARCH_SYSCALL_STUB_LEN];
 	bool wrote;
+	struct arch_vector_state vec;
+	struct arch_restore_frame frame;
 } in_flight;
 
 void remote_syscall_abandon(void)
@@ -67,7 +71,9 @@ void remote_syscall_abandon(void)
 		return;
 	in_flight.tid = 0;
 	/* Stopped at the system call's entry or exit, or soon (a bounded
-	 * wait: the call is an mmap or an rt_sigaction). */
+	 * wait: the call is an mmap or an rt_sigaction).  Left alone, the
+	 * stub's rt_sigreturn would restore the thread too; this restores it
+	 * without one (which would cancel a nanosleep's restart). */
 	for (int i = 0; i < 1000; i++) {
 		struct timespec ms = {0, 1000000};
 		if (arch_regs_store(tid, &in_flight.saved) == 0)
@@ -134,7 +140,8 @@ static int wait_until(pid_t tid, int *status, uint64_t deadline)
 	}
 }
 
-int remote_run(pid_t tid, long nr, uint64_t end_pc, uint64_t deadline, uint64_t *arg0, struct remote_signals *sigs)
+int remote_run(pid_t tid, long nr, uint64_t end_pc, uint64_t deadline, uint64_t *arg0, struct remote_signals *sigs,
+	       int (*at_entry)(pid_t tid, void *ctx), void *ctx)
 {
 	bool entered = false;
 	int status, rc;
@@ -167,6 +174,8 @@ int remote_run(pid_t tid, long nr, uint64_t end_pc, uint64_t deadline, uint64_t 
 				if (arg0)
 					*arg0 = info.entry.args[0];
 				entered = true;
+				if (at_entry && at_entry(tid, ctx) != 0)
+					return -ESRCH;
 			} else if (info.op == PTRACE_SYSCALL_INFO_EXIT && entered) {
 				return 0;
 			}
@@ -194,38 +203,55 @@ void remote_signals_raise(pid_t pid, pid_t tid, const struct remote_signals *sig
 int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret, long nr, long a0, long a1, long a2,
 		   long a3, long a4, long a5)
 {
-	static const uint8_t trap[ARCH_SYSCALL_TRAP_LEN] = ARCH_SYSCALL_TRAP;
+	static const uint8_t code[ARCH_SYSCALL_STUB_LEN] = ARCH_SYSCALL_STUB;
 	long args[6] = {a0, a1, a2, a3, a4, a5};
 	struct arch_regs saved, regs;
 	struct remote_signals sigs = {.n = 0};
-	uint8_t orig[ARCH_SYSCALL_TRAP_LEN];
-	uint64_t pc = stub ? stub : t->entry;
+	uint8_t orig[ARCH_SYSCALL_STUB_LEN];
+	uint64_t pc = stub ? stub : target_stub_pc(t), blocked = 0;
 	int rc = 0;
 
-	if (arch_regs_fetch(th->tid, &saved, false) != 0)
+	if (in_flight.tid)
+		return -EBUSY;
+	if (arch_regs_fetch(th->tid, &saved, false) != 0 || arch_vector_state_save(th->tid, &in_flight.vec) != 0 ||
+	    ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(blocked), &blocked) != 0)
 		return -ESRCH;
-	if (!stub && (target_read(t, th->tid, pc, orig, sizeof(orig)) != (ssize_t)sizeof(orig) ||
-		      target_write(t, th->tid, pc, trap, sizeof(trap)) != 0))
+	if (!pc)
+		return -EFAULT;
+	if (!stub && target_read(t, th->tid, pc, orig, sizeof(orig)) != (ssize_t)sizeof(orig))
 		return -EFAULT;
 	in_flight.t = t;
 	in_flight.saved = saved;
 	arch_regs_restart_syscall(&in_flight.saved);
+	/* Self-completing: the stub ends in an rt_sigreturn from this frame,
+	 * so that a thread dwtrace dies in (even of SIGKILL) goes on exactly
+	 * where it was. */
+	if (arch_restore_frame_build(&in_flight.frame, &in_flight.saved, blocked, &in_flight.vec, 0,
+				     REMOTE_ARGS_BELOW_SP) != 0 ||
+	    target_write(t, th->tid, in_flight.frame.addr, in_flight.frame.buf, in_flight.frame.len) != 0)
+		return -EFAULT;
+	if (!stub && target_write(t, th->tid, pc, code, sizeof(code)) != 0)
+		return -EFAULT;
 	in_flight.pc = pc;
 	memcpy(in_flight.orig, orig, sizeof(orig));
 	in_flight.wrote = !stub;
 	in_flight.tid = th->tid;
 	regs = saved;
 	arch_regs_set_syscall(&regs, pc, nr, args);
+	arch_regs_set_sp(&regs, in_flight.frame.addr + 8);
 	if (arch_regs_store(th->tid, &regs) != 0) {
 		rc = -ESRCH;
 		goto out;
 	}
+	emergency_test_kill("syscall");
 	/* Run to the system call's exit stop (PTRACE_SYSCALL, stops marked
 	 * SIGTRAP|0x80): no trap instruction runs, so no forced SIGTRAP resets
 	 * a handler or mask of the program's (kernel/signal.c,
-	 * force_sig_info_to_task).  The trap after the system call in the stub
-	 * is never reached. */
-	rc = remote_run(th->tid, nr, pc + ARCH_SYSCALL_LEN, 0, NULL, &sigs);
+	 * force_sig_info_to_task).  The stub's rt_sigreturn is for a dwtrace
+	 * that died: alive, it puts the registers back itself, because
+	 * rt_sigreturn also cancels the restart of an interrupted nanosleep
+	 * (restart_block, arch/x86/kernel/signal.c). */
+	rc = remote_run(th->tid, nr, pc + ARCH_SYSCALL_LEN, 0, NULL, &sigs, NULL, NULL);
 	if (rc)
 		goto out;
 	if (arch_regs_fetch(th->tid, &regs, false) != 0) {
@@ -233,6 +259,18 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 		goto out;
 	}
 	*ret = arch_regs_syscall_result(&regs);
+	if (emergency_test_sigreturn()) {
+		char diff[160];
+
+		rc = remote_run(th->tid, ARCH_SIGRETURN_NR, pc + ARCH_SYSCALL_STUB_LEN, 0, NULL, &sigs, NULL, NULL);
+		if (rc)
+			goto out;
+		if (arch_regs_check_resumed(th->tid, &in_flight.saved, &in_flight.vec, diff, sizeof(diff)) != 0)
+			log_error("test: after the rt_sigreturn of a remote system call, %s differ from the saved ones",
+				  diff);
+		else
+			log_debug("ptrace", "test: the rt_sigreturn of a remote system call restored the thread");
+	}
 	/* Back from a system call stop, not a signal stop: the kernel will not
 	 * restart a system call the thread was interrupted in, so do what it
 	 * would have done on the way out of the interrupt -- unless a signal
@@ -243,11 +281,13 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	if (arch_regs_store(th->tid, &saved) != 0)
 		rc = -ESRCH;
 out:
+	/* Registers first: until they are back the thread may need the stub
+	 * (dwtrace killed here). */
+	if (rc)
+		arch_regs_store(th->tid, &saved);
 	in_flight.tid = 0;
 	if (!stub)
 		target_write(t, th->tid, pc, orig, sizeof(orig));
-	if (rc)
-		arch_regs_store(th->tid, &saved);
 	if (rc != -ESRCH)
 		remote_signals_raise(th->tgid ? th->tgid : t->pid, th->tid, &sigs);
 	return rc;
@@ -354,7 +394,7 @@ static int new_area(struct scratch *s, struct target *t, struct thread *th, uint
 	long ret;
 	int rc;
 	uint8_t header[AREA_FIRST_SLOT];
-	static const uint8_t stub[ARCH_SYSCALL_TRAP_LEN] = ARCH_SYSCALL_TRAP;
+	static const uint8_t stub[ARCH_SYSCALL_STUB_LEN] = ARCH_SYSCALL_STUB;
 
 	if (!maps)
 		return -ESRCH;
@@ -362,6 +402,9 @@ static int new_area(struct scratch *s, struct target *t, struct thread *th, uint
 	if (addr) {
 		free(maps);
 		log_debug("scratch", "reusing area at 0x%" PRIx64, addr);
+		/* Areas of earlier versions end their stub with a trap. */
+		if (target_write(t, th->tid, addr + AREA_STUB, stub, sizeof(stub)) != 0)
+			return -EFAULT;
 		add_area(s, addr, AREA_FIRST_SLOT);
 		return 0;
 	}

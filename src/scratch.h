@@ -25,7 +25,7 @@ struct scratch_area {
 struct scratch {
 	struct scratch_area *areas;
 	size_t n, cap;
-	uint64_t syscall_stub;       /* syscall; int3 */
+	uint64_t syscall_stub;       /* ARCH_SYSCALL_STUB: syscall; rt_sigreturn */
 };
 
 /* A slot for the out-of-line copy of the instruction at addr, within reach
@@ -58,8 +58,12 @@ struct remote_signals {
  * code being run (SIGSEGV, SIGBUS, SIGILL, SIGFPE or SIGTRAP with si_code >
  * 0) ends the run at once (-EFAULT) and is discarded, as the program never
  * ran that code; any other signal is suppressed now and appended to sigs.
+ * at_entry (when not NULL) is called at the entry stop of nr, with ctx:
+ * what it changes (the registers) takes effect; non-zero ends the run
+ * (-ESRCH).
  * On return th is in a ptrace stop (unless -ESRCH: it went away). */
-int remote_run(pid_t tid, long nr, uint64_t end_pc, uint64_t deadline, uint64_t *arg0, struct remote_signals *sigs);
+int remote_run(pid_t tid, long nr, uint64_t end_pc, uint64_t deadline, uint64_t *arg0, struct remote_signals *sigs,
+	       int (*at_entry)(pid_t tid, void *ctx), void *ctx);
 
 /* Raises the signals of sigs again for thread tid of process pid (stopped,
  * its registers restored), with their siginfo where the kernel lets a
@@ -70,10 +74,18 @@ int remote_run(pid_t tid, long nr, uint64_t end_pc, uint64_t deadline, uint64_t 
  * hand when sigs is not empty. */
 void remote_signals_raise(pid_t pid, pid_t tid, const struct remote_signals *sigs);
 
+/* Callers of remote_syscall() may put its arguments in memory up to this
+ * many bytes below the thread's stack pointer (past the 128-byte red
+ * zone); the frame that restores the thread goes below. */
+#define REMOTE_ARGS_BELOW_SP 1024
+
 /* Makes system call nr in thread th (stopped; its registers are saved and
- * restored).  With stub 0 the instruction is written for the time of the
- * call at the thread's pc, which needs every thread stopped.  Signals that
- * arrive meanwhile are kept for the thread.  Returns 0 and *ret, or -errno. */
+ * restored).  With stub 0 the stub is written for the time of the call at
+ * target_stub_pc(), which needs every thread stopped.  The stub ends in an
+ * rt_sigreturn from a frame written below the thread's stack, so that the
+ * thread resumes unharmed even when dwtrace dies (SIGKILL included) before
+ * restoring it.  Signals that arrive meanwhile are kept for the thread.
+ * Returns 0 and *ret, or -errno (-EBUSY: one is under way already). */
 int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret, long nr, long a0, long a1, long a2,
 		   long a3, long a4, long a5);
 

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "target.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -113,6 +114,28 @@ int target_read_entry(pid_t pid, uint64_t *entry)
 	}
 	close(fd);
 	return rc;
+}
+
+uint64_t target_stub_pc(struct target *t)
+{
+	char path[64];
+	uint64_t av[2], base = 0;
+	Elf64_Ehdr eh;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)t->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		while (read(fd, av, sizeof(av)) == (ssize_t)sizeof(av) && av[0] != AT_NULL)
+			if (av[0] == AT_BASE)
+				base = av[1];
+		close(fd);
+	}
+	/* ld.so is mapped from file offset 0: its ELF header is at base. */
+	if (base && target_read(t, t->pid, base, &eh, sizeof(eh)) == (ssize_t)sizeof(eh) &&
+	    !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_entry)
+		return base + eh.e_entry;
+	return t->entry;
 }
 
 static void describe_status(int status, char *buf, size_t size)

@@ -67,6 +67,15 @@ int target_read_comm(pid_t pid, char *buf, size_t size);
 /* Reads AT_ENTRY of process pid from /proc: 0 or -1. */
 int target_read_entry(pid_t pid, uint64_t *entry);
 
+/* Where dwtrace may write the code it runs in a thread of t (remote
+ * system calls and calls, which end in an rt_sigreturn): code the program
+ * never runs again.  The dynamic linker's entry point (AT_BASE + its
+ * e_entry), which ran once before the program's; for a static executable
+ * (no AT_BASE) the program's entry point, which a program stopped there
+ * has still to run (a window if dwtrace dies mid-call there).  Read anew
+ * each time (an exec changes it); 0 when unknown. */
+uint64_t target_stub_pc(struct target *t);
+
 /* Frees what dwtrace holds of t (not the process). */
 void target_release(struct target *t);
 

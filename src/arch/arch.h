@@ -51,9 +51,16 @@ long arch_regs_syscall_result(const struct arch_regs *r);
  * (-ERESTARTSYS and its kin in the result), makes r restart it as the
  * kernel does when no handler runs (arch/x86/kernel/signal.c). */
 void arch_regs_restart_syscall(struct arch_regs *r);
-/* The system call instruction followed by a breakpoint. */
-#define ARCH_SYSCALL_TRAP {0x0f, 0x05, 0xcc}
-#define ARCH_SYSCALL_TRAP_LEN 3
+/* Makes the system call r is at the entry stop of not run (its registers
+ * otherwise as r has them when the thread goes on). */
+void arch_regs_skip_syscall(struct arch_regs *r);
+#define ARCH_SIGRETURN_NR 15     /* rt_sigreturn */
+/* The stub of remote system calls: the system call instruction, then an
+ * rt_sigreturn from the restore frame at the stack pointer (struct
+ * arch_restore_frame), which puts the thread back where it was even when
+ * dwtrace dies before it can.  "syscall; mov $15,%eax; syscall". */
+#define ARCH_SYSCALL_STUB {0x0f, 0x05, 0xb8, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05}
+#define ARCH_SYSCALL_STUB_LEN 9
 #define ARCH_SYSCALL_LEN 2       /* the system call instruction alone */
 
 /* Most bytes arch_relocate() writes. */
@@ -111,16 +118,18 @@ int arch_indirect_target(const uint8_t *insn, size_t len, uint64_t pc, const str
 #define ARCH_BREAKPOINT_PC_ADVANCE 1
 
 /* Remote calls (src/remote_call.c).  Sets r to enter fn(arg0) as a call
- * would, on stack below the thread's red zone; returns the stack address
- * where the caller must write the return address. */
-uint64_t arch_regs_set_call(struct arch_regs *r, uint64_t fn, uint64_t arg0);
-/* Code the called function returns into: it makes system call
- * ARCH_CALL_RETURN_NR with the function's return value as its first
- * argument, where a PTRACE_SYSCALL entry stop reads it (no trap, so no
- * signal is forced on the program). */
-#define ARCH_CALL_RETURN {0x48, 0x89, 0xc7, 0xb8, 0x27, 0x00, 0x00, 0x00, 0x0f, 0x05} /* mov %rax,%rdi; mov $39,%eax; syscall */
+ * would, with the stack pointer at sp (16-byte aligned + 8, holding the
+ * return address: struct arch_restore_frame's addr). */
+void arch_regs_set_call(struct arch_regs *r, uint64_t fn, uint64_t arg0, uint64_t sp);
+/* Code the called function returns into: it makes rt_sigreturn from the
+ * restore frame with the function's return value as its first argument,
+ * where a PTRACE_SYSCALL entry stop reads it (no trap, so no signal is
+ * forced on the program); dwtrace alive puts the thread back there and
+ * skips the rt_sigreturn (arch_regs_skip_syscall), dwtrace dead lets the
+ * thread resume where it was.  "mov %rax,%rdi; mov $15,%eax; syscall". */
+#define ARCH_CALL_RETURN {0x48, 0x89, 0xc7, 0xb8, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05}
 #define ARCH_CALL_RETURN_LEN 10
-#define ARCH_CALL_RETURN_NR 39   /* getpid: harmless */
+#define ARCH_CALL_RETURN_NR ARCH_SIGRETURN_NR
 /* A thread's whole floating-point and vector state, saved and put back
  * around a remote call: everything a called function may clobber (on
  * x86-64 the XSAVE area: AVX upper halves, AVX-512, opmask registers; the
@@ -134,5 +143,36 @@ struct arch_vector_state {
 /* 0 or -errno (then v->len is 0 and restoring does nothing). */
 int arch_vector_state_save(pid_t tid, struct arch_vector_state *v);
 int arch_vector_state_restore(pid_t tid, const struct arch_vector_state *v);
+
+
+/* A signal frame built by dwtrace below a thread's stack (under its red
+ * zone) that makes rt_sigreturn resume the thread exactly as it was: its
+ * general registers, blocked signal mask and whole floating-point/vector
+ * state (arch/x86/kernel/signal.c, fpu/signal.c).  buf[0..8) is the
+ * return address of a remote call; the rt_sigreturn must run with the
+ * stack pointer at addr + 8, as after a signal handler's ret. */
+#define ARCH_RESTORE_FRAME_MAX (ARCH_VECTOR_STATE_MAX + 1024)
+struct arch_restore_frame {
+	uint64_t addr;               /* where buf goes in the target */
+	size_t len;                  /* bytes of buf */
+	uint8_t buf[ARCH_RESTORE_FRAME_MAX] __attribute__((aligned(64)));
+};
+/* Builds f for a thread to resume with registers resume (an interrupted
+ * system call's restart already applied: rt_sigreturn never restarts one),
+ * blocked signals blocked (PTRACE_GETSIGMASK) and vector state v (saved by
+ * arch_vector_state_save; when empty the frame has no FP state and the
+ * kernel would reset it), return_to in the return-address slot; the frame
+ * ends at least keep bytes (and the red zone) below resume's stack
+ * pointer.  Returns 0, or -ENOSPC when v does not fit. */
+int arch_restore_frame_build(struct arch_restore_frame *f, const struct arch_regs *resume, uint64_t blocked,
+			     const struct arch_vector_state *v, uint64_t return_to, uint64_t keep);
+void arch_regs_set_sp(struct arch_regs *r, uint64_t sp);
+
+/* Test-only check of an rt_sigreturn from struct arch_restore_frame:
+ * whether stopped thread tid now has the general registers of want (but
+ * orig_rax, which rt_sigreturn resets) and the x87/SSE/AVX state of v.
+ * Returns 0, or -1 with the first difference named in what. */
+int arch_regs_check_resumed(pid_t tid, const struct arch_regs *want, const struct arch_vector_state *v, char *what,
+			    size_t size);
 
 #endif

@@ -122,3 +122,16 @@ long arch_regs_syscall_result(const struct arch_regs *r)
 {
 	return (long)r->gp.rax;
 }
+
+void arch_regs_skip_syscall(struct arch_regs *r)
+{
+	/* At a system call entry stop the kernel runs the call orig_rax
+	 * names, none for -1, leaving rax as it is (arch/x86/entry,
+	 * do_syscall_64). */
+	r->gp.orig_rax = (uint64_t)-1;
+}
+
+void arch_regs_set_sp(struct arch_regs *r, uint64_t sp)
+{
+	r->gp.rsp = sp;
+}
