@@ -320,6 +320,14 @@ bool dw_module_is_go(struct dw_module *m)
 	return m->go_state > 0;
 }
 
+bool dw_session_main_is_go(struct dw_session *s)
+{
+	for (size_t i = 0; i < s->nmodules; i++)
+		if (s->modules[i]->is_main)
+			return dw_module_is_go(s->modules[i]);
+	return false;
+}
+
 bool dw_module_has_dwarf(struct dw_module *m)
 {
 	if (!m->dwarf_state) {

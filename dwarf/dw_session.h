@@ -124,6 +124,9 @@ const char *dw_module_name(const struct dw_module *m);   /* file name (basename)
 bool dw_module_is_main(const struct dw_module *m);       /* the executable */
 /* True when m was built by the Go toolchain (a .go.buildinfo section). */
 bool dw_module_is_go(struct dw_module *m);
+/* True when s's executable was built by the Go toolchain. */
+bool dw_session_main_is_go(struct dw_session *s);
+
 /* True when DWARF was found for the module (this looks for it, once). */
 bool dw_module_has_dwarf(struct dw_module *m);
 

@@ -427,6 +427,7 @@ int main(int argc, char **argv)
 		free(err);
 		goto fail_unstarted;
 	}
+	t->goroutine_stacks = dw_session_main_is_go(p->dw);
 	/* An IFUNC no GOT slot binds yet: its resolver runs in the stopped
 	 * target -- except in a dry run, which runs nothing there. */
 	if (!o.list_probes)

@@ -209,6 +209,7 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	struct remote_signals sigs = {.n = 0};
 	uint8_t orig[ARCH_SYSCALL_STUB_LEN];
 	uint64_t pc = stub ? stub : target_stub_pc(t), blocked = 0;
+	bool frame;
 	int rc = 0;
 
 	if (in_flight.tid)
@@ -225,10 +226,13 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	arch_regs_restart_syscall(&in_flight.saved);
 	/* Self-completing: the stub ends in an rt_sigreturn from this frame,
 	 * so that a thread dwtrace dies in (even of SIGKILL) goes on exactly
-	 * where it was. */
-	if (arch_restore_frame_build(&in_flight.frame, &in_flight.saved, blocked, &in_flight.vec, 0,
-				     REMOTE_ARGS_BELOW_SP) != 0 ||
-	    target_write(t, th->tid, in_flight.frame.addr, in_flight.frame.buf, in_flight.frame.len) != 0)
+	 * where it was.  Not on a goroutine stack, where the frame's 4 KiB
+	 * below the stack pointer may be another goroutine's memory: there
+	 * the old window stays (see LIMITATIONS). */
+	frame = !t->goroutine_stacks;
+	if (frame && (arch_restore_frame_build(&in_flight.frame, &in_flight.saved, blocked, &in_flight.vec, 0,
+					       REMOTE_ARGS_BELOW_SP) != 0 ||
+		      target_write(t, th->tid, in_flight.frame.addr, in_flight.frame.buf, in_flight.frame.len) != 0))
 		return -EFAULT;
 	if (!stub && target_write(t, th->tid, pc, code, sizeof(code)) != 0)
 		return -EFAULT;
@@ -238,7 +242,8 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 	in_flight.tid = th->tid;
 	regs = saved;
 	arch_regs_set_syscall(&regs, pc, nr, args);
-	arch_regs_set_sp(&regs, in_flight.frame.addr + 8);
+	if (frame)
+		arch_regs_set_sp(&regs, in_flight.frame.addr + 8);
 	if (arch_regs_store(th->tid, &regs) != 0) {
 		rc = -ESRCH;
 		goto out;
@@ -259,7 +264,7 @@ int remote_syscall(struct target *t, struct thread *th, uint64_t stub, long *ret
 		goto out;
 	}
 	*ret = arch_regs_syscall_result(&regs);
-	if (emergency_test_sigreturn()) {
+	if (frame && emergency_test_sigreturn()) {
 		char diff[160];
 
 		rc = remote_run(th->tid, ARCH_SIGRETURN_NR, pc + ARCH_SYSCALL_STUB_LEN, 0, NULL, &sigs, NULL, NULL);

@@ -37,6 +37,10 @@ struct target {
 	bool attached;               /* -p: not started by dwtrace */
 	bool sigtrap_ignored_at_exec; /* the new image started with SIGTRAP ignored */
 	struct process *proc;        /* given to every thread added */
+	/* A Go program: a thread may run on a goroutine stack of a few KiB
+	 * with other memory right below it, so dwtrace writes nothing below
+	 * a thread's stack pointer for its own system calls there. */
+	bool goroutine_stacks;
 };
 
 /* Starts argv[0] (searched in PATH like execvp) stopped at its entry point,

@@ -128,6 +128,7 @@ static void resolve_image(struct tracer *tr, struct process *p)
 		free(err);
 		return;
 	}
+	p->t.goroutine_stacks = dw_session_main_is_go(p->dw);
 	probe_set_resolve_quiet(&p->probes, p->dw, tr->specs, tr->nspecs, p->t.name);
 }
 
