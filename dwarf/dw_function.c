@@ -212,7 +212,10 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 		return;
 	}
 	if (!cu) {
-		raw_signature(m, f);
+		/* An IFUNC's implementation with no DWARF (a static executable's
+		 * libc.a code): the prototype a declaration of its name gives. */
+		if (!(f->ifunc && dw_decl_signature(m, f)))
+			raw_signature(m, f);
 		symbol_range(f);
 		return;
 	}

@@ -1,6 +1,6 @@
 /* ifunc_static_app N: a static executable (no PT_INTERP) that calls
  * strlen, glibc's IFUNC, N times on strings of its own and prints each
- * call ("strlen(0xADDR)=LEN").  Its IRELATIVE relocations are applied by
+ * call ("strlen(\"STRING\")=LEN").  Its IRELATIVE relocations are applied by
  * its own start-up code (__libc_start_main, apply_irel), after dwtrace
  * stops it at its entry point.  Built with -fno-builtin: the calls are
  * real.  test_ifunc_late.py. */
@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		const char *w = words[i % 4];
 		size_t len = strlen(w);
-		printf("strlen(%p)=%zu\n", (const void *)w, len);
+		printf("strlen(\"%s\")=%zu\n", w, len);
 		total += len;
 	}
 	printf("total=%zu\n", total);
