@@ -656,10 +656,14 @@ static int name_rank(const char *name, const GElf_Sym *sym)
 		rank += 4000;
 	if (GELF_ST_BIND(sym->st_info) != STB_LOCAL)
 		rank += 2000;
-	/* glibc's aliases: "malloc" before "__libc_malloc", "_IO_do_write"
-	 * before "__GI__IO_do_write", "nanosleep" before "__nanosleep";
-	 * then the shorter ("__libc_start_main" before "..._alias_2"). */
-	rank -= 100 * (int)(under < 9 ? under : 9);
+	/* glibc's aliases: a strong name before a weak alias of it ("memcmp"
+	 * before "bcmp"), but fewer leading underscores first ("malloc"
+	 * before "__libc_malloc", "nanosleep" before the strong
+	 * "__nanosleep", "_IO_do_write" before "__GI__IO_do_write"); then the
+	 * shorter ("__libc_start_main" before "..._alias_2"). */
+	if (GELF_ST_BIND(sym->st_info) == STB_GLOBAL)
+		rank += 150;
+	rank -= 300 * (int)(under < 9 ? under : 9);
 	rank -= (int)(len < 99 ? len : 99);
 	return rank;
 }
