@@ -236,6 +236,11 @@ int dw_ifunc_bound(struct dw_module *m, const char *name, uint64_t resolver, str
 		out->why = "no GOT slot binds it yet and its resolver cannot run while the program's threads run";
 		out->late = "the program's threads run";
 		break;
+	case -EBUSY:
+		out->why = "no GOT slot binds it yet and the dynamic linker is at work in the program (loading a "
+			   "library, binding a symbol)";
+		out->late = "the dynamic linker is at work in the program";
+		break;
 	default:
 		out->why = "no GOT slot binds it yet and its resolver could not be run";
 		break;

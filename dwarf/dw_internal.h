@@ -128,7 +128,8 @@ struct dw_function *dw_ifunc_function_at(struct dw_module *m, const char *symnam
 /* The implementation the IFUNC name of m, whose resolver is at load address
  * resolver, is bound to in m's process: 0 and *out, or -ENOENT (a file, or
  * no slot bound and no resolver call possible or successful), -EAGAIN (m is
- * not relocated yet, or threads run), -ETIMEDOUT, -EFAULT (the resolver
+ * not relocated yet, or threads run), -EBUSY (the dynamic linker is at
+ * work in the target), -ETIMEDOUT, -EFAULT (the resolver
  * call's); out->why then says why in words.  Resolvers run only through the
  * session's ifunc caller, never in an unrelocated module. */
 int dw_ifunc_bound(struct dw_module *m, const char *name, uint64_t resolver, struct dw_ifunc *out);

@@ -206,7 +206,9 @@ int dw_session_got_name(struct dw_session *s, uint64_t slot, const char **name);
 /* Lets dw_module_each_function resolve an IFUNC that no GOT slot of the
  * process binds yet: call(arg, resolver, &result) runs the resolver (load
  * address) in the stopped target and returns 0 with what it returned, or
- * -errno.  NULL (the default): such an IFUNC is not matched. */
+ * -errno (-EAGAIN threads run, -EBUSY the dynamic linker is at work in the
+ * target, -ETIMEDOUT, -EFAULT: the first three bind it late).  NULL (the
+ * default): such an IFUNC is not matched. */
 /* Late binding: the dw_function of IFUNC f (unbound, f->ifunc_late set)
  * bound to impl, the address its resolver returned -- named as f, with
  * impl the implementation's symbol and impl's prototype.  Owned by the

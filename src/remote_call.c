@@ -17,6 +17,7 @@
 #include "emergency.h"
 #include "log.h"
 #include "scratch.h"
+#include "stack.h"
 
 #define CALL_TIMEOUT_NS 1000000000ull
 
@@ -212,6 +213,87 @@ static uint64_t read_hwcap(pid_t pid)
 	return hwcap;
 }
 
+/* The mappings of the object mapped at addr in process pid (every segment
+ * of that file): up to max ranges into r, how many. */
+static size_t object_ranges(pid_t pid, uint64_t addr, uint64_t (*r)[2], size_t max)
+{
+	char path[64], line[4096], file[4096] = "";
+	size_t n = 0;
+	FILE *maps;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if (!(maps = fopen(path, "re")))
+		return 0;
+	for (int pass = 0; pass < 2; pass++) {
+		rewind(maps);
+		while (fgets(line, sizeof(line), maps)) {
+			unsigned long lo, hi;
+			int off = 0;
+			char *name;
+
+			if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &off) < 2 || !off)
+				continue;
+			name = line + off;
+			name[strcspn(name, "\n")] = '\0';
+			if (!pass && addr >= lo && addr < hi && *name == '/')
+				snprintf(file, sizeof(file), "%s", name);
+			else if (pass && *file && !strcmp(name, file) && n < max) {
+				r[n][0] = lo;
+				r[n][1] = hi;
+				n++;
+			}
+		}
+		if (!*file)
+			break;
+	}
+	fclose(maps);
+	return n;
+}
+
+struct busy_ctx {
+	struct target *t;
+	uint64_t (*ranges)[2];
+	size_t nranges;
+	bool busy;
+};
+
+static void thread_in_ranges(uint64_t key, void *value, void *arg)
+{
+	struct busy_ctx *c = arg;
+	struct thread *th = value;
+	struct arch_regs regs;
+	uint64_t pcs[64];
+	const char *stopped;
+	size_t n;
+
+	(void)key;
+	if (c->busy || arch_regs_fetch(th->tid, &regs, false) != 0)
+		return;
+	n = stack_unwind(c->t->proc, th, &regs, arch_regs_pc(&regs), pcs, 64, &stopped);
+	for (size_t i = 0; i < n && !c->busy; i++)
+		for (size_t k = 0; k < c->nranges; k++)
+			if (pcs[i] >= c->ranges[k][0] && pcs[i] < c->ranges[k][1])
+				c->busy = true;
+}
+
+/* Whether a thread of t runs the dynamic linker (a frame of it on its
+ * stack): relocating a library dlopen has announced (whose resolvers read
+ * GOT entries not filled yet, or are running right now), binding a lazy
+ * slot.  A resolver is not called then: the dynamic linker's own call
+ * binds it late. */
+static bool dynamic_linker_busy(struct target *t)
+{
+	uint64_t ranges[8][2];
+	uint64_t stub = target_stub_pc(t);
+	struct busy_ctx c = {t, ranges, 0, false};
+
+	if (!stub || stub == t->entry || !t->proc)
+		return false; /* a static executable: no dynamic linker */
+	c.nranges = object_ranges(t->pid, stub, ranges, 8);
+	u64_map_each(&t->threads, thread_in_ranges, &c);
+	return c.busy;
+}
+
 int remote_call_ifunc_resolver(void *arg, uint64_t resolver, uint64_t *result)
 {
 	struct target *t = arg;
@@ -219,5 +301,7 @@ int remote_call_ifunc_resolver(void *arg, uint64_t resolver, uint64_t *result)
 
 	if (!th || !th->stopped || target_running_thread(t))
 		return -EAGAIN;
+	if (dynamic_linker_busy(t))
+		return -EBUSY;
 	return remote_call(t, th, resolver, read_hwcap(t->pid), result);
 }

@@ -153,33 +153,29 @@ void stack_forget_symbols(struct process *p)
 	u64_map_free(&p->symbols);
 }
 
-const struct stack_trace *stack_capture(struct process *p, struct thread *th, const struct arch_regs *regs,
-					uint64_t pc, size_t depth, struct arena *arena)
+size_t stack_unwind(struct process *p, struct thread *th, const struct arch_regs *regs, uint64_t pc, uint64_t *pcs,
+		    size_t depth, const char **stopped)
 {
 	struct unwind_ctx ctx = {p, th, regs, pc, NULL};
-	struct stack_trace *st;
-	struct stack_frame *frames;
-	uint64_t *pcs;
-	size_t n = 0, nframes = 0;
+	size_t n = 0;
 	unw_cursor_t cursor;
 	int rc;
 
+	*stopped = NULL;
 	if (!depth)
-		return NULL;
+		return 0;
 	if (!address_space) {
 		address_space = unw_create_addr_space(&accessors, 0);
 		/* Unwind info of a module is read once, whatever the thread. */
 		unw_set_caching_policy(address_space, UNW_CACHE_GLOBAL);
 	}
-	st = arena_alloc(arena, sizeof(*st));
-	pcs = arena_alloc(arena, depth * sizeof(*pcs));
 	if (!th->unwind)
 		th->unwind = _UPT_create(th->tid);
 	ctx.upt = th->unwind;
 	current = &ctx;
 	rc = unw_init_remote(&cursor, address_space, &ctx);
 	if (rc < 0) {
-		st->stopped = unwind_error(rc);
+		*stopped = unwind_error(rc);
 	} else {
 		pcs[n++] = pc;
 		while (n < depth) {
@@ -187,7 +183,7 @@ const struct stack_trace *stack_capture(struct process *p, struct thread *th, co
 			rc = unw_step(&cursor);
 			if (rc <= 0) {
 				if (rc < 0)
-					st->stopped = unwind_error(rc);
+					*stopped = unwind_error(rc);
 				break;
 			}
 			if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 || !ip)
@@ -196,6 +192,22 @@ const struct stack_trace *stack_capture(struct process *p, struct thread *th, co
 		}
 	}
 	current = NULL;
+	return n;
+}
+
+const struct stack_trace *stack_capture(struct process *p, struct thread *th, const struct arch_regs *regs,
+					uint64_t pc, size_t depth, struct arena *arena)
+{
+	struct stack_trace *st;
+	struct stack_frame *frames;
+	uint64_t *pcs;
+	size_t n, nframes = 0;
+
+	if (!depth)
+		return NULL;
+	st = arena_alloc(arena, sizeof(*st));
+	pcs = arena_alloc(arena, depth * sizeof(*pcs));
+	n = stack_unwind(p, th, regs, pc, pcs, depth, &st->stopped);
 	/* Symbolize afterwards: inlined calls may add frames. */
 	frames = arena_alloc(arena, (depth + 1) * sizeof(*frames));
 	for (size_t i = 0; i < n; i++) {

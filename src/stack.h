@@ -20,6 +20,12 @@ struct arch_regs;
 const struct stack_trace *stack_capture(struct process *p, struct thread *th, const struct arch_regs *regs,
 					uint64_t pc, size_t depth, struct arena *arena);
 
+/* Unwinds thread th of p, stopped at pc with registers regs, into at most
+ * depth return addresses (pcs[0] = pc), without symbolizing.  Returns how
+ * many; *stopped says why unwinding ended early (NULL when it did not). */
+size_t stack_unwind(struct process *p, struct thread *th, const struct arch_regs *regs, uint64_t pc, uint64_t *pcs,
+		    size_t depth, const char **stopped);
+
 /* Forgets the symbols cached for p (its image changed, or it is freed). */
 void stack_forget_symbols(struct process *p);
 

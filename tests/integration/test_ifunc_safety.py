@@ -154,6 +154,34 @@ def case_dlopen(opt):
         fail("dlopen: dlfn(1) as printed (%r) not traced: %s" % (plain.stdout, events))
 
 
+def case_busy(opt):
+    """-p while the dynamic linker runs a (slow) resolver of a library it is
+    relocating: dwtrace must not run that resolver again (the program
+    counts its runs) and the program runs on as alone."""
+    app = harness.sample(opt, "ifunc_busy_app")
+    plain = harness.run([app], timeout=WAIT)
+    if plain.returncode != 5 or "runs=1" not in plain.stdout:
+        fail("ifunc_busy_app alone: %s" % harness.describe(plain))
+    p = subprocess.Popen([app], stdout=subprocess.PIPE, text=True)
+    try:
+        if p.stdout.readline().strip() != "loading":
+            fail("ifunc_busy_app did not say loading")
+        time.sleep(0.15)  # inside dlopen: the resolver sleeps 0.4 s
+        dw = harness.run([harness.dwtrace(), "-e", "libifunc_busy.so:busy_fn", "-p", str(p.pid)],
+                         timeout=WAIT)
+        out = "loading\n" + p.stdout.read()
+        status = p.wait(timeout=WAIT)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    if out != plain.stdout or status != plain.returncode:
+        fail("-p during the resolver's run: the program printed %r and exited %s, alone %r and %s\n%s"
+             % (out, status, plain.stdout, plain.returncode, harness.describe(dw)))
+    if "dynamic linker is at work" not in dw.stderr:
+        fail("-p during the resolver's run: no note that the dynamic linker is at work\n%s"
+             % harness.describe(dw))
+
+
 def case_error(opt, env, fn, reason):
     plain = alone(opt, env)
     p, dw, _, errpath = attach(opt, env, fn)
@@ -298,6 +326,7 @@ def test(opt):
     marker = os.path.join(d, "marker")
     env = dict(os.environ, IFUNC_MARKER=marker)
     case_dlopen(opt)
+    case_busy(opt)
     case_error(opt, env, "faulty", "its resolver faulted")
     case_stuck(opt, env)
     for case in (case_signals, case_crash, case_dry_run):
