@@ -109,13 +109,17 @@ static void note_shadowed_list(struct probe_set *set, struct shadowed_list *l)
 /* Removes the sites from index first on whose function exclusion spec
  * ('!GLOB' or '!MODULE:GLOB') matches: the probes before it, as uftrace -N
  * and ltrace -e '-NAME' do.  Returns how many. */
-/* Whether exclusion spec left out a function at addr. */
-static bool excluded_at(const struct probe_set *set, const char *spec, uint64_t addr)
+/* Why an IFUNC is left out when another one probed is bound to the same
+ * implementation (compared by address: warn_unusual, exclude). */
+static const char SHARED_IMPL[] = "an IFUNC bound to the implementation of one probed already";
+
+/* The function exclusion spec left out at addr, or NULL. */
+static const struct dw_function *excluded_at(const struct probe_set *set, const char *spec, uint64_t addr)
 {
 	for (size_t i = 0; i < set->nleft_out; i++)
 		if (set->left_out[i].spec == spec && set->left_out[i].fn->addr == addr)
-			return true;
-	return false;
+			return set->left_out[i].fn;
+	return NULL;
 }
 
 static size_t exclude(struct probe_set *set, const char *spec, size_t first)
@@ -154,10 +158,16 @@ static size_t exclude(struct probe_set *set, const char *spec, size_t first)
 		struct probe_left_out *lo = &set->left_out[i];
 		struct dw_function *f = lo->fn;
 
+		const struct dw_function *gone;
+
 		if (lo->spec || lo->exported_by || u64_map_get(&set->by_addr, f->addr) ||
-		    (strncmp(lo->why, "an alias", 8) != 0 && strncmp(lo->why, "an IFUNC bound", 14) != 0) ||
-		    dw_function_matches(f, pattern, glob) || !excluded_at(set, spec, f->addr))
+		    (strncmp(lo->why, "an alias", 8) != 0 && lo->why != SHARED_IMPL) ||
+		    dw_function_matches(f, pattern, glob) || !(gone = excluded_at(set, spec, f->addr)))
 			continue;
+		if (lo->why == SHARED_IMPL)
+			log_warning("%s, excluded, is bound to the same implementation %s as %s in this process: its "
+				    "calls are shown as %s",
+				    gone->name, f->impl, f->name, f->name);
 		u64_map_put(&set->by_addr, f->addr, new_site(set, f));
 		set->left_out[i--] = set->left_out[--set->nleft_out];
 	}
@@ -203,12 +213,9 @@ static int add_function(struct dw_function *f, void *arg)
 	dup = u64_map_get(&ctx->set->by_addr, f->addr);
 	if (dup) {
 		if (dup->fn != f && f->ifunc && dup->fn->ifunc && f->impl) {
-			/* One implementation serves both names: say which
-			 * name its calls get, rather than merge silently. */
-			log_warning("%s and %s are bound to the same implementation %s in this process: their calls are "
-				    "shown as %s",
-				    dup->fn->name, f->name, f->impl, dup->fn->name);
-			note_left_out(ctx->set, f, "an IFUNC bound to the implementation of one probed already", NULL);
+			/* One implementation serves both names: warn_unusual
+			 * says which name its calls get (after exclusions). */
+			note_left_out(ctx->set, f, SHARED_IMPL, NULL);
 		} else if (dup->fn != f) {
 			note_left_out(ctx->set, f, "an alias of a function probed already, at the same address", NULL);
 		}
@@ -518,7 +525,7 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 /* One line for each kind of unusual function among the sites from index
  * first on (those the exclusions left): without DWARF, compiler clones,
  * IFUNCs (which implementation is probed). */
-static void warn_unusual(const struct probe_set *set, size_t first)
+static void warn_unusual(struct probe_set *set, size_t first)
 {
 	const struct dw_function *raw = NULL, *clone = NULL, *ifunc = NULL;
 	size_t nraw = 0, nclones = 0, nifuncs = 0;
@@ -550,6 +557,18 @@ static void warn_unusual(const struct probe_set *set, size_t first)
 		log_warning("%zu probed functions ('%s', ...) are compiler clones or parts of functions: their values "
 			    "are shown as unavailable",
 			    nclones, clone->name);
+	/* One implementation serving two IFUNCs: which name its calls get,
+	 * rather than merge silently. */
+	for (size_t i = set->nleft_out_said; i < set->nleft_out; i++) {
+		const struct probe_left_out *lo = &set->left_out[i];
+		const struct probe_site *site = u64_map_get(&set->by_addr, lo->fn->addr);
+
+		if (lo->why == SHARED_IMPL && site && site->fn != lo->fn)
+			log_warning("%s and %s are bound to the same implementation %s in this process: their calls are "
+				    "shown as %s",
+				    site->fn->name, lo->fn->name, lo->fn->impl, site->fn->name);
+	}
+	set->nleft_out_said = set->nleft_out;
 	if (nifuncs == 1)
 		log_note("%s in %s is an IFUNC: probing %s, the implementation chosen for this process", ifunc->name,
 			 dw_module_name(ifunc->module), ifunc->impl);

@@ -42,6 +42,7 @@ struct probe_set {
 	 * function probed already. */
 	struct probe_left_out *left_out;
 	size_t nleft_out, left_out_cap;
+	size_t nleft_out_said;       /* left_out[] said in warnings so far */
 	/* -f: a bare name that no module has is pending too (in pending[],
 	 * without a MODULE:), for the libraries and programs to come. */
 	bool keep_missing;

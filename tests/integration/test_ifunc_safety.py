@@ -319,6 +319,14 @@ def case_shared_impl(opt):
     if len(hits) != 1 or hits[0]["function"] != "memcpy":
         fail("-e memmove -e memcpy -e '!memmove': expected one memcpy event for memcpy(%#x, %#x, %d), got %s\n%s"
              % (dst, src, n, hits, traced.stderr))
+    if warn and not re.search(r"warning: memmove, excluded, is bound to the same implementation %s as memcpy "
+                              r"in this process: its calls are shown as memcpy" % re.escape(warn.group(1)),
+                              traced.stderr):
+        fail("-e memmove -e memcpy -e '!memmove': no warning that memmove's calls are shown as memcpy\n%s"
+             % traced.stderr)
+    if warn and "shown as memmove" in traced.stderr:
+        fail("-e memmove -e memcpy -e '!memmove': a warning says calls are shown as memmove, which is "
+             "excluded\n%s" % traced.stderr)
 
 
 def test(opt):
