@@ -11,14 +11,10 @@
 
 #include "dw_internal.h"
 
-/* FNV-1a: names are keys of a u64_map; a match is confirmed by strcmp. */
+/* Names are keys of a u64_map; a match is confirmed by strcmp. */
 static uint64_t name_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
+	return u64_hash_string(s, strlen(s));
 }
 
 static void build_index(struct dw_module *m)

@@ -36,11 +36,7 @@ struct slot {
 
 static uint64_t fnv(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++)
-		h = (h * 0x100000001b3ull) ^ (unsigned char)*s;
-	return h;
+	return u64_hash_string(s, strlen(s));
 }
 
 static void add_slot(struct u64_map *map, uint64_t key, uint64_t addr, const char *name, struct dw_module *owner)

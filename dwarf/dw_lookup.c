@@ -13,20 +13,10 @@ struct exported {
 	void *shadowed_arg;
 };
 
-static uint64_t name_hash(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-	return h;
-}
-
 /* Names without "@VERSION". */
 static uint64_t plain_hash(const char *name)
 {
-	const char *at = strchr(name, '@');
-	return name_hash(name, at ? (size_t)(at - name) : strlen(name));
+	return u64_hash_string(name, strcspn(name, "@"));
 }
 
 static void collect_exported(struct dw_module *m, const char *pattern, bool glob, struct exported *ex)

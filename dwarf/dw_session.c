@@ -520,11 +520,7 @@ static void read_entry_cfi(struct dw_module *m, GElf_Addr addr, bool *signal_fra
 /* The cache key of IFUNC name bound to addr. */
 static uint64_t ifunc_key(const char *name, uint64_t addr)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ addr;
-
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 0x100000001b3ull;
-	return h;
+	return u64_hash_string(name, strlen(name)) ^ addr;
 }
 
 /* The dw_function for the function symbol at addr, built once; demangled
@@ -668,15 +664,6 @@ static int name_rank(const char *name, const GElf_Sym *sym)
 	return rank;
 }
 
-static uint64_t plain_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
 /* Whether m defines a function symbol named plain (no version): the names
  * are hashed into a set once per module, not walked per question. */
 static bool defines_plain(struct dw_module *m, const char *plain)
@@ -692,12 +679,12 @@ static bool defines_plain(struct dw_module *m, const char *plain)
 			GElf_Word shndx;
 			name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
 			if (name && !strchr(name, '@') && is_function_symbol(&sym, addr, shndx))
-				u64_map_put(&m->plain_defined, plain_hash(name), (void *)(uintptr_t)i);
+				u64_map_put(&m->plain_defined, u64_hash_string(name, strlen(name)), (void *)(uintptr_t)i);
 		}
 	}
 	/* One symbol per hash is kept: confirm it is the name asked for. */
 	{
-		int i = (int)(uintptr_t)u64_map_get(&m->plain_defined, plain_hash(plain));
+		int i = (int)(uintptr_t)u64_map_get(&m->plain_defined, u64_hash_string(plain, strlen(plain)));
 		GElf_Sym sym;
 		GElf_Addr addr;
 		GElf_Word shndx;

@@ -96,3 +96,12 @@ void u64_map_free(struct u64_map *m)
 	m->slots = NULL;
 	m->cap = m->len = 0;
 }
+
+uint64_t u64_hash_string(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}

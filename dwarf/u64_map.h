@@ -28,4 +28,8 @@ void *u64_map_del(struct u64_map *m, uint64_t key);
 void u64_map_each(const struct u64_map *m, void (*fn)(uint64_t key, void *value, void *arg), void *arg);
 void u64_map_free(struct u64_map *m);
 
+/* A key for the first len bytes of s (FNV-1a, 64-bit): names as keys; a
+ * caller keeping one value per key confirms the name itself. */
+uint64_t u64_hash_string(const char *s, size_t len);
+
 #endif
