@@ -256,7 +256,7 @@ struct dw_function *dw_ifunc_late_bound(struct dw_function *f, uint64_t impl)
 	impl_name = implementation_at(f->module, impl, f->addr, &size);
 	if (!impl_name)
 		return NULL;
-	return dw_ifunc_function_at(f->module, symname, f->linkage_name ? f->name : NULL, impl, size, impl_name);
+	return dw_function_at(f->module, symname, f->linkage_name ? f->name : NULL, impl, size, true, impl_name, NULL);
 }
 
 static void free_slots(uint64_t key, void *value, void *arg)

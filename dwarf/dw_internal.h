@@ -121,10 +121,19 @@ struct dw_ifunc {
 				      * itself, why in a few words (late binding), or NULL */
 };
 
-/* dw_session.c: the dw_function of IFUNC symname (demangled: its
- * dw_demangle, or NULL) bound to the implementation impl_name at addr. */
-struct dw_function *dw_ifunc_function_at(struct dw_module *m, const char *symname, const char *demangled,
-					 uint64_t addr, uint64_t size, const char *impl_name);
+/* dw_session.c: the dw_function of m for symbol symname (a version
+ * "@..." is dropped) at load address addr, size bytes long (0: unknown),
+ * built once and owned by m (IFUNCs cached by name and address, others by
+ * address).  demangled: symname's dw_demangle result when known, else NULL
+ * (it is then demangled here).  ifunc with impl (the implementation's
+ * symbol) or unbound (why it is not known) for an IFUNC. */
+struct dw_function *dw_function_at(struct dw_module *m, const char *symname, const char *demangled, GElf_Addr addr,
+				   GElf_Xword size, bool ifunc, const char *impl, const char *unbound);
+/* dw_session.c: a function symbol (STT_FUNC or STT_GNU_IFUNC) defined in
+ * the module, as dwfl_module_getsym_info gives it. */
+bool dw_is_function_symbol(const GElf_Sym *sym, GElf_Addr addr, GElf_Word shndx);
+/* dw_session.c: symname without "@VERSION" (in buf when it had one). */
+const char *dw_plain_name(const char *symname, char *buf, size_t size);
 /* The implementation the IFUNC name of m, whose resolver is at load address
  * resolver, is bound to in m's process: 0 and *out, or -ENOENT (a file, or
  * no slot bound and no resolver call possible or successful), -EAGAIN (m is
@@ -148,9 +157,6 @@ bool dw_cxx_pass_by_reference(Dwarf_Die *die, const struct dw_type *t);
 /* dw_cxx.c: marks t as std::string / std::string_view (cxx_string, with the
  * offsets of its data pointer and length) when it is one; else leaves it. */
 void dw_cxx_string_layout(struct dw_type *t);
-/* The dw_function for the code at addr (where loaded) of m, named name,
- * size bytes long (0: unknown), built once (dw_session.c). */
-struct dw_function *dw_module_function_new(struct dw_module *m, const char *name, uint64_t addr, uint64_t size);
 /* dw_symbolize.c: a C++ linkage name (without "@version") demangled as gdb
  * shows it, interned for s's life; NULL when it is none. */
 const char *dw_session_demangled(struct dw_session *s, const char *linkage);

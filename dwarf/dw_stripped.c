@@ -40,7 +40,7 @@ struct dw_function *dw_module_function_nosym(struct dw_module *m, uint64_t addr,
 	dwfl_module_getelf(m->mod, &bias);
 	/* As disassemblers name code without a symbol: by its ELF address. */
 	snprintf(name, sizeof(name), "sub_%" PRIx64, addr - bias);
-	f = dw_module_function_new(m, name, addr, size);
+	f = dw_function_at(m, name, NULL, addr, size, false, NULL, NULL);
 	f->no_symbol = true;
 	return f;
 }
