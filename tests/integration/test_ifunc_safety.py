@@ -46,6 +46,7 @@ import sys
 import time
 
 import harness
+import tracing
 from harness import fail
 
 WAIT = 20
@@ -75,11 +76,7 @@ def finish_app(p):
 
 def in_read(pid):
     """Whether pid is blocked in read(2) (/proc/PID/syscall: number 0)."""
-    try:
-        with open("/proc/%d/syscall" % pid) as f:
-            return f.read().split()[0] == "0"
-    except (OSError, IndexError):
-        return False
+    return tracing.syscall_nr(pid) == 0
 
 
 def alone(opt, env, signals=()):
@@ -91,20 +88,8 @@ def alone(opt, env, signals=()):
     return finish_app(p)
 
 
-def wait_for(cond, what, timeout=WAIT):
-    end = time.time() + timeout
-    while not cond():
-        if time.time() > end:
-            fail("timed out waiting for %s" % what)
-        time.sleep(0.005)
-
-
-def tracer_pid(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("TracerPid:"):
-                return int(line.split()[1])
-    return None
+def wait_for(cond, what):
+    tracing.wait_for(cond, what, WAIT, 0.005)
 
 
 def attach(opt, env, fn, extra=()):
@@ -259,7 +244,7 @@ def case_crash(opt, env, marker):
     except subprocess.TimeoutExpired:
         dw.kill()
         fail("dwtrace did not die of SIGSEGV")
-    wait_for(lambda: tracer_pid(p.pid) == 0, "ifunc_app to be let go")
+    wait_for(lambda: tracing.tracer_pid(p.pid, p.pid) == 0, "ifunc_app to be let go")
     same("SIGSEGV in dwtrace during slow's resolver", plain, finish_app(p), read(errpath))
 
 

@@ -38,35 +38,15 @@ import sys
 import time
 
 import harness
+import tracing
 from harness import fail
 
 WAIT = 30
 LIBC_GLOBS = ["-e", "str*", "-e", "mem*", "-e", "wcs*"]
 
 
-def wait_for(cond, what, timeout=WAIT):
-    end = time.time() + timeout
-    while not cond():
-        if time.time() > end:
-            fail("timed out waiting for %s" % what)
-        time.sleep(0.002)
-
-
-def syscall_nr(pid):
-    """The system call pid is blocked in (/proc/PID/syscall), or None."""
-    try:
-        with open("/proc/%d/syscall" % pid) as f:
-            return int(f.read().split()[0])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def tracer_pid(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("TracerPid:"):
-                return int(line.split()[1])
-    return None
+def wait_for(cond, what):
+    tracing.wait_for(cond, what, WAIT)
 
 
 def env_kill(kind):
@@ -105,13 +85,13 @@ def ifunc_app_run(opt, env, kind=None, d=None):
     if p.stdout.readline() != "ready\n":
         p.kill()
         fail("ifunc_app did not say ready")
-    wait_for(lambda: syscall_nr(p.pid) == 0, "ifunc_app to wait in read")
+    wait_for(lambda: tracing.syscall_nr(p.pid) == 0, "ifunc_app to wait in read")
     if kind:
         dw, errpath = attach_dwtrace(p.pid, kind, ["-e", "libifunc.so:slow"], d)
         dwtrace_killed(dw, errpath, "-p ifunc_app, killed in a remote " + kind)
-        wait_for(lambda: tracer_pid(p.pid) == 0, "ifunc_app to be untraced")
+        wait_for(lambda: tracing.tracer_pid(p.pid, p.pid) == 0, "ifunc_app to be untraced")
         # Back in its read (the resolver, 0.6 s, has run to its end).
-        wait_for(lambda: syscall_nr(p.pid) == 0, "ifunc_app to wait in read again")
+        wait_for(lambda: tracing.syscall_nr(p.pid) == 0, "ifunc_app to wait in read again")
     try:
         out, _ = p.communicate("x\n", timeout=WAIT)
     except subprocess.TimeoutExpired:
@@ -147,7 +127,7 @@ def case_sigreturn(opt):
     if p.stdout.readline() != "ready\n":
         p.kill()
         fail("ifunc_app did not say ready")
-    wait_for(lambda: syscall_nr(p.pid) == 0, "ifunc_app to wait in read")
+    wait_for(lambda: tracing.syscall_nr(p.pid) == 0, "ifunc_app to wait in read")
     errpath = os.path.join(d, "stderr")
     with open(errpath, "w") as errf:
         dw = subprocess.Popen([harness.dwtrace(), "-o", os.devnull, "-p", str(p.pid), "-e", "libifunc.so:slow"],
@@ -176,7 +156,7 @@ def case_sleep(opt):
     for kind in ("call", "syscall"):
         p = subprocess.Popen([app], stdout=subprocess.PIPE, text=True)
         # clock_nanosleep (230) or nanosleep (35), as usleep makes it.
-        wait_for(lambda: syscall_nr(p.pid) in (230, 35), "idle_app to sleep")
+        wait_for(lambda: tracing.syscall_nr(p.pid) in (230, 35), "idle_app to sleep")
         dw, errpath = attach_dwtrace(p.pid, kind, LIBC_GLOBS, d)
         dwtrace_killed(dw, errpath, "-p idle_app, killed in a remote " + kind)
         out, _ = p.communicate(timeout=WAIT)

@@ -140,6 +140,21 @@ def wait_until(predicate, timeout, step=0.005):
     return True
 
 
+def wait_for(cond, what, timeout, step=0.002):
+    """Polls cond() until it is true; fails naming what after timeout s."""
+    if not wait_until(cond, timeout, step):
+        fail("timed out waiting for %s" % what)
+
+
+def syscall_nr(pid):
+    """The system call pid is blocked in (/proc/PID/syscall), or None."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            return int(f.read().split()[0])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def check_stays_stopped(pid, where, seconds=0.3):
     """After SIGSTOP: every thread of pid gets into a stopped state (T, or t
     under a tracer) within 10 s and stays there for seconds."""
