@@ -112,6 +112,8 @@ static void note_shadowed_list(struct probe_set *set, struct shadowed_list *l)
 /* Why an IFUNC is left out when another one probed is bound to the same
  * implementation (compared by address: warn_unusual, exclude). */
 static const char SHARED_IMPL[] = "an IFUNC bound to the implementation of one probed already";
+/* Why another name of a function probed already is left out. */
+static const char ALIAS[] = "an alias of a function probed already, at the same address";
 
 /* The function exclusion spec left out at addr, or NULL. */
 static const struct dw_function *excluded_at(const struct probe_set *set, const char *spec, uint64_t addr)
@@ -161,7 +163,7 @@ static size_t exclude(struct probe_set *set, const char *spec, size_t first)
 		const struct dw_function *gone;
 
 		if (lo->spec || lo->exported_by || u64_map_get(&set->by_addr, f->addr) ||
-		    (strncmp(lo->why, "an alias", 8) != 0 && lo->why != SHARED_IMPL) ||
+		    (lo->why != ALIAS && lo->why != SHARED_IMPL) ||
 		    dw_function_matches(f, pattern, glob) || !(gone = excluded_at(set, spec, f->addr)))
 			continue;
 		if (lo->why == SHARED_IMPL)
@@ -217,7 +219,7 @@ static int add_function(struct dw_function *f, void *arg)
 			 * says which name its calls get (after exclusions). */
 			note_left_out(ctx->set, f, SHARED_IMPL, NULL);
 		} else if (dup->fn != f) {
-			note_left_out(ctx->set, f, "an alias of a function probed already, at the same address", NULL);
+			note_left_out(ctx->set, f, ALIAS, NULL);
 		}
 		return 0;
 	}
