@@ -1,0 +1,187 @@
+/* What dwtrace and its in-process agent (libdwtrace-agent.so, loaded into
+ * the traced program) share: the agent's control object, the site table,
+ * capture programs, per-thread rings and the records in them.
+ *
+ * Fixed-size types only: dwtrace reads and writes these in the program's
+ * memory (process_vm_readv/writev, /proc/PID/mem); the agent never calls
+ * into dwtrace.  The design is in ../shared/DESIGN.md ("The in-process
+ * agent").  Bump DWT_ABI when anything here changes: a dwtrace that finds
+ * an agent of another ABI in a process refuses to reuse it. */
+#ifndef DWTRACE_AGENT_ABI_H
+#define DWTRACE_AGENT_ABI_H
+
+#include <stdint.h>
+
+#if defined(__x86_64__)
+#include "../arch/x86_64/agent_regs.h"
+#else
+#error "the agent supports x86-64 only so far (add src/arch/<arch>/agent_regs.h)"
+#endif
+
+#define DWT_MAGIC UINT64_C(0x2165636172747764) /* "dwtrace!" */
+#define DWT_ABI 1
+/* The agent's exported control object, found by dwtrace in the agent's
+ * ELF symbol table (load base from /proc/PID/maps + st_value). */
+#define DWT_AGENT_SYMBOL "dwtrace_agent"
+#define DWT_AGENT_SONAME "libdwtrace-agent.so"
+
+/* ---- capture programs --------------------------------------------------
+ * Compiled by dwtrace from an event layout (probes/capture_prog.c), run at
+ * the hit by capture_run() (src/agent/capture_run.c: the same code in the
+ * agent and in dwtrace's ptrace engine).  Op i produces blob i of the
+ * record, in order. */
+enum dwt_cap_kind {
+	DWT_CAP_MEM = 1,     /* size bytes at base + offset */
+	DWT_CAP_STRING = 2,  /* a NUL-terminated string at base + offset: at most
+			      * size bytes, the NUL included when found within them */
+	DWT_CAP_MEM_LEN = 3, /* min(len, size) bytes at base + offset, len being the
+			      * 8-byte integer at byte len_off of blob len_op */
+};
+
+enum dwt_cap_base {
+	DWT_BASE_REG = 0,    /* base = register regno (DWARF number) at the hit */
+	DWT_BASE_PTR = 1,    /* base = the 8-byte pointer at byte src_off of blob
+			      * src_op (an earlier op); when that blob does not
+			      * hold those bytes, this blob is unreadable */
+};
+
+struct dwt_cap_op {
+	uint8_t kind;        /* enum dwt_cap_kind */
+	uint8_t base;        /* enum dwt_cap_base */
+	uint16_t regno;      /* DWT_BASE_REG */
+	uint16_t src_op;     /* DWT_BASE_PTR */
+	uint16_t len_op;     /* DWT_CAP_MEM_LEN */
+	uint32_t size;       /* bytes, or the most bytes */
+	uint32_t src_off;    /* DWT_BASE_PTR */
+	uint32_t len_off;    /* DWT_CAP_MEM_LEN */
+	uint32_t flags;      /* DWT_OP_STACK: base + offset is in the thread's
+			      * stack above its stack pointer (a direct copy
+			      * is safe); otherwise the copy must not fault */
+	int64_t offset;
+};
+#define DWT_OP_STACK 1u
+#define DWT_MAX_OPS_PER_SITE 64
+#define DWT_MAX_RECORD 65536 /* bytes: programs are compiled to stay below */
+
+/* ---- records ------------------------------------------------------------
+ * One per hit, in the hitting thread's ring, 8-byte aligned, never split
+ * across the ring's end (a DWT_REC_PAD record fills the rest). */
+enum dwt_rec_kind {
+	DWT_REC_PAD = 0,     /* skip size bytes */
+	DWT_REC_ENTRY = 1,
+	DWT_REC_EXIT = 2,
+};
+
+#define DWT_REC_VREGS 1u     /* struct dwt_vregs follows the registers */
+
+struct dwt_rec_hdr {
+	uint32_t size;       /* bytes of the whole record, a multiple of 8 */
+	uint16_t kind;       /* enum dwt_rec_kind */
+	uint16_t flags;      /* DWT_REC_* */
+	uint32_t site;       /* index in the site table */
+	uint32_t tid;
+	uint64_t ts;         /* struct dwt_agent.clock: TSC ticks or CLOCK_MONOTONIC ns */
+	struct dwt_regs regs;
+	/* [struct dwt_vregs] when DWT_REC_VREGS, then one blob per op */
+};
+
+#define DWT_BLOB_UNREADABLE 1u /* nothing could be read at addr */
+#define DWT_BLOB_SHORT 2u      /* fewer bytes than asked: a fault, or a string cut at the limit */
+
+struct dwt_blob {
+	uint64_t addr;       /* where the bytes were read (0 when the base was unreadable) */
+	uint32_t len;        /* bytes that follow, padded to 8 in the record */
+	uint32_t flags;      /* DWT_BLOB_* */
+};
+
+/* ---- sites ----------------------------------------------------------------
+ * One per patched instruction, written by dwtrace before the patch. */
+#define DWT_SITE_VREGS 1u    /* the stub stored xmm0-7 and st(0) (struct dwt_vregs) */
+#define DWT_SITE_TRAP 2u     /* an int3 the agent's SIGTRAP handler serves */
+#define DWT_SITE_LIVE 4u     /* records are written (cleared: the site is pass-through) */
+
+struct dwt_site {
+	uint64_t addr;       /* the probed instruction, in the program's code */
+	uint64_t resume;     /* DWT_SITE_TRAP: where the handler sends the thread
+			      * (the out-of-line copy of the displaced instruction) */
+	uint32_t layout;     /* dwtrace's layout id (the agent does not use it) */
+	uint16_t kind;       /* DWT_REC_ENTRY or DWT_REC_EXIT */
+	uint16_t flags;      /* DWT_SITE_* */
+	uint32_t prog;       /* index of the first op in the op area */
+	uint32_t nops;
+};
+
+/* ---- rings ------------------------------------------------------------------
+ * Single producer (the owning thread), single consumer (dwtrace).  head and
+ * tail count bytes since the ring was claimed; data starts DWT_RING_HDR bytes
+ * into the ring.  The producer publishes a record with a store-release of
+ * head; the consumer frees space with a store (process_vm_writev) of tail. */
+#define DWT_RING_HDR 256
+#define DWT_RING_STALLED 1u  /* a hit timed out waiting for space: hits drop
+			      * (counted) until the consumer frees space and clears it */
+
+struct dwt_ring {
+	volatile int32_t owner;    /* tid; 0 free (claimed by compare-and-swap) */
+	volatile uint32_t flags;   /* DWT_RING_* */
+	uint64_t pad0[7];
+	volatile uint64_t head;    /* written by the owner */
+	uint64_t pad1[7];
+	volatile uint64_t tail;    /* written by dwtrace */
+	uint64_t pad2[7];
+	volatile uint64_t drops;   /* records dropped: no space within the bound, or stalled */
+	volatile uint64_t nested;  /* hits dropped: the thread was in the agent already */
+	uint64_t pad3[6];
+};
+
+/* ---- the agent's control object ------------------------------------------- */
+enum dwt_clock {
+	DWT_CLOCK_TSC = 0,       /* rdtsc: dwtrace converts (constant_tsc, nonstop_tsc) */
+	DWT_CLOCK_MONOTONIC = 1, /* clock_gettime(CLOCK_MONOTONIC) as a raw system call */
+};
+
+struct dwt_agent {
+	uint64_t magic;           /* DWT_MAGIC once initialized */
+	uint32_t abi;             /* DWT_ABI */
+	volatile int32_t status;  /* 0 initializing, 1 ready, < 0: -errno of the failed step */
+	/* 1: live sites record; 0: every probe is pass-through.  Set by
+	 * dwtrace; cleared by the watchdog when the reader is gone and in a
+	 * fork child. */
+	volatile uint32_t active;
+	volatile int32_t reader_pid;  /* dwtrace; the watchdog watches its pidfd */
+	volatile uint32_t generation; /* bumped by dwtrace at each attach */
+	uint32_t clock;           /* enum dwt_clock, set by dwtrace before active */
+	uint32_t wait_us;         /* longest a hit waits for ring space (dwtrace sets; default 1000) */
+	uint32_t pad0;
+	uint64_t hit;             /* address of dwt_hit(uint32_t site, struct dwt_frame *) */
+	uint64_t sites;           /* struct dwt_site[nsites_max] */
+	uint32_t nsites_max, nsites;
+	uint64_t ops;             /* struct dwt_cap_op[nops_max] */
+	uint32_t nops_max, nops;
+	/* DWT_SITE_TRAP sites by address: open addressing, key addr (0 empty),
+	 * value site index + 1; ntraps_max is a power of two. */
+	uint64_t traps;           /* struct dwt_trap[ntraps_max] */
+	uint32_t ntraps_max, pad1;
+	uint64_t rings;           /* ring i at rings + i * ring_stride */
+	uint32_t nrings;
+	uint32_t ring_bytes;      /* data bytes per ring, a power of two */
+	uint64_t ring_stride;
+	/* counters, written by the agent */
+	volatile uint64_t no_ring;      /* hits dropped: every ring taken */
+	volatile uint64_t traps_foreign;/* SIGTRAPs not ours, passed to the program's handler */
+	volatile uint64_t hits;         /* hits recorded (all threads) -- for the bench; may be 0 */
+	uint64_t reserved[8];
+};
+
+struct dwt_trap {
+	uint64_t addr;
+	uint64_t site;            /* site index + 1 */
+};
+
+/* What a stub passes to dwt_hit: the registers as they were at the probed
+ * instruction, and the vector registers when the site has DWT_SITE_VREGS. */
+struct dwt_frame {
+	struct dwt_regs regs;
+	struct dwt_vregs vregs;
+};
+
+#endif
