@@ -43,6 +43,7 @@ static void usage(FILE *out)
 	      "  -p, --pid PID            attach to the running process PID (all its threads)\n"
 	      "  -f, --follow             follow fork/vfork children and exec\n"
 	      "      --duration SECONDS   detach after SECONDS (fractions allowed)\n"
+	      "      --engine ENGINE      auto (default), agent (in-process, or fail) or ptrace\n"
 	      "  -o, --output FILE        write events to FILE ('-' for stdout; default stderr)\n"
 	      "  -F, --format FORMAT      text (default) or json (JSON Lines)\n"
 	      "      --lttng              emit LTTng-UST events PROVIDER:FUNCTION_entry/_exit\n"
@@ -186,6 +187,7 @@ int cli_parse(int argc, char **argv, struct options *o)
 		{"stack", optional_argument, NULL, 'S'},
 		{"provider", required_argument, NULL, 'P'},
 		{"ctf", required_argument, NULL, 'C'},
+		{"engine", required_argument, NULL, 'E'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -265,6 +267,18 @@ int cli_parse(int argc, char **argv, struct options *o)
 		}
 		case 'f':
 			o->follow = true;
+			break;
+		case 'E':
+			if (!strcmp(optarg, "auto"))
+				o->engine = ENGINE_AUTO;
+			else if (!strcmp(optarg, "agent"))
+				o->engine = ENGINE_AGENT;
+			else if (!strcmp(optarg, "ptrace"))
+				o->engine = ENGINE_PTRACE;
+			else {
+				log_error("unknown engine '%s' (auto, agent or ptrace)", optarg);
+				return -1;
+			}
 			break;
 		case 'D': {
 			char *end;

@@ -7,6 +7,13 @@
 
 enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_LTTNG };
 
+/* --engine: who captures the hits. */
+enum engine_choice {
+	ENGINE_AUTO,    /* the agent where it can load, else ptrace (said in one line) */
+	ENGINE_PTRACE,  /* a ptrace stop per hit */
+	ENGINE_AGENT,   /* the in-process agent, or fail */
+};
+
 struct options {
 	char **probes;          /* -e specs */
 	size_t nprobes;
@@ -30,6 +37,7 @@ struct options {
 	size_t nowned, owned_cap;
 	bool verbose;           /* -v: the placed probes and the functions left out */
 	bool list_probes;       /* --list-probes: that list, then stop without tracing */
+	enum engine_choice engine; /* --engine */
 };
 
 /* Parses argv.  Returns 0 to go on, 1 when it printed help or the version
