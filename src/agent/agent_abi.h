@@ -170,6 +170,15 @@ struct dwt_agent {
 	volatile uint64_t traps_foreign;/* SIGTRAPs not ours, passed to the program's handler */
 	volatile uint64_t hits;         /* hits recorded (all threads) -- for the bench; may be 0 */
 	uint64_t reserved[8];
+	/* The rings, site table, op area and trap table are in one memfd
+	 * mapped MAP_SHARED at shared (shared_size bytes): dwtrace maps
+	 * /proc/PID/fd/memfd too, so that what a thread wrote just before the
+	 * process exited can still be read.  A fork child shares it, and
+	 * stops writing when its atfork handler clears active. */
+	int32_t memfd;
+	uint32_t pad2;
+	uint64_t shared;
+	uint64_t shared_size;
 };
 
 struct dwt_trap {
