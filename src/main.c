@@ -348,10 +348,10 @@ static void summary(struct tracer *tr, const struct process *p)
 	else
 		snprintf(end, sizeof(end), "%s is gone", t->name);
 	/* Frames left by longjmp or an exception: their exits never came. */
-	if (tr->lost_returns)
-		snprintf(lost, sizeof(lost), ", %lu call%s left without returning", tr->lost_returns,
-			 tr->lost_returns == 1 ? "" : "s");
-	log_note("%lu events from %zu thread%s in %zu process%s, %zu probe%s%s; %s", tr->events, tr->threads_seen,
+	if (tr->es.lost_returns)
+		snprintf(lost, sizeof(lost), ", %lu call%s left without returning", tr->es.lost_returns,
+			 tr->es.lost_returns == 1 ? "" : "s");
+	log_note("%lu events from %zu thread%s in %zu process%s, %zu probe%s%s; %s", tr->es.events, tr->threads_seen,
 		 tr->threads_seen == 1 ? "" : "s", nprocs, nprocs == 1 ? "" : "es", nprobes, nprobes == 1 ? "" : "s",
 		 lost, end);
 }

@@ -625,7 +625,6 @@ void target_drop_thread(struct target *t, pid_t tid)
 
 	if (th) {
 		stack_thread_gone(th);
-		call_stack_free(&th->calls);
 		free(th);
 	}
 }
@@ -643,8 +642,7 @@ void target_drop_all_threads_but(struct target *t, pid_t keep)
 			u64_map_put(&t->threads, (uint64_t)keep, th);
 		} else {
 			stack_thread_gone(th);
-			call_stack_free(&th->calls);
-			free(th);
+				free(th);
 		}
 	}
 	u64_map_free(&old);

@@ -16,7 +16,6 @@ struct thread {
 	struct process *proc;        /* the traced process it belongs to */
 	pid_t tid;
 	pid_t tgid;
-	struct call_stack calls;     /* probed calls in flight */
 	int pending_signal;          /* to deliver at the next resume */
 	bool stopped;                /* in a ptrace stop dwtrace has not resumed */
 	bool group_stopped;          /* stopped by a stop signal: resume with PTRACE_LISTEN */

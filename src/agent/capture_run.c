@@ -13,11 +13,16 @@ static void copy_bytes(uint8_t *dst, const uint8_t *src, uint32_t n)
 
 uint32_t capture_max_bytes(const struct dwt_cap_op *ops, uint32_t nops)
 {
-	uint32_t n = 0;
+	uint64_t n = 0;
 
-	for (uint32_t i = 0; i < nops; i++)
-		n += (uint32_t)sizeof(struct dwt_blob) + PAD8(ops[i].size);
-	return n;
+	/* In 64 bits: a size near 4 GiB (a corrupt op) must not wrap the sum
+	 * below the bytes capture_run() would then write. */
+	for (uint32_t i = 0; i < nops; i++) {
+		n += sizeof(struct dwt_blob) + (((uint64_t)ops[i].size + 7u) & ~(uint64_t)7u);
+		if (n > UINT32_MAX)
+			return UINT32_MAX;
+	}
+	return (uint32_t)n;
 }
 
 /* The blob op i wrote (already run), or 0; *data its bytes. */

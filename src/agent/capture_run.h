@@ -18,7 +18,8 @@ struct capture_mem {
 	long (*read)(void *ctx, uint64_t addr, void *buf, uint32_t len, int stack);
 };
 
-/* The most bytes capture_run() writes for ops (blob headers, data, padding). */
+/* The most bytes capture_run() writes for ops (blob headers, data, padding);
+ * UINT32_MAX when that does not fit 32 bits (corrupt ops). */
 uint32_t capture_max_bytes(const struct dwt_cap_op *ops, uint32_t nops);
 
 /* Runs ops (nops of them) against the registers regs and memory mem,

@@ -42,6 +42,14 @@ uint64_t arch_regs_sp(const struct arch_regs *r);
  * ABI (Go internal ABI, amd64: R14), 0 when the architecture has none. */
 uint64_t arch_regs_go_g(const struct arch_regs *r);
 
+struct dwt_regs;
+struct dwt_vregs;
+/* r as a hit record holds it (src/agent/agent_abi.h): the general
+ * registers by DWARF number into *out; xmm0-7, st(0) and st(1) into *vout when r
+ * has them (r->have_fp) and vout is not NULL.  Returns whether *vout was
+ * filled. */
+bool arch_regs_to_record(const struct arch_regs *r, struct dwt_regs *out, struct dwt_vregs *vout);
+
 /* Prepares r to make system call nr with up to six arguments from the
  * syscall instruction at pc, so that an interrupted system call is not
  * restarted at the wrong place. */

@@ -6,122 +6,106 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "capture_prog.h"
+#include "capture_run.h"
 #include "ifunc_late.h"
+#include "record.h"
+#include "record_events.h"
 #include "stack.h"
 #include "tracer_internal.h"
 #include "xalloc.h"
 
-/* What decode reads through: the stopped thread's registers and memory. */
-struct capture {
+/* Live memory, for what is not decode: PLT slots, indirect jump targets. */
+struct live {
 	struct target *t;
 	pid_t tid;
-	struct arch_regs *regs;
 };
 
-static int capture_reg(void *ctx, unsigned regno, void *buf, size_t size)
+static ssize_t live_mem(void *ctx, uint64_t addr, void *buf, size_t size)
 {
-	struct capture *c = ctx;
-	return arch_reg_read(c->regs, regno, buf, size);
-}
-
-static ssize_t capture_mem(void *ctx, uint64_t addr, void *buf, size_t size)
-{
-	struct capture *c = ctx;
+	struct live *c = ctx;
 	return target_read(c->t, c->tid, addr, buf, size);
 }
 
-static void free_call_stack(uint64_t key, void *value, void *arg)
+/* capture_run()'s reader: one page at a time, so that a range running
+ * into an unmapped page gives the bytes before it (decode's strings stop
+ * there, as they would in memory). */
+static long capture_read(void *ctx, uint64_t addr, void *buf, uint32_t len, int stack)
 {
-	call_stack_free(value);
-	free(value);
-}
+	struct live *c = ctx;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint32_t done = 0;
 
-void calls_forget_goroutines(struct process *p)
-{
-	u64_map_each(&p->go_calls, free_call_stack, NULL);
-	u64_map_free(&p->go_calls);
-}
+	while (done < len) {
+		uint64_t a = addr + done;
+		uint32_t chunk = (uint32_t)(page - (a & (page - 1)));
+		ssize_t n;
 
-static void emit_header(struct thread *th, struct event_header *h)
-{
-	memset(h, 0, sizeof(*h));
-	h->ts_ns = now_real_ns();
-	h->pid = th->tgid;
-	h->tid = th->tid;
-}
-
-/* Go's goroutines move between threads and their stacks are copied to grow
- * (runtime/stack.go: copystack keeps every frame's distance from the top
- * of the stack, g.stack.hi).  Their calls are tracked per goroutine, by
- * that distance, as a stack pointer that orders frames the same way. */
-#define GO_STACK_TOP (1ull << 62)
-#define GO_G_STACK_HI 8 /* runtime.g: stack.lo, stack.hi, ... */
-
-/* The calls in flight a hit of site in th (registers regs) is matched
- * against, in *sp the stack pointer as they record it and in *top the top
- * of a goroutine's stack (0 for other code). */
-static struct call_stack *calls_of(struct thread *th, const struct probe_site *site, const struct arch_regs *regs,
-				   uint64_t *sp, uint64_t *top)
-{
-	struct process *p = th->proc;
-	uint64_t g = arch_regs_go_g(regs), hi = 0;
-	struct call_stack *cs;
-
-	*sp = arch_regs_sp(regs);
-	*top = 0;
-	if (!site->go || !g || target_read(&p->t, th->tid, g + GO_G_STACK_HI, &hi, sizeof(hi)) != sizeof(hi) ||
-	    hi < *sp || hi - *sp >= GO_STACK_TOP)
-		return &th->calls;
-	*sp = GO_STACK_TOP - (hi - *sp);
-	*top = hi;
-	cs = u64_map_get(&p->go_calls, g);
-	if (!cs) {
-		cs = xcalloc(1, sizeof(*cs));
-		u64_map_put(&p->go_calls, g, cs);
+		if (chunk > len - done)
+			chunk = len - done;
+		n = target_read(c->t, c->tid, a, (uint8_t *)buf + done, chunk);
+		if (n <= 0)
+			break;
+		done += (uint32_t)n;
+		if ((uint32_t)n < chunk)
+			break;
 	}
-	return cs;
+	return done || !len ? (long)done : -1;
+}
+
+/* One record at a time: the tracer handles one hit at a time. */
+static uint8_t record_buf[DWT_MAX_RECORD] __attribute__((aligned(8)));
+
+/* The record of a hit of site (kind DWT_REC_ENTRY or DWT_REC_EXIT) at pc
+ * by th, whose registers are regs, at ts (CLOCK_MONOTONIC ns): the
+ * site's capture program run over the stopped thread's memory, as the
+ * agent runs it in the program.  Fetches the vector registers into regs
+ * when the program needs them.  Returns 0, or -1 (not expected: a
+ * program is compiled to fit) with *r empty. */
+static int hit_record(struct tracer *tr, struct thread *th, struct probe_site *site, struct arch_regs *regs,
+		      uint16_t kind, uint64_t pc, uint64_t ts, struct capture_record *r)
+{
+	struct capture_prog prog;
+	struct live live = {&th->proc->t, th->tid};
+	struct capture_mem mem = {&live, capture_read};
+	struct dwt_rec_hdr h = {.kind = kind, .tid = (uint32_t)th->tid, .ts = ts};
+	uint32_t at = sizeof(h), n;
+
+	capture_prog_compile(&prog, site->layout, kind == DWT_REC_EXIT, &tr->es.dopts, site->go);
+	if (prog.vregs && !regs->have_fp)
+		arch_regs_fetch(th->tid, regs, true);
+	if (arch_regs_to_record(regs, &h.regs, (struct dwt_vregs *)(record_buf + at))) {
+		h.flags |= DWT_REC_VREGS;
+		at += sizeof(struct dwt_vregs);
+	}
+	h.regs.gpr[DWT_DW_PC] = pc;
+	n = capture_run(prog.ops, prog.nops, &h.regs, &mem, record_buf + at, sizeof(record_buf) - at);
+	h.size = at + n;
+	memcpy(record_buf, &h, sizeof(h));
+	if ((prog.nops && !n) || record_parse(record_buf, h.size, (int)prog.nops, r) != 0) {
+		memset(r, 0, sizeof(*r));
+		return -1;
+	}
+	r->pid = th->tgid;
+	r->go_stack_hi_op = prog.go_stack_hi_op;
+	return 0;
 }
 
 void call_entry(struct tracer *tr, struct event *ev, struct probe_site *site)
 {
 	struct thread *th = ev->th;
-	struct event_layout *l = site->layout;
-	struct capture cap = {&th->proc->t, th->tid, &ev->regs};
-	struct value_source src = {&cap, capture_reg, capture_mem};
-	struct event_header h;
-	struct call_stack *calls;
-	struct call_frame *last;
-	uint64_t sp, top;
+	const struct stack_trace *stack;
+	struct capture_record r;
 
-	calls = site->entry_only ? NULL : calls_of(th, site, &ev->regs, &sp, &top);
-	last = calls ? call_top(calls) : NULL;
-	if (last && (top || site->reentered) && last->site == site && last->sp == sp) {
-		/* The same call at its entry again: a function whose code
-		 * jumps back to its first instruction, or Go's prologue, which
-		 * found the stack too small or a preemption request, so that
-		 * runtime.morestack (after copying the stack, or rescheduling
-		 * the goroutine) starts the call again from its entry.  (A call
-		 * a panic or longjmp left is then taken for the next one at the
-		 * same depth.) */
-		last->stack_top = top;
+	if (hit_record(tr, th, site, &ev->regs, DWT_REC_ENTRY, ev->bp->addr, now_mono_ns(), &r) != 0)
 		return;
-	}
+	if (event_stream_reentry(&tr->es, site, &r))
+		return;
 	site->hits++;
-	if (l->entry_vregs)
-		arch_regs_fetch(th->tid, &ev->regs, true);
-	emit_header(th, &h);
-	h.stack = stack_capture(th->proc, th, &ev->regs, ev->bp->addr, tr->stack_depth, &tr->arena);
-	tr->sink->ops->entry(tr->sink, l, &h, decode_entry(l, &src, &tr->dopts, &tr->arena));
-	arena_reset(&tr->arena);
-	tr->events++;
-	if (site->entry_only)
-		return;
-	/* In flight until an exit of the function finds the stack pointer
-	 * where it is now (pointing at the return address).  Calls whose
-	 * stack this one reuses were left without returning. */
-	tr->lost_returns += call_drop_below(calls, sp, 1);
-	call_push(calls, &(struct call_frame){.sp = sp, .entry_mono_ns = now_mono_ns(), .stack_top = top, .site = site});
+	stack = stack_capture(th->proc, th, &ev->regs, ev->bp->addr, tr->stack_depth, &tr->es.arena);
+	event_stream_record(&tr->es, site, &r, stack, NULL);
 }
 
 /* The function symbol at addr as "g" or "g+0x10", in the arena; NULL when
@@ -137,7 +121,7 @@ static const char *symbol_name(struct tracer *tr, struct process *p, uint64_t ad
 		return NULL;
 	at = strchr(name, '@');
 	n = strlen(name) + 24;
-	buf = arena_alloc(&tr->arena, n);
+	buf = arena_alloc(&tr->es.arena, n);
 	if (addr == start)
 		snprintf(buf, n, "%.*s", at ? (int)(at - name) : (int)strlen(name), name);
 	else
@@ -149,7 +133,7 @@ static const char *symbol_name(struct tracer *tr, struct process *p, uint64_t ad
  * there jumps to through its GOT slot; "0x7f…" when neither is known. */
 static const char *code_name(struct tracer *tr, struct thread *th, const struct arch_regs *regs, uint64_t addr)
 {
-	struct capture cap = {&th->proc->t, th->tid, (struct arch_regs *)regs};
+	struct live cap = {&th->proc->t, th->tid};
 	const char *name = symbol_name(tr, th->proc, addr);
 	uint8_t code[2 * ARCH_INSN_MAX];
 	uint64_t pc = addr, to;
@@ -163,7 +147,7 @@ static const char *code_name(struct tracer *tr, struct thread *th, const struct 
 			break;
 		if (in.flow == ARCH_FLOW_JMP_INDIRECT) {
 			uint64_t slot;
-			if (arch_indirect_target(code, in.len, pc, regs, capture_mem, &cap, &to, &slot) == 0 &&
+			if (arch_indirect_target(code, in.len, pc, regs, live_mem, &cap, &to, &slot) == 0 &&
 			    !(slot && th->proc->dw && dw_session_got_name(th->proc->dw, slot, &name) == 0))
 				name = symbol_name(tr, th->proc, to);
 			break;
@@ -172,7 +156,7 @@ static const char *code_name(struct tracer *tr, struct thread *th, const struct 
 	}
 	if (name)
 		return name;
-	buf = arena_alloc(&tr->arena, 24);
+	buf = arena_alloc(&tr->es.arena, 24);
 	snprintf(buf, 24, "0x%" PRIx64, addr);
 	return buf;
 }
@@ -181,16 +165,15 @@ static const char *code_name(struct tracer *tr, struct thread *th, const struct 
  * stack pointer where regs have it: an exit placed in code other functions
  * share (memmove's body, which mempcpy jumps into) is hit by those
  * functions' own calls too, and must cost them no more than this. */
-static bool frame_here(struct thread *th, struct probe_site **sites, size_t n, const struct arch_regs *regs)
+static bool frame_here(struct tracer *tr, struct event *ev, struct probe_site **sites, size_t n, uint64_t ts)
 {
 	for (size_t i = 0; i < n; i++) {
-		uint64_t sp, top;
-		struct call_frame *f;
+		struct capture_record r;
 
 		if (sites[i]->entry_only)
 			continue;
-		f = call_top(calls_of(th, sites[i], regs, &sp, &top));
-		if (f && f->sp <= sp)
+		if (hit_record(tr, ev->th, sites[i], &ev->regs, DWT_REC_EXIT, ev->bp->addr, ts, &r) == 0 &&
+		    event_stream_in_flight(&tr->es, sites[i], &r))
 			return true;
 	}
 	return false;
@@ -200,31 +183,23 @@ void call_arrivals(struct tracer *tr, struct event *ev)
 {
 	struct thread *th = ev->th;
 	struct breakpoint *bp = ev->bp;
+	uint64_t ts = now_mono_ns();
 
-	if (!frame_here(th, bp->arrivals, bp->narrivals, &ev->regs))
+	if (!frame_here(tr, ev, bp->arrivals, bp->narrivals, ts))
 		return;
 	for (size_t i = 0; i < bp->narrivals; i++) {
 		struct probe_site *site = bp->arrivals[i];
-		struct event_header h;
-		struct call_stack *calls;
-		struct call_frame *top;
-		uint64_t sp, stack_top;
+		struct capture_record r;
+		const char *name;
 
-		if (site->entry_only)
+		if (site->entry_only || hit_record(tr, th, site, &ev->regs, DWT_REC_EXIT, bp->addr, ts, &r) != 0)
 			continue;
-		calls = calls_of(th, site, &ev->regs, &sp, &stack_top);
-		tr->lost_returns += call_drop_below(calls, sp, 0);
-		top = call_top(calls);
-		if (!top || top->sp != sp || top->site != site)
-			continue; /* the other function called directly */
-		emit_header(th, &h);
 		/* Named as the probe there names it, as its entry event will be. */
-		h.tail_call = bp->entry ? bp->entry->fn->name : code_name(tr, th, &ev->regs, bp->addr);
-		tr->sink->ops->exit(tr->sink, site->layout, &h, NULL, now_mono_ns() - top->entry_mono_ns);
-		arena_reset(&tr->arena);
-		call_pop(calls);
-		tr->events++;
-		i = (size_t)-1; /* the next call at the top may be another's */
+		name = bp->entry ? bp->entry->fn->name : code_name(tr, th, &ev->regs, bp->addr);
+		if (event_stream_record(&tr->es, site, &r, NULL, name))
+			i = (size_t)-1; /* the next call at the top may be another's */
+		else
+			arena_reset(&tr->es.arena);
 	}
 }
 
@@ -235,19 +210,18 @@ void call_exits(struct tracer *tr, struct event *ev)
 {
 	struct thread *th = ev->th;
 	struct breakpoint *bp = ev->bp;
-	struct capture cap = {&th->proc->t, th->tid, &ev->regs};
-	uint64_t target = 0;
+	struct live cap = {&th->proc->t, th->tid};
+	uint64_t target = 0, ts = now_mono_ns();
 	bool tail = bp->flow != ARCH_FLOW_RET;
-	bool vregs_fetched = false;
 
-	if (!frame_here(th, bp->exits, bp->nexits, &ev->regs))
+	if (!frame_here(tr, ev, bp->exits, bp->nexits, ts))
 		return;
 	if (bp->flow == ARCH_FLOW_JMP || bp->flow == ARCH_FLOW_JCC) {
 		if (bp->flow == ARCH_FLOW_JCC && !arch_jcc_taken(bp->cc, &ev->regs))
 			return;
 		target = bp->target;
 	} else if (bp->flow == ARCH_FLOW_JMP_INDIRECT &&
-		   arch_indirect_target(bp->insn, bp->insn_len, bp->addr, &ev->regs, capture_mem, &cap,
+		   arch_indirect_target(bp->insn, bp->insn_len, bp->addr, &ev->regs, live_mem, &cap,
 					&target, NULL) != 0) {
 		return;
 	}
@@ -256,45 +230,23 @@ void call_exits(struct tracer *tr, struct event *ev)
 	 * emitted as it comes to the top. */
 	for (size_t i = 0; i < bp->nexits; i++) {
 		struct probe_site *site = bp->exits[i];
-		struct event_layout *l = site->layout;
-		struct value_source src = {&cap, capture_reg, capture_mem};
-		struct event_header h;
-		struct call_stack *calls;
-		struct call_frame *top;
-		const struct value *ret = NULL;
-		uint64_t now, sp, stack_top;
+		struct capture_record r;
+		const char *name = NULL;
 
 		if (site->entry_only || (tail && probe_site_contains(site, target)))
 			continue;
-		/* Calls below the stack pointer were left without returning. */
-		calls = calls_of(th, site, &ev->regs, &sp, &stack_top);
-		tr->lost_returns += call_drop_below(calls, sp, 0);
-		top = call_top(calls);
-		if (!top || top->sp != sp || top->site != site)
-			continue; /* entered before dwtrace came, or not by a call */
-		if (site->ifunc_resolver) {
-			/* Internal: no event; a return gives the implementation. */
-			if (!tail)
-				ifunc_late_returned(ev, site);
-			call_pop(calls);
-			i = (size_t)-1;
+		if (hit_record(tr, th, site, &ev->regs, DWT_REC_EXIT, bp->addr, ts, &r) != 0)
 			continue;
+		if (tail && !site->ifunc_resolver && event_stream_in_flight(&tr->es, site, &r))
+			name = code_name(tr, th, &ev->regs, target);
+		if (!event_stream_record(&tr->es, site, &r, NULL, name)) {
+			arena_reset(&tr->es.arena);
+			continue; /* entered before dwtrace came, or not by a call */
 		}
-		now = now_mono_ns();
-		emit_header(th, &h);
-		if (tail) {
-			h.tail_call = code_name(tr, th, &ev->regs, target);
-		} else {
-			if (l->exit_vregs && !vregs_fetched) {
-				arch_regs_fetch(th->tid, &ev->regs, true);
-				vregs_fetched = true;
-			}
-			ret = decode_return(l, &src, &tr->dopts, &tr->arena);
-		}
-		tr->sink->ops->exit(tr->sink, l, &h, ret, now - top->entry_mono_ns);
-		arena_reset(&tr->arena);
-		call_pop(calls);
-		tr->events++;
+		/* An IFUNC resolver's call ends without an event; a return
+		 * gives the implementation. */
+		if (site->ifunc_resolver && !tail)
+			ifunc_late_returned(ev, site);
 		i = (size_t)-1; /* the next call at the top may be another's */
 	}
 }

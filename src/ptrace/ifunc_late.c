@@ -36,8 +36,10 @@ void ifunc_late_entry(struct tracer *tr, struct event *ev, struct probe_site *si
 		return;
 	/* The call returns where the stack pointer is back at its return
 	 * address (call_exits); calls whose stack it reuses were left. */
-	tr->lost_returns += call_drop_below(&th->calls, sp, 1);
-	call_push(&th->calls, &(struct call_frame){.sp = sp, .site = site});
+	struct call_stack *calls = event_stream_calls(&tr->es, th->tid);
+
+	tr->es.lost_returns += call_drop_below(calls, sp, 1);
+	call_push(calls, &(struct call_frame){.sp = sp, .site = site});
 }
 
 void ifunc_late_returned(struct event *ev, struct probe_site *site)

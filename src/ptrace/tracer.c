@@ -85,7 +85,6 @@ static void process_forget_image(struct process *p)
 	free(p->code_maps);
 	p->code_maps = NULL;
 	p->ncode_maps = 0;
-	calls_forget_goroutines(p);
 	p->r_debug = 0;
 	p->nplaced = p->nundecodable = 0;
 }
@@ -137,7 +136,6 @@ static void resolve_image(struct tracer *tr, struct process *p)
 static struct process *process_fork(struct tracer *tr, struct thread *parent, pid_t child)
 {
 	struct process *pp = parent->proc, *p = process_new();
-	struct thread *th;
 
 	p->t.pid = child;
 	p->t.name = xstrdup(pp->t.name);
@@ -164,9 +162,10 @@ static struct process *process_fork(struct tracer *tr, struct thread *parent, pi
 		}
 	}
 	sigtrap_guard_copy(p, pp);
-	th = target_add_thread(&p->t, child, child);
+	target_add_thread(&p->t, child, child);
+	event_stream_process_gone(&tr->es, child);
 	/* Its stack is a copy of its parent's, calls in flight included. */
-	call_stack_copy(&th->calls, &parent->calls);
+	event_stream_thread_copy(&tr->es, parent->tid, child);
 	add_process(tr, p);
 	return p;
 }
@@ -400,6 +399,7 @@ static void on_new_thread(struct tracer *tr, struct event *ev)
 
 	ptrace(PTRACE_GETEVENTMSG, ev->tid, NULL, &msg);
 	th = target_add_thread(&ev->th->proc->t, (pid_t)msg, ev->th->tgid);
+	event_stream_thread_gone(&tr->es, (pid_t)msg); /* a reused tid starts with no calls */
 	tr->threads_seen++;
 	/* Its first stop may have been seen already. */
 	if (u64_map_del(&tr->early_tasks, msg))
@@ -436,7 +436,8 @@ static void on_exec(struct tracer *tr, struct event *ev)
 	target_drop_all_threads_but(&p->t, pid);
 	account_image(tr, p);
 	process_forget_image(p);
-	ev->th->calls.len = 0;
+	event_stream_thread_gone(&tr->es, ev->tid);
+	event_stream_process_gone(&tr->es, p->t.pid);
 	if (!tr->follow) {
 		/* A started program is still dwtrace's child: its exit status
 		 * comes to the event loop untraced (TE_EXIT without a thread),
@@ -493,7 +494,9 @@ static void on_task_exit(struct tracer *tr, struct event *ev)
 	if (ev->tid == p->t.pid) {
 		p->t.exited = true;
 		p->t.exit_status = ev->status;
+		event_stream_process_gone(&tr->es, p->t.pid);
 	}
+	event_stream_thread_gone(&tr->es, ev->tid);
 	target_drop_thread(&p->t, ev->tid);
 }
 
@@ -602,6 +605,7 @@ static void resume_one(uint64_t key, void *value, void *arg)
 
 int tracer_start(struct tracer *tr, struct process *p)
 {
+	event_stream_init(&tr->es, tr->sink, &tr->dopts);
 	if (arm_process(tr, p, target_thread(&p->t, p->t.pid)) != 0)
 		return -1;
 	sigtrap_guard_arm(p, target_thread(&p->t, p->t.pid));
@@ -632,7 +636,7 @@ void tracer_free(struct tracer *tr)
 	}
 	if (tr->procs)
 		tr->procs->next = NULL;
-	arena_free(&tr->arena);
+	event_stream_free(&tr->es);
 	u64_map_free(&tr->early_tasks);
 	u64_map_free(&tr->placed_probes);
 	free(tr->spec_pending);

@@ -12,6 +12,7 @@
 #include "probe_site.h"
 #include "scratch.h"
 #include "sigtrap_guard.h"
+#include "record_events.h"
 #include "sink.h"
 #include "target.h"
 
@@ -31,7 +32,6 @@ struct process {
 	struct u64_map symbols;      /* --stack: pc (bit 0 set: return address) → struct symbolized */
 	uint64_t entry_bp;           /* a new image running to its entry point (-f, exec) */
 	uint8_t entry_orig;
-	struct u64_map go_calls;     /* Go: runtime.g → struct call_stack of its calls in flight */
 	struct sigtrap_guard sigtrap; /* the program's SIGTRAP handler, kept through our traps */
 	struct process *next;
 };
@@ -42,9 +42,7 @@ struct tracer {
 	size_t nspecs;
 	struct sink *sink;
 	struct decode_opts dopts;
-	struct arena arena;
-	unsigned long events;
-	unsigned long lost_returns;  /* calls left without returning (longjmp, exceptions) */
+	struct event_stream es;      /* records to events: sink, arena, calls in flight, counters */
 	size_t threads_seen;
 	size_t processes_seen;       /* processes traced over the run, the first included */
 	struct u64_map placed_probes;/* module path and address of every probe placed over the run */

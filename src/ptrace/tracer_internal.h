@@ -45,8 +45,6 @@ void call_entry(struct tracer *tr, struct event *ev, struct probe_site *site);
 void call_arrivals(struct tracer *tr, struct event *ev);
 /* ev's breakpoint may leave probed functions: their exit events. */
 void call_exits(struct tracer *tr, struct event *ev);
-/* Frees p's per-goroutine calls in flight. */
-void calls_forget_goroutines(struct process *p);
 
 /* placement.c */
 int arm_process(struct tracer *tr, struct process *p, struct thread *th);

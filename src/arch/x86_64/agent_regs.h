@@ -13,15 +13,20 @@ struct dwt_regs {
 	uint64_t rflags;
 };
 
-/* xmm0-7 (DWARF 17-24) and x87 st(0) (DWARF 33; 80 bits in the low 10 bytes). */
+/* xmm0-7 (DWARF 17-24) and x87 st(0), st(1) (DWARF 33, 34; 80 bits in the low 10 bytes). */
 struct dwt_vregs {
 	uint8_t xmm[8][16];
 	uint8_t st0[16];
+	/* x87 st(1) (DWARF 34): the imaginary part of a complex long double
+	 * return value (st0 holds the real part). */
+	uint8_t st1[16];
 };
 
 #define DWT_DW_XMM0 17
 #define DWT_DW_ST0 33
 #define DWT_DW_SP 7
 #define DWT_DW_PC 16
+/* Go's register ABI (internal/abi): the current goroutine's runtime.g in r14. */
+#define DWT_DW_GO_G 14
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 
+#include "agent_regs.h"
 #include "arch.h"
 
 int arch_regs_fetch(pid_t tid, struct arch_regs *r, bool want_vregs)
@@ -78,6 +79,21 @@ void arch_regs_set_pc(struct arch_regs *r, uint64_t pc)
 uint64_t arch_regs_sp(const struct arch_regs *r)
 {
 	return r->gp.rsp;
+}
+
+bool arch_regs_to_record(const struct arch_regs *r, struct dwt_regs *out, struct dwt_vregs *vout)
+{
+	for (unsigned i = 0; i < DWT_NGPR; i++)
+		memcpy(&out->gpr[i], (const unsigned char *)&r->gp + gp_offsets[i], 8);
+	out->rflags = r->gp.eflags;
+	if (!vout || !r->have_fp)
+		return false;
+	memcpy(vout->xmm, r->fp.xmm_space, sizeof(vout->xmm));
+	memset(vout->st0, 0, sizeof(vout->st0));
+	memcpy(vout->st0, r->fp.st_space, 10);
+	memset(vout->st1, 0, sizeof(vout->st1));
+	memcpy(vout->st1, (const unsigned char *)r->fp.st_space + 16, 10);
+	return true;
 }
 
 uint64_t arch_regs_go_g(const struct arch_regs *r)

@@ -1,0 +1,241 @@
+/* Records to events (record_events.h). */
+#include "record_events.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "probe_site.h"
+#include "xalloc.h"
+
+/* Go's goroutines move between threads and their stacks are copied to grow
+ * (runtime/stack.go: copystack keeps every frame's distance from the top
+ * of the stack, g.stack.hi).  Their calls are tracked per goroutine, by
+ * that distance, as a stack pointer that orders frames the same way. */
+#define GO_STACK_TOP (1ull << 62)
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void event_stream_init(struct event_stream *es, struct sink *sink, const struct decode_opts *opts)
+{
+	memset(es, 0, sizeof(*es));
+	es->sink = sink;
+	es->dopts = *opts;
+	es->real_minus_mono = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
+}
+
+static void free_calls(uint64_t key, void *value, void *arg)
+{
+	call_stack_free(value);
+	free(value);
+}
+
+static void free_goroutines(uint64_t key, void *value, void *arg)
+{
+	u64_map_each(value, free_calls, NULL);
+	u64_map_free(value);
+	free(value);
+}
+
+void event_stream_free(struct event_stream *es)
+{
+	u64_map_each(&es->calls, free_calls, NULL);
+	u64_map_free(&es->calls);
+	u64_map_each(&es->go_calls, free_goroutines, NULL);
+	u64_map_free(&es->go_calls);
+	arena_free(&es->arena);
+}
+
+struct call_stack *event_stream_calls(struct event_stream *es, int32_t tid)
+{
+	struct call_stack *cs = u64_map_get(&es->calls, (uint64_t)(uint32_t)tid);
+
+	if (!cs) {
+		cs = xcalloc(1, sizeof(*cs));
+		u64_map_put(&es->calls, (uint64_t)(uint32_t)tid, cs);
+	}
+	return cs;
+}
+
+void event_stream_thread_copy(struct event_stream *es, int32_t parent, int32_t child)
+{
+	struct call_stack *from = u64_map_get(&es->calls, (uint64_t)(uint32_t)parent);
+	struct call_stack *to = event_stream_calls(es, child);
+
+	to->len = 0;
+	if (from)
+		call_stack_copy(to, from);
+}
+
+void event_stream_thread_gone(struct event_stream *es, int32_t tid)
+{
+	struct call_stack *cs = u64_map_del(&es->calls, (uint64_t)(uint32_t)tid);
+
+	if (cs)
+		free_calls(0, cs, NULL);
+}
+
+void event_stream_process_gone(struct event_stream *es, int32_t pid)
+{
+	struct u64_map *gs = u64_map_del(&es->go_calls, (uint64_t)(uint32_t)pid);
+
+	if (gs)
+		free_goroutines(0, gs, NULL);
+}
+
+/* The calls in flight r is matched against, in *sp the stack pointer as
+ * they record it and in *top the top of a goroutine's stack (0 for other
+ * code): the goroutine's (g.stack.hi copied at the hit) in Go code, else
+ * the thread's. */
+static struct call_stack *calls_of(struct event_stream *es, const struct probe_site *site,
+				   const struct capture_record *r, uint64_t *sp, uint64_t *top)
+{
+	uint64_t g = r->regs.gpr[DWT_DW_GO_G], hi = 0;
+	const struct record_blob *b;
+	struct u64_map *gs;
+	struct call_stack *cs;
+
+	*sp = r->regs.gpr[DWT_DW_SP];
+	*top = 0;
+	if (!site->go || !g || r->go_stack_hi_op < 0 || (uint32_t)r->go_stack_hi_op >= r->nblobs)
+		return event_stream_calls(es, (int32_t)r->tid);
+	b = &r->blobs[r->go_stack_hi_op];
+	if (b->len != 8)
+		return event_stream_calls(es, (int32_t)r->tid);
+	memcpy(&hi, b->data, 8);
+	if (hi < *sp || hi - *sp >= GO_STACK_TOP)
+		return event_stream_calls(es, (int32_t)r->tid);
+	*sp = GO_STACK_TOP - (hi - *sp);
+	*top = hi;
+	gs = u64_map_get(&es->go_calls, (uint64_t)(uint32_t)r->pid);
+	if (!gs) {
+		gs = xcalloc(1, sizeof(*gs));
+		u64_map_put(&es->go_calls, (uint64_t)(uint32_t)r->pid, gs);
+	}
+	cs = u64_map_get(gs, g);
+	if (!cs) {
+		cs = xcalloc(1, sizeof(*cs));
+		u64_map_put(gs, g, cs);
+	}
+	return cs;
+}
+
+bool event_stream_reentry(struct event_stream *es, struct probe_site *site, const struct capture_record *r)
+{
+	uint64_t sp, top;
+	struct call_frame *last;
+
+	if (site->entry_only)
+		return false;
+	last = call_top(calls_of(es, site, r, &sp, &top));
+	if (last && (top || site->reentered) && last->site == site && last->sp == sp) {
+		/* The same call at its entry again: a function whose code
+		 * jumps back to its first instruction, or Go's prologue, which
+		 * found the stack too small or a preemption request, so that
+		 * runtime.morestack (after copying the stack, or rescheduling
+		 * the goroutine) starts the call again from its entry.  (A call
+		 * a panic or longjmp left is then taken for the next one at the
+		 * same depth.) */
+		last->stack_top = top;
+		return true;
+	}
+	return false;
+}
+
+bool event_stream_in_flight(struct event_stream *es, struct probe_site *site, const struct capture_record *r)
+{
+	uint64_t sp, top;
+	struct call_frame *f;
+
+	if (site->entry_only)
+		return false;
+	f = call_top(calls_of(es, site, r, &sp, &top));
+	return f && f->sp <= sp;
+}
+
+static void header(const struct event_stream *es, const struct capture_record *r, struct event_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->ts_ns = r->ts_ns + (uint64_t)es->real_minus_mono;
+	h->pid = r->pid;
+	h->tid = (int32_t)r->tid;
+}
+
+static bool record_entry(struct event_stream *es, struct probe_site *site, const struct capture_record *r,
+			 const struct stack_trace *stack)
+{
+	struct value_source src = record_value_source(r);
+	struct event_layout *l = site->layout;
+	struct event_header h;
+	struct call_stack *calls = NULL;
+	uint64_t sp = 0, top = 0;
+
+	if (event_stream_reentry(es, site, r))
+		return false;
+	if (!site->entry_only)
+		calls = calls_of(es, site, r, &sp, &top);
+	header(es, r, &h);
+	h.stack = stack;
+	es->sink->ops->entry(es->sink, l, &h, decode_entry(l, &src, &es->dopts, &es->arena));
+	arena_reset(&es->arena);
+	es->events++;
+	if (!calls)
+		return true;
+	/* In flight until an exit of the function finds the stack pointer
+	 * where it is now (pointing at the return address).  Calls whose
+	 * stack this one reuses were left without returning. */
+	es->lost_returns += call_drop_below(calls, sp, 1);
+	call_push(calls, &(struct call_frame){.sp = sp, .entry_mono_ns = r->ts_ns, .stack_top = top, .site = site});
+	return true;
+}
+
+static bool record_exit(struct event_stream *es, struct probe_site *site, const struct capture_record *r,
+			const char *tail_call)
+{
+	struct value_source src = record_value_source(r);
+	struct event_layout *l = site->layout;
+	const struct value *ret = NULL;
+	struct event_header h;
+	struct call_stack *calls;
+	struct call_frame *f;
+	uint64_t sp, top;
+
+	if (site->entry_only)
+		return false;
+	/* Calls below the stack pointer were left without returning. */
+	calls = calls_of(es, site, r, &sp, &top);
+	es->lost_returns += call_drop_below(calls, sp, 0);
+	f = call_top(calls);
+	if (!f || f->sp != sp || f->site != site)
+		return false; /* entered before tracing began, or not by a call */
+	if (site->ifunc_resolver) {
+		/* Internal: no event (the ptrace engine reads what it returned). */
+		call_pop(calls);
+		return true;
+	}
+	header(es, r, &h);
+	h.tail_call = tail_call;
+	if (!tail_call)
+		ret = decode_return(l, &src, &es->dopts, &es->arena);
+	es->sink->ops->exit(es->sink, l, &h, ret, r->ts_ns > f->entry_mono_ns ? r->ts_ns - f->entry_mono_ns : 0);
+	arena_reset(&es->arena);
+	call_pop(calls);
+	es->events++;
+	return true;
+}
+
+bool event_stream_record(struct event_stream *es, struct probe_site *site, const struct capture_record *r,
+			 const struct stack_trace *stack, const char *tail_call)
+{
+	if (r->kind == DWT_REC_ENTRY)
+		return record_entry(es, site, r, stack);
+	if (r->kind == DWT_REC_EXIT)
+		return record_exit(es, site, r, tail_call);
+	return false;
+}
