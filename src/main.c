@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "dw_session.h"
 #include "emergency.h"
+#include "engine.h"
 #include "list_cmd.h"
 #include "lttng_session.h"
 #include "log.h"
@@ -354,6 +355,13 @@ static void summary(struct tracer *tr, const struct process *p)
 	log_note("%lu events from %zu thread%s in %zu process%s, %zu probe%s%s; %s", tr->es.events, tr->threads_seen,
 		 tr->threads_seen == 1 ? "" : "s", nprocs, nprocs == 1 ? "" : "es", nprobes, nprobes == 1 ? "" : "s",
 		 lost, end);
+	/* The agent's rings were full (dwtrace stopped, or slower than the
+	 * program for longer than a ring holds). */
+	if (tr->dropped)
+		log_warning("%lu event%s dropped: the agent's rings were full (a hit waits at most 2 ms for room)",
+			    tr->dropped, tr->dropped == 1 ? " was" : "s were");
+	if (tr->corrupt)
+		log_warning("%lu records of the agent could not be read and were skipped", tr->corrupt);
 }
 
 int main(int argc, char **argv)
@@ -457,14 +465,47 @@ int main(int argc, char **argv)
 	if (o.duration > 0)
 		arm_duration(o.duration);
 	emergency_arm(&tr, p);
-	if (tracer_start(&tr, p) != 0) {
-		emergency_disarm();
-		tracer_free(&tr);
-		goto fail_unstarted;
+	if (o.engine != ENGINE_PTRACE) {
+		const char *unsuitable = agent_engine_unsuitable(&tr, p);
+		char *why = NULL;
+
+		if (unsuitable && o.engine == ENGINE_AGENT) {
+			log_error("--engine agent cannot trace %s: %s (use --engine ptrace)", t->name, unsuitable);
+			emergency_disarm();
+			goto fail_unstarted;
+		}
+		if (unsuitable) {
+			log_note("using the ptrace engine: %s", unsuitable);
+		} else {
+			int arc = agent_engine_run(&tr, p, &why);
+			if (arc == 1 && o.engine == ENGINE_AGENT) {
+				log_error("--engine agent cannot trace %s: %s (use --engine ptrace)", t->name, why);
+				free(why);
+				emergency_disarm();
+				goto fail_unstarted;
+			}
+			if (arc == 1) {
+				log_note("using the ptrace engine: %s", why);
+				free(why);
+			} else if (arc < 0) {
+				emergency_disarm();
+				tracer_free(&tr);
+				goto fail_unstarted;
+			} else if (o.verbose) {
+				probe_report(&p->probes, p->dw, true, t->entry);
+			}
+		}
 	}
-	if (o.verbose)
-		probe_report(&p->probes, p->dw, true, t->entry);
-	tracer_run(&tr);
+	if (!tr.engine_agent) {
+		if (tracer_start(&tr, p) != 0) {
+			emergency_disarm();
+			tracer_free(&tr);
+			goto fail_unstarted;
+		}
+		if (o.verbose)
+			probe_report(&p->probes, p->dw, true, t->entry);
+		tracer_run(&tr);
+	}
 	emergency_disarm();
 
 	rc = tr.output_failed ? -1 : tr.sink->ops->flush(tr.sink);

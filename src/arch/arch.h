@@ -183,4 +183,8 @@ void arch_regs_set_sp(struct arch_regs *r, uint64_t sp);
 int arch_regs_check_resumed(pid_t tid, const struct arch_regs *want, const struct arch_vector_state *v, char *what,
 			    size_t size);
 
+/* A cycle counter that runs at a constant rate on every CPU (x86-64: the
+ * TSC), for the agent's hit timestamps (src/inject/hit_clock.c). */
+uint64_t arch_cycle_counter(void);
+
 #endif

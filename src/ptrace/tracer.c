@@ -616,6 +616,11 @@ int tracer_start(struct tracer *tr, struct process *p)
 	return 0;
 }
 
+void tracer_adopt(struct tracer *tr, struct process *p)
+{
+	add_process(tr, p);
+}
+
 void tracer_run(struct tracer *tr)
 {
 	struct event ev;

@@ -55,6 +55,9 @@ struct tracer {
 	bool detached;
 	bool output_failed;
 	bool *spec_waiting;          /* per -e spec: a bare name no image had yet (-f) */
+	bool engine_agent;           /* the agent engine traced the first process */
+	unsigned long dropped;       /* agent: records dropped (rings full, nested hits) */
+	unsigned long corrupt;       /* agent: records that did not parse */
 };
 
 /* A process record for target t; takes over t (its threads become the
@@ -83,6 +86,10 @@ void tracer_warn_unloaded(struct tracer *tr);
  * image lacks (-f): a note says when they are placed, a warning at the end
  * if never. */
 void tracer_note_waiting(struct tracer *tr, const char **waiting, size_t n);
+
+/* Makes p the tracer's first process (the agent engine, which does not
+ * run the ptrace event loop). */
+void tracer_adopt(struct tracer *tr, struct process *p);
 
 /* Frees the tracer and its processes but the first. */
 void tracer_free(struct tracer *tr);

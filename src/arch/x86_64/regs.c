@@ -151,3 +151,11 @@ void arch_regs_set_sp(struct arch_regs *r, uint64_t sp)
 {
 	r->gp.rsp = sp;
 }
+
+uint64_t arch_cycle_counter(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}

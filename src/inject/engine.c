@@ -1,0 +1,408 @@
+/* The agent engine (engine.h). */
+#define _GNU_SOURCE
+#include "engine.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "capture_prog.h"
+#include "hit_clock.h"
+#include "loader.h"
+#include "log.h"
+#include "patch.h"
+#include "record.h"
+#include "record_events.h"
+#include "ring_reader.h"
+#include "tracer_internal.h"
+#include "xalloc.h"
+
+/* How long the drain loop sleeps when the rings are empty: the latency of
+ * events on a terminal, and dwtrace's wake-ups on an idle program. */
+#define IDLE_POLL_MS 5
+/* Longest a hit waits for ring space while dwtrace reads. */
+#define RING_WAIT_US 2000
+
+/* What dwtrace knows of one entry of the agent's site table. */
+struct engine_site {
+	struct probe_site *site;     /* NULL: not this run's */
+	int nops;                    /* its program's op count */
+	int go_stack_hi_op;
+	const char *tail_call;       /* an exit by a jump to another function: its name */
+};
+
+struct engine {
+	struct tracer *tr;
+	struct process *p;
+	struct agent_handle h;
+	struct ring_reader rr;
+	struct hit_clock clock;
+	struct patch_set ps;
+	struct engine_site *sites;   /* by index in the agent's site table */
+	size_t nsites;
+	struct u64_map tids;         /* threads seen in records */
+	uint64_t dropped_before;     /* the rings' drop counters when this run began */
+};
+
+const char *agent_engine_unsuitable(const struct tracer *tr, const struct process *p)
+{
+	if (tr->follow)
+		return "-f follows children through ptrace";
+	if (tr->stack_depth)
+		return "--stack unwinds stopped threads with libunwind-ptrace";
+	if (p->t.goroutine_stacks)
+		return "a Go program's goroutine stacks are too small for the agent's stubs";
+	if (p->probes.npending || p->probes.nwaiting)
+		return "probes wait for libraries loaded later, which the ptrace engine sees coming";
+	for (size_t i = 0; i < p->probes.len; i++)
+		if (p->probes.sites[i]->ifunc_resolver)
+			return "an IFUNC's implementation is bound later, at its resolver's return";
+	return NULL;
+}
+
+/* Functions that are not entered by a call have no exit to wait for (the
+ * same rules as the ptrace engine's place_probe). */
+static bool called_function(const struct process *p, const struct probe_site *site)
+{
+	const struct dw_function *f = site->fn;
+
+	return !(f->noreturn || f->signal_frame || f->not_called || (f->no_symbol && !f->size) ||
+		 (dw_module_is_main(f->module) && f->addr == p->t.entry));
+}
+
+/* Writes prog into the agent's op area: its first op's index, or -1 when
+ * the area is full. */
+static int64_t write_ops(struct engine *e, const struct capture_prog *prog)
+{
+	struct dwt_agent *a = &e->h.agent;
+	struct dwt_cap_op *ops;
+
+	if (!prog->nops)
+		return a->nops;
+	if (a->nops + (uint64_t)prog->nops > a->nops_max)
+		return -1;
+	ops = ring_reader_ptr(&e->rr, a->ops + (uint64_t)a->nops * sizeof(*ops), prog->nops * sizeof(*ops));
+	if (!ops)
+		return -1;
+	memcpy(ops, prog->ops, prog->nops * sizeof(*ops));
+	a->nops += prog->nops;
+	return a->nops - prog->nops;
+}
+
+/* The name a tail call at pc goes to, for exit events ("g", "g+0x10", or an
+ * address); NULL when the instruction at pc is not a jump. */
+static const char *tail_call_name(struct engine *e, uint64_t pc)
+{
+	uint8_t code[ARCH_INSN_MAX];
+	struct arch_insn insn;
+	char err[64], buf[300];
+	const struct dw_function *f;
+	ssize_t n = target_read(&e->p->t, e->p->t.pid, pc, code, sizeof(code));
+
+	for (size_t i = 0; i < e->ps.n; i++) {
+		/* The original bytes, not the patch. */
+		const struct patch_done *d = &e->ps.done[i];
+		for (size_t k = 0; n > 0 && k < d->len; k++)
+			if (d->start + k >= pc && d->start + k < pc + (uint64_t)n)
+				code[d->start + k - pc] = d->orig[k];
+	}
+	if (n <= 0 || arch_decode_flow(code, (size_t)n, pc, &insn, err, sizeof(err)) != 0 ||
+	    (insn.flow != ARCH_FLOW_JMP && insn.flow != ARCH_FLOW_JCC && insn.flow != ARCH_FLOW_JMP_INDIRECT))
+		return NULL;
+	if (insn.flow == ARCH_FLOW_JMP_INDIRECT)
+		return xstrdup("?");
+	f = dw_function_at(e->p->dw, insn.target);
+	if (f && f->addr == insn.target)
+		return xstrdup(f->name);
+	if (f)
+		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, f->name, insn.target - f->addr);
+	else
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, insn.target);
+	return xstrdup(buf);
+}
+
+/* Compiles, patches and describes every probe of p.  Returns the probes
+ * placed, or -errno when the process could not be written. */
+static int place_all(struct engine *e)
+{
+	struct process *p = e->p;
+	struct patch_request *req = xcalloc(p->probes.len + 1, sizeof(*req));
+	struct patch_outcome *out = xcalloc(p->probes.len + 1, sizeof(*out));
+	struct probe_site **of = xcalloc(p->probes.len + 1, sizeof(*of));
+	uint32_t first_site = e->h.agent.nsites;
+	uint64_t *busy = NULL;
+	size_t nreq = 0, nbusy;
+	int placed, rc = 0;
+
+	for (size_t i = 0; i < p->probes.len; i++) {
+		struct probe_site *site = p->probes.sites[i];
+		struct capture_prog prog;
+		int64_t at;
+
+		if (!called_function(p, site))
+			site->entry_only = true;
+		capture_prog_compile(&prog, site->layout, false, &e->tr->es.dopts, site->go);
+		if ((at = write_ops(e, &prog)) < 0)
+			goto full;
+		req[nreq].entry_prog = (uint32_t)at;
+		req[nreq].entry_nops = prog.nops;
+		capture_prog_compile(&prog, site->layout, true, &e->tr->es.dopts, site->go);
+		if ((at = write_ops(e, &prog)) < 0)
+			goto full;
+		req[nreq].exit_prog = (uint32_t)at;
+		req[nreq].exit_nops = prog.nops;
+		req[nreq].site = site;
+		of[nreq++] = site;
+		continue;
+full:
+		log_error("probe '%s' left out: the agent's capture program area is full", site->fn->name);
+	}
+	rc = agent_ctl_write(&p->t, &e->h, offsetof(struct dwt_agent, nops), &e->h.agent.nops,
+			     sizeof(e->h.agent.nops));
+	if (rc != 0)
+		goto out;
+	nbusy = patch_busy_pcs(&p->t, &busy);
+	placed = patch_apply(&e->ps, &p->t, target_thread(&p->t, p->t.pid), &p->scratch, &e->h.agent, e->h.ctl, req,
+			     nreq, busy, nbusy, out);
+	if (placed < 0) {
+		rc = placed;
+		goto out;
+	}
+	for (size_t i = 0; i < nreq; i++) {
+		struct probe_site *site = of[i];
+
+		if (!out[i].patched) {
+			log_error("probe '%s' left out: %s", site->fn->name, out[i].why);
+			continue;
+		}
+		site->placed = true;
+		p->nplaced++;
+		if (out[i].entry_only && !site->entry_only) {
+			log_warning("probe '%s': entry events only (%s)", site->fn->name, out[i].why);
+			site->entry_only = true;
+		}
+		if (out[i].ntraps)
+			log_note("probe '%s': %zu of its %zu patches are traps the agent serves (%s)", site->fn->name,
+				 out[i].ntraps, out[i].ntraps + out[i].njumps, out[i].why);
+	}
+	/* What each new entry of the site table stands for. */
+	e->nsites = e->h.agent.nsites;
+	e->sites = xcalloc(e->nsites + 1, sizeof(*e->sites));
+	for (uint32_t k = first_site; k < e->h.agent.nsites; k++) {
+		const struct dwt_site *ds = ring_reader_ptr(&e->rr, e->h.agent.sites + k * sizeof(*ds), sizeof(*ds));
+		if (!ds)
+			continue;
+		for (size_t i = 0; i < nreq; i++) {
+			struct probe_site *site = of[i];
+			bool exit = ds->kind == DWT_REC_EXIT;
+			if (!site->placed || site->layout->id != ds->layout ||
+			    ds->prog != (exit ? req[i].exit_prog : req[i].entry_prog))
+				continue;
+			e->sites[k].site = site;
+			e->sites[k].nops = (int)(exit ? req[i].exit_nops : req[i].entry_nops);
+			e->sites[k].go_stack_hi_op = site->go ? 0 : -1;
+			if (exit)
+				e->sites[k].tail_call = tail_call_name(e, ds->addr);
+			break;
+		}
+	}
+	rc = (int)p->nplaced;
+out:
+	free(busy);
+	free(req);
+	free(out);
+	free(of);
+	return rc;
+}
+
+static void on_record(void *ctx, const struct dwt_rec_hdr *rec)
+{
+	struct engine *e = ctx;
+	struct capture_record r;
+	struct engine_site *es;
+
+	if (rec->site >= e->nsites || !(es = &e->sites[rec->site])->site)
+		return; /* a site of an earlier attach, or not ours */
+	if (record_parse(rec, rec->size, es->nops, &r) != 0) {
+		e->rr.corrupt++;
+		return;
+	}
+	r.pid = e->p->t.pid;
+	r.go_stack_hi_op = es->go_stack_hi_op;
+	r.ts_ns = hit_clock_mono_ns(&e->clock, rec->ts);
+	if (!u64_map_get(&e->tids, r.tid))
+		u64_map_put(&e->tids, r.tid, (void *)1);
+	event_stream_record(&e->tr->es, es->site, &r, NULL, r.kind == DWT_REC_EXIT ? es->tail_call : NULL);
+}
+
+/* Drains the rings; false when the output failed. */
+static bool drain(struct engine *e, size_t *n)
+{
+	struct tracer *tr = e->tr;
+
+	hit_clock_update(&e->clock);
+	*n = ring_reader_drain(&e->rr, on_record, e);
+	ring_reader_unstall(&e->rr);
+	if (tr->sink->ops->flush(tr->sink) != 0) {
+		tr->output_failed = true;
+		return false;
+	}
+	return true;
+}
+
+static int pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Whether the process is gone; a started one is reaped for its status. */
+static bool process_gone(struct engine *e, int pidfd)
+{
+	struct target *t = &e->p->t;
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+	int status;
+
+	if (!t->attached) {
+		pid_t w = waitpid(t->pid, &status, WNOHANG);
+		if (w == t->pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+			t->exited = true;
+			t->exit_status = status;
+			return true;
+		}
+		return w < 0 && errno == ECHILD;
+	}
+	return pidfd < 0 ? kill(t->pid, 0) != 0 && errno == ESRCH : poll(&pfd, 1, 0) == 1;
+}
+
+/* Attaches again, puts every byte back, leaves the agent in pass-through
+ * and detaches: the program runs on as without dwtrace. */
+static void take_out(struct engine *e)
+{
+	struct target *t = &e->p->t;
+	uint32_t off = 0;
+	int rc;
+
+	bool attached = t->attached, go = t->goroutine_stacks;
+
+	target_release(t);
+	rc = target_attach(t, t->pid);
+	t->attached = attached;
+	t->goroutine_stacks = go;
+	if (rc != 0) {
+		/* Gone meanwhile, or not ours to attach any more: the agent
+		 * goes pass-through when it sees dwtrace end. */
+		log_warning("cannot attach to %s (pid %d) again to take the probes out; they stay in pass-through",
+			    t->name, (int)t->pid);
+		return;
+	}
+	rc = patch_restore_all(&e->ps, t, &e->h.agent);
+	if (rc != 0)
+		log_warning("putting back the code of %s (pid %d): %s", t->name, (int)t->pid, strerror(-rc));
+	agent_ctl_write(t, &e->h, offsetof(struct dwt_agent, active), &off, sizeof(off));
+	target_detach_untouched(t);
+	e->tr->detached = true;
+}
+
+int agent_engine_run(struct tracer *tr, struct process *p, char **why)
+{
+	struct engine e = {.tr = tr, .p = p};
+	struct target *t = &p->t;
+	uint32_t one = 1, gen;
+	int rc, pidfd = -1;
+	uint64_t drops, nested;
+	unsigned in_use;
+	size_t n;
+	int ticks = 0;
+
+	*why = NULL;
+	rc = agent_load(t, &e.h, why);
+	if (rc != 0)
+		return 1;
+	rc = ring_reader_open(&e.rr, t->pid, &e.h.agent);
+	if (rc != 0) {
+		*why = xasprintf("cannot map the agent's rings: %s", strerror(-rc));
+		return 1;
+	}
+	event_stream_init(&tr->es, tr->sink, &tr->dopts);
+	hit_clock_init(&e.clock);
+	ring_reader_counts(&e.rr, &e.dropped_before, &nested, &in_use);
+	rc = place_all(&e);
+	if (rc <= 0) {
+		if (rc < 0)
+			log_error("cannot write the probes into %s (pid %d): %s", t->name, (int)t->pid, strerror(-rc));
+		else
+			log_error("no probe could be placed in %s", t->name);
+		patch_restore_all(&e.ps, t, &e.h.agent);
+		ring_reader_close(&e.rr);
+		return -1;
+	}
+	if (tr->sink->ops->layout_added) {
+		for (size_t i = 0; i < p->probes.len; i++)
+			if (p->probes.sites[i]->placed)
+				tr->sink->ops->layout_added(tr->sink, p->probes.sites[i]->layout);
+		tr->sink->ops->flush(tr->sink);
+	}
+	/* The agent's clock and its reader, then live. */
+	gen = e.h.agent.generation + 1;
+	e.h.agent.clock = e.clock.kind;
+	e.h.agent.wait_us = RING_WAIT_US;
+	e.h.agent.reader_pid = getpid();
+	if (agent_ctl_write(t, &e.h, offsetof(struct dwt_agent, clock), &e.h.agent.clock, sizeof(uint32_t)) ||
+	    agent_ctl_write(t, &e.h, offsetof(struct dwt_agent, wait_us), &e.h.agent.wait_us, sizeof(uint32_t)) ||
+	    agent_ctl_write(t, &e.h, offsetof(struct dwt_agent, reader_pid), &e.h.agent.reader_pid, sizeof(int32_t)) ||
+	    agent_ctl_write(t, &e.h, offsetof(struct dwt_agent, generation), &gen, sizeof(gen)) ||
+	    agent_ctl_write(t, &e.h, offsetof(struct dwt_agent, active), &one, sizeof(one))) {
+		log_error("cannot switch the agent in %s (pid %d) on", t->name, (int)t->pid);
+		patch_restore_all(&e.ps, t, &e.h.agent);
+		ring_reader_close(&e.rr);
+		return -1;
+	}
+	tracer_adopt(tr, p);
+	tr->engine_agent = true;
+	log_debug("agent", "%zu probes live in %s: %zu jumps, %zu traps", p->nplaced, t->name, e.ps.njumps,
+		  e.ps.ntraps);
+	pidfd = pidfd_open(t->pid);
+	/* From here the program runs free: no ptrace stop until the end. */
+	target_detach_untouched(t);
+	for (;;) {
+		if (!drain(&e, &n))
+			break;
+		if (*tr->stop_requested)
+			break;
+		if (process_gone(&e, pidfd)) {
+			drain(&e, &n);
+			break;
+		}
+		if (++ticks % 200 == 0)
+			ring_reader_reclaim(&e.rr, t->pid);
+		if (!n) {
+			struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+			poll(&pfd, pidfd >= 0 ? 1 : 0, IDLE_POLL_MS);
+		}
+	}
+	if (!t->exited && !process_gone(&e, pidfd)) {
+		take_out(&e);
+		drain(&e, &n);
+	}
+	ring_reader_counts(&e.rr, &drops, &nested, &in_use);
+	tr->dropped = (drops - e.dropped_before) + nested;
+	tr->corrupt = e.rr.corrupt;
+	tr->threads_seen = e.tids.len;
+	if (pidfd >= 0)
+		close(pidfd);
+	for (size_t i = 0; i < e.nsites; i++)
+		free((char *)e.sites[i].tail_call);
+	free(e.sites);
+	u64_map_free(&e.tids);
+	patch_set_free(&e.ps);
+	ring_reader_close(&e.rr);
+	return 0;
+}

@@ -1,0 +1,29 @@
+/* The agent engine: dwtrace's side of the in-process fast path.  Loads the
+ * agent into the process (inject/loader.h), compiles each probe's capture
+ * programs into the agent's op area, patches entries and exits
+ * (inject/patch.h), detaches from ptrace so that the program runs free,
+ * then drains the agent's rings into the same event stream the ptrace
+ * engine feeds (src/record_events.h).  At a stop it attaches again, puts
+ * every byte back and leaves the agent in pass-through. */
+#ifndef DWTRACE_ENGINE_H
+#define DWTRACE_ENGINE_H
+
+#include <stdbool.h>
+
+#include "tracer.h"
+
+/* Why the agent engine cannot trace p as asked (a phrase for "using the
+ * ptrace engine: ..."), or NULL when it can try.  Decided before anything
+ * is written into the process: -f, --stack, a Go program, probes waiting
+ * for a library, IFUNCs whose implementation is bound later. */
+const char *agent_engine_unsuitable(const struct tracer *tr, const struct process *p);
+
+/* Traces p (every thread in a ptrace stop, probes resolved) with the agent
+ * until the program ends, a stop is requested or the output fails.
+ * Returns 0 after the run (p detached, or exited), 1 when the agent could
+ * not be set up and nothing of the program was changed (p still stopped:
+ * the caller may use the ptrace engine; *why says why, malloc'd), or -1
+ * after printing why tracing failed. */
+int agent_engine_run(struct tracer *tr, struct process *p, char **why);
+
+#endif

@@ -1,0 +1,183 @@
+/* The consumer half of the agent's rings (ring_reader.h). */
+#define _GNU_SOURCE
+#include "ring_reader.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+
+struct ring_pending {
+	uint64_t ts;
+	uint32_t ring;
+	uint32_t seq;              /* order within the drain, for a stable sort */
+	const struct dwt_rec_hdr *rec;
+};
+
+int ring_reader_open(struct ring_reader *rr, int pid, const struct dwt_agent *ctl)
+{
+	char path[64];
+	int fd;
+	void *m;
+
+	memset(rr, 0, sizeof(*rr));
+	if (ctl->memfd < 0 || !ctl->shared_size || !ctl->nrings || !ctl->ring_bytes ||
+	    (ctl->ring_bytes & (ctl->ring_bytes - 1)) || ctl->ring_stride < DWT_RING_HDR + (uint64_t)ctl->ring_bytes ||
+	    ctl->rings < ctl->shared ||
+	    (ctl->rings - ctl->shared) + ctl->ring_stride * ctl->nrings > ctl->shared_size)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, (int)ctl->memfd);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	m = mmap(NULL, ctl->shared_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return -errno;
+	rr->map = m;
+	rr->map_size = ctl->shared_size;
+	rr->prog_base = ctl->shared;
+	rr->rings = ctl->rings;
+	rr->ring_stride = ctl->ring_stride;
+	rr->nrings = ctl->nrings;
+	rr->ring_bytes = ctl->ring_bytes;
+	return 0;
+}
+
+void ring_reader_close(struct ring_reader *rr)
+{
+	if (rr->map)
+		munmap(rr->map, rr->map_size);
+	free(rr->pending);
+	memset(rr, 0, sizeof(*rr));
+}
+
+void *ring_reader_ptr(const struct ring_reader *rr, uint64_t addr, size_t size)
+{
+	if (!rr->map || addr < rr->prog_base || addr - rr->prog_base > rr->map_size ||
+	    size > rr->map_size - (addr - rr->prog_base))
+		return NULL;
+	return rr->map + (addr - rr->prog_base);
+}
+
+static struct dwt_ring *ring_at(const struct ring_reader *rr, uint32_t i)
+{
+	return ring_reader_ptr(rr, rr->rings + (uint64_t)i * rr->ring_stride, DWT_RING_HDR + rr->ring_bytes);
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct ring_pending *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+size_t ring_reader_drain(struct ring_reader *rr, void (*fn)(void *ctx, const struct dwt_rec_hdr *rec), void *ctx)
+{
+	uint64_t *heads = xcalloc(rr->nrings ? rr->nrings : 1, sizeof(*heads));
+	uint32_t seq = 0;
+	size_t n;
+
+	rr->npending = 0;
+	for (uint32_t i = 0; i < rr->nrings; i++) {
+		struct dwt_ring *r = ring_at(rr, i);
+		uint8_t *data = (uint8_t *)r + DWT_RING_HDR;
+		uint64_t tail, head;
+
+		if (!r || !__atomic_load_n(&r->owner, __ATOMIC_RELAXED))
+			continue;
+		head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+		tail = r->tail;
+		if (head - tail > rr->ring_bytes || (head & 7) || (tail & 7)) {
+			/* The producer's state is not a ring's: start after it. */
+			rr->corrupt++;
+			__atomic_store_n(&r->tail, head, __ATOMIC_RELEASE);
+			continue;
+		}
+		heads[i] = head;
+		while (tail < head) {
+			uint32_t off = (uint32_t)(tail & (rr->ring_bytes - 1));
+			const struct dwt_rec_hdr *rec = (const struct dwt_rec_hdr *)(data + off);
+			uint32_t size = rec->size;
+
+			if (size < 8 || (size & 7) || size > rr->ring_bytes - off || size > head - tail ||
+			    (rec->kind != DWT_REC_PAD && size < sizeof(*rec)) || rec->kind > DWT_REC_EXIT) {
+				rr->corrupt++;
+				heads[i] = head;
+				break;
+			}
+			if (rec->kind != DWT_REC_PAD) {
+				if (rr->npending == rr->pending_cap) {
+					rr->pending_cap = rr->pending_cap ? 2 * rr->pending_cap : 1024;
+					rr->pending = xrealloc(rr->pending, rr->pending_cap * sizeof(*rr->pending));
+				}
+				rr->pending[rr->npending++] = (struct ring_pending){rec->ts, i, seq++, rec};
+			}
+			tail += size;
+		}
+	}
+	qsort(rr->pending, rr->npending, sizeof(*rr->pending), by_time);
+	for (size_t k = 0; k < rr->npending; k++)
+		fn(ctx, rr->pending[k].rec);
+	n = rr->npending;
+	rr->npending = 0;
+	/* Space is given back only after the records were used: the
+	 * producer may overwrite it from now on. */
+	for (uint32_t i = 0; i < rr->nrings; i++) {
+		struct dwt_ring *r = ring_at(rr, i);
+		if (r && heads[i])
+			__atomic_store_n(&r->tail, heads[i], __ATOMIC_RELEASE);
+	}
+	free(heads);
+	return n;
+}
+
+void ring_reader_counts(const struct ring_reader *rr, uint64_t *drops, uint64_t *nested, unsigned *in_use)
+{
+	*drops = *nested = 0;
+	*in_use = 0;
+	for (uint32_t i = 0; i < rr->nrings; i++) {
+		struct dwt_ring *r = ring_at(rr, i);
+		if (!r)
+			continue;
+		*drops += __atomic_load_n(&r->drops, __ATOMIC_RELAXED);
+		*nested += __atomic_load_n(&r->nested, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&r->owner, __ATOMIC_RELAXED))
+			(*in_use)++;
+	}
+}
+
+void ring_reader_unstall(struct ring_reader *rr)
+{
+	for (uint32_t i = 0; i < rr->nrings; i++) {
+		struct dwt_ring *r = ring_at(rr, i);
+		if (r && (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & DWT_RING_STALLED) &&
+		    __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) == r->tail)
+			__atomic_fetch_and(&r->flags, ~DWT_RING_STALLED, __ATOMIC_RELEASE);
+	}
+}
+
+void ring_reader_reclaim(struct ring_reader *rr, int pid)
+{
+	for (uint32_t i = 0; i < rr->nrings; i++) {
+		struct dwt_ring *r = ring_at(rr, i);
+		char path[64];
+		int32_t owner;
+
+		if (!r || !(owner = __atomic_load_n(&r->owner, __ATOMIC_ACQUIRE)))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d", pid, (int)owner);
+		if (access(path, F_OK) == 0 || errno != ENOENT || __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) != r->tail)
+			continue;
+		/* Its thread is gone and everything it wrote was read. */
+		__atomic_compare_exchange_n(&r->owner, &owner, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+}
