@@ -170,6 +170,13 @@ struct dwt_agent {
 	volatile uint64_t traps_foreign;/* SIGTRAPs not ours, passed to the program's handler */
 	volatile uint64_t hits;         /* hits recorded (all threads) -- for the bench; may be 0 */
 	uint64_t reserved[8];
+	/* The generation whose reader_pid the watchdog watches (has a pidfd
+	 * for): dwtrace bumps generation, lets the program run, waits for
+	 * this to match, then sets active, so that the watchdog can never
+	 * clear active on behalf of a previous reader's death.  0 in a fork
+	 * child (no watchdog there: threads do not survive fork). */
+	volatile uint32_t watch_generation;
+	volatile int32_t watchdog_tid;  /* the watchdog thread; 0 when there is none */
 };
 
 struct dwt_trap {

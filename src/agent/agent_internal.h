@@ -1,0 +1,39 @@
+/* What the agent's files share inside libdwtrace-agent.so (all hidden). */
+#ifndef DWTRACE_AGENT_INTERNAL_H
+#define DWTRACE_AGENT_INTERNAL_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "agent_abi.h"
+
+#define AGENT_HIDDEN __attribute__((visibility("hidden")))
+
+/* The control object; exported as dwtrace_agent (an alias), used by the
+ * agent under this hidden name so that accesses are rip-relative, not
+ * through the GOT. */
+extern struct dwt_agent agent AGENT_HIDDEN;
+
+/* The process id, for process_vm_readv on ourselves: set at init and in a
+ * fork child. */
+extern int32_t agent_pid AGENT_HIDDEN;
+
+/* The program's SIGTRAP action before the agent's (agent_trap.c chains to
+ * it).  Written once at init, before the agent's handler is installed. */
+extern struct sigaction agent_prev_trap AGENT_HIDDEN;
+
+/* Records a hit of site (an index already checked against nsites_max)
+ * from the registers in f; the caller checked active and DWT_SITE_LIVE.
+ * Never faults on the program's memory, never blocks beyond wait_us. */
+void agent_record(uint32_t site, const struct dwt_frame *f) AGENT_HIDDEN;
+
+/* The entry point of stubs (agent_hit.c), exported. */
+__attribute__((visibility("default"))) void dwt_hit(uint32_t site, struct dwt_frame *f);
+
+/* The SIGTRAP handler (agent_trap.c). */
+void agent_trap_handler(int sig, siginfo_t *si, void *uc) AGENT_HIDDEN;
+
+/* In a fork child: forget the parent's threads' rings (agent_hit.c). */
+void agent_forget_rings(void) AGENT_HIDDEN;
+
+#endif
