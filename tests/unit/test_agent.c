@@ -528,6 +528,8 @@ static void test_trap_site(void)
 	/* fn: lea eax, [rdi+1]; ret.  Out of line at +64: lea eax, [rdi+1];
 	 * jmp fn+3.  Then the int3 over the lea, as the patcher writes it. */
 	static const uint8_t fn[] = { 0x8d, 0x47, 0x01, 0xc3 };
+	for (long i = 0; i < page; i += 2)
+		memcpy(code + i, "\x0f\x0b", 2); /* ud2: a wrong jump dies of SIGILL */
 	memcpy(code, fn, sizeof(fn));
 	memcpy(code + 64, fn, 3);
 	int32_t rel = (int32_t)((code + 3) - (code + 64 + 3 + 5));
