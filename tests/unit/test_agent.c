@@ -74,7 +74,8 @@ static void set_site(uint32_t i, uint16_t kind, uint16_t flags, const struct dwt
 	struct dwt_site *s = site_at(i);
 	struct dwt_cap_op *area = (struct dwt_cap_op *)(uintptr_t)A->ops;
 
-	memcpy(area + next_op, ops, nops * sizeof(*ops));
+	if (nops)
+		memcpy(area + next_op, ops, nops * sizeof(*ops));
 	s->addr = 0x400000 + i;
 	s->kind = kind;
 	s->prog = next_op;
