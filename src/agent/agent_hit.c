@@ -36,8 +36,8 @@ static void copy64(uint64_t *dst, const uint64_t *src, uint32_t n)
 		*dst++ = *src++;
 }
 
-/* The direct copy for DWT_OP_STACK ranges: the thread's own stack above
- * its stack pointer is mapped and readable. */
+/* The direct copy for DWT_OP_STACK ranges: the thread's own stack just
+ * above its stack pointer is mapped and readable. */
 static void copy_bytes(uint8_t *dst, const uint8_t *src, uint32_t n)
 {
 	while (n--)
@@ -55,8 +55,10 @@ static long mem_read(void *ctx, uint64_t addr, void *buf, uint32_t len, int stac
 	uint8_t *out = buf;
 	uint64_t done = 0;
 
-	(void)ctx;
-	if (stack) {
+	/* Trust DWT_OP_STACK only near the hit's stack pointer (red zone
+	 * to 64 KiB above it): a wrong flag must not fault the program. */
+	uint64_t sp = *(const uint64_t *)ctx;
+	if (stack && addr >= sp - 128 && addr <= sp + 65536 && len <= sp + 65536 - addr) {
 		copy_bytes(out, (const uint8_t *)(uintptr_t)addr, len);
 		return len;
 	}
@@ -229,7 +231,8 @@ void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 		copy64((uint64_t *)body, (const uint64_t *)&f->vregs, sizeof(f->vregs) / 8);
 		body += vregs;
 	}
-	struct capture_mem mem = { 0, mem_read };
+	uint64_t sp = f->regs.gpr[DWT_DW_SP];
+	struct capture_mem mem = { &sp, mem_read };
 	uint32_t used = capture_run(ops, nops, &f->regs, &mem, body,
 				    (uint32_t)(max - sizeof(*h) - vregs));
 	h->size = (uint32_t)(sizeof(*h) + vregs + used);

@@ -188,6 +188,8 @@ static void test_records(void)
 		  .flags = DWT_OP_STACK },                                                  /* rsp + 8 */
 		{ .kind = DWT_CAP_STRING, .base = DWT_BASE_REG, .regno = 5, .size = 5 },    /* cut at 5 */
 		{ .kind = DWT_CAP_STRING, .base = DWT_BASE_REG, .regno = 9, .size = 200 },  /* r9: runs off */
+		/* A wrong DWT_OP_STACK (PROT_NONE, far from rsp): still no fault. */
+		{ .kind = DWT_CAP_MEM, .base = DWT_BASE_REG, .regno = 1, .size = 8, .flags = DWT_OP_STACK },
 	};
 	uint32_t nops = sizeof(ops) / sizeof(ops[0]);
 	set_site(1, DWT_REC_ENTRY, DWT_SITE_LIVE, ops, nops);
@@ -246,6 +248,8 @@ static void test_records(void)
 	CHECK(b->flags == DWT_BLOB_SHORT && b->len == 5 && memcmp(blob_data(b), "hello", 5) == 0);
 	b = blob(h, 8);
 	CHECK(b->flags == DWT_BLOB_SHORT && b->len == 100 && b->addr == f.regs.gpr[9]);
+	b = blob(h, 9);
+	CHECK(b->flags == DWT_BLOB_UNREADABLE && b->len == 0);
 
 	h = next_record(r, &tail);
 	REQUIRE(h);
