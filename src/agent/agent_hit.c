@@ -95,7 +95,9 @@ static uint64_t now(void)
 		struct {
 			int64_t sec, nsec;
 		} ts = { 0, 0 };
-		agent_syscall2(AGENT_NR_CLOCK_GETTIME, 1 /* CLOCK_MONOTONIC */, &ts);
+		long (*vdso)(long, void *) = agent_vdso_clock_gettime;
+		if (!vdso || vdso(1 /* CLOCK_MONOTONIC */, &ts) != 0)
+			agent_syscall2(AGENT_NR_CLOCK_GETTIME, 1, &ts);
 		return (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
 	}
 	uint32_t lo, hi;

@@ -216,6 +216,7 @@ static int setup(void)
 	int err;
 
 	agent_pid = (int32_t)agent_syscall0(AGENT_NR_GETPID);
+	agent_find_vdso();
 	if ((err = map_tables()))
 		return err;
 	if ((err = pthread_atfork(NULL, NULL, in_fork_child)))

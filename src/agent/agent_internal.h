@@ -33,6 +33,11 @@ __attribute__((visibility("default"))) void dwt_hit(uint32_t site, struct dwt_fr
 /* The SIGTRAP handler (agent_trap.c). */
 void agent_trap_handler(int sig, siginfo_t *si, void *uc) AGENT_HIDDEN;
 
+/* The vDSO's clock_gettime, or 0 (then a system call); found at init by
+ * agent_find_vdso() (agent_vdso.c). */
+extern long (*agent_vdso_clock_gettime)(long clock, void *ts) AGENT_HIDDEN;
+void agent_find_vdso(void) AGENT_HIDDEN;
+
 /* In a fork child: forget the parent's threads' rings (agent_hit.c). */
 void agent_forget_rings(void) AGENT_HIDDEN;
 
