@@ -90,10 +90,15 @@ static void reader_gone(uint32_t gen)
 		agent.active = 0;
 }
 
+/* Until dwtrace attaches again: a write of active = 1 that was under way
+ * when the reader died (or a reader that set active without waiting for
+ * watch_generation) is undone within one period. */
 static void wait_for_new_reader(uint32_t gen, int32_t pid)
 {
-	while (same_reader(gen, pid))
+	while (same_reader(gen, pid)) {
+		reader_gone(gen);
 		sleep_ms(AGENT_WATCH_MS);
+	}
 }
 
 /* Watches dwtrace (reader_pid) through a pidfd and clears active when it

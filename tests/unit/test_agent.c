@@ -484,21 +484,34 @@ static void test_nested(void)
 
 static void test_reader_exit(void)
 {
-	pid_t reader = fork();
+	int go[2];
+	char c;
 
+	REQUIRE(pipe(go) == 0);
+	pid_t reader = fork();
 	REQUIRE(reader >= 0);
 	if (reader == 0) {
-		usleep(300000);
-		_exit(0);
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 0 ? 0 : 1); /* exits when told */
 	}
+	close(go[0]);
 	become_reader(reader);
 	CHECK(A->active == 1);
+	close(go[1]);
 	REQUIRE(waitpid(reader, NULL, 0) == reader);
 	uint64_t t0 = now_us();
 	while (A->active && now_us() - t0 < 1500000)
 		usleep(1000);
 	CHECK(A->active == 0);
 	CHECK(now_us() - t0 < 1000000);
+
+	/* A reader that dies while active is being set (here: the test sets
+	 * it after its "reader" is gone): cleared again within a period. */
+	A->active = 1;
+	t0 = now_us();
+	while (A->active && now_us() - t0 < 1500000)
+		usleep(1000);
+	CHECK(A->active == 0);
 	become_reader(getpid());
 }
 
