@@ -177,6 +177,9 @@ struct dwt_agent {
 	 * child (no watchdog there: threads do not survive fork). */
 	volatile uint32_t watch_generation;
 	volatile int32_t watchdog_tid;  /* the watchdog thread; 0 when there is none */
+	/* times the program replaced the agent's SIGTRAP handler and the
+	 * watchdog put it back (chaining to the program's) */
+	volatile uint64_t traps_rearmed;
 };
 
 struct dwt_trap {

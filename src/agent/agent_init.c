@@ -32,7 +32,6 @@ struct dwt_agent agent;
 extern __typeof(agent) dwtrace_agent __attribute__((alias("agent"), visibility("default")));
 
 int32_t agent_pid;
-struct sigaction agent_prev_trap;
 
 static uint64_t page_round(uint64_t n)
 {
@@ -70,8 +69,10 @@ static int map_tables(void)
 	return 0;
 }
 
+/* Every period of the watchdog: the SIGTRAP handler is still ours. */
 static void sleep_ms(long ms)
 {
+	agent_trap_rearm();
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	agent_syscall2(AGENT_NR_NANOSLEEP, &ts, 0);
@@ -144,6 +145,7 @@ static void *watchdog(void *arg)
 				int16_t events, revents;
 			} p = { (int32_t)fd, 1 /* POLLIN */, 0 };
 			long n = agent_syscall3(AGENT_NR_POLL, &p, 1, AGENT_WATCH_MS);
+			agent_trap_rearm();
 			if (n > 0) {
 				reader_gone(gen);
 				agent_syscall1(AGENT_NR_CLOSE, fd);
@@ -199,20 +201,27 @@ static void in_fork_child(void)
  * SA_NODEFER so that a trap site reached inside the program's SIGTRAP
  * handler (called from ours) traps again instead of being killed by a
  * blocked synchronous SIGTRAP; SA_RESTART as the kernel's default would
- * leave system calls.  0 or -errno. */
+ * leave system calls.  Installed through glibc (for its restorer), read
+ * back in the kernel's form for the watchdog's re-arming.  0 or -errno. */
 static int install_trap_handler(void)
 {
-	struct sigaction act, prev;
+	struct kernel_sigaction program, ours;
+	struct sigaction act;
+	long err;
 
-	if (sigaction(SIGTRAP, NULL, &prev) < 0)
-		return -errno;
-	agent_prev_trap = prev;
+	if ((err = agent_syscall4(AGENT_NR_RT_SIGACTION, SIGTRAP, 0, &program, 8)) < 0)
+		return (int)err;
 	memset(&act, 0, sizeof(act));
 	act.sa_sigaction = agent_trap_handler;
 	act.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK | SA_NODEFER;
 	sigemptyset(&act.sa_mask);
+	/* The program's action first: a SIGTRAP may come as soon as ours is in. */
+	agent_trap_adopt(&program, NULL);
 	if (sigaction(SIGTRAP, &act, NULL) < 0)
 		return -errno;
+	if ((err = agent_syscall4(AGENT_NR_RT_SIGACTION, SIGTRAP, 0, &ours, 8)) < 0)
+		return (int)err;
+	agent_trap_adopt(&program, &ours);
 	return 0;
 }
 

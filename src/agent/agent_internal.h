@@ -18,9 +18,26 @@ extern struct dwt_agent agent AGENT_HIDDEN;
  * fork child. */
 extern int32_t agent_pid AGENT_HIDDEN;
 
-/* The program's SIGTRAP action before the agent's (agent_trap.c chains to
- * it).  Written once at init, before the agent's handler is installed. */
-extern struct sigaction agent_prev_trap AGENT_HIDDEN;
+/* The kernel's struct sigaction for rt_sigaction (not glibc's). */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
+/* Tells agent_trap.c the program's SIGTRAP action before the agent's
+ * (to chain to) and the agent's as the kernel holds it (to put back;
+ * NULL before it is installed);
+ * agent_init.c installs the handler, through glibc for its restorer. */
+void agent_trap_adopt(const struct kernel_sigaction *program,
+		      const struct kernel_sigaction *agent_act) AGENT_HIDDEN;
+
+/* Called by the watchdog every period: once the program has trap sites,
+ * puts the agent's SIGTRAP handler back when the program replaced it
+ * (the int3s stay in its code; another handler would resume mid-
+ * instruction), chaining to the program's new action. */
+void agent_trap_rearm(void) AGENT_HIDDEN;
 
 /* Records a hit of site (an index already checked against nsites_max)
  * from the registers in f; the caller checked active and DWT_SITE_LIVE.

@@ -78,32 +78,42 @@ static void frame_from_ucontext(struct dwt_frame *f, const ucontext_t *uc, uint6
 	copy_bytes(f->vregs.st0, (const uint8_t *)&fp->_st[0], 16);
 }
 
-/* The kernel's struct sigaction for rt_sigaction (not glibc's). */
-struct kernel_sigaction {
-	void *handler;
-	unsigned long flags;
-	void *restorer;
-	uint64_t mask;
-};
+/* The agent's action as the kernel holds it (glibc's restorer included),
+ * to put back with a raw system call. */
+static struct kernel_sigaction ours;
+
+/* The program's action to chain to, in two slots: the watchdog writes the
+ * one not in use, then publishes its index, while handlers on other
+ * threads may be reading the other. */
+static struct kernel_sigaction prev[2];
+static volatile uint32_t prev_idx;
+static volatile int has_traps;
+
+static void set_prev(const struct kernel_sigaction *k)
+{
+	uint32_t next = prev_idx ^ 1u;
+
+	prev[next] = *k;
+	__atomic_store_n(&prev_idx, next, __ATOMIC_RELEASE);
+}
 
 /* What the kernel would have done with this SIGTRAP had the agent not been
  * there: run the program's handler, ignore it, or die of it. */
 static void chain(int sig, siginfo_t *si, void *uc)
 {
-	const struct sigaction *prev = &agent_prev_trap;
+	const struct kernel_sigaction *p = &prev[__atomic_load_n(&prev_idx, __ATOMIC_ACQUIRE)];
+	void *h = p->handler;
 
-	if ((prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction &&
-	    prev->sa_handler != SIG_IGN && prev->sa_handler != SIG_DFL) {
-		prev->sa_sigaction(sig, si, uc);
-		return;
-	}
-	if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
-		prev->sa_handler(sig);
+	if (h != (void *)SIG_DFL && h != (void *)SIG_IGN) {
+		if (p->flags & SA_SIGINFO)
+			((void (*)(int, siginfo_t *, void *))h)(sig, si, uc);
+		else
+			((void (*)(int))h)(sig);
 		return;
 	}
 	/* SIG_IGN ignores a sent SIGTRAP, but a trap from an instruction
 	 * (si_code > 0) is forced: the kernel resets it to SIG_DFL. */
-	if (prev->sa_handler == SIG_IGN && si->si_code <= 0)
+	if (h == (void *)SIG_IGN && si->si_code <= 0)
 		return;
 	/* Default action: die of SIGTRAP (core), as before.  SIGTRAP is not
 	 * blocked here (SA_NODEFER), so it is delivered as the tgkill returns. */
@@ -141,4 +151,38 @@ void agent_trap_handler(int sig, siginfo_t *si, void *uc_)
 	}
 	__atomic_fetch_add(&agent.traps_foreign, 1, __ATOMIC_RELAXED);
 	chain(sig, si, uc);
+}
+
+void agent_trap_adopt(const struct kernel_sigaction *program, const struct kernel_sigaction *agent_act)
+{
+	prev[0] = *program;
+	if (agent_act)
+		ours = *agent_act;
+}
+
+void agent_trap_rearm(void)
+{
+	struct kernel_sigaction cur, old;
+
+	/* Only once dwtrace wrote a trap site: until then the program's own
+	 * choice of handler stands untouched.  (Entries are never removed.) */
+	if (!has_traps) {
+		const struct dwt_site *s = (const struct dwt_site *)(uintptr_t)agent.sites;
+		uint32_t n = agent.nsites < agent.nsites_max ? agent.nsites : agent.nsites_max;
+		for (uint32_t i = 0; s && i < n && !has_traps; i++)
+			has_traps = (s[i].flags & DWT_SITE_TRAP) != 0;
+		if (!has_traps)
+			return;
+	}
+	if (!ours.handler || agent_syscall4(AGENT_NR_RT_SIGACTION, SIGTRAP, 0, &cur, 8) < 0 ||
+	    cur.handler == ours.handler)
+		return;
+	set_prev(&cur);
+	/* Swap in ours; the action it replaced is the one to chain to, in
+	 * case the program changed it again in between. */
+	if (agent_syscall4(AGENT_NR_RT_SIGACTION, SIGTRAP, &ours, &old, 8) < 0)
+		return;
+	if (old.handler != cur.handler && old.handler != ours.handler)
+		set_prev(&old);
+	__atomic_fetch_add(&agent.traps_rearmed, 1, __ATOMIC_RELAXED);
 }

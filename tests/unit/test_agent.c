@@ -539,7 +539,9 @@ static void test_fork(void)
 
 /* ---- trap sites ------------------------------------------------------------ */
 
-static void test_trap_site(void)
+/* fn(x, s) = x + 1 with an int3 over its first instruction, served by
+ * site (whose capture program is op), as the patcher would leave it. */
+static int (*make_trap_fn(uint32_t site, const struct dwt_cap_op *op))(int, const char *)
 {
 	uint8_t *code = mmap(NULL, page, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(code != MAP_FAILED);
@@ -554,20 +556,26 @@ static void test_trap_site(void)
 	code[67] = 0xe9;
 	memcpy(code + 68, &rel, 4);
 
-	struct dwt_cap_op op = { .kind = DWT_CAP_STRING, .base = DWT_BASE_REG, .regno = 4, .size = 32 };
-	set_site(9, DWT_REC_ENTRY, DWT_SITE_LIVE | DWT_SITE_TRAP | DWT_SITE_VREGS, &op, 1);
-	struct dwt_site *s = site_at(9);
+	set_site(site, DWT_REC_ENTRY, DWT_SITE_LIVE | DWT_SITE_TRAP | DWT_SITE_VREGS, op, 1);
+	struct dwt_site *s = site_at(site);
 	s->addr = (uint64_t)(uintptr_t)code;
 	s->resume = (uint64_t)(uintptr_t)(code + 64);
 	struct dwt_trap *traps = (struct dwt_trap *)(uintptr_t)A->traps;
 	int64_t slot = dwt_trap_slot(traps, A->ntraps_max, s->addr);
 	REQUIRE(slot >= 0);
-	traps[slot].site = 9 + 1;
+	traps[slot].site = site + 1;
 	traps[slot].addr = s->addr;
 	code[0] = 0xcc;
 	__builtin___clear_cache((char *)code, (char *)code + 128);
+	return (int (*)(int, const char *))(uintptr_t)code;
+}
 
-	int (*call)(int, const char *) = (int (*)(int, const char *))(uintptr_t)code;
+static void test_trap_site(void)
+{
+	struct dwt_cap_op op = { .kind = DWT_CAP_STRING, .base = DWT_BASE_REG, .regno = 4, .size = 32 };
+	int (*call)(int, const char *) = make_trap_fn(9, &op);
+	uint8_t *code = (uint8_t *)(uintptr_t)call;
+	struct dwt_site *s = site_at(9);
 	uint64_t foreign = A->traps_foreign;
 	CHECK(call(41, "through the trap") == 42);
 	struct dwt_ring *r = ring_of(gettid());
@@ -614,6 +622,42 @@ static void test_foreign_raise(void)
 	raise(SIGTRAP);
 	CHECK(own_traps == 1 && own_code == SI_TKILL);
 	CHECK(A->traps_foreign == foreign + 1);
+}
+
+/* The program replaces the agent's SIGTRAP handler after the agent is
+ * loaded (a crash reporter, a runtime): the watchdog puts it back within
+ * a period, chaining to the new one. */
+static volatile int later_traps;
+
+static void later_trap_handler(int sig)
+{
+	later_traps++;
+}
+
+static void test_rearm(void)
+{
+	struct dwt_cap_op op = { .kind = DWT_CAP_MEM, .base = DWT_BASE_REG, .regno = 5, .size = 8 };
+	int (*call)(int, const char *) = make_trap_fn(10, &op);
+	uint64_t rearmed = A->traps_rearmed;
+	struct sigaction cur;
+	int before = own_traps;
+
+	signal(SIGTRAP, later_trap_handler);
+	uint64_t t0 = now_us();
+	while (A->traps_rearmed == rearmed && now_us() - t0 < 1500000)
+		usleep(1000);
+	CHECK(A->traps_rearmed == rearmed + 1);
+	sigaction(SIGTRAP, NULL, &cur);
+	CHECK(cur.sa_handler != later_trap_handler && (cur.sa_flags & SA_SIGINFO));
+	CHECK(call(99, "") == 100);
+	struct dwt_ring *r = ring_of(gettid());
+	uint64_t tail = r->tail;
+	const struct dwt_rec_hdr *h = next_record(r, &tail);
+	CHECK(h && h->site == 10 && (uint32_t)h->regs.gpr[5] == 99);
+	r->tail = tail;
+	raise(SIGTRAP);
+	CHECK(later_traps == 1 && own_traps == before);
+	munmap((void *)(uintptr_t)call, page);
 }
 
 /* ---- a SIGTRAP not ours, in a child: as without the agent ------------------ */
@@ -715,6 +759,7 @@ int main(int argc, char **argv)
 	test_nested();
 	test_trap_site();
 	test_foreign_raise();
+	test_rearm();
 	test_fork();
 	test_reader_exit();
 	test_foreign_dispositions(argv[0], argv[1]);
