@@ -23,6 +23,7 @@ struct agent_thread {
 	struct dwt_ring *ring; /* claimed on the first hit, 0 before */
 	int32_t tid;           /* raw gettid, taken once */
 	uint32_t nest;         /* > 0 while this thread is in the agent */
+	uint32_t retry;        /* hits to drop before looking for a ring again */
 };
 static __thread struct agent_thread self __attribute__((tls_model("initial-exec")));
 
@@ -114,22 +115,47 @@ static uint64_t monotonic_us(void)
 	return (uint64_t)ts.sec * 1000000u + (uint64_t)ts.nsec / 1000u;
 }
 
-/* The thread's ring, claimed by compare-and-swap of owner 0 -> tid on the
- * first hit; 0 when every ring is taken (counted in no_ring). */
+static struct dwt_ring *ring_at(uint32_t i)
+{
+	return (struct dwt_ring *)(uintptr_t)(agent.rings + i * agent.ring_stride);
+}
+
+/* The thread's ring, claimed on its first hit by compare-and-swap of owner
+ * 0 -> tid.  With none free, a drained ring whose owner thread has exited
+ * is taken over (its head and tail run on; the records' tid tells them
+ * apart), so that a program making threads all its life keeps rings.  0
+ * when there is none (counted in no_ring); the thread then drops its next
+ * 1023 hits before looking again, since a look costs a system call per
+ * ring. */
 static struct dwt_ring *claim_ring(void)
 {
+	if (self.retry) {
+		self.retry--;
+		goto none;
+	}
 	if (!self.tid)
 		self.tid = (int32_t)agent_syscall0(AGENT_NR_GETTID);
 	for (uint32_t i = 0; i < agent.nrings; i++) {
-		struct dwt_ring *r = (struct dwt_ring *)(uintptr_t)(agent.rings + i * agent.ring_stride);
-		int32_t free_owner = 0;
+		struct dwt_ring *r = ring_at(i);
+		int32_t owner = 0;
 		if (r->owner == 0 &&
-		    __atomic_compare_exchange_n(&r->owner, &free_owner, self.tid, 0, __ATOMIC_ACQ_REL,
-						__ATOMIC_RELAXED)) {
-			self.ring = r;
-			return r;
-		}
+		    __atomic_compare_exchange_n(&r->owner, &owner, self.tid, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return self.ring = r;
 	}
+	for (uint32_t i = 0; i < agent.nrings; i++) {
+		struct dwt_ring *r = ring_at(i);
+		int32_t owner = r->owner;
+		if (owner <= 0 || __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) != r->head)
+			continue;
+		if (agent_syscall3(AGENT_NR_TGKILL, agent_pid, owner, 0) != -3 /* ESRCH */)
+			continue;
+		if (__atomic_compare_exchange_n(&r->owner, &owner, self.tid, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return self.ring = r;
+	}
+	self.retry = 1023;
+none:
 	__atomic_fetch_add(&agent.no_ring, 1, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -265,8 +291,9 @@ void agent_forget_rings(void)
 	self.ring = 0;
 	self.tid = 0;
 	self.nest = 0;
+	self.retry = 0;
 	for (uint32_t i = 0; i < agent.nrings; i++) {
-		struct dwt_ring *r = (struct dwt_ring *)(uintptr_t)(agent.rings + i * agent.ring_stride);
+		struct dwt_ring *r = ring_at(i);
 		if (r->owner) {
 			r->head = 0;
 			r->tail = 0;

@@ -312,6 +312,44 @@ static void test_threads(void)
 	}
 }
 
+/* More threads over the program's life than rings: a drained ring of an
+ * exited thread goes to the next thread that needs one. */
+static void *one_hit(void *arg)
+{
+	struct dwt_frame f;
+
+	frame_init(&f, 8);
+	f.regs.gpr[12] = (uint64_t)(uintptr_t)arg;
+	hit(11, &f);
+	return NULL;
+}
+
+static void test_ring_reuse(void)
+{
+	uint32_t n = A->nrings + 44, seen = 0, tids = 0;
+	uint8_t *got = calloc(n, 1);
+
+	set_site(11, DWT_REC_ENTRY, DWT_SITE_LIVE, NULL, 0);
+	for (uintptr_t i = 0; i < n; i++) {
+		pthread_t th;
+		REQUIRE(pthread_create(&th, NULL, one_hit, (void *)i) == 0);
+		pthread_join(th, NULL);
+		for (uint32_t k = 0; k < A->nrings; k++) { /* the consumer drains */
+			struct dwt_ring *r = (struct dwt_ring *)(uintptr_t)(A->rings + k * A->ring_stride);
+			uint64_t tail = r->tail;
+			for (const struct dwt_rec_hdr *h; (h = next_record(r, &tail));) {
+				if (h->site == 11 && h->regs.gpr[12] < n && !got[h->regs.gpr[12]]++)
+					seen++;
+				tids += h->site == 11;
+			}
+			r->tail = tail;
+		}
+	}
+	CHECK(seen == n && tids == n);
+	CHECK(A->no_ring == 0);
+	free(got);
+}
+
 /* A consumer draining while one thread writes 20 MiB through its 1 MiB
  * ring: PADs at the end, no loss, order kept. */
 static volatile int producer_done;
@@ -755,6 +793,7 @@ int main(int argc, char **argv)
 	test_records();
 	test_threads();
 	test_drain_while_writing();
+	test_ring_reuse();
 	test_full_ring();
 	test_nested();
 	test_trap_site();
