@@ -146,16 +146,22 @@ static void *watchdog(void *arg)
 			} p = { (int32_t)fd, 1 /* POLLIN */, 0 };
 			long n = agent_syscall3(AGENT_NR_POLL, &p, 1, AGENT_WATCH_MS);
 			agent_trap_rearm();
-			if (n > 0) {
+			if (n == 0 && same_reader(gen, pid))
+				continue;
+			/* The program may have closed the pidfd (closefrom,
+			 * close_range) and reused its number: ask the fd what it
+			 * is before believing it, and never close a file that is
+			 * not ours.  -ESRCH: a pidfd of an exited process; 0: of a
+			 * live one (never readable, so not ours after an event);
+			 * -EBADF: no pidfd at all. */
+			long st = agent_syscall4(AGENT_NR_PIDFD_SEND_SIGNAL, fd, 0, 0, 0);
+			if (st == -ESRCH || (st == 0 && n == 0))
+				agent_syscall1(AGENT_NR_CLOSE, fd);
+			if (st == -ESRCH) {
 				reader_gone(gen);
-				agent_syscall1(AGENT_NR_CLOSE, fd);
 				wait_for_new_reader(gen, pid);
-				break;
 			}
-			if (!same_reader(gen, pid)) {
-				agent_syscall1(AGENT_NR_CLOSE, fd);
-				break;
-			}
+			break; /* a new pidfd: for the same reader, or the next */
 		}
 	}
 	return NULL;

@@ -41,6 +41,7 @@ static inline long agent_syscall6(long nr, long a, long b, long c, long d, long 
 #define AGENT_NR_NANOSLEEP 35
 #define AGENT_NR_TGKILL 234
 #define AGENT_NR_PROCESS_VM_READV 310
+#define AGENT_NR_PIDFD_SEND_SIGNAL 424
 #define AGENT_NR_PIDFD_OPEN 434
 
 #endif

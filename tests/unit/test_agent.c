@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -553,6 +554,39 @@ static void test_reader_exit(void)
 	become_reader(getpid());
 }
 
+/* The fd numbers of this process's pidfds, as the watchdog holds one. */
+static int pidfds(int *fds, int max)
+{
+	char path[64], target[64];
+	int n = 0;
+
+	for (int fd = 0; fd < 1024 && n < max; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		ssize_t len = readlink(path, target, sizeof(target) - 1);
+		if (len > 0 && (target[len] = 0, strstr(target, "pidfd")))
+			fds[n++] = fd;
+	}
+	return n;
+}
+
+/* A program that closes every fd it did not open (closefrom) and reuses
+ * the numbers: the watchdog neither takes that for dwtrace's exit nor
+ * closes the program's new file, and watches through a new pidfd. */
+static void test_pidfd_closed(void)
+{
+	int fds[4], again[4];
+
+	REQUIRE(pidfds(fds, 4) == 1);
+	close(fds[0]);
+	int file = open("/dev/null", O_RDONLY);
+	CHECK(file == fds[0]);
+	usleep(600000);
+	CHECK(A->active == 1);
+	CHECK(fcntl(file, F_GETFD) != -1);
+	CHECK(pidfds(again, 4) == 1);
+	close(file);
+}
+
 static void test_fork(void)
 {
 	pid_t child = fork();
@@ -800,6 +834,7 @@ int main(int argc, char **argv)
 	test_foreign_raise();
 	test_rearm();
 	test_fork();
+	test_pidfd_closed();
 	test_reader_exit();
 	test_foreign_dispositions(argv[0], argv[1]);
 	CHECK(A->no_ring == 0);
