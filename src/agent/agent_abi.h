@@ -179,6 +179,16 @@ struct dwt_agent {
 	uint32_t pad2;
 	uint64_t shared;
 	uint64_t shared_size;
+	/* The generation whose reader_pid the watchdog watches (has a pidfd
+	 * for): dwtrace bumps generation, lets the program run, waits for
+	 * this to match, then sets active, so that the watchdog can never
+	 * clear active on behalf of a previous reader's death.  0 in a fork
+	 * child (no watchdog there: threads do not survive fork). */
+	volatile uint32_t watch_generation;
+	volatile int32_t watchdog_tid;  /* the watchdog thread; 0 when there is none */
+	/* times the program replaced the agent's SIGTRAP handler and the
+	 * watchdog put it back (chaining to the program's) */
+	volatile uint64_t traps_rearmed;
 };
 
 struct dwt_trap {

@@ -1,0 +1,304 @@
+/* The agent's hot path: dwt_hit(), called by a site's stub (and by the
+ * SIGTRAP handler for trap sites), writes one record into the hitting
+ * thread's ring.
+ *
+ * Compiled with -mgeneral-regs-only -ffreestanding -fno-builtin
+ * -fno-stack-protector: it may run inside malloc, inside a signal handler,
+ * with any vector state, so it calls nothing in libc, takes no lock,
+ * allocates nothing and touches no vector register (the stub does not
+ * reload them).  The test test_agent_hotpath checks the object file. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent_internal.h"
+#include "agent_syscall.h"
+#include "capture_run.h"
+
+#define PAGE 4096u /* x86-64; the reader only splits iovecs at this size */
+
+/* Per-thread state: one initial-exec TLS slot, reached through %fs without
+ * __tls_get_addr (which may allocate on first touch in a dlopened
+ * library). */
+struct agent_thread {
+	struct dwt_ring *ring; /* claimed on the first hit, 0 before */
+	int32_t tid;           /* raw gettid, taken once */
+	uint32_t nest;         /* > 0 while this thread is in the agent */
+	uint32_t retry;        /* hits to drop before looking for a ring again */
+};
+static __thread struct agent_thread self __attribute__((tls_model("initial-exec")));
+
+struct iov {
+	uint64_t base, len;
+};
+
+static void copy64(uint64_t *dst, const uint64_t *src, uint32_t n)
+{
+	while (n--)
+		*dst++ = *src++;
+}
+
+/* The direct copy for DWT_OP_STACK ranges: the thread's own stack just
+ * above its stack pointer is mapped and readable. */
+static void copy_bytes(uint8_t *dst, const uint8_t *src, uint32_t n)
+{
+	while (n--)
+		*dst++ = *src++;
+}
+
+/* struct capture_mem's read: process_vm_readv on our own pid, one remote
+ * iovec per page, because the kernel never splits an iovec element in a
+ * partial transfer: the copy stops at the first unreadable page instead
+ * of faulting.  Same-thread-group access needs no ptrace permission. */
+static long mem_read(void *ctx, uint64_t addr, void *buf, uint32_t len, int stack)
+{
+	enum { NIOV = 16 };
+	struct iov local, remote[NIOV];
+	uint8_t *out = buf;
+	uint64_t done = 0;
+
+	/* Trust DWT_OP_STACK only near the hit's stack pointer (red zone
+	 * to 64 KiB above it): a wrong flag must not fault the program. */
+	uint64_t sp = *(const uint64_t *)ctx;
+	if (stack && addr >= sp - 128 && addr <= sp + 65536 && len <= sp + 65536 - addr) {
+		copy_bytes(out, (const uint8_t *)(uintptr_t)addr, len);
+		return len;
+	}
+	if (addr + len < addr)
+		len = (uint32_t)(0 - addr);
+	while (done < len) {
+		uint64_t want = 0;
+		int n = 0;
+
+		for (; n < NIOV && done + want < len; n++) {
+			uint64_t a = addr + done + want;
+			uint64_t chunk = PAGE - (a & (PAGE - 1));
+			if (chunk > len - done - want)
+				chunk = len - done - want;
+			remote[n].base = a;
+			remote[n].len = chunk;
+			want += chunk;
+		}
+		local.base = (uint64_t)(uintptr_t)(out + done);
+		local.len = want;
+		long got = agent_syscall6(AGENT_NR_PROCESS_VM_READV, agent_pid, (long)&local, 1,
+					  (long)remote, n, 0);
+		if (got > 0)
+			done += (uint64_t)got;
+		if (got < (long)want)
+			break;
+	}
+	return done ? (long)done : -1;
+}
+
+static uint64_t now(void)
+{
+	if (agent.clock == DWT_CLOCK_MONOTONIC) {
+		struct {
+			int64_t sec, nsec;
+		} ts = { 0, 0 };
+		long (*vdso)(long, void *) = agent_vdso_clock_gettime;
+		if (!vdso || vdso(1 /* CLOCK_MONOTONIC */, &ts) != 0)
+			agent_syscall2(AGENT_NR_CLOCK_GETTIME, 1, &ts);
+		return (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
+	}
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t monotonic_us(void)
+{
+	struct {
+		int64_t sec, nsec;
+	} ts = { 0, 0 };
+	agent_syscall2(AGENT_NR_CLOCK_GETTIME, 1 /* CLOCK_MONOTONIC */, &ts);
+	return (uint64_t)ts.sec * 1000000u + (uint64_t)ts.nsec / 1000u;
+}
+
+static struct dwt_ring *ring_at(uint32_t i)
+{
+	return (struct dwt_ring *)(uintptr_t)(agent.rings + i * agent.ring_stride);
+}
+
+/* The thread's ring, claimed on its first hit by compare-and-swap of owner
+ * 0 -> tid.  With none free, a drained ring whose owner thread has exited
+ * is taken over (its head and tail run on; the records' tid tells them
+ * apart), so that a program making threads all its life keeps rings.  0
+ * when there is none (counted in no_ring); the thread then drops its next
+ * 1023 hits before looking again, since a look costs a system call per
+ * ring. */
+static struct dwt_ring *claim_ring(void)
+{
+	if (self.retry) {
+		self.retry--;
+		goto none;
+	}
+	if (!self.tid)
+		self.tid = (int32_t)agent_syscall0(AGENT_NR_GETTID);
+	for (uint32_t i = 0; i < agent.nrings; i++) {
+		struct dwt_ring *r = ring_at(i);
+		int32_t owner = 0;
+		if (r->owner == 0 &&
+		    __atomic_compare_exchange_n(&r->owner, &owner, self.tid, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return self.ring = r;
+	}
+	for (uint32_t i = 0; i < agent.nrings; i++) {
+		struct dwt_ring *r = ring_at(i);
+		int32_t owner = r->owner;
+		if (owner <= 0 || __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) != r->head)
+			continue;
+		if (agent_syscall3(AGENT_NR_TGKILL, agent_pid, owner, 0) != -3 /* ESRCH */)
+			continue;
+		if (__atomic_compare_exchange_n(&r->owner, &owner, self.tid, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return self.ring = r;
+	}
+	self.retry = 1023;
+none:
+	__atomic_fetch_add(&agent.no_ring, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Waits until need bytes are free in r: spin with pause, then yield, for at
+ * most wait_us; 0 on success, -1 (r marked STALLED) on timeout. */
+static int wait_space(struct dwt_ring *r, uint64_t head, uint64_t need)
+{
+	uint64_t size = agent.ring_bytes, deadline = 0;
+	uint32_t wait_us = agent.wait_us;
+
+	if (!wait_us)
+		goto stalled;
+	for (uint32_t spin = 0;; spin++) {
+		uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+		if (size - (head - tail) >= need)
+			return 0;
+		if (spin < 256) {
+			__asm__ volatile("pause" ::: "memory");
+			continue;
+		}
+		uint64_t t = monotonic_us();
+		if (!deadline)
+			deadline = t + wait_us;
+		else if (t >= deadline)
+			break;
+		agent_syscall0(AGENT_NR_SCHED_YIELD);
+	}
+stalled:
+	r->flags |= DWT_RING_STALLED;
+	return -1;
+}
+
+void agent_record(uint32_t site_idx, const struct dwt_frame *f)
+{
+	const struct dwt_site *s = (const struct dwt_site *)(uintptr_t)agent.sites + site_idx;
+	uint16_t kind = s->kind, sflags = s->flags;
+	uint32_t prog = s->prog, nops = s->nops;
+	struct dwt_ring *r;
+
+	if (self.nest++) {
+		/* A signal handler interrupted this thread inside the agent:
+		 * the outer hit owns the ring's head. */
+		if (self.ring)
+			self.ring->nested++;
+		goto out;
+	}
+	__asm__ volatile("" ::: "memory");
+	r = self.ring ? self.ring : claim_ring();
+	if (!r)
+		goto out;
+	if (r->flags & DWT_RING_STALLED) {
+		r->drops++;
+		goto out;
+	}
+	if (nops > DWT_MAX_OPS_PER_SITE || prog > agent.nops_max || nops > agent.nops_max - prog) {
+		r->drops++;
+		goto out;
+	}
+
+	const struct dwt_cap_op *ops = (const struct dwt_cap_op *)(uintptr_t)agent.ops + prog;
+	uint32_t vregs = (sflags & DWT_SITE_VREGS) ? (uint32_t)sizeof(struct dwt_vregs) : 0;
+	uint64_t size = agent.ring_bytes, mask = size - 1;
+	uint64_t max = sizeof(struct dwt_rec_hdr) + vregs + capture_max_bytes(ops, nops);
+	uint64_t head = r->head, pos = head & mask, pad = 0;
+	uint8_t *data = (uint8_t *)r + DWT_RING_HDR;
+
+	if (max > size) {
+		r->drops++;
+		goto out;
+	}
+	/* Records never wrap: a PAD record fills the rest of the ring. */
+	if (max > size - pos)
+		pad = size - pos;
+	if (pad + max > size) { /* could never fit: records above half the ring */
+		r->drops++;
+		goto out;
+	}
+	if (wait_space(r, head, pad + max) < 0) {
+		r->drops++;
+		goto out;
+	}
+	if (pad) {
+		struct dwt_rec_hdr *p = (struct dwt_rec_hdr *)(data + pos);
+		/* Only size and kind: a PAD may be as short as 8 bytes. */
+		p->size = (uint32_t)pad;
+		p->kind = DWT_REC_PAD;
+		p->flags = 0;
+		pos = 0;
+	}
+
+	struct dwt_rec_hdr *h = (struct dwt_rec_hdr *)(data + pos);
+	uint8_t *body = (uint8_t *)(h + 1);
+	h->kind = kind;
+	h->flags = vregs ? DWT_REC_VREGS : 0;
+	h->site = site_idx;
+	h->tid = (uint32_t)self.tid;
+	h->ts = now();
+	copy64((uint64_t *)&h->regs, (const uint64_t *)&f->regs, sizeof(f->regs) / 8);
+	if (vregs) {
+		copy64((uint64_t *)body, (const uint64_t *)&f->vregs, sizeof(f->vregs) / 8);
+		body += vregs;
+	}
+	uint64_t sp = f->regs.gpr[DWT_DW_SP];
+	struct capture_mem mem = { &sp, mem_read };
+	uint32_t used = capture_run(ops, nops, &f->regs, &mem, body,
+				    (uint32_t)(max - sizeof(*h) - vregs));
+	h->size = (uint32_t)(sizeof(*h) + vregs + used);
+	__atomic_store_n(&r->head, head + pad + h->size, __ATOMIC_RELEASE);
+out:
+	__asm__ volatile("" ::: "memory");
+	self.nest--;
+}
+
+/* Called by a site's stub: site is its index in the site table, f the
+ * registers at the probed instruction (on the stub's stack).  Pass-through
+ * (returns at once) unless the agent is active and the site LIVE. */
+__attribute__((visibility("default"))) void dwt_hit(uint32_t site, struct dwt_frame *f)
+{
+	if (__builtin_expect(!agent.active, 0))
+		return;
+	if (__builtin_expect(site >= agent.nsites_max, 0))
+		return;
+	if (!(((const struct dwt_site *)(uintptr_t)agent.sites)[site].flags & DWT_SITE_LIVE))
+		return;
+	agent_record(site, f);
+}
+
+void agent_forget_rings(void)
+{
+	/* The child's only thread is the one that forked: its TLS and every
+	 * ring are copies of the parent's; no thread of the child owns one. */
+	self.ring = 0;
+	self.tid = 0;
+	self.nest = 0;
+	self.retry = 0;
+	for (uint32_t i = 0; i < agent.nrings; i++) {
+		struct dwt_ring *r = ring_at(i);
+		if (r->owner) {
+			r->head = 0;
+			r->tail = 0;
+			r->flags = 0;
+			r->owner = 0;
+		}
+	}
+}

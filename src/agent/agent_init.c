@@ -1,0 +1,262 @@
+/* libdwtrace-agent.so's set-up and its watchdog.
+ *
+ * The constructor runs when dwtrace's loader dlopens the agent on a thread
+ * of the agent's own (src/inject/loader.c), so it may use libc: it maps the
+ * tables and rings, installs the SIGTRAP handler for trap sites, registers
+ * the fork handler and starts the watchdog, then publishes status and
+ * magic in struct dwt_agent (agent_abi.h), where dwtrace finds them. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "agent_internal.h"
+#include "agent_syscall.h"
+
+/* Sizes: only the pages touched cost memory (MAP_NORESERVE). */
+#define AGENT_SITES 65536u
+#define AGENT_OPS (1u << 20)
+#define AGENT_TRAPS (1u << 16)
+#define AGENT_RINGS 256u
+#define AGENT_RING_BYTES (1u << 20)
+#define AGENT_PAGE 4096u
+#define AGENT_WATCH_MS 200
+
+struct dwt_agent agent;
+/* dwtrace finds the agent by this symbol (DWT_AGENT_SYMBOL). */
+extern __typeof(agent) dwtrace_agent __attribute__((alias("agent"), visibility("default")));
+
+int32_t agent_pid;
+
+static uint64_t page_round(uint64_t n)
+{
+	return (n + AGENT_PAGE - 1) & ~(uint64_t)(AGENT_PAGE - 1);
+}
+
+/* The site table, ops, trap table and rings in one private anonymous
+ * mapping: a fork child gets a copy it may scribble in, and nothing is
+ * shared with a file or another process.  0 or -errno. */
+static int map_tables(void)
+{
+	uint64_t sites = page_round((uint64_t)AGENT_SITES * sizeof(struct dwt_site));
+	uint64_t ops = page_round((uint64_t)AGENT_OPS * sizeof(struct dwt_cap_op));
+	uint64_t traps = page_round((uint64_t)AGENT_TRAPS * sizeof(struct dwt_trap));
+	/* Each ring's header on a page of its own, away from the previous
+	 * ring's data (another thread writes there). */
+	uint64_t stride = page_round(DWT_RING_HDR + (uint64_t)AGENT_RING_BYTES);
+	uint64_t total = sites + ops + traps + AGENT_RINGS * stride;
+	void *base = mmap(NULL, total, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (base == MAP_FAILED)
+		return -errno;
+	uint64_t b = (uint64_t)(uintptr_t)base;
+	agent.sites = b;
+	agent.nsites_max = AGENT_SITES;
+	agent.ops = b + sites;
+	agent.nops_max = AGENT_OPS;
+	agent.traps = b + sites + ops;
+	agent.ntraps_max = AGENT_TRAPS;
+	agent.rings = b + sites + ops + traps;
+	agent.nrings = AGENT_RINGS;
+	agent.ring_bytes = AGENT_RING_BYTES;
+	agent.ring_stride = stride;
+	return 0;
+}
+
+/* Every period of the watchdog: the SIGTRAP handler is still ours. */
+static void sleep_ms(long ms)
+{
+	agent_trap_rearm();
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	agent_syscall2(AGENT_NR_NANOSLEEP, &ts, 0);
+}
+
+static int same_reader(uint32_t gen, int32_t pid)
+{
+	return agent.generation == gen && agent.reader_pid == pid;
+}
+
+/* The reader of generation gen is gone: every probe becomes pass-through,
+ * unless a newer reader has taken over meanwhile. */
+static void reader_gone(uint32_t gen)
+{
+	if (agent.generation == gen)
+		agent.active = 0;
+}
+
+/* Until dwtrace attaches again: a write of active = 1 that was under way
+ * when the reader died (or a reader that set active without waiting for
+ * watch_generation) is undone within one period. */
+static void wait_for_new_reader(uint32_t gen, int32_t pid)
+{
+	while (same_reader(gen, pid)) {
+		reader_gone(gen);
+		sleep_ms(AGENT_WATCH_MS);
+	}
+}
+
+/* Watches dwtrace (reader_pid) through a pidfd and clears active when it
+ * exits, SIGKILL included.  Raw system calls only: the user may be tracing
+ * libc's poll, and a trap site hit here, with every signal blocked, would
+ * kill the program.  It writes nothing but struct dwt_agent and never
+ * ends. */
+static void *watchdog(void *arg)
+{
+	(void)arg;
+	agent.watchdog_tid = (int32_t)agent_syscall0(AGENT_NR_GETTID);
+	for (;;) {
+		uint32_t gen = agent.generation;
+		int32_t pid = agent.reader_pid;
+
+		if (pid <= 0) {
+			sleep_ms(AGENT_WATCH_MS);
+			continue;
+		}
+		long fd = agent_syscall2(AGENT_NR_PIDFD_OPEN, pid, 0);
+		if (fd == -ESRCH) {
+			reader_gone(gen);
+			wait_for_new_reader(gen, pid);
+			continue;
+		}
+		if (fd < 0) {
+			/* No pidfd (EMFILE, an old kernel): probe with kill 0. */
+			agent.watch_generation = gen;
+			while (same_reader(gen, pid)) {
+				if (agent_syscall2(AGENT_NR_KILL, pid, 0) == -ESRCH) {
+					reader_gone(gen);
+					wait_for_new_reader(gen, pid);
+					break;
+				}
+				sleep_ms(AGENT_WATCH_MS);
+			}
+			continue;
+		}
+		agent.watch_generation = gen;
+		for (;;) {
+			struct {
+				int32_t fd;
+				int16_t events, revents;
+			} p = { (int32_t)fd, 1 /* POLLIN */, 0 };
+			long n = agent_syscall3(AGENT_NR_POLL, &p, 1, AGENT_WATCH_MS);
+			agent_trap_rearm();
+			if (n == 0 && same_reader(gen, pid))
+				continue;
+			/* The program may have closed the pidfd (closefrom,
+			 * close_range) and reused its number: ask the fd what it
+			 * is before believing it, and never close a file that is
+			 * not ours.  -ESRCH: a pidfd of an exited process; 0: of a
+			 * live one (never readable, so not ours after an event);
+			 * -EBADF: no pidfd at all. */
+			long st = agent_syscall4(AGENT_NR_PIDFD_SEND_SIGNAL, fd, 0, 0, 0);
+			if (st == -ESRCH || (st == 0 && n == 0))
+				agent_syscall1(AGENT_NR_CLOSE, fd);
+			if (st == -ESRCH) {
+				reader_gone(gen);
+				wait_for_new_reader(gen, pid);
+			}
+			break; /* a new pidfd: for the same reader, or the next */
+		}
+	}
+	return NULL;
+}
+
+/* The watchdog thread, started with every signal blocked so that none of
+ * the program's signals is ever delivered to it.  0 or -errno. */
+static int start_watchdog(void)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	if ((err = pthread_attr_init(&attr)))
+		return -err;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&th, &attr, watchdog, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (err)
+		return -err;
+	pthread_setname_np(th, "dwtrace-agent");
+	return 0;
+}
+
+/* A fork child has a private copy of everything and no watchdog (threads
+ * do not survive fork) and is not dwtrace's to read: pass-through. */
+static void in_fork_child(void)
+{
+	agent.active = 0;
+	agent.watch_generation = 0;
+	agent.watchdog_tid = 0;
+	agent_pid = (int32_t)agent_syscall0(AGENT_NR_GETPID);
+	agent_forget_rings();
+}
+
+/* SA_SIGINFO for the ucontext; SA_ONSTACK so that a program's alternate
+ * stack is used as its own handlers would use it (Go requires it);
+ * SA_NODEFER so that a trap site reached inside the program's SIGTRAP
+ * handler (called from ours) traps again instead of being killed by a
+ * blocked synchronous SIGTRAP; SA_RESTART as the kernel's default would
+ * leave system calls.  Installed through glibc (for its restorer), read
+ * back in the kernel's form for the watchdog's re-arming.  0 or -errno. */
+static int install_trap_handler(void)
+{
+	struct kernel_sigaction program, ours;
+	struct sigaction act;
+	long err;
+
+	if ((err = agent_syscall4(AGENT_NR_RT_SIGACTION, SIGTRAP, 0, &program, 8)) < 0)
+		return (int)err;
+	memset(&act, 0, sizeof(act));
+	act.sa_sigaction = agent_trap_handler;
+	act.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&act.sa_mask);
+	/* The program's action first: a SIGTRAP may come as soon as ours is in. */
+	agent_trap_adopt(&program, NULL);
+	if (sigaction(SIGTRAP, &act, NULL) < 0)
+		return -errno;
+	if ((err = agent_syscall4(AGENT_NR_RT_SIGACTION, SIGTRAP, 0, &ours, 8)) < 0)
+		return (int)err;
+	agent_trap_adopt(&program, &ours);
+	return 0;
+}
+
+static int setup(void)
+{
+	int err;
+
+	agent_pid = (int32_t)agent_syscall0(AGENT_NR_GETPID);
+	agent_find_vdso();
+	if ((err = map_tables()))
+		return err;
+	if ((err = pthread_atfork(NULL, NULL, in_fork_child)))
+		return -err;
+	if ((err = start_watchdog()))
+		return err;
+	return install_trap_handler();
+}
+
+__attribute__((constructor)) static void agent_init(void)
+{
+	if (agent.magic == DWT_MAGIC)
+		return;
+	agent.abi = DWT_ABI;
+	agent.clock = DWT_CLOCK_TSC;
+	agent.wait_us = 1000;
+	agent.hit = (uint64_t)(uintptr_t)&dwt_hit;
+	int err = setup();
+	/* status after everything else, magic last: dwtrace looks for the
+	 * magic, then reads status (a failed agent says why, active stays 0). */
+	__atomic_store_n(&agent.status, err ? err : 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&agent.magic, DWT_MAGIC, __ATOMIC_RELEASE);
+}
