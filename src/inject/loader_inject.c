@@ -371,10 +371,13 @@ static int wait_ready(struct inject *in, struct agent_handle *h, char **why)
 		if (!resolved) {
 			rc = loader_find_mapping(pid, agent_maps_name_is_agent, &m);
 			if (rc == 0) {
-				rc = loader_symbol(pid, &m, sym, &h->ctl, 1, why);
-				if (rc)
-					return rc;
-				resolved = true;
+				/* The dynamic linker maps the file's whole extent,
+				 * then each segment over it: a range seen a moment
+				 * ago may be gone (then look again). */
+				char *err = NULL;
+
+				resolved = loader_symbol(pid, &m, sym, &h->ctl, 1, &err) == 0;
+				free(err);
 			} else if (rc != -ENOENT) {
 				*why = xasprintf("process %d went away while the agent loaded", (int)pid);
 				return -ESRCH;
