@@ -160,6 +160,8 @@ int loader_check_ctl(struct agent_handle *h)
 {
 	if (h->agent.magic != DWT_MAGIC || h->agent.abi != DWT_ABI)
 		return -EPROTO;
+	if (h->agent.status < 0)
+		return h->agent.status < -4095 ? -EIO : h->agent.status;
 	return h->agent.status == 0 ? -EAGAIN : 0;
 }
 
@@ -194,11 +196,11 @@ char *loader_describe_find(const struct target *t, const struct agent_handle *h,
 	if (rc == -EPROTO)
 		return xasprintf("process %d maps a %s that is not a dwtrace agent (no %s, or a wrong magic)",
 				 (int)t->pid, DWT_AGENT_SONAME, DWT_AGENT_SYMBOL);
+	if (h->agent.magic == DWT_MAGIC && h->agent.status < 0)
+		return xasprintf("the dwtrace agent in process %d failed to initialize: %s", (int)t->pid,
+				 strerror(h->agent.status < -4095 ? EIO : -h->agent.status));
 	if (rc == -EAGAIN)
 		return xasprintf("the dwtrace agent in process %d is still initializing", (int)t->pid);
-	if (h->agent.status < 0)
-		return xasprintf("the dwtrace agent in process %d failed to initialize: %s", (int)t->pid,
-				 strerror(-h->agent.status));
 	return xasprintf("cannot read the dwtrace agent of process %d: %s", (int)t->pid, strerror(-rc));
 }
 

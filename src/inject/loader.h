@@ -46,8 +46,9 @@ int agent_library_path(char *buf, size_t size);
  * are read alike), and the struct dwt_agent there (process_vm_readv).
  * Threads may run or be stopped.  Returns 0 with *h filled, -ENOENT (no
  * agent mapped), -EPROTO (mapped, but its magic or abi is not ours: h->agent
- * holds what was read), -EAGAIN (mapped, still initializing: status 0), or
- * another -errno (its file or memory cannot be read). */
+ * holds what was read), -EAGAIN (mapped, still initializing: status 0), the
+ * agent's own status when its initialization failed (h->agent.status < 0),
+ * or another -errno (its file or memory cannot be read). */
 int agent_find(struct target *t, struct agent_handle *h);
 
 /* Loads the agent into t (every thread in a ptrace stop, as target_spawn

@@ -240,6 +240,7 @@ struct inject {
 	pid_t hijacked;
 	pid_t loader;                /* the thread running dlopen, 0 when unknown */
 	bool keep_stopped;           /* the program stays stopped during the load */
+	uint64_t t0;                 /* CLOCK_MONOTONIC ns when the checks were done (debug output) */
 };
 
 /* Maps the page and writes the trampoline and the path into it (through
@@ -396,10 +397,20 @@ static int wait_ready(struct inject *in, struct agent_handle *h, char **why)
 			}
 		}
 		if (loader_gone) {
-			/* Its dlopen has returned: what it did is all there is. */
-			if (resolved && agent_ctl_read(in->t, h) == 0 && h->agent.status == 1 &&
-			    loader_check_ctl(h) == 0)
-				return 0;
+			/* Its dlopen has returned: what it did is all there is,
+			 * and the mappings are settled. */
+			char *err = NULL;
+
+			rc = loader_find_mapping(pid, agent_maps_name_is_agent, &m);
+			if (!rc)
+				rc = loader_symbol(pid, &m, sym, &h->ctl, 1, &err);
+			free(err);
+			if (!rc && agent_ctl_read(in->t, h) == 0 && h->agent.magic == DWT_MAGIC) {
+				rc = loader_check_ctl(h);
+				if (rc)
+					*why = loader_describe_find(in->t, h, rc);
+				return rc;
+			}
 			*why = xasprintf("dlopen of %s in process %d failed (the loading thread ended without a "
 					 "ready agent)",
 					 in->file, (int)pid);
@@ -434,7 +445,8 @@ static int inject(struct inject *in, struct agent_handle *h, char **why)
 	else if ((rc = pick_thread(t, &th, why)) != 0)
 		return rc;
 	in->hijacked = th->tid;
-	log_debug("inject", "loading %s through thread %d of process %d", in->file, (int)th->tid, (int)t->pid);
+	log_debug("inject", "loading %s through thread %d of process %d, %" PRIu64 " us after the checks", in->file,
+		  (int)th->tid, (int)t->pid, (now_mono_ns() - in->t0) / 1000);
 	rc = prepare_page(in, th, why);
 	if (rc)
 		return rc;
@@ -462,8 +474,11 @@ static int inject(struct inject *in, struct agent_handle *h, char **why)
 	release_new_threads(in);
 	if (!in->keep_stopped)
 		detach_all_but(t, NULL);
+	log_debug("inject", "pthread_create returned %d after %" PRIu64 " us (the loading thread: %d)", rc,
+		  (now_mono_ns() - in->t0) / 1000, (int)in->loader);
 	if (!rc)
 		rc = wait_ready(in, h, why);
+	log_debug("inject", "agent ready (%d) after %" PRIu64 " us", rc, (now_mono_ns() - in->t0) / 1000);
 	return rc;
 }
 
@@ -496,14 +511,18 @@ int agent_load_file(struct target *t, struct agent_handle *h, const char *path, 
 			return -ENOENT;
 		}
 		path = file;
-	} else if (access(path, R_OK) != 0) {
+	} else if (!realpath(path, file) || access(file, R_OK) != 0) {
 		*why = xasprintf("cannot read the agent %s: %s", path, strerror(errno));
 		return -ENOENT;
+	} else {
+		/* The program's working directory is not dwtrace's. */
+		path = file;
 	}
 	in.file = path;
 	rc = loader_check_target(t, &in.libc, why);
 	if (rc)
 		return rc;
+	in.t0 = now_mono_ns();
 	rc = inject(&in, h, why);
 	stop_rc = target_stop_all(t);
 	if (stop_rc && !rc) {
