@@ -1,7 +1,8 @@
 /* inject_storm [MS [NTHREADS]]: a program to load the agent into while its
  * threads sit where a hijacked thread could hang: NTHREADS threads (default
  * 4) malloc, fill, check and free blocks of varying sizes in a loop for MS
- * milliseconds (default 300), holding malloc's locks often; one thread
+ * milliseconds (default 300) or until SIGUSR1 comes (a test ends the storm
+ * once it is done with it), holding malloc's locks often; one thread
  * blocks in read() on a pipe, one sleeps 12 times 25 ms in nanosleep(), one
  * waits in pthread_cond_wait() (a futex).  Then the main thread writes 4096
  * bytes into the pipe and signals the condition.
@@ -12,6 +13,7 @@
  * prints depends on timing, so a run under a tracer must print the same.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@
 #define SLEEPS 12
 
 static atomic_int stop;
+static volatile sig_atomic_t usr1;
 static atomic_long errors;
 static int pipefd[2];
 static long pipe_sum;
@@ -107,6 +110,12 @@ static void *waiter(void *arg)
 	return NULL;
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1 = 1;
+}
+
 int main(int argc, char **argv)
 {
 	long ms = argc > 1 ? atol(argv[1]) : 300;
@@ -114,19 +123,27 @@ int main(int argc, char **argv)
 	pthread_t storms[64], others[3];
 	unsigned char buf[PIPE_BYTES];
 	struct timespec ts;
+	sigset_t usr1_set;
 
 	if (ms < 0 || n < 1 || n > 64 || pipe(pipefd) != 0) {
 		fprintf(stderr, "usage: inject_storm [MS [NTHREADS (1-64)]]\n");
 		return 2;
 	}
+	/* The threads start with SIGUSR1 blocked: only main, in nanosleep,
+	 * takes it. */
+	signal(SIGUSR1, on_usr1);
+	sigemptyset(&usr1_set);
+	sigaddset(&usr1_set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1_set, NULL);
 	for (int i = 0; i < n; i++)
 		pthread_create(&storms[i], NULL, storm, (void *)(uintptr_t)i);
 	pthread_create(&others[0], NULL, reader, NULL);
 	pthread_create(&others[1], NULL, sleeper, NULL);
 	pthread_create(&others[2], NULL, waiter, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &usr1_set, NULL);
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = ms % 1000 * 1000000L;
-	while (nanosleep(&ts, &ts) != 0)
+	while (nanosleep(&ts, &ts) != 0 && !usr1)
 		;
 	atomic_store(&stop, 1);
 	for (int i = 0; i < n; i++)

@@ -64,7 +64,11 @@ int agent_find(struct target *t, struct agent_handle *h);
  * during the load, which may take up to 5 s (-ETIMEDOUT: a load that ends
  * later stays harmless, its agent inactive).  On return every thread of t is
  * in a ptrace stop again (those the agent created included), unless the
- * process went away (-ESRCH).  Returns 0 with *h filled, or -errno with a
+ * process went away (-ESRCH).  The program's threads having been detached
+ * and seized again, t's struct thread objects are new: keep no pointer to
+ * one across the call.  (A started program is at its entry point once
+ * target_spawn returns: libc.so.6 is mapped and initialized there, so no
+ * extra run is needed.)  Returns 0 with *h filled, or -errno with a
  * one-line reason in *why (malloc'd, to free). */
 int agent_load(struct target *t, struct agent_handle *h, char **why);
 

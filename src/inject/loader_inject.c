@@ -317,8 +317,9 @@ static int call0(struct inject *in, struct thread *th, int sym, const uint64_t *
 }
 
 /* The threads pthread_create made traced (it inherits PTRACE_O_TRACECLONE
- * from the hijacked thread): wait for their first stop and detach them. */
-static void release_new_threads(struct inject *in)
+ * from the hijacked thread): wait for their first stop (up to wait_ns) and
+ * detach them. */
+static void release_new_threads(struct inject *in, uint64_t wait_ns)
 {
 	char path[64];
 	struct dirent *de;
@@ -330,7 +331,7 @@ static void release_new_threads(struct inject *in)
 		return;
 	while ((de = readdir(d))) {
 		pid_t tid = (pid_t)atoi(de->d_name);
-		uint64_t deadline = now_mono_ns() + NEW_THREAD_TIMEOUT_NS;
+		uint64_t deadline = now_mono_ns() + wait_ns;
 		int status;
 		pid_t r;
 
@@ -347,12 +348,22 @@ static void release_new_threads(struct inject *in)
 	closedir(d);
 }
 
+/* Whether task tid of pid exists and has not exited (a zombie has). */
 static bool task_alive(pid_t pid, pid_t tid)
 {
-	char path[64];
+	char path[64], buf[512];
+	const char *state;
+	ssize_t n;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)tid);
-	return access(path, F_OK) == 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	state = n > 0 ? proc_stat_field(buf, (size_t)n, 3) : NULL;
+	return state && *state != 'Z' && *state != 'X';
 }
 
 /* Polls the agent's status until it is ready (0), failed, or the time is
@@ -369,6 +380,9 @@ static int wait_ready(struct inject *in, struct agent_handle *h, char **why)
 		struct loader_mapping m;
 		int rc;
 
+		/* Its first stop came late: never leave it stopped. */
+		if (!in->loader && in->hijacked)
+			release_new_threads(in, 0);
 		if (!resolved) {
 			rc = loader_find_mapping(pid, agent_maps_name_is_agent, &m);
 			if (rc == 0) {
@@ -379,6 +393,8 @@ static int wait_ready(struct inject *in, struct agent_handle *h, char **why)
 
 				resolved = loader_symbol(pid, &m, sym, &h->ctl, 1, &err) == 0;
 				free(err);
+				h->base = m.start;
+				snprintf(h->file, sizeof(h->file), "%s", m.name);
 			} else if (rc != -ENOENT) {
 				*why = xasprintf("process %d went away while the agent loaded", (int)pid);
 				return -ESRCH;
@@ -396,6 +412,10 @@ static int wait_ready(struct inject *in, struct agent_handle *h, char **why)
 				return h->agent.status;
 			}
 		}
+		if (!task_alive(pid, pid)) {
+			*why = xasprintf("process %d exited while the agent loaded", (int)pid);
+			return -ESRCH;
+		}
 		if (loader_gone) {
 			/* Its dlopen has returned: what it did is all there is,
 			 * and the mappings are settled. */
@@ -405,6 +425,10 @@ static int wait_ready(struct inject *in, struct agent_handle *h, char **why)
 			if (!rc)
 				rc = loader_symbol(pid, &m, sym, &h->ctl, 1, &err);
 			free(err);
+			if (!rc) {
+				h->base = m.start;
+				snprintf(h->file, sizeof(h->file), "%s", m.name);
+			}
 			if (!rc && agent_ctl_read(in->t, h) == 0 && h->agent.magic == DWT_MAGIC) {
 				rc = loader_check_ctl(h);
 				if (rc)
@@ -471,7 +495,7 @@ static int inject(struct inject *in, struct agent_handle *h, char **why)
 	args[2] = in->page;
 	args[3] = in->page + PAGE_PATH;
 	rc = call0(in, th, LIBC_PTHREAD_CREATE, args, 4, "pthread_create", why);
-	release_new_threads(in);
+	release_new_threads(in, NEW_THREAD_TIMEOUT_NS);
 	if (!in->keep_stopped)
 		detach_all_but(t, NULL);
 	log_debug("inject", "pthread_create returned %d after %" PRIu64 " us (the loading thread: %d)", rc,
@@ -541,11 +565,15 @@ int agent_load_file(struct target *t, struct agent_handle *h, const char *path, 
 	}
 	if (rc)
 		return rc;
-	rc = agent_find(t, h);
+	/* wait_ready found it: its file and address stand. */
+	rc = agent_ctl_read(t, h);
+	if (!rc)
+		rc = loader_check_ctl(h);
 	if (rc) {
 		*why = loader_describe_find(t, h, rc);
 		return rc;
 	}
+	h->memfd = in.memfd >= 0;
 	h->loaded_now = true;
 	return 0;
 }

@@ -25,6 +25,7 @@ import sys
 import time
 
 import harness
+import tracing
 from harness import fail
 
 LOAD_TIMEOUT = 20  # seconds for one load; the loader itself gives up at 5 s
@@ -140,8 +141,14 @@ def test_storm(opt):
     storm = harness.sample(opt, "inject_storm")
     want = harness.run_ok([storm, "0"]).stdout
     for i in range(50):
-        proc = start([storm, "300", "4"])
-        time.sleep(0.03 + 0.002 * i)
+        # Long enough for a slow load on a busy machine; SIGUSR1 ends the
+        # storm once the agent is in.
+        proc = start([storm, "20000", "4"])
+        # Its 4 + 3 threads are there (SIGUSR1 handled), then a moment more.
+        if not tracing.wait_until(lambda: len(tracing.states(proc.pid)) == 8, 10):
+            proc.kill()
+            fail("inject_storm did not start its threads")
+        time.sleep(0.002 * (i % 25))
         args = [tool(), "--agent", agent(), "-p", str(proc.pid)]
         if i % 5 == 4:
             args.insert(1, "--memfd")
@@ -154,6 +161,7 @@ def test_storm(opt):
         if ("memfd=1" in res.stdout) != (i % 5 == 4):
             proc.kill()
             fail("injection %d: memfd delivery not as asked\n%s" % (i, harness.describe(res)))
+        proc.send_signal(signal.SIGUSR1)
         finish(proc, want, "inject_storm after injection %d" % i)
 
 
@@ -190,7 +198,7 @@ def test_refusals(opt):
     want = harness.run_ok([storm, "0"]).stdout
 
     # Under a seccomp filter (that denies memfd_create).
-    proc = start([sys.executable, "-c", SECCOMP_HELPER, storm, "800"])
+    proc = start([sys.executable, "-c", SECCOMP_HELPER, storm, "20000"])
     time.sleep(0.3)
     res = harness.run([tool(), "--agent", agent(), "--memfd", "-p", str(proc.pid)], timeout=LOAD_TIMEOUT)
     if res.returncode != 1:
@@ -199,30 +207,34 @@ def test_refusals(opt):
     one_line_error(res, ["seccomp", "mode 2"], "seccomp")
     if agent_copies(proc.pid) != 0:
         fail("seccomp: the agent was mapped although refused")
+    proc.send_signal(signal.SIGUSR1)
     finish(proc, want, "inject_storm under seccomp")
 
     # A stopped process: refused, and stopped as it was.
-    proc = start([storm, "300"])
-    time.sleep(0.05)
+    proc = start([storm, "20000"])
+    time.sleep(0.3)
     os.kill(proc.pid, signal.SIGSTOP)
-    time.sleep(0.05)
+    if not tracing.wait_until(lambda: set(tracing.states(proc.pid).values()) == {"T"}, 10):
+        proc.kill()
+        fail("inject_storm did not stop on SIGSTOP: %s" % tracing.states(proc.pid))
     res = harness.run([tool(), "--agent", agent(), "-p", str(proc.pid)], timeout=LOAD_TIMEOUT)
     if res.returncode != 1:
         proc.kill()
         fail("stopped process: want a refusal\n%s" % harness.describe(res))
     one_line_error(res, ["is stopped"], "stopped process")
-    with open("/proc/%d/stat" % proc.pid) as f:
-        state = f.read().rsplit(")", 1)[1].split()[0]
-    if state != "T":
+    time.sleep(0.2)
+    states = tracing.states(proc.pid)
+    if set(states.values()) != {"T"}:
         proc.kill()
-        fail("stopped process: state %s after the refusal, want T" % state)
+        fail("stopped process: thread states %s after the refusal, want all T" % states)
     os.kill(proc.pid, signal.SIGCONT)
+    proc.send_signal(signal.SIGUSR1)
     finish(proc, want, "inject_storm stopped and continued")
 
     # An agent of another ABI: refused when loaded, and when found again.
     env = dict(os.environ, DWT_FAKE_ABI="99")
-    proc = start([storm, "800"], env=env)
-    time.sleep(0.05)
+    proc = start([storm, "20000"], env=env)
+    time.sleep(0.3)
     for attempt in range(2):
         res = harness.run([tool(), "--agent", agent(), "-p", str(proc.pid)], timeout=LOAD_TIMEOUT)
         if res.returncode != 1 or "rc=-71" not in res.stdout:
@@ -232,16 +244,18 @@ def test_refusals(opt):
     if agent_copies(proc.pid) != 1:
         proc.kill()
         fail("agent of another ABI: %d copies, want 1" % agent_copies(proc.pid))
+    proc.send_signal(signal.SIGUSR1)
     finish(proc, want, "inject_storm with an agent of another ABI")
 
     # An agent whose initialization fails.
-    proc = start([storm, "300"], env=dict(os.environ, DWT_FAKE_STATUS="-5"))
-    time.sleep(0.05)
+    proc = start([storm, "20000"], env=dict(os.environ, DWT_FAKE_STATUS="-5"))
+    time.sleep(0.3)
     res = harness.run([tool(), "--agent", agent(), "-p", str(proc.pid)], timeout=LOAD_TIMEOUT)
     if res.returncode != 1 or "rc=-5" not in res.stdout:
         proc.kill()
         fail("failing agent: want rc=-5\n%s" % harness.describe(res))
     one_line_error(res, ["failed to initialize", os.strerror(5)], "failing agent")
+    proc.send_signal(signal.SIGUSR1)
     finish(proc, want, "inject_storm with a failing agent")
 
 
