@@ -21,36 +21,32 @@
 #include <lttng/lttng.h>
 
 #include "log.h"
+#include "own_lib.h"
 #include "target.h"
 #include "sink_lttng.h"
 #include "xalloc.h"
 
 struct sink *lttng_sink_load(const char *provider, bool with_stack)
 {
-	char exe[PATH_MAX], path[PATH_MAX + 64];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	const char *tries[] = {"", "/../lib/dwtrace"};
+	char path[PATH_MAX + 64];
 	struct sink *(*make)(const char *, bool);
 	void *h = NULL;
-	char *dir;
+	int rc = 0;
 
-	if (n <= 0) {
-		log_error("cannot find dwtrace's own executable: %s", strerror(errno));
-		return NULL;
-	}
-	exe[n] = '\0';
-	dir = dirname(exe);
 	/* Read by lttng-ust when it is loaded: a full buffer makes us wait
 	 * instead of dropping events, in channels that allow blocking. */
 	setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 0);
-	for (size_t i = 0; i < 2 && !h; i++) {
-		snprintf(path, sizeof(path), "%s%s/libdwtrace-lttng.so", dir, tries[i]);
+	for (int i = 0; !h && (rc = own_lib_candidate("libdwtrace-lttng.so", i, path, sizeof(path))) == 0; i++) {
 		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-		if (!h && i == 1)
+		if (!h && own_lib_candidate("libdwtrace-lttng.so", i + 1, path, sizeof(path)) != 0) {
 			log_error("cannot load the LTTng module %s: %s", path, dlerror());
+			return NULL;
+		}
 	}
-	if (!h)
+	if (!h) {
+		log_error("cannot find dwtrace's own executable: %s", strerror(-rc));
 		return NULL;
+	}
 	make = (struct sink * (*)(const char *, bool)) dlsym(h, DWTRACE_LTTNG_SINK_NEW);
 	if (!make) {
 		log_error("%s has no %s", path, DWTRACE_LTTNG_SINK_NEW);

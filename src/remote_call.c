@@ -132,6 +132,12 @@ static void check_sigreturn(pid_t tid, const char *what)
 
 int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0, uint64_t *result)
 {
+	return remote_call_args(t, th, fn, &arg0, 1, result);
+}
+
+int remote_call_args(struct target *t, struct thread *th, uint64_t fn, const uint64_t *args, size_t nargs,
+		     uint64_t *result)
+{
 	static const uint8_t stub[ARCH_CALL_RETURN_LEN] = ARCH_CALL_RETURN;
 	struct arch_regs saved, regs;
 	struct remote_signals sigs = {.n = 0};
@@ -141,6 +147,8 @@ int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0,
 
 	if (!pc || in_flight.tid)
 		return -EBUSY;
+	if (nargs < 1 || nargs > ARCH_CALL_MAX_ARGS)
+		return -EINVAL;
 	if (arch_regs_fetch(th->tid, &saved, false) != 0 || arch_vector_state_save(th->tid, &in_flight.vec) != 0 ||
 	    ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(blocked), &blocked) != 0)
 		return -ESRCH;
@@ -164,7 +172,8 @@ int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0,
 		goto out;
 	}
 	regs = saved;
-	arch_regs_set_call(&regs, fn, arg0, in_flight.frame.addr);
+	arch_regs_set_call(&regs, fn, args[0], in_flight.frame.addr);
+	arch_regs_set_call_args(&regs, args + 1, nargs - 1);
 	if (arch_regs_store(th->tid, &regs) != 0) {
 		rc = -ESRCH;
 		goto out;

@@ -3,6 +3,7 @@
 #ifndef DWTRACE_REMOTE_CALL_H
 #define DWTRACE_REMOTE_CALL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "target.h"
@@ -19,6 +20,14 @@
  * and *result, or -ESRCH (the thread went away), -EFAULT (memory, or fn
  * faulted), -ETIMEDOUT, -EBUSY (a call is under way already). */
 int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0, uint64_t *result);
+
+/* remote_call() of fn(args[0], ..., args[nargs - 1]): 1 to
+ * ARCH_CALL_MAX_ARGS integer arguments (-EINVAL otherwise), with the same
+ * safety.  The other threads of t may run meanwhile (the return code is
+ * written where the program never runs again): src/inject/loader.c lets
+ * them, so that a lock one of them holds cannot block fn. */
+int remote_call_args(struct target *t, struct thread *th, uint64_t fn, const uint64_t *args, size_t nargs,
+		     uint64_t *result);
 
 /* For dwtrace's emergency path (async-signal-safe: ptrace, waitpid,
  * nanosleep, pwrite): stops the thread left in the middle of remote_call()

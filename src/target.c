@@ -554,6 +554,30 @@ int target_attach(struct target *t, pid_t pid)
 	return 0;
 }
 
+int target_stop_all(struct target *t)
+{
+	bool again = true;
+
+	while (again) {
+		struct thread *th;
+		int rc = seize_new_tasks(t);
+
+		if (rc < 0)
+			return rc;
+		again = rc > 0;
+		while ((th = target_running_thread(t)))
+			if (!wait_stopped(t, th))
+				target_drop_thread(t, th->tid);
+	}
+	return target_thread(t, t->pid) ? 0 : -ESRCH;
+}
+
+void target_detach_thread(struct target *t, struct thread *th)
+{
+	ptrace(PTRACE_DETACH, th->tid, NULL, (void *)(long)th->pending_signal);
+	target_drop_thread(t, th->tid);
+}
+
 struct thread *target_running_thread(struct target *t)
 {
 	for (size_t i = 0; i < t->threads.cap; i++) {

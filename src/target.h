@@ -85,6 +85,16 @@ void target_release(struct target *t);
 /* Kills a started program that has not run yet (dwtrace failed before it did). */
 void target_kill_unstarted(struct target *t);
 
+/* Seizes (PTRACE_SEIZE, PTRACE_INTERRUPT) every task of t->pid not traced
+ * yet, again until a pass finds no new one, and waits until each is in a
+ * ptrace stop (as target_attach does; a signal met on the way is kept in
+ * pending_signal).  Returns 0, -ESRCH when the leader is gone, or -errno. */
+int target_stop_all(struct target *t);
+
+/* Detaches thread th (in a ptrace stop), giving it its pending signal, and
+ * forgets it: the thread runs free, dwtrace having changed nothing. */
+void target_detach_thread(struct target *t, struct thread *th);
+
 struct thread *target_thread(struct target *t, pid_t tid);
 struct thread *target_add_thread(struct target *t, pid_t tid, pid_t tgid);
 void target_drop_thread(struct target *t, pid_t tid);

@@ -129,6 +129,17 @@ int arch_indirect_target(const uint8_t *insn, size_t len, uint64_t pc, const str
  * would, with the stack pointer at sp (16-byte aligned + 8, holding the
  * return address: struct arch_restore_frame's addr). */
 void arch_regs_set_call(struct arch_regs *r, uint64_t fn, uint64_t arg0, uint64_t sp);
+/* The arguments after the first of such a call: args[i] is argument i + 1
+ * (at most ARCH_CALL_MAX_ARGS - 1 of them, integer class). */
+#define ARCH_CALL_MAX_ARGS 6
+void arch_regs_set_call_args(struct arch_regs *r, const uint64_t *args, size_t n);
+/* Writes to out (ARCH_TRAMPOLINE_MAX bytes) position-independent code that
+ * sets the second integer argument to arg1 and jumps to fn, the first
+ * argument left as it came: a thread start routine "fn(arg, arg1)" for
+ * pthread_create (src/inject/loader.c: dlopen(path, RTLD_NOW)).  Returns
+ * its length. */
+#define ARCH_TRAMPOLINE_MAX 32
+size_t arch_tail_call_trampoline(uint8_t *out, uint64_t fn, uint32_t arg1);
 /* Code the called function returns into: it makes rt_sigreturn from the
  * restore frame with the function's return value as its first argument,
  * where a PTRACE_SYSCALL entry stop reads it (no trap, so no signal is

@@ -19,6 +19,30 @@ void arch_regs_set_call(struct arch_regs *r, uint64_t fn, uint64_t arg0, uint64_
 	r->gp.orig_rax = (uint64_t)-1;
 }
 
+void arch_regs_set_call_args(struct arch_regs *r, const uint64_t *args, size_t n)
+{
+	unsigned long long *regs[ARCH_CALL_MAX_ARGS - 1] = {&r->gp.rsi, &r->gp.rdx, &r->gp.rcx, &r->gp.r8, &r->gp.r9};
+
+	for (size_t i = 0; i < n && i < ARCH_CALL_MAX_ARGS - 1; i++)
+		*regs[i] = args[i];
+}
+
+size_t arch_tail_call_trampoline(uint8_t *out, uint64_t fn, uint32_t arg1)
+{
+	/* mov $arg1, %esi; jmp *0(%rip); .quad fn -- an absolute jump, so
+	 * that the code may be anywhere. */
+	static const uint8_t jmp[] = {0xff, 0x25, 0x00, 0x00, 0x00, 0x00};
+	size_t n = 0;
+
+	out[n++] = 0xbe;
+	memcpy(out + n, &arg1, 4);
+	n += 4;
+	memcpy(out + n, jmp, sizeof(jmp));
+	n += sizeof(jmp);
+	memcpy(out + n, &fn, 8);
+	return n + 8;
+}
+
 /* The kernel's struct ucontext for x86-64 (uapi asm/ucontext.h, with
  * sigcontext_64 of asm/sigcontext.h and stack_t), written out here because
  * glibc's ucontext_t differs (a 128-byte sigset_t, more after it). */
