@@ -287,6 +287,14 @@ static void plan_exits(struct patch_plan *plan, const struct scan *sc)
 			snprintf(plan->why, sizeof(plan->why), "%s, at 0x%" PRIx64, why, in->addr);
 			return;
 		}
+		if (leaves(sc, in) && over_entry(plan, in->addr, in->addr + in->len)) {
+			/* A 1-byte function: one int3 cannot be both. */
+			plan->n = nentry;
+			plan->entry_only = true;
+			snprintf(plan->why, sizeof(plan->why), "its first instruction leaves it, at 0x%" PRIx64,
+				 in->addr);
+			return;
+		}
 		if (in->flow == ARCH_FLOW_RET || (in->flow == ARCH_FLOW_JMP && !in_function(sc, in->target)))
 			plan_exit(plan, sc, i, false);
 		else if (in->flow == ARCH_FLOW_JCC && !in_function(sc, in->target)) {
