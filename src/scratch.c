@@ -24,10 +24,11 @@
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
-/* Area layout: magic, int3 padding (where versions that replaced return
- * addresses had their trampoline: their areas are reused as they are), the
- * system call stub at 24 (ARCH_SYSCALL_STUB), then slots. */
+/* Area layout: magic, at 16 the bytes in use (int3 padding in areas of
+ * versions that replaced return addresses and kept their trampoline there),
+ * the system call stub at 24 (ARCH_SYSCALL_STUB), then slots. */
 static const char area_magic[16] = "dwtrace-scratch";
+#define AREA_USED 16  /* uint64_t: bytes of the area in use (the high-water mark) */
 #define AREA_STUB 24
 #define AREA_FIRST_SLOT 64
 
@@ -391,6 +392,20 @@ static uint64_t free_range_near(const struct mapping *maps, size_t n, uint64_t a
 	return best;
 }
 
+/* How much of a reused area earlier attaches filled (AREA_USED): their
+ * stubs are never overwritten, since a thread may still return into one
+ * (from the agent's hit, or a signal frame).  Areas of versions that did
+ * not keep it have int3 bytes there: then from the first slot on. */
+static size_t reused_high_water(struct target *t, uint64_t addr)
+{
+	uint64_t used = 0;
+
+	if (target_read(t, t->pid, addr + AREA_USED, &used, sizeof(used)) != (ssize_t)sizeof(used) ||
+	    used < AREA_FIRST_SLOT || used > SCRATCH_AREA_SIZE || used % 16)
+		return AREA_FIRST_SLOT;
+	return (size_t)used;
+}
+
 static int new_area(struct scratch *s, struct target *t, struct thread *th, uint64_t near)
 {
 	size_t n;
@@ -410,7 +425,7 @@ static int new_area(struct scratch *s, struct target *t, struct thread *th, uint
 		/* Areas of earlier versions end their stub with a trap. */
 		if (target_write(t, th->tid, addr + AREA_STUB, stub, sizeof(stub)) != 0)
 			return -EFAULT;
-		add_area(s, addr, AREA_FIRST_SLOT);
+		add_area(s, addr, reused_high_water(t, addr));
 		return 0;
 	}
 	addr = free_range_near(maps, n, near);
@@ -437,12 +452,23 @@ static int new_area(struct scratch *s, struct target *t, struct thread *th, uint
 
 int scratch_slot(struct scratch *s, struct target *t, struct thread *th, uint64_t addr, uint64_t *slot)
 {
+	return scratch_alloc(s, t, th, addr, SCRATCH_SLOT_SIZE, slot);
+}
+
+int scratch_alloc(struct scratch *s, struct target *t, struct thread *th, uint64_t addr, size_t size, uint64_t *at)
+{
+	size = (size + 15) & ~(size_t)15;
+	if (!size || size > SCRATCH_AREA_SIZE - AREA_FIRST_SLOT)
+		return -EINVAL;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		for (size_t i = 0; i < s->n; i++) {
 			struct scratch_area *a = &s->areas[i];
-			if (a->used + SCRATCH_SLOT_SIZE <= SCRATCH_AREA_SIZE && within_reach(a->addr, addr)) {
-				*slot = a->addr + a->used;
-				a->used += SCRATCH_SLOT_SIZE;
+			if (a->used + size <= SCRATCH_AREA_SIZE && within_reach(a->addr, addr)) {
+				uint64_t used = a->used + size;
+				if (target_write(t, th->tid, a->addr + AREA_USED, &used, sizeof(used)) != 0)
+					return -EFAULT;
+				*at = a->addr + a->used;
+				a->used = used;
 				return 0;
 			}
 		}

@@ -34,6 +34,10 @@ struct scratch {
  * Returns 0 and *slot, or -errno. */
 int scratch_slot(struct scratch *s, struct target *t, struct thread *th, uint64_t addr, uint64_t *slot);
 
+/* The same for size bytes (rounded up to 16: the agent engine's stubs),
+ * at *at.  -EINVAL for a size larger than an area. */
+int scratch_alloc(struct scratch *s, struct target *t, struct thread *th, uint64_t addr, size_t size, uint64_t *at);
+
 /* True when addr is inside one of the areas. */
 int scratch_contains(const struct scratch *s, uint64_t addr);
 

@@ -198,4 +198,85 @@ int arch_regs_check_resumed(pid_t tid, const struct arch_regs *want, const struc
  * TSC), for the agent's hit timestamps (src/inject/hit_clock.c). */
 uint64_t arch_cycle_counter(void);
 
+/* ---- the agent engine's stubs (src/arch/x86_64/stub.c, relocate.c) ---- */
+
+/* Where the copy of one displaced instruction starts in a stub. */
+struct arch_reloc_insn {
+	uint32_t off;                /* bytes into the stub */
+	uint64_t orig;               /* the original instruction's address */
+};
+
+/* Copies the whole instructions code[0..n) (at orig in the target) to run
+ * one after the other at address at (out, cap bytes): relative branches
+ * re-encoded with 32-bit displacements (rel8 jcc/jmp included), RIP-relative
+ * operands re-targeted.  jump_back: a jump to orig + n follows unless the
+ * last instruction never goes on (*ends: jmp, ret, call).  map[i] (when not
+ * NULL; room for n entries) gets where the copy of instruction i starts,
+ * *nmap their count.  Refused (-1 with err): a call that is not the last,
+ * a system call, a branch into the displaced bytes past the first,
+ * anything arch_relocate() refuses.  Returns the bytes written. */
+int arch_relocate_seq(const uint8_t *code, size_t n, uint64_t orig, uint64_t at, uint8_t *out, size_t cap,
+		      bool jump_back, struct arch_reloc_insn *map, size_t *nmap, bool *ends, char *err,
+		      size_t errsize);
+
+/* The patch that sends a thread from a probed instruction to its stub. */
+#define ARCH_JUMP_PATCH_LEN 5
+
+/* Writes to out (ARCH_JUMP_PATCH_LEN bytes) a jump from address from to
+ * address to.  Returns 0, or -1 when to is out of its reach (±2 GiB). */
+int arch_jump_patch(uint64_t from, uint64_t to, uint8_t *out);
+
+/* Whether the instruction at code (avail bytes) only computes (moves,
+ * pops, arithmetic, lea, leave: no branch, call, system call, stack switch
+ * the stub could not follow), so that an exit stub may run its copy before
+ * recording; *len its length.  False for undecodable bytes. */
+bool arch_insn_straight(const uint8_t *code, size_t avail, size_t *len);
+
+/* Whether the instruction at code is the CET landing pad (endbr64) that
+ * starts a function: a patch goes after it.  Its length in *len. */
+bool arch_insn_landing_pad(const uint8_t *code, size_t avail, size_t *len);
+
+#define ARCH_STUB_MAX 1024           /* bytes of the longest stub */
+#define ARCH_STUB_MAX_INSNS 16       /* displaced instructions per stub */
+
+/* One stub: what runs before the hit (pre: an exit's instructions before
+ * its ret), the hit (registers saved into a struct dwt_frame with rip =
+ * site_pc and rsp as it is there, hit(site, frame) called, general
+ * registers and flags put back), then post (an entry's displaced
+ * instructions, an exit's ret or jump), then a jump back to post_orig +
+ * npost unless post never goes on.  cond (an exit by a conditional jump
+ * leaving the function): post is that jcc alone, and the hit runs only
+ * when it is taken. */
+struct arch_stub_spec {
+	uint64_t at;                 /* the stub's address in the target */
+	uint64_t site_pc;            /* rip in the frame: the probed instruction */
+	uint32_t site;               /* first argument of hit */
+	uint64_t hit;                /* dwt_hit(uint32_t site, struct dwt_frame *) */
+	bool vregs;                  /* store xmm0-7 and st(0) into the frame */
+	const uint8_t *pre;
+	size_t npre;
+	uint64_t pre_orig;
+	const uint8_t *post;
+	size_t npost;
+	uint64_t post_orig;
+	bool cond;
+};
+
+/* Where a thread inside a stub is in the original code: at offset
+ * insn[i].off it is at insn[i].orig with the same registers.  Between
+ * those offsets it must run on (single-step) to one of them, stepping over
+ * the call at call_off (to after_call). */
+struct arch_stub_map {
+	size_t len;
+	uint32_t call_off, after_call;
+	size_t n;
+	struct arch_reloc_insn insn[2 * ARCH_STUB_MAX_INSNS + 1];
+};
+
+/* Builds the stub s into out (cap bytes, at least ARCH_STUB_MAX).  Returns
+ * its length (also map->len), or -1 with err (an instruction that cannot
+ * be relocated, a target out of reach). */
+int arch_stub_build(const struct arch_stub_spec *s, uint8_t *out, size_t cap, struct arch_stub_map *map, char *err,
+		    size_t errsize);
+
 #endif

@@ -96,15 +96,23 @@ static bool uses_rsp(const ZydisDecodedOperand *ops, unsigned n)
 	return false;
 }
 
-int arch_relocate(const uint8_t *code, size_t avail, uint64_t orig, uint64_t slot, uint8_t *out, size_t *insn_len,
-		  char *err, size_t errsize)
+/* Relocates the instruction at orig (code, avail bytes of it) to where
+ * emitter e stands.  jump_back: a jump to the next original instruction
+ * follows when the copy goes on there; without it the caller puts what
+ * comes next right after the copy.  *ends: the copy never goes on to the
+ * next instruction (jmp, ret, a call, which became a jump).  Returns 0, or
+ * -1 with err (e unchanged then). */
+static int relocate_one(const uint8_t *code, size_t avail, uint64_t orig, struct emitter *e0, size_t *insn_len,
+			bool jump_back, bool *ends, char *err, size_t errsize)
 {
 	ZydisDecoder dec;
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-	struct emitter e = {out, 0, slot};
-	uint64_t next, target = 0;
+	struct emitter e = *e0;
+	uint64_t next, target = 0, slot = e.base + e.len;
 	char name[64];
+
+	*ends = false;
 
 	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code, avail, &in, ops))) {
@@ -139,7 +147,8 @@ int arch_relocate(const uint8_t *code, size_t avail, uint64_t orig, uint64_t slo
 		}
 		if (in.meta.category == ZYDIS_CATEGORY_UNCOND_BR && relative_imm) {
 			emit_jmp(&e, target);
-			return (int)e.len;
+			*ends = true;
+			goto done;
 		}
 		if (in.meta.category == ZYDIS_CATEGORY_COND_BR && relative_imm) {
 			/* jcc rel32 to the target, else on to the next instruction. */
@@ -159,8 +168,9 @@ int arch_relocate(const uint8_t *code, size_t avail, uint64_t orig, uint64_t slo
 			r = (int32_t)rel;
 			emit(&e, jcc, 2);
 			emit(&e, &r, 4);
-			emit_jmp(&e, next);
-			return (int)e.len;
+			if (jump_back)
+				emit_jmp(&e, next);
+			goto done;
 		}
 		if (in.meta.category == ZYDIS_CATEGORY_CALL) {
 			if (in.mnemonic != ZYDIS_MNEMONIC_CALL || in.operand_count_visible != 1 ||
@@ -170,9 +180,10 @@ int arch_relocate(const uint8_t *code, size_t avail, uint64_t orig, uint64_t slo
 			}
 			/* The call pushes the original return address itself. */
 			emit_push_imm64(&e, next);
+			*ends = true;
 			if (relative_imm) {
 				emit_jmp(&e, target);
-				return (int)e.len;
+				goto done;
 			}
 			/* call r/m64 (ff /2) becomes jmp r/m64 (ff /4). */
 			if (in.opcode != 0xff || !(in.attributes & ZYDIS_ATTRIB_HAS_MODRM)) {
@@ -186,13 +197,14 @@ int arch_relocate(const uint8_t *code, size_t avail, uint64_t orig, uint64_t slo
 				e.out[at + in.raw.modrm.offset] =
 					(uint8_t)((e.out[at + in.raw.modrm.offset] & ~0x38) | (4 << 3));
 			}
-			return (int)e.len;
+			goto done;
 		}
 		/* Indirect jumps: only the RIP-relative operand needs care. */
 		if (!relative_imm) {
 			if (emit_moved(&e, code, &in, orig, err, errsize) != 0)
 				return -1;
-			return (int)e.len;
+			*ends = true;
+			goto done;
 		}
 		snprintf(err, errsize, "cannot relocate '%s'", name);
 		return -1;
@@ -204,6 +216,88 @@ int arch_relocate(const uint8_t *code, size_t avail, uint64_t orig, uint64_t slo
 	}
 	if (emit_moved(&e, code, &in, orig, err, errsize) != 0)
 		return -1;
-	emit_jmp(&e, next);
+	if (in.meta.category == ZYDIS_CATEGORY_RET)
+		*ends = true;
+	else if (jump_back)
+		emit_jmp(&e, next);
+done:
+	*e0 = e;
+	return 0;
+}
+
+int arch_relocate(const uint8_t *code, size_t avail, uint64_t orig, uint64_t slot, uint8_t *out, size_t *insn_len,
+		  char *err, size_t errsize)
+{
+	struct emitter e = {out, 0, slot};
+	bool ends;
+
+	if (relocate_one(code, avail, orig, &e, insn_len, true, &ends, err, errsize) != 0)
+		return -1;
+	return (int)e.len;
+}
+
+/* The instructions a patch displaces run one after the other in the stub;
+ * what would make the copy wrong is refused: a call before the last one
+ * (its return address would point into the patch), a system call (a
+ * restart or a thread stopped in it would sit in the stub), a relative
+ * branch into the displaced bytes past their first (the original bytes are
+ * gone there). */
+int arch_relocate_seq(const uint8_t *code, size_t n, uint64_t orig, uint64_t at, uint8_t *out, size_t cap,
+		      bool jump_back, struct arch_reloc_insn *map, size_t *nmap, bool *ends, char *err,
+		      size_t errsize)
+{
+	struct emitter e = {out, 0, at};
+	ZydisDecoder dec;
+	size_t off = 0, k = 0;
+
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	*ends = false;
+	while (off < n) {
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+		uint64_t pc = orig + off, target;
+		size_t len;
+		bool last;
+
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code + off, n - off, &in, ops))) {
+			snprintf(err, errsize, "cannot decode the instruction at +%zu", off);
+			return -1;
+		}
+		last = off + in.length == n;
+		if (in.meta.category == ZYDIS_CATEGORY_SYSCALL || in.meta.category == ZYDIS_CATEGORY_INTERRUPT ||
+		    in.mnemonic == ZYDIS_MNEMONIC_SYSENTER) {
+			snprintf(err, errsize, "'%s' among the displaced instructions", ZydisMnemonicGetString(in.mnemonic));
+			return -1;
+		}
+		if (in.meta.category == ZYDIS_CATEGORY_CALL && !last) {
+			snprintf(err, errsize, "a call before the last displaced instruction");
+			return -1;
+		}
+		if (*ends) {
+			snprintf(err, errsize, "displaced instructions after a jump or return");
+			return -1;
+		}
+		if ((in.attributes & ZYDIS_ATTRIB_IS_RELATIVE) && ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+		    ops[0].imm.is_relative && ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&in, &ops[0], pc, &target)) &&
+		    target > orig && target < orig + n) {
+			snprintf(err, errsize, "a branch into the displaced bytes (+%" PRIu64 ")", target - orig);
+			return -1;
+		}
+		if (e.len + ARCH_OOL_MAX > cap) {
+			snprintf(err, errsize, "the displaced instructions do not fit their stub");
+			return -1;
+		}
+		if (map) {
+			map[k].off = (uint32_t)e.len;
+			map[k].orig = pc;
+		}
+		/* The next displaced instruction's copy follows this one's. */
+		if (relocate_one(code + off, n - off, pc, &e, &len, last && jump_back, ends, err, errsize) != 0)
+			return -1;
+		off += len;
+		k++;
+	}
+	if (nmap)
+		*nmap = k;
 	return (int)e.len;
 }
