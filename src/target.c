@@ -21,6 +21,7 @@
 #include "log.h"
 #include "stack.h"
 #include "sigtrap_guard.h"
+#include "wait_status.h"
 #include "xalloc.h"
 
 /* TRACESYSGOOD: the system call stops of remote_syscall() (scratch.c) are
@@ -138,19 +139,10 @@ uint64_t target_stub_pc(struct target *t)
 	return t->entry;
 }
 
-static void describe_status(int status, char *buf, size_t size)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, size, "was killed by %s", strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, size, "stopped unexpectedly");
-}
-
 /* Runs pid until its exec: 0, or -1 after printing why not. */
 static int run_to_exec(struct target *t, int errpipe, const char *cmd)
 {
+	struct wait_status ws;
 	int status;
 
 	for (;;) {
@@ -158,27 +150,28 @@ static int run_to_exec(struct target *t, int errpipe, const char *cmd)
 			log_error("waiting for '%s' failed: %s", cmd, strerror(errno));
 			return -1;
 		}
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		ws = wait_status_classify(status);
+		if (ws.kind == WAIT_GONE) {
 			int e = 0;
 			char what[64];
 			if (read(errpipe, &e, sizeof(e)) == (ssize_t)sizeof(e))
 				log_error("cannot execute '%s': %s", cmd, strerror(e));
 			else {
-				describe_status(status, what, sizeof(what));
+				wait_status_describe(status, what, sizeof(what));
 				log_error("'%s' %s before it started", cmd, what);
 			}
 			t->exited = true;
 			return -1;
 		}
-		if (status >> 16 == PTRACE_EVENT_EXEC) {
+		if (ws.kind == WAIT_EXEC) {
 			target_note_exec_signals(t);
 			return 0;
 		}
-		if (status >> 16 == PTRACE_EVENT_STOP || WSTOPSIG(status) == SIGCONT ||
-		    WSTOPSIG(status) == SIGSTOP)
-			ptrace(PTRACE_CONT, t->pid, NULL, 0);
+		/* Its own SIGSTOP, and the SIGCONT that ended it, are dwtrace's. */
+		if (ws.kind == WAIT_SIGNAL && ws.sig != SIGCONT && ws.sig != SIGSTOP)
+			ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)ws.sig);
 		else
-			ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)WSTOPSIG(status));
+			ptrace(PTRACE_CONT, t->pid, NULL, 0);
 	}
 }
 
@@ -198,6 +191,7 @@ static int run_to_entry(struct target *t, const char *cmd)
 {
 	struct arch_regs regs;
 	uint8_t orig, trap = ARCH_BREAKPOINT_BYTE;
+	struct wait_status ws;
 	int status;
 
 	if (target_read_entry(t->pid, &t->entry) != 0) {
@@ -214,23 +208,21 @@ static int run_to_entry(struct target *t, const char *cmd)
 			log_error("waiting for '%s' failed: %s", cmd, strerror(errno));
 			return -1;
 		}
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		ws = wait_status_classify(status);
+		if (ws.kind == WAIT_GONE) {
 			char what[64];
-			describe_status(status, what, sizeof(what));
+			wait_status_describe(status, what, sizeof(what));
 			log_error("'%s' %s before reaching its entry point", cmd, what);
 			t->exited = true;
 			t->exit_status = status;
 			return -1;
 		}
-		if (WSTOPSIG(status) == SIGTRAP && !(status >> 16)) {
+		if (ws.kind == WAIT_SIGNAL && ws.sig == SIGTRAP) {
 			if (arch_regs_fetch(t->pid, &regs, false) == 0 &&
 			    arch_regs_pc(&regs) == t->entry + ARCH_BREAKPOINT_PC_ADVANCE)
 				break;
 		}
-		if (status >> 16)
-			ptrace(PTRACE_CONT, t->pid, NULL, 0);
-		else
-			ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)WSTOPSIG(status));
+		ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)(ws.kind == WAIT_SIGNAL ? ws.sig : 0));
 	}
 	arch_regs_set_pc(&regs, t->entry);
 	if (target_write(t, t->pid, t->entry, &orig, 1) != 0 || arch_regs_store(t->pid, &regs) != 0) {
@@ -283,7 +275,7 @@ int target_spawn(struct target *t, char **argv)
 	}
 	free(path);
 	close(fds[1]);
-	if (wait_task(t->pid, &status, WUNTRACED) < 0 || !WIFSTOPPED(status) ||
+	if (wait_task(t->pid, &status, WUNTRACED) < 0 || wait_status_classify(status).kind != WAIT_SIGNAL ||
 	    ptrace(PTRACE_SEIZE, t->pid, NULL, (void *)(long)SEIZE_OPTIONS) != 0) {
 		log_error("cannot trace '%s': %s", argv[0], strerror(errno));
 		kill(t->pid, SIGKILL);
@@ -359,21 +351,26 @@ static int seize_new_tasks(struct target *t)
 /* Waits until thread th is in a ptrace stop; false when it is gone. */
 static bool wait_stopped(struct target *t, struct thread *th)
 {
+	struct wait_status ws;
 	int status;
 
 	while (!th->stopped) {
-		if (wait_task(th->tid, &status, __WALL) < 0 || WIFEXITED(status) || WIFSIGNALED(status))
+		if (wait_task(th->tid, &status, __WALL) < 0)
+			return false;
+		ws = wait_status_classify(status);
+		if (ws.kind == WAIT_GONE)
 			return false;
 		th->stopped = true;
-		switch (status >> 16) {
-		case PTRACE_EVENT_STOP:
-			th->group_stopped = WSTOPSIG(status) != SIGTRAP;
+		switch (ws.kind) {
+		case WAIT_GROUP_STOP:
+		case WAIT_EVENT_STOP:
+			th->group_stopped = ws.kind == WAIT_GROUP_STOP;
 			break;
-		case 0:
+		case WAIT_SIGNAL:
 			/* A signal on its way: deliver it when the thread goes on. */
-			th->pending_signal = WSTOPSIG(status);
+			th->pending_signal = ws.sig;
 			break;
-		case PTRACE_EVENT_CLONE: {
+		case WAIT_CLONE: {
 			/* The new thread is traced already; it stops on its own. */
 			unsigned long msg = 0;
 			ptrace(PTRACE_GETEVENTMSG, th->tid, NULL, &msg);

@@ -34,6 +34,7 @@
 
 #include "log.h"
 #include "tracer_internal.h"
+#include "wait_status.h"
 
 struct child_mem {
 	int fd;
@@ -142,11 +143,14 @@ static void step_out_of_scratch(uint64_t key, void *value, void *arg)
 		pc = arch_regs_pc(&regs);
 		if (!scratch_contains(&p->scratch, pc))
 			return;
-		if (ptrace(PTRACE_SINGLESTEP, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) < 0 ||
-		    WIFEXITED(status) || WIFSIGNALED(status))
+		struct wait_status ws;
+		if (ptrace(PTRACE_SINGLESTEP, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) < 0)
 			return;
-		if (status >> 16 == 0 && WSTOPSIG(status) != SIGTRAP && !th->pending_signal)
-			th->pending_signal = WSTOPSIG(status);
+		ws = wait_status_classify(status);
+		if (ws.kind == WAIT_GONE)
+			return;
+		if (ws.kind == WAIT_SIGNAL && ws.sig != SIGTRAP && !th->pending_signal)
+			th->pending_signal = ws.sig;
 	}
 	if (!*emergency)
 		log_warning("thread %d did not leave dwtrace's scratch area", (int)th->tid);
@@ -172,6 +176,7 @@ static struct thread *any_running_thread(struct tracer *tr)
 static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergency)
 {
 	struct thread *th = tracer_thread(tr, tid);
+	struct wait_status ws = wait_status_classify(status);
 	struct arch_regs regs;
 	struct breakpoint *bp;
 	unsigned long msg = 0;
@@ -180,14 +185,14 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 	if (!th) {
 		/* A new task whose creation we have not seen: held until then. */
 		if (emergency) {
-			if (!WIFEXITED(status) && !WIFSIGNALED(status))
+			if (ws.kind != WAIT_GONE)
 				emergency_hold(tid);
 		} else {
 			u64_map_put(&tr->early_tasks, (uint64_t)tid, (void *)1);
 		}
 		return;
 	}
-	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+	if (ws.kind == WAIT_GONE) {
 		if (tid == th->proc->t.pid) {
 			th->proc->t.exited = true;
 			th->proc->t.exit_status = status;
@@ -201,9 +206,9 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 		return;
 	}
 	th->stopped = true;
-	switch (status >> 16) {
-	case 0:
-		trapped = WSTOPSIG(status) == SIGTRAP && arch_regs_fetch(tid, &regs, false) == 0;
+	switch (ws.kind) {
+	case WAIT_SIGNAL:
+		trapped = ws.sig == SIGTRAP && arch_regs_fetch(tid, &regs, false) == 0;
 		if (trapped && (bp = bp_at(&th->proc->bps, arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE)) &&
 		    our_trap(bp, tid)) {
 			rewind_trap(th, &regs, bp);
@@ -213,10 +218,11 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 			arch_regs_set_pc(&regs, th->proc->entry_bp);
 			arch_regs_store(tid, &regs);
 		} else {
-			th->pending_signal = WSTOPSIG(status);
+			th->pending_signal = ws.sig;
 		}
 		break;
-	case PTRACE_EVENT_STOP:
+	case WAIT_GROUP_STOP:
+	case WAIT_EVENT_STOP:
 		/* Stopped by our interrupt just after one of our traps, whose
 		 * SIGTRAP is still queued: let the thread take it (it stops
 		 * again before running any code) and rewind then. */
@@ -225,10 +231,10 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 			ptrace(PTRACE_CONT, tid, NULL, NULL);
 		}
 		break;
-	case PTRACE_EVENT_FORK:
-	case PTRACE_EVENT_VFORK:
+	case WAIT_FORK:
+	case WAIT_VFORK:
 		ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg);
-		if (status >> 16 == PTRACE_EVENT_FORK) {
+		if (ws.kind == WAIT_FORK) {
 			release_fork_child(tr, th, (pid_t)msg);
 		} else {
 			/* Shares our memory, which is about to be restored. */
@@ -237,7 +243,7 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 			ptrace(PTRACE_DETACH, (pid_t)msg, NULL, NULL);
 		}
 		break;
-	case PTRACE_EVENT_CLONE:
+	case WAIT_CLONE:
 		ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg);
 		if (emergency) {
 			/* Shares the memory being restored: held until then. */

@@ -21,6 +21,7 @@
 #include "stack.h"
 #include "ifunc_late.h"
 #include "tracer_internal.h"
+#include "wait_status.h"
 #include "xalloc.h"
 
 static void resume(pid_t tid, int sig)
@@ -274,18 +275,17 @@ void tracer_warn_unloaded(struct tracer *tr)
 
 bool our_trap(const struct breakpoint *bp, pid_t tid)
 {
-	siginfo_t si;
-
 	/* After a one-byte displaced instruction, the out-of-line copy jumps
 	 * back to the pc just past the trap: only the signal tells a SIGTRAP
 	 * sent there from our int3 (SI_KERNEL).  A return never comes back. */
 	if (bp->insn_len != 1 || bp->flow == ARCH_FLOW_RET)
 		return true;
-	return ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0 && si.si_code == SI_KERNEL;
+	return wait_trap_is_breakpoint(tid);
 }
 
 static void next_event(struct tracer *tr, struct event *ev)
 {
+	struct wait_status ws;
 	int status;
 	pid_t tid;
 	uint64_t trap;
@@ -309,41 +309,40 @@ static void next_event(struct tracer *tr, struct event *ev)
 	ev->tid = tid;
 	ev->status = status;
 	ev->th = tracer_thread(tr, tid);
-	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+	ws = wait_status_classify(status);
+	switch (ws.kind) {
+	case WAIT_SIGNAL:
+		break;
+	case WAIT_GONE:
 		ev->type = TE_EXIT;
 		return;
-	}
-	if (!WIFSTOPPED(status)) {
-		ev->type = TE_OTHER_EVENT;
+	case WAIT_GROUP_STOP:
+		ev->type = TE_GROUP_STOP;
 		return;
-	}
-	switch (status >> 16) {
-	case 0:
-		break;
-	case PTRACE_EVENT_STOP: {
-		int sig = WSTOPSIG(status);
-		ev->type = (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) ? TE_GROUP_STOP
-												     : TE_EVENT_STOP;
+	case WAIT_EVENT_STOP:
+		ev->type = TE_EVENT_STOP;
 		return;
-	}
-	case PTRACE_EVENT_CLONE:
+	case WAIT_CLONE:
 		ev->type = TE_CLONE;
 		return;
-	case PTRACE_EVENT_FORK:
+	case WAIT_FORK:
 		ev->type = TE_FORK;
 		return;
-	case PTRACE_EVENT_VFORK:
+	case WAIT_VFORK:
 		ev->type = TE_VFORK;
 		return;
-	case PTRACE_EVENT_EXEC:
+	case WAIT_EXEC:
 		ev->type = TE_EXEC;
 		return;
-	default:
+	case WAIT_SYSCALL:       /* no PTRACE_SYSCALL from this loop: resume */
+	case WAIT_OTHER_EVENT:
+	case WAIT_NOT_STOPPED:
 		ev->type = TE_OTHER_EVENT;
 		return;
 	}
 	ev->type = TE_SIGNAL;
-	if (WSTOPSIG(status) != SIGTRAP || !ev->th || arch_regs_fetch(tid, &ev->regs, false) != 0)
+	ev->sig = ws.sig;
+	if (ws.sig != SIGTRAP || !ev->th || arch_regs_fetch(tid, &ev->regs, false) != 0)
 		return;
 	/* A trap of ours: the pc just past a breakpoint we placed. */
 	trap = arch_regs_pc(&ev->regs) - ARCH_BREAKPOINT_PC_ADVANCE;
@@ -544,11 +543,11 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 		on_image_entry(tr, ev);
 		break;
 	case TE_SIGNAL:
-		if (WSTOPSIG(ev->status) == SIGCONT)
+		if (ev->sig == SIGCONT)
 			release_held(th->proc);
-		if (WSTOPSIG(ev->status) == SIGTRAP)
+		if (ev->sig == SIGTRAP)
 			sigtrap_guard_signal(th->proc, th);
-		resume(ev->tid, WSTOPSIG(ev->status));
+		resume(ev->tid, ev->sig);
 		break;
 	case TE_GROUP_STOP:
 		th->group_stopped = true;
