@@ -19,6 +19,7 @@
 
 #include "arch.h"
 #include "log.h"
+#include "procfs.h"
 #include "stack.h"
 #include "sigtrap_guard.h"
 #include "wait_status.h"
@@ -98,40 +99,20 @@ static char *find_program(const char *cmd, int *err)
 
 int target_read_entry(pid_t pid, uint64_t *entry)
 {
-	char path[64];
-	uint64_t av[2];
-	int fd, rc = -1;
+	int rc = procfs_auxv(pid, AT_ENTRY, entry);
 
-	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while (read(fd, av, sizeof(av)) == (ssize_t)sizeof(av) && av[0] != 0) {
-		if (av[0] == 9 /* AT_ENTRY */) {
-			*entry = av[1];
-			rc = 0;
-			break;
-		}
-	}
-	close(fd);
-	return rc;
+	if (rc)
+		errno = -rc;
+	return rc ? -1 : 0;
 }
 
 uint64_t target_stub_pc(struct target *t)
 {
-	char path[64];
-	uint64_t av[2], base = 0;
+	uint64_t base = 0;
 	Elf64_Ehdr eh;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)t->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		while (read(fd, av, sizeof(av)) == (ssize_t)sizeof(av) && av[0] != AT_NULL)
-			if (av[0] == AT_BASE)
-				base = av[1];
-		close(fd);
-	}
+	if (procfs_auxv(t->pid, AT_BASE, &base) != 0)
+		base = 0;
 	/* ld.so is mapped from file offset 0: its ELF header is at base. */
 	if (base && target_read(t, t->pid, base, &eh, sizeof(eh)) == (ssize_t)sizeof(eh) &&
 	    !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_entry)
@@ -236,7 +217,6 @@ int target_spawn(struct target *t, char **argv)
 {
 	int err, fds[2], status;
 	char *path = find_program(argv[0], &err);
-	char mem[64];
 
 	struct process *proc = t->proc;
 
@@ -289,8 +269,7 @@ int target_spawn(struct target *t, char **argv)
 		return -1;
 	}
 	close(fds[0]);
-	snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)t->pid);
-	t->memfd = open(mem, O_RDWR | O_CLOEXEC);
+	t->memfd = procfs_open_mem(t->pid);
 	if (run_to_entry(t, argv[0]) != 0) {
 		target_kill_unstarted(t);
 		return -1;
@@ -301,18 +280,8 @@ int target_spawn(struct target *t, char **argv)
 
 int target_read_comm(pid_t pid, char *buf, size_t size)
 {
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (procfs_read(pid, 0, "comm", buf, size) <= 0)
 		return -1;
-	if (!fgets(buf, (int)size, f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }
@@ -326,8 +295,7 @@ static int seize_new_tasks(struct target *t)
 	struct dirent *de;
 	int added = 0, rc = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)t->pid);
-	d = opendir(path);
+	d = opendir(procfs_path(path, sizeof(path), t->pid, 0, "task"));
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
@@ -389,19 +357,9 @@ static bool wait_stopped(struct target *t, struct thread *th)
  * when unknown. */
 static int tracer_of(pid_t pid, pid_t tid)
 {
-	char path[64], line[256];
-	FILE *f;
-	int tracer = -1;
+	long tracer;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
-			break;
-	fclose(f);
-	return tracer;
+	return procfs_status_long(pid, tid, "TracerPid", &tracer) == 0 ? (int)tracer : -1;
 }
 
 static void say_already_traced(pid_t pid, const char *comm, int tracer)
@@ -423,8 +381,7 @@ static size_t count_tasks(pid_t pid)
 	struct dirent *de;
 	size_t n = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
+	d = opendir(procfs_path(path, sizeof(path), pid, 0, "task"));
 	if (!d)
 		return 0;
 	while ((de = readdir(d)))
@@ -433,41 +390,23 @@ static size_t count_tasks(pid_t pid)
 	return n;
 }
 
-const char *proc_stat_field(const char *buf, size_t len, int field)
-{
-	const char *p = memrchr(buf, ')', len), *end = buf + len;
-
-	/* Field 3 starts two bytes after the ')'. */
-	for (int f = 2; p && f < field; f++) {
-		while (++p < end && *p != ' ')
-			;
-		if (p >= end)
-			return NULL;
-	}
-	return p && p + 1 < end ? p + 1 : NULL;
-}
-
 /* Whether pid can be traced at all: not a zombie, not a kernel thread, not
  * traced by someone else.  Returns 0, or -1 after printing why not. */
 static int check_traceable(pid_t pid, const char *comm)
 {
-	char path[64], buf[1024];
+	char buf[1024];
 	const char *p;
 	unsigned long flags = 0;
 	char state = '?';
-	FILE *f;
+	ssize_t n;
 	int tracer;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f || !fgets(buf, sizeof(buf), f)) {
-		if (f)
-			fclose(f);
+	n = procfs_read(pid, 0, "stat", buf, sizeof(buf));
+	if (n <= 0) {
 		log_error("no process with pid %d", (int)pid);
 		return -1;
 	}
-	fclose(f);
-	p = proc_stat_field(buf, strlen(buf), 3);
+	p = proc_stat_field(buf, (size_t)n, 3);
 	if (!p || sscanf(p, "%c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
 		return 0; /* let the attach itself say what is wrong */
 	if ((state == 'Z' || state == 'X') && count_tasks(pid) > 1) {
@@ -498,7 +437,7 @@ static int check_traceable(pid_t pid, const char *comm)
 
 int target_attach(struct target *t, pid_t pid)
 {
-	char comm[64], mem[64];
+	char comm[64];
 	int rc;
 	bool again = true;
 
@@ -546,8 +485,7 @@ int target_attach(struct target *t, pid_t pid)
 		target_detach_untouched(t);
 		return -1;
 	}
-	snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
-	t->memfd = open(mem, O_RDWR | O_CLOEXEC);
+	t->memfd = procfs_open_mem(pid);
 	return 0;
 }
 

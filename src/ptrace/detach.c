@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "procfs.h"
 #include "tracer_internal.h"
 #include "wait_status.h"
 
@@ -82,14 +83,12 @@ static bool took_first_stop(struct tracer *tr, pid_t child)
 
 void release_fork_child(struct tracer *tr, struct thread *parent, pid_t child)
 {
-	char path[64];
 	struct child_mem cm = {-1};
 	int status;
 
 	if (!took_first_stop(tr, child))
 		wait_task(child, &status, __WALL);
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)child);
-	cm.fd = open(path, O_RDWR | O_CLOEXEC);
+	cm.fd = procfs_open_mem(child);
 	if (parent)
 		bp_restore_all(&parent->proc->bps, child_write, &cm);
 	if (cm.fd >= 0)
@@ -291,20 +290,16 @@ static void detach_early_task(uint64_t tid, void *value, void *arg)
 static void note_ptrace_stop(uint64_t key, void *value, void *arg)
 {
 	struct thread *th = value;
-	char path[64], buf[512];
+	char buf[512];
 	ssize_t n;
-	int fd;
 
 	if (th->stopped)
 		return;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)th->tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	n = procfs_read(th->tid, 0, "stat", buf, sizeof(buf));
+	if (n < 0) {
 		th->stopped = true; /* gone */
 		return;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
 	if (n > 0) {
 		const char *state = proc_stat_field(buf, (size_t)n, 3);
 		if (state && *state == 't')

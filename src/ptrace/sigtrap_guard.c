@@ -12,6 +12,7 @@
 
 #include "arch.h"
 #include "log.h"
+#include "procfs.h"
 #include "tracer.h"
 
 /* Below the thread's red zone (128 bytes, SysV x86-64 ABI 3.2.2): free to
@@ -22,10 +23,7 @@ static const uint64_t sigtrap_bit = 1ull << (SIGTRAP - 1);
 
 int sigtrap_open_stat(pid_t pid)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	return open(path, O_RDONLY | O_CLOEXEC);
+	return procfs_open(pid, "stat", O_RDONLY);
 }
 
 /* What the program does with SIGTRAP, from /proc/PID/stat (fd; proc(5):

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "dw_demangle.h"
 #include "log.h"
+#include "procfs.h"
 #include "stack.h"
 #include "ifunc_late.h"
 #include "tracer_internal.h"
@@ -111,14 +112,6 @@ static void add_process(struct tracer *tr, struct process *p)
 	*pp = p;
 }
 
-static int open_mem(pid_t pid)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	return open(path, O_RDWR | O_CLOEXEC);
-}
-
 /* Resolves the -e specs in p's current image; failures are notes, not errors. */
 static void resolve_image(struct tracer *tr, struct process *p)
 {
@@ -145,7 +138,7 @@ static struct process *process_fork(struct tracer *tr, struct thread *parent, pi
 	p->t.owned_name = true;
 	p->t.entry = pp->t.entry;
 	p->t.attached = true;
-	p->t.memfd = open_mem(child);
+	p->t.memfd = procfs_open_mem(child);
 	resolve_image(tr, p);
 	bp_table_copy(&p->bps, &pp->bps, &p->probes.by_addr, &p->t);
 	scratch_copy(&p->scratch, &pp->scratch);
@@ -452,7 +445,7 @@ static void on_exec(struct tracer *tr, struct event *ev)
 	/* Probed again from its entry point, where its libraries are mapped. */
 	if (p->t.memfd >= 0)
 		close(p->t.memfd);
-	p->t.memfd = open_mem(pid);
+	p->t.memfd = procfs_open_mem(pid);
 	if (target_read_comm(pid, comm, sizeof(comm)) == 0) {
 		if (p->t.owned_name)
 			free((char *)p->t.name);
