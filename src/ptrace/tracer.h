@@ -55,7 +55,7 @@ struct tracer {
 	bool follow;                 /* -f: fork/vfork children and exec */
 	size_t stack_depth;          /* --stack: frames at each entry, 0 for none */
 	bool detached;
-	bool output_failed;
+	bool output_failed;          /* a sink flush failed (next_event): detach, say "output closed" */
 	bool *spec_waiting;          /* per -e spec: a bare name no image had yet (-f) */
 };
 
