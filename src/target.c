@@ -171,7 +171,8 @@ void target_note_exec_signals(struct target *t)
 static int run_to_entry(struct target *t, const char *cmd)
 {
 	struct arch_regs regs;
-	uint8_t orig, trap = ARCH_BREAKPOINT_BYTE;
+	static const uint8_t trap[ARCH_BREAKPOINT_LEN] = ARCH_BREAKPOINT_INSN;
+	uint8_t orig[ARCH_BREAKPOINT_LEN];
 	struct wait_status ws;
 	int status;
 
@@ -179,7 +180,8 @@ static int run_to_entry(struct target *t, const char *cmd)
 		log_error("cannot read the entry point of '%s' from /proc/%d/auxv", cmd, (int)t->pid);
 		return -1;
 	}
-	if (target_read(t, t->pid, t->entry, &orig, 1) != 1 || target_write(t, t->pid, t->entry, &trap, 1) != 0) {
+	if (target_read(t, t->pid, t->entry, orig, sizeof(orig)) != (ssize_t)sizeof(orig) ||
+	    target_write(t, t->pid, t->entry, trap, sizeof(trap)) != 0) {
 		log_error("cannot place a breakpoint at the entry point of '%s'", cmd);
 		return -1;
 	}
@@ -206,7 +208,7 @@ static int run_to_entry(struct target *t, const char *cmd)
 		ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)(ws.kind == WAIT_SIGNAL ? ws.sig : 0));
 	}
 	arch_regs_set_pc(&regs, t->entry);
-	if (target_write(t, t->pid, t->entry, &orig, 1) != 0 || arch_regs_store(t->pid, &regs) != 0) {
+	if (target_write(t, t->pid, t->entry, orig, sizeof(orig)) != 0 || arch_regs_store(t->pid, &regs) != 0) {
 		log_error("cannot restore the entry point of '%s'", cmd);
 		return -1;
 	}

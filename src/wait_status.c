@@ -8,6 +8,8 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
+#include "arch.h"
+
 
 static bool is_stop_signal(int sig)
 {
@@ -94,6 +96,5 @@ bool wait_trap_is_breakpoint(pid_t tid)
 {
 	siginfo_t si;
 
-	/* x86-64: an int3 raises SIGTRAP with si_code SI_KERNEL. */
-	return ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0 && si.si_code == SI_KERNEL;
+	return ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0 && arch_siginfo_is_breakpoint(si.si_signo, si.si_code);
 }

@@ -113,7 +113,7 @@ static bool trap_pending(pid_t tid)
 	long n = ptrace(PTRACE_PEEKSIGINFO, tid, &args, si);
 
 	for (long i = 0; i < n; i++)
-		if (si[i].si_signo == SIGTRAP && si[i].si_code == SI_KERNEL)
+		if (arch_siginfo_is_breakpoint(si[i].si_signo, si[i].si_code))
 			return true;
 	return false;
 }
@@ -273,8 +273,7 @@ static void rewind_caught_trap(uint64_t key, void *value, void *arg)
 	bp = bp_at(&th->proc->bps, arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE);
 	/* Only a stop from the int3 itself: the pc after a one-byte displaced
 	 * instruction run out of line is the same (see next_event). */
-	if (!bp || ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) != 0 || si.si_signo != SIGTRAP ||
-	    si.si_code != SI_KERNEL)
+	if (!bp || ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) != 0 || !arch_siginfo_is_breakpoint(si.si_signo, si.si_code))
 		return;
 	rewind_trap(th, &regs, bp);
 }
@@ -349,7 +348,7 @@ static void detach_everything(struct tracer *tr, bool emergency)
 	for (struct process *p = tr->procs; p; p = p->next) {
 		bp_restore_all(&p->bps, process_mem_write, p);
 		if (p->entry_bp)
-			process_mem_write(p, p->entry_bp, &p->entry_orig, 1);
+			process_mem_write(p, p->entry_bp, p->entry_orig, ARCH_BREAKPOINT_LEN);
 	}
 	for (struct process *p = tr->procs; p; p = p->next) {
 		u64_map_each(&p->t.threads, step_out_of_scratch, &emergency);

@@ -15,9 +15,8 @@
 #include "procfs.h"
 #include "tracer.h"
 
-/* Below the thread's red zone (128 bytes, SysV x86-64 ABI 3.2.2): free to
- * use while the thread is stopped. */
-#define SCRATCH_BELOW_SP 512
+/* Below the thread's red zone: free to use while the thread is stopped. */
+#define SCRATCH_BELOW_SP (ARCH_RED_ZONE + 384)
 
 static const uint64_t sigtrap_bit = 1ull << (SIGTRAP - 1);
 

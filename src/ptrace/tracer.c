@@ -268,10 +268,11 @@ void tracer_warn_unloaded(struct tracer *tr)
 
 bool our_trap(const struct breakpoint *bp, pid_t tid)
 {
-	/* After a one-byte displaced instruction, the out-of-line copy jumps
-	 * back to the pc just past the trap: only the signal tells a SIGTRAP
-	 * sent there from our int3 (SI_KERNEL).  A return never comes back. */
-	if (bp->insn_len != 1 || bp->flow == ARCH_FLOW_RET)
+	/* After a displaced instruction as long as the pc advance of a trap,
+	 * the out-of-line copy jumps back to the pc just past the trap: only
+	 * the signal tells a SIGTRAP sent there from our breakpoint.  A return
+	 * never comes back. */
+	if (bp->insn_len != ARCH_BREAKPOINT_PC_ADVANCE || bp->flow == ARCH_FLOW_RET)
 		return true;
 	return wait_trap_is_breakpoint(tid);
 }
@@ -423,7 +424,7 @@ static void on_exec(struct tracer *tr, struct event *ev)
 	struct process *p = ev->th->proc;
 	pid_t pid = ev->tid;
 	char comm[64];
-	uint8_t trap = ARCH_BREAKPOINT_BYTE;
+	static const uint8_t trap[ARCH_BREAKPOINT_LEN] = ARCH_BREAKPOINT_INSN;
 
 	target_drop_all_threads_but(&p->t, pid);
 	account_image(tr, p);
@@ -453,10 +454,10 @@ static void on_exec(struct tracer *tr, struct event *ev)
 		p->t.owned_name = true;
 	}
 	target_note_exec_signals(&p->t);
-	if (target_read_entry(pid, &p->t.entry) == 0 && target_read(&p->t, pid, p->t.entry, &p->entry_orig, 1) == 1) {
+	if (target_read_entry(pid, &p->t.entry) == 0 && 	    target_read(&p->t, pid, p->t.entry, p->entry_orig, ARCH_BREAKPOINT_LEN) == ARCH_BREAKPOINT_LEN) {
 		/* Known before it is in memory: detaching restores it. */
 		p->entry_bp = p->t.entry;
-		if (target_write(&p->t, pid, p->t.entry, &trap, 1) != 0)
+		if (target_write(&p->t, pid, p->t.entry, trap, ARCH_BREAKPOINT_LEN) != 0)
 			p->entry_bp = 0;
 	}
 	resume_thread(ev->th);
@@ -466,7 +467,7 @@ static void on_image_entry(struct tracer *tr, struct event *ev)
 {
 	struct process *p = ev->th->proc;
 
-	target_write(&p->t, ev->tid, p->entry_bp, &p->entry_orig, 1);
+	target_write(&p->t, ev->tid, p->entry_bp, p->entry_orig, ARCH_BREAKPOINT_LEN);
 	arch_regs_set_pc(&ev->regs, p->entry_bp);
 	arch_regs_store(ev->tid, &ev->regs);
 	p->entry_bp = 0;

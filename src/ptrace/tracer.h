@@ -30,7 +30,7 @@ struct process {
 	size_t ncode_maps;
 	struct u64_map symbols;      /* --stack: pc (bit 0 set: return address) → struct symbolized */
 	uint64_t entry_bp;           /* a new image running to its entry point (-f, exec) */
-	uint8_t entry_orig;
+	uint8_t entry_orig[ARCH_BREAKPOINT_LEN];
 	struct u64_map go_calls;     /* Go: runtime.g → struct call_stack of its calls in flight */
 	struct sigtrap_guard sigtrap; /* the program's SIGTRAP handler, kept through our traps */
 	struct process *next;
