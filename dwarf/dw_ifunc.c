@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "dw_internal.h"
+#include "procfs.h"
 #include "xalloc.h"
 
 /* One GOT slot that may hold an IFUNC's implementation. */
@@ -101,10 +102,7 @@ static void index_module(struct dw_session *s, struct dw_module *c)
 static int read_slot(struct dw_session *s, uint64_t addr, uint64_t *value)
 {
 	if (s->memfd <= 0) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/mem", (int)s->pid);
-		s->memfd = open(path, O_RDONLY | O_CLOEXEC);
+		s->memfd = procfs_open(s->pid, "mem", O_RDONLY);
 		if (s->memfd < 0) {
 			s->memfd = 0;
 			return -errno;

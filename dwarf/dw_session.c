@@ -12,6 +12,7 @@
 
 #include "dw_demangle.h"
 #include "dw_internal.h"
+#include "procfs.h"
 #include "xalloc.h"
 
 char dw_not_cxx[] = "";
@@ -83,26 +84,15 @@ static int fill_module(Dwfl_Module *mod, void **userdata, const char *name, Dwar
 /* The main executable is the module mapping the program's entry point. */
 static Dwarf_Addr main_module_start(Dwfl *dwfl, pid_t pid)
 {
-	char path[64];
-	uint64_t auxv[2];
-	int fd;
+	uint64_t entry;
 	Dwarf_Addr start = 0;
+	Dwfl_Module *mod;
 
-	if (pid <= 0)
+	if (pid <= 0 || procfs_auxv(pid, AT_ENTRY, &entry) != 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	while (read(fd, auxv, sizeof(auxv)) == (ssize_t)sizeof(auxv) && auxv[0] != 0) {
-		if (auxv[0] == 9 /* AT_ENTRY */) {
-			Dwfl_Module *mod = dwfl_addrmodule(dwfl, auxv[1]);
-			if (mod)
-				dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
-			break;
-		}
-	}
-	close(fd);
+	mod = dwfl_addrmodule(dwfl, entry);
+	if (mod)
+		dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
 	return start;
 }
 

@@ -72,8 +72,11 @@ long double value_as_float(const struct value *v)
 		memcpy(&q, v->bytes, 16);
 		return (long double)q;
 	}
+	/* The target's long double is dwtrace's own (same architecture):
+	 * x87 extended precision in 16 bytes on x86-64 (the last 6 are
+	 * padding, ignored), binary128 on aarch64. */
 	long double ld = 0;
-	memcpy(&ld, v->bytes, 10);
+	memcpy(&ld, v->bytes, v->size < sizeof(ld) ? v->size : sizeof(ld));
 	return ld;
 }
 

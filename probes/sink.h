@@ -29,9 +29,6 @@ struct sink_ops {
 struct sink {
 	const struct sink_ops *ops;
 	FILE *out;
-	/* Names a code address for people ("cmp_ints"), or NULL. */
-	const char *(*symbolize)(void *ctx, uint64_t addr, uint64_t *offset);
-	void *symbolize_ctx;
 };
 
 struct sink *sink_text_new(FILE *out);

@@ -305,8 +305,10 @@ static void register_pending(struct lttng_sink *s)
 	s->npending = 0;
 	s->pending_probe = NULL;
 	lttng_ust_tracepoint_module_register(tps, (int)n);
-	if (!lttng_ust_probe_register(probe))
-		s->registration_failures++;
+	/* It fails only for a provider of another major version (not this
+	 * build's) or out of memory, and lttng-ust logs why itself
+	 * (LTTNG_UST_DEBUG); the events then stay unregistered. */
+	lttng_ust_probe_register(probe);
 }
 
 static struct lt_layout *find_layout(struct lttng_sink *s, const struct event_layout *l)

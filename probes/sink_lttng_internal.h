@@ -61,7 +61,6 @@ struct lttng_sink {
 	size_t npending;
 	struct lttng_ust_probe_desc *pending_probe; /* the probe they will be registered in */
 	bool with_stack;              /* entry events carry the field "stack" */
-	int registration_failures;
 };
 
 /* What the probe callback receives besides the tracepoint's data. */

@@ -140,14 +140,6 @@ static void put_value(struct sink *s, const struct value *v)
 			put_string(out, v);
 		} else {
 			fprintf(out, "0x%" PRIx64, p);
-			if (dw_type_is_function_pointer(v->type) && s->symbolize) {
-				uint64_t off = 0;
-				const char *name = s->symbolize(s->symbolize_ctx, p, &off);
-				if (name && off)
-					fprintf(out, " <%s+%" PRIu64 ">", name, off);
-				else if (name)
-					fprintf(out, " <%s>", name);
-			}
 		}
 		break;
 	}

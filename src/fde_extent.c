@@ -4,6 +4,7 @@
  * own [start_ip, end_ip), looked up in the module's .eh_frame_hdr. */
 #define _GNU_SOURCE
 #include "fde_extent.h"
+#include "procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -79,11 +80,9 @@ int fde_extent(pid_t pid, uint64_t addr, uint64_t *start, uint64_t *end)
 	struct fde_ctx ctx;
 	unw_addr_space_t as;
 	unw_proc_info_t pi;
-	char path[64];
 	int rc = -ENOENT;
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	ctx.memfd = open(path, O_RDONLY | O_CLOEXEC);
+	ctx.memfd = procfs_open(pid, "mem", O_RDONLY);
 	if (ctx.memfd < 0)
 		return -ENOENT;
 	ctx.upt = _UPT_create(pid);

@@ -26,6 +26,7 @@
 #include "sink.h"
 #include "target.h"
 #include "tracer.h"
+#include "wait_status.h"
 #include "xalloc.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -317,19 +318,10 @@ static void wait_for_started(struct target *t)
 	while ((w = waitpid(t->pid, &status, 0)) < 0 && errno == EINTR)
 		if (stop_requested == SIGTERM || stop_requested == SIGHUP)
 			break;
-	if (w == t->pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+	if (w == t->pid && wait_status_classify(status).kind == WAIT_GONE) {
 		t->exited = true;
 		t->exit_status = status;
 	}
-}
-
-static int exit_code_of(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 0;
 }
 
 /* The last line on stderr: what was traced, and how it ended. */
@@ -340,11 +332,11 @@ static void summary(struct tracer *tr, const struct process *p)
 	char end[128], lost[64] = "";
 
 	/* A started program that exec'd was detached from, then waited for. */
-	if (t->exited && WIFSIGNALED(t->exit_status))
-		snprintf(end, sizeof(end), "%s was killed by %s", t->name, strsignal(WTERMSIG(t->exit_status)));
-	else if (t->exited)
-		snprintf(end, sizeof(end), "%s exited with status %d", t->name, WEXITSTATUS(t->exit_status));
-	else if (tr->detached)
+	if (t->exited) {
+		char how[80];
+		wait_status_describe(t->exit_status, how, sizeof(how));
+		snprintf(end, sizeof(end), "%s %s", t->name, how);
+	} else if (tr->detached)
 		snprintf(end, sizeof(end), "detached from %s (pid %d), which runs on", t->name, (int)t->pid);
 	else
 		snprintf(end, sizeof(end), "%s is gone", t->name);
@@ -543,7 +535,7 @@ int main(int argc, char **argv)
 	}
 	cli_free(&o);
 	if (rc == 0 && t->exited && !t->attached)
-		rc = exit_code_of(t->exit_status);
+		rc = wait_status_exit_code(t->exit_status);
 	else
 		rc = rc ? 1 : 0;
 	process_free(p);

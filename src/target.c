@@ -19,8 +19,10 @@
 
 #include "arch.h"
 #include "log.h"
+#include "procfs.h"
 #include "stack.h"
 #include "sigtrap_guard.h"
+#include "wait_status.h"
 #include "xalloc.h"
 
 /* TRACESYSGOOD: the system call stops of remote_syscall() (scratch.c) are
@@ -97,40 +99,20 @@ static char *find_program(const char *cmd, int *err)
 
 int target_read_entry(pid_t pid, uint64_t *entry)
 {
-	char path[64];
-	uint64_t av[2];
-	int fd, rc = -1;
+	int rc = procfs_auxv(pid, AT_ENTRY, entry);
 
-	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while (read(fd, av, sizeof(av)) == (ssize_t)sizeof(av) && av[0] != 0) {
-		if (av[0] == 9 /* AT_ENTRY */) {
-			*entry = av[1];
-			rc = 0;
-			break;
-		}
-	}
-	close(fd);
-	return rc;
+	if (rc)
+		errno = -rc;
+	return rc ? -1 : 0;
 }
 
 uint64_t target_stub_pc(struct target *t)
 {
-	char path[64];
-	uint64_t av[2], base = 0;
+	uint64_t base = 0;
 	Elf64_Ehdr eh;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)t->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		while (read(fd, av, sizeof(av)) == (ssize_t)sizeof(av) && av[0] != AT_NULL)
-			if (av[0] == AT_BASE)
-				base = av[1];
-		close(fd);
-	}
+	if (procfs_auxv(t->pid, AT_BASE, &base) != 0)
+		base = 0;
 	/* ld.so is mapped from file offset 0: its ELF header is at base. */
 	if (base && target_read(t, t->pid, base, &eh, sizeof(eh)) == (ssize_t)sizeof(eh) &&
 	    !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_entry)
@@ -138,19 +120,10 @@ uint64_t target_stub_pc(struct target *t)
 	return t->entry;
 }
 
-static void describe_status(int status, char *buf, size_t size)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, size, "was killed by %s", strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, size, "stopped unexpectedly");
-}
-
 /* Runs pid until its exec: 0, or -1 after printing why not. */
 static int run_to_exec(struct target *t, int errpipe, const char *cmd)
 {
+	struct wait_status ws;
 	int status;
 
 	for (;;) {
@@ -158,27 +131,28 @@ static int run_to_exec(struct target *t, int errpipe, const char *cmd)
 			log_error("waiting for '%s' failed: %s", cmd, strerror(errno));
 			return -1;
 		}
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		ws = wait_status_classify(status);
+		if (ws.kind == WAIT_GONE) {
 			int e = 0;
 			char what[64];
 			if (read(errpipe, &e, sizeof(e)) == (ssize_t)sizeof(e))
 				log_error("cannot execute '%s': %s", cmd, strerror(e));
 			else {
-				describe_status(status, what, sizeof(what));
+				wait_status_describe(status, what, sizeof(what));
 				log_error("'%s' %s before it started", cmd, what);
 			}
 			t->exited = true;
 			return -1;
 		}
-		if (status >> 16 == PTRACE_EVENT_EXEC) {
+		if (ws.kind == WAIT_EXEC) {
 			target_note_exec_signals(t);
 			return 0;
 		}
-		if (status >> 16 == PTRACE_EVENT_STOP || WSTOPSIG(status) == SIGCONT ||
-		    WSTOPSIG(status) == SIGSTOP)
-			ptrace(PTRACE_CONT, t->pid, NULL, 0);
+		/* Its own SIGSTOP, and the SIGCONT that ended it, are dwtrace's. */
+		if (ws.kind == WAIT_SIGNAL && ws.sig != SIGCONT && ws.sig != SIGSTOP)
+			ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)ws.sig);
 		else
-			ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)WSTOPSIG(status));
+			ptrace(PTRACE_CONT, t->pid, NULL, 0);
 	}
 }
 
@@ -197,14 +171,17 @@ void target_note_exec_signals(struct target *t)
 static int run_to_entry(struct target *t, const char *cmd)
 {
 	struct arch_regs regs;
-	uint8_t orig, trap = ARCH_BREAKPOINT_BYTE;
+	static const uint8_t trap[ARCH_BREAKPOINT_LEN] = ARCH_BREAKPOINT_INSN;
+	uint8_t orig[ARCH_BREAKPOINT_LEN];
+	struct wait_status ws;
 	int status;
 
 	if (target_read_entry(t->pid, &t->entry) != 0) {
 		log_error("cannot read the entry point of '%s' from /proc/%d/auxv", cmd, (int)t->pid);
 		return -1;
 	}
-	if (target_read(t, t->pid, t->entry, &orig, 1) != 1 || target_write(t, t->pid, t->entry, &trap, 1) != 0) {
+	if (target_read(t, t->pid, t->entry, orig, sizeof(orig)) != (ssize_t)sizeof(orig) ||
+	    target_write(t, t->pid, t->entry, trap, sizeof(trap)) != 0) {
 		log_error("cannot place a breakpoint at the entry point of '%s'", cmd);
 		return -1;
 	}
@@ -214,26 +191,24 @@ static int run_to_entry(struct target *t, const char *cmd)
 			log_error("waiting for '%s' failed: %s", cmd, strerror(errno));
 			return -1;
 		}
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		ws = wait_status_classify(status);
+		if (ws.kind == WAIT_GONE) {
 			char what[64];
-			describe_status(status, what, sizeof(what));
+			wait_status_describe(status, what, sizeof(what));
 			log_error("'%s' %s before reaching its entry point", cmd, what);
 			t->exited = true;
 			t->exit_status = status;
 			return -1;
 		}
-		if (WSTOPSIG(status) == SIGTRAP && !(status >> 16)) {
+		if (ws.kind == WAIT_SIGNAL && ws.sig == SIGTRAP) {
 			if (arch_regs_fetch(t->pid, &regs, false) == 0 &&
 			    arch_regs_pc(&regs) == t->entry + ARCH_BREAKPOINT_PC_ADVANCE)
 				break;
 		}
-		if (status >> 16)
-			ptrace(PTRACE_CONT, t->pid, NULL, 0);
-		else
-			ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)WSTOPSIG(status));
+		ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)(ws.kind == WAIT_SIGNAL ? ws.sig : 0));
 	}
 	arch_regs_set_pc(&regs, t->entry);
-	if (target_write(t, t->pid, t->entry, &orig, 1) != 0 || arch_regs_store(t->pid, &regs) != 0) {
+	if (target_write(t, t->pid, t->entry, orig, sizeof(orig)) != 0 || arch_regs_store(t->pid, &regs) != 0) {
 		log_error("cannot restore the entry point of '%s'", cmd);
 		return -1;
 	}
@@ -244,7 +219,6 @@ int target_spawn(struct target *t, char **argv)
 {
 	int err, fds[2], status;
 	char *path = find_program(argv[0], &err);
-	char mem[64];
 
 	struct process *proc = t->proc;
 
@@ -283,7 +257,7 @@ int target_spawn(struct target *t, char **argv)
 	}
 	free(path);
 	close(fds[1]);
-	if (wait_task(t->pid, &status, WUNTRACED) < 0 || !WIFSTOPPED(status) ||
+	if (wait_task(t->pid, &status, WUNTRACED) < 0 || wait_status_classify(status).kind != WAIT_SIGNAL ||
 	    ptrace(PTRACE_SEIZE, t->pid, NULL, (void *)(long)SEIZE_OPTIONS) != 0) {
 		log_error("cannot trace '%s': %s", argv[0], strerror(errno));
 		kill(t->pid, SIGKILL);
@@ -297,8 +271,7 @@ int target_spawn(struct target *t, char **argv)
 		return -1;
 	}
 	close(fds[0]);
-	snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)t->pid);
-	t->memfd = open(mem, O_RDWR | O_CLOEXEC);
+	t->memfd = procfs_open_mem(t->pid);
 	if (run_to_entry(t, argv[0]) != 0) {
 		target_kill_unstarted(t);
 		return -1;
@@ -309,18 +282,8 @@ int target_spawn(struct target *t, char **argv)
 
 int target_read_comm(pid_t pid, char *buf, size_t size)
 {
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (procfs_read(pid, 0, "comm", buf, size) <= 0)
 		return -1;
-	if (!fgets(buf, (int)size, f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }
@@ -334,8 +297,7 @@ static int seize_new_tasks(struct target *t)
 	struct dirent *de;
 	int added = 0, rc = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)t->pid);
-	d = opendir(path);
+	d = opendir(procfs_path(path, sizeof(path), t->pid, 0, "task"));
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
@@ -359,21 +321,26 @@ static int seize_new_tasks(struct target *t)
 /* Waits until thread th is in a ptrace stop; false when it is gone. */
 static bool wait_stopped(struct target *t, struct thread *th)
 {
+	struct wait_status ws;
 	int status;
 
 	while (!th->stopped) {
-		if (wait_task(th->tid, &status, __WALL) < 0 || WIFEXITED(status) || WIFSIGNALED(status))
+		if (wait_task(th->tid, &status, __WALL) < 0)
+			return false;
+		ws = wait_status_classify(status);
+		if (ws.kind == WAIT_GONE)
 			return false;
 		th->stopped = true;
-		switch (status >> 16) {
-		case PTRACE_EVENT_STOP:
-			th->group_stopped = WSTOPSIG(status) != SIGTRAP;
+		switch (ws.kind) {
+		case WAIT_GROUP_STOP:
+		case WAIT_EVENT_STOP:
+			th->group_stopped = ws.kind == WAIT_GROUP_STOP;
 			break;
-		case 0:
+		case WAIT_SIGNAL:
 			/* A signal on its way: deliver it when the thread goes on. */
-			th->pending_signal = WSTOPSIG(status);
+			th->pending_signal = ws.sig;
 			break;
-		case PTRACE_EVENT_CLONE: {
+		case WAIT_CLONE: {
 			/* The new thread is traced already; it stops on its own. */
 			unsigned long msg = 0;
 			ptrace(PTRACE_GETEVENTMSG, th->tid, NULL, &msg);
@@ -392,19 +359,9 @@ static bool wait_stopped(struct target *t, struct thread *th)
  * when unknown. */
 static int tracer_of(pid_t pid, pid_t tid)
 {
-	char path[64], line[256];
-	FILE *f;
-	int tracer = -1;
+	long tracer;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
-			break;
-	fclose(f);
-	return tracer;
+	return procfs_status_long(pid, tid, "TracerPid", &tracer) == 0 ? (int)tracer : -1;
 }
 
 static void say_already_traced(pid_t pid, const char *comm, int tracer)
@@ -426,8 +383,7 @@ static size_t count_tasks(pid_t pid)
 	struct dirent *de;
 	size_t n = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
+	d = opendir(procfs_path(path, sizeof(path), pid, 0, "task"));
 	if (!d)
 		return 0;
 	while ((de = readdir(d)))
@@ -436,41 +392,23 @@ static size_t count_tasks(pid_t pid)
 	return n;
 }
 
-const char *proc_stat_field(const char *buf, size_t len, int field)
-{
-	const char *p = memrchr(buf, ')', len), *end = buf + len;
-
-	/* Field 3 starts two bytes after the ')'. */
-	for (int f = 2; p && f < field; f++) {
-		while (++p < end && *p != ' ')
-			;
-		if (p >= end)
-			return NULL;
-	}
-	return p && p + 1 < end ? p + 1 : NULL;
-}
-
 /* Whether pid can be traced at all: not a zombie, not a kernel thread, not
  * traced by someone else.  Returns 0, or -1 after printing why not. */
 static int check_traceable(pid_t pid, const char *comm)
 {
-	char path[64], buf[1024];
+	char buf[1024];
 	const char *p;
 	unsigned long flags = 0;
 	char state = '?';
-	FILE *f;
+	ssize_t n;
 	int tracer;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f || !fgets(buf, sizeof(buf), f)) {
-		if (f)
-			fclose(f);
+	n = procfs_read(pid, 0, "stat", buf, sizeof(buf));
+	if (n <= 0) {
 		log_error("no process with pid %d", (int)pid);
 		return -1;
 	}
-	fclose(f);
-	p = proc_stat_field(buf, strlen(buf), 3);
+	p = proc_stat_field(buf, (size_t)n, 3);
 	if (!p || sscanf(p, "%c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
 		return 0; /* let the attach itself say what is wrong */
 	if ((state == 'Z' || state == 'X') && count_tasks(pid) > 1) {
@@ -501,7 +439,7 @@ static int check_traceable(pid_t pid, const char *comm)
 
 int target_attach(struct target *t, pid_t pid)
 {
-	char comm[64], mem[64];
+	char comm[64];
 	int rc;
 	bool again = true;
 
@@ -549,8 +487,7 @@ int target_attach(struct target *t, pid_t pid)
 		target_detach_untouched(t);
 		return -1;
 	}
-	snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
-	t->memfd = open(mem, O_RDWR | O_CLOEXEC);
+	t->memfd = procfs_open_mem(pid);
 	return 0;
 }
 

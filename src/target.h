@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "call_stack.h"
+#include "procfs.h"            /* proc_stat_field(), was declared here */
 #include "u64_map.h"
 
 struct process;
@@ -58,11 +59,6 @@ void target_detach_untouched(struct target *t);
  * the trap dwtrace puts at its entry point resets that (see
  * sigtrap_guard.h). */
 void target_note_exec_signals(struct target *t);
-
-/* The start of field (numbered as in proc(5), 3 or more) of the
- * /proc/PID/stat line in buf (len bytes), or NULL.  Fields follow the last
- * ')', since the command name may hold anything.  Async-signal-safe. */
-const char *proc_stat_field(const char *buf, size_t len, int field);
 
 /* Reads the command name of pid (/proc/PID/comm): 0 or -1. */
 int target_read_comm(pid_t pid, char *buf, size_t size);

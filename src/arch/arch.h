@@ -121,8 +121,12 @@ int arch_indirect_target(const uint8_t *insn, size_t len, uint64_t pc, const str
 			 ssize_t (*read)(void *ctx, uint64_t addr, void *buf, size_t size), void *ctx,
 			 uint64_t *target, uint64_t *slot);
 
-/* The software breakpoint instruction and how far the pc is past it after the trap. */
+/* The software breakpoint instruction (ARCH_BREAKPOINT_LEN bytes; its
+ * first byte ARCH_BREAKPOINT_BYTE), and how far the pc is past its address
+ * when its SIGTRAP stops the thread. */
 #define ARCH_BREAKPOINT_BYTE 0xcc
+#define ARCH_BREAKPOINT_INSN {0xcc}
+#define ARCH_BREAKPOINT_LEN 1
 #define ARCH_BREAKPOINT_PC_ADVANCE 1
 
 /* Remote calls (src/remote_call.c).  Sets r to enter fn(arg0) as a call
@@ -278,5 +282,22 @@ struct arch_stub_map {
  * be relocated, a target out of reach). */
 int arch_stub_build(const struct arch_stub_spec *s, uint8_t *out, size_t cap, struct arch_stub_map *map, char *err,
 		    size_t errsize);
+
+/* Facts of the architecture's Linux ABI that generic code must not assume. */
+/* Whether a signal with siginfo si_signo, si_code comes from a breakpoint
+ * instruction (x86-64: int3 gives SIGTRAP with SI_KERNEL), not from kill(),
+ * tgkill() or raise().  (Not a siginfo_t: <signal.h> clashes with the
+ * kernel headers some arch files use.) */
+bool arch_siginfo_is_breakpoint(int si_signo, int si_code);
+/* The integer return value register (x86-64: rax) of a thread stopped at
+ * its function's return. */
+uint64_t arch_regs_return_value(const struct arch_regs *r);
+/* Bytes below the stack pointer a function may use without moving it (the
+ * SysV x86-64 red zone, ABI 3.2.2): nothing may be written there. */
+#define ARCH_RED_ZONE 128
+/* The highest address user-space mappings reach (x86-64 with 4-level page
+ * tables: TASK_SIZE_MAX, (1 << 47) - one page); an mmap hint above it is
+ * ignored. */
+#define ARCH_USER_ADDR_MAX 0x7ffffffff000ULL
 
 #endif

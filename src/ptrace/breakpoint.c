@@ -16,9 +16,14 @@ int bp_read_original(const struct breakpoint_table *bt, struct target *t, uint64
 	if (!bt->by_addr.len)
 		return (int)n;
 	for (size_t i = 0; i < (size_t)n; i++) {
-		struct breakpoint *bp = bp_at(bt, addr + i);
-		if (bp)
-			buf[i] = bp->orig;
+		/* Byte i is byte k of the trap of a breakpoint at addr + i - k. */
+		for (size_t k = 0; k < ARCH_BREAKPOINT_LEN && k <= addr + i; k++) {
+			struct breakpoint *bp = bp_at(bt, addr + i - k);
+			if (bp) {
+				buf[i] = bp->orig[k];
+				break;
+			}
+		}
 	}
 	return (int)n;
 }
@@ -36,7 +41,7 @@ struct breakpoint *bp_insert(struct breakpoint_table *bt, struct target *t, uint
 			     const uint8_t *insn, size_t len, int *err)
 {
 	struct breakpoint *bp = bp_at(bt, addr);
-	uint8_t trap = ARCH_BREAKPOINT_BYTE;
+	static const uint8_t trap[ARCH_BREAKPOINT_LEN] = ARCH_BREAKPOINT_INSN;
 	int rc;
 
 	if (bp)
@@ -46,7 +51,7 @@ struct breakpoint *bp_insert(struct breakpoint_table *bt, struct target *t, uint
 	bp->ool = ool;
 	bp->insn_len = (uint8_t)(len < sizeof(bp->insn) ? len : sizeof(bp->insn));
 	memcpy(bp->insn, insn, bp->insn_len);
-	if (target_read(t, t->pid, addr, &bp->orig, 1) != 1) {
+	if (target_read(t, t->pid, addr, bp->orig, ARCH_BREAKPOINT_LEN) != ARCH_BREAKPOINT_LEN) {
 		free(bp);
 		*err = -EFAULT;
 		return NULL;
@@ -54,7 +59,7 @@ struct breakpoint *bp_insert(struct breakpoint_table *bt, struct target *t, uint
 	/* In the table before the trap is in memory: dwtrace's emergency path
 	 * (a fatal signal in between) restores what the table lists. */
 	u64_map_put(&bt->by_addr, addr, bp);
-	rc = target_write(t, t->pid, addr, &trap, 1);
+	rc = target_write(t, t->pid, addr, trap, ARCH_BREAKPOINT_LEN);
 	if (rc != 0) {
 		u64_map_del(&bt->by_addr, addr);
 		bp_free(bp);
@@ -126,7 +131,7 @@ static void restore_one(uint64_t addr, void *value, void *arg)
 	struct breakpoint *bp = value;
 	struct restore_ctx *rc = arg;
 
-	rc->write_fn(rc->ctx, addr, &bp->orig, 1);
+	rc->write_fn(rc->ctx, addr, bp->orig, ARCH_BREAKPOINT_LEN);
 }
 
 void bp_restore_all(const struct breakpoint_table *bt,
@@ -171,7 +176,7 @@ static void copy_one(uint64_t addr, void *value, void *arg)
 			bp_add_arrival(nb, s);
 	}
 	if (!nb->entry && !nb->nexits && !nb->narrivals && !nb->dlstate) {
-		target_write(c->t, c->t->pid, addr, &bp->orig, 1);
+		target_write(c->t, c->t->pid, addr, bp->orig, ARCH_BREAKPOINT_LEN);
 		bp_free(nb);
 		return;
 	}

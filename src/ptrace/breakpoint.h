@@ -18,7 +18,7 @@
 
 struct breakpoint {
 	uint64_t addr;
-	uint8_t orig;                /* the byte the trap replaced */
+	uint8_t orig[ARCH_BREAKPOINT_LEN]; /* the bytes the trap replaced */
 	uint8_t insn_len;            /* length of the displaced instruction */
 	uint8_t insn[ARCH_INSN_MAX]; /* its bytes (exits decide at the hit where a jump goes) */
 	uint64_t ool;                /* the out-of-line copy of the displaced instruction */

@@ -33,7 +33,9 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "procfs.h"
 #include "tracer_internal.h"
+#include "wait_status.h"
 
 struct child_mem {
 	int fd;
@@ -81,14 +83,12 @@ static bool took_first_stop(struct tracer *tr, pid_t child)
 
 void release_fork_child(struct tracer *tr, struct thread *parent, pid_t child)
 {
-	char path[64];
 	struct child_mem cm = {-1};
 	int status;
 
 	if (!took_first_stop(tr, child))
 		wait_task(child, &status, __WALL);
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)child);
-	cm.fd = open(path, O_RDWR | O_CLOEXEC);
+	cm.fd = procfs_open_mem(child);
 	if (parent)
 		bp_restore_all(&parent->proc->bps, child_write, &cm);
 	if (cm.fd >= 0)
@@ -113,7 +113,7 @@ static bool trap_pending(pid_t tid)
 	long n = ptrace(PTRACE_PEEKSIGINFO, tid, &args, si);
 
 	for (long i = 0; i < n; i++)
-		if (si[i].si_signo == SIGTRAP && si[i].si_code == SI_KERNEL)
+		if (arch_siginfo_is_breakpoint(si[i].si_signo, si[i].si_code))
 			return true;
 	return false;
 }
@@ -142,11 +142,14 @@ static void step_out_of_scratch(uint64_t key, void *value, void *arg)
 		pc = arch_regs_pc(&regs);
 		if (!scratch_contains(&p->scratch, pc))
 			return;
-		if (ptrace(PTRACE_SINGLESTEP, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) < 0 ||
-		    WIFEXITED(status) || WIFSIGNALED(status))
+		struct wait_status ws;
+		if (ptrace(PTRACE_SINGLESTEP, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) < 0)
 			return;
-		if (status >> 16 == 0 && WSTOPSIG(status) != SIGTRAP && !th->pending_signal)
-			th->pending_signal = WSTOPSIG(status);
+		ws = wait_status_classify(status);
+		if (ws.kind == WAIT_GONE)
+			return;
+		if (ws.kind == WAIT_SIGNAL && ws.sig != SIGTRAP && !th->pending_signal)
+			th->pending_signal = ws.sig;
 	}
 	if (!*emergency)
 		log_warning("thread %d did not leave dwtrace's scratch area", (int)th->tid);
@@ -172,6 +175,7 @@ static struct thread *any_running_thread(struct tracer *tr)
 static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergency)
 {
 	struct thread *th = tracer_thread(tr, tid);
+	struct wait_status ws = wait_status_classify(status);
 	struct arch_regs regs;
 	struct breakpoint *bp;
 	unsigned long msg = 0;
@@ -180,14 +184,14 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 	if (!th) {
 		/* A new task whose creation we have not seen: held until then. */
 		if (emergency) {
-			if (!WIFEXITED(status) && !WIFSIGNALED(status))
+			if (ws.kind != WAIT_GONE)
 				emergency_hold(tid);
 		} else {
 			u64_map_put(&tr->early_tasks, (uint64_t)tid, (void *)1);
 		}
 		return;
 	}
-	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+	if (ws.kind == WAIT_GONE) {
 		if (tid == th->proc->t.pid) {
 			th->proc->t.exited = true;
 			th->proc->t.exit_status = status;
@@ -201,9 +205,9 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 		return;
 	}
 	th->stopped = true;
-	switch (status >> 16) {
-	case 0:
-		trapped = WSTOPSIG(status) == SIGTRAP && arch_regs_fetch(tid, &regs, false) == 0;
+	switch (ws.kind) {
+	case WAIT_SIGNAL:
+		trapped = ws.sig == SIGTRAP && arch_regs_fetch(tid, &regs, false) == 0;
 		if (trapped && (bp = bp_at(&th->proc->bps, arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE)) &&
 		    our_trap(bp, tid)) {
 			rewind_trap(th, &regs, bp);
@@ -213,10 +217,11 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 			arch_regs_set_pc(&regs, th->proc->entry_bp);
 			arch_regs_store(tid, &regs);
 		} else {
-			th->pending_signal = WSTOPSIG(status);
+			th->pending_signal = ws.sig;
 		}
 		break;
-	case PTRACE_EVENT_STOP:
+	case WAIT_GROUP_STOP:
+	case WAIT_EVENT_STOP:
 		/* Stopped by our interrupt just after one of our traps, whose
 		 * SIGTRAP is still queued: let the thread take it (it stops
 		 * again before running any code) and rewind then. */
@@ -225,10 +230,10 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 			ptrace(PTRACE_CONT, tid, NULL, NULL);
 		}
 		break;
-	case PTRACE_EVENT_FORK:
-	case PTRACE_EVENT_VFORK:
+	case WAIT_FORK:
+	case WAIT_VFORK:
 		ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg);
-		if (status >> 16 == PTRACE_EVENT_FORK) {
+		if (ws.kind == WAIT_FORK) {
 			release_fork_child(tr, th, (pid_t)msg);
 		} else {
 			/* Shares our memory, which is about to be restored. */
@@ -237,7 +242,7 @@ static void collect_stop(struct tracer *tr, pid_t tid, int status, bool emergenc
 			ptrace(PTRACE_DETACH, (pid_t)msg, NULL, NULL);
 		}
 		break;
-	case PTRACE_EVENT_CLONE:
+	case WAIT_CLONE:
 		ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg);
 		if (emergency) {
 			/* Shares the memory being restored: held until then. */
@@ -268,8 +273,7 @@ static void rewind_caught_trap(uint64_t key, void *value, void *arg)
 	bp = bp_at(&th->proc->bps, arch_regs_pc(&regs) - ARCH_BREAKPOINT_PC_ADVANCE);
 	/* Only a stop from the int3 itself: the pc after a one-byte displaced
 	 * instruction run out of line is the same (see next_event). */
-	if (!bp || ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) != 0 || si.si_signo != SIGTRAP ||
-	    si.si_code != SI_KERNEL)
+	if (!bp || ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) != 0 || !arch_siginfo_is_breakpoint(si.si_signo, si.si_code))
 		return;
 	rewind_trap(th, &regs, bp);
 }
@@ -285,20 +289,16 @@ static void detach_early_task(uint64_t tid, void *value, void *arg)
 static void note_ptrace_stop(uint64_t key, void *value, void *arg)
 {
 	struct thread *th = value;
-	char path[64], buf[512];
+	char buf[512];
 	ssize_t n;
-	int fd;
 
 	if (th->stopped)
 		return;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)th->tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	n = procfs_read(th->tid, 0, "stat", buf, sizeof(buf));
+	if (n < 0) {
 		th->stopped = true; /* gone */
 		return;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
 	if (n > 0) {
 		const char *state = proc_stat_field(buf, (size_t)n, 3);
 		if (state && *state == 't')
@@ -348,7 +348,7 @@ static void detach_everything(struct tracer *tr, bool emergency)
 	for (struct process *p = tr->procs; p; p = p->next) {
 		bp_restore_all(&p->bps, process_mem_write, p);
 		if (p->entry_bp)
-			process_mem_write(p, p->entry_bp, &p->entry_orig, 1);
+			process_mem_write(p, p->entry_bp, p->entry_orig, ARCH_BREAKPOINT_LEN);
 	}
 	for (struct process *p = tr->procs; p; p = p->next) {
 		u64_map_each(&p->t.threads, step_out_of_scratch, &emergency);

@@ -214,7 +214,8 @@ static void crash_entry(struct sink *s, const struct event_layout *l, const stru
 	if (c->left-- == 0) {
 		/* A page that faults (a null pointer would be caught earlier by
 		 * UBSan in the sanitizer build, which is not what is tested). */
-		volatile int *nowhere = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		volatile int *nowhere =
+			mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (c->kind)
 			recurse(NULL, 0);

@@ -44,12 +44,10 @@ void ifunc_late_entry(struct tracer *tr, struct event *ev, struct probe_site *si
 
 void ifunc_late_returned(struct event *ev, struct probe_site *site)
 {
-	uint64_t rax = 0;
-
-	if (site->ifunc_done || arch_reg_read(&ev->regs, 0 /* DWARF rax */, &rax, sizeof(rax)) != 0)
+	if (site->ifunc_done)
 		return;
 	xgrow(&pending, &pending_cap, npending + 1, sizeof(*pending));
-	pending[npending++] = (struct returned){site, rax};
+	pending[npending++] = (struct returned){site, arch_regs_return_value(&ev->regs)};
 }
 
 void ifunc_late_place(struct tracer *tr, struct event *ev)

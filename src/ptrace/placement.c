@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "procfs.h"
 #include "stack.h"
 #include "tracer_internal.h"
 #include "xalloc.h"
@@ -23,24 +24,20 @@ int process_mem_write(void *process, uint64_t addr, const void *buf, size_t size
  * written there would change the program's data. */
 static void read_code_maps(struct process *p)
 {
-	char path[64], line[4200];
+	struct procfs_maps it;
+	struct procfs_map m;
 	size_t cap = 0;
-	FILE *f;
 
 	p->ncode_maps = 0;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)p->t.pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (procfs_maps_open(&it, p->t.pid) != 0)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long s, e;
-		char perms[8];
-		if (sscanf(line, "%llx-%llx %7s", &s, &e, perms) != 3 || perms[2] != 'x')
+	while (procfs_maps_next(&it, &m)) {
+		if (m.perms[2] != 'x')
 			continue;
 		xgrow(&p->code_maps, &cap, p->ncode_maps + 1, sizeof(*p->code_maps));
-		p->code_maps[p->ncode_maps++] = (struct dw_range){s, e};
+		p->code_maps[p->ncode_maps++] = (struct dw_range){m.start, m.end};
 	}
-	fclose(f);
+	procfs_maps_close(&it);
 }
 
 static bool in_code(const struct process *p, uint64_t addr)
@@ -519,27 +516,17 @@ int place_probe(struct process *p, struct thread *th, struct probe_site *site)
 /* Whether a mapping of m's file still lies where m was loaded. */
 static bool module_mapped(pid_t pid, const struct dw_module *m)
 {
-	char path[64], line[4200];
+	struct procfs_maps it;
+	struct procfs_map map;
 	uint64_t start, end;
-	FILE *f;
 	bool found = false;
 
 	dw_module_range(m, &start, &end);
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (procfs_maps_open(&it, pid) != 0)
 		return true;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long long s, e;
-		int off = 0;
-		char *file;
-		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &e, &off) < 2 || !off)
-			continue;
-		file = line + off;
-		file[strcspn(file, "\n")] = '\0';
-		found = s < end && e > start && !strcmp(file, dw_module_path(m));
-	}
-	fclose(f);
+	while (!found && procfs_maps_next(&it, &map))
+		found = *map.path && map.start < end && map.end > start && !strcmp(map.path, dw_module_path(m));
+	procfs_maps_close(&it);
 	return found;
 }
 

@@ -12,20 +12,17 @@
 
 #include "arch.h"
 #include "log.h"
+#include "procfs.h"
 #include "tracer.h"
 
-/* Below the thread's red zone (128 bytes, SysV x86-64 ABI 3.2.2): free to
- * use while the thread is stopped. */
-#define SCRATCH_BELOW_SP 512
+/* Below the thread's red zone: free to use while the thread is stopped. */
+#define SCRATCH_BELOW_SP (ARCH_RED_ZONE + 384)
 
 static const uint64_t sigtrap_bit = 1ull << (SIGTRAP - 1);
 
 int sigtrap_open_stat(pid_t pid)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	return open(path, O_RDONLY | O_CLOEXEC);
+	return procfs_open(pid, "stat", O_RDONLY);
 }
 
 /* What the program does with SIGTRAP, from /proc/PID/stat (fd; proc(5):

@@ -18,9 +18,11 @@
 #include "cli.h"
 #include "dw_demangle.h"
 #include "log.h"
+#include "procfs.h"
 #include "stack.h"
 #include "ifunc_late.h"
 #include "tracer_internal.h"
+#include "wait_status.h"
 #include "xalloc.h"
 
 static void resume(pid_t tid, int sig)
@@ -109,14 +111,6 @@ static void add_process(struct tracer *tr, struct process *p)
 	*pp = p;
 }
 
-static int open_mem(pid_t pid)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	return open(path, O_RDWR | O_CLOEXEC);
-}
-
 /* Resolves the -e specs in p's current image; failures are notes, not errors. */
 static void resolve_image(struct tracer *tr, struct process *p)
 {
@@ -142,7 +136,7 @@ static struct process *process_fork(struct tracer *tr, struct thread *parent, pi
 	p->t.owned_name = true;
 	p->t.entry = pp->t.entry;
 	p->t.attached = true;
-	p->t.memfd = open_mem(child);
+	p->t.memfd = procfs_open_mem(child);
 	resolve_image(tr, p);
 	bp_table_copy(&p->bps, &pp->bps, &p->probes.by_addr, &p->t);
 	scratch_copy(&p->scratch, &pp->scratch);
@@ -273,18 +267,18 @@ void tracer_warn_unloaded(struct tracer *tr)
 
 bool our_trap(const struct breakpoint *bp, pid_t tid)
 {
-	siginfo_t si;
-
-	/* After a one-byte displaced instruction, the out-of-line copy jumps
-	 * back to the pc just past the trap: only the signal tells a SIGTRAP
-	 * sent there from our int3 (SI_KERNEL).  A return never comes back. */
-	if (bp->insn_len != 1 || bp->flow == ARCH_FLOW_RET)
+	/* After a displaced instruction as long as the pc advance of a trap,
+	 * the out-of-line copy jumps back to the pc just past the trap: only
+	 * the signal tells a SIGTRAP sent there from our breakpoint.  A return
+	 * never comes back. */
+	if (bp->insn_len != ARCH_BREAKPOINT_PC_ADVANCE || bp->flow == ARCH_FLOW_RET)
 		return true;
-	return ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0 && si.si_code == SI_KERNEL;
+	return wait_trap_is_breakpoint(tid);
 }
 
 static void next_event(struct tracer *tr, struct event *ev)
 {
+	struct wait_status ws;
 	int status;
 	pid_t tid;
 	uint64_t trap;
@@ -308,41 +302,40 @@ static void next_event(struct tracer *tr, struct event *ev)
 	ev->tid = tid;
 	ev->status = status;
 	ev->th = tracer_thread(tr, tid);
-	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+	ws = wait_status_classify(status);
+	switch (ws.kind) {
+	case WAIT_SIGNAL:
+		break;
+	case WAIT_GONE:
 		ev->type = TE_EXIT;
 		return;
-	}
-	if (!WIFSTOPPED(status)) {
-		ev->type = TE_OTHER_EVENT;
+	case WAIT_GROUP_STOP:
+		ev->type = TE_GROUP_STOP;
 		return;
-	}
-	switch (status >> 16) {
-	case 0:
-		break;
-	case PTRACE_EVENT_STOP: {
-		int sig = WSTOPSIG(status);
-		ev->type = (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) ? TE_GROUP_STOP
-												     : TE_EVENT_STOP;
+	case WAIT_EVENT_STOP:
+		ev->type = TE_EVENT_STOP;
 		return;
-	}
-	case PTRACE_EVENT_CLONE:
+	case WAIT_CLONE:
 		ev->type = TE_CLONE;
 		return;
-	case PTRACE_EVENT_FORK:
+	case WAIT_FORK:
 		ev->type = TE_FORK;
 		return;
-	case PTRACE_EVENT_VFORK:
+	case WAIT_VFORK:
 		ev->type = TE_VFORK;
 		return;
-	case PTRACE_EVENT_EXEC:
+	case WAIT_EXEC:
 		ev->type = TE_EXEC;
 		return;
-	default:
+	case WAIT_SYSCALL:       /* no PTRACE_SYSCALL from this loop: resume */
+	case WAIT_OTHER_EVENT:
+	case WAIT_NOT_STOPPED:
 		ev->type = TE_OTHER_EVENT;
 		return;
 	}
 	ev->type = TE_SIGNAL;
-	if (WSTOPSIG(status) != SIGTRAP || !ev->th || arch_regs_fetch(tid, &ev->regs, false) != 0)
+	ev->sig = ws.sig;
+	if (ws.sig != SIGTRAP || !ev->th || arch_regs_fetch(tid, &ev->regs, false) != 0)
 		return;
 	/* A trap of ours: the pc just past a breakpoint we placed. */
 	trap = arch_regs_pc(&ev->regs) - ARCH_BREAKPOINT_PC_ADVANCE;
@@ -431,7 +424,7 @@ static void on_exec(struct tracer *tr, struct event *ev)
 	struct process *p = ev->th->proc;
 	pid_t pid = ev->tid;
 	char comm[64];
-	uint8_t trap = ARCH_BREAKPOINT_BYTE;
+	static const uint8_t trap[ARCH_BREAKPOINT_LEN] = ARCH_BREAKPOINT_INSN;
 
 	target_drop_all_threads_but(&p->t, pid);
 	account_image(tr, p);
@@ -454,7 +447,7 @@ static void on_exec(struct tracer *tr, struct event *ev)
 	/* Probed again from its entry point, where its libraries are mapped. */
 	if (p->t.memfd >= 0)
 		close(p->t.memfd);
-	p->t.memfd = open_mem(pid);
+	p->t.memfd = procfs_open_mem(pid);
 	if (target_read_comm(pid, comm, sizeof(comm)) == 0) {
 		if (p->t.owned_name)
 			free((char *)p->t.name);
@@ -462,10 +455,10 @@ static void on_exec(struct tracer *tr, struct event *ev)
 		p->t.owned_name = true;
 	}
 	target_note_exec_signals(&p->t);
-	if (target_read_entry(pid, &p->t.entry) == 0 && target_read(&p->t, pid, p->t.entry, &p->entry_orig, 1) == 1) {
+	if (target_read_entry(pid, &p->t.entry) == 0 && 	    target_read(&p->t, pid, p->t.entry, p->entry_orig, ARCH_BREAKPOINT_LEN) == ARCH_BREAKPOINT_LEN) {
 		/* Known before it is in memory: detaching restores it. */
 		p->entry_bp = p->t.entry;
-		if (target_write(&p->t, pid, p->t.entry, &trap, 1) != 0)
+		if (target_write(&p->t, pid, p->t.entry, trap, ARCH_BREAKPOINT_LEN) != 0)
 			p->entry_bp = 0;
 	}
 	resume_thread(ev->th);
@@ -475,7 +468,7 @@ static void on_image_entry(struct tracer *tr, struct event *ev)
 {
 	struct process *p = ev->th->proc;
 
-	target_write(&p->t, ev->tid, p->entry_bp, &p->entry_orig, 1);
+	target_write(&p->t, ev->tid, p->entry_bp, p->entry_orig, ARCH_BREAKPOINT_LEN);
 	arch_regs_set_pc(&ev->regs, p->entry_bp);
 	arch_regs_store(ev->tid, &ev->regs);
 	p->entry_bp = 0;
@@ -547,11 +540,11 @@ static bool dispatch_event(struct tracer *tr, struct event *ev)
 		on_image_entry(tr, ev);
 		break;
 	case TE_SIGNAL:
-		if (WSTOPSIG(ev->status) == SIGCONT)
+		if (ev->sig == SIGCONT)
 			release_held(th->proc);
-		if (WSTOPSIG(ev->status) == SIGTRAP)
+		if (ev->sig == SIGTRAP)
 			sigtrap_guard_signal(th->proc, th);
-		resume(ev->tid, WSTOPSIG(ev->status));
+		resume(ev->tid, ev->sig);
 		break;
 	case TE_GROUP_STOP:
 		th->group_stopped = true;

@@ -31,7 +31,7 @@ struct process {
 	size_t ncode_maps;
 	struct u64_map symbols;      /* --stack: pc (bit 0 set: return address) → struct symbolized */
 	uint64_t entry_bp;           /* a new image running to its entry point (-f, exec) */
-	uint8_t entry_orig;
+	uint8_t entry_orig[ARCH_BREAKPOINT_LEN];
 	struct sigtrap_guard sigtrap; /* the program's SIGTRAP handler, kept through our traps */
 	struct process *next;
 };
@@ -53,7 +53,7 @@ struct tracer {
 	bool follow;                 /* -f: fork/vfork children and exec */
 	size_t stack_depth;          /* --stack: frames at each entry, 0 for none */
 	bool detached;
-	bool output_failed;
+	bool output_failed;          /* a sink flush failed (next_event): detach, say "output closed" */
 	bool *spec_waiting;          /* per -e spec: a bare name no image had yet (-f) */
 	bool engine_agent;           /* the agent engine traced the first process */
 	unsigned long dropped;       /* agent: records dropped (rings full, nested hits) */

@@ -25,10 +25,11 @@ enum trace_event {
 struct event {
 	enum trace_event type;
 	pid_t tid;
-	int status;
+	int status;                  /* as waitpid() gave it */
 	struct thread *th;
 	struct arch_regs regs;       /* TE_BREAKPOINT, TE_IMAGE_ENTRY */
 	struct breakpoint *bp;       /* TE_BREAKPOINT */
+	int sig;                     /* TE_SIGNAL, TE_BREAKPOINT, TE_IMAGE_ENTRY: the signal */
 };
 
 struct thread *tracer_thread(struct tracer *tr, pid_t tid);
