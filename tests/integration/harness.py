@@ -4,6 +4,8 @@ The tests find dwtrace and the samples through two environment variables that
 tests/integration/CMakeLists.txt sets:
   DWTRACE  the dwtrace executable
   SAMPLES  the samples build directory (with O0/ and O2/ below it)
+and one optional variable:
+  DWTRACE_ENGINE  ptrace or agent: `--engine X` on every dwtrace command line
 
 Each test script calls harness.main(test_function); a failure raises Failure
 (or calls fail()), which prints "FAIL: ..." and exits 1.  Nothing is ever
@@ -51,13 +53,48 @@ def main(test, *args):
 # ---------------------------------------------------------------------------
 # Environment and paths
 
+ENGINES = ("ptrace", "agent")
+
+
+def engine():
+    """The engine every dwtrace command line of this test asks for, from the
+    environment variable DWTRACE_ENGINE (ptrace or agent; unset or empty:
+    dwtrace's default).  tests/integration/CMakeLists.txt registers each test
+    once per engine (NAME and NAME_agent)."""
+    name = os.environ.get("DWTRACE_ENGINE", "")
+    if name and name not in ENGINES:
+        fail("DWTRACE_ENGINE=%r is not one of %s (or unset)" % (name, ENGINES))
+    return name or None
+
+
 def dwtrace():
+    """The dwtrace command every test runs.  With DWTRACE_ENGINE set this is
+    a script that execs dwtrace (same pid) with `--engine X` before the other
+    arguments (`dwtrace list` takes none), so that command lines built here,
+    in tracing.py, lttng_harness.py or by a test itself all ask for the
+    engine under test."""
     path = os.environ.get("DWTRACE")
     if not path:
         fail("environment variable DWTRACE (path of dwtrace) is not set")
     if not os.path.isfile(path) or not os.access(path, os.X_OK):
         fail("DWTRACE=%s is not an executable file (is dwtrace built?)" % path)
-    return path
+    name = engine()
+    if not name:
+        return path
+    if name not in _engine_wrappers:
+        wrapper = os.path.join(tempdir(), "dwtrace-%s" % name)
+        with open(wrapper, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "# dwtrace with --engine %s (tests/integration/harness.py)\n"
+                    "case \"$1\" in list) exec %s \"$@\";; esac\n"
+                    "exec %s --engine %s \"$@\"\n"
+                    % (name, _quote(path), _quote(path), name))
+        os.chmod(wrapper, 0o755)
+        _engine_wrappers[name] = wrapper
+    return _engine_wrappers[name]
+
+
+_engine_wrappers = {}
 
 
 def samples_dir():

@@ -1,0 +1,370 @@
+"""The benchmark's rows for the two engines (issue 11, "Measured, not
+asserted"), used by tests/bench/run:
+
+- per call, entry + exit, my_traced_function's 4 arguments and its return
+  value: --engine ptrace, --engine agent started and attached (-p); entry
+  only; 1, 4 and 16 threads (samples/bench_threads.c, whose own clock times
+  the calls only: start-up, attaching and tear-down are left out);
+- the stop-the-world pause while dwtrace attaches and detaches with 1, 100,
+  1000 and 10 000 probes, measured inside the program (samples/pause_app.c:
+  the longest gap of a tight clock loop) -- the program's view, not
+  dwtrace's;
+- the pass-through cost per call once dwtrace is gone (SIGKILL).
+
+"Armed" is seen from outside: the probed functions' first bytes in
+/proc/PID/mem differ from the file (int3 or jmp), for both engines.  A row
+that cannot run says why ("failed: ...").  The agent rows first check that
+the agent is really there (bench_threads reports whether an object named
+*dwtrace-agent* is mapped into it): a dwtrace that parses --engine agent but
+runs the ptrace engine must not be reported as the agent.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+
+import fastpath
+import harness
+import tracing
+
+# The value every call of my_traced_function(42, 0xdeadbeef, 3.14159,
+# 0x12345678) returns (samples/mylib.c).
+RETVAL = 42 + 0xef + 3 + 0x8
+
+
+class Failed(Exception):
+    pass
+
+
+class Context:
+    def __init__(self, dwtrace, samples, quick, n_fast, n_ptrace, rows):
+        self.dwtrace = dwtrace
+        self.bench_threads = os.path.join(samples, "O2", "bench_threads")
+        self.libmylib = os.path.join(samples, "O2", "libmylib.so")
+        self.pause_app = os.path.join(samples, "O2", "pause_app")
+        self.libmany10k = os.path.join(samples, "O2", "libmany10k.so")
+        self.quick = quick
+        self.n_fast = n_fast
+        self.n_ptrace = n_ptrace
+        self.rows = rows
+        self.agent_why = None
+        self.plain_loop = {}
+
+
+def _last_line(text):
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    return lines[-1][:140] if lines else "?"
+
+
+def _bench_output(stdout, stderr, threads, calls, where):
+    """(loop_ns, agent mapped?) from bench_threads' output, checking its
+    checksum (the program was not harmed)."""
+    want = "checksum %d" % (threads * calls * RETVAL)
+    if want not in stdout.splitlines():
+        raise Failed("%s: bench_threads printed %r, expected %r" % (where, stdout.strip()[:80], want))
+    m = re.search(r"^loop_ns (\d+)$", stderr, re.M)
+    a = re.search(r"^agent (yes|no)$", stderr, re.M)
+    if not m or not a:
+        raise Failed("%s: no loop_ns/agent line from bench_threads: %s" % (where, _last_line(stderr)))
+    return int(m.group(1)), a.group(1) == "yes"
+
+
+def plain_loop(ctx, threads, calls):
+    """The untraced loop time in ns, the best of 3 runs."""
+    key = (threads, calls)
+    if key not in ctx.plain_loop:
+        best = None
+        for _ in range(3):
+            r = subprocess.run([ctx.bench_threads, str(threads), str(calls)], capture_output=True,
+                               text=True, timeout=600)
+            loop, _ = _bench_output(r.stdout, r.stderr, threads, calls, "untraced")
+            best = loop if best is None else min(best, loop)
+        ctx.plain_loop[key] = best
+    return ctx.plain_loop[key]
+
+
+def traced_started(ctx, engine, threads, calls, extra=()):
+    """Runs bench_threads under `dwtrace --engine ENGINE`; returns (loop_ns,
+    events recorded, agent mapped?)."""
+    with tempfile.NamedTemporaryFile(suffix=".events") as out:
+        cmd = [ctx.dwtrace, "--engine", engine, "-o", out.name] + list(extra) + [
+            "-e", "my_traced_function", "--", ctx.bench_threads, str(threads), str(calls)]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        if r.returncode != 0:
+            raise Failed("dwtrace exited %d: %s" % (r.returncode, _last_line(r.stderr)))
+        loop, agent = _bench_output(r.stdout, r.stderr, threads, calls, "traced")
+        with open(out.name, errors="replace") as f:
+            events = sum(1 for line in f if "my_traced_function" in line)
+    return loop, events, agent
+
+
+def agent_available(ctx):
+    """None when `dwtrace --engine agent` loads the agent, else why not."""
+    if ctx.agent_why is None:
+        try:
+            _, _, agent = traced_started(ctx, "agent", 1, 1)
+            ctx.agent_why = "" if agent else (
+                "--engine agent ran, but no *dwtrace-agent* object was mapped into the program "
+                "(the agent engine is not in this build)")
+        except (Failed, subprocess.TimeoutExpired) as e:
+            ctx.agent_why = str(e)
+    return ctx.agent_why or None
+
+
+def _row(ctx, name, expected_per_call, measure):
+    """measure() -> (ns per call, events, expected events)."""
+    try:
+        ns, events, expected = measure()
+        ctx.rows.append((name, ns, events, expected, ""))
+    except (Failed, harness.Failure, subprocess.TimeoutExpired) as e:
+        ctx.rows.append((name, None, None, expected_per_call, "failed: %s" % e))
+
+
+def _per_call(ctx, engine, threads, calls, extra=()):
+    if engine == "agent":
+        why = agent_available(ctx)
+        if why:
+            raise Failed(why)
+    loop, events, agent = traced_started(ctx, engine, threads, calls, extra)
+    if engine == "agent" and not agent:
+        raise Failed("the agent was not mapped into the program")
+    return (loop - plain_loop(ctx, threads, calls)) / calls, events, 2 * threads * calls
+
+
+def attach_armed(ctx, cmd, pid, code, where, timeout=120):
+    """Starts cmd (a dwtrace -p), waits until code is patched in pid; returns
+    (the running dwtrace, seconds from its start to armed)."""
+    t0 = time.monotonic()
+    d = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    while set(code.patched(pid)) != set(code.functions):
+        if d.poll() is not None:
+            raise Failed("%s: dwtrace exited %d before arming: %s"
+                         % (where, d.returncode, _last_line(d.stderr.read())))
+        if time.monotonic() - t0 > timeout:
+            d.kill()
+            d.wait()
+            raise Failed("%s: not armed within %d s" % (where, timeout))
+        time.sleep(0.005)
+    return d, time.monotonic() - t0
+
+
+def _attached(ctx, threads, calls):
+    """bench_threads started alone, waiting for a file; dwtrace --engine agent
+    -p attaches; once armed the calls run."""
+    why = agent_available(ctx)
+    if why:
+        raise Failed(why)
+    workdir = tempfile.mkdtemp()
+    go, out = os.path.join(workdir, "go"), os.path.join(workdir, "events")
+    prog = subprocess.Popen([ctx.bench_threads, str(threads), str(calls), "-w", go],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    d = None
+    try:
+        time.sleep(0.1)  # the library is mapped
+        code = fastpath.Code(ctx.libmylib, ["my_traced_function"])
+        d, _ = attach_armed(ctx, [ctx.dwtrace, "--engine", "agent", "-o", out, "-e", "my_traced_function",
+                                  "-p", str(prog.pid)], prog.pid, code, "attached")
+        open(go, "w").close()
+        stdout, stderr = prog.communicate(timeout=600)
+        d.send_signal(signal.SIGINT)
+        d.wait(60)
+        loop, agent = _bench_output(stdout, stderr, threads, calls, "attached")
+        if not agent:
+            raise Failed("the agent was not mapped into the program")
+        with open(out, errors="replace") as f:
+            events = sum(1 for line in f if "my_traced_function" in line)
+        return (loop - plain_loop(ctx, threads, calls)) / calls, events, 2 * threads * calls
+    finally:
+        for p in (prog, d):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
+        for f in (go, out):
+            if os.path.exists(f):
+                os.unlink(f)
+        os.rmdir(workdir)
+
+
+def per_call_rows(ctx):
+    """Rows of the per-call table, appended to ctx.rows."""
+    _row(ctx, "dwtrace --engine ptrace, entry+exit (bench_threads, 1 thread)", 2,
+         lambda: _per_call(ctx, "ptrace", 1, ctx.n_ptrace))
+    _row(ctx, "dwtrace --engine agent, started, entry+exit", 2,
+         lambda: _per_call(ctx, "agent", 1, ctx.n_fast))
+    _row(ctx, "dwtrace --engine agent, attached (-p), entry+exit", 2,
+         lambda: _attached(ctx, 1, ctx.n_fast))
+    _row(ctx, "dwtrace --engine agent, entry only", 1, lambda: _entry_only(ctx))
+
+
+# dwtrace's CLI has no entry-only probe: -e always probes the exits too.  When
+# it gains one, put the dwtrace arguments that ask for it here.
+ENTRY_ONLY_ARGS = None
+
+
+def _entry_only(ctx):
+    if ENTRY_ONLY_ARGS is None:
+        raise Failed("no entry-only probe spec in dwtrace's CLI (-e probes entry and exit)")
+    ns, events, expected = _per_call(ctx, "agent", 1, ctx.n_fast, ENTRY_ONLY_ARGS)
+    return ns, events, expected // 2
+
+
+def thread_rows(ctx):
+    """[(threads, calls per thread, untraced loop ns, traced loop ns or None,
+    events, expected, why)] for the agent, started, 1/4/16 threads; the total
+    number of calls is the same in each."""
+    rows = []
+    for threads in (1, 4, 16):
+        calls = ctx.n_fast // threads
+        try:
+            why = agent_available(ctx)
+            if why:
+                raise Failed(why)
+            plain = plain_loop(ctx, threads, calls)
+            loop, events, agent = traced_started(ctx, "agent", threads, calls)
+            if not agent:
+                raise Failed("the agent was not mapped into the program")
+            rows.append((threads, calls, plain, loop, events, 2 * threads * calls, ""))
+        except (Failed, subprocess.TimeoutExpired) as e:
+            rows.append((threads, calls, None, None, None, 2 * threads * calls, "failed: %s" % e))
+    return rows
+
+
+def _max_gap(gaps, start, end):
+    """The longest gap that overlaps [start, end] (a thread preempted just
+    before dwtrace started and then stopped by it makes one gap)."""
+    return max((length for t, length in gaps if t <= end and t + length >= start), default=0)
+
+
+def pause_rows(ctx):
+    """[(engine, probes, seconds to armed, attach pause s, detach pause s,
+    quiet max gap s, why)]: the longest time pause_app's loop did not run
+    while dwtrace attached (from its start until every probe was armed) and
+    detached (from SIGINT until it exited)."""
+    sets = [("mg_0000", 1, "mg_0000"), ("mg_00??", 100, "mg_0099"), ("mg_0???", 1000, "mg_0999"),
+            ("mg_*", 10000, "mg_9999")]
+    code = {n: fastpath.Code(ctx.libmany10k, ["mg_0000", last]) for _, n, last in sets}
+    rows = []
+    for engine in ("ptrace", "agent"):
+        why = agent_available(ctx) if engine == "agent" else None
+        for glob, n, _ in sets:
+            if why:
+                rows.append((engine, n, None, None, None, None, "failed: %s" % why))
+                continue
+            if engine == "ptrace" and n == 10000 and ctx.quick:
+                rows.append((engine, n, None, None, None, None, "left out by --quick (about 15 s)"))
+                continue
+            prog = tracing.Running([ctx.pause_app])
+            d = None
+            try:
+                prog.stdout.wait_for(r"^ready", 10, "pause_app")
+                q0 = time.monotonic_ns()
+                time.sleep(0.5)
+                q1 = time.monotonic_ns()
+                time.sleep(0.05)
+                t0 = time.monotonic_ns()
+                d, armed = attach_armed(ctx, [ctx.dwtrace, "--engine", engine, "-o", os.devnull,
+                                              "-e", glob, "-p", str(prog.pid)], prog.pid, code[n],
+                                        "%s, %d probes" % (engine, n))
+                t1 = time.monotonic_ns()
+                time.sleep(0.3)
+                t2 = time.monotonic_ns()
+                d.send_signal(signal.SIGINT)
+                d.wait(120)
+                t3 = time.monotonic_ns()
+                time.sleep(0.05)
+                prog.proc.send_signal(signal.SIGTERM)
+                prog.wait(10, "pause_app")
+                gaps = [(int(m.group(1)), int(m.group(2))) for m in
+                        (re.match(r"^gap (\d+) (\d+)$", l) for l in prog.stdout.text().splitlines()) if m]
+                quiet = _max_gap(gaps, q0, q1)
+                rows.append((engine, n, armed, _max_gap(gaps, t0, t1) / 1e9, _max_gap(gaps, t2, t3) / 1e9,
+                             quiet / 1e9, ""))
+            except (Failed, harness.Failure, subprocess.TimeoutExpired) as e:
+                rows.append((engine, n, None, None, None, None, "failed: %s" % e))
+            finally:
+                prog.kill()
+                if d and d.poll() is None:
+                    d.kill()
+                    d.wait()
+    return rows
+
+
+def pass_through_row(ctx):
+    """(ns per call after dwtrace was SIGKILLed, untraced ns per call, why):
+    bench_threads waits for a file; dwtrace --engine agent -p arms; SIGKILL;
+    one second for the agent's watchdog; then the calls run."""
+    calls = ctx.n_fast
+    try:
+        why = agent_available(ctx)
+        if why:
+            raise Failed(why)
+        workdir = tempfile.mkdtemp()
+        go = os.path.join(workdir, "go")
+        prog = subprocess.Popen([ctx.bench_threads, "1", str(calls), "-w", go],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.1)
+            code = fastpath.Code(ctx.libmylib, ["my_traced_function"])
+            d, _ = attach_armed(ctx, [ctx.dwtrace, "--engine", "agent", "-o", os.devnull, "-e",
+                                      "my_traced_function", "-p", str(prog.pid)], prog.pid, code,
+                                "pass-through")
+            d.kill()
+            d.wait()
+            time.sleep(1)
+            if not code.patched(prog.pid):
+                raise Failed("the probe was removed when dwtrace died: nothing to measure")
+            open(go, "w").close()
+            stdout, stderr = prog.communicate(timeout=600)
+            if prog.returncode != 0:
+                raise Failed("bench_threads exited %d after dwtrace was killed" % prog.returncode)
+            loop, agent = _bench_output(stdout, stderr, 1, calls, "pass-through")
+            if not agent:
+                raise Failed("the agent was not mapped into the program")
+        finally:
+            if prog.poll() is None:
+                prog.kill()
+                prog.wait()
+            if os.path.exists(go):
+                os.unlink(go)
+            os.rmdir(workdir)
+        return loop / calls, plain_loop(ctx, 1, calls) / calls, ""
+    except (Failed, harness.Failure, subprocess.TimeoutExpired) as e:
+        return None, None, "failed: %s" % e
+
+
+def print_tables(ctx, static_ns):
+    """Runs the thread, pause and pass-through measurements and prints their
+    tables (the per-call rows are in run's main table)."""
+    print()
+    print("| agent, started, threads | calls/thread | untraced loop | traced loop | "
+          "ns/call (x min(threads, cpus)) | x static tracepoint | events recorded / expected |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    cpus = os.cpu_count() or 1
+    for threads, calls, plain, loop, events, expected, why in thread_rows(ctx):
+        if why:
+            print("| %d | %d | — | — | — | — | %s |" % (threads, calls, why))
+            continue
+        ns = (loop - plain) * min(threads, cpus) / (threads * calls)
+        print("| %d | %d | %.1f ms | %.1f ms | %.0f | %s | %d / %d |"
+              % (threads, calls, plain / 1e6, loop / 1e6, ns,
+                 "%.2f" % (ns / static_ns) if static_ns else "", events, expected))
+    print()
+    print("| stop-the-world pause (pause_app) | probes | dwtrace start to armed | "
+          "longest pause, attach | longest pause, detach | longest gap, 0.5 s untraced |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for engine, n, armed, attach, detach, quiet, why in pause_rows(ctx):
+        if why:
+            print("| --engine %s | %d | — | — | — | %s |" % (engine, n, why))
+            continue
+        print("| --engine %s | %d | %.0f ms | %.1f ms | %.1f ms | %.1f ms |"
+              % (engine, n, armed * 1e3, attach * 1e3, detach * 1e3, quiet * 1e3))
+    ns, plain, why = pass_through_row(ctx)
+    print()
+    if why:
+        print("Pass-through after dwtrace was SIGKILLed (agent): %s" % why)
+    else:
+        print("Pass-through after dwtrace was SIGKILLed (agent): %.1f ns per call, untraced %.1f ns "
+              "(+%.1f ns)" % (ns, plain, ns - plain))
