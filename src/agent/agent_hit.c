@@ -286,19 +286,11 @@ __attribute__((visibility("default"))) void dwt_hit(uint32_t site, struct dwt_fr
 
 void agent_forget_rings(void)
 {
-	/* The child's only thread is the one that forked: its TLS and every
-	 * ring are copies of the parent's; no thread of the child owns one. */
+	/* The child's only thread is the one that forked: its TLS is a copy
+	 * of the parent's thread's, whose ring is not the child's (its region
+	 * is its own now, see own_region). */
 	self.ring = 0;
 	self.tid = 0;
 	self.nest = 0;
 	self.retry = 0;
-	for (uint32_t i = 0; i < agent.nrings; i++) {
-		struct dwt_ring *r = ring_at(i);
-		if (r->owner) {
-			r->head = 0;
-			r->tail = 0;
-			r->flags = 0;
-			r->owner = 0;
-		}
-	}
 }

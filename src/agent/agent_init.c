@@ -38,24 +38,56 @@ static uint64_t page_round(uint64_t n)
 	return (n + AGENT_PAGE - 1) & ~(uint64_t)(AGENT_PAGE - 1);
 }
 
-/* The site table, ops, trap table and rings in one private anonymous
- * mapping: a fork child gets a copy it may scribble in, and nothing is
- * shared with a file or another process.  0 or -errno. */
-static int map_tables(void)
+/* The layout of the shared region: site table, ops, trap table, rings. */
+static uint64_t region_layout(uint64_t *sites, uint64_t *ops, uint64_t *traps, uint64_t *stride)
 {
-	uint64_t sites = page_round((uint64_t)AGENT_SITES * sizeof(struct dwt_site));
-	uint64_t ops = page_round((uint64_t)AGENT_OPS * sizeof(struct dwt_cap_op));
-	uint64_t traps = page_round((uint64_t)AGENT_TRAPS * sizeof(struct dwt_trap));
+	*sites = page_round((uint64_t)AGENT_SITES * sizeof(struct dwt_site));
+	*ops = page_round((uint64_t)AGENT_OPS * sizeof(struct dwt_cap_op));
+	*traps = page_round((uint64_t)AGENT_TRAPS * sizeof(struct dwt_trap));
 	/* Each ring's header on a page of its own, away from the previous
 	 * ring's data (another thread writes there). */
-	uint64_t stride = page_round(DWT_RING_HDR + (uint64_t)AGENT_RING_BYTES);
-	uint64_t total = sites + ops + traps + AGENT_RINGS * stride;
-	void *base = mmap(NULL, total, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	*stride = page_round(DWT_RING_HDR + (uint64_t)AGENT_RING_BYTES);
+	return *sites + *ops + *traps + AGENT_RINGS * *stride;
+}
 
-	if (base == MAP_FAILED)
-		return -errno;
-	uint64_t b = (uint64_t)(uintptr_t)base;
+/* A new memfd of size bytes mapped shared at addr (MAP_FIXED: replacing
+ * what is there) or anywhere (addr 0); raw system calls, so that a fork
+ * child may call it.  The mapping's address, or -errno; *fd its file. */
+static long map_region(uint64_t addr, uint64_t size, int32_t *fd)
+{
+	long f = agent_syscall2(AGENT_NR_MEMFD_CREATE, "dwtrace-agent", 1 /* MFD_CLOEXEC */);
+	long m;
+
+	if (f < 0)
+		return f;
+	if ((m = agent_syscall2(AGENT_NR_FTRUNCATE, f, size)) < 0)
+		goto fail;
+	m = agent_syscall6(AGENT_NR_MMAP, (long)addr, (long)size, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_NORESERVE | (addr ? MAP_FIXED : 0), f, 0);
+	if (m < 0 && m > -4096)
+		goto fail;
+	*fd = (int32_t)f;
+	return m;
+fail:
+	agent_syscall1(AGENT_NR_CLOSE, f);
+	return m;
+}
+
+/* The site table, ops, trap table and rings in one memfd mapped shared
+ * (agent_abi.h: dwtrace maps it too, so that what a thread wrote just
+ * before the process ended can still be read).  0 or -errno. */
+static int map_tables(void)
+{
+	uint64_t sites, ops, traps, stride, total = region_layout(&sites, &ops, &traps, &stride);
+	int32_t fd;
+	long base = map_region(0, total, &fd);
+
+	if (base < 0 && base > -4096)
+		return (int)base;
+	uint64_t b = (uint64_t)base;
+	agent.memfd = fd;
+	agent.shared = b;
+	agent.shared_size = total;
 	agent.sites = b;
 	agent.nsites_max = AGENT_SITES;
 	agent.ops = b + sites;
@@ -67,6 +99,40 @@ static int map_tables(void)
 	agent.ring_bytes = AGENT_RING_BYTES;
 	agent.ring_stride = stride;
 	return 0;
+}
+
+/* A fork child shares the parent's region: it gets one of its own at the
+ * same address, with the parent's sites, ops and trap table copied (its
+ * code has the parent's patches, whose traps must still resume), fresh
+ * rings, so that a dwtrace attaching to it later never reads or writes
+ * the parent's.  Async-signal-safe (raw system calls, plain copies).  On
+ * failure the child keeps the shared region, inactive. */
+static void own_region(void)
+{
+	uint64_t sites, ops, traps, stride, total = region_layout(&sites, &ops, &traps, &stride);
+	uint64_t keep = sites + ops + traps;
+	int32_t fd, tmpfd;
+	long tmp = map_region(0, keep, &tmpfd);
+
+	if (!agent.shared || (tmp < 0 && tmp > -4096))
+		return;
+	/* Only the used parts: the rest of the tables is zero pages. */
+	agent_copy((uint8_t *)tmp, (const uint8_t *)(uintptr_t)agent.sites,
+		   agent.nsites * sizeof(struct dwt_site));
+	agent_copy((uint8_t *)tmp + sites, (const uint8_t *)(uintptr_t)agent.ops,
+		   agent.nops * sizeof(struct dwt_cap_op));
+	agent_copy((uint8_t *)tmp + sites + ops, (const uint8_t *)(uintptr_t)agent.traps, traps);
+	agent_syscall1(AGENT_NR_CLOSE, tmpfd);
+	long m = map_region(agent.shared, total, &fd);
+	if (m < 0 && m > -4096) {
+		agent_syscall2(AGENT_NR_MUNMAP, tmp, keep);
+		return;
+	}
+	agent_copy((uint8_t *)(uintptr_t)agent.shared, (const uint8_t *)tmp, keep);
+	agent_syscall2(AGENT_NR_MUNMAP, tmp, keep);
+	/* The parent's descriptor stays open in the child, as every other
+	 * descriptor does (its number may be the program's by now). */
+	agent.memfd = fd;
 }
 
 /* Every period of the watchdog: the SIGTRAP handler is still ours. */
@@ -196,6 +262,7 @@ static int start_watchdog(void)
 static void in_fork_child(void)
 {
 	agent.active = 0;
+	own_region();
 	agent.watch_generation = 0;
 	agent.watchdog_tid = 0;
 	agent_pid = (int32_t)agent_syscall0(AGENT_NR_GETPID);

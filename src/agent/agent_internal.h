@@ -58,4 +58,11 @@ void agent_find_vdso(void) AGENT_HIDDEN;
 /* In a fork child: forget the parent's threads' rings (agent_hit.c). */
 void agent_forget_rings(void) AGENT_HIDDEN;
 
+/* Copies n bytes (no libc: safe in a fork child and on the hot path). */
+static inline void agent_copy(uint8_t *dst, const uint8_t *src, uint64_t n)
+{
+	while (n--)
+		*dst++ = *src++;
+}
+
 #endif

@@ -43,5 +43,9 @@ static inline long agent_syscall6(long nr, long a, long b, long c, long d, long 
 #define AGENT_NR_PROCESS_VM_READV 310
 #define AGENT_NR_PIDFD_SEND_SIGNAL 424
 #define AGENT_NR_PIDFD_OPEN 434
+#define AGENT_NR_MMAP 9
+#define AGENT_NR_MUNMAP 11
+#define AGENT_NR_FTRUNCATE 77
+#define AGENT_NR_MEMFD_CREATE 319
 
 #endif

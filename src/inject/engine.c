@@ -104,7 +104,8 @@ static const char *tail_call_name(struct engine *e, uint64_t pc)
 	uint8_t code[ARCH_INSN_MAX];
 	struct arch_insn insn;
 	char err[64], buf[300];
-	const struct dw_function *f;
+	const char *name;
+	uint64_t start, size;
 	ssize_t n = target_read(&e->p->t, e->p->t.pid, pc, code, sizeof(code));
 
 	for (size_t i = 0; i < e->ps.n; i++) {
@@ -118,14 +119,13 @@ static const char *tail_call_name(struct engine *e, uint64_t pc)
 	    (insn.flow != ARCH_FLOW_JMP && insn.flow != ARCH_FLOW_JCC && insn.flow != ARCH_FLOW_JMP_INDIRECT))
 		return NULL;
 	if (insn.flow == ARCH_FLOW_JMP_INDIRECT)
-		return xstrdup("?");
-	f = dw_function_at(e->p->dw, insn.target);
-	if (f && f->addr == insn.target)
-		return xstrdup(f->name);
-	if (f)
-		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, f->name, insn.target - f->addr);
-	else
+		return xstrdup("(an indirect jump)");
+	if (dw_session_symbol_at(e->p->dw, insn.target, &name, &start, &size) != 0)
 		snprintf(buf, sizeof(buf), "0x%" PRIx64, insn.target);
+	else if (insn.target == start)
+		snprintf(buf, sizeof(buf), "%s", name);
+	else
+		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, name, insn.target - start);
 	return xstrdup(buf);
 }
 
@@ -282,6 +282,31 @@ static bool process_gone(struct engine *e, int pidfd)
 	return pidfd < 0 ? kill(t->pid, 0) != 0 && errno == ESRCH : poll(&pfd, 1, 0) == 1;
 }
 
+/* Waits (a second at most) for the agent's watchdog to watch this dwtrace
+ * (struct dwt_agent.watch_generation): until then a watchdog still
+ * waiting for the previous reader may have cleared active, which is set
+ * again. */
+static void watchdog_caught_up(struct engine *e, uint32_t gen)
+{
+	struct target *t = &e->p->t;
+	uint32_t watched = 0, active = 0, one = 1;
+
+	for (int i = 0; i < 1000; i++) {
+		if (agent_read(t, e->h.ctl + offsetof(struct dwt_agent, watch_generation), &watched,
+			       sizeof(watched)) != 0)
+			return;
+		if (watched == gen)
+			break;
+		usleep(1000);
+	}
+	if (watched != gen)
+		log_warning("the agent in %s (pid %d) does not watch dwtrace yet: if dwtrace dies now, its probes "
+			    "record on until the rings are full",
+			    t->name, (int)t->pid);
+	if (agent_read(t, e->h.ctl + offsetof(struct dwt_agent, active), &active, sizeof(active)) == 0 && !active)
+		agent_ctl_write(t, &e->h, offsetof(struct dwt_agent, active), &one, sizeof(one));
+}
+
 /* Attaches again, puts every byte back, leaves the agent in pass-through
  * and detaches: the program runs on as without dwtrace. */
 static void take_out(struct engine *e)
@@ -357,7 +382,7 @@ int agent_engine_run(struct tracer *tr, struct process *p, char **why)
 	e.h.agent.reader_pid = getpid();
 	if (agent_ctl_write(t, &e.h, offsetof(struct dwt_agent, clock), &e.h.agent.clock, sizeof(uint32_t)) ||
 	    agent_ctl_write(t, &e.h, offsetof(struct dwt_agent, wait_us), &e.h.agent.wait_us, sizeof(uint32_t)) ||
-	    agent_ctl_write(t, &e.h, offsetof(struct dwt_agent, reader_pid), &e.h.agent.reader_pid, sizeof(int32_t)) ||
+	    agent_ctl_write(t, &e.h, offsetof(struct dwt_agent, reader_pid), (const void *)&e.h.agent.reader_pid, sizeof(int32_t)) ||
 	    agent_ctl_write(t, &e.h, offsetof(struct dwt_agent, generation), &gen, sizeof(gen)) ||
 	    agent_ctl_write(t, &e.h, offsetof(struct dwt_agent, active), &one, sizeof(one))) {
 		log_error("cannot switch the agent in %s (pid %d) on", t->name, (int)t->pid);
@@ -372,6 +397,7 @@ int agent_engine_run(struct tracer *tr, struct process *p, char **why)
 	pidfd = pidfd_open(t->pid);
 	/* From here the program runs free: no ptrace stop until the end. */
 	target_detach_untouched(t);
+	watchdog_caught_up(&e, gen);
 	for (;;) {
 		if (!drain(&e, &n))
 			break;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,15 @@ int ring_reader_open(struct ring_reader *rr, int pid, const struct dwt_agent *ct
 	void *m;
 
 	memset(rr, 0, sizeof(*rr));
-	if (ctl->memfd < 0 || !ctl->shared_size || !ctl->nrings || !ctl->ring_bytes ||
+	if (!ctl->shared || !ctl->shared_size || !ctl->nrings || !ctl->ring_bytes ||
 	    (ctl->ring_bytes & (ctl->ring_bytes - 1)) || ctl->ring_stride < DWT_RING_HDR + (uint64_t)ctl->ring_bytes ||
 	    ctl->rings < ctl->shared ||
 	    (ctl->rings - ctl->shared) + ctl->ring_stride * ctl->nrings > ctl->shared_size)
 		return -EINVAL;
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, (int)ctl->memfd);
+	/* The mapping itself, not the descriptor: the program may have closed
+	 * that or given its number to another file. */
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, ctl->shared,
+		 ctl->shared + ctl->shared_size);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

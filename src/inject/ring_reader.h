@@ -23,7 +23,7 @@ struct ring_reader {
 };
 
 /* Maps the shared region of an agent whose control object is ctl, through
- * /proc/PID/fd/N of process pid.  Returns 0, or -errno. */
+ * /proc/PID/map_files/ of process pid.  Returns 0, or -errno. */
 int ring_reader_open(struct ring_reader *rr, int pid, const struct dwt_agent *ctl);
 void ring_reader_close(struct ring_reader *rr);
 
