@@ -350,7 +350,7 @@ static void summary(struct tracer *tr, const struct process *p)
 	/* The agent's rings were full (dwtrace stopped, or slower than the
 	 * program for longer than a ring holds). */
 	if (tr->dropped)
-		log_warning("%lu event%s dropped: the agent's rings were full (a hit waits at most 2 ms for room)",
+		log_warning("%lu event%s dropped: the agent's rings were full (a hit waits at most 20 ms for room)",
 			    tr->dropped, tr->dropped == 1 ? " was" : "s were");
 	if (tr->corrupt)
 		log_warning("%lu records of the agent could not be read and were skipped", tr->corrupt);

@@ -14,6 +14,9 @@
 
 #include "xalloc.h"
 
+/* Bytes of one ring used per drain before their room is given back. */
+#define DRAIN_BATCH (64 * 1024)
+
 struct ring_pending {
 	uint64_t ts;
 	uint32_t ring;
@@ -94,7 +97,7 @@ size_t ring_reader_drain(struct ring_reader *rr, void (*fn)(void *ctx, const str
 	for (uint32_t i = 0; i < rr->nrings; i++) {
 		struct dwt_ring *r = ring_at(rr, i);
 		uint8_t *data = (uint8_t *)r + DWT_RING_HDR;
-		uint64_t tail, head;
+		uint64_t tail, head, end;
 
 		if (!r || !__atomic_load_n(&r->owner, __ATOMIC_RELAXED))
 			continue;
@@ -106,14 +109,18 @@ size_t ring_reader_drain(struct ring_reader *rr, void (*fn)(void *ctx, const str
 			__atomic_store_n(&r->tail, head, __ATOMIC_RELEASE);
 			continue;
 		}
-		heads[i] = head;
-		while (tail < head) {
+		/* A bounded batch: the producer may be waiting for room, which
+		 * is given back only after the batch is used. */
+		end = head - tail > DRAIN_BATCH ? tail + DRAIN_BATCH : head;
+		heads[i] = tail;
+		while (tail < end) {
 			uint32_t off = (uint32_t)(tail & (rr->ring_bytes - 1));
 			const struct dwt_rec_hdr *rec = (const struct dwt_rec_hdr *)(data + off);
 			uint32_t size = rec->size;
 
 			if (size < 8 || (size & 7) || size > rr->ring_bytes - off || size > head - tail ||
 			    (rec->kind != DWT_REC_PAD && size < sizeof(*rec)) || rec->kind > DWT_REC_EXIT) {
+				/* Not a record: start after what the producer wrote. */
 				rr->corrupt++;
 				heads[i] = head;
 				break;
@@ -126,6 +133,7 @@ size_t ring_reader_drain(struct ring_reader *rr, void (*fn)(void *ctx, const str
 				rr->pending[rr->npending++] = (struct ring_pending){rec->ts, i, seq++, rec};
 			}
 			tail += size;
+			heads[i] = tail;
 		}
 	}
 	qsort(rr->pending, rr->npending, sizeof(*rr->pending), by_time);
@@ -137,8 +145,12 @@ size_t ring_reader_drain(struct ring_reader *rr, void (*fn)(void *ctx, const str
 	 * producer may overwrite it from now on. */
 	for (uint32_t i = 0; i < rr->nrings; i++) {
 		struct dwt_ring *r = ring_at(rr, i);
-		if (r && heads[i])
+		if (r && heads[i] && heads[i] != r->tail) {
 			__atomic_store_n(&r->tail, heads[i], __ATOMIC_RELEASE);
+			/* Room again: hits wait for it instead of dropping. */
+			if (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & DWT_RING_STALLED)
+				__atomic_fetch_and(&r->flags, ~DWT_RING_STALLED, __ATOMIC_RELEASE);
+		}
 	}
 	free(heads);
 	return n;
