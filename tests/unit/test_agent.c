@@ -5,49 +5,30 @@
  *
  * Usage: test_agent AGENT.so             (the whole test)
  *        test_agent AGENT.so MODE [noagent]  (a child: one SIGTRAP scenario;
- *        its wait status with the agent must equal the one without) */
+ *        its wait status with the agent must equal the one without)
+ *
+ * The rings' half is here; the signals' half (watchdog, fork, trap sites)
+ * in test_agent_signals.c. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "agent_abi.h"
-#include "trap_table.h"
+#include "test_agent.h"
 
-static int failures;
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                   \
-		}                                                                     \
-	} while (0)
-#define REQUIRE(cond)                                                                  \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "%s:%d: required: %s\n", __FILE__, __LINE__, #cond); \
-			exit(1);                                                       \
-		}                                                                      \
-	} while (0)
-
-static struct dwt_agent *A;
-static void (*hit)(uint32_t, struct dwt_frame *);
+int failures;
+struct dwt_agent *A;
+void (*hit)(uint32_t, struct dwt_frame *);
 static uint32_t next_op;
-static const long page = 4096;
 
-static uint64_t now_us(void)
+uint64_t now_us(void)
 {
 	struct timespec ts;
 
@@ -63,13 +44,13 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static struct dwt_site *site_at(uint32_t i)
+struct dwt_site *site_at(uint32_t i)
 {
 	return (struct dwt_site *)(uintptr_t)A->sites + i;
 }
 
 /* Writes site i with its capture program, as dwtrace does. */
-static void set_site(uint32_t i, uint16_t kind, uint16_t flags, const struct dwt_cap_op *ops,
+void set_site(uint32_t i, uint16_t kind, uint16_t flags, const struct dwt_cap_op *ops,
 		     uint32_t nops)
 {
 	struct dwt_site *s = site_at(i);
@@ -87,7 +68,7 @@ static void set_site(uint32_t i, uint16_t kind, uint16_t flags, const struct dwt
 		A->nsites = i + 1;
 }
 
-static struct dwt_ring *ring_of(pid_t tid)
+struct dwt_ring *ring_of(pid_t tid)
 {
 	for (uint32_t i = 0; i < A->nrings; i++) {
 		struct dwt_ring *r = (struct dwt_ring *)(uintptr_t)(A->rings + i * A->ring_stride);
@@ -99,7 +80,7 @@ static struct dwt_ring *ring_of(pid_t tid)
 
 /* The consumer: the next record after *tail (PADs skipped), or NULL when
  * the ring holds no more.  The caller publishes tail when done. */
-static const struct dwt_rec_hdr *next_record(struct dwt_ring *r, uint64_t *tail)
+const struct dwt_rec_hdr *next_record(struct dwt_ring *r, uint64_t *tail)
 {
 	const uint8_t *data = (const uint8_t *)r + DWT_RING_HDR;
 
@@ -117,7 +98,7 @@ static const struct dwt_rec_hdr *next_record(struct dwt_ring *r, uint64_t *tail)
 }
 
 /* Blob i of record h (vregs skipped). */
-static const struct dwt_blob *blob(const struct dwt_rec_hdr *h, uint32_t i)
+const struct dwt_blob *blob(const struct dwt_rec_hdr *h, uint32_t i)
 {
 	const uint8_t *p = (const uint8_t *)(h + 1);
 
@@ -132,12 +113,12 @@ static const struct dwt_blob *blob(const struct dwt_rec_hdr *h, uint32_t i)
 	}
 }
 
-static const char *blob_data(const struct dwt_blob *b)
+const char *blob_data(const struct dwt_blob *b)
 {
 	return (const char *)(b + 1);
 }
 
-static void frame_init(struct dwt_frame *f, uint64_t seed)
+void frame_init(struct dwt_frame *f, uint64_t seed)
 {
 	memset(f, 0, sizeof(*f));
 	for (int i = 0; i < DWT_NGPR; i++)
@@ -146,7 +127,7 @@ static void frame_init(struct dwt_frame *f, uint64_t seed)
 }
 
 /* Makes the test the reader (its pidfd never fires) and activates. */
-static void become_reader(pid_t pid)
+void become_reader(pid_t pid)
 {
 	A->reader_pid = pid;
 	A->generation++;
@@ -157,6 +138,7 @@ static void become_reader(pid_t pid)
 	A->active = 1;
 }
 
+
 /* ---- records, blobs, unreadable memory ---------------------------------- */
 
 struct named {
@@ -166,14 +148,14 @@ struct named {
 
 static void test_records(void)
 {
-	char *two = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *none = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *gone = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *two = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *none = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *gone = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(two != MAP_FAILED && none != MAP_FAILED && gone != MAP_FAILED);
-	REQUIRE(munmap(two + page, page) == 0 && munmap(gone, page) == 0);
-	memcpy(two + page - 8, "ABCDEFGH", 8);
+	REQUIRE(munmap(two + PAGE, PAGE) == 0 && munmap(gone, PAGE) == 0);
+	memcpy(two + PAGE - 8, "ABCDEFGH", 8);
 	/* A string running into the end of a mapping without a NUL. */
-	memset(two + page - 100, 'z', 92);
+	memset(two + PAGE - 100, 'z', 92);
 	static const char greeting[] = "hello, agent";
 	struct named n = { 77, "pointed-to" };
 	uint64_t stack_words[4] = { 0x1111, 0x2222, 0x3333, 0x4444 };
@@ -202,10 +184,10 @@ static void test_records(void)
 	f.regs.gpr[5] = (uint64_t)(uintptr_t)greeting;
 	f.regs.gpr[4] = (uint64_t)(uintptr_t)gone;
 	f.regs.gpr[1] = (uint64_t)(uintptr_t)none;
-	f.regs.gpr[2] = (uint64_t)(uintptr_t)(two + page - 8);
+	f.regs.gpr[2] = (uint64_t)(uintptr_t)(two + PAGE - 8);
 	f.regs.gpr[8] = (uint64_t)(uintptr_t)&n;
 	f.regs.gpr[7] = (uint64_t)(uintptr_t)stack_words;
-	f.regs.gpr[9] = (uint64_t)(uintptr_t)(two + page - 100);
+	f.regs.gpr[9] = (uint64_t)(uintptr_t)(two + PAGE - 100);
 	f.regs.gpr[16] = 0x401234;
 
 	uint64_t t0 = now_ns();
@@ -260,8 +242,8 @@ static void test_records(void)
 	CHECK(next_record(r, &tail) == NULL); /* site 3 wrote nothing */
 	r->tail = tail;
 	CHECK(r->drops == 0 && r->nested == 0);
-	munmap(two, page);
-	munmap(none, page);
+	munmap(two, PAGE);
+	munmap(none, PAGE);
 }
 
 /* ---- several threads, and a ring drained while it wraps ----------------- */
@@ -519,269 +501,6 @@ static void test_nested(void)
 	free(huge);
 }
 
-/* ---- the watchdog, fork ---------------------------------------------------- */
-
-static void test_reader_exit(void)
-{
-	int go[2];
-	char c;
-
-	REQUIRE(pipe(go) == 0);
-	pid_t reader = fork();
-	REQUIRE(reader >= 0);
-	if (reader == 0) {
-		close(go[1]);
-		_exit(read(go[0], &c, 1) == 0 ? 0 : 1); /* exits when told */
-	}
-	close(go[0]);
-	become_reader(reader);
-	CHECK(A->active == 1);
-	close(go[1]);
-	REQUIRE(waitpid(reader, NULL, 0) == reader);
-	uint64_t t0 = now_us();
-	while (A->active && now_us() - t0 < 1500000)
-		usleep(1000);
-	CHECK(A->active == 0);
-	CHECK(now_us() - t0 < 1000000);
-
-	/* A reader that dies while active is being set (here: the test sets
-	 * it after its "reader" is gone): cleared again within a period. */
-	A->active = 1;
-	t0 = now_us();
-	while (A->active && now_us() - t0 < 1500000)
-		usleep(1000);
-	CHECK(A->active == 0);
-	become_reader(getpid());
-}
-
-/* The fd numbers of this process's pidfds, as the watchdog holds one. */
-static int pidfds(int *fds, int max)
-{
-	char path[64], target[64];
-	int n = 0;
-
-	for (int fd = 0; fd < 1024 && n < max; fd++) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		ssize_t len = readlink(path, target, sizeof(target) - 1);
-		if (len > 0 && (target[len] = 0, strstr(target, "pidfd")))
-			fds[n++] = fd;
-	}
-	return n;
-}
-
-/* A program that closes every fd it did not open (closefrom) and reuses
- * the numbers: the watchdog neither takes that for dwtrace's exit nor
- * closes the program's new file, and watches through a new pidfd. */
-static void test_pidfd_closed(void)
-{
-	int fds[4], again[4];
-
-	REQUIRE(pidfds(fds, 4) == 1);
-	close(fds[0]);
-	int file = open("/dev/null", O_RDONLY);
-	CHECK(file == fds[0]);
-	usleep(600000);
-	CHECK(A->active == 1);
-	CHECK(fcntl(file, F_GETFD) != -1);
-	CHECK(pidfds(again, 4) == 1);
-	close(file);
-}
-
-static void test_fork(void)
-{
-	pid_t child = fork();
-	int status;
-
-	REQUIRE(child >= 0);
-	if (child == 0) {
-		struct dwt_frame f;
-		int free_rings = 1;
-
-		frame_init(&f, 7);
-		hit(4, &f); /* pass-through in the child */
-		for (uint32_t i = 0; i < A->nrings; i++)
-			free_rings &= ((struct dwt_ring *)(uintptr_t)(A->rings + i * A->ring_stride))->owner == 0;
-		_exit(A->active == 0 && A->watchdog_tid == 0 && A->watch_generation == 0 && free_rings ? 0 : 1);
-	}
-	REQUIRE(waitpid(child, &status, 0) == child);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	usleep(300000); /* the parent's watchdog is still there and content */
-	CHECK(A->active == 1 && A->watchdog_tid > 0);
-}
-
-/* ---- trap sites ------------------------------------------------------------ */
-
-/* fn(x, s) = x + 1 with an int3 over its first instruction, served by
- * site (whose capture program is op), as the patcher would leave it. */
-static int (*make_trap_fn(uint32_t site, const struct dwt_cap_op *op))(int, const char *)
-{
-	uint8_t *code = mmap(NULL, page, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	REQUIRE(code != MAP_FAILED);
-	/* fn: lea eax, [rdi+1]; ret.  Out of line at +64: lea eax, [rdi+1];
-	 * jmp fn+3.  Then the int3 over the lea, as the patcher writes it. */
-	static const uint8_t fn[] = { 0x8d, 0x47, 0x01, 0xc3 };
-	for (long i = 0; i < page; i += 2)
-		memcpy(code + i, "\x0f\x0b", 2); /* ud2: a wrong jump dies of SIGILL */
-	memcpy(code, fn, sizeof(fn));
-	memcpy(code + 64, fn, 3);
-	int32_t rel = (int32_t)((code + 3) - (code + 64 + 3 + 5));
-	code[67] = 0xe9;
-	memcpy(code + 68, &rel, 4);
-
-	set_site(site, DWT_REC_ENTRY, DWT_SITE_LIVE | DWT_SITE_TRAP | DWT_SITE_VREGS, op, 1);
-	struct dwt_site *s = site_at(site);
-	s->addr = (uint64_t)(uintptr_t)code;
-	s->resume = (uint64_t)(uintptr_t)(code + 64);
-	struct dwt_trap *traps = (struct dwt_trap *)(uintptr_t)A->traps;
-	int64_t slot = dwt_trap_slot(traps, A->ntraps_max, s->addr);
-	REQUIRE(slot >= 0);
-	traps[slot].site = site + 1;
-	traps[slot].addr = s->addr;
-	code[0] = 0xcc;
-	__builtin___clear_cache((char *)code, (char *)code + 128);
-	return (int (*)(int, const char *))(uintptr_t)code;
-}
-
-static void test_trap_site(void)
-{
-	struct dwt_cap_op op = { .kind = DWT_CAP_STRING, .base = DWT_BASE_REG, .regno = 4, .size = 32 };
-	int (*call)(int, const char *) = make_trap_fn(9, &op);
-	uint8_t *code = (uint8_t *)(uintptr_t)call;
-	struct dwt_site *s = site_at(9);
-	uint64_t foreign = A->traps_foreign;
-	CHECK(call(41, "through the trap") == 42);
-	struct dwt_ring *r = ring_of(gettid());
-	REQUIRE(r);
-	uint64_t tail = r->tail;
-	const struct dwt_rec_hdr *h = next_record(r, &tail);
-	REQUIRE(h);
-	CHECK(h->site == 9 && h->kind == DWT_REC_ENTRY && h->flags == DWT_REC_VREGS);
-	CHECK(h->regs.gpr[DWT_DW_PC] == (uint64_t)(uintptr_t)code);
-	CHECK((uint32_t)h->regs.gpr[5] == 41);
-	/* rsp at the probed instruction: the return address is on top. */
-	uint64_t sp = h->regs.gpr[DWT_DW_SP];
-	CHECK(sp % 16 == 8 && sp < (uint64_t)(uintptr_t)&tail + 4096 && sp > (uint64_t)(uintptr_t)&tail - 65536);
-	CHECK(strcmp(blob_data(blob(h, 0)), "through the trap") == 0);
-	CHECK(next_record(r, &tail) == NULL);
-	r->tail = tail;
-
-	/* Not LIVE, then not active: no record, but the displaced
-	 * instruction still runs out of line. */
-	s->flags &= (uint16_t)~DWT_SITE_LIVE;
-	CHECK(call(1, "x") == 2);
-	s->flags |= DWT_SITE_LIVE;
-	A->active = 0;
-	CHECK(call(5, "x") == 6);
-	A->active = 1;
-	CHECK(next_record(r, &tail) == NULL);
-	CHECK(A->traps_foreign == foreign);
-	munmap(code, page);
-}
-
-static volatile int own_traps;
-static volatile int own_code;
-
-static void own_trap_handler(int sig, siginfo_t *si, void *uc)
-{
-	own_traps++;
-	own_code = si->si_code;
-}
-
-static void test_foreign_raise(void)
-{
-	uint64_t foreign = A->traps_foreign;
-
-	raise(SIGTRAP);
-	CHECK(own_traps == 1 && own_code == SI_TKILL);
-	CHECK(A->traps_foreign == foreign + 1);
-}
-
-/* The program replaces the agent's SIGTRAP handler after the agent is
- * loaded (a crash reporter, a runtime): the watchdog puts it back within
- * a period, chaining to the new one. */
-static volatile int later_traps;
-
-static void later_trap_handler(int sig)
-{
-	later_traps++;
-}
-
-static void test_rearm(void)
-{
-	struct dwt_cap_op op = { .kind = DWT_CAP_MEM, .base = DWT_BASE_REG, .regno = 5, .size = 8 };
-	int (*call)(int, const char *) = make_trap_fn(10, &op);
-	uint64_t rearmed = A->traps_rearmed;
-	struct sigaction cur;
-	int before = own_traps;
-
-	signal(SIGTRAP, later_trap_handler);
-	uint64_t t0 = now_us();
-	while (A->traps_rearmed == rearmed && now_us() - t0 < 1500000)
-		usleep(1000);
-	CHECK(A->traps_rearmed == rearmed + 1);
-	sigaction(SIGTRAP, NULL, &cur);
-	CHECK(cur.sa_handler != later_trap_handler && (cur.sa_flags & SA_SIGINFO));
-	CHECK(call(99, "") == 100);
-	struct dwt_ring *r = ring_of(gettid());
-	uint64_t tail = r->tail;
-	const struct dwt_rec_hdr *h = next_record(r, &tail);
-	CHECK(h && h->site == 10 && (uint32_t)h->regs.gpr[5] == 99);
-	r->tail = tail;
-	raise(SIGTRAP);
-	CHECK(later_traps == 1 && own_traps == before);
-	munmap((void *)(uintptr_t)call, page);
-}
-
-/* ---- a SIGTRAP not ours, in a child: as without the agent ------------------ */
-
-static int scenario(const char *so, const char *mode, int with_agent)
-{
-	struct rlimit no_core = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &no_core);
-	if (!strncmp(mode, "ign", 3))
-		signal(SIGTRAP, SIG_IGN);
-	if (with_agent && !dlopen(so, RTLD_NOW)) {
-		fprintf(stderr, "dlopen: %s\n", dlerror());
-		return 2;
-	}
-	if (strstr(mode, "raise"))
-		raise(SIGTRAP);
-	else
-		__asm__ volatile("int3");
-	return 3;
-}
-
-static int run_scenario(const char *self, const char *so, const char *mode, int with_agent)
-{
-	pid_t pid = fork();
-	int status;
-
-	REQUIRE(pid >= 0);
-	if (pid == 0) {
-		execl(self, self, so, mode, with_agent ? NULL : "noagent", (char *)NULL);
-		_exit(127);
-	}
-	REQUIRE(waitpid(pid, &status, 0) == pid);
-	return WIFSIGNALED(status) ? 1000 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
-static void test_foreign_dispositions(const char *self, const char *so)
-{
-	static const char *const modes[] = { "dfl-raise", "dfl-int3", "ign-raise", "ign-int3" };
-
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		int without = run_scenario(self, so, modes[i], 0);
-		int with = run_scenario(self, so, modes[i], 1);
-		if (with != without)
-			fprintf(stderr, "%s: status %d with the agent, %d without\n", modes[i], with, without);
-		CHECK(with == without);
-	}
-	/* The oracle is the kernel: these die of SIGTRAP, ign-raise does not. */
-	CHECK(run_scenario(self, so, "dfl-raise", 0) == 1000 + SIGTRAP);
-	CHECK(run_scenario(self, so, "ign-raise", 0) == 3);
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -791,11 +510,7 @@ int main(int argc, char **argv)
 	if (argc >= 3)
 		return scenario(argv[1], argv[2], argc < 4);
 
-	/* The program's own SIGTRAP handler, there before the agent. */
-	struct sigaction act = { 0 };
-	act.sa_sigaction = own_trap_handler;
-	act.sa_flags = SA_SIGINFO;
-	sigaction(SIGTRAP, &act, NULL);
+	install_program_trap_handler();
 
 	void *so = dlopen(argv[1], RTLD_NOW);
 	if (!so) {
@@ -842,3 +557,4 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%d checks failed\n", failures);
 	return failures != 0;
 }
+
