@@ -350,8 +350,11 @@ static void summary(struct tracer *tr, const struct process *p)
 	/* The agent's rings were full (dwtrace stopped, or slower than the
 	 * program for longer than a ring holds). */
 	if (tr->dropped)
-		log_warning("%lu event%s dropped: the agent's rings were full (a hit waits at most 20 ms for room)",
+		log_warning("%lu event%s dropped: the agent's rings were full (a hit waits at most 100 ms for room while dwtrace frees none)",
 			    tr->dropped, tr->dropped == 1 ? " was" : "s were");
+	if (tr->nested)
+		log_warning("%lu hit%s inside another hit of the same thread (a signal handler) %s not recorded",
+			    tr->nested, tr->nested == 1 ? "" : "s", tr->nested == 1 ? "was" : "were");
 	if (tr->corrupt)
 		log_warning("%lu records of the agent could not be read and were skipped", tr->corrupt);
 }

@@ -169,6 +169,8 @@ static int wait_space(struct dwt_ring *r, uint64_t head, uint64_t need)
 
 	if (!wait_us)
 		goto stalled;
+	uint64_t seen = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+
 	for (uint32_t spin = 0;; spin++) {
 		uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
 		if (size - (head - tail) >= need)
@@ -178,10 +180,14 @@ static int wait_space(struct dwt_ring *r, uint64_t head, uint64_t need)
 			continue;
 		}
 		uint64_t t = monotonic_us();
-		if (!deadline)
+		/* The bound is on a reader that frees nothing: one that is
+		 * reading (tail moved) is waited for, so no event is lost
+		 * while dwtrace keeps up at its own pace. */
+		if (!deadline || tail != seen)
 			deadline = t + wait_us;
 		else if (t >= deadline)
 			break;
+		seen = tail;
 		agent_syscall0(AGENT_NR_SCHED_YIELD);
 	}
 stalled:

@@ -29,7 +29,7 @@
  * events on a terminal, and dwtrace's wake-ups on an idle program. */
 #define IDLE_POLL_MS 5
 /* Longest a hit waits for ring space while dwtrace reads. */
-#define RING_WAIT_US 20000
+#define RING_WAIT_US 100000
 
 /* What dwtrace knows of one entry of the agent's site table. */
 struct engine_site {
@@ -50,6 +50,7 @@ struct engine {
 	size_t nsites;
 	struct u64_map tids;         /* threads seen in records */
 	uint64_t dropped_before;     /* the rings' drop counters when this run began */
+	uint64_t nested_before;
 };
 
 const char *agent_engine_unsuitable(const struct tracer *tr, const struct process *p)
@@ -282,29 +283,27 @@ static bool process_gone(struct engine *e, int pidfd)
 	return pidfd < 0 ? kill(t->pid, 0) != 0 && errno == ESRCH : poll(&pfd, 1, 0) == 1;
 }
 
-/* Waits (a second at most) for the agent's watchdog to watch this dwtrace
- * (struct dwt_agent.watch_generation): until then a watchdog still
- * waiting for the previous reader may have cleared active, which is set
- * again. */
-static void watchdog_caught_up(struct engine *e, uint32_t gen)
+/* Whether the agent's watchdog watches this dwtrace yet (struct
+ * dwt_agent.watch_generation == gen), asked while draining: until then a
+ * watchdog still waiting for the previous reader may have cleared active,
+ * which is set again.  True when done (or given up after a second). */
+static bool watchdog_caught_up(struct engine *e, uint32_t gen, uint64_t since)
 {
 	struct target *t = &e->p->t;
 	uint32_t watched = 0, active = 0, one = 1;
 
-	for (int i = 0; i < 1000; i++) {
-		if (agent_read(t, e->h.ctl + offsetof(struct dwt_agent, watch_generation), &watched,
-			       sizeof(watched)) != 0)
-			return;
-		if (watched == gen)
-			break;
-		usleep(1000);
-	}
-	if (watched != gen)
-		log_warning("the agent in %s (pid %d) does not watch dwtrace yet: if dwtrace dies now, its probes "
-			    "record on until the rings are full",
+	if (agent_read(t, e->h.ctl + offsetof(struct dwt_agent, watch_generation), &watched, sizeof(watched)) != 0)
+		return true;
+	if (watched != gen) {
+		if (now_mono_ns() - since < 1000000000)
+			return false;
+		log_warning("the agent in %s (pid %d) does not watch dwtrace: if dwtrace dies, its probes record "
+			    "on until the rings are full",
 			    t->name, (int)t->pid);
+	}
 	if (agent_read(t, e->h.ctl + offsetof(struct dwt_agent, active), &active, sizeof(active)) == 0 && !active)
 		agent_ctl_write(t, &e->h, offsetof(struct dwt_agent, active), &one, sizeof(one));
+	return true;
 }
 
 /* Attaches again, puts every byte back, leaves the agent in pass-through
@@ -346,6 +345,8 @@ int agent_engine_run(struct tracer *tr, struct process *p, char **why)
 	unsigned in_use;
 	size_t n;
 	int ticks = 0;
+	bool watched;
+	uint64_t since;
 
 	*why = NULL;
 	rc = agent_load(t, &e.h, why);
@@ -358,7 +359,7 @@ int agent_engine_run(struct tracer *tr, struct process *p, char **why)
 	}
 	event_stream_init(&tr->es, tr->sink, &tr->dopts);
 	hit_clock_init(&e.clock);
-	ring_reader_counts(&e.rr, &e.dropped_before, &nested, &in_use);
+	ring_reader_counts(&e.rr, &e.dropped_before, &e.nested_before, &in_use);
 	rc = place_all(&e);
 	if (rc <= 0) {
 		if (rc < 0)
@@ -397,14 +398,18 @@ int agent_engine_run(struct tracer *tr, struct process *p, char **why)
 	pidfd = pidfd_open(t->pid);
 	/* From here the program runs free: no ptrace stop until the end. */
 	target_detach_untouched(t);
-	watchdog_caught_up(&e, gen);
+	watched = false;
+	since = now_mono_ns();
 	for (;;) {
 		if (!drain(&e, &n))
 			break;
+		if (!watched)
+			watched = watchdog_caught_up(&e, gen, since);
 		if (*tr->stop_requested)
 			break;
 		if (process_gone(&e, pidfd)) {
-			drain(&e, &n);
+			while (drain(&e, &n) && n)
+				;
 			break;
 		}
 		if (++ticks % 200 == 0)
@@ -416,10 +421,12 @@ int agent_engine_run(struct tracer *tr, struct process *p, char **why)
 	}
 	if (!t->exited && !process_gone(&e, pidfd)) {
 		take_out(&e);
-		drain(&e, &n);
+		while (drain(&e, &n) && n)
+			;
 	}
 	ring_reader_counts(&e.rr, &drops, &nested, &in_use);
-	tr->dropped = (drops - e.dropped_before) + nested;
+	tr->dropped = drops - e.dropped_before;
+	tr->nested = nested - e.nested_before;
 	tr->corrupt = e.rr.corrupt;
 	tr->threads_seen = e.tids.len;
 	if (pidfd >= 0)

@@ -15,7 +15,7 @@
 #include "xalloc.h"
 
 /* Bytes of one ring used per drain before their room is given back. */
-#define DRAIN_BATCH (64 * 1024)
+#define DRAIN_BATCH (16 * 1024)
 
 struct ring_pending {
 	uint64_t ts;

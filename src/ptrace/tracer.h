@@ -56,7 +56,8 @@ struct tracer {
 	bool output_failed;          /* a sink flush failed (next_event): detach, say "output closed" */
 	bool *spec_waiting;          /* per -e spec: a bare name no image had yet (-f) */
 	bool engine_agent;           /* the agent engine traced the first process */
-	unsigned long dropped;       /* agent: records dropped (rings full, nested hits) */
+	unsigned long dropped;       /* agent: records dropped (rings full) */
+	unsigned long nested;        /* agent: hits inside a hit (signal handlers), not recorded */
 	unsigned long corrupt;       /* agent: records that did not parse */
 };
 
