@@ -91,6 +91,7 @@ size_t ring_reader_drain(struct ring_reader *rr, void (*fn)(void *ctx, const str
 {
 	uint64_t *heads = xcalloc(rr->nrings ? rr->nrings : 1, sizeof(*heads));
 	uint32_t seq = 0;
+	size_t pads = 0;
 	size_t n;
 
 	rr->npending = 0;
@@ -131,6 +132,8 @@ size_t ring_reader_drain(struct ring_reader *rr, void (*fn)(void *ctx, const str
 					rr->pending = xrealloc(rr->pending, rr->pending_cap * sizeof(*rr->pending));
 				}
 				rr->pending[rr->npending++] = (struct ring_pending){rec->ts, i, seq++, rec};
+			} else {
+				pads++;
 			}
 			tail += size;
 			heads[i] = tail;
@@ -139,7 +142,7 @@ size_t ring_reader_drain(struct ring_reader *rr, void (*fn)(void *ctx, const str
 	qsort(rr->pending, rr->npending, sizeof(*rr->pending), by_time);
 	for (size_t k = 0; k < rr->npending; k++)
 		fn(ctx, rr->pending[k].rec);
-	n = rr->npending;
+	n = rr->npending + pads;
 	rr->npending = 0;
 	/* Space is given back only after the records were used: the
 	 * producer may overwrite it from now on. */

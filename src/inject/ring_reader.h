@@ -34,7 +34,8 @@ void *ring_reader_ptr(const struct ring_reader *rr, uint64_t addr, size_t size);
 /* Calls fn for every record committed so far in every ring, oldest first
  * across rings (by the record's raw timestamp; in order within a ring),
  * then frees their space.  A record that does not parse (size, kind) makes
- * that ring skip to its head, counted in corrupt.  Returns the records. */
+ * that ring skip to its head, counted in corrupt.  Returns the records
+ * and paddings consumed (0: the rings were empty). */
 size_t ring_reader_drain(struct ring_reader *rr, void (*fn)(void *ctx, const struct dwt_rec_hdr *rec),
 			 void *ctx);
 
