@@ -68,33 +68,40 @@ def engine():
 
 
 def dwtrace():
-    """The dwtrace command every test runs.  With DWTRACE_ENGINE set this is
-    a script that execs dwtrace (same pid) with `--engine X` before the other
-    arguments (`dwtrace list` takes none), so that command lines built here,
-    in tracing.py, lttng_harness.py or by a test itself all ask for the
-    engine under test."""
     path = os.environ.get("DWTRACE")
     if not path:
         fail("environment variable DWTRACE (path of dwtrace) is not set")
     if not os.path.isfile(path) or not os.access(path, os.X_OK):
         fail("DWTRACE=%s is not an executable file (is dwtrace built?)" % path)
+    return path
+
+
+def with_engine(cmd):
+    """cmd with `--engine X` (X from DWTRACE_ENGINE) right after the dwtrace
+    executable when cmd runs dwtrace (`dwtrace list` takes no engine); any
+    other command unchanged."""
     name = engine()
-    if not name:
-        return path
-    if name not in _engine_wrappers:
-        wrapper = os.path.join(tempdir(), "dwtrace-%s" % name)
-        with open(wrapper, "w") as f:
-            f.write("#!/bin/sh\n"
-                    "# dwtrace with --engine %s (tests/integration/harness.py)\n"
-                    "case \"$1\" in list) exec %s \"$@\";; esac\n"
-                    "exec %s --engine %s \"$@\"\n"
-                    % (name, _quote(path), _quote(path), name))
-        os.chmod(wrapper, 0o755)
-        _engine_wrappers[name] = wrapper
-    return _engine_wrappers[name]
+    path = os.environ.get("DWTRACE")
+    if (not name or not path or not isinstance(cmd, (list, tuple)) or not cmd
+            or cmd[0] != path or (len(cmd) > 1 and cmd[1] == "list")):
+        return cmd
+    return [cmd[0], "--engine", name] + list(cmd[1:])
 
 
-_engine_wrappers = {}
+# Every process a test starts goes through subprocess.Popen (harness.run,
+# tracing.Running, lttng_harness and the tests' own subprocess calls), so
+# that is where `--engine X` joins every dwtrace command line.  (A wrapper
+# script would add a process in front of dwtrace: a signal sent to the pid
+# before it exec'ed dwtrace would hit the shell.)
+_popen_init = subprocess.Popen.__init__
+
+
+def _popen_init_with_engine(self, args, *rest, **kw):
+    _popen_init(self, with_engine(args), *rest, **kw)
+
+
+if os.environ.get("DWTRACE_ENGINE"):
+    subprocess.Popen.__init__ = _popen_init_with_engine
 
 
 def samples_dir():
