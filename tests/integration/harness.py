@@ -60,7 +60,7 @@ def engine():
     """The engine every dwtrace command line of this test asks for, from the
     environment variable DWTRACE_ENGINE (ptrace or agent; unset or empty:
     dwtrace's default).  tests/integration/CMakeLists.txt registers each test
-    once per engine (NAME and NAME_agent)."""
+    once per engine (NAME: the default, NAME_ptrace)."""
     name = os.environ.get("DWTRACE_ENGINE", "")
     if name and name not in ENGINES:
         fail("DWTRACE_ENGINE=%r is not one of %s (or unset)" % (name, ENGINES))
