@@ -350,7 +350,7 @@ static void summary(struct tracer *tr, const struct process *p)
 	/* The agent's rings were full (dwtrace stopped, or slower than the
 	 * program for longer than a ring holds). */
 	if (tr->dropped)
-		log_warning("%lu event%s dropped: the agent's rings were full (a hit waits at most 100 ms for room while dwtrace frees none)",
+		log_warning("%lu event%s dropped: the agent's rings were full (a hit waits at most 0.5 s for room while dwtrace frees none)",
 			    tr->dropped, tr->dropped == 1 ? " was" : "s were");
 	if (tr->nested)
 		log_warning("%lu hit%s inside another hit of the same thread (a signal handler) %s not recorded",

@@ -188,7 +188,12 @@ static int wait_space(struct dwt_ring *r, uint64_t head, uint64_t need)
 		else if (t >= deadline)
 			break;
 		seen = tail;
-		agent_syscall0(AGENT_NR_SCHED_YIELD);
+		/* Sleep rather than yield: threads spinning for room would
+		 * take the CPU from the reader that makes it. */
+		struct {
+			int64_t sec, nsec;
+		} nap = { 0, 20000 };
+		agent_syscall2(AGENT_NR_NANOSLEEP, &nap, 0);
 	}
 stalled:
 	r->flags |= DWT_RING_STALLED;

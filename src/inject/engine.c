@@ -29,7 +29,7 @@
  * events on a terminal, and dwtrace's wake-ups on an idle program. */
 #define IDLE_POLL_MS 5
 /* Longest a hit waits for ring space while dwtrace reads. */
-#define RING_WAIT_US 100000
+#define RING_WAIT_US 500000
 
 /* What dwtrace knows of one entry of the agent's site table. */
 struct engine_site {
