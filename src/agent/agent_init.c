@@ -55,9 +55,17 @@ static uint64_t region_layout(uint64_t *sites, uint64_t *ops, uint64_t *traps, u
  * child may call it.  The mapping's address, or -errno; *fd its file. */
 static long map_region(uint64_t addr, uint64_t size, int32_t *fd)
 {
-	long f = agent_syscall2(AGENT_NR_MEMFD_CREATE, "dwtrace-agent", 1 /* MFD_CLOEXEC */);
-	long m;
+	struct {
+		uint64_t cur, max;
+	} fsize = { ~UINT64_C(0), ~UINT64_C(0) };
+	long f, m;
 
+	/* A memfd is a file: growing it past RLIMIT_FSIZE would send the
+	 * program SIGXFSZ, which kills it.  No agent then. */
+	agent_syscall2(AGENT_NR_GETRLIMIT, 1 /* RLIMIT_FSIZE */, &fsize);
+	if (fsize.cur < size)
+		return -EFBIG;
+	f = agent_syscall2(AGENT_NR_MEMFD_CREATE, "dwtrace-agent", 1 /* MFD_CLOEXEC */);
 	if (f < 0)
 		return f;
 	if ((m = agent_syscall2(AGENT_NR_FTRUNCATE, f, size)) < 0)

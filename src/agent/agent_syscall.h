@@ -47,5 +47,6 @@ static inline long agent_syscall6(long nr, long a, long b, long c, long d, long 
 #define AGENT_NR_MUNMAP 11
 #define AGENT_NR_FTRUNCATE 77
 #define AGENT_NR_MEMFD_CREATE 319
+#define AGENT_NR_GETRLIMIT 97
 
 #endif
