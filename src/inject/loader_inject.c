@@ -105,9 +105,16 @@ static bool thread_safe(pid_t tid, char *frame, size_t size)
 	return safe;
 }
 
+/* The kernel's ERESTART_RESTARTBLOCK (include/linux/errno.h): a thread
+ * stopped in nanosleep, clock_nanosleep, a timed poll or futex wait.  Were
+ * dwtrace to die in the middle of a remote call there, the rt_sigreturn that
+ * resumes the thread would cancel the restart (restart_block) and the
+ * program's call would fail with EINTR: such a thread is the last choice. */
+#define RESTART_BLOCK_RESULT (-516)
+
 struct pick {
 	struct thread *best;
-	int rank;                    /* 2 no pending signal, 1 pending signal */
+	int rank;                    /* bigger is better (pick_one) */
 	char frame[128];
 	size_t stopped, total;
 };
@@ -116,6 +123,7 @@ static void pick_one(uint64_t key, void *value, void *arg)
 {
 	struct pick *p = arg;
 	struct thread *th = value;
+	struct arch_regs regs;
 	int rank = th->pending_signal ? 1 : 2;
 
 	(void)key;
@@ -124,6 +132,10 @@ static void pick_one(uint64_t key, void *value, void *arg)
 		p->stopped++;
 		return;
 	}
+	if (arch_regs_fetch(th->tid, &regs, false) != 0)
+		return;
+	if (arch_regs_syscall_result(&regs) != RESTART_BLOCK_RESULT)
+		rank += 2;
 	if (rank <= p->rank)
 		return;
 	if (thread_safe(th->tid, p->frame, sizeof(p->frame))) {
