@@ -30,6 +30,7 @@
 
 #define LOAD_TIMEOUT_NS (5 * 1000000000ull)
 #define NEW_THREAD_TIMEOUT_NS 1000000000ull
+#define PTHREAD_CREATE_TIMEOUT_NS (30 * 1000000000ull)
 /* Tries at finding a thread that is in no malloc, fork or dynamic linker
  * code, the program running 10 ms between two. */
 #define PICK_TRIES 20
@@ -318,7 +319,11 @@ static int call0(struct inject *in, struct thread *th, int sym, const uint64_t *
 		 char **why)
 {
 	uint64_t result = 0;
-	int rc = remote_call_args(in->t, th, in->libc.sym[sym], args, n, &result);
+	/* pthread_create makes system calls with malloc's or the stack
+	 * cache's lock held: a call stopped there would leave the lock held
+	 * for ever.  The program's other threads run, so it ends: wait long. */
+	uint64_t timeout = sym == LIBC_PTHREAD_CREATE ? PTHREAD_CREATE_TIMEOUT_NS : 0;
+	int rc = remote_call_args(in->t, th, in->libc.sym[sym], args, n, timeout, &result);
 
 	if (rc || (int)result != 0) {
 		*why = xasprintf("%s in process %d failed: %s", what, (int)in->t->pid,
