@@ -145,24 +145,19 @@ static void pick_one(uint64_t key, void *value, void *arg)
 	}
 }
 
-static void detach_one(uint64_t key, void *value, void *arg)
-{
-	struct thread *keep = arg;
-	struct thread *th = value;
-
-	(void)key;
-	/* u64_map_each visits a snapshot of slots: only ptrace here, the
-	 * threads are dropped after. */
-	if (th != keep)
-		ptrace(PTRACE_DETACH, th->tid, NULL, (void *)(long)th->pending_signal);
-}
-
 /* Detaches every thread of t but keep (NULL: all of them) and forgets them:
  * they run free. */
 static void detach_all_but(struct target *t, struct thread *keep)
 {
-	u64_map_each(&t->threads, detach_one, keep);
-	target_drop_all_threads_but(t, keep ? keep->tid : 0);
+	pid_t keep_tid = keep ? keep->tid : 0;
+	struct thread *kept = NULL;
+
+	/* target_detach_all, keep out of the map meanwhile. */
+	if (keep)
+		kept = u64_map_del(&t->threads, (uint64_t)keep_tid);
+	target_detach_all(t);
+	if (kept)
+		u64_map_put(&t->threads, (uint64_t)keep_tid, kept);
 }
 
 /* A thread to hijack (see frame_unsafe), the program running a little

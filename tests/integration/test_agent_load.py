@@ -95,6 +95,14 @@ def test_started(opt):
     if "loaded_now=1 memfd=0" not in loaded.stderr or "magic_ok=1" not in loaded.stderr:
         fail("started sample_app: the agent was not loaded\n%s" % harness.describe(loaded))
 
+    # A program that exits at once after the load: every thread must be
+    # released (a traced thread killed by exit_group must be collected by
+    # its tracer, or the program's parent never collects the program).
+    for i in range(20):
+        quick = harness.run([tool(), "--agent", agent(), "--", app, "1"], timeout=LOAD_TIMEOUT)
+        if quick.returncode != 0 or quick.stdout != harness.run_ok([app, "1"]).stdout:
+            fail("started sample_app 1 (run %d) harmed\n%s" % (i, harness.describe(quick)))
+
     # While a started program runs: one agent mapping.
     storm = harness.sample(opt, "inject_storm")
     want = harness.run_ok([storm, "0"]).stdout
