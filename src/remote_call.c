@@ -132,11 +132,11 @@ static void check_sigreturn(pid_t tid, const char *what)
 
 int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0, uint64_t *result)
 {
-	return remote_call_args(t, th, fn, &arg0, 1, result);
+	return remote_call_args(t, th, fn, &arg0, 1, 0, result);
 }
 
 int remote_call_args(struct target *t, struct thread *th, uint64_t fn, const uint64_t *args, size_t nargs,
-		     uint64_t *result)
+		     uint64_t timeout_ns, uint64_t *result)
 {
 	static const uint8_t stub[ARCH_CALL_RETURN_LEN] = ARCH_CALL_RETURN;
 	struct arch_regs saved, regs;
@@ -179,7 +179,7 @@ int remote_call_args(struct target *t, struct thread *th, uint64_t fn, const uin
 		goto out;
 	}
 	emergency_test_kill("call");
-	rc = remote_run(th->tid, ARCH_CALL_RETURN_NR, pc + ARCH_CALL_RETURN_LEN, now_mono_ns() + CALL_TIMEOUT_NS,
+	rc = remote_run(th->tid, ARCH_CALL_RETURN_NR, pc + ARCH_CALL_RETURN_LEN, now_mono_ns() + (timeout_ns ? timeout_ns : CALL_TIMEOUT_NS),
 			result, &sigs, emergency_test_sigreturn() ? NULL : put_back, NULL);
 	if (rc == 0 && emergency_test_sigreturn())
 		check_sigreturn(th->tid, "call");

@@ -23,11 +23,14 @@ int remote_call(struct target *t, struct thread *th, uint64_t fn, uint64_t arg0,
 
 /* remote_call() of fn(args[0], ..., args[nargs - 1]): 1 to
  * ARCH_CALL_MAX_ARGS integer arguments (-EINVAL otherwise), with the same
- * safety.  The other threads of t may run meanwhile (the return code is
- * written where the program never runs again): src/inject/loader.c lets
- * them, so that a lock one of them holds cannot block fn. */
+ * safety, stopped after timeout_ns (0: remote_call's second).  A call
+ * stopped in the middle may leave a lock of fn's held: give functions that
+ * take locks (pthread_create) a long timeout.  The other threads of t may
+ * run meanwhile (the return code is written where the program never runs
+ * again): src/inject/loader.c lets them, so that a lock one of them holds
+ * cannot block fn. */
 int remote_call_args(struct target *t, struct thread *th, uint64_t fn, const uint64_t *args, size_t nargs,
-		     uint64_t *result);
+		     uint64_t timeout_ns, uint64_t *result);
 
 /* For dwtrace's emergency path (async-signal-safe: ptrace, waitpid,
  * nanosleep, pwrite): stops the thread left in the middle of remote_call()

@@ -511,8 +511,41 @@ int target_stop_all(struct target *t)
 
 void target_detach_thread(struct target *t, struct thread *th)
 {
-	ptrace(PTRACE_DETACH, th->tid, NULL, (void *)(long)th->pending_signal);
-	target_drop_thread(t, th->tid);
+	pid_t tid = th->tid;
+	int status;
+
+	/* Fails (ESRCH) only for a thread no longer in its stop: killed by
+	 * another thread's exit_group (one detached a moment ago).  A traced
+	 * thread that dies waits for its tracer to collect it, and until it
+	 * does the process's parent cannot collect the process: do it now. */
+	if (ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)th->pending_signal) != 0 && errno == ESRCH)
+		for (int i = 0; i < 1000 && waitpid(tid, &status, __WALL | WNOHANG) == 0; i++)
+			usleep(1000);
+	target_drop_thread(t, tid);
+}
+
+static void collect_tid(uint64_t key, void *value, void *arg)
+{
+	pid_t **next = arg;
+
+	(void)value;
+	*(*next)++ = (pid_t)key;
+}
+
+void target_detach_all(struct target *t)
+{
+	pid_t *tids = xcalloc(t->threads.len + 1, sizeof(*tids)), *next = tids;
+	size_t n;
+
+	u64_map_each(&t->threads, collect_tid, &next);
+	n = (size_t)(next - tids);
+	for (size_t i = 0; i < n; i++) {
+		struct thread *th = target_thread(t, tids[i]);
+
+		if (th)
+			target_detach_thread(t, th);
+	}
+	free(tids);
 }
 
 struct thread *target_running_thread(struct target *t)

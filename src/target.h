@@ -88,8 +88,13 @@ void target_kill_unstarted(struct target *t);
 int target_stop_all(struct target *t);
 
 /* Detaches thread th (in a ptrace stop), giving it its pending signal, and
- * forgets it: the thread runs free, dwtrace having changed nothing. */
+ * forgets it: the thread runs free, dwtrace having changed nothing.  A
+ * thread that died meanwhile (another thread's exit_group) is collected,
+ * so that the process's parent can collect the process. */
 void target_detach_thread(struct target *t, struct thread *th);
+
+/* target_detach_thread() for every thread of t. */
+void target_detach_all(struct target *t);
 
 struct thread *target_thread(struct target *t, pid_t tid);
 struct thread *target_add_thread(struct target *t, pid_t tid, pid_t tgid);

@@ -30,6 +30,7 @@
 
 #define LOAD_TIMEOUT_NS (5 * 1000000000ull)
 #define NEW_THREAD_TIMEOUT_NS 1000000000ull
+#define PTHREAD_CREATE_TIMEOUT_NS (30 * 1000000000ull)
 /* Tries at finding a thread that is in no malloc, fork or dynamic linker
  * code, the program running 10 ms between two. */
 #define PICK_TRIES 20
@@ -105,9 +106,16 @@ static bool thread_safe(pid_t tid, char *frame, size_t size)
 	return safe;
 }
 
+/* The kernel's ERESTART_RESTARTBLOCK (include/linux/errno.h): a thread
+ * stopped in nanosleep, clock_nanosleep, a timed poll or futex wait.  Were
+ * dwtrace to die in the middle of a remote call there, the rt_sigreturn that
+ * resumes the thread would cancel the restart (restart_block) and the
+ * program's call would fail with EINTR: such a thread is the last choice. */
+#define RESTART_BLOCK_RESULT (-516)
+
 struct pick {
 	struct thread *best;
-	int rank;                    /* 2 no pending signal, 1 pending signal */
+	int rank;                    /* bigger is better (pick_one) */
 	char frame[128];
 	size_t stopped, total;
 };
@@ -116,6 +124,7 @@ static void pick_one(uint64_t key, void *value, void *arg)
 {
 	struct pick *p = arg;
 	struct thread *th = value;
+	struct arch_regs regs;
 	int rank = th->pending_signal ? 1 : 2;
 
 	(void)key;
@@ -124,6 +133,10 @@ static void pick_one(uint64_t key, void *value, void *arg)
 		p->stopped++;
 		return;
 	}
+	if (arch_regs_fetch(th->tid, &regs, false) != 0)
+		return;
+	if (arch_regs_syscall_result(&regs) != RESTART_BLOCK_RESULT)
+		rank += 2;
 	if (rank <= p->rank)
 		return;
 	if (thread_safe(th->tid, p->frame, sizeof(p->frame))) {
@@ -132,24 +145,19 @@ static void pick_one(uint64_t key, void *value, void *arg)
 	}
 }
 
-static void detach_one(uint64_t key, void *value, void *arg)
-{
-	struct thread *keep = arg;
-	struct thread *th = value;
-
-	(void)key;
-	/* u64_map_each visits a snapshot of slots: only ptrace here, the
-	 * threads are dropped after. */
-	if (th != keep)
-		ptrace(PTRACE_DETACH, th->tid, NULL, (void *)(long)th->pending_signal);
-}
-
 /* Detaches every thread of t but keep (NULL: all of them) and forgets them:
  * they run free. */
 static void detach_all_but(struct target *t, struct thread *keep)
 {
-	u64_map_each(&t->threads, detach_one, keep);
-	target_drop_all_threads_but(t, keep ? keep->tid : 0);
+	pid_t keep_tid = keep ? keep->tid : 0;
+	struct thread *kept = NULL;
+
+	/* target_detach_all, keep out of the map meanwhile. */
+	if (keep)
+		kept = u64_map_del(&t->threads, (uint64_t)keep_tid);
+	target_detach_all(t);
+	if (kept)
+		u64_map_put(&t->threads, (uint64_t)keep_tid, kept);
 }
 
 /* A thread to hijack (see frame_unsafe), the program running a little
@@ -306,7 +314,11 @@ static int call0(struct inject *in, struct thread *th, int sym, const uint64_t *
 		 char **why)
 {
 	uint64_t result = 0;
-	int rc = remote_call_args(in->t, th, in->libc.sym[sym], args, n, &result);
+	/* pthread_create makes system calls with malloc's or the stack
+	 * cache's lock held: a call stopped there would leave the lock held
+	 * for ever.  The program's other threads run, so it ends: wait long. */
+	uint64_t timeout = sym == LIBC_PTHREAD_CREATE ? PTHREAD_CREATE_TIMEOUT_NS : 0;
+	int rc = remote_call_args(in->t, th, in->libc.sym[sym], args, n, timeout, &result);
 
 	if (rc || (int)result != 0) {
 		*why = xasprintf("%s in process %d failed: %s", what, (int)in->t->pid,

@@ -11,6 +11,9 @@ first rule (equal to an untraced run) everywhere:
     spin_app's own check passes;
   - 50 fresh inject_storm processes (malloc storm, read, nanosleep, futex)
     injected with no hang, some through a memfd;
+  - a program in another mount namespace (the agent's directory hidden
+    by a tmpfs there) gets the agent through a memfd;
+  - the loader killed at 20 moments of a load: the program runs on;
   - refusals, each one line: a static executable, a process under a seccomp
     filter (denying memfd_create), a stopped process, an agent of another
     ABI (found again without a second copy), an agent whose init fails.
@@ -92,6 +95,14 @@ def test_started(opt):
     if "loaded_now=1 memfd=0" not in loaded.stderr or "magic_ok=1" not in loaded.stderr:
         fail("started sample_app: the agent was not loaded\n%s" % harness.describe(loaded))
 
+    # A program that exits at once after the load: every thread must be
+    # released (a traced thread killed by exit_group must be collected by
+    # its tracer, or the program's parent never collects the program).
+    for i in range(20):
+        quick = harness.run([tool(), "--agent", agent(), "--", app, "1"], timeout=LOAD_TIMEOUT)
+        if quick.returncode != 0 or quick.stdout != harness.run_ok([app, "1"]).stdout:
+            fail("started sample_app 1 (run %d) harmed\n%s" % (i, harness.describe(quick)))
+
     # While a started program runs: one agent mapping.
     storm = harness.sample(opt, "inject_storm")
     want = harness.run_ok([storm, "0"]).stdout
@@ -163,6 +174,57 @@ def test_storm(opt):
             fail("injection %d: memfd delivery not as asked\n%s" % (i, harness.describe(res)))
         proc.send_signal(signal.SIGUSR1)
         finish(proc, want, "inject_storm after injection %d" % i)
+
+
+def test_other_namespace(opt):
+    """A program in another mount namespace, where the agent's directory is
+    an empty tmpfs: the path would not open there, a memfd does."""
+    storm = harness.sample(opt, "inject_storm")
+    want = harness.run_ok([storm, "0"]).stdout
+    hide = os.path.dirname(agent())
+    script = 'mount -t tmpfs none "$1" && shift && exec "$@"'
+    proc = start([harness.require_tool("unshare"), "--mount", "--propagation", "private",
+                  "sh", "-c", script, "sh", hide, storm, "20000"])
+    if not tracing.wait_until(lambda: os.path.exists("/proc/%d/exe" % proc.pid) and
+                              os.path.basename(os.readlink("/proc/%d/exe" % proc.pid)) == "inject_storm" and
+                              len(tracing.states(proc.pid)) == 8, 10):
+        proc.kill()
+        fail("inject_storm did not start in its mount namespace\n%s" % proc.stderr.read().decode())
+    if os.path.exists("/proc/%d/root%s" % (proc.pid, agent())):
+        proc.kill()
+        fail("the agent is visible in the program's mount namespace: the test proves nothing")
+    res = harness.run([tool(), "--agent", agent(), "-p", str(proc.pid)], timeout=LOAD_TIMEOUT)
+    if res.returncode != 0 or "loaded_now=1 memfd=1" not in res.stdout:
+        proc.kill()
+        fail("other mount namespace: want a load through a memfd\n%s" % harness.describe(res))
+    if agent_copies(proc.pid) != 1:
+        proc.kill()
+        fail("other mount namespace: %d agent copies, want 1" % agent_copies(proc.pid))
+    proc.send_signal(signal.SIGUSR1)
+    finish(proc, want, "inject_storm in another mount namespace")
+
+
+def test_loader_killed(opt):
+    """The first rule: the loader killed (SIGKILL) at any moment of a load
+    leaves the program running with its own output."""
+    storm = harness.sample(opt, "inject_storm")
+    want = harness.run_ok([storm, "0"]).stdout
+    for i in range(20):
+        proc = start([storm, "20000", "4"])
+        if not tracing.wait_until(lambda: len(tracing.states(proc.pid)) == 8, 10):
+            proc.kill()
+            fail("inject_storm did not start its threads")
+        loader = start([tool(), "--agent", agent(), "-p", str(proc.pid)])
+        time.sleep(0.003 * i)
+        loader.kill()
+        loader.communicate()
+        # Every thread free of ptrace once the loader is gone.
+        if not tracing.wait_until(lambda: all(tracing.tracer_pid(proc.pid, t) == 0
+                                              for t in tracing.task_ids(proc.pid)), 10):
+            proc.kill()
+            fail("kill %d: a thread stayed traced after the loader died" % i)
+        proc.send_signal(signal.SIGUSR1)
+        finish(proc, want, "inject_storm whose loader was killed after %d ms" % (3 * i))
 
 
 SECCOMP_HELPER = r"""
@@ -264,6 +326,8 @@ def test(opt):
     test_reattach(opt)
     test_storm(opt)
     test_refusals(opt)
+    test_other_namespace(opt)
+    test_loader_killed(opt)
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 				return 1;
 			snprintf(prefix, sizeof(prefix), "attach %ld ", k);
 			rc = load(&t, agent, flags, stdout, prefix);
-			target_detach_untouched(&t);
+			target_detach_all(&t);
 			target_release(&t);
 			if (rc)
 				return 1;
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
 		if (target_spawn(&t, argv + i) != 0)
 			return 127;
 		load(&t, agent, flags, stderr, "");
-		target_detach_untouched(&t);
+		target_detach_all(&t);
 		target_release(&t);
 		if (wait_task(t.pid, &status, 0) != t.pid)
 			return 126;
