@@ -331,7 +331,7 @@ static void take_out(struct engine *e)
 	if (rc != 0)
 		log_warning("putting back the code of %s (pid %d): %s", t->name, (int)t->pid, strerror(-rc));
 	agent_ctl_write(t, &e->h, offsetof(struct dwt_agent, active), &off, sizeof(off));
-	target_detach_untouched(t);
+	target_detach_all(t);
 	e->tr->detached = true;
 }
 
@@ -397,7 +397,7 @@ int agent_engine_run(struct tracer *tr, struct process *p, char **why)
 		  e.ps.ntraps);
 	pidfd = pidfd_open(t->pid);
 	/* From here the program runs free: no ptrace stop until the end. */
-	target_detach_untouched(t);
+	target_detach_all(t);
 	watched = false;
 	since = now_mono_ns();
 	for (;;) {
