@@ -209,6 +209,7 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 		if (!dw_decl_signature(m, f))
 			raw_signature(m, f);
 		symbol_range(f);
+		f->open_code = true;
 		return;
 	}
 	if (!cu) {
@@ -217,6 +218,7 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 		if (!(f->ifunc && dw_decl_signature(m, f)))
 			raw_signature(m, f);
 		symbol_range(f);
+		f->open_code = true;
 		return;
 	}
 	ctx.pc = f->addr - bias;
@@ -224,6 +226,7 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 	if (!ctx.quality) {
 		raw_signature(m, f);
 		symbol_range(f);
+		f->open_code = true;
 		return;
 	}
 	f->has_dwarf = true;

@@ -77,6 +77,9 @@ struct dw_function {
 	 * the name without parameter list ("ns::C::m").  NULL for others. */
 	const char *linkage_name;
 	const char *qualified_name;
+	/* Its extent comes from its symbol alone (assembly, or no DWARF for
+	 * it): other code may jump into its middle, as glibc's assembly does. */
+	bool open_code;
 };
 
 /* Number of raw arguments shown for a function without DWARF. */

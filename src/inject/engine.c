@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "engine.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -19,6 +20,7 @@
 #include "loader.h"
 #include "log.h"
 #include "patch.h"
+#include "procfs.h"
 #include "record.h"
 #include "record_events.h"
 #include "ring_reader.h"
@@ -130,6 +132,33 @@ static const char *tail_call_name(struct engine *e, uint64_t pc)
 	return xstrdup(buf);
 }
 
+/* A thread of pid that blocks SIGTRAP, or 0: an int3 there would kill the
+ * program (the kernel forces the default action of a blocked synchronous
+ * signal: kernel/signal.c, force_sig_info_to_task). */
+static pid_t sigtrap_blocker(pid_t pid)
+{
+	char path[64], buf[4096];
+	struct dirent *d;
+	DIR *dir;
+	pid_t found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if (!(dir = opendir(path)))
+		return 0;
+	while (!found && (d = readdir(dir))) {
+		pid_t tid = (pid_t)atoi(d->d_name);
+		char *line;
+		unsigned long long mask;
+
+		if (tid <= 0 || procfs_read(pid, tid, "status", buf, sizeof(buf)) < 0 || !(line = strstr(buf, "\nSigBlk:")))
+			continue;
+		if (sscanf(line + 8, "%llx", &mask) == 1 && (mask & (1ull << (SIGTRAP - 1))))
+			found = tid;
+	}
+	closedir(dir);
+	return found;
+}
+
 /* Compiles, patches and describes every probe of p.  Returns the probes
  * placed, or -errno when the process could not be written. */
 static int place_all(struct engine *e)
@@ -140,7 +169,7 @@ static int place_all(struct engine *e)
 	struct probe_site **of = xcalloc(p->probes.len + 1, sizeof(*of));
 	uint32_t first_site = e->h.agent.nsites;
 	uint64_t *busy = NULL;
-	size_t nreq = 0, nbusy;
+	size_t nreq = 0, nbusy, ntrapped = 0;
 	int placed, rc = 0;
 
 	for (size_t i = 0; i < p->probes.len; i++) {
@@ -190,10 +219,17 @@ full:
 			log_warning("probe '%s': entry events only (%s)", site->fn->name, out[i].why);
 			site->entry_only = true;
 		}
-		if (out[i].ntraps)
-			log_note("probe '%s': %zu of its %zu patches are traps the agent serves (%s)", site->fn->name,
-				 out[i].ntraps, out[i].ntraps + out[i].njumps, out[i].why);
+		if (out[i].ntraps) {
+			ntrapped++;
+			log_debug("agent", "probe '%s': %zu of its %zu patches are traps%s%s%s", site->fn->name,
+				  out[i].ntraps, out[i].ntraps + out[i].njumps, *out[i].why ? " (" : "", out[i].why,
+				  *out[i].why ? ")" : "");
+		}
 	}
+	if (ntrapped)
+		log_note("%zu of %zu probes have instructions that cannot take a jump: an int3 there is served by the "
+			 "agent's SIGTRAP handler (about a microsecond a hit; DWTRACE_DEBUG=agent says which)",
+			 ntrapped, nreq);
 	/* What each new entry of the site table stands for. */
 	e->nsites = e->h.agent.nsites;
 	e->sites = xcalloc(e->nsites + 1, sizeof(*e->sites));
@@ -335,6 +371,18 @@ static void take_out(struct engine *e)
 	e->tr->detached = true;
 }
 
+static void cleanup(struct engine *e)
+{
+	for (size_t i = 0; i < e->nsites; i++)
+		free((char *)e->sites[i].tail_call);
+	free(e->sites);
+	e->sites = NULL;
+	e->nsites = 0;
+	u64_map_free(&e->tids);
+	patch_set_free(&e->ps);
+	ring_reader_close(&e->rr);
+}
+
 int agent_engine_run(struct tracer *tr, struct process *p, char **why)
 {
 	struct engine e = {.tr = tr, .p = p};
@@ -345,6 +393,7 @@ int agent_engine_run(struct tracer *tr, struct process *p, char **why)
 	unsigned in_use;
 	size_t n;
 	int ticks = 0;
+	pid_t blocker;
 	bool watched;
 	uint64_t since;
 
@@ -361,6 +410,19 @@ int agent_engine_run(struct tracer *tr, struct process *p, char **why)
 	hit_clock_init(&e.clock);
 	ring_reader_counts(&e.rr, &e.dropped_before, &e.nested_before, &in_use);
 	rc = place_all(&e);
+	if (rc > 0 && e.ps.ntraps && (blocker = sigtrap_blocker(t->pid))) {
+		/* Nothing ran since: every byte goes back, the agent stays
+		 * inactive, the caller may use the ptrace engine. */
+		patch_restore_all(&e.ps, t, &e.h.agent);
+		cleanup(&e);
+		*why = xasprintf("thread %d of %s blocks SIGTRAP, which kills it at the agent's int3 patches "
+				 "(%zu of %zu)", (int)blocker, t->name, e.ps.ntraps, e.ps.ntraps + e.ps.njumps);
+		for (size_t i = 0; i < p->probes.len; i++)
+			p->probes.sites[i]->placed = false;
+		p->nplaced = 0;
+		event_stream_free(&tr->es);
+		return 1;
+	}
 	if (rc <= 0) {
 		if (rc < 0)
 			log_error("cannot write the probes into %s (pid %d): %s", t->name, (int)t->pid, strerror(-rc));
@@ -431,11 +493,6 @@ int agent_engine_run(struct tracer *tr, struct process *p, char **why)
 	tr->threads_seen = e.tids.len;
 	if (pidfd >= 0)
 		close(pidfd);
-	for (size_t i = 0; i < e.nsites; i++)
-		free((char *)e.sites[i].tail_call);
-	free(e.sites);
-	u64_map_free(&e.tids);
-	patch_set_free(&e.ps);
-	ring_reader_close(&e.rr);
+	cleanup(&e);
 	return 0;
 }

@@ -237,7 +237,7 @@ int patch_apply(struct patch_set *ps, struct target *t, struct thread *th, struc
 			snprintf(o->why, sizeof(o->why), "the extent of its code is unknown (a symbol without size)");
 		else if (!nr)
 			snprintf(o->why, sizeof(o->why), "cannot read its code");
-		else if (patch_plan_function(site->addr, ranges, nr, !site->entry_only, busy, nbusy, &plan, err,
+		else if (patch_plan_function(site->addr, ranges, nr, !site->entry_only, site->fn->open_code, busy, nbusy, &plan, err,
 					     sizeof(err)) != 0)
 			snprintf(o->why, sizeof(o->why), "%s", err);
 		else {

@@ -34,6 +34,10 @@ struct scan {
 	uint64_t *targets;           /* direct branch targets inside the function, sorted */
 	size_t ntargets, targets_cap;
 	uint64_t indirect;           /* an indirect jump's address, 0 for none */
+	/* Code whose extent only its symbol gives (assembly, no DWARF): other
+	 * functions may jump into its middle (glibc's mempcpy into memmove's
+	 * body), so no patch may span more than one instruction. */
+	bool open;
 	const uint64_t *busy;
 	size_t nbusy;
 };
@@ -203,6 +207,11 @@ static void plan_entry(struct patch_plan *plan, const struct scan *sc, size_t fi
 				     ") and a jump would displace more than one instruction", sc->indirect);
 				return;
 			}
+			if (sc->open && k > i) {
+				trap(plan, DWT_REC_ENTRY, sc, first, "other code may jump into it (assembly, or no DWARF) "
+				     "and a jump would displace more than one instruction");
+				return;
+			}
 			add_point(plan, PATCH_JUMP, DWT_REC_ENTRY, sc, i, k, entry);
 			/* The record's rip is the function's entry, not the patch
 			 * after its endbr64 (same registers, no instruction between). */
@@ -247,6 +256,11 @@ static void plan_exit(struct patch_plan *plan, const struct scan *sc, size_t x, 
 		if (sc->indirect) {
 			trap(plan, DWT_REC_EXIT, sc, x, "it has an indirect jump (at 0x%" PRIx64
 			     ") and a jump would displace more than one instruction", sc->indirect);
+			return;
+		}
+		if (sc->open) {
+			trap(plan, DWT_REC_EXIT, sc, x, "other code may jump into it (assembly, or no DWARF) and a "
+			     "jump would displace more than one instruction");
 			return;
 		}
 		if (over_entry(plan, prev->in.addr, end)) {
@@ -318,9 +332,10 @@ static void plan_exits(struct patch_plan *plan, const struct scan *sc)
 }
 
 int patch_plan_function(uint64_t entry, const struct patch_range *ranges, size_t nranges, bool want_exits,
-			const uint64_t *busy, size_t nbusy, struct patch_plan *plan, char *err, size_t errsize)
+			bool open, const uint64_t *busy, size_t nbusy, struct patch_plan *plan, char *err,
+			size_t errsize)
 {
-	struct scan sc = {.ranges = ranges, .nranges = nranges, .busy = busy, .nbusy = nbusy};
+	struct scan sc = {.ranges = ranges, .nranges = nranges, .open = open, .busy = busy, .nbusy = nbusy};
 	char why[200] = "";
 	bool decoded;
 	ssize_t first;

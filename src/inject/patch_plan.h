@@ -59,7 +59,8 @@ struct patch_plan {
  * (free with patch_plan_free), or -1 with err when entry is not the start
  * of an instruction of ranges. */
 int patch_plan_function(uint64_t entry, const struct patch_range *ranges, size_t nranges, bool want_exits,
-			const uint64_t *busy, size_t nbusy, struct patch_plan *plan, char *err, size_t errsize);
+			bool open, const uint64_t *busy, size_t nbusy, struct patch_plan *plan, char *err,
+			size_t errsize);
 
 void patch_plan_free(struct patch_plan *plan);
 

@@ -94,7 +94,7 @@ static void load_and_plan(const uint8_t *code, size_t len, const uint8_t *other,
 	r.code = ORIG;
 	r.len = len;
 	patch_plan_free(&plan);
-	if (patch_plan_function(BASE, &r, 1, true, busy, nbusy, &plan, err, sizeof(err)) != 0)
+	if (patch_plan_function(BASE, &r, 1, true, false, busy, nbusy, &plan, err, sizeof(err)) != 0)
 		fail_msg("plan: %s", err);
 }
 
