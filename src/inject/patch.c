@@ -12,6 +12,7 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
+#include "log.h"
 #include "patch_code.h"
 #include "xalloc.h"
 
@@ -315,13 +316,19 @@ static const struct patch_done *code_at(const struct patch_set *ps, uint64_t pc)
 /* Moves thread tid (stopped) out of the stub or copy its pc is in: to the
  * original instruction it stands for, stepping to one when it is between.
  * Returns 0, or -errno (-ETIMEDOUT past STEP_MAX steps). */
-static int move_out(const struct patch_set *ps, struct thread *th)
+static ssize_t read_mem(void *ctx, uint64_t addr, void *buf, size_t size)
+{
+	struct target *t = ctx;
+	return target_read(t, t->pid, addr, buf, size);
+}
+
+static int move_out(const struct patch_set *ps, struct target *t, struct thread *th)
 {
 	for (int step = 0; step < STEP_MAX; step++) {
 		struct arch_regs r;
 		const struct patch_done *d;
 		uint64_t pc;
-		int status;
+		int status, left;
 
 		if (arch_regs_fetch(th->tid, &r, false) != 0)
 			return -ESRCH;
@@ -329,17 +336,16 @@ static int move_out(const struct patch_set *ps, struct thread *th)
 		d = code_at(ps, pc);
 		if (!d)
 			return 0; /* left it: back in original code, or in the agent */
-		for (size_t i = 0; i < d->map.n; i++)
-			if (pc == d->code + d->map.insn[i].off) {
-				arch_regs_set_pc(&r, d->map.insn[i].orig);
-				return arch_regs_store(th->tid, &r) == 0 ? 0 : -ESRCH;
-			}
-		if (pc == d->code + d->map.call_off && d->map.after_call > d->map.call_off) {
-			/* The hit is skipped: the registers it would have
-			 * recorded are the program's, untouched. */
-			arch_regs_set_pc(&r, d->code + d->map.after_call);
+		log_debug("patch", "thread %d at +0x%" PRIx64 " of the code of 0x%" PRIx64 " (step %d)", (int)th->tid,
+			  pc - d->code, d->start, step);
+		left = arch_stub_leave(&d->map, d->code, (uint32_t)(pc - d->code), &r, read_mem, t);
+		if (left < 0)
+			return -EFAULT;
+		if (left || arch_regs_pc(&r) != pc) {
 			if (arch_regs_store(th->tid, &r) != 0)
 				return -ESRCH;
+			if (!code_at(ps, arch_regs_pc(&r)))
+				return 0;
 			continue;
 		}
 		if (ptrace(PTRACE_SINGLESTEP, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) != th->tid)
@@ -383,7 +389,7 @@ int patch_restore_all(struct patch_set *ps, struct target *t, const struct dwt_a
 	u64_map_each(&t->threads, collect_tid, &ts);
 	for (size_t i = 0; i < ts.n; i++) {
 		struct thread *th = target_thread(t, ts.v[i]);
-		int rc = th ? move_out(ps, th) : 0;
+		int rc = th ? move_out(ps, t, th) : 0;
 
 		if (rc && rc != -ESRCH && !first_rc)
 			first_rc = rc;
