@@ -288,22 +288,6 @@ static void collect_tid(uint64_t key, void *value, void *arg)
 	ts->v[ts->n++] = (pid_t)key;
 }
 
-size_t patch_busy_pcs(struct target *t, uint64_t **pcs)
-{
-	struct tids ts = {0};
-	size_t n = 0;
-
-	u64_map_each(&t->threads, collect_tid, &ts);
-	*pcs = xcalloc(ts.n ? ts.n : 1, sizeof(**pcs));
-	for (size_t i = 0; i < ts.n; i++) {
-		struct arch_regs r;
-		if (arch_regs_fetch(ts.v[i], &r, false) == 0)
-			(*pcs)[n++] = arch_regs_pc(&r);
-	}
-	free(ts.v);
-	return n;
-}
-
 /* The patch whose stub or copy holds pc, or NULL. */
 static const struct patch_done *code_at(const struct patch_set *ps, uint64_t pc)
 {

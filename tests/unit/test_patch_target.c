@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -106,6 +107,49 @@ __attribute__((noinline, noclone)) int f_switch(int c)
 	}
 }
 
+/* f_sig(a, p) = a + *p, written so that its load is inside the bytes an
+ * entry jump would take (endbr64; xor eax, eax; mov eax, [rsi]; add eax,
+ * edi; ret): called with p NULL, it faults there, and the SIGSEGV handler
+ * holds the thread in its signal frame for a while, then skips the load. */
+long f_sig(long a, const int *p);
+__asm__(".text\n.globl f_sig\n.type f_sig, @function\nf_sig:\n"
+	".byte 0xf3, 0x0f, 0x1e, 0xfa\n" /* endbr64 */
+	".byte 0x31, 0xc0\n"             /* xor eax, eax */
+	"f_sig_load:\n"
+	".byte 0x8b, 0x06\n"             /* mov eax, [rsi] */
+	".byte 0x01, 0xf8\n"             /* add eax, edi */
+	".byte 0x48, 0x98\n"             /* cdqe */
+	".byte 0xc3\n"                   /* ret */
+	".size f_sig, .-f_sig\n");
+extern const char f_sig_load[];
+static volatile int in_handler;
+static long sig_result;
+
+static void on_segv(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+
+	(void)sig;
+	(void)si;
+	if ((uint64_t)uc->uc_mcontext.gregs[REG_RIP] != (uint64_t)(uintptr_t)f_sig_load)
+		abort();
+	in_handler = 1;
+	/* 300 ms in nanosleep (libc, with unwind information: the vDSO's
+	 * clock_gettime has none libunwind-ptrace finds). */
+	for (int i = 0; i < 300; i++) {
+		struct timespec ms = {0, 1000000};
+		nanosleep(&ms, NULL);
+	}
+	uc->uc_mcontext.gregs[REG_RIP] += 2;
+}
+
+static void *sig_thread(void *arg)
+{
+	(void)arg;
+	sig_result = f_sig(5, NULL);
+	return NULL;
+}
+
 static volatile int stop;
 static unsigned long wrong, calls;
 
@@ -145,7 +189,7 @@ static void *worker(void *arg)
 int main(void)
 {
 	struct sigaction sa;
-	pthread_t th[2];
+	pthread_t th[2], sth;
 	sigset_t term;
 	int sig;
 
@@ -162,20 +206,27 @@ int main(void)
 	sa.sa_sigaction = on_trap;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigaction(SIGTRAP, &sa, NULL);
+	sa.sa_sigaction = on_segv;
+	sigaction(SIGSEGV, &sa, NULL);
+	pthread_create(&sth, NULL, sig_thread, NULL);
+	while (!in_handler)
+		usleep(1000);
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &term, NULL);
 
-	printf("agent=%p hits=%p f_add=%p f_sum=%p f_rec=%p f_mix=%p f_switch=%p\n", (void *)&dwtrace_agent,
-	       (void *)hit_count, (void *)f_add, (void *)f_sum, (void *)f_rec, (void *)f_mix, (void *)f_switch);
-	fflush(stdout);
 	for (int i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, worker, (void *)(intptr_t)(i * 1000));
+	printf("agent=%p hits=%p f_add=%p f_sum=%p f_rec=%p f_mix=%p f_switch=%p f_sig=%p\n", (void *)&dwtrace_agent,
+	       (void *)hit_count, (void *)f_add, (void *)f_sum, (void *)f_rec, (void *)f_mix, (void *)f_switch,
+	       (void *)f_sig);
+	fflush(stdout);
 	sigwait(&term, &sig);
 	stop = 1;
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
-	printf("f_add=%ld f_sum=%ld f_rec=%ld f_mix=%g f_switch=%d wrong=%lu\n", f_add(2, 3),
-	       f_sum((const long[]){1, 2, 3}, 3), f_rec(30), f_mix(2.0, 3), f_switch(4), wrong);
+	pthread_join(sth, NULL);
+	printf("f_add=%ld f_sum=%ld f_rec=%ld f_mix=%g f_switch=%d f_sig=%ld wrong=%lu\n", f_add(2, 3),
+	       f_sum((const long[]){1, 2, 3}, 3), f_rec(30), f_mix(2.0, 3), f_switch(4), sig_result, wrong);
 	return wrong ? 3 : 0;
 }
