@@ -160,6 +160,9 @@ static int write_points(struct patch_set *ps, struct target *t, struct thread *t
 					    (vregs ? DWT_SITE_VREGS : 0));
 		sites[i].prog = p->rec == DWT_REC_ENTRY ? rq->entry_prog : rq->exit_prog;
 		sites[i].nops = p->rec == DWT_REC_ENTRY ? rq->entry_nops : rq->exit_nops;
+		sites[i].patch_addr = p->start;
+		sites[i].patch_len = (uint8_t)pe->patch_len;
+		memcpy(sites[i].orig, p->orig, pe->patch_len);
 	}
 	rc = target_write(t, th->tid, agent->sites + (uint64_t)first * sizeof(*sites), sites, plan->n * sizeof(*sites));
 	if (rc)
@@ -380,6 +383,52 @@ int patch_restore_all(struct patch_set *ps, struct target *t, const struct dwt_a
 	}
 	free(ts.v);
 	return first_rc;
+}
+
+int patch_adopt(struct patch_set *ps, struct target *t, const struct dwt_agent *agent)
+{
+	size_t n = agent->nsites, adopted = 0;
+	struct dwt_site *sites;
+
+	if (!n || !agent->sites)
+		return 0;
+	if (n > agent->nsites_max)
+		return -EINVAL;
+	sites = xcalloc(n, sizeof(*sites));
+	if (target_read(t, t->pid, agent->sites, sites, n * sizeof(*sites)) != (ssize_t)(n * sizeof(*sites))) {
+		free(sites);
+		return -EFAULT;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct dwt_site *st = &sites[i];
+		uint8_t now[sizeof(st->orig)];
+		struct patch_done d = {0};
+		bool known = false;
+
+		if (!st->patch_len || st->patch_len > sizeof(st->orig) ||
+		    target_read(t, t->pid, st->patch_addr, now, st->patch_len) != (ssize_t)st->patch_len)
+			continue;
+		/* Still patched: the bytes are not the original ones, and they
+		 * are what dwtrace writes (a trap, or a jump). */
+		if (!memcmp(now, st->orig, st->patch_len) ||
+		    now[0] != (st->flags & DWT_SITE_TRAP ? ARCH_BREAKPOINT_BYTE : 0xe9))
+			continue;
+		for (size_t k = 0; k < ps->n; k++)
+			known |= ps->done[k].start == st->patch_addr && !ps->done[k].restored;
+		if (known)
+			continue;
+		/* No map of its stub: a thread in it runs on to original code. */
+		d.start = st->patch_addr;
+		d.len = st->patch_len;
+		memcpy(d.orig, st->orig, st->patch_len);
+		d.site = (uint32_t)i;
+		d.trap = (st->flags & DWT_SITE_TRAP) != 0;
+		xgrow(&ps->done, &ps->cap, ps->n + 1, sizeof(*ps->done));
+		ps->done[ps->n++] = d;
+		adopted++;
+	}
+	free(sites);
+	return (int)adopted;
 }
 
 void patch_set_free(struct patch_set *ps)

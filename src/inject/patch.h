@@ -83,6 +83,14 @@ size_t patch_busy_pcs(struct target *t, uint64_t **pcs);
  * or -errno of the first failure (the rest is still tried). */
 int patch_restore_all(struct patch_set *ps, struct target *t, const struct dwt_agent *agent);
 
+/* At an attach to a process whose agent was set up by a dwtrace that died
+ * without restoring (SIGKILL): adds to ps the patches its sites say are
+ * still in the code (struct dwt_site.patch_addr/patch_len/orig, bytes not
+ * the original ones), for patch_restore_all() to put back -- before new
+ * patches are planned, which must see the original code.  Returns how
+ * many were added, or -errno. */
+int patch_adopt(struct patch_set *ps, struct target *t, const struct dwt_agent *agent);
+
 void patch_set_free(struct patch_set *ps);
 
 #endif

@@ -152,13 +152,18 @@ static void test_patch_cycles(void **state)
 	status = finish(&plain, want, sizeof(want));
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
+	/* Sizes first: the thread in f_sig's handler leaves it after 300 ms. */
+	for (int f = 0; f < NFUNCS; f++)
+		fns[f].size = nm_size(names[f]);
 	start(&c);
 	for (int f = 0; f < NFUNCS; f++) {
+		uint64_t size = fns[f].size;
+
 		memset(&fns[f], 0, sizeof(fns[f]));
 		memset(&sites[f], 0, sizeof(sites[f]));
 		fns[f].name = names[f];
 		fns[f].addr = c.fn[f];
-		fns[f].size = nm_size(names[f]);
+		fns[f].size = size;
 		assert_true(fns[f].size <= sizeof(orig[f]));
 		ranges[f].start = c.fn[f];
 		ranges[f].end = c.fn[f] + fns[f].size;
@@ -273,6 +278,45 @@ static void test_patch_cycles(void **state)
 		assert_true(exit_hits[f] > 0);
 		if (entry_hits[f] > exit_hits[f] + slack || exit_hits[f] > entry_hits[f] + slack)
 			fail_msg("%s: %lu entries, %lu exits", names[f], entry_hits[f], exit_hits[f]);
+	}
+	/* dwtrace dies patched (its patch set is lost): the next one finds
+	 * the patches through the sites, and puts the code back. */
+	{
+		struct target t = {0};
+		struct dwt_agent agent;
+		struct patch_set lost = {0}, found = {0};
+		size_t npoints = 0;
+		uint64_t *busy;
+		size_t nbusy;
+
+		assert_int_equal(target_attach(&t, c.pid), 0);
+		assert_int_equal(target_read(&t, c.pid, c.agent, &agent, sizeof(agent)), (ssize_t)sizeof(agent));
+		nbusy = patch_busy_pcs(&t, &busy);
+		assert_true(patch_apply(&lost, &t, target_thread(&t, c.pid), &scratch, &agent, c.agent, req, NFUNCS, busy,
+					nbusy, out) > 0);
+		free(busy);
+		for (int f = 0; f < NFUNCS; f++)
+			npoints += out[f].njumps + out[f].ntraps;
+		assert_int_equal(npoints, lost.n);
+		/* Nothing adopted while the code is as dwtrace left it in ps. */
+		target_detach_untouched(&t);
+		target_release(&t);
+		patch_set_free(&lost);
+		sleep_ms(20);
+
+		assert_int_equal(target_attach(&t, c.pid), 0);
+		assert_int_equal(target_read(&t, c.pid, c.agent, &agent, sizeof(agent)), (ssize_t)sizeof(agent));
+		assert_int_equal(patch_adopt(&found, &t, &agent), (int)npoints);
+		assert_int_equal(patch_restore_all(&found, &t, &agent), 0);
+		assert_int_equal(patch_adopt(&found, &t, &agent), 0);
+		for (int f = 0; f < NFUNCS; f++) {
+			static uint8_t now[4096];
+			assert_int_equal(target_read(&t, c.pid, c.fn[f], now, fns[f].size), (ssize_t)fns[f].size);
+			assert_memory_equal(now, orig[f], fns[f].size);
+		}
+		target_detach_untouched(&t);
+		target_release(&t);
+		patch_set_free(&found);
 	}
 	status = finish(&c, got, sizeof(got));
 	assert_true(WIFEXITED(status));
