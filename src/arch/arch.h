@@ -237,6 +237,11 @@ struct arch_stub_spec {
 	size_t npost;
 	uint64_t post_orig;
 	bool cond;
+	/* With vregs: st(0) too (an fxsave, ~10x the cost of the xmm
+	 * stores): only where it may hold a value, at exits (a long double
+	 * return); at an entry the x87 stack is empty (SysV: long double
+	 * arguments are in memory). */
+	bool x87;
 };
 
 /* Where a thread inside a stub is in the original code: at offset

@@ -142,6 +142,8 @@ static void emit_hit(struct out *o, const struct arch_stub_spec *s, struct arch_
 			put(o, (const uint8_t[]){0xf3, 0x0f, 0x7f, (uint8_t)(0x84 | (i << 3)), 0x24}, 5);
 			put32(o, (int32_t)(offsetof(struct dwt_frame, vregs.xmm) + 16 * i));
 		}
+	}
+	if (s->vregs && s->x87) {
 		lea_rsp(o, -FXSAVE_SIZE);
 		put(o, (const uint8_t[]){0x48, 0x83, 0xe4, 0xf0}, 4);       /* and rsp, -16 */
 		put(o, (const uint8_t[]){0x48, 0x0f, 0xae, 0x04, 0x24}, 5); /* fxsave64 [rsp] */
@@ -153,6 +155,13 @@ static void emit_hit(struct out *o, const struct arch_stub_spec *s, struct arch_
 			put32(o, (int32_t)offsetof(struct dwt_frame, vregs.st0) + k);
 		}
 	} else {
+		if (s->vregs)
+			for (int32_t k = 0; k < 16; k += 8) {
+				/* mov qword [rbx+disp32], 0: no stack bytes in records */
+				put(o, (const uint8_t[]){0x48, 0xc7, 0x83}, 3);
+				put32(o, (int32_t)offsetof(struct dwt_frame, vregs.st0) + k);
+				put32(o, 0);
+			}
 		put(o, (const uint8_t[]){0x48, 0x83, 0xe4, 0xf0}, 4); /* and rsp, -16 */
 	}
 	put1(o, 0xfc); /* cld */
