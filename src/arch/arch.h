@@ -229,7 +229,7 @@ struct arch_stub_spec {
 	uint64_t site_pc;            /* rip in the frame: the probed instruction */
 	uint32_t site;               /* first argument of hit */
 	uint64_t hit;                /* dwt_hit(uint32_t site, struct dwt_frame *) */
-	bool vregs;                  /* store xmm0-7 and st(0) into the frame */
+	bool vregs;                  /* store xmm0-7 into the frame (st(0): x87) */
 	const uint8_t *pre;
 	size_t npre;
 	uint64_t pre_orig;
