@@ -109,6 +109,13 @@ struct dwt_site {
 	uint16_t flags;      /* DWT_SITE_* */
 	uint32_t prog;       /* index of the first op in the op area */
 	uint32_t nops;
+	/* What dwtrace wrote over the program's code for this site, so that a
+	 * later dwtrace can put it back after this one died (SIGKILL) without
+	 * restoring: patch_len bytes at patch_addr (a jump to the stub, or
+	 * the int3), whose original bytes are orig.  patch_len 0: none. */
+	uint64_t patch_addr;
+	uint8_t patch_len;
+	uint8_t orig[15];
 };
 
 /* ---- rings ------------------------------------------------------------------

@@ -256,7 +256,7 @@ struct arch_stub_spec {
 	uint64_t site_pc;            /* rip in the frame: the probed instruction */
 	uint32_t site;               /* first argument of hit */
 	uint64_t hit;                /* dwt_hit(uint32_t site, struct dwt_frame *) */
-	bool vregs;                  /* store xmm0-7 and st(0) into the frame */
+	bool vregs;                  /* store xmm0-7 into the frame (st(0): x87) */
 	const uint8_t *pre;
 	size_t npre;
 	uint64_t pre_orig;
@@ -264,6 +264,11 @@ struct arch_stub_spec {
 	size_t npost;
 	uint64_t post_orig;
 	bool cond;
+	/* With vregs: st(0) too (an fxsave, ~10x the cost of the xmm
+	 * stores): only where it may hold a value, at exits (a long double
+	 * return); at an entry the x87 stack is empty (SysV: long double
+	 * arguments are in memory). */
+	bool x87;
 };
 
 /* Where a thread inside a stub is in the original code: at offset
@@ -273,9 +278,21 @@ struct arch_stub_spec {
 struct arch_stub_map {
 	size_t len;
 	uint32_t call_off, after_call;
+	uint32_t pushf_off;          /* the save part's pushfq (0: none) */
+	uint32_t popf_off;           /* the restore part's popfq (0: none) */
+	uint64_t hit_orig;           /* where a thread before it is: the probed instruction */
 	size_t n;
 	struct arch_reloc_insn insn[2 * ARCH_STUB_MAX_INSNS + 1];
 };
+
+/* Moves stopped thread r, at offset off of a stub (code at its start, m
+ * its map), out of it without running code where it can: returns 1 with r
+ * at the matching original instruction; 0 when it must run on (single
+ * step) first -- r is moved past the call to the hit, or past the
+ * restoring of the flags (emulated, reading the stack through read), when
+ * it is there; -1 when read fails. */
+int arch_stub_leave(const struct arch_stub_map *m, uint64_t code, uint32_t off, struct arch_regs *r,
+		    ssize_t (*read)(void *ctx, uint64_t addr, void *buf, size_t size), void *ctx);
 
 /* Builds the stub s into out (cap bytes, at least ARCH_STUB_MAX).  Returns
  * its length (also map->len), or -1 with err (an instruction that cannot

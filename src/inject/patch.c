@@ -12,6 +12,7 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
+#include "log.h"
 #include "patch_code.h"
 #include "xalloc.h"
 
@@ -159,6 +160,9 @@ static int write_points(struct patch_set *ps, struct target *t, struct thread *t
 					    (vregs ? DWT_SITE_VREGS : 0));
 		sites[i].prog = p->rec == DWT_REC_ENTRY ? rq->entry_prog : rq->exit_prog;
 		sites[i].nops = p->rec == DWT_REC_ENTRY ? rq->entry_nops : rq->exit_nops;
+		sites[i].patch_addr = p->start;
+		sites[i].patch_len = (uint8_t)pe->patch_len;
+		memcpy(sites[i].orig, p->orig, pe->patch_len);
 	}
 	rc = target_write(t, th->tid, agent->sites + (uint64_t)first * sizeof(*sites), sites, plan->n * sizeof(*sites));
 	if (rc)
@@ -287,22 +291,6 @@ static void collect_tid(uint64_t key, void *value, void *arg)
 	ts->v[ts->n++] = (pid_t)key;
 }
 
-size_t patch_busy_pcs(struct target *t, uint64_t **pcs)
-{
-	struct tids ts = {0};
-	size_t n = 0;
-
-	u64_map_each(&t->threads, collect_tid, &ts);
-	*pcs = xcalloc(ts.n ? ts.n : 1, sizeof(**pcs));
-	for (size_t i = 0; i < ts.n; i++) {
-		struct arch_regs r;
-		if (arch_regs_fetch(ts.v[i], &r, false) == 0)
-			(*pcs)[n++] = arch_regs_pc(&r);
-	}
-	free(ts.v);
-	return n;
-}
-
 /* The patch whose stub or copy holds pc, or NULL. */
 static const struct patch_done *code_at(const struct patch_set *ps, uint64_t pc)
 {
@@ -315,13 +303,19 @@ static const struct patch_done *code_at(const struct patch_set *ps, uint64_t pc)
 /* Moves thread tid (stopped) out of the stub or copy its pc is in: to the
  * original instruction it stands for, stepping to one when it is between.
  * Returns 0, or -errno (-ETIMEDOUT past STEP_MAX steps). */
-static int move_out(const struct patch_set *ps, struct thread *th)
+static ssize_t read_mem(void *ctx, uint64_t addr, void *buf, size_t size)
+{
+	struct target *t = ctx;
+	return target_read(t, t->pid, addr, buf, size);
+}
+
+static int move_out(const struct patch_set *ps, struct target *t, struct thread *th)
 {
 	for (int step = 0; step < STEP_MAX; step++) {
 		struct arch_regs r;
 		const struct patch_done *d;
 		uint64_t pc;
-		int status;
+		int status, left;
 
 		if (arch_regs_fetch(th->tid, &r, false) != 0)
 			return -ESRCH;
@@ -329,17 +323,16 @@ static int move_out(const struct patch_set *ps, struct thread *th)
 		d = code_at(ps, pc);
 		if (!d)
 			return 0; /* left it: back in original code, or in the agent */
-		for (size_t i = 0; i < d->map.n; i++)
-			if (pc == d->code + d->map.insn[i].off) {
-				arch_regs_set_pc(&r, d->map.insn[i].orig);
-				return arch_regs_store(th->tid, &r) == 0 ? 0 : -ESRCH;
-			}
-		if (pc == d->code + d->map.call_off && d->map.after_call > d->map.call_off) {
-			/* The hit is skipped: the registers it would have
-			 * recorded are the program's, untouched. */
-			arch_regs_set_pc(&r, d->code + d->map.after_call);
+		log_debug("patch", "thread %d at +0x%" PRIx64 " of the code of 0x%" PRIx64 " (step %d)", (int)th->tid,
+			  pc - d->code, d->start, step);
+		left = arch_stub_leave(&d->map, d->code, (uint32_t)(pc - d->code), &r, read_mem, t);
+		if (left < 0)
+			return -EFAULT;
+		if (left || arch_regs_pc(&r) != pc) {
 			if (arch_regs_store(th->tid, &r) != 0)
 				return -ESRCH;
+			if (!code_at(ps, arch_regs_pc(&r)))
+				return 0;
 			continue;
 		}
 		if (ptrace(PTRACE_SINGLESTEP, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) != th->tid)
@@ -383,13 +376,59 @@ int patch_restore_all(struct patch_set *ps, struct target *t, const struct dwt_a
 	u64_map_each(&t->threads, collect_tid, &ts);
 	for (size_t i = 0; i < ts.n; i++) {
 		struct thread *th = target_thread(t, ts.v[i]);
-		int rc = th ? move_out(ps, th) : 0;
+		int rc = th ? move_out(ps, t, th) : 0;
 
 		if (rc && rc != -ESRCH && !first_rc)
 			first_rc = rc;
 	}
 	free(ts.v);
 	return first_rc;
+}
+
+int patch_adopt(struct patch_set *ps, struct target *t, const struct dwt_agent *agent)
+{
+	size_t n = agent->nsites, adopted = 0;
+	struct dwt_site *sites;
+
+	if (!n || !agent->sites)
+		return 0;
+	if (n > agent->nsites_max)
+		return -EINVAL;
+	sites = xcalloc(n, sizeof(*sites));
+	if (target_read(t, t->pid, agent->sites, sites, n * sizeof(*sites)) != (ssize_t)(n * sizeof(*sites))) {
+		free(sites);
+		return -EFAULT;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct dwt_site *st = &sites[i];
+		uint8_t now[sizeof(st->orig)];
+		struct patch_done d = {0};
+		bool known = false;
+
+		if (!st->patch_len || st->patch_len > sizeof(st->orig) ||
+		    target_read(t, t->pid, st->patch_addr, now, st->patch_len) != (ssize_t)st->patch_len)
+			continue;
+		/* Still patched: the bytes are not the original ones, and they
+		 * are what dwtrace writes (a trap, or a jump). */
+		if (!memcmp(now, st->orig, st->patch_len) ||
+		    now[0] != (st->flags & DWT_SITE_TRAP ? ARCH_BREAKPOINT_BYTE : 0xe9))
+			continue;
+		for (size_t k = 0; k < ps->n; k++)
+			known |= ps->done[k].start == st->patch_addr && !ps->done[k].restored;
+		if (known)
+			continue;
+		/* No map of its stub: a thread in it runs on to original code. */
+		d.start = st->patch_addr;
+		d.len = st->patch_len;
+		memcpy(d.orig, st->orig, st->patch_len);
+		d.site = (uint32_t)i;
+		d.trap = (st->flags & DWT_SITE_TRAP) != 0;
+		xgrow(&ps->done, &ps->cap, ps->n + 1, sizeof(*ps->done));
+		ps->done[ps->n++] = d;
+		adopted++;
+	}
+	free(sites);
+	return (int)adopted;
 }
 
 void patch_set_free(struct patch_set *ps)

@@ -66,9 +66,12 @@ int patch_apply(struct patch_set *ps, struct target *t, struct thread *th, struc
 		uint64_t agent_addr, const struct patch_request *req, size_t nreq, const uint64_t *busy, size_t nbusy,
 		struct patch_outcome *out);
 
-/* The pcs of t's threads (all stopped), for patch_apply's busy list, in a
- * new array (*pcs, free it); signal frames on their stacks are not
- * unwound here (the caller adds their saved pcs).  Returns the count. */
+/* Where t's threads (all stopped) are, for patch_apply's busy list: each
+ * one's pc, and the pc saved in each signal frame on its stack (a handler
+ * returns there; found by unwinding with libunwind-ptrace, at most
+ * PATCH_BUSY_FRAMES frames per thread).  A new array in *pcs (free it).
+ * Returns the count. */
+#define PATCH_BUSY_FRAMES 256
 size_t patch_busy_pcs(struct target *t, uint64_t **pcs);
 
 /* Puts back every patch of ps in t (all threads stopped): sites marked not
@@ -79,6 +82,14 @@ size_t patch_busy_pcs(struct target *t, uint64_t **pcs);
  * into its stub, which ends by jumping back to original code.  Returns 0,
  * or -errno of the first failure (the rest is still tried). */
 int patch_restore_all(struct patch_set *ps, struct target *t, const struct dwt_agent *agent);
+
+/* At an attach to a process whose agent was set up by a dwtrace that died
+ * without restoring (SIGKILL): adds to ps the patches its sites say are
+ * still in the code (struct dwt_site.patch_addr/patch_len/orig, bytes not
+ * the original ones), for patch_restore_all() to put back -- before new
+ * patches are planned, which must see the original code.  Returns how
+ * many were added, or -errno. */
+int patch_adopt(struct patch_set *ps, struct target *t, const struct dwt_agent *agent);
 
 void patch_set_free(struct patch_set *ps);
 

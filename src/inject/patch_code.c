@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/agent_abi.h"
+
 int patch_point_code(const struct patch_point *p, uint64_t at, uint32_t site, uint64_t hit, bool vregs,
 		     uint8_t *code, size_t cap, size_t *code_len, uint8_t *patch, size_t *patch_len,
 		     struct arch_stub_map *map, char *err, size_t errsize)
@@ -46,6 +48,7 @@ int patch_point_code(const struct patch_point *p, uint64_t at, uint32_t site, ui
 			.npost = (size_t)(p->len - p->npre),
 			.post_orig = p->start + p->npre,
 			.cond = p->cond,
+			.x87 = p->rec == DWT_REC_EXIT,
 		};
 
 		n = arch_stub_build(&s, code, cap, map, err, errsize);

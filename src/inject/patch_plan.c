@@ -104,7 +104,8 @@ static int scan_code(struct scan *sc, char *why, size_t whysize)
 				sc->indirect = x->in.addr;
 		}
 	}
-	qsort(sc->targets, sc->ntargets, sizeof(*sc->targets), cmp_u64);
+	if (sc->ntargets)
+		qsort(sc->targets, sc->ntargets, sizeof(*sc->targets), cmp_u64);
 	return 0;
 }
 

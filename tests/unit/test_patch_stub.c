@@ -91,12 +91,12 @@ static void fill_input(struct regset *in)
 			in->ymm[r][b] = (uint8_t)(r * 32 + b + 7);
 }
 
-static void build(uint8_t *at, uint32_t site, uint64_t site_pc, bool vregs, const uint8_t *pre, size_t npre,
+static void build(uint8_t *at, uint32_t site, uint64_t site_pc, bool vregs, bool x87, const uint8_t *pre, size_t npre,
 		  uint64_t pre_orig, const uint8_t *post, size_t npost, uint64_t post_orig)
 {
 	struct arch_stub_spec s = {
 		.at = (uint64_t)(uintptr_t)at, .site_pc = site_pc, .site = site,
-		.hit = (uint64_t)(uintptr_t)test_hit, .vregs = vregs,
+		.hit = (uint64_t)(uintptr_t)test_hit, .vregs = vregs, .x87 = x87,
 		.pre = pre, .npre = npre, .pre_orig = pre_orig,
 		.post = post, .npost = npost, .post_orig = post_orig,
 	};
@@ -132,8 +132,9 @@ static void check_stub(bool vregs)
 	regs_call(&in, &want, ORIG);
 	assert_int_equal(want.gpr[0], 1000 + 2 * 234);
 
-	build(STUB1, 7, base, vregs, NULL, 0, 0, fn_code, 8, base);
-	build(STUB2, 8, base + 12, vregs, fn_code + 8, 4, base + 8, fn_code + 12, 1, base + 12);
+	/* st(0) at the exit only, as patch_code.c asks */
+	build(STUB1, 7, base, vregs, false, NULL, 0, 0, fn_code, 8, base);
+	build(STUB2, 8, base + 12, vregs, true, fn_code + 8, 4, base + 8, fn_code + 12, 1, base + 12);
 	patch(base, STUB1);
 	patch(base + 8, STUB2);
 	nframes = 0;
@@ -169,8 +170,11 @@ static void check_stub(bool vregs)
 	if (vregs) {
 		for (unsigned r = 0; r < 8; r++)
 			assert_memory_equal(frames[0].vregs.xmm[r], in.ymm[r], 16);
-		assert_memory_equal(frames[0].vregs.st0, in.st0, 10);
+		static const uint8_t zero[16];
+		assert_memory_equal(frames[0].vregs.st0, zero, 16);
 		assert_memory_equal(frames[1].vregs.st0, in.st0, 10);
+		for (unsigned r = 0; r < 8; r++)
+			assert_memory_equal(frames[1].vregs.xmm[r], want.ymm[r], 16);
 	}
 }
 

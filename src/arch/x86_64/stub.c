@@ -116,6 +116,8 @@ static void emit_hit(struct out *o, const struct arch_stub_spec *s, struct arch_
 	const int32_t flags_at = (int32_t)FRAME_SIZE, sp_delta = (int32_t)(FRAME_SIZE + 8 + RED_ZONE);
 
 	put(o, red_zone, sizeof(red_zone));
+	map->pushf_off = (uint32_t)o->len;
+	map->hit_orig = s->site_pc;
 	put1(o, 0x9c); /* pushfq */
 	lea_rsp(o, -(int32_t)FRAME_SIZE);
 	for (unsigned i = 0; i < 16; i++)
@@ -140,6 +142,8 @@ static void emit_hit(struct out *o, const struct arch_stub_spec *s, struct arch_
 			put(o, (const uint8_t[]){0xf3, 0x0f, 0x7f, (uint8_t)(0x84 | (i << 3)), 0x24}, 5);
 			put32(o, (int32_t)(offsetof(struct dwt_frame, vregs.xmm) + 16 * i));
 		}
+	}
+	if (s->vregs && s->x87) {
 		lea_rsp(o, -FXSAVE_SIZE);
 		put(o, (const uint8_t[]){0x48, 0x83, 0xe4, 0xf0}, 4);       /* and rsp, -16 */
 		put(o, (const uint8_t[]){0x48, 0x0f, 0xae, 0x04, 0x24}, 5); /* fxsave64 [rsp] */
@@ -151,6 +155,13 @@ static void emit_hit(struct out *o, const struct arch_stub_spec *s, struct arch_
 			put32(o, (int32_t)offsetof(struct dwt_frame, vregs.st0) + k);
 		}
 	} else {
+		if (s->vregs)
+			for (int32_t k = 0; k < 16; k += 8) {
+				/* mov qword [rbx+disp32], 0: no stack bytes in records */
+				put(o, (const uint8_t[]){0x48, 0xc7, 0x83}, 3);
+				put32(o, (int32_t)offsetof(struct dwt_frame, vregs.st0) + k);
+				put32(o, 0);
+			}
 		put(o, (const uint8_t[]){0x48, 0x83, 0xe4, 0xf0}, 4); /* and rsp, -16 */
 	}
 	put1(o, 0xfc); /* cld */
@@ -166,6 +177,7 @@ static void emit_hit(struct out *o, const struct arch_stub_spec *s, struct arch_
 		if (dwarf_to_x86[i] != X86_RSP)
 			mov_rsp_mem(o, true, dwarf_to_x86[i], GPR_OFF(i));
 	lea_rsp(o, (int32_t)FRAME_SIZE);
+	map->popf_off = (uint32_t)o->len;
 	put1(o, 0x9d); /* popfq */
 	lea_rsp(o, RED_ZONE);
 }
@@ -321,4 +333,41 @@ bool arch_insn_landing_pad(const uint8_t *code, size_t avail, size_t *len)
 		return false;
 	*len = sizeof(endbr64);
 	return true;
+}
+
+int arch_stub_leave(const struct arch_stub_map *m, uint64_t code, uint32_t off, struct arch_regs *r,
+		    ssize_t (*read)(void *ctx, uint64_t addr, void *buf, size_t size), void *ctx)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (off == m->insn[i].off) {
+			arch_regs_set_pc(r, m->insn[i].orig);
+			return 1;
+		}
+	/* Never single-step the pushfq: under PTRACE_SINGLESTEP it pushes
+	 * rflags with TF set, which the stub's popfq would give the program
+	 * (a SIGTRAP of its own after the next instruction).  Before it only
+	 * the red zone was skipped: undo that, and the thread is at the
+	 * probed instruction (a conditional exit's jcc sees the same flags
+	 * again). */
+	if (m->pushf_off && off == m->pushf_off) {
+		arch_regs_set_sp(r, arch_regs_sp(r) + RED_ZONE);
+		arch_regs_set_pc(r, m->hit_orig);
+		return 1;
+	}
+	/* Nor the popfq: the kernel takes a stepped popf for the program's
+	 * own use of TF and stops hiding the TF it set for the step, which
+	 * the program can then keep after the detach.  Emulated instead. */
+	if (m->popf_off && off == m->popf_off) {
+		uint64_t flags;
+
+		if (read(ctx, arch_regs_sp(r), &flags, sizeof(flags)) != (ssize_t)sizeof(flags))
+			return -1;
+		r->gp.eflags = flags & ~(uint64_t)0x100; /* never TF */
+		arch_regs_set_sp(r, arch_regs_sp(r) + 8);
+		arch_regs_set_pc(r, code + off + 1);
+		return 0;
+	}
+	if (off == m->call_off && m->after_call > m->call_off)
+		arch_regs_set_pc(r, code + m->after_call);
+	return 0;
 }
