@@ -472,7 +472,7 @@ int main(int argc, char **argv)
 		if (unsuitable) {
 			log_note("using the ptrace engine: %s", unsuitable);
 		} else {
-			int arc = agent_engine_run(&tr, p, &why);
+			int arc = agent_engine_run(&tr, p, o.engine == ENGINE_AGENT, &why);
 			if (arc == 1 && o.engine == ENGINE_AGENT) {
 				log_error("--engine agent cannot trace %s: %s (use --engine ptrace)", t->name, why);
 				free(why);

@@ -51,6 +51,7 @@ struct engine {
 	struct engine_site *sites;   /* by index in the agent's site table */
 	size_t nsites;
 	struct u64_map tids;         /* threads seen in records */
+	bool traps;                  /* int3 patches allowed (--engine agent) */
 	uint64_t dropped_before;     /* the rings' drop counters when this run began */
 	uint64_t nested_before;
 };
@@ -132,10 +133,11 @@ static const char *tail_call_name(struct engine *e, uint64_t pc)
 	return xstrdup(buf);
 }
 
-/* A thread of pid that blocks SIGTRAP, or 0: an int3 there would kill the
+/* A thread of pid that blocks SIGTRAP (but agent_tid, the agent's watchdog,
+ * which runs none of the program's code), or 0: an int3 there would kill the
  * program (the kernel forces the default action of a blocked synchronous
  * signal: kernel/signal.c, force_sig_info_to_task). */
-static pid_t sigtrap_blocker(pid_t pid)
+static pid_t sigtrap_blocker(pid_t pid, pid_t agent_tid)
 {
 	char path[64], buf[4096];
 	struct dirent *d;
@@ -150,7 +152,7 @@ static pid_t sigtrap_blocker(pid_t pid)
 		char *line;
 		unsigned long long mask;
 
-		if (tid <= 0 || procfs_read(pid, tid, "status", buf, sizeof(buf)) < 0 || !(line = strstr(buf, "\nSigBlk:")))
+		if (tid <= 0 || tid == agent_tid || procfs_read(pid, tid, "status", buf, sizeof(buf)) < 0 || !(line = strstr(buf, "\nSigBlk:")))
 			continue;
 		if (sscanf(line + 8, "%llx", &mask) == 1 && (mask & (1ull << (SIGTRAP - 1))))
 			found = tid;
@@ -172,6 +174,17 @@ static int place_all(struct engine *e)
 	size_t nreq = 0, nbusy, ntrapped = 0;
 	int placed, rc = 0;
 
+	if (!e->h.loaded_now) {
+		/* A dwtrace that died left its patches in pass-through: they
+		 * go first, so that a function is never patched twice. */
+		struct patch_set old = {0};
+		int n = patch_adopt(&old, &p->t, &e->h.agent);
+		if (n > 0) {
+			log_note("taking out %d patches an earlier dwtrace left in %s", n, p->t.name);
+			patch_restore_all(&old, &p->t, &e->h.agent);
+		}
+		patch_set_free(&old);
+	}
 	for (size_t i = 0; i < p->probes.len; i++) {
 		struct probe_site *site = p->probes.sites[i];
 		struct capture_prog prog;
@@ -226,10 +239,11 @@ full:
 				  *out[i].why ? ")" : "");
 		}
 	}
-	if (ntrapped)
-		log_note("%zu of %zu probes have instructions that cannot take a jump: an int3 there is served by the "
-			 "agent's SIGTRAP handler (about a microsecond a hit; DWTRACE_DEBUG=agent says which)",
-			 ntrapped, nreq);
+	if (ntrapped && e->traps)
+		log_warning("%zu of %zu probes have instructions that cannot take a jump: an int3 there is served by "
+			    "the agent's SIGTRAP handler (microseconds a hit; DWTRACE_DEBUG=agent says which), and a "
+			    "thread that blocks SIGTRAP dies of it",
+			    ntrapped, nreq);
 	/* What each new entry of the site table stands for. */
 	e->nsites = e->h.agent.nsites;
 	e->sites = xcalloc(e->nsites + 1, sizeof(*e->sites));
@@ -383,9 +397,9 @@ static void cleanup(struct engine *e)
 	ring_reader_close(&e->rr);
 }
 
-int agent_engine_run(struct tracer *tr, struct process *p, char **why)
+int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **why)
 {
-	struct engine e = {.tr = tr, .p = p};
+	struct engine e = {.tr = tr, .p = p, .traps = traps};
 	struct target *t = &p->t;
 	uint32_t one = 1, gen;
 	int rc, pidfd = -1;
@@ -410,13 +424,19 @@ int agent_engine_run(struct tracer *tr, struct process *p, char **why)
 	hit_clock_init(&e.clock);
 	ring_reader_counts(&e.rr, &e.dropped_before, &e.nested_before, &in_use);
 	rc = place_all(&e);
-	if (rc > 0 && e.ps.ntraps && (blocker = sigtrap_blocker(t->pid))) {
+	agent_ctl_read(t, &e.h);
+	if (rc > 0 && e.ps.ntraps && (!traps || (blocker = sigtrap_blocker(t->pid, e.h.agent.watchdog_tid)))) {
 		/* Nothing ran since: every byte goes back, the agent stays
 		 * inactive, the caller may use the ptrace engine. */
+		if (!traps)
+			*why = xasprintf("%zu of the %zu patches would be int3 traps, and a thread that blocks SIGTRAP "
+					 "dies of one (--engine agent takes that risk)",
+					 e.ps.ntraps, e.ps.ntraps + e.ps.njumps);
+		else
+			*why = xasprintf("thread %d of %s blocks SIGTRAP, which kills it at the agent's int3 patches "
+					 "(%zu of %zu)", (int)blocker, t->name, e.ps.ntraps, e.ps.ntraps + e.ps.njumps);
 		patch_restore_all(&e.ps, t, &e.h.agent);
 		cleanup(&e);
-		*why = xasprintf("thread %d of %s blocks SIGTRAP, which kills it at the agent's int3 patches "
-				 "(%zu of %zu)", (int)blocker, t->name, e.ps.ntraps, e.ps.ntraps + e.ps.njumps);
 		for (size_t i = 0; i < p->probes.len; i++)
 			p->probes.sites[i]->placed = false;
 		p->nplaced = 0;

@@ -19,11 +19,14 @@
 const char *agent_engine_unsuitable(const struct tracer *tr, const struct process *p);
 
 /* Traces p (every thread in a ptrace stop, probes resolved) with the agent
- * until the program ends, a stop is requested or the output fails.
+ * until the program ends, a stop is requested or the output fails.  traps:
+ * instructions that cannot take a jump may become int3s the agent serves
+ * (a thread blocking SIGTRAP dies of one: the kernel forces the default
+ * action); without, such a probe makes the agent engine give up.
  * Returns 0 after the run (p detached, or exited), 1 when the agent could
  * not be set up and nothing of the program was changed (p still stopped:
  * the caller may use the ptrace engine; *why says why, malloc'd), or -1
  * after printing why tracing failed. */
-int agent_engine_run(struct tracer *tr, struct process *p, char **why);
+int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **why);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "patch_code.h"
+#include "trap_table.h"
 #include "xalloc.h"
 
 /* Room left past a stub's length as built at a trial address: at its real
@@ -22,19 +23,6 @@
 /* Most single steps to bring a thread out of a stub (its save and restore
  * parts are about 40 instructions; the agent's hit is stepped over). */
 #define STEP_MAX 512
-
-/* The first trap table slot for addr: the same hash and linear probing as
- * the agent's lookup (src/agent/trap_table.h, dwt_trap_hash and
- * dwt_trap_slot; at the merge this uses that header). */
-static int64_t trap_slot(const struct dwt_trap *tab, uint32_t ntraps, uint64_t addr)
-{
-	uint32_t mask = ntraps - 1, i = (uint32_t)((addr * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & mask;
-
-	for (uint32_t n = 0; n < ntraps; n++, i = (i + 1) & mask)
-		if (tab[i].addr == addr || tab[i].addr == 0)
-			return i;
-	return -1;
-}
 
 /* Reads the function's code, one buffer per range.  Returns the count of
  * ranges read, 0 when one cannot be read. */
@@ -177,7 +165,7 @@ static int write_points(struct patch_set *ps, struct target *t, struct thread *t
 
 		if (!pend[i].d.trap)
 			continue;
-		slot = agent->traps && agent->ntraps_max ? trap_slot(traps, agent->ntraps_max, sites[i].addr) : -1;
+		slot = agent->traps && agent->ntraps_max ? dwt_trap_slot(traps, agent->ntraps_max, sites[i].addr) : -1;
 		if (slot < 0) {
 			snprintf(out->why, sizeof(out->why), "the agent's trap table is full");
 			rc = -ENOSPC;
