@@ -462,6 +462,9 @@ int main(int argc, char **argv)
 	emergency_arm(&tr, p);
 	if (o.engine != ENGINE_PTRACE) {
 		const char *unsuitable = agent_engine_unsuitable(&tr, p);
+
+		if (!unsuitable && o.engine == ENGINE_AUTO)
+			unsuitable = agent_engine_unusual(p);
 		char *why = NULL;
 
 		if (unsuitable && o.engine == ENGINE_AGENT) {

@@ -76,6 +76,7 @@ static void frame_from_ucontext(struct dwt_frame *f, const ucontext_t *uc, uint6
 	for (int i = 0; i < 8; i++)
 		copy_bytes(f->vregs.xmm[i], (const uint8_t *)&fp->_xmm[i], 16);
 	copy_bytes(f->vregs.st0, (const uint8_t *)&fp->_st[0], 16);
+	copy_bytes(f->vregs.st1, (const uint8_t *)&fp->_st[1], 16);
 }
 
 /* The agent's action as the kernel holds it (glibc's restorer included),

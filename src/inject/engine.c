@@ -72,6 +72,22 @@ const char *agent_engine_unsuitable(const struct tracer *tr, const struct proces
 	return NULL;
 }
 
+const char *agent_engine_unusual(const struct process *p)
+{
+	for (size_t i = 0; i < p->probes.len; i++) {
+		const struct dw_function *f = p->probes.sites[i]->fn;
+
+		if (f->open_code)
+			return "a probed function is assembly or has no DWARF (other code may jump into its middle), "
+			       "which the ptrace engine follows";
+		if (f->signal_frame || f->not_called || f->noreturn || (f->no_symbol && !f->size) ||
+		    (dw_module_is_main(f->module) && f->addr == p->t.entry))
+			return "a probed function is not entered by a call (a signal trampoline, noreturn, the entry "
+			       "point), which the ptrace engine serves";
+	}
+	return NULL;
+}
+
 /* Functions that are not entered by a call have no exit to wait for (the
  * same rules as the ptrace engine's place_probe). */
 static bool called_function(const struct process *p, const struct probe_site *site)
@@ -101,36 +117,73 @@ static int64_t write_ops(struct engine *e, const struct capture_prog *prog)
 	return a->nops - prog->nops;
 }
 
-/* The name a tail call at pc goes to, for exit events ("g", "g+0x10", or an
- * address); NULL when the instruction at pc is not a jump. */
+static ssize_t read_target(void *ctx, uint64_t addr, void *buf, size_t size)
+{
+	struct target *t = ctx;
+	return target_read(t, t->pid, addr, buf, size);
+}
+
+/* The original code at pc (size bytes at most): the patches' bytes are
+ * put back.  Returns the bytes read, or -1. */
+static ssize_t read_original(struct engine *e, uint64_t pc, uint8_t *code, size_t size)
+{
+	ssize_t n = target_read(&e->p->t, e->p->t.pid, pc, code, size);
+
+	for (size_t i = 0; n > 0 && i < e->ps.n; i++) {
+		const struct patch_done *d = &e->ps.done[i];
+		for (size_t k = 0; k < d->len; k++)
+			if (d->start + k >= pc && d->start + k < pc + (uint64_t)n)
+				code[d->start + k - pc] = d->orig[k];
+	}
+	return n;
+}
+
+/* What a jump to addr calls, for a tail call's exit event: the function
+ * there, or the one a PLT entry there jumps to through its GOT slot
+ * ([endbr64;] jmp *GOT(%rip)); its address when neither is known.  The
+ * ptrace engine's code_name() does the same at the hit. */
+static char *jump_target_name(struct engine *e, uint64_t addr)
+{
+	uint8_t code[2 * ARCH_INSN_MAX];
+	struct arch_regs regs;
+	struct arch_insn in;
+	const char *name;
+	uint64_t start, size, pc = addr, to, slot;
+	char err[64];
+
+	if (dw_session_symbol_at(e->p->dw, addr, &name, &start, &size) == 0)
+		return addr == start ? xstrdup(name) : xasprintf("%s+0x%" PRIx64, name, addr - start);
+	memset(&regs, 0, sizeof(regs));
+	for (int i = 0; i < 2; i++) {
+		ssize_t n = read_original(e, pc, code, sizeof(code));
+		if (n <= 0 || arch_decode_flow(code, (size_t)n, pc, &in, err, sizeof(err)) != 0)
+			break;
+		if (in.flow == ARCH_FLOW_JMP_INDIRECT) {
+			if (arch_indirect_target(code, in.len, pc, &regs, read_target, &e->p->t, &to, &slot) == 0 && slot &&
+			    dw_session_got_name(e->p->dw, slot, &name) == 0)
+				return xstrdup(name);
+			break;
+		}
+		pc += in.len;
+	}
+	return xasprintf("0x%" PRIx64, addr);
+}
+
+/* The name a tail call at pc goes to, for exit events; NULL when the
+ * instruction at pc is not a jump (a ret). */
 static const char *tail_call_name(struct engine *e, uint64_t pc)
 {
 	uint8_t code[ARCH_INSN_MAX];
 	struct arch_insn insn;
-	char err[64], buf[300];
-	const char *name;
-	uint64_t start, size;
-	ssize_t n = target_read(&e->p->t, e->p->t.pid, pc, code, sizeof(code));
+	char err[64];
+	ssize_t n = read_original(e, pc, code, sizeof(code));
 
-	for (size_t i = 0; i < e->ps.n; i++) {
-		/* The original bytes, not the patch. */
-		const struct patch_done *d = &e->ps.done[i];
-		for (size_t k = 0; n > 0 && k < d->len; k++)
-			if (d->start + k >= pc && d->start + k < pc + (uint64_t)n)
-				code[d->start + k - pc] = d->orig[k];
-	}
 	if (n <= 0 || arch_decode_flow(code, (size_t)n, pc, &insn, err, sizeof(err)) != 0 ||
 	    (insn.flow != ARCH_FLOW_JMP && insn.flow != ARCH_FLOW_JCC && insn.flow != ARCH_FLOW_JMP_INDIRECT))
 		return NULL;
 	if (insn.flow == ARCH_FLOW_JMP_INDIRECT)
 		return xstrdup("(an indirect jump)");
-	if (dw_session_symbol_at(e->p->dw, insn.target, &name, &start, &size) != 0)
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, insn.target);
-	else if (insn.target == start)
-		snprintf(buf, sizeof(buf), "%s", name);
-	else
-		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, name, insn.target - start);
-	return xstrdup(buf);
+	return jump_target_name(e, insn.target);
 }
 
 /* A thread of pid that blocks SIGTRAP (but agent_tid, the agent's watchdog,
@@ -180,7 +233,7 @@ static int place_all(struct engine *e)
 		struct patch_set old = {0};
 		int n = patch_adopt(&old, &p->t, &e->h.agent);
 		if (n > 0) {
-			log_note("taking out %d patches an earlier dwtrace left in %s", n, p->t.name);
+			log_debug("agent", "taking out %d patches an earlier dwtrace left in %s", n, p->t.name);
 			patch_restore_all(&old, &p->t, &e->h.agent);
 		}
 		patch_set_free(&old);
@@ -190,6 +243,14 @@ static int place_all(struct engine *e)
 		struct capture_prog prog;
 		int64_t at;
 
+		if (site->fn->dwarf_start) {
+			const struct dw_function *f = site->fn;
+			log_error("probe '%s' left out: its symbol says it starts at %s+0x%" PRIx64 ", its DWARF at "
+				  "%s+0x%" PRIx64 " (a corrupt symbol table?); probing there could split an instruction",
+				  f->name, dw_module_name(f->module), f->elf_addr, dw_module_name(f->module),
+				  f->elf_addr + (f->dwarf_start - f->addr));
+			continue;
+		}
 		if (!called_function(p, site))
 			site->entry_only = true;
 		capture_prog_compile(&prog, site->layout, false, &e->tr->es.dopts, site->go);

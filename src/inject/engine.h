@@ -18,6 +18,11 @@
  * for a library, IFUNCs whose implementation is bound later. */
 const char *agent_engine_unsuitable(const struct tracer *tr, const struct process *p);
 
+/* Why the default engine (auto) leaves p to the ptrace engine although the
+ * agent could try (--engine agent does): code the ptrace engine handles
+ * better, or NULL. */
+const char *agent_engine_unusual(const struct process *p);
+
 /* Traces p (every thread in a ptrace stop, probes resolved) with the agent
  * until the program ends, a stop is requested or the output fails.  traps:
  * instructions that cannot take a jump may become int3s the agent serves

@@ -121,11 +121,15 @@ static void on_fatal_signal(int sig)
 	put(line, sizeof(line), &len, signal_name(sig));
 	put(line, sizeof(line), &len, " in dwtrace itself");
 	if (tr->procs && !tr->procs->t.exited) {
-		put(line, sizeof(line), &len, "; restored and detached from ");
+		/* The agent engine left ptrace long ago: its probes pass
+		 * through once the agent sees dwtrace gone, and the next
+		 * dwtrace takes them out. */
+		put(line, sizeof(line), &len, tr->engine_agent ? "; detached from " : "; restored and detached from ");
 		put(line, sizeof(line), &len, tr->procs->t.name ? tr->procs->t.name : "the program");
 		put(line, sizeof(line), &len, " (pid ");
 		put_int(line, sizeof(line), &len, tr->procs->t.pid);
-		put(line, sizeof(line), &len, "), which runs on");
+		put(line, sizeof(line), &len, tr->engine_agent ? "), which runs on with the agent's probes passing through"
+							: "), which runs on");
 	}
 	put(line, sizeof(line), &len, "; please report this bug\n");
 	if (write(STDERR_FILENO, line, len) < 0) {

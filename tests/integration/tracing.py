@@ -283,3 +283,12 @@ def send(pid, sig):
         os.kill(pid, sig)
     except ProcessLookupError:
         fail("cannot send %s to pid %d: no such process" % (signal.Signals(sig).name, pid))
+
+
+def has_agent(pid):
+    """Whether dwtrace's agent (libdwtrace-agent.so) is mapped in process pid."""
+    try:
+        with open("/proc/%d/maps" % pid) as f:
+            return "libdwtrace-agent.so" in f.read()
+    except OSError:
+        return False

@@ -147,8 +147,10 @@ static void emit_hit(struct out *o, const struct arch_stub_spec *s, struct arch_
 		lea_rsp(o, -FXSAVE_SIZE);
 		put(o, (const uint8_t[]){0x48, 0x83, 0xe4, 0xf0}, 4);       /* and rsp, -16 */
 		put(o, (const uint8_t[]){0x48, 0x0f, 0xae, 0x04, 0x24}, 5); /* fxsave64 [rsp] */
-		for (int32_t k = 0; k < 16; k += 8) {
-			/* st(0) is at byte 32 of the fxsave image (Intel SDM vol. 1, 10.5.1) */
+		for (int32_t k = 0; k < 32; k += 8) {
+			/* st(0) and st(1) are at bytes 32 and 48 of the fxsave image
+			 * (Intel SDM vol. 1, 10.5.1); st1 follows st0 in the frame
+			 * (a complex long double returns in both). */
 			mov_rsp_mem(o, true, X86_RAX, 32 + k);
 			/* mov [rbx+disp32], rax */
 			put(o, (const uint8_t[]){0x48, 0x89, 0x83}, 3);
@@ -156,7 +158,7 @@ static void emit_hit(struct out *o, const struct arch_stub_spec *s, struct arch_
 		}
 	} else {
 		if (s->vregs)
-			for (int32_t k = 0; k < 16; k += 8) {
+			for (int32_t k = 0; k < 32; k += 8) {
 				/* mov qword [rbx+disp32], 0: no stack bytes in records */
 				put(o, (const uint8_t[]){0x48, 0xc7, 0x83}, 3);
 				put32(o, (int32_t)offsetof(struct dwt_frame, vregs.st0) + k);
