@@ -23,6 +23,7 @@
 #include "procfs.h"
 #include "record.h"
 #include "record_events.h"
+#include "scratch.h"
 #include "ring_reader.h"
 #include "tracer_internal.h"
 #include "xalloc.h"
@@ -251,8 +252,6 @@ static int place_all(struct engine *e)
 				  f->elf_addr + (f->dwarf_start - f->addr));
 			continue;
 		}
-		if (!called_function(p, site))
-			site->entry_only = true;
 		capture_prog_compile(&prog, site->layout, false, &e->tr->es.dopts, site->go);
 		if ((at = write_ops(e, &prog)) < 0)
 			goto full;
@@ -446,6 +445,26 @@ static void take_out(struct engine *e)
 	e->tr->detached = true;
 }
 
+/* Sets SIGTRAP back to SIG_IGN in t (all threads stopped), through its
+ * leader: a remote rt_sigaction (struct kernel_sigaction, 32 bytes, written
+ * below the stack pointer where remote_syscall() allows arguments). */
+static void sigtrap_ignore_again(struct target *t)
+{
+	struct thread *th = target_thread(t, t->pid);
+	uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0};
+	struct arch_regs regs;
+	uint64_t buf;
+	long ret;
+
+	if (!th || arch_regs_fetch(th->tid, &regs, false) != 0)
+		return;
+	buf = (arch_regs_sp(&regs) - REMOTE_ARGS_BELOW_SP / 2) & ~(uint64_t)15;
+	if (target_write(t, th->tid, buf, act, sizeof(act)) != 0 ||
+	    remote_syscall(t, th, 0, &ret, SYS_rt_sigaction, SIGTRAP, (long)buf, 0, 8, 0, 0) != 0 || ret != 0)
+		log_warning("cannot set SIGTRAP back to ignored in %s: the agent's handler will not ignore it",
+			    t->name);
+}
+
 static void cleanup(struct engine *e)
 {
 	for (size_t i = 0; i < e->nsites; i++)
@@ -467,12 +486,33 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 	uint64_t drops, nested;
 	unsigned in_use;
 	size_t n;
-	int ticks = 0;
 	pid_t blocker;
 	bool watched;
 	uint64_t since;
 
 	*why = NULL;
+	for (size_t i = 0; i < p->probes.len; i++)
+		if (!called_function(p, p->probes.sites[i]))
+			p->probes.sites[i]->entry_only = true;
+	if (!traps) {
+		/* Decided before the agent is loaded: the ptrace engine then
+		 * finds the program as it was. */
+		uint64_t *busy = NULL;
+		size_t nbusy = patch_busy_pcs(t, &busy);
+		size_t ntraps = patch_count_traps(t, p->probes.sites, p->probes.len, busy, nbusy);
+
+		free(busy);
+		if (ntraps) {
+			*why = xasprintf("%zu patch%s would be int3 traps, and a thread that blocks SIGTRAP dies of one "
+					 "(--engine agent takes that risk)", ntraps, ntraps == 1 ? "" : "es");
+			return 1;
+		}
+	}
+	/* A started program that ignored SIGTRAP lost that to the trap at
+	 * its entry point (target_spawn): the agent's handler must find
+	 * SIG_IGN to chain to. */
+	if (t->sigtrap_ignored_at_exec)
+		sigtrap_ignore_again(t);
 	rc = agent_load(t, &e.h, why);
 	if (rc != 0)
 		return 1;
@@ -555,8 +595,6 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 				;
 			break;
 		}
-		if (++ticks % 200 == 0)
-			ring_reader_reclaim(&e.rr, t->pid);
 		if (!n) {
 			struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 			poll(&pfd, pidfd >= 0 ? 1 : 0, IDLE_POLL_MS);

@@ -45,6 +45,31 @@ static size_t read_ranges(struct target *t, const struct dw_function *f, struct 
 	return f->nranges;
 }
 
+size_t patch_count_traps(struct target *t, struct probe_site *const *sites, size_t n, const uint64_t *busy,
+			 size_t nbusy)
+{
+	size_t traps = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct dw_function *f = sites[i]->fn;
+		struct patch_range *ranges = xcalloc(f->nranges + 1, sizeof(*ranges));
+		size_t nr = read_ranges(t, f, ranges);
+		struct patch_plan plan;
+		char err[200];
+
+		if (nr && patch_plan_function(sites[i]->addr, ranges, nr, !sites[i]->entry_only, f->open_code, busy,
+					      nbusy, &plan, err, sizeof(err)) == 0) {
+			for (size_t k = 0; k < plan.n; k++)
+				traps += plan.points[k].kind == PATCH_TRAP;
+			patch_plan_free(&plan);
+		}
+		for (size_t k = 0; k < nr; k++)
+			free((void *)ranges[k].code);
+		free(ranges);
+	}
+	return traps;
+}
+
 static bool point_vregs(const struct patch_point *p, const struct probe_site *site)
 {
 	if (!site->layout)

@@ -74,6 +74,13 @@ int patch_apply(struct patch_set *ps, struct target *t, struct thread *th, struc
 #define PATCH_BUSY_FRAMES 256
 size_t patch_busy_pcs(struct target *t, uint64_t **pcs);
 
+/* How many of the patches patch_apply() would make for sites[n] in t (all
+ * threads stopped; busy as for patch_apply) are planned as traps: nothing
+ * is written.  (A jump whose instructions cannot be relocated becomes a
+ * trap only in patch_apply.) */
+size_t patch_count_traps(struct target *t, struct probe_site *const *sites, size_t n, const uint64_t *busy,
+			 size_t nbusy);
+
 /* Puts back every patch of ps in t (all threads stopped): sites marked not
  * LIVE first, then the original bytes, then each thread whose pc is in a
  * stub or an out-of-line copy is moved to the matching original address

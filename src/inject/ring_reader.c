@@ -183,20 +183,3 @@ void ring_reader_unstall(struct ring_reader *rr)
 			__atomic_fetch_and(&r->flags, ~DWT_RING_STALLED, __ATOMIC_RELEASE);
 	}
 }
-
-void ring_reader_reclaim(struct ring_reader *rr, int pid)
-{
-	for (uint32_t i = 0; i < rr->nrings; i++) {
-		struct dwt_ring *r = ring_at(rr, i);
-		char path[64];
-		int32_t owner;
-
-		if (!r || !(owner = __atomic_load_n(&r->owner, __ATOMIC_ACQUIRE)))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d", pid, (int)owner);
-		if (access(path, F_OK) == 0 || errno != ENOENT || __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) != r->tail)
-			continue;
-		/* Its thread is gone and everything it wrote was read. */
-		__atomic_compare_exchange_n(&r->owner, &owner, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
-	}
-}

@@ -45,8 +45,4 @@ void ring_reader_counts(const struct ring_reader *rr, uint64_t *drops, uint64_t 
 /* Clears DWT_RING_STALLED of rings whose space was freed. */
 void ring_reader_unstall(struct ring_reader *rr);
 
-/* Frees rings whose owner thread no longer exists (after draining them),
- * for threads to come. */
-void ring_reader_reclaim(struct ring_reader *rr, int pid);
-
 #endif
