@@ -404,15 +404,17 @@ static bool watchdog_caught_up(struct engine *e, uint32_t gen, uint64_t since)
 
 	if (agent_read(t, e->h.ctl + offsetof(struct dwt_agent, watch_generation), &watched, sizeof(watched)) != 0)
 		return true;
-	if (watched != gen) {
-		if (now_mono_ns() - since < 1000000000)
-			return false;
-		log_warning("the agent in %s (pid %d) does not watch dwtrace: if dwtrace dies, its probes record "
-			    "on until the rings are full",
-			    t->name, (int)t->pid);
-	}
+	/* Until it watches us, a watchdog finishing with the previous reader
+	 * may clear active: set again at every drain (a few ms). */
 	if (agent_read(t, e->h.ctl + offsetof(struct dwt_agent, active), &active, sizeof(active)) == 0 && !active)
 		agent_ctl_write(t, &e->h, offsetof(struct dwt_agent, active), &one, sizeof(one));
+	if (watched == gen)
+		return true;
+	if (now_mono_ns() - since < 1000000000)
+		return false;
+	log_warning("the agent in %s (pid %d) does not watch dwtrace: if dwtrace dies, its probes record on until "
+		    "the rings are full",
+		    t->name, (int)t->pid);
 	return true;
 }
 
@@ -606,6 +608,11 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 			;
 	}
 	ring_reader_counts(&e.rr, &drops, &nested, &in_use);
+	if (agent_ctl_read(t, &e.h) == 0)
+		log_debug("agent", "at the end: active %u, generation %u (watched %u), no ring %" PRIu64
+			  ", rings in use %u, drops %" PRIu64 ", nested %" PRIu64,
+			  e.h.agent.active, e.h.agent.generation, e.h.agent.watch_generation, e.h.agent.no_ring, in_use,
+			  drops, nested);
 	tr->dropped = drops - e.dropped_before;
 	tr->nested = nested - e.nested_before;
 	tr->corrupt = e.rr.corrupt;
