@@ -448,8 +448,18 @@ def check_one_process(events, dwtrace_pid, where):
     return pid
 
 
+# The default engine says in one line when it leaves a program to the ptrace
+# engine (and why); tests of other things read around it.
+ENGINE_NOTE = "dwtrace: using the ptrace engine: "
+
+
 def stderr_lines(result):
-    return [l for l in result.stderr.splitlines() if l.strip()]
+    """dwtrace's non-empty stderr lines but the engine note."""
+    return without_engine_note(result.stderr)
+
+
+def without_engine_note(text):
+    return [l for l in text.splitlines() if l.strip() and not l.startswith(ENGINE_NOTE)]
 
 
 def oracle_lines(result):

@@ -88,7 +88,7 @@ def test(opt):
              % (where, out, status, plain.stdout, plain.returncode))
     if tracer_status != 0:
         fail("%s: dwtrace exited with status %s\n%s" % (where, tracer_status, err))
-    lines = [l for l in err.splitlines() if l.strip()]
+    lines = harness.without_engine_note(err)
     if len(lines) != 1:
         fail("%s: dwtrace said more than its summary:\n%s" % (where, err))
     events = harness.read_events(events_path)

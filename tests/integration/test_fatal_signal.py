@@ -49,7 +49,7 @@ def check_death(proc, err, sig, name, where):
     if proc.returncode != -sig:
         fail("%s: dwtrace's status is %s, expected death by signal %d\nstderr:\n%s"
              % (where, proc.returncode, sig, err))
-    lines = [l for l in err.splitlines() if l.strip()]
+    lines = harness.without_engine_note(err)
     m = LINE.match(lines[-1]) if lines else None
     if len(lines) != 1 or not m or m.group(1) != name:
         fail("%s: expected one line 'dwtrace: SIG... detached from %s ...', got:\n%s" % (where, name, err))
