@@ -17,7 +17,8 @@ daemon.
    own: dwtrace --ctf DIR2 uses that daemon (no other one starts), leaves
    the "user" session alone and leaves no session of its own behind.
 4. The same daemon, with -p: dwtrace --ctf DIR3 -e spin_step -p PID
-   --duration 1 on spin_app: the events are spin_app's threads' calls,
+   --duration 0.2 on spin_app (the agent engine records millions of calls a
+   second, which babeltrace2 then reads): the events are spin_app's threads' calls,
    every return value (acc * 31 + i) % 1000003 for its entry's arguments,
    and spin_app finds all its own results right afterwards.
 """
@@ -100,12 +101,12 @@ def ctf_test_sessiond(lt, opt):
 
 def ctf_attach(lt, opt):
     where = "--ctf with -p (%s)" % opt
-    spin = lt.start([harness.sample(opt, "spin_app"), "60"])
+    spin = lt.start([harness.sample(opt, "spin_app"), "120"])
     spin.stdout.wait_for(r"^ready$", 10, where)
     tids = set(tracing.task_ids(spin.pid))
     directory = lt.path("ctf-attach")
     result = lt.dwtrace(["--ctf", directory, "-e", "spin_step", "-p", str(spin.pid),
-                         "--duration", "1"], timeout=30)
+                         "--duration", "0.2"], timeout=30)
     ctf_line(result, directory, where)
     events = lt.events(directory)
     entries = 0
@@ -141,7 +142,7 @@ def ctf_attach(lt, opt):
             fail("%s: unexpected event:\n  %s" % (w, ev.line))
         last[tid] = ev
     if entries == 0:
-        fail("%s: no call recorded in 1 s of tracing" % where)
+        fail("%s: no call recorded in 0.2 s of tracing" % where)
     tracing.send(spin.pid, signal.SIGUSR1)
     status = spin.wait(10, where)
     spin.stdout.wait_for(r"^ok iterations=\d+$", 5, where)
