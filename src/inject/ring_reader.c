@@ -139,7 +139,8 @@ size_t ring_reader_drain(struct ring_reader *rr, void (*fn)(void *ctx, const str
 			heads[i] = tail;
 		}
 	}
-	qsort(rr->pending, rr->npending, sizeof(*rr->pending), by_time);
+	if (rr->npending)
+		qsort(rr->pending, rr->npending, sizeof(*rr->pending), by_time);
 	for (size_t k = 0; k < rr->npending; k++)
 		fn(ctx, rr->pending[k].rec);
 	n = rr->npending + pads;
