@@ -447,6 +447,11 @@ int main(int argc, char **argv)
 		goto dry_run;
 	}
 
+	/* An agent engine that was killed left its patches: out first, as
+	 * the program was (either engine reads the code). */
+	if (t->attached)
+		agent_engine_clean(p);
+
 	memset(&tr, 0, sizeof(tr));
 	tr.specs = o.probes;
 	tr.nspecs = o.nprobes;

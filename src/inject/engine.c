@@ -66,11 +66,28 @@ const char *agent_engine_unsuitable(const struct tracer *tr, const struct proces
 	if (p->t.goroutine_stacks)
 		return "a Go program's goroutine stacks are too small for the agent's stubs";
 	if (p->probes.npending || p->probes.nwaiting)
-		return "probes wait for libraries loaded later, which the ptrace engine sees coming";
+		return "probes name a module (MODULE:FUNCTION) or wait for libraries loaded later, which the ptrace "
+		       "engine watches for as libraries come and go";
 	for (size_t i = 0; i < p->probes.len; i++)
 		if (p->probes.sites[i]->ifunc_resolver)
 			return "an IFUNC's implementation is bound later, at its resolver's return";
 	return NULL;
+}
+
+void agent_engine_clean(struct process *p)
+{
+	struct agent_handle h;
+	struct patch_set old = {0};
+	int n;
+
+	if (agent_find(&p->t, &h) != 0)
+		return;
+	n = patch_adopt(&old, &p->t, &h.agent);
+	if (n > 0) {
+		log_debug("agent", "taking out %d patches an earlier dwtrace left in %s", n, p->t.name);
+		patch_restore_all(&old, &p->t, &h.agent);
+	}
+	patch_set_free(&old);
 }
 
 const char *agent_engine_unusual(const struct process *p)
@@ -228,17 +245,6 @@ static int place_all(struct engine *e)
 	size_t nreq = 0, nbusy, ntrapped = 0;
 	int placed, rc = 0;
 
-	if (!e->h.loaded_now) {
-		/* A dwtrace that died left its patches in pass-through: they
-		 * go first, so that a function is never patched twice. */
-		struct patch_set old = {0};
-		int n = patch_adopt(&old, &p->t, &e->h.agent);
-		if (n > 0) {
-			log_debug("agent", "taking out %d patches an earlier dwtrace left in %s", n, p->t.name);
-			patch_restore_all(&old, &p->t, &e->h.agent);
-		}
-		patch_set_free(&old);
-	}
 	for (size_t i = 0; i < p->probes.len; i++) {
 		struct probe_site *site = p->probes.sites[i];
 		struct capture_prog prog;

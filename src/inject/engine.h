@@ -18,6 +18,11 @@
  * for a library, IFUNCs whose implementation is bound later. */
 const char *agent_engine_unsuitable(const struct tracer *tr, const struct process *p);
 
+/* Takes out the patches a killed dwtrace's agent engine left in p (every
+ * thread stopped): found through the agent's site table, put back as they
+ * were, so that neither engine takes a patch for the program's code. */
+void agent_engine_clean(struct process *p);
+
 /* Why the default engine (auto) leaves p to the ptrace engine although the
  * agent could try (--engine agent does): code the ptrace engine handles
  * better, or NULL. */
