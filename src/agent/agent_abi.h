@@ -196,6 +196,14 @@ struct dwt_agent {
 	/* times the program replaced the agent's SIGTRAP handler and the
 	 * watchdog put it back (chaining to the program's) */
 	volatile uint64_t traps_rearmed;
+	/* long dwt_arm_traps(uint64_t on): installs the agent's SIGTRAP handler
+	 * (on 1), or gives the program its own action back (on 0); dwtrace
+	 * calls it in a stopped thread before it writes the first int3 and
+	 * after it took the last out.  Until then the program's SIGTRAP
+	 * action is untouched.  0 or -errno. */
+	uint64_t arm_traps;
+	volatile uint32_t traps_armed;  /* 1 while the handler is the agent's */
+	uint32_t pad3;
 };
 
 struct dwt_trap {

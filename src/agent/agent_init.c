@@ -316,9 +316,24 @@ static int setup(void)
 		return err;
 	if ((err = pthread_atfork(NULL, NULL, in_fork_child)))
 		return -err;
-	if ((err = start_watchdog()))
-		return err;
-	return install_trap_handler();
+	return start_watchdog();
+}
+
+/* dwtrace's remote call (agent_abi.h, arm_traps): the SIGTRAP handler goes
+ * in only when int3 patches are about to exist, and out when they are all
+ * gone, so that a program traced with jumps alone keeps its own action. */
+long dwt_arm_traps(uint64_t on)
+{
+	if (on && !agent.traps_armed) {
+		int err = install_trap_handler();
+		if (err)
+			return err;
+		agent.traps_armed = 1;
+	} else if (!on && agent.traps_armed) {
+		agent.traps_armed = 0;
+		agent_trap_disarm();
+	}
+	return 0;
 }
 
 __attribute__((constructor)) static void agent_init(void)
@@ -329,6 +344,7 @@ __attribute__((constructor)) static void agent_init(void)
 	agent.clock = DWT_CLOCK_TSC;
 	agent.wait_us = 1000;
 	agent.hit = (uint64_t)(uintptr_t)&dwt_hit;
+	agent.arm_traps = (uint64_t)(uintptr_t)&dwt_arm_traps;
 	int err = setup();
 	/* status after everything else, magic last: dwtrace looks for the
 	 * magic, then reads status (a failed agent says why, active stays 0). */

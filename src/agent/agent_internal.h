@@ -57,6 +57,9 @@ void agent_find_vdso(void) AGENT_HIDDEN;
 
 /* In a fork child: forget the parent's threads' rings (agent_hit.c). */
 void agent_forget_rings(void) AGENT_HIDDEN;
+/* Gives the program back the SIGTRAP action the agent chains to. */
+void agent_trap_disarm(void) AGENT_HIDDEN;
+long dwt_arm_traps(uint64_t on) AGENT_HIDDEN;
 
 /* Copies n bytes (no libc: safe in a fork child and on the hot path). */
 static inline void agent_copy(uint8_t *dst, const uint8_t *src, uint64_t n)

@@ -88,7 +88,6 @@ static struct kernel_sigaction ours;
  * threads may be reading the other. */
 static struct kernel_sigaction prev[2];
 static volatile uint32_t prev_idx;
-static volatile int has_traps;
 
 static void set_prev(const struct kernel_sigaction *k)
 {
@@ -161,20 +160,24 @@ void agent_trap_adopt(const struct kernel_sigaction *program, const struct kerne
 		ours = *agent_act;
 }
 
+void agent_trap_disarm(void)
+{
+	const struct kernel_sigaction *p = &prev[__atomic_load_n(&prev_idx, __ATOMIC_ACQUIRE)];
+	struct kernel_sigaction cur;
+
+	/* Only when ours is still in: a program that replaced it keeps its own. */
+	if (agent_syscall4(AGENT_NR_RT_SIGACTION, SIGTRAP, 0, &cur, 8) == 0 && cur.handler == ours.handler)
+		agent_syscall4(AGENT_NR_RT_SIGACTION, SIGTRAP, p, 0, 8);
+}
+
 void agent_trap_rearm(void)
 {
 	struct kernel_sigaction cur, old;
 
-	/* Only once dwtrace wrote a trap site: until then the program's own
-	 * choice of handler stands untouched.  (Entries are never removed.) */
-	if (!has_traps) {
-		const struct dwt_site *s = (const struct dwt_site *)(uintptr_t)agent.sites;
-		uint32_t n = agent.nsites < agent.nsites_max ? agent.nsites : agent.nsites_max;
-		for (uint32_t i = 0; s && i < n && !has_traps; i++)
-			has_traps = (s[i].flags & DWT_SITE_TRAP) != 0;
-		if (!has_traps)
-			return;
-	}
+	/* Only while dwtrace has int3 patches in the code (dwt_arm_traps):
+	 * otherwise the program's own choice of handler stands untouched. */
+	if (!agent.traps_armed)
+		return;
 	if (!ours.handler || agent_syscall4(AGENT_NR_RT_SIGACTION, SIGTRAP, 0, &cur, 8) < 0 ||
 	    cur.handler == ours.handler)
 		return;

@@ -22,6 +22,7 @@
 #include "patch.h"
 #include "procfs.h"
 #include "record.h"
+#include "remote_call.h"
 #include "record_events.h"
 #include "scratch.h"
 #include "ring_reader.h"
@@ -424,6 +425,8 @@ static bool watchdog_caught_up(struct engine *e, uint32_t gen, uint64_t since)
 	return true;
 }
 
+static int arm_traps(struct engine *e, bool on);
+
 /* Attaches again, puts every byte back, leaves the agent in pass-through
  * and detaches: the program runs on as without dwtrace. */
 static void take_out(struct engine *e)
@@ -448,6 +451,8 @@ static void take_out(struct engine *e)
 	rc = patch_restore_all(&e->ps, t, &e->h.agent);
 	if (rc != 0)
 		log_warning("putting back the code of %s (pid %d): %s", t->name, (int)t->pid, strerror(-rc));
+	else if (e->ps.ntraps)
+		arm_traps(e, false); /* no int3 of ours left: the program's own SIGTRAP action again */
 	agent_ctl_write(t, &e->h, offsetof(struct dwt_agent, active), &off, sizeof(off));
 	target_detach_all(t);
 	e->tr->detached = true;
@@ -471,6 +476,23 @@ static void sigtrap_ignore_again(struct target *t)
 	    remote_syscall(t, th, 0, &ret, SYS_rt_sigaction, SIGTRAP, (long)buf, 0, 8, 0, 0) != 0 || ret != 0)
 		log_warning("cannot set SIGTRAP back to ignored in %s: the agent's handler will not ignore it",
 			    t->name);
+}
+
+/* Installs (on) or takes out the agent's SIGTRAP handler through a remote
+ * call of dwt_arm_traps in t's leader (every thread stopped).  0 or -errno. */
+static int arm_traps(struct engine *e, bool on)
+{
+	struct target *t = &e->p->t;
+	struct thread *th = target_thread(t, t->pid);
+	uint64_t result = 0;
+	int rc;
+
+	if (!th || !e->h.agent.arm_traps)
+		return -ENOSYS;
+	rc = remote_call(t, th, e->h.agent.arm_traps, on, &result);
+	if (rc == 0 && result)
+		rc = (int)(int64_t)result;
+	return rc;
 }
 
 static void cleanup(struct engine *e)
@@ -532,7 +554,17 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 	event_stream_init(&tr->es, tr->sink, &tr->dopts);
 	hit_clock_init(&e.clock);
 	ring_reader_counts(&e.rr, &e.dropped_before, &e.nested_before, &in_use);
+	/* Int3 patches need the agent's SIGTRAP handler before the first is
+	 * written; without any, the program's own action stays. */
+	if (traps && (rc = arm_traps(&e, true)) != 0) {
+		*why = xasprintf("cannot install the agent's SIGTRAP handler: %s", strerror(-rc));
+		ring_reader_close(&e.rr);
+		event_stream_free(&tr->es);
+		return 1;
+	}
 	rc = place_all(&e);
+	if (traps && !e.ps.ntraps)
+		arm_traps(&e, false);
 	agent_ctl_read(t, &e.h);
 	if (rc > 0 && e.ps.ntraps && (!traps || (blocker = sigtrap_blocker(t->pid, e.h.agent.watchdog_tid)))) {
 		/* Nothing ran since: every byte goes back, the agent stays

@@ -512,6 +512,8 @@ int main(int argc, char **argv)
 
 	install_program_trap_handler();
 
+	struct sigaction program, before;
+	sigaction(SIGTRAP, NULL, &program);
 	void *so = dlopen(argv[1], RTLD_NOW);
 	if (!so) {
 		fprintf(stderr, "dlopen %s: %s\n", argv[1], dlerror());
@@ -529,6 +531,12 @@ int main(int argc, char **argv)
 	CHECK(A->active == 0);
 	CHECK(A->nsites_max == 65536 && A->nops_max == (1u << 20) && A->ntraps_max == (1u << 16));
 	CHECK(A->nrings == 256 && A->ring_bytes == (1u << 20));
+	/* The program's SIGTRAP action is untouched until dwtrace arms the
+	 * agent's handler, before its first int3 patch. */
+	sigaction(SIGTRAP, NULL, &before);
+	CHECK(before.sa_handler == program.sa_handler);
+	CHECK(A->arm_traps && !A->traps_armed);
+	CHECK(((long (*)(uint64_t))(uintptr_t)A->arm_traps)(1) == 0 && A->traps_armed);
 
 	/* Inactive: pass-through, no ring claimed. */
 	struct dwt_frame f;
