@@ -558,7 +558,7 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 	 * written; without any, the program's own action stays. */
 	if (traps && (rc = arm_traps(&e, true)) != 0) {
 		*why = xasprintf("cannot install the agent's SIGTRAP handler: %s", strerror(-rc));
-		ring_reader_close(&e.rr);
+		cleanup(&e);
 		event_stream_free(&tr->es);
 		return 1;
 	}
@@ -590,7 +590,7 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 		else
 			log_error("no probe could be placed in %s", t->name);
 		patch_restore_all(&e.ps, t, &e.h.agent);
-		ring_reader_close(&e.rr);
+		cleanup(&e);
 		return -1;
 	}
 	if (tr->sink->ops->layout_added) {
@@ -611,7 +611,7 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 	    agent_ctl_write(t, &e.h, offsetof(struct dwt_agent, active), &one, sizeof(one))) {
 		log_error("cannot switch the agent in %s (pid %d) on", t->name, (int)t->pid);
 		patch_restore_all(&e.ps, t, &e.h.agent);
-		ring_reader_close(&e.rr);
+		cleanup(&e);
 		return -1;
 	}
 	tracer_adopt(tr, p);
