@@ -577,6 +577,8 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 			*why = xasprintf("thread %d of %s blocks SIGTRAP, which kills it at the agent's int3 patches "
 					 "(%zu of %zu)", (int)blocker, t->name, e.ps.ntraps, e.ps.ntraps + e.ps.njumps);
 		patch_restore_all(&e.ps, t, &e.h.agent);
+		if (traps)
+			arm_traps(&e, false); /* no int3 of ours left: the program's own SIGTRAP action again */
 		cleanup(&e);
 		for (size_t i = 0; i < p->probes.len; i++)
 			p->probes.sites[i]->placed = false;
