@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "inject/loader.h"
 #include "log.h"
 #include "procfs.h"
 #include "stack.h"
@@ -430,6 +431,10 @@ static int check_traceable(pid_t pid, const char *comm)
 		return -1;
 	}
 	tracer = tracer_of(pid, pid);
+	/* A dwtrace of the agent engine has detached (TracerPid 0) but reads
+	 * the agent's rings: a second reader would take them over. */
+	if (tracer <= 0)
+		tracer = agent_live_reader(pid);
 	if (tracer > 0) {
 		say_already_traced(pid, comm, tracer);
 		return -1;

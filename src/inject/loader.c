@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,22 @@ int agent_find(struct target *t, struct agent_handle *h)
 	h->memfd = strstr(m.name, "/memfd:") == m.name;
 	rc = agent_ctl_read(t, h);
 	return rc ? rc : loader_check_ctl(h);
+}
+
+pid_t agent_live_reader(pid_t pid)
+{
+	struct target t;
+	struct agent_handle h;
+	pid_t reader;
+
+	memset(&t, 0, sizeof(t));
+	t.pid = pid;
+	if (agent_find(&t, &h) != 0 || !h.agent.active)
+		return 0;
+	reader = h.agent.reader_pid;
+	if (reader <= 0 || reader == getpid() || (kill(reader, 0) != 0 && errno == ESRCH))
+		return 0;
+	return reader;
 }
 
 char *loader_describe_find(const struct target *t, const struct agent_handle *h, int rc)

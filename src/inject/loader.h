@@ -51,6 +51,13 @@ int agent_library_path(char *buf, size_t size);
  * or another -errno (its file or memory cannot be read). */
 int agent_find(struct target *t, struct agent_handle *h);
 
+/* The pid of another dwtrace that reads the agent of process pid now (its
+ * struct dwt_agent.active is set and its reader_pid is alive and is not this
+ * process), else 0 (no agent, or one in pass-through, or its reader gone).
+ * The process is not stopped or attached: the agent is read through
+ * process_vm_readv (agent_find). */
+pid_t agent_live_reader(pid_t pid);
+
 /* Loads the agent into t (every thread in a ptrace stop, as target_spawn
  * leaves a started program at its entry point and target_attach an attached
  * one) unless agent_find finds it: one copy however often dwtrace attaches.

@@ -13,8 +13,8 @@ program's own behaviour without dwtrace.
     again: the summary counts 1 probe (nm: one plugin_fn), not 0.
   - fork_app with -f: the summary counts the processes fork_app itself
     reports (parent, fork child, vfork child: distinct pids in its output).
-  - -p of a process already traced by another dwtrace names that dwtrace's
-    pid; of a kernel thread (PF_KTHREAD in /proc/PID/stat) and of a zombie
+  - -p of a process already traced by another dwtrace (a ptrace tracer, or
+    the reader of its in-process agent) names that dwtrace's pid; of a kernel thread (PF_KTHREAD in /proc/PID/stat) and of a zombie
     (state Z) says so; each exits 1 with one line, and the process is left as
     it was (still traced by the first dwtrace, still a zombie).
 """
@@ -117,17 +117,33 @@ def check_already_traced():
     app = tracing.Running([harness.sample("O0", "spin_app"), "100"])
     app.stdout.wait_for(r"^ready$", 10, where)
     first = tracing.Running([harness.dwtrace(), "-o", os.devnull, "-e", "spin_step", "-p", str(app.pid)])
-    if not tracing.wait_until(lambda: tracing.tracer_pid(app.pid, app.pid) == first.pid, 10):
-        fail("%s: the first dwtrace did not attach\n%s" % (where, first.describe()))
+
+    def tracers():
+        return {tracing.tracer_pid(app.pid, t) for t in tracing.task_ids(app.pid)}
+    # Set up and tracing: the ptrace engine stays spin_app's tracer; the
+    # agent engine (the default's choice for spin_app) has detached
+    # (TracerPid 0) and reads the agent's rings.
+    def set_up():
+        if harness.engine() == "ptrace":
+            return tracers() == {first.pid}
+        return tracing.has_agent(app.pid) and tracers() == {0}
+    if not tracing.wait_until(lambda: set_up() or first.proc.poll() is not None, 30) or first.proc.poll() is not None:
+        fail("%s: the first dwtrace did not set up\n%s" % (where, first.describe()))
+    before = tracers()
     one_line_error(["-e", "spin_step", "-p", str(app.pid)], 1,
                    r"already traced by process %d \(dwtrace\)" % first.pid, where)
-    tracers = {tracing.tracer_pid(app.pid, t) for t in tracing.task_ids(app.pid)}
-    if tracers != {first.pid}:
-        fail("%s: afterwards spin_app's TracerPids are %s, expected the first dwtrace's %d"
-             % (where, tracers, first.pid))
+    one_line_error(["--engine", "ptrace", "-e", "spin_step", "-p", str(app.pid)], 1,
+                   r"already traced by process %d \(dwtrace\)" % first.pid, where + ", --engine ptrace")
+    if tracers() != before:
+        fail("%s: spin_app's TracerPids went from %s to %s, expected them left as they were"
+             % (where, before, tracers()))
     tracing.send(first.pid, signal.SIGINT)
-    if first.wait(10, where) != 0:
+    if first.wait(60, where) != 0:
         fail("%s: the first dwtrace failed\n%s" % (where, first.describe()))
+    # The first dwtrace traced on after the second was refused.
+    m = tracing.check_summary(first.stderr.text(), where)
+    if int(m.group(1)) == 0:
+        fail("%s: the first dwtrace saw no call\n%s" % (where, first.describe()))
     tracing.send(app.pid, signal.SIGUSR1)
     if app.wait(10, where) != 0 or not re.fullmatch(r"ready\nok iterations=\d+\n", app.stdout.text()):
         fail("%s: spin_app found itself harmed\n%s" % (where, app.describe()))

@@ -38,8 +38,9 @@ PR_SET_CHILD_SUBREAPER = 36
 
 def events_seen(path, n):
     try:
-        with open(path) as f:
-            return f.read().count("my_traced_function(") >= n
+        # Bytes: dwtrace may be in the middle of writing a UTF-8 "→".
+        with open(path, "rb") as f:
+            return f.read().count(b"my_traced_function(") >= n
     except OSError:
         return False
 
@@ -86,8 +87,8 @@ def attached(spin, sig, where):
 
     def traced():
         try:
-            with open(events) as f:
-                return f.read().count("spin_step(") >= 20
+            with open(events, "rb") as f:
+                return f.read().count(b"spin_step(") >= 20
         except OSError:
             return False
     if not tracing.wait_until(lambda: traced() or proc.poll() is not None, 30):
