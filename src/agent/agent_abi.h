@@ -19,7 +19,7 @@
 #endif
 
 #define DWT_MAGIC UINT64_C(0x2165636172747764) /* "dwtrace!" */
-#define DWT_ABI 1
+#define DWT_ABI 2
 /* The agent's exported control object, found by dwtrace in the agent's
  * ELF symbol table (load base from /proc/PID/maps + st_value). */
 #define DWT_AGENT_SYMBOL "dwtrace_agent"
@@ -99,6 +99,9 @@ struct dwt_blob {
 #define DWT_SITE_VREGS 1u    /* the stub stored xmm0-7 and st(0) (struct dwt_vregs) */
 #define DWT_SITE_TRAP 2u     /* an int3 the agent's SIGTRAP handler serves */
 #define DWT_SITE_LIVE 4u     /* records are written (cleared: the site is pass-through) */
+#define DWT_SITE_UST 8u      /* the hit goes to the in-process LTTng emitter (event
+			      * ust_event, struct dwt_agent.ust_emit) instead of the
+			      * ring: src/agent/ust_abi.h */
 
 struct dwt_site {
 	uint64_t addr;       /* the probed instruction, in the program's code */
@@ -116,6 +119,8 @@ struct dwt_site {
 	uint64_t patch_addr;
 	uint8_t patch_len;
 	uint8_t orig[15];
+	uint32_t ust_event;  /* DWT_SITE_UST: the emitter's slot (struct dwt_ust_event_desc.slot) */
+	uint32_t pad;
 };
 
 /* ---- rings ------------------------------------------------------------------
@@ -123,9 +128,23 @@ struct dwt_site {
  * tail count bytes since the ring was claimed; data starts DWT_RING_HDR bytes
  * into the ring.  The producer publishes a record with a store-release of
  * head; the consumer frees space with a store (process_vm_writev) of tail. */
-#define DWT_RING_HDR 256
+#define DWT_RING_HDR 4096
 #define DWT_RING_STALLED 1u  /* a hit timed out waiting for space: hits drop
 			      * (counted) until the consumer frees space and clears it */
+
+/* A call in flight on the ring's thread, for the durations of the exit
+ * events the in-process LTTng emitter writes (DWT_SITE_UST sites): pushed
+ * at an entry, matched at the exit by layout and stack pointer (equal at a
+ * function's first instruction and at its ret or tail jump); frames left
+ * without a return (longjmp, exceptions) are dropped when an exit finds
+ * them below its stack pointer. */
+struct dwt_call {
+	uint64_t sp;
+	uint64_t ts;               /* the entry hit's struct dwt_rec_hdr.ts */
+	uint32_t layout;
+	uint32_t pad;
+};
+#define DWT_RING_CALLS 64
 
 struct dwt_ring {
 	volatile int32_t owner;    /* tid; 0 free (claimed by compare-and-swap) */
@@ -137,7 +156,12 @@ struct dwt_ring {
 	uint64_t pad2[7];
 	volatile uint64_t drops;   /* records dropped: no space within the bound, or stalled */
 	volatile uint64_t nested;  /* hits dropped: the thread was in the agent already */
-	uint64_t pad3[6];
+	volatile uint64_t emitted; /* DWT_SITE_UST hits passed to the emitter */
+	uint64_t pad3[5];
+	/* DWT_SITE_UST sites only; written by the owner */
+	uint32_t ncalls;
+	uint32_t pad4;
+	struct dwt_call calls[DWT_RING_CALLS];
 };
 
 /* ---- the agent's control object ------------------------------------------- */
@@ -204,7 +228,22 @@ struct dwt_agent {
 	uint64_t arm_traps;
 	volatile uint32_t traps_armed;  /* 1 while the handler is the agent's */
 	uint32_t pad3;
+	/* The in-process LTTng emitter (src/agent/ust_abi.h): its mailbox,
+	 * in the shared region (struct dwt_ust_mailbox, then the description
+	 * blob; ust_size bytes in all), and
+	 * void dwt_ust_emit(uint32_t slot, const void *record, uint32_t size,
+	 *                   uint64_t duration_ns, uint64_t ip)
+	 * once libdwtrace-ust.so is loaded (0 before): called on the hitting
+	 * thread with the record of a DWT_SITE_UST hit (a struct dwt_rec_hdr
+	 * and what follows, as in a ring, never published), the duration of
+	 * the call for exits (0 when unknown) and the probed instruction's
+	 * address; vector registers may be used (the agent saved them). */
+	uint64_t ust;
+	uint64_t ust_size;
+	volatile uint64_t ust_emit;
 };
+
+_Static_assert(sizeof(struct dwt_ring) <= DWT_RING_HDR, "the ring header outgrew DWT_RING_HDR");
 
 struct dwt_trap {
 	uint64_t addr;
