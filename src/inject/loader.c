@@ -193,6 +193,22 @@ int agent_find(struct target *t, struct agent_handle *h)
 	return rc ? rc : loader_check_ctl(h);
 }
 
+pid_t agent_live_reader(pid_t pid)
+{
+	struct target t;
+	struct agent_handle h;
+	pid_t reader;
+
+	memset(&t, 0, sizeof(t));
+	t.pid = pid;
+	if (agent_find(&t, &h) != 0 || !h.agent.active)
+		return 0;
+	reader = h.agent.reader_pid;
+	if (reader <= 0 || reader == getpid() || (kill(reader, 0) != 0 && errno == ESRCH))
+		return 0;
+	return reader;
+}
+
 int library_find(struct target *t, const struct loader_lib *lib, struct loader_found *out, char **why)
 {
 	const char *const sym[] = {lib->symbol};
