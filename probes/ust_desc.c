@@ -388,9 +388,11 @@ void ust_desc_add_layout(struct ust_desc_builder *b, const struct event_layout *
 	char *fn = ust_desc_mangle(l->fn && l->fn->linkage_name ? l->fn->linkage_name : l->function);
 	struct ev_build *e = new_event(b, fn, false, entry_index);
 
-	e->nimages = l->nfields;
-	e->images = xcalloc(l->nfields ? l->nfields : 1, sizeof(*e->images));
-	for (size_t i = 0; i < l->nfields && i <= UINT16_MAX; i++) {
+	/* struct dwt_ust_event_desc.nimages is 16 bits: parameters past
+	 * 65535 (none in C: the limit is 127 by the standard) are left out. */
+	e->nimages = l->nfields < UINT16_MAX ? l->nfields : UINT16_MAX;
+	e->images = xcalloc(e->nimages ? e->nimages : 1, sizeof(*e->images));
+	for (size_t i = 0; i < e->nimages; i++) {
 		const char *name = l->fields[i].name;
 		struct ust_field_path path = {1, {(int32_t)i}};
 		struct place at = {(uint16_t)i, 0, NULL};
