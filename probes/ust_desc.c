@@ -256,6 +256,7 @@ static void describe_flat(struct ust_desc_builder *b, struct ev_build *e, const 
 {
 	const struct dw_type *s = dw_type_strip(t);
 	struct dwt_ust_field f = {0};
+	uint64_t at_bits;
 	char *mangled;
 
 	if (s && (s->kind == DW_KIND_STRUCT || s->kind == DW_KIND_UNION) && !s->cxx_string) {
@@ -288,11 +289,15 @@ static void describe_flat(struct ust_desc_builder *b, struct ev_build *e, const 
 	free(mangled);
 	f.from = DWT_UST_FROM_IMAGE;
 	f.image = at->image;
-	f.offset = at->offset > UINT32_MAX ? UINT32_MAX : (uint32_t)at->offset;
 	if (at->bits) {
-		f.bit_offset = at->bits->bit_offset;
+		/* from the byte holding the first bit: bit_offset < 8 */
+		at_bits = at->offset + at->bits->bit_offset / 8;
+		f.bit_offset = at->bits->bit_offset % 8;
 		f.bit_size = (uint16_t)at->bits->bit_size;
+	} else {
+		at_bits = at->offset;
 	}
+	f.offset = at_bits > UINT32_MAX ? UINT32_MAX : (uint32_t)at_bits;
 	push_field(b, e, &f, path);
 }
 

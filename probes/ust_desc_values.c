@@ -80,7 +80,14 @@ static void from_value(const struct dwt_ust_field *f, const struct value *v, str
 		out->available = 1;
 		break;
 	case DWT_UST_FLOAT:
-		out->d = (double)value_as_float(v);
+		if (f->float_src == DWT_UST_F128 && v->size == 16) {
+			/* rounded once, not through long double (value_as_float()) */
+			__float128 q;
+			memcpy(&q, v->bytes, 16);
+			out->d = (double)q;
+		} else {
+			out->d = (double)value_as_float(v);
+		}
 		out->available = 1;
 		break;
 	case DWT_UST_STRING:
