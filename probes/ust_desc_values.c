@@ -34,14 +34,6 @@ size_t ust_format_stack(const struct stack_trace *st, char *buf, size_t size)
 	return len;
 }
 
-/* The fields of ev in blob, or NULL when they run past it. */
-static const struct dwt_ust_field *fields_of(const void *blob, size_t size, const struct dwt_ust_event_desc *ev)
-{
-	if (ev->fields > size || ev->fields % 8 || ev->nfields > (size - ev->fields) / sizeof(struct dwt_ust_field))
-		return NULL;
-	return (const struct dwt_ust_field *)((const char *)blob + ev->fields);
-}
-
 /* The value at path in values (n of them), or NULL when it was not decoded. */
 static const struct value *value_at(const struct value *values, size_t n, const struct ust_field_path *path)
 {
@@ -122,7 +114,7 @@ void ust_scalars_from_values(const void *blob, size_t size, const struct dwt_ust
 			     const struct event_header *h, uint64_t duration_ns, struct ust_scalar *out, char *buf,
 			     size_t buf_size)
 {
-	const struct dwt_ust_field *fields = fields_of(blob, size, ev);
+	const struct dwt_ust_field *fields = ust_desc_fields(blob, size, ev);
 	size_t left = buf_size;
 
 	for (uint32_t i = 0; i < ev->nfields; i++) {
