@@ -105,6 +105,15 @@ void ust_scalars_from_record(const void *blob, size_t size, const struct dwt_ust
 			buf_size -= o->len;
 			continue;
 		}
+		if (f->type == DWT_UST_CHARS) {
+			uint32_t n = f->length <= im->size - f->offset ? f->length : im->size - f->offset;
+			memcpy(buf, img + f->offset, n);
+			o->str = (const char *)buf;
+			o->len = n;
+			buf += n;
+			buf_size -= n;
+			continue;
+		}
 		if (f->type == DWT_UST_FLOAT) {
 			if (f->float_src == DWT_UST_F32) {
 				float fl;
