@@ -31,6 +31,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import harness
@@ -819,14 +820,45 @@ def sample_returns(result, calls, where):
     return values
 
 
-def check_sample_events(events, returns, dwtrace_pid, where):
+def check_sample_events(events, returns, dwtrace_pid, where, program_pid=None):
     """The calls of sample_app, in order, as dwtrace's default provider
-    records them."""
+    records them.  When the program writes them (program_writes()): no
+    pid/tid fields, and (given program_pid) vpid and vtid contexts
+    program_pid; otherwise payload pid and tid first (program_pid when
+    given), and a vpid context, if any, dwtrace's."""
     if len(events) != 2 * len(returns):
         fail("%s: %d events, expected %d entries and %d exits\n  %s"
              % (where, len(events), len(returns), len(returns),
                 "\n  ".join(ev.line for ev in events[:6])))
+    if program_writes():
+        for i, ev in enumerate(events):
+            for ctx in ("vpid", "vtid"):
+                v = ev.context(ctx)
+                if program_pid is not None and v is not None and v != str(program_pid):
+                    fail("%s, event #%d: context %s is %s, expected the program's %d:\n  %s"
+                         % (where, i, ctx, v, program_pid, ev.line))
+            want_name = "dwtrace:my_traced_function_%s" % ("exit" if i % 2 else "entry")
+            if i % 2 == 0:
+                want = SAMPLE_ENTRY_ARGS
+            else:
+                d = ev.get("duration_ns")
+                if d is None or not is_decimal(d) or int(d) <= 0:
+                    fail("%s, event #%d: duration_ns %s is not a positive integer:\n  %s"
+                         % (where, i, d, ev.line))
+                want = [("retval", str(returns[i // 2])), ("duration_ns", d)]
+            if ev.name != want_name or ev.payload != want:
+                fail("%s, event #%d: expected %s with payload %s, got:\n  %s"
+                     % (where, i, want_name, want, ev.line))
+        return
+    for i, ev in enumerate(events):
+        v = ev.context("vpid")
+        if v is not None and v != str(dwtrace_pid):
+            fail("%s, event #%d: context vpid %s, expected dwtrace's %d (the ptrace engine "
+                 "emits from dwtrace):\n  %s" % (where, i, v, dwtrace_pid, ev.line))
     pid = events[0].get("pid")
+    if program_pid is not None and pid != str(program_pid):
+        fail("%s: payload pid %s, the program's is %d:\n  %s"
+             % (where, pid, program_pid, events[0].line))
     if pid is None or not is_decimal(pid) or int(pid) == dwtrace_pid:
         fail("%s: payload pid %s is not the traced program's:\n  %s" % (where, pid, events[0].line))
     for i, ev in enumerate(events):
@@ -992,3 +1024,33 @@ def start_interactive(lt, name, extra_env=None):
     r = Interactive([test_program(name), "-i"], dict(lt.env, **(extra_env or {})))
     lt.running.append(r)
     return r
+
+
+def dwtrace_child(lt, args, comm="sample_app", timeout=harness.DEFAULT_TIMEOUT, extra_env=None):
+    """dwtrace ARGS (ending in -- PROGRAM ...) with lt's environment (plus
+    extra_env); fails unless it exits with status 0.  Returns (the result,
+    as harness.run gives it, and the pid of the traced program: dwtrace's
+    child whose comm is comm, found in /proc while dwtrace runs)."""
+    env = dict(lt.env, **(extra_env or {}))
+    d = Interactive.__new__(Interactive)
+    _Running.__init__(d, [harness.dwtrace()] + list(args), env)
+    lt.running.append(d)
+    child = []
+
+    def watch():
+        while d.proc.poll() is None and not child:
+            for k in _children(d.pid):
+                if _comm(k) == comm[:15]:
+                    child.append(k)
+            time.sleep(0.001)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    status = d.wait(timeout, "dwtrace --lttng")
+    watcher.join(5)
+    result = subprocess.CompletedProcess(d.cmd, status, d.stdout.text(), d.stderr.text())
+    result.pid = d.pid
+    if status != 0:
+        fail("dwtrace exited with status %s\n%s" % (status, harness.describe(result)))
+    if not child:
+        fail("%s never ran as dwtrace's child\n%s" % (comm, harness.describe(result)))
+    return result, child[0]

@@ -44,9 +44,7 @@ starts (lttng_harness.Lttng).
 
 import os
 import re
-import subprocess
 import sys
-import threading
 
 import harness
 import lttng_harness as lh
@@ -208,36 +206,6 @@ def handwritten_trace(lt):
     return trace, events
 
 
-def run_traced(lt, args):
-    """dwtrace ARGS -- sample_app CALLS in the background; returns (result
-    as harness.run gives it, the pid of the traced sample_app, found as
-    dwtrace's child in /proc while it runs)."""
-    d = lt.start([harness.dwtrace()] + args)
-    child = []
-
-    def watch():
-        while d.proc.poll() is None and not child:
-            for k in lh._children(d.pid):  # pylint: disable=protected-access
-                try:
-                    with open("/proc/%d/comm" % k) as f:
-                        if f.read().strip() == "sample_app":
-                            child.append(k)
-                except OSError:
-                    pass
-            threading.Event().wait(0.001)
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    status = d.wait(harness.DEFAULT_TIMEOUT, "dwtrace --lttng")
-    watcher.join(5)
-    result = subprocess.CompletedProcess(d.cmd, status, d.stdout.text(), d.stderr.text())
-    result.pid = d.pid
-    if status != 0:
-        fail("dwtrace exited with status %s\n%s" % (status, harness.describe(result)))
-    if not child:
-        fail("sample_app never ran as dwtrace's child\n%s" % harness.describe(result))
-    return result, child[0]
-
-
 def dwtrace_trace(lt, opt):
     """sample_app CALLS under dwtrace --lttng --provider P."""
     prov = provider()
@@ -245,7 +213,7 @@ def dwtrace_trace(lt, opt):
     where = "dwtrace --lttng --provider %s (%s)" % (prov, opt)
     plain = harness.run_ok([app, str(CALLS)])
     trace = session(lt, "dw", prov)
-    result, child = run_traced(lt, ["--lttng", "--provider", prov, "-e", FUNCTION, "--",
+    result, child = lh.dwtrace_child(lt, ["--lttng", "--provider", prov, "-e", FUNCTION, "--",
                                     app, str(CALLS)])
     lt.lttng("stop", "dw")
     lt.lttng("destroy", "dw")
