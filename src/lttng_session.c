@@ -346,6 +346,8 @@ int ctf_session_track(const char *name, pid_t pid)
 
 int ctf_session_begin(const char *dir, const char *provider, char **name)
 {
+	static const enum lttng_event_context_type contexts[] = {LTTNG_EVENT_CONTEXT_VPID, LTTNG_EVENT_CONTEXT_VTID,
+								  LTTNG_EVENT_CONTEXT_PROCNAME};
 	struct lttng_domain domain = {.type = LTTNG_DOMAIN_UST, .buf_type = LTTNG_BUFFER_PER_UID};
 	struct lttng_handle *handle = NULL;
 	struct lttng_channel *chan;
@@ -397,6 +399,19 @@ int ctf_session_begin(const char *dir, const char *provider, char **name)
 	if (rc < 0) {
 		log_error("cannot create the LTTng channel: %s", lttng_strerror(rc));
 		goto fail_handle;
+	}
+	/* Who wrote each event: with the agent engine the traced program's
+	 * own process and thread (the ptrace engine's events carry them as
+	 * the payload fields pid and tid, and their contexts are dwtrace's). */
+	for (size_t i = 0; i < sizeof(contexts) / sizeof(contexts[0]); i++) {
+		struct lttng_event_context ctx = {.ctx = contexts[i]};
+
+		rc = lttng_add_context(handle, &ctx, NULL, "dwtrace");
+		if (rc < 0) {
+			log_error("cannot add the context %d to the LTTng channel: %s", (int)contexts[i],
+				  lttng_strerror(rc));
+			goto fail_handle;
+		}
 	}
 	ev = lttng_event_create();
 	ev->type = LTTNG_EVENT_TRACEPOINT;
