@@ -234,12 +234,14 @@ void ust_scalars_from_record(const void *blob, size_t size, const struct dwt_ust
 	const struct dwt_ust_image *images = ust_desc_images(blob, size, ev);
 	/* Where each image is in buf: 0 not assembled yet, -1 unavailable,
 	 * else offset + 1. */
-	int64_t at[MAX_IMAGES] = {0};
+	int64_t at[MAX_IMAGES];
 	size_t used = 0;
 
 	memset(out, 0, sizeof(*out) * ev->nfields);
 	if (!fields || !images)
 		return;
+	for (uint32_t i = 0; i < ev->nimages && i < MAX_IMAGES; i++)
+		at[i] = 0;
 	for (uint32_t i = 0; i < ev->nfields; i++) {
 		const struct dwt_ust_field *f = &fields[i];
 		struct ust_scalar *o = &out[i];

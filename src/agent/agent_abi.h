@@ -241,6 +241,10 @@ struct dwt_agent {
 	uint64_t ust;
 	uint64_t ust_size;
 	volatile uint64_t ust_emit;
+	/* With clock DWT_CLOCK_TSC: ns per tick in 32.32 fixed point, for the
+	 * durations the agent passes to ust_emit (written by dwtrace, refined
+	 * as its clock fit improves). */
+	volatile uint64_t ust_ns_per_tick;
 };
 
 _Static_assert(sizeof(struct dwt_ring) <= DWT_RING_HDR, "the ring header outgrew DWT_RING_HDR");

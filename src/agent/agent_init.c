@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -33,45 +34,48 @@ struct dwt_agent agent;
 extern __typeof(agent) dwtrace_agent __attribute__((alias("agent"), visibility("default")));
 
 int32_t agent_pid;
-uint64_t agent_xsave_mask;
-uint32_t agent_xsave_size;
-uint32_t agent_xsavec;
+uint32_t agent_vsave;
+uint32_t agent_kmovq;
+uint32_t agent_xinuse;
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
-/* What emit_ust() (agent_hit.c) saves: the components ordinary code uses
- * that the OS enabled (XCR0), their standard-format extent (CPUID leaf
- * 0xD: sub-leaf i gives component i's size in EAX and offset in EBX; the
- * legacy area and header take the first 576 bytes), and XSAVEC (leaf 0xD
- * sub-leaf 1, EAX bit 1).  Intel SDM vol. 1, 13.2 and 13.4. */
-static void find_xsave(void)
+/* What emit_ust() (agent_hit.c) saves: the vector registers the CPU has
+ * and the kernel enabled in XCR0 (Intel SDM vol. 1, 13.3: AVX needs XCR0
+ * bits 1-2, AVX-512 bits 5-7; CPUID leaf 1 ECX bit 27 OSXSAVE, bit 28
+ * AVX; leaf 7 EBX bit 16 AVX512F, bit 30 AVX512BW), and XINUSE (leaf 0xD
+ * sub-leaf 1, EAX bit 2). */
+static void find_vector_state(void)
 {
-	uint32_t r[4], lo, hi;
-	uint64_t mask;
-	uint32_t size = 576;
+	uint32_t r[4], lo, hi, max;
+	uint64_t xcr0;
+	bool avx;
 
 	cpuid(0, 0, r);
-	if (r[0] < 0xd)
-		return;
+	max = r[0];
 	cpuid(1, 0, r);
-	if (!(r[2] & (1u << 27))) /* OSXSAVE */
+	if (!(r[2] & (1u << 27))) /* no OSXSAVE: SSE only */
 		return;
+	avx = r[2] & (1u << 28);
 	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	mask = ((uint64_t)hi << 32 | lo) & 0xe7;
-	for (uint32_t i = 2; i < 8; i++) {
-		if (!(mask & (UINT64_C(1) << i)))
-			continue;
-		cpuid(0xd, i, r);
-		if (r[1] + r[0] > size)
-			size = r[1] + r[0];
+	xcr0 = (uint64_t)hi << 32 | lo;
+	if (!avx || (xcr0 & 0x6) != 0x6)
+		return;
+	agent_vsave = AGENT_VSAVE_AVX;
+	if (max >= 7) {
+		cpuid(7, 0, r);
+		if ((r[1] & (1u << 16)) && (xcr0 & 0xe0) == 0xe0) {
+			agent_vsave = AGENT_VSAVE_AVX512;
+			agent_kmovq = (r[1] >> 30) & 1;
+		}
 	}
-	cpuid(0xd, 1, r);
-	agent_xsavec = (r[0] >> 1) & 1;
-	agent_xsave_size = size;
-	agent_xsave_mask = mask;
+	if (max >= 0xd) {
+		cpuid(0xd, 1, r);
+		agent_xinuse = (r[0] >> 2) & 1;
+	}
 }
 
 static uint64_t page_round(uint64_t n)
@@ -357,7 +361,7 @@ static int setup(void)
 
 	agent_pid = (int32_t)agent_syscall0(AGENT_NR_GETPID);
 	agent_find_vdso();
-	find_xsave();
+	find_vector_state();
 	if ((err = map_tables()))
 		return err;
 	if ((err = pthread_atfork(NULL, NULL, in_fork_child)))

@@ -55,13 +55,14 @@ void agent_trap_handler(int sig, siginfo_t *si, void *uc) AGENT_HIDDEN;
 extern long (*agent_vdso_clock_gettime)(long clock, void *ts) AGENT_HIDDEN;
 void agent_find_vdso(void) AGENT_HIDDEN;
 
-/* The XSAVE components saved around the in-process LTTng emitter
- * (XCR0 & x87|SSE|AVX|opmask|ZMM_Hi256|Hi16_ZMM; 0 without XSAVE: no
- * emission), the bytes their area needs, and whether XSAVEC (compacted,
- * skipping components in their initial state) is there; set at init. */
-extern uint64_t agent_xsave_mask AGENT_HIDDEN;
-extern uint32_t agent_xsave_size AGENT_HIDDEN;
-extern uint32_t agent_xsavec AGENT_HIDDEN;
+/* The vector registers saved around the in-process LTTng emitter
+ * (agent_hit.c emit_ust), chosen at init from CPUID and XCR0: zmm0-31 and
+ * k0-7 (kmovq with AVX512BW, else kmovw), ymm0-15, or xmm0-15; and
+ * whether XGETBV with ECX 1 (XINUSE) is there. */
+enum { AGENT_VSAVE_SSE = 0, AGENT_VSAVE_AVX = 1, AGENT_VSAVE_AVX512 = 2 };
+extern uint32_t agent_vsave AGENT_HIDDEN;
+extern uint32_t agent_kmovq AGENT_HIDDEN;
+extern uint32_t agent_xinuse AGENT_HIDDEN;
 
 /* In a fork child: forget the parent's threads' rings (agent_hit.c). */
 void agent_forget_rings(void) AGENT_HIDDEN;

@@ -366,12 +366,27 @@ static void on_record(void *ctx, const struct dwt_rec_hdr *rec)
 	event_stream_record(&e->tr->es, es->site, &r, NULL, r.kind == DWT_REC_EXIT ? es->tail_call : NULL);
 }
 
+/* --lttng/--ctf with TSC timestamps: the agent's ns per tick for the
+ * durations it computes (struct dwt_agent.ust_ns_per_tick). */
+static void ust_tick_rate(struct engine *e)
+{
+	uint64_t q32;
+
+	if (!e->tr->ust_provider || e->clock.kind != DWT_CLOCK_TSC)
+		return;
+	q32 = (uint64_t)(e->clock.ns_per_tick * 4294967296.0L);
+	if (q32 != e->h.agent.ust_ns_per_tick &&
+	    agent_ctl_write(&e->p->t, &e->h, offsetof(struct dwt_agent, ust_ns_per_tick), &q32, sizeof(q32)) == 0)
+		e->h.agent.ust_ns_per_tick = q32;
+}
+
 /* Drains the rings; false when the output failed. */
 static bool drain(struct engine *e, size_t *n)
 {
 	struct tracer *tr = e->tr;
 
 	hit_clock_update(&e->clock);
+	ust_tick_rate(e);
 	*n = ring_reader_drain(&e->rr, on_record, e);
 	ring_reader_unstall(&e->rr);
 	if (tr->sink->ops->flush(tr->sink) != 0) {
@@ -716,8 +731,7 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 		ust_mark_sites(&e, e.entry_slot, e.exit_slot);
 		e.emitted_before = xcalloc(e.rr.nrings + 1, sizeof(*e.emitted_before));
 		ring_reader_emitted(&e.rr, NULL, e.emitted_before, &ust_threads);
-		/* Durations in ns straight from the hits' clock. */
-		e.clock.kind = DWT_CLOCK_MONOTONIC;
+		ust_tick_rate(&e);
 		if (tr->ust_blocking)
 			ust_note_blocking(t);
 	} else if (tr->sink->ops->layout_added) {

@@ -2,7 +2,7 @@
 """The agent's hot-path objects (dwt_hit, the SIGTRAP handler, capture_run)
 call nothing outside themselves (no libc, no PLT, no __stack_chk_fail) and
 use no vector register (the stubs never reload them) -- except emit_ust,
-which saves and restores the whole vector state (xsave/xrstor) around the
+which saves and restores the vector registers (moves) around the
 call into the in-process LTTng emitter -- and the library
 exports only dwtrace_agent and dwt_hit.  The hot path calls the running
 kernel's vDSO clock_gettime: its code must use no vector register either
@@ -17,14 +17,15 @@ import tempfile
 # What the hot-path objects may leave undefined: each other, and the agent's
 # own hidden data.
 ALLOWED = {"_GLOBAL_OFFSET_TABLE_", "agent", "agent_pid", "agent_prev_trap", "agent_record",
-           "agent_vdso_clock_gettime", "agent_xsave_mask", "agent_xsave_size", "agent_xsavec",
+           "agent_vdso_clock_gettime", "agent_vsave", "agent_kmovq", "agent_xinuse",
            "capture_run", "capture_max_bytes"}
 VECTOR = re.compile(r"%[xyz]mm\d|%mm\d|\b(fxsave|xsave|xrstor|vzeroupper|emms)")
-# The one place that may save and restore the whole vector state: around
-# the call into the in-process LTTng emitter (agent_hit.c), and nothing else
-# of it (a plain xsave/xrstor pair, no register named).
+# The one place that may save and restore the vector state: around the call
+# into the in-process LTTng emitter (agent_hit.c), with moves between the
+# registers and memory only (and vzeroupper, xgetbv), nothing that computes.
 XSTATE_FUNCTION = "emit_ust"
-XSTATE = re.compile(r"\s(xsavec64|xsave64|xrstor64)\s+\(%r\w+\)$")
+XSTATE = re.compile(r"\s(vmovdqu64|vmovdqu|movdqu|kmovq|kmovw)\s+(%[xyzk]\w+,\s*-?(0x)?[0-9a-f]*\(%r\w+\)|"
+                    r"-?(0x)?[0-9a-f]*\(%r\w+\),\s*%[xyzk]\w+)$|\svzeroupper\s*$")
 
 
 def run(*cmd):
