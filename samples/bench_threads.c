@@ -11,6 +11,14 @@
  * named *dwtrace-agent* is mapped into this process when the calls end
  * (/proc/self/maps), so that a benchmark row can say which engine it saw.
  * With -w FILE the calls start only once FILE exists (polled every ms).
+ *
+ * Built with -DBENCH_TP_OWN (tests/lttng: bench_threads_tp), each call is
+ * wrapped in the hand-written tracepoints of the provider mylib_own
+ * (tests/lttng/mylib_own_tp.h: the fields dwtrace's events have when the
+ * program writes them itself), so the benchmark times a compiled-in
+ * tracepoint with the same loop and the same clock as dwtrace --lttng on
+ * bench_threads.  Without it the tracepoint macros are empty: the loop is
+ * the same code as before.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -22,6 +30,18 @@
 #include <unistd.h>
 
 #include "mylib.h"
+
+#ifdef BENCH_TP_OWN
+#include "mylib_own_tp.h"
+/* duration_ns = 0 as in handwritten_own_app: a compiled-in tracepoint
+ * pays for no clock read here. */
+#define TP_ENTRY(a1, a2, a3, a4) \
+	tracepoint(mylib_own, my_traced_function_entry, a1, a2, a3, a4)
+#define TP_EXIT(r) tracepoint(mylib_own, my_traced_function_exit, r, 0)
+#else
+#define TP_ENTRY(a1, a2, a3, a4) do { } while (0)
+#define TP_EXIT(r) do { } while (0)
+#endif
 
 static long calls;
 static pthread_barrier_t start;
@@ -48,8 +68,14 @@ static void *worker(void *arg)
 	long s = 0;
 
 	pthread_barrier_wait(&start);
-	for (long i = 0; i < calls; i++)
-		s += my_traced_function(42, 0xdeadbeef, 3.14159, (void *)0x12345678);
+	for (long i = 0; i < calls; i++) {
+		int r;
+
+		TP_ENTRY(42, 0xdeadbeef, 3.14159, (void *)0x12345678);
+		r = my_traced_function(42, 0xdeadbeef, 3.14159, (void *)0x12345678);
+		TP_EXIT(r);
+		s += r;
+	}
 	*sum = s;
 	return NULL;
 }

@@ -40,9 +40,11 @@ class Failed(Exception):
 
 
 class Context:
-    def __init__(self, dwtrace, samples, quick, n_fast, n_ptrace, rows):
+    def __init__(self, dwtrace, samples, quick, n_fast, n_ptrace, rows, lttng_bin=None):
         self.dwtrace = dwtrace
         self.bench_threads = os.path.join(samples, "O2", "bench_threads")
+        # tests/lttng of the build: bench_threads with compiled-in tracepoints
+        self.bench_threads_tp = os.path.join(lttng_bin or "", "bench_threads_tp")
         self.libmylib = os.path.join(samples, "O2", "libmylib.so")
         self.pause_app = os.path.join(samples, "O2", "pause_app")
         self.libmany10k = os.path.join(samples, "O2", "libmany10k.so")
@@ -134,11 +136,12 @@ def _per_call(ctx, engine, threads, calls, extra=()):
     return (loop - plain_loop(ctx, threads, calls)) / calls, events, 2 * threads * calls
 
 
-def attach_armed(ctx, cmd, pid, code, where, timeout=120):
-    """Starts cmd (a dwtrace -p), waits until code is patched in pid; returns
-    (the running dwtrace, seconds from its start to armed)."""
+def attach_armed(ctx, cmd, pid, code, where, timeout=120, env=None):
+    """Starts cmd (a dwtrace -p; with env, else this process's environment),
+    waits until code is patched in pid; returns (the running dwtrace, seconds
+    from its start to armed)."""
     t0 = time.monotonic()
-    d = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    d = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     while set(code.patched(pid)) != set(code.functions):
         if d.poll() is not None:
             raise Failed("%s: dwtrace exited %d before arming: %s"
@@ -186,6 +189,149 @@ def _attached(ctx, threads, calls):
             if os.path.exists(f):
                 os.unlink(f)
         os.rmdir(workdir)
+
+
+# ---------------------------------------------------------------------------
+# dwtrace --lttng against the compiled-in tracepoint, measured the same way:
+# one loop (samples/bench_threads.c), one clock (its loop_ns), one session
+# set-up, the program started alone and released by its -w file.
+
+LTTNG_SUBBUF = "4M"      # the subbuffer size of run's lttng_runs() channel
+SYS_CLOCK_NANOSLEEP = 230  # x86-64: glibc 2.36's usleep()
+
+
+def _at_wait(pid):
+    """Whether bench_threads' main thread sleeps in its -w poll (usleep):
+    its constructors, lttng-ust's registration included, are done."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            return f.read().split()[0] == str(SYS_CLOCK_NANOSLEEP)
+    except (OSError, IndexError):
+        return False
+
+
+def _registered(lt, pid):
+    """Whether `lttng list -u` of the bench's session daemon lists pid."""
+    out = lt.lttng("list", "-u").stdout
+    return re.search(r"^\s*PID: %d - " % pid, out, re.M) is not None
+
+
+def _wait_for(cond, timeout, what, proc):
+    t0 = time.monotonic()
+    while not cond():
+        if proc.poll() is not None:
+            raise Failed("%s: the program exited %d first: %s"
+                         % (what, proc.returncode, _last_line(proc.stderr.read())))
+        if time.monotonic() - t0 > timeout:
+            raise Failed("%s: not within %d s" % (what, timeout))
+        time.sleep(0.01)
+
+
+def _lttng_loop(ctx, lt, name, program, events, calls, dwtrace, perf=None):
+    """One run of PROGRAM 1 CALLS -w GO with LTTNG_UST_ALLOW_BLOCKING=1 in a
+    session of lt's daemon (a blocking channel with LTTNG_SUBBUF subbuffers
+    enabling EVENTS, started before the program).  With dwtrace, dwtrace
+    --engine agent --lttng -p attaches and arms once the program waits.  The
+    calls start when the program waits, is registered with the session
+    daemon and (dwtrace) is armed; with perf, `perf record -o PERF -p` runs
+    around them.  Returns (loop_ns, events babeltrace2 prints for EVENTS'
+    provider, '' or babeltrace2's line about discarded events)."""
+    provider = events.split(":")[0]
+    session = "%s-%d" % (name, calls)
+    tracedir = lt.path("trace-" + session)
+    workdir = tempfile.mkdtemp()
+    go = os.path.join(workdir, "go")
+    lt.lttng("create", session, "--output=" + tracedir)
+    prog = d = rec = None
+    try:
+        lt.lttng("enable-channel", "-u", "--session=" + session, "--blocking-timeout=inf",
+                 "--subbuf-size=" + LTTNG_SUBBUF, "chan")
+        lt.lttng("enable-event", "-u", "--session=" + session, "-c", "chan", events)
+        lt.lttng("start", session)
+        prog = subprocess.Popen([program, "1", str(calls), "-w", go], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                env=dict(lt.env, LTTNG_UST_ALLOW_BLOCKING="1"))
+        _wait_for(lambda: _at_wait(prog.pid), 30, "%s: waiting for the go file" % name, prog)
+        if dwtrace:
+            code = fastpath.Code(ctx.libmylib, ["my_traced_function"])
+            d, _ = attach_armed(ctx, [ctx.dwtrace, "--engine", "agent", "--lttng", "-e",
+                                      "my_traced_function", "-p", str(prog.pid)], prog.pid, code,
+                                name, env=lt.env)
+        _wait_for(lambda: _registered(lt, prog.pid), 30,
+                  "%s: registered with the session daemon" % name, prog)
+        if perf:
+            rec = subprocess.Popen(["perf", "record", "-q", "-o", perf, "-p", str(prog.pid)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)  # perf has opened its events
+        open(go, "w").close()
+        stdout, stderr = prog.communicate(timeout=600)
+        if rec:
+            rec.send_signal(signal.SIGINT)
+            rec.wait(60)
+        if d:
+            d.send_signal(signal.SIGINT)
+            d.wait(60)
+        loop, agent = _bench_output(stdout, stderr, 1, calls, name)
+        if dwtrace and not agent:
+            raise Failed("the agent was not mapped into the program")
+        lt.lttng("stop", session, timeout=300)
+    finally:
+        for p in (prog, d, rec):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
+        lt.lttng("destroy", session, timeout=300)
+        if os.path.exists(go):
+            os.unlink(go)
+        os.rmdir(workdir)
+    bt = subprocess.run(["babeltrace2", tracedir], capture_output=True, text=True, env=lt.env,
+                        timeout=600)
+    if bt.returncode != 0:
+        raise Failed("babeltrace2 %s exited %d: %s" % (tracedir, bt.returncode, _last_line(bt.stderr)))
+    pattern = re.compile(r"^\[[^\]]*\] \([^)]*\) \S+ %s:my_traced_function_(entry|exit): "
+                         % re.escape(provider))
+    recorded = sum(1 for line in bt.stdout.splitlines() if pattern.match(line))
+    lost = [l.strip() for l in bt.stderr.splitlines() if re.search(r"discarded", l, re.I)]
+    return loop, recorded, ("lost: " + lost[0][:100]) if lost else ""
+
+
+def _lttng_row(ctx, lt, name, program, events, dwtrace):
+    """A row from runs of N and N/4 calls (each loop clocked by the program,
+    the untraced loops' difference subtracted), events counted in the N run;
+    returns its ns per call or None."""
+    calls = ctx.n_fast
+    small = calls // 4
+    try:
+        if dwtrace:
+            why = agent_available(ctx)
+            if why:
+                raise Failed(why)
+        if not os.path.isfile(program):
+            raise Failed("%s was not built" % program)
+        loop_small, _, _ = _lttng_loop(ctx, lt, name, program, events, small, dwtrace)
+        loop, recorded, why = _lttng_loop(ctx, lt, name, program, events, calls, dwtrace)
+        plain = plain_loop(ctx, 1, calls) - plain_loop(ctx, 1, small)
+        ns = ((loop - loop_small) - plain) / (calls - small)
+        if not why and recorded != 2 * calls:
+            why = "lost: %d events missing" % (2 * calls - recorded)
+        ctx.rows.append((name, ns, recorded, 2 * calls, why))
+        return ns
+    except (Failed, harness.Failure, subprocess.TimeoutExpired) as e:
+        ctx.rows.append((name, None, None, 2, "failed: %s" % e))
+        return None
+
+
+def lttng_rows(ctx, lt):
+    """The compiled-in tracepoint (tests/lttng/bench_threads_tp, provider
+    mylib_own) and dwtrace --lttng attached to bench_threads, both timed by
+    the loop's own clock in sessions of lt's daemon; appends both rows and
+    returns the tracepoint's ns per call (None when its row failed), the
+    reference of the "x static tracepoint" column."""
+    static = _lttng_row(ctx, lt, "LTTng-UST tracepoint, compiled in (bench_threads_tp), entry+exit",
+                        ctx.bench_threads_tp, "mylib_own:*", False)
+    _lttng_row(ctx, lt, "dwtrace --lttng, agent engine, attached (-p), entry+exit", ctx.bench_threads,
+               "dwtrace:*", True)
+    return static
 
 
 def per_call_rows(ctx):
