@@ -235,7 +235,7 @@ def _lttng_loop(ctx, lt, name, program, events, calls, dwtrace, perf=None):
     calls start when the program waits, is registered with the session
     daemon and (dwtrace) is armed; with perf, `perf record -o PERF -p` runs
     around them.  Returns (loop_ns, events babeltrace2 prints for EVENTS'
-    provider, '' or babeltrace2's line about discarded events)."""
+    provider, '' or babeltrace2's first line about discarded events)."""
     provider = events.split(":")[0]
     session = "%s-%d" % (name, calls)
     tracedir = lt.path("trace-" + session)
@@ -292,12 +292,13 @@ def _lttng_loop(ctx, lt, name, program, events, calls, dwtrace, perf=None):
                          % re.escape(provider))
     recorded = sum(1 for line in bt.stdout.splitlines() if pattern.match(line))
     lost = [l.strip() for l in bt.stderr.splitlines() if re.search(r"discarded", l, re.I)]
-    return loop, recorded, ("lost: " + lost[0][:100]) if lost else ""
+    return loop, recorded, lost[0][:100] if lost else ""
 
 
 def _lttng_row(ctx, lt, name, program, events, dwtrace):
     """A row from runs of N and N/4 calls (each loop clocked by the program,
-    the untraced loops' difference subtracted), events counted in the N run;
+    the untraced loops' difference subtracted), events counted in the N run
+    (2 per call; a shortfall or discarded events are the row's note);
     returns its ns per call or None."""
     calls = ctx.n_fast
     small = calls // 4
@@ -309,11 +310,12 @@ def _lttng_row(ctx, lt, name, program, events, dwtrace):
         if not os.path.isfile(program):
             raise Failed("%s was not built" % program)
         loop_small, _, _ = _lttng_loop(ctx, lt, name, program, events, small, dwtrace)
-        loop, recorded, why = _lttng_loop(ctx, lt, name, program, events, calls, dwtrace)
+        loop, recorded, discarded = _lttng_loop(ctx, lt, name, program, events, calls, dwtrace)
         plain = plain_loop(ctx, 1, calls) - plain_loop(ctx, 1, small)
         ns = ((loop - loop_small) - plain) / (calls - small)
-        if not why and recorded != 2 * calls:
-            why = "lost: %d events missing" % (2 * calls - recorded)
+        why = ""
+        if recorded != 2 * calls or discarded:
+            why = "LOST %d events%s" % (2 * calls - recorded, "; babeltrace2: " + discarded if discarded else "")
         ctx.rows.append((name, ns, recorded, 2 * calls, why))
         return ns
     except (Failed, harness.Failure, subprocess.TimeoutExpired) as e:
