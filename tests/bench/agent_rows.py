@@ -9,7 +9,11 @@ asserted"), used by tests/bench/run:
   1000 and 10 000 probes, measured inside the program (samples/pause_app.c:
   the longest gap of a tight clock loop) -- the program's view, not
   dwtrace's;
-- the pass-through cost per call once dwtrace is gone (SIGKILL).
+- the pass-through cost per call once dwtrace is gone (SIGKILL);
+- dwtrace --lttng attached to bench_threads (the program writes the events)
+  and the compiled-in tracepoint it is compared with (tests/lttng/
+  bench_threads_tp: the same loop with the provider mylib_own), measured the
+  same way in sessions of the benchmark's own session daemon (lttng_rows).
 
 "Armed" is seen from outside: the probed functions' first bytes in
 /proc/PID/mem differ from the file (int3 or jmp), for both engines.  A row
