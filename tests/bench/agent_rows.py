@@ -299,44 +299,70 @@ def _lttng_loop(ctx, lt, name, program, events, calls, dwtrace, perf=None):
     return loop, recorded, lost[0][:100] if lost else ""
 
 
-def _lttng_row(ctx, lt, name, program, events, dwtrace):
-    """A row from runs of N and N/4 calls (each loop clocked by the program,
-    the untraced loops' difference subtracted), events counted in the N run
-    (2 per call; a shortfall or discarded events are the row's note);
-    returns its ns per call or None."""
-    calls = ctx.n_fast
-    small = calls // 4
-    try:
-        if dwtrace:
-            why = agent_available(ctx)
-            if why:
-                raise Failed(why)
-        if not os.path.isfile(program):
-            raise Failed("%s was not built" % program)
-        loop_small, _, _ = _lttng_loop(ctx, lt, name, program, events, small, dwtrace)
-        loop, recorded, discarded = _lttng_loop(ctx, lt, name, program, events, calls, dwtrace)
-        plain = plain_loop(ctx, 1, calls) - plain_loop(ctx, 1, small)
-        ns = ((loop - loop_small) - plain) / (calls - small)
-        why = ""
-        if recorded != 2 * calls or discarded:
-            why = "LOST %d events%s" % (2 * calls - recorded, "; babeltrace2: " + discarded if discarded else "")
-        ctx.rows.append((name, ns, recorded, 2 * calls, why))
-        return ns
-    except (Failed, harness.Failure, subprocess.TimeoutExpired) as e:
-        ctx.rows.append((name, None, None, 2, "failed: %s" % e))
-        return None
+LTTNG_REPEAT = 3  # runs of each size per row, interleaved; the fastest counts
+
+
+class _LttngRow:
+    def __init__(self, name, program, events, dwtrace):
+        self.name, self.program, self.events, self.dwtrace = name, program, events, dwtrace
+        self.loops = {}      # calls -> [loop_ns of each run]
+        self.recorded = None  # the fewest events of the runs of N calls
+        self.lost = ""       # the first shortfall seen, in any run
+        self.why = ""        # why the row failed
+
+    def run(self, ctx, lt, calls):
+        loop, recorded, discarded = _lttng_loop(ctx, lt, self.name, self.program, self.events, calls,
+                                                self.dwtrace)
+        self.loops.setdefault(calls, []).append(loop)
+        if calls == ctx.n_fast:
+            self.recorded = recorded if self.recorded is None else min(self.recorded, recorded)
+        if (recorded != 2 * calls or discarded) and not self.lost:
+            self.lost = "LOST %d of %d events in a run%s" % (
+                2 * calls - recorded, 2 * calls, "; babeltrace2: " + discarded if discarded else "")
 
 
 def lttng_rows(ctx, lt):
     """The compiled-in tracepoint (tests/lttng/bench_threads_tp, provider
     mylib_own) and dwtrace --lttng attached to bench_threads, both timed by
-    the loop's own clock in sessions of lt's daemon; appends both rows and
-    returns the tracepoint's ns per call (None when its row failed), the
-    reference of the "x static tracepoint" column."""
-    static = _lttng_row(ctx, lt, "LTTng-UST tracepoint, compiled in (bench_threads_tp), entry+exit",
-                        ctx.bench_threads_tp, "mylib_own:*", False)
-    _lttng_row(ctx, lt, "dwtrace --lttng, agent engine, attached (-p), entry+exit", ctx.bench_threads,
-               "dwtrace:*", True)
+    the loop's own clock in sessions of lt's daemon.  Each row runs N and N/4
+    calls LTTNG_REPEAT times, the two rows' runs interleaved so that a
+    neighbour's load hits both alike; ns per call = (fastest N loop -
+    fastest N/4 loop - the untraced loops' difference) / (3N/4).  Events:
+    the fewest babeltrace2 counted in a run of N (2 per call expected); a
+    shortfall or discarded events in any run are the row's note.  Appends
+    both rows to ctx.rows and returns the tracepoint's ns per call (None
+    when its row failed), the reference of the "x static tracepoint"
+    column."""
+    calls = ctx.n_fast
+    small = calls // 4
+    rows = [_LttngRow("LTTng-UST tracepoint, compiled in (bench_threads_tp), entry+exit",
+                      ctx.bench_threads_tp, "mylib_own:*", False),
+            _LttngRow("dwtrace --lttng, agent engine, attached (-p), entry+exit", ctx.bench_threads,
+                      "dwtrace:*", True)]
+    for r in rows:
+        if r.dwtrace:
+            r.why = agent_available(ctx) or ""
+        elif not os.path.isfile(r.program):
+            r.why = "%s was not built" % r.program
+    for _ in range(LTTNG_REPEAT):
+        for r in rows:
+            if r.why:
+                continue
+            try:
+                r.run(ctx, lt, small)
+                r.run(ctx, lt, calls)
+            except (Failed, harness.Failure, subprocess.TimeoutExpired) as e:
+                r.why = str(e)
+    static = None
+    for r in rows:
+        if r.why:
+            ctx.rows.append((r.name, None, None, 2, "failed: %s" % r.why))
+            continue
+        plain = plain_loop(ctx, 1, calls) - plain_loop(ctx, 1, small)
+        ns = ((min(r.loops[calls]) - min(r.loops[small])) - plain) / (calls - small)
+        ctx.rows.append((r.name, ns, r.recorded, 2 * calls, r.lost))
+        if not r.dwtrace:
+            static = ns
     return static
 
 
