@@ -3,14 +3,20 @@
  * lt_build_event() declared to lttng-ust (its describe(), describe_flat()
  * and describe_parts() moved here), each with the place of its value in
  * its parameter's or return value's image, so that the in-process emitter
- * can compute it from a captured record without DWARF. */
+ * can compute it from a captured record without DWARF; and the field
+ * scalars dwtrace's own sink (the ptrace engine) writes, from decoded
+ * values, as sink_lttng.c's write_event() wrote them.  One file, so that
+ * the dwtrace executable (whose engine uses the compiler) exports all of it
+ * to libdwtrace-lttng.so. */
 #define _GNU_SOURCE
 #include "ust_desc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sink.h"
 #include "xalloc.h"
 
 /* One event being built; its strings are offsets in the builder's string
@@ -256,6 +262,7 @@ static void describe_flat(struct ust_desc_builder *b, struct ev_build *e, const 
 {
 	const struct dw_type *s = dw_type_strip(t);
 	struct dwt_ust_field f = {0};
+	uint64_t at_bits;
 	char *mangled;
 
 	if (s && (s->kind == DW_KIND_STRUCT || s->kind == DW_KIND_UNION) && !s->cxx_string) {
@@ -288,11 +295,15 @@ static void describe_flat(struct ust_desc_builder *b, struct ev_build *e, const 
 	free(mangled);
 	f.from = DWT_UST_FROM_IMAGE;
 	f.image = at->image;
-	f.offset = at->offset > UINT32_MAX ? UINT32_MAX : (uint32_t)at->offset;
 	if (at->bits) {
-		f.bit_offset = at->bits->bit_offset;
+		/* from the byte holding the first bit: bit_offset < 8 */
+		at_bits = at->offset + at->bits->bit_offset / 8;
+		f.bit_offset = at->bits->bit_offset % 8;
 		f.bit_size = (uint16_t)at->bits->bit_size;
+	} else {
+		at_bits = at->offset;
 	}
+	f.offset = at_bits > UINT32_MAX ? UINT32_MAX : (uint32_t)at_bits;
 	push_field(b, e, &f, path);
 }
 
@@ -388,9 +399,11 @@ void ust_desc_add_layout(struct ust_desc_builder *b, const struct event_layout *
 	char *fn = ust_desc_mangle(l->fn && l->fn->linkage_name ? l->fn->linkage_name : l->function);
 	struct ev_build *e = new_event(b, fn, false, entry_index);
 
-	e->nimages = l->nfields;
-	e->images = xcalloc(l->nfields ? l->nfields : 1, sizeof(*e->images));
-	for (size_t i = 0; i < l->nfields && i <= UINT16_MAX; i++) {
+	/* struct dwt_ust_event_desc.nimages is 16 bits: parameters past
+	 * 65535 (none in C: the limit is 127 by the standard) are left out. */
+	e->nimages = l->nfields < UINT16_MAX ? l->nfields : UINT16_MAX;
+	e->images = xcalloc(e->nimages ? e->nimages : 1, sizeof(*e->images));
+	for (size_t i = 0; i < e->nimages; i++) {
 		const char *name = l->fields[i].name;
 		struct ust_field_path path = {1, {(int32_t)i}};
 		struct place at = {(uint16_t)i, 0, NULL};
@@ -550,4 +563,155 @@ void ust_desc_paths_free(struct ust_desc_paths *p)
 		free(p->paths[i]);
 	free(p->paths);
 	free(p);
+}
+
+/* ---- scalars from decoded values (dwtrace's own sink) -------------------- */
+
+size_t ust_format_stack(const struct stack_trace *st, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (!size)
+		return 0;
+	buf[0] = '\0';
+	for (size_t i = 0; st && i < st->n && len < size - 1; i++) {
+		const struct stack_frame *f = &st->frames[i];
+		int k = snprintf(buf + len, size - len, "%s%s+0x%llx (%s)", i ? "; " : "",
+				 f->function ? f->function : "??", (unsigned long long)f->offset,
+				 f->module ? f->module : "??");
+		if (k > 0)
+			len += (size_t)k;
+		if (f->file && len < size - 1) {
+			k = snprintf(buf + len, size - len, " %s:%d", f->file, f->line);
+			if (k > 0)
+				len += (size_t)k;
+		}
+	}
+	if (len >= size)
+		len = size - 1;
+	buf[len] = '\0';
+	return len;
+}
+
+/* The value at path in values (n of them), or NULL when it was not decoded. */
+static const struct value *value_at(const struct value *values, size_t n, const struct ust_field_path *path)
+{
+	const struct value *v;
+
+	if (!values || path->depth < 1 || path->depth > UST_DESC_MAX_DEPTH || path->index[0] < 0 ||
+	    (size_t)path->index[0] >= n)
+		return NULL;
+	v = &values[path->index[0]];
+	for (uint32_t d = 1; d < path->depth && v; d++)
+		v = v->available && path->index[d] >= 0 && (size_t)path->index[d] < v->nchildren
+			    ? &v->children[path->index[d]]
+			    : NULL;
+	return v && v->available ? v : NULL;
+}
+
+/* Room for n bytes in the caller's buffer, or NULL. */
+static char *take(char **buf, size_t *left, size_t n)
+{
+	char *p = *buf;
+
+	if (n > *left)
+		return NULL;
+	*buf += n;
+	*left -= n;
+	return p;
+}
+
+static void from_value(const struct dwt_ust_field *f, const struct value *v, struct ust_scalar *out, char **buf,
+		       size_t *left)
+{
+	switch (f->type) {
+	case DWT_UST_INT:
+	case DWT_UST_ENUM:
+		out->u = f->is_signed ? (uint64_t)value_as_s64(v) : value_as_u64(v);
+		out->available = 1;
+		break;
+	case DWT_UST_FLOAT:
+		if (f->float_src == DWT_UST_F128 && v->size == 16) {
+			/* rounded once, not through long double (value_as_float()) */
+			__float128 q;
+			memcpy(&q, v->bytes, 16);
+			out->d = (double)q;
+		} else {
+			out->d = (double)value_as_float(v);
+		}
+		out->available = 1;
+		break;
+	case DWT_UST_STRING:
+		/* char *: NULL or unreadable; std::string: unreadable */
+		if (!v->has_string)
+			break;
+		out->str = v->str;
+		out->len = v->str_len > UINT32_MAX ? UINT32_MAX : (uint32_t)v->str_len;
+		out->available = 1;
+		break;
+	case DWT_UST_CHARS:
+		out->str = (const char *)v->bytes;
+		out->len = v->size < f->length ? (uint32_t)v->size : f->length;
+		out->available = 1;
+		break;
+	case DWT_UST_DEC128: {
+		char *digits;
+
+		if (v->size != 16 || !(digits = take(buf, left, 48)))
+			break;
+		format_int128(digits, 48, v->bytes, f->is_signed);
+		out->str = digits;
+		out->len = (uint32_t)strlen(digits);
+		out->available = 1;
+		break;
+	}
+	}
+}
+
+void ust_scalars_from_values(const void *blob, size_t size, const struct dwt_ust_event_desc *ev,
+			     const struct ust_field_path *paths, const struct value *values,
+			     const struct event_header *h, uint64_t duration_ns, struct ust_scalar *out, char *buf,
+			     size_t buf_size)
+{
+	const struct dwt_ust_field *fields = ust_desc_fields(blob, size, ev);
+	size_t left = buf_size;
+
+	for (uint32_t i = 0; i < ev->nfields; i++) {
+		const struct dwt_ust_field *f = fields ? &fields[i] : NULL;
+		struct ust_scalar *o = &out[i];
+
+		memset(o, 0, sizeof(*o));
+		if (!f)
+			continue;
+		switch (f->from) {
+		case DWT_UST_FROM_IMAGE: {
+			/* exit events: values is the one return value */
+			const struct value *v = paths ? value_at(values, ev->nimages, &paths[i]) : NULL;
+			if (v)
+				from_value(f, v, o, &buf, &left);
+			break;
+		}
+		case DWT_UST_FROM_PID:
+		case DWT_UST_FROM_TID:
+			if (!h)
+				break;
+			o->u = (uint64_t)(int64_t)(f->from == DWT_UST_FROM_PID ? h->pid : h->tid);
+			o->available = 1;
+			break;
+		case DWT_UST_FROM_DURATION:
+			o->u = duration_ns;
+			o->available = 1;
+			break;
+		case DWT_UST_FROM_STACK: {
+			size_t n = left < 4096 ? left : 4096;
+
+			if (!n)
+				break;
+			o->len = (uint32_t)ust_format_stack(h ? h->stack : NULL, buf, n);
+			o->str = take(&buf, &left, o->len + 1);
+			o->available = 1;
+			break;
+		}
+		}
+	}
 }

@@ -164,8 +164,16 @@ static void string_of(const struct capture_record *r, const struct dwt_ust_field
 		if (len < want)
 			want = len;
 	}
-	if (!ptr)
+	if (!ptr) {
+		/* An empty std::string_view may hold a null pointer: "", as
+		 * decode reads it; a null char * is unavailable ("(null)"). */
+		if (f->deref == DWT_UST_CXXSTRING && !want) {
+			out->available = 1;
+			out->str = "";
+			out->len = 0;
+		}
 		return;
+	}
 	s = record_bytes(r, ptr, &got);
 	if (!s && want)
 		return;

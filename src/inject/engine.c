@@ -548,9 +548,12 @@ static int ust_setup(struct engine *e, uint32_t **entry_slot, uint32_t **exit_sl
 	*exit_slot = xcalloc(p->probes.len + 1, sizeof(**exit_slot));
 	for (size_t i = 0; i < p->probes.len; i++)
 		layouts[i] = p->probes.sites[i]->layout;
-	run = t->attached || t->threads.len > 1;
+	/* A started program stays at its entry point (its calls would run
+	 * before the probes): only the agent's, the emitter's and lttng-ust's
+	 * threads run then. */
+	run = t->threads.len > 1 || !t->held_at_entry;
 	if (run)
-		target_detach_all(t);
+		target_detach_all_but(t, t->held_at_entry ? t->pid : 0);
 	rc = ust_engine_register(&e->h.agent, mb, e->tr->ust_provider, layouts, p->probes.len, *entry_slot,
 				 *exit_slot, &inner);
 	free(layouts);

@@ -149,15 +149,7 @@ static void pick_one(uint64_t key, void *value, void *arg)
  * they run free. */
 static void detach_all_but(struct target *t, struct thread *keep)
 {
-	pid_t keep_tid = keep ? keep->tid : 0;
-	struct thread *kept = NULL;
-
-	/* target_detach_all, keep out of the map meanwhile. */
-	if (keep)
-		kept = u64_map_del(&t->threads, (uint64_t)keep_tid);
-	target_detach_all(t);
-	if (kept)
-		u64_map_put(&t->threads, (uint64_t)keep_tid, kept);
+	target_detach_all_but(t, keep ? keep->tid : 0);
 }
 
 /* A thread to hijack (see frame_unsafe), the program running a little
@@ -490,8 +482,9 @@ static int inject(struct inject *in, struct loader_found *found, char **why)
 
 	/* A started program at its entry point holds no lock: it may stay
 	 * stopped, so that no call of it is missed while the agent loads. */
-	in->keep_stopped = !t->attached && t->threads.len == 1 && leader &&
+	in->keep_stopped = !t->attached && (t->threads.len == 1 || t->held_at_entry) && leader &&
 			   arch_regs_fetch(leader->tid, &regs, false) == 0 && arch_regs_pc(&regs) == t->entry;
+	t->held_at_entry = in->keep_stopped;
 	if (in->keep_stopped)
 		th = leader;
 	else if ((rc = pick_thread(t, &th, why)) != 0)

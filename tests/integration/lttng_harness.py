@@ -31,6 +31,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import harness
@@ -819,14 +820,45 @@ def sample_returns(result, calls, where):
     return values
 
 
-def check_sample_events(events, returns, dwtrace_pid, where):
+def check_sample_events(events, returns, dwtrace_pid, where, program_pid=None):
     """The calls of sample_app, in order, as dwtrace's default provider
-    records them."""
+    records them.  When the program writes them (program_writes()): no
+    pid/tid fields, and (given program_pid) vpid and vtid contexts
+    program_pid; otherwise payload pid and tid first (program_pid when
+    given), and a vpid context, if any, dwtrace's."""
     if len(events) != 2 * len(returns):
         fail("%s: %d events, expected %d entries and %d exits\n  %s"
              % (where, len(events), len(returns), len(returns),
                 "\n  ".join(ev.line for ev in events[:6])))
+    if program_writes():
+        for i, ev in enumerate(events):
+            for ctx in ("vpid", "vtid"):
+                v = ev.context(ctx)
+                if program_pid is not None and v is not None and v != str(program_pid):
+                    fail("%s, event #%d: context %s is %s, expected the program's %d:\n  %s"
+                         % (where, i, ctx, v, program_pid, ev.line))
+            want_name = "dwtrace:my_traced_function_%s" % ("exit" if i % 2 else "entry")
+            if i % 2 == 0:
+                want = SAMPLE_ENTRY_ARGS
+            else:
+                d = ev.get("duration_ns")
+                if d is None or not is_decimal(d) or int(d) <= 0:
+                    fail("%s, event #%d: duration_ns %s is not a positive integer:\n  %s"
+                         % (where, i, d, ev.line))
+                want = [("retval", str(returns[i // 2])), ("duration_ns", d)]
+            if ev.name != want_name or ev.payload != want:
+                fail("%s, event #%d: expected %s with payload %s, got:\n  %s"
+                     % (where, i, want_name, want, ev.line))
+        return
+    for i, ev in enumerate(events):
+        v = ev.context("vpid")
+        if v is not None and v != str(dwtrace_pid):
+            fail("%s, event #%d: context vpid %s, expected dwtrace's %d (the ptrace engine "
+                 "emits from dwtrace):\n  %s" % (where, i, v, dwtrace_pid, ev.line))
     pid = events[0].get("pid")
+    if program_pid is not None and pid != str(program_pid):
+        fail("%s: payload pid %s, the program's is %d:\n  %s"
+             % (where, pid, program_pid, events[0].line))
     if pid is None or not is_decimal(pid) or int(pid) == dwtrace_pid:
         fail("%s: payload pid %s is not the traced program's:\n  %s" % (where, pid, events[0].line))
     for i, ev in enumerate(events):
@@ -843,3 +875,182 @@ def check_sample_events(events, returns, dwtrace_pid, where):
                     ("duration_ns", d)]
         if ev.name != want_name or ev.payload != want:
             fail("%s: expected %s with payload %s, got:\n  %s" % (w, want_name, want, ev.line))
+
+
+# ---------------------------------------------------------------------------
+# Who writes dwtrace's events (issue 12)
+#
+# With the agent engine (the default wherever it can trace the program) the
+# traced program writes dwtrace's events itself, through the lttng-ust that
+# dwtrace loads into it (libdwtrace-ust.so): no pid/tid payload fields, and
+# every LTTng context (vpid, vtid, procname, ip) is the program's, as for a
+# tracepoint compiled into it.  With --engine ptrace dwtrace's own process
+# writes them, with the traced pid and tid as the first payload fields, and
+# the contexts are dwtrace's (documented: README, "LTTng").
+
+def program_writes():
+    """Whether this test's engine (DWTRACE_ENGINE) makes the traced program
+    write dwtrace's events itself."""
+    return harness.engine() in (None, "agent")
+
+
+def id_fields(pid, tid=None):
+    """The payload fields that precede the parameters in dwtrace's events:
+    [("pid", PID), ("tid", TID)] when dwtrace's process writes them, []
+    when the program does."""
+    if program_writes():
+        return []
+    return [("pid", str(pid)), ("tid", str(pid if tid is None else tid))]
+
+
+def bin_info(events, vpid):
+    """{path: (baddr, memsz)} of the lttng_ust_statedump:bin_info events of
+    vpid (lttng-ust's own statedump of the process's mapped objects:
+    lttng-ust-statedump.c, what Trace Compass reads)."""
+    found = {}
+    for ev in events:
+        if ev.name == "lttng_ust_statedump:bin_info" and ev.context("vpid") == str(vpid):
+            path = ev.get("path", "")
+            if len(path) < 2 or not path.startswith('"'):
+                fail("bin_info without a path:\n  %s" % ev.line)
+            found[path[1:-1]] = (int(ev.get("baddr"), 16), int(ev.get("memsz")))
+    return found
+
+
+def function_range(objects, elf, name, where):
+    """(start, end) of function NAME of the ELF file elf in a process whose
+    statedump objects ({path: (baddr, memsz)}, bin_info()) map it: the load
+    bias (baddr minus the first PT_LOAD's vaddr, readelf) plus the symbol's
+    value and size (nm)."""
+    real = os.path.realpath(elf)
+    hits = [v for p, v in objects.items() if os.path.realpath(p) == real]
+    if not hits:
+        fail("%s: the statedump of the process names no %s (it names: %s)"
+             % (where, real, ", ".join(sorted(objects)) or "nothing"))
+    baddr = hits[0][0]
+    first_vaddr = harness.load_segments(elf)[0][1]
+    value, size = harness.symbol(elf, name)
+    start = baddr - first_vaddr + value
+    return start, start + size
+
+
+def mapped_base_from_maps(pid, elf):
+    """The load bias of elf in process pid, from /proc/PID/maps (the mapping
+    at file offset 0)."""
+    real = os.path.realpath(elf)
+    with open("/proc/%d/maps" % pid) as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) >= 6 and os.path.realpath(fields[5]) == real and int(fields[2], 16) == 0:
+                first_vaddr = harness.load_segments(elf)[0][1]
+                return int(fields[0].split("-")[0], 16) - first_vaddr
+    fail("%s is not mapped in process %d" % (real, pid))
+
+
+def mapped_copies(pid, name):
+    """How many distinct files whose name is name process pid maps (one per
+    loaded copy)."""
+    paths = set()
+    with open("/proc/%d/maps" % pid) as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) >= 6 and os.path.basename(fields[5]) == name:
+                paths.add((fields[3], fields[4]))  # device, inode
+    return len(paths)
+
+
+def list_ust(lt):
+    """{pid: (name, [event names])} of `lttng list -u`: the registered
+    applications and their events."""
+    out = lt.lttng("list", "-u").stdout
+    apps, current = {}, None
+    for line in out.splitlines():
+        m = re.match(r"^PID: (\d+) - Name: (.*)$", line.strip())
+        if m:
+            current = int(m.group(1))
+            apps[current] = (m.group(2), [])
+            continue
+        m = re.match(r"^\s+(\S+:\S+) \(", line)
+        if m and current is not None:
+            apps[current][1].append(m.group(1))
+    return apps
+
+
+class Interactive(_Running):
+    """A tests/lttng program run with -i (handwritten_app.c): calls(n) makes
+    it call my_traced_function n times and returns the lines it printed."""
+
+    def __init__(self, cmd, env):  # pylint: disable=super-init-not-called
+        try:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True, errors="replace",
+                                         env=env)
+        except OSError as e:
+            fail("cannot run %s: %s" % (harness.show_cmd(cmd), e))
+        self.cmd = cmd
+        self.pid = self.proc.pid
+        self.stdout = tracing.Lines(self.proc.stdout)
+        self.stderr = tracing.Lines(self.proc.stderr)
+        self.seen = 1  # "ready"
+        self.stdout.wait_for(r"^ready$", 30, harness.show_cmd(cmd))
+
+    def calls(self, n, timeout=60):
+        self.proc.stdin.write("%d\n" % n)
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.stdout.lines[self.seen:]
+            if "done" in lines:
+                got = lines[:lines.index("done")]
+                self.seen += len(got) + 1
+                return got
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                fail("%s did not make %d calls\n%s" % (harness.show_cmd(self.cmd), n,
+                                                      self.describe()))
+            time.sleep(0.005)
+
+    def finish(self, where):
+        """Closes stdin; the exit status must be 0."""
+        self.proc.stdin.close()
+        status = self.wait(30, where)
+        if status != 0:
+            fail("%s: %s exited with status %s\n%s"
+                 % (where, harness.show_cmd(self.cmd), status, self.describe()))
+
+
+def start_interactive(lt, name, extra_env=None):
+    """tests/lttng/NAME -i with lt's environment (plus extra_env), killed at
+    the end of the test if it still runs."""
+    r = Interactive([test_program(name), "-i"], dict(lt.env, **(extra_env or {})))
+    lt.running.append(r)
+    return r
+
+
+def dwtrace_child(lt, args, comm="sample_app", timeout=harness.DEFAULT_TIMEOUT, extra_env=None):
+    """dwtrace ARGS (ending in -- PROGRAM ...) with lt's environment (plus
+    extra_env); fails unless it exits with status 0.  Returns (the result,
+    as harness.run gives it, and the pid of the traced program: dwtrace's
+    child whose comm is comm, found in /proc while dwtrace runs)."""
+    env = dict(lt.env, **(extra_env or {}))
+    d = Interactive.__new__(Interactive)
+    _Running.__init__(d, [harness.dwtrace()] + list(args), env)
+    lt.running.append(d)
+    child = []
+
+    def watch():
+        while d.proc.poll() is None and not child:
+            for k in _children(d.pid):
+                if _comm(k) == comm[:15]:
+                    child.append(k)
+            time.sleep(0.001)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    status = d.wait(timeout, "dwtrace --lttng")
+    watcher.join(5)
+    result = subprocess.CompletedProcess(d.cmd, status, d.stdout.text(), d.stderr.text())
+    result.pid = d.pid
+    if status != 0:
+        fail("dwtrace exited with status %s\n%s" % (status, harness.describe(result)))
+    if not child:
+        fail("%s never ran as dwtrace's child\n%s" % (comm, harness.describe(result)))
+    return result, child[0]

@@ -1,16 +1,31 @@
 #!/usr/bin/env python3
 """test_lttng_basic.py O0|O2: dwtrace --lttng against hand-written tracepoints.
 
-1. The hand-written provider (tests/lttng/mylib_tp.h: mylib:my_traced_function_entry
-   and _exit, written as a developer would) records handwritten_app 1000;
-   dwtrace --lttng --provider mylib -e my_traced_function records
-   sample_app 1000.  babeltrace2 must print both traces the same, event by
-   event and field by field (names, order, rendering), once the values that
-   must differ are normalized: timestamps, cpu_id, pid, tid and duration_ns.
-   The CTF metadata must declare the same field types (size, signedness,
-   base; float exponent and mantissa).  The values must be those sample_app
-   printed; dwtrace's events come from dwtrace's process (vpid context) and
-   carry the traced process's pid and tid in the payload.
+1. A hand-written provider records a program that calls my_traced_function
+   1000 times around its tracepoints; dwtrace --lttng --provider P -e
+   my_traced_function records sample_app 1000.  babeltrace2 must print both
+   traces the same, event by event and field by field (names, order,
+   rendering), once the values that must differ are normalized (timestamps,
+   cpu_id, pid, tid, duration_ns); the CTF metadata must declare the same
+   field types (size, signedness, base; float exponent and mantissa).  The
+   values must be those sample_app printed, and sample_app's output and exit
+   status the same as untraced.  Both sessions add the contexts vpid, vtid,
+   procname and ip, and enable lttng_ust_statedump:*.
+   - Agent engine (the default): the program writes the events itself.  The
+     oracle is handwritten_own_app (provider mylib_own, mylib_own_tp.h: no
+     pid/tid fields) and dwtrace runs with --provider mylib_own.  Each event
+     of dwtrace's has sample_app's contexts exactly as each of
+     handwritten_own_app's has its own: vpid = the program's pid (found as
+     dwtrace's child in /proc), vtid = the same (one thread), procname its
+     comm, ip: at entry the first byte of my_traced_function in the process
+     (libmylib.so's load bias from the statedump's bin_info + st_value from
+     nm), at exit an address inside the function (hand-written: inside the
+     executable, where the tracepoint is called).  The statedump of the
+     program's vpid names sample_app's libmylib.so and a libc.so.6.
+   - ptrace engine: dwtrace's process writes the events (README, "LTTng":
+     the documented behaviour), with the traced pid and tid as the first
+     payload fields: the oracle is handwritten_app (provider mylib, the same
+     fields), vpid and procname are dwtrace's, vtid one of dwtrace's threads.
 2. types_app under dwtrace --lttng -e 't_*': for a set of t_* functions
    (integers of each width and signedness, bool, char, enums, pointers,
    strings, float, double, long double, structures, a union, a char array,
@@ -20,12 +35,14 @@
    as fixed-length CTF strings, a NULL char * as "(null)"), and babeltrace2
    prints the values of types_app's own oracle lines.
 3. mangle_app (tests/lttng): parameter names that are not CTF identifiers
-   become dollar_sign, _lead and x_; a parameter named pid becomes _pid.
+   become dollar_sign, _lead and x_; a parameter named pid becomes _pid
+   (dwtrace(1), with either engine).
 
 Each part records in a session of its own, in a session daemon the test
 starts (lttng_harness.Lttng).
 """
 
+import os
 import re
 import sys
 
@@ -40,10 +57,17 @@ APP_LINE = re.compile(r"^my_traced_function\(arg1=42, arg2=3735928559, arg3=3\.1
 # The payload babeltrace2 prints for every call, pid and tid aside.
 ENTRY_ARGS = [("arg1", "42"), ("arg2", "3735928559"), ("arg3", "3.14159"),
               ("arg4", "0x12345678")]
-ENTRY_TYPES = [("pid", lh.S32), ("tid", lh.S32), ("arg1", lh.S32), ("arg2", lh.U64),
-               ("arg3", lh.DOUBLE), ("arg4", lh.POINTER)]
-EXIT_TYPES = [("pid", lh.S32), ("tid", lh.S32), ("retval", lh.S32), ("duration_ns", lh.U64)]
+IDS = [("pid", lh.S32), ("tid", lh.S32)]
+ENTRY_TYPES = [("arg1", lh.S32), ("arg2", lh.U64), ("arg3", lh.DOUBLE), ("arg4", lh.POINTER)]
+EXIT_TYPES = [("retval", lh.S32), ("duration_ns", lh.U64)]
 NORMALIZED = ("pid", "tid", "duration_ns")
+CONTEXTS = ["vpid", "vtid", "procname", "ip"]
+STATEDUMP = "lttng_ust_statedump:*"
+
+
+def provider():
+    """The hand-written provider whose shape dwtrace's events must have."""
+    return "mylib_own" if lh.program_writes() else "mylib"
 
 
 def app_returns(result, who):
@@ -60,17 +84,19 @@ def app_returns(result, who):
     return values
 
 
-def check_calls(events, provider, returns, where):
+def check_calls(events, prov, returns, where):
     """CALLS entry/exit pairs of FUNCTION, alternating, with the arguments
-    sample_app passes and the return values the program printed; returns
-    the traced pid (payload pid = tid, the same in every event)."""
-    names = ["%s:%s_%s" % (provider, FUNCTION, t) for t in ("entry", "exit")]
+    sample_app passes and the return values the program printed.  With
+    payload pid and tid (ptrace engine's shape): they are equal and the same
+    in every event; returns that pid (None without them)."""
+    names = ["%s:%s_%s" % (prov, FUNCTION, t) for t in ("entry", "exit")]
     if len(events) != 2 * CALLS:
         counts = {}
         for ev in events:
             counts[ev.name] = counts.get(ev.name, 0) + 1
         fail("%s: %d events %s, expected %d entries and %d exits"
              % (where, len(events), counts, CALLS, CALLS))
+    with_ids = not lh.program_writes()
     pids = set()
     for i, ev in enumerate(events):
         w = "%s, event #%d" % (where, i)
@@ -80,17 +106,21 @@ def check_calls(events, provider, returns, where):
             v = ev.get(f)
             if v is not None and not lh.is_decimal(v):
                 fail("%s: %s is not a decimal integer:\n  %s" % (w, f, ev.line))
-        if ev.get("pid") is None or ev.get("tid") != ev.get("pid"):
-            fail("%s: payload pid and tid must be the single-threaded program's pid:\n  %s"
-                 % (w, ev.line))
-        pids.add(int(ev.get("pid")))
+        ids = []
+        if with_ids:
+            if ev.get("pid") is None or ev.get("tid") != ev.get("pid"):
+                fail("%s: payload pid and tid must be the single-threaded program's pid:\n  %s"
+                     % (w, ev.line))
+            pids.add(int(ev.get("pid")))
+            ids = [("pid", ev.get("pid")), ("tid", ev.get("pid"))]
         if i % 2 == 0:
-            want = [("pid", ev.get("pid")), ("tid", ev.get("pid"))] + ENTRY_ARGS
+            want = ids + ENTRY_ARGS
         else:
-            want = [("pid", ev.get("pid")), ("tid", ev.get("pid")),
-                    ("retval", str(returns[i // 2])), ("duration_ns", ev.get("duration_ns"))]
+            want = ids + [("retval", str(returns[i // 2])), ("duration_ns", ev.get("duration_ns"))]
         if ev.payload != want:
             fail("%s: payload %s\nexpected %s\n  %s" % (w, ev.payload, want, ev.line))
+    if not with_ids:
+        return None
     if len(pids) != 1:
         fail("%s: events from several pids %s" % (where, sorted(pids)))
     return pids.pop()
@@ -100,63 +130,134 @@ def normalized(ev):
     return [(n, "N" if n in NORMALIZED else v) for n, v in ev.payload]
 
 
+def session(lt, name, prov):
+    """A session NAME with a channel that adds CONTEXTS, recording prov:*
+    and the statedump; started.  Returns its output path."""
+    trace = lt.create_session(name, channel="chan", events=["%s:*" % prov, STATEDUMP],
+                              contexts=CONTEXTS)
+    lt.lttng("start", name)
+    return trace
+
+
+def split(events, prov):
+    """(prov's events, the statedump's events)."""
+    return ([ev for ev in events if ev.name.startswith(prov + ":")],
+            [ev for ev in events if ev.name.startswith("lttng_ust_statedump:")])
+
+
+def check_contexts(events, pid, comm, ip_ok, where):
+    """vpid = vtid = pid, procname comm, ip_ok(i, ip) for every event."""
+    for i, ev in enumerate(events):
+        w = "%s, event #%d" % (where, i)
+        for ctx, want in (("vpid", str(pid)), ("vtid", str(pid)), ("procname", lh.bt_string(comm))):
+            if ev.context(ctx) != want:
+                fail("%s: context %s is %s, expected %s:\n  %s"
+                     % (w, ctx, ev.context(ctx), want, ev.line))
+        ip = ev.context("ip")
+        if ip is None or not re.fullmatch(r"\d+|0x[0-9A-Fa-f]+", ip):
+            fail("%s: no ip context:\n  %s" % (w, ev.line))
+        problem = ip_ok(i, int(ip, 0))
+        if problem:
+            fail("%s: ip %s: %s\n  %s" % (w, ip, problem, ev.line))
+
+
+def check_statedump(dump, pid, libmylib, where):
+    """The bin_info events of pid name libmylib and a libc.so.6."""
+    objects = lh.bin_info(dump, pid)
+    paths = {os.path.realpath(p) for p in objects}
+    if os.path.realpath(libmylib) not in paths or \
+            not any(os.path.basename(p) == "libc.so.6" for p in objects):
+        fail("%s: the statedump's bin_info events of vpid %d name %s, expected %s and a "
+             "libc.so.6" % (where, pid, ", ".join(sorted(objects)) or "nothing",
+                            os.path.realpath(libmylib)))
+    return objects
+
+
 def handwritten_trace(lt):
-    """handwritten_app CALLS recorded with the hand-written provider."""
-    trace = lt.create_session("hw", events=["mylib:*"])
-    lt.lttng("start", "hw")
+    """CALLS calls recorded with the hand-written provider."""
+    prov = provider()
+    app = lh.test_program("handwritten_own_app" if lh.program_writes() else "handwritten_app")
+    where = "hand-written trace (%s)" % os.path.basename(app)
+    trace = session(lt, "hw", prov)
     # LTTng-UST's constructor waits for the session daemon up to 3 s by
     # default; on a loaded machine the first events could come before.
-    result = lt.run([lh.handwritten_app(), str(CALLS)],
-                    extra_env={"LTTNG_UST_REGISTER_TIMEOUT": "30000"})
+    result = lt.run([app, str(CALLS)], extra_env={"LTTNG_UST_REGISTER_TIMEOUT": "30000"})
     if result.returncode != 0:
-        fail("handwritten_app failed\n" + harness.describe(result))
+        fail("%s failed\n%s" % (app, harness.describe(result)))
     lt.lttng("stop", "hw")
     lt.lttng("destroy", "hw")
-    returns = app_returns(result, "handwritten_app")
-    events = lt.events(trace)
-    pid = check_calls(events, "mylib", returns, "hand-written trace")
-    if pid != result.pid:
-        fail("hand-written trace: payload pid %d, handwritten_app's pid is %d" % (pid, result.pid))
+    returns = app_returns(result, os.path.basename(app))
+    events, dump = split(lt.events(trace), prov)
+    pid = check_calls(events, prov, returns, where)
+    if pid is not None and pid != result.pid:
+        fail("%s: payload pid %d, the program's pid is %d" % (where, pid, result.pid))
     for i, ev in enumerate(events[1::2]):
         if ev.get("duration_ns") != "0":
-            fail("hand-written trace, exit #%d: duration_ns is not 0:\n  %s" % (i, ev.line))
+            fail("%s, exit #%d: duration_ns is not 0:\n  %s" % (where, i, ev.line))
+    # The oracle's own contexts: what a compiled-in tracepoint gives.
+    objects = check_statedump(dump, result.pid, harness.sample("O2", "libmylib.so"), where)
+    exe = [v for p, v in objects.items() if os.path.realpath(p) == os.path.realpath(app)]
+    if not exe:
+        fail("%s: the statedump does not name the program %s" % (where, app))
+    lo, hi = exe[0][0], exe[0][0] + exe[0][1]
+    check_contexts(events, result.pid, os.path.basename(app)[:15],
+                   lambda i, ip: None if lo <= ip < hi else
+                   "not in the program's code [%#x, %#x)" % (lo, hi), where)
     return trace, events
 
 
 def dwtrace_trace(lt, opt):
-    """sample_app CALLS under dwtrace --lttng --provider mylib, in a channel
-    with the vpid and vtid contexts: dwtrace's own process and thread."""
-    trace = lt.create_session("dw", channel="chan", events=["mylib:*"],
-                              contexts=["vpid", "vtid"])
-    lt.lttng("start", "dw")
-    result = lt.dwtrace(["--lttng", "--provider", "mylib", "-e", FUNCTION, "--",
-                         harness.sample(opt, "sample_app"), str(CALLS)])
+    """sample_app CALLS under dwtrace --lttng --provider P."""
+    prov = provider()
+    app = harness.sample(opt, "sample_app")
+    where = "dwtrace --lttng --provider %s (%s)" % (prov, opt)
+    plain = harness.run_ok([app, str(CALLS)])
+    trace = session(lt, "dw", prov)
+    result, child = lh.dwtrace_child(lt, ["--lttng", "--provider", prov, "-e", FUNCTION, "--",
+                                    app, str(CALLS)])
     lt.lttng("stop", "dw")
     lt.lttng("destroy", "dw")
-    where = "dwtrace --lttng --provider mylib (%s)" % opt
+    if result.stdout != plain.stdout:
+        fail("%s: sample_app's output differs from its untraced run\n%s"
+             % (where, harness.describe(result)))
     warnings = lh.no_sessiond_warnings(result.stderr)
     if warnings:
         fail("%s: dwtrace says nothing is recorded, but a session daemon runs:\n  %s"
              % (where, "\n  ".join(warnings)))
     returns = app_returns(result, "sample_app under dwtrace")
-    events = lt.events(trace)
-    pid = check_calls(events, "mylib", returns, where)
-    if pid == result.pid:
-        fail("%s: the payload pid %d is dwtrace's own, not the traced program's" % (where, pid))
-    for i, ev in enumerate(events):
-        if ev.context("vpid") != str(result.pid):
-            fail("%s, event #%d: context vpid is %s, expected dwtrace's pid %d (the events "
-                 "are emitted by dwtrace):\n  %s" % (where, i, ev.context("vpid"), result.pid,
-                                                     ev.line))
-        vtid = ev.context("vtid")
-        if vtid is None or not lh.is_decimal(vtid) or int(vtid) == pid:
-            fail("%s, event #%d: context vtid is %s, expected one of dwtrace's threads, not "
-                 "the traced thread:\n  %s" % (where, i, vtid, ev.line))
+    events, dump = split(lt.events(trace), prov)
+    pid = check_calls(events, prov, returns, where)
     for i, ev in enumerate(events[1::2]):
         d = int(ev.get("duration_ns"))
         if not 0 < d < 10 ** 10:
             fail("%s, exit #%d: duration_ns %d is not a plausible duration:\n  %s"
                  % (where, i, d, ev.line))
+    if lh.program_writes():
+        libmylib = harness.sample(opt, "libmylib.so")
+        objects = check_statedump(dump, child, libmylib, where)
+        start, end = lh.function_range(objects, libmylib, FUNCTION, where)
+
+        def ip_ok(i, ip):
+            if i % 2 == 0 and ip != start:
+                return "the entry's ip must be %s's first byte %#x" % (FUNCTION, start)
+            if i % 2 == 1 and not start <= ip < end:
+                return "the exit's ip must be inside %s [%#x, %#x)" % (FUNCTION, start, end)
+            return None
+        check_contexts(events, child, "sample_app", ip_ok, where)
+        return trace, events
+
+    # ptrace engine: dwtrace's process writes the events (documented).
+    if pid != child:
+        fail("%s: the payload pid %d is not sample_app's %d" % (where, pid, child))
+    for i, ev in enumerate(events):
+        if ev.context("vpid") != str(result.pid) or ev.context("procname") != '"dwtrace"':
+            fail("%s, event #%d: contexts vpid %s, procname %s; expected dwtrace's pid %d "
+                 "and name (the ptrace engine emits from dwtrace):\n  %s"
+                 % (where, i, ev.context("vpid"), ev.context("procname"), result.pid, ev.line))
+        vtid = ev.context("vtid")
+        if vtid is None or not lh.is_decimal(vtid) or int(vtid) == pid:
+            fail("%s, event #%d: context vtid is %s, expected one of dwtrace's threads, not "
+                 "the traced thread:\n  %s" % (where, i, vtid, ev.line))
     return trace, events
 
 
@@ -168,11 +269,15 @@ def compare_traces(lt, hw_trace, hw_events, dw_trace, dw_events, opt):
                  % (where, i, ", ".join(NORMALIZED), a.line, b.line))
         if a.host != b.host:
             fail("%s: event #%d: hostname %s vs %s" % (where, i, a.host, b.host))
+        if [n for s in a.scopes[:-1] for n, _ in s] != [n for s in b.scopes[:-1] for n, _ in s]:
+            fail("%s: event #%d: other context fields\n  hand-written: %s\n  dwtrace:      %s"
+                 % (where, i, a.line, b.line))
     hw_meta, dw_meta = lt.metadata(hw_trace), lt.metadata(dw_trace)
+    ids = [] if lh.program_writes() else IDS
     for suffix, types in (("entry", ENTRY_TYPES), ("exit", EXIT_TYPES)):
-        name = "mylib:%s_%s" % (FUNCTION, suffix)
-        lh.check_fields_type(hw_meta, name, types, "hand-written metadata")
-        lh.check_fields_type(dw_meta, name, types, "dwtrace's metadata (%s)" % opt)
+        name = "%s:%s_%s" % (provider(), FUNCTION, suffix)
+        lh.check_fields_type(hw_meta, name, ids + types, "hand-written metadata")
+        lh.check_fields_type(dw_meta, name, ids + types, "dwtrace's metadata (%s)" % opt)
 
 
 # ---------------------------------------------------------------------------
@@ -289,13 +394,17 @@ def check_types(lt, opt):
     for i, ev in enumerate(events):
         if not re.fullmatch(r"dwtrace:t_\w+_(entry|exit)", ev.name):
             fail("%s: event #%d is not one of dwtrace:t_*_entry/exit:\n  %s" % (where, i, ev.line))
-    pids = {ev.get("pid") for ev in events}
-    if len(pids) != 1 or not all(lh.is_decimal(ev.get("pid") or "") and
-                                 ev.get("tid") == ev.get("pid") for ev in events):
-        fail("%s: the events' payload pid and tid are not one process's: pids %s" % (where, pids))
-    pid = pids.pop()
-    if int(pid) == result.pid:
-        fail("%s: the payload pid %s is dwtrace's own" % (where, pid))
+    ids = []
+    if not lh.program_writes():
+        pids = {ev.get("pid") for ev in events}
+        if len(pids) != 1 or not all(lh.is_decimal(ev.get("pid") or "") and
+                                     ev.get("tid") == ev.get("pid") for ev in events):
+            fail("%s: the events' payload pid and tid are not one process's: pids %s"
+                 % (where, pids))
+        pid = pids.pop()
+        if int(pid) == result.pid:
+            fail("%s: the payload pid %s is dwtrace's own" % (where, pid))
+        ids = [("pid", pid), ("tid", pid)]
 
     selected = [ev for ev in events
                 if ev.name.split(":", 1)[1].rsplit("_", 1)[0] in SIGNATURES]
@@ -318,7 +427,7 @@ def check_types(lt, opt):
         if ev.name != name:
             fail("%s: the trace has %s here:\n  %s" % (w, ev.name, ev.line))
         params, rtype = SIGNATURES[o["function"]]
-        want = [("pid", pid), ("tid", pid)]
+        want = list(ids)
         if o["type"] == "entry":
             for n, t in params:
                 want += expected_fields(n, t, o["args"].get(n), "%s, %s" % (w, n))
@@ -341,7 +450,7 @@ def check_types(lt, opt):
              % (where, "\n  ".join(problems[:40])))
 
     meta = lt.metadata(trace)
-    ids = [("pid", lh.S32), ("tid", lh.S32)]
+    ids = [] if lh.program_writes() else IDS
     for function, (params, rtype) in SIGNATURES.items():
         lh.check_fields_type(meta, "dwtrace:%s_entry" % function,
                              ids + [f for n, t in params for f in lh.flatten(n, t)], where)
@@ -374,20 +483,22 @@ def check_mangling(lt):
         fail("%s: events %s, expected one entry and one exit of mangle_fn\n%s"
              % (where, names, "\n".join(ev.line for ev in events)))
     entry, exit_ = events
-    pid = entry.get("pid")
-    if pid is None or not lh.is_decimal(pid) or int(pid) == result.pid:
-        fail("%s: payload pid %s is not the traced program's\n  %s" % (where, pid, entry.line))
-    want = [("pid", pid), ("tid", pid), ("dollar_sign", a), ("_lead", b), ("x_", x),
-            ("_pid", p)]
+    ids, id_types = [], []
+    if not lh.program_writes():
+        pid = entry.get("pid")
+        if pid is None or not lh.is_decimal(pid) or int(pid) == result.pid:
+            fail("%s: payload pid %s is not the traced program's\n  %s" % (where, pid, entry.line))
+        ids, id_types = [("pid", pid), ("tid", pid)], IDS
+    want = ids + [("dollar_sign", a), ("_lead", b), ("x_", x), ("_pid", p)]
     if entry.payload != want:
         fail("%s: entry payload %s, expected %s\n  %s" % (where, entry.payload, want, entry.line))
-    want = ["pid", "tid", "retval", "duration_ns"]
+    want = [n for n, _ in ids] + ["retval", "duration_ns"]
     if exit_.fields() != want or exit_.get("retval") != r:
         fail("%s: exit payload %s, expected fields %s with retval %s\n  %s"
              % (where, exit_.payload, want, r, exit_.line))
     lh.check_fields_type(lt.metadata(trace), "dwtrace:mangle_fn_entry",
-                         [("pid", lh.S32), ("tid", lh.S32), ("dollar_sign", lh.S32),
-                          ("_lead", lh.S32), ("x_", lh.DOUBLE), ("_pid", lh.S32)], where)
+                         id_types + [("dollar_sign", lh.S32), ("_lead", lh.S32),
+                                     ("x_", lh.DOUBLE), ("_pid", lh.S32)], where)
 
 
 def test(opt):

@@ -111,24 +111,30 @@ def ctf_attach(lt, opt):
     events = lt.events(directory)
     entries = 0
     last = {}
+    own = lh.program_writes()
+    ids = [] if own else ["pid", "tid"]
     for i, ev in enumerate(events):
         w = "%s, event #%d" % (where, i)
-        if ev.get("pid") != str(spin.pid) or not lh.is_decimal(ev.get("tid") or "") \
-                or int(ev.get("tid")) not in tids:
+        # The program's own process writes the events with the agent
+        # engine: its vpid/vtid contexts say who; the ptrace engine's
+        # events carry the traced pid and tid as payload fields.
+        pid, tid = (ev.context("vpid"), ev.context("vtid")) if own else (ev.get("pid"), ev.get("tid"))
+        if pid != str(spin.pid) or not lh.is_decimal(tid or "") or int(tid) not in tids:
             fail("%s: not a call of spin_app (pid %d, tids %s):\n  %s"
                  % (w, spin.pid, sorted(tids), ev.line))
-        tid = ev.get("tid")
+        if own and ev.context("procname") != '"spin_app"':
+            fail("%s: procname context %r, expected spin_app:\n  %s" % (w, ev.context("procname"), ev.line))
         prev = last.get(tid)
         if ev.name == "dwtrace:spin_step_entry":
-            if ev.fields() != ["pid", "tid", "acc", "i"]:
-                fail("%s: fields %s, expected pid, tid, acc, i:\n  %s" % (w, ev.fields(), ev.line))
+            if ev.fields() != ids + ["acc", "i"]:
+                fail("%s: fields %s, expected %s:\n  %s" % (w, ev.fields(), ids + ["acc", "i"], ev.line))
             if prev is not None and prev.name == ev.name:
                 fail("%s: two entries in a row on tid %s:\n  %s\n  %s" % (w, tid, prev.line, ev.line))
             entries += 1
         elif ev.name == "dwtrace:spin_step_exit":
-            if ev.fields() != ["pid", "tid", "retval", "duration_ns"]:
-                fail("%s: fields %s, expected pid, tid, retval, duration_ns:\n  %s"
-                     % (w, ev.fields(), ev.line))
+            if ev.fields() != ids + ["retval", "duration_ns"]:
+                fail("%s: fields %s, expected %s:\n  %s"
+                     % (w, ev.fields(), ids + ["retval", "duration_ns"], ev.line))
             if prev is None:
                 pass  # the call under way when dwtrace attached
             elif prev.name != "dwtrace:spin_step_entry":

@@ -7,6 +7,16 @@ expression on an integer, a floating-point or a string field.  Each session
 must keep exactly the calls whose arguments, as types_app's own oracle lines
 give them, satisfy the expression (evaluated here in Python), with those
 arguments, and nothing else.
+
+Filters on the context $ctx.procname (issue 12): one run of sample_app 20
+under dwtrace --lttng -e my_traced_function, recorded by sessions whose
+entry event filters on procname "sample_app", "dwtrace", "nosuch", and on
+procname "sample_app" together with a payload field.  With the agent engine
+the program writes its events itself: "sample_app" keeps every call (with
+sample_app's arguments), "dwtrace" and "nosuch" none.  With the ptrace engine
+dwtrace's process writes them (documented): "dwtrace" keeps every call,
+"sample_app" and "nosuch" none.  sample_app's output must be that of its
+untraced run.
 """
 
 import json
@@ -76,6 +86,52 @@ def test(opt):
                 if ev.get(field) != want:
                     fail("%s: recorded %s = %s, expected the call with %s = %s\n  %s"
                          % (where, field, ev.get(field), field, want, ev.line))
+
+        test_procname(lt, opt)
+
+
+PROCNAME_CALLS = 20
+ENTRY = "dwtrace:my_traced_function_entry"
+
+
+def procname_cases():
+    """(filter, whether it keeps every call) for this test's engine."""
+    own = lh.program_writes()
+    return [('$ctx.procname == "sample_app"', own),
+            ('$ctx.procname == "dwtrace"', not own),
+            ('$ctx.procname == "nosuch"', False),
+            ('$ctx.procname == "sample_app" && arg1 == 42', own),
+            ('$ctx.procname == "sample_app" && arg1 != 42', False)]
+
+
+def test_procname(lt, opt):
+    app = harness.sample(opt, "sample_app")
+    plain = harness.run_ok([app, str(PROCNAME_CALLS)])
+    sessions = []
+    for i, (expr, _keeps) in enumerate(procname_cases()):
+        name = "procname%d" % i
+        sessions.append(lt.create_session(name, events=[ENTRY], filter_expr=expr))
+        lt.lttng("start", name)
+    result = lt.dwtrace(["--lttng", "-e", "my_traced_function", "--", app,
+                         str(PROCNAME_CALLS)])
+    for i in range(len(sessions)):
+        lt.lttng("stop", "procname%d" % i)
+        lt.lttng("destroy", "procname%d" % i)
+    if result.stdout != plain.stdout:
+        fail("sample_app's output under dwtrace differs from its untraced run\n%s"
+             % harness.describe(result))
+    for (expr, keeps), trace in zip(procname_cases(), sessions):
+        where = "--filter '%s' on %s (%s, %s engine)" % (
+            expr, ENTRY, opt, "agent" if lh.program_writes() else "ptrace")
+        events = lt.events(trace)
+        want = PROCNAME_CALLS if keeps else 0
+        if len(events) != want:
+            fail("%s: %d events recorded, expected %d\n  %s"
+                 % (where, len(events), want, "\n  ".join(ev.line for ev in events[:4])))
+        for ev in events:
+            args = [(n, v) for n, v in ev.payload if n not in ("pid", "tid")]
+            if ev.name != ENTRY or args != lh.SAMPLE_ENTRY_ARGS:
+                fail("%s: expected sample_app's call, got:\n  %s" % (where, ev.line))
 
 
 if __name__ == "__main__":

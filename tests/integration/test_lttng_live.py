@@ -7,7 +7,11 @@ reader, babeltrace2 --input-format=lttng-live on the session's URL (as
 babeltrace2 lists it), then runs dwtrace --lttng -e my_traced_function --
 sample_app 200.  While the session still runs, the reader must print all 200
 entry and 200 exit events, with the values sample_app printed; after
-lttng destroy it must end by itself.
+lttng destroy it must end by itself.  The channel adds the vpid and vtid
+contexts: with the agent engine the events are sample_app's own (vpid =
+vtid = its pid, no pid/tid payload fields), with the ptrace engine dwtrace's
+(vpid dwtrace's pid, sample_app's pid and tid in the payload).  sample_app's
+output must be that of its untraced run.
 """
 
 import re
@@ -47,15 +51,20 @@ def test(opt):
         control, data, live = lt.start_relayd()
         lt.lttng("create", SESSION, "--live=%d" % LIVE_TIMER_US,
                  "--set-url=net://127.0.0.1:%d:%d" % (control, data))
-        lt.setup_session(SESSION, events=["dwtrace:*"])
+        lt.setup_session(SESSION, channel="chan", events=["dwtrace:*"],
+                         contexts=["vpid", "vtid"])
         lt.lttng("start", SESSION)
         url = session_url(lt, live, where)
         # stdbuf: babeltrace2 writes through stdio, line by line only this way
         # when its stdout is a pipe.
         reader = lt.start(["stdbuf", "-oL", "babeltrace2", "--input-format=lttng-live", url])
 
-        result = lt.dwtrace(["--lttng", "-e", FUNCTION, "--",
-                             harness.sample(opt, "sample_app"), str(CALLS)])
+        app = harness.sample(opt, "sample_app")
+        plain = harness.run_ok([app, str(CALLS)])
+        result, child = lh.dwtrace_child(lt, ["--lttng", "-e", FUNCTION, "--", app, str(CALLS)])
+        if result.stdout != plain.stdout:
+            fail("%s: sample_app's output differs from its untraced run\n%s"
+                 % (where, harness.describe(result)))
         returns = lh.sample_returns(result, CALLS, where)
 
         # All events arrive while the session runs (the live timer flushes
@@ -76,7 +85,9 @@ def test(opt):
         lh.check_no_discarded(reader.stderr.text(), where)
         events = lh.parse_events(reader.stdout.text(), where)
 
-        lh.check_sample_events(events, returns, result.pid, where)
+        lh.check_sample_events(events, returns, result.pid, where, program_pid=child)
+        if any(ev.context("vpid") is None for ev in events):
+            fail("%s: events without the vpid context" % where)
 
 
 if __name__ == "__main__":

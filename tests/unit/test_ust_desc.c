@@ -176,8 +176,8 @@ uint64_t image_int(const struct dwt_ust_field *f, const uint8_t *image)
 
 	if (f->bit_size) {
 		unsigned __int128 w = 0;
-		memcpy(&w, image + f->offset + f->bit_offset / 8, 8);
-		v = (uint64_t)(w >> (f->bit_offset % 8)) & ((UINT64_C(1) << f->bit_size) - 1);
+		memcpy(&w, image + f->offset, (f->bit_offset + f->bit_size + 7) / 8);
+		v = (uint64_t)(w >> f->bit_offset) & ((UINT64_C(1) << f->bit_size) - 1);
 		if (f->is_signed && (v >> (f->bit_size - 1)) & 1)
 			v |= ~UINT64_C(0) << f->bit_size;
 		return v;
@@ -288,6 +288,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cxx),
 		cmocka_unit_test(test_oversize_image),
 		cmocka_unit_test(test_many_layouts),
+		cmocka_unit_test(test_record_equals_values),
 	};
 
 	if (argc != 4) {

@@ -86,5 +86,6 @@ void test_wide(void **state);
 void test_cxx(void **state);
 void test_oversize_image(void **state);
 void test_many_layouts(void **state);
+void test_record_equals_values(void **state);
 
 #endif

@@ -71,6 +71,7 @@ void test_rich(void **state)
 	r.delta = -3;
 	assert_int_field(field(&c, c.entry, "r_delta", NULL), 4, true, 10);
 	assert_int_equal(field(&c, c.entry, "r_flags", NULL)->bit_size, 3);
+	assert_true(field(&c, c.entry, "r_flags", NULL)->bit_offset < 8);
 	assert_int_equal(image_int(field(&c, c.entry, "r_flags", NULL), (uint8_t *)&r), 5);
 	assert_int_equal(image_int(field(&c, c.entry, "r_mode", NULL), (uint8_t *)&r), 17);
 	assert_int_equal(image_int(field(&c, c.entry, "r_delta", NULL), (uint8_t *)&r), (uint64_t)-3);
