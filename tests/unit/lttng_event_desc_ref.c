@@ -1,4 +1,8 @@
-/* Event descriptions for lttng-ust built at run time from event layouts:
+/* TEST ORACLE ONLY: issue 11's probes/lttng_event_desc.c, frozen, for
+ * test_ust_desc_lttng (the description compiler against what it replaced);
+ * libdwtrace-lttng.so builds its descriptions with probes/ust_lttng_desc.c.
+ *
+ * Event descriptions for lttng-ust built at run time from event layouts:
  * every parameter (structures flattened into PARAM_MEMBER fields) becomes
  * a typed CTF field, as a TRACEPOINT_EVENT's TP_FIELDS would declare it. */
 #define _GNU_SOURCE

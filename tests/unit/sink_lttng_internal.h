@@ -1,4 +1,5 @@
-/* The LTTng-UST sink's parts (libdwtrace-lttng.so only): sink_lttng.c
+/* TEST ORACLE ONLY (test_ust_desc_lttng): issue 11's sink internals, for
+ * lttng_event_desc_ref.c.  Once: the LTTng-UST sink's parts (libdwtrace-lttng.so only): sink_lttng.c
  * writes events and is the sink; lttng_event_desc.c builds the event
  * descriptions lttng-ust registers, from event layouts (DWARF types). */
 #ifndef DWTRACE_SINK_LTTNG_INTERNAL_H
