@@ -217,13 +217,14 @@ static void add_blob(struct rec_buf *r, uint64_t addr, const void *data, uint32_
 
 static void emit(uint32_t slot, struct rec_buf *r, struct dwt_rec_hdr *h, uint64_t duration, uint64_t ip)
 {
-	void (*fn)(uint32_t, const void *, uint32_t, uint64_t, uint64_t) =
-		(void (*)(uint32_t, const void *, uint32_t, uint64_t, uint64_t))(uintptr_t)
+	static uint64_t scratch[DWT_UST_SCRATCH / 8];
+	void (*fn)(uint32_t, const void *, uint32_t, uint64_t, uint64_t, void *, uint32_t) =
+		(void (*)(uint32_t, const void *, uint32_t, uint64_t, uint64_t, void *, uint32_t))(uintptr_t)
 			__atomic_load_n(&agent->ust_emit, __ATOMIC_ACQUIRE);
 
 	h->size = r->len;
 	memcpy(r->q, h, sizeof(*h));
-	fn(slot, r->q, r->len, duration, ip);
+	fn(slot, r->q, r->len, duration, ip, scratch, sizeof(scratch));
 }
 
 int main(int argc, char **argv)
