@@ -55,6 +55,87 @@ struct sink *lttng_sink_load(const char *provider, bool with_stack)
 	return make(provider, with_stack);
 }
 
+struct deferred_sink {
+	struct sink base;
+	struct sink *real;
+	char *provider;
+	bool with_stack, failed;
+};
+
+static struct sink *deferred_real(struct sink *base)
+{
+	struct deferred_sink *d = (struct deferred_sink *)base;
+
+	if (!d->real && !d->failed) {
+		d->real = lttng_sink_load(d->provider, d->with_stack);
+		d->failed = !d->real;
+	}
+	return d->real;
+}
+
+static void deferred_entry(struct sink *base, const struct event_layout *l, const struct event_header *h,
+			   const struct value *args)
+{
+	struct sink *s = deferred_real(base);
+
+	if (s)
+		s->ops->entry(s, l, h, args);
+}
+
+static void deferred_exit(struct sink *base, const struct event_layout *l, const struct event_header *h,
+			  const struct value *ret, uint64_t duration_ns)
+{
+	struct sink *s = deferred_real(base);
+
+	if (s)
+		s->ops->exit(s, l, h, ret, duration_ns);
+}
+
+static void deferred_layout_added(struct sink *base, const struct event_layout *l)
+{
+	struct sink *s = deferred_real(base);
+
+	if (s && s->ops->layout_added)
+		s->ops->layout_added(s, l);
+}
+
+static int deferred_flush(struct sink *base)
+{
+	struct deferred_sink *d = (struct deferred_sink *)base;
+
+	if (d->failed)
+		return -EIO;
+	return d->real ? d->real->ops->flush(d->real) : 0;
+}
+
+static void deferred_destroy(struct sink *base)
+{
+	struct deferred_sink *d = (struct deferred_sink *)base;
+
+	if (d->real)
+		d->real->ops->destroy(d->real);
+	free(d->provider);
+	free(d);
+}
+
+static const struct sink_ops deferred_ops = {
+	.entry = deferred_entry,
+	.exit = deferred_exit,
+	.flush = deferred_flush,
+	.destroy = deferred_destroy,
+	.layout_added = deferred_layout_added,
+};
+
+struct sink *lttng_sink_deferred(const char *provider, bool with_stack)
+{
+	struct deferred_sink *d = xcalloc(1, sizeof(*d));
+
+	d->base.ops = &deferred_ops;
+	d->provider = xstrdup(provider);
+	d->with_stack = with_stack;
+	return &d->base;
+}
+
 bool lttng_sessiond_running(void)
 {
 	return lttng_session_daemon_alive() == 1;
@@ -226,12 +307,14 @@ static int prepare_trace_dir(const char *dir)
 	return 0;
 }
 
-/* Only dwtrace's own process: it writes the events today, and every other
- * process registered with the daemon (another dwtrace, another application
- * using the same provider name) gets nothing of this session enabled.  A
- * tracker rather than a filter on $ctx.vpid: untracked processes do not pay
- * a filter per event and get no buffers of this session at all. */
-static int track_only_self(const char *session)
+/* Only the processes that write this run's events (dwtrace's own for the
+ * ptrace engine; the traced program's with the agent engine, added by
+ * ctf_session_track): every other process registered with the daemon
+ * (another dwtrace, another application using the same provider name) gets
+ * nothing of this session enabled.  A tracker rather than a filter on
+ * $ctx.vpid: untracked processes do not pay a filter per event and get no
+ * buffers of this session at all. */
+static int track(const char *session, pid_t pid)
 {
 	struct lttng_process_attr_tracker_handle *tracker = NULL;
 	enum lttng_error_code code;
@@ -246,14 +329,19 @@ static int track_only_self(const char *session)
 	}
 	st = lttng_process_attr_tracker_handle_set_tracking_policy(tracker, LTTNG_TRACKING_POLICY_INCLUDE_SET);
 	if (st == LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK)
-		st = lttng_process_attr_virtual_process_id_tracker_handle_add_pid(tracker, getpid());
+		st = lttng_process_attr_virtual_process_id_tracker_handle_add_pid(tracker, pid);
 	lttng_process_attr_tracker_handle_destroy(tracker);
-	if (st != LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK) {
-		log_error("cannot restrict the LTTng session %s to dwtrace's process (vpid tracker status %d)",
-			  session, (int)st);
+	if (st != LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK && st != LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_EXISTS) {
+		log_error("cannot restrict the LTTng session %s to process %d (vpid tracker status %d)", session,
+			  (int)pid, (int)st);
 		return -1;
 	}
 	return 0;
+}
+
+int ctf_session_track(const char *name, pid_t pid)
+{
+	return track(name, pid);
 }
 
 int ctf_session_begin(const char *dir, const char *provider, char **name)
@@ -288,7 +376,7 @@ int ctf_session_begin(const char *dir, const char *provider, char **name)
 		log_error("cannot create the LTTng session %s: %s", *name, lttng_strerror(rc));
 		goto fail;
 	}
-	if (track_only_self(*name) != 0)
+	if (track(*name, getpid()) != 0)
 		goto fail_destroy;
 	handle = lttng_create_handle(*name, &domain);
 	chan = lttng_channel_create(&domain);

@@ -4,6 +4,7 @@
 #define DWTRACE_LTTNG_SESSION_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "sink.h"
 
@@ -22,6 +23,18 @@ bool lttng_sessiond_running(void);
  * *name (the caller passes it to ctf_session_end), or -1 after printing why,
  * with no daemon or session left running. */
 int ctf_session_begin(const char *dir, const char *provider, char **name);
+
+/* Adds process pid (a traced program whose own lttng-ust writes the
+ * events: the agent engine) to the vpid tracker of session name.  0, or
+ * -1 after printing why. */
+int ctf_session_track(const char *name, pid_t pid);
+
+/* A sink that loads libdwtrace-lttng.so (lttng_sink_load) when it is first
+ * given an event layout or an event, so that dwtrace's own process
+ * registers with the session daemon only when it writes events itself
+ * (the ptrace engine); with the agent engine the program does.  Never
+ * NULL; a load that fails prints why and makes flush fail. */
+struct sink *lttng_sink_deferred(const char *provider, bool with_stack);
 
 /* Stops (waiting for the data to be written) and destroys the session, then
  * stops the session daemon ctf_session_begin started, if it did.  Frees

@@ -407,14 +407,14 @@ int main(int argc, char **argv)
 		if (!o.ctf_dir && !lttng_sessiond_running())
 			log_warning("no LTTng session daemon is running: nothing is being recorded (start lttng-sessiond "
 				    "and a session, or use --ctf DIR)");
-		sink = lttng_sink_load(o.provider, o.stack_depth > 0);
-		if (!sink) {
-			if (ctf_session)
-				ctf_session_end(ctf_session, o.ctf_dir);
-			fclose(out);
-			cli_free(&o);
-			return 1;
-		}
+		/* Loaded when dwtrace writes events itself (the ptrace
+		 * engine); with the agent engine the program does. */
+		sink = lttng_sink_deferred(o.provider, o.stack_depth > 0);
+		/* Read by lttng-ust when it starts: the --ctf channel makes a
+		 * thread with a full buffer wait rather than drop events, in the
+		 * program dwtrace starts as in dwtrace (lttng-ust(3)). */
+		if (o.ctf_dir)
+			setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 0);
 	} else {
 		sink = o.format == FORMAT_JSON ? sink_json_new(out) : sink_text_new(out);
 	}
@@ -462,6 +462,16 @@ int main(int argc, char **argv)
 	tr.follow = o.follow;
 	tracer_note_waiting(&tr, p->probes.waiting, p->probes.nwaiting);
 	tr.stack_depth = o.stack_depth;
+	if (o.format == FORMAT_LTTNG) {
+		tr.ust_provider = o.provider;
+		tr.ust_blocking = o.ctf_dir != NULL;
+		/* The program's own lttng-ust writes the events with the agent
+		 * engine: this run's session records its process too. */
+		if (ctf_session && ctf_session_track(ctf_session, t->pid) != 0) {
+			tracer_free(&tr);
+			goto fail_unstarted;
+		}
+	}
 	if (o.duration > 0)
 		arm_duration(o.duration);
 	emergency_arm(&tr, p);

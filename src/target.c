@@ -539,13 +539,18 @@ static void collect_tid(uint64_t key, void *value, void *arg)
 
 void target_detach_all(struct target *t)
 {
+	target_detach_all_but(t, 0);
+}
+
+void target_detach_all_but(struct target *t, pid_t keep)
+{
 	pid_t *tids = xcalloc(t->threads.len + 1, sizeof(*tids)), *next = tids;
 	size_t n;
 
 	u64_map_each(&t->threads, collect_tid, &next);
 	n = (size_t)(next - tids);
 	for (size_t i = 0; i < n; i++) {
-		struct thread *th = target_thread(t, tids[i]);
+		struct thread *th = tids[i] == keep ? NULL : target_thread(t, tids[i]);
 
 		if (th)
 			target_detach_thread(t, th);

@@ -36,6 +36,10 @@ struct target {
 	int exit_status;             /* wait status of the process leader */
 	bool attached;               /* -p: not started by dwtrace */
 	bool sigtrap_ignored_at_exec; /* the new image started with SIGTRAP ignored */
+	/* A started program kept at its entry point while dwtrace loaded a
+	 * library into it (src/inject/loader_inject.c): its other tasks are
+	 * the libraries' own threads, so a later load may keep it there too. */
+	bool held_at_entry;
 	struct process *proc;        /* given to every thread added */
 	/* A Go program: a thread may run on a goroutine stack of a few KiB
 	 * with other memory right below it, so dwtrace writes nothing below
@@ -95,6 +99,9 @@ void target_detach_thread(struct target *t, struct thread *th);
 
 /* target_detach_thread() for every thread of t. */
 void target_detach_all(struct target *t);
+
+/* target_detach_thread() for every thread of t but task keep (0: all). */
+void target_detach_all_but(struct target *t, pid_t keep);
 
 struct thread *target_thread(struct target *t, pid_t tid);
 struct thread *target_add_thread(struct target *t, pid_t tid, pid_t tgid);

@@ -200,6 +200,78 @@ stalled:
 	return -1;
 }
 
+
+/* The duration of the call an exit of layout at stack pointer sp ends
+ * (0 when its entry is not known), from the calls in flight on the ring's
+ * thread; an entry pushes itself (struct dwt_call). */
+static uint64_t track_call(struct dwt_ring *r, uint16_t kind, uint32_t layout, uint64_t sp, uint64_t ts)
+{
+	uint32_t n = r->ncalls;
+
+	if (n > DWT_RING_CALLS)
+		n = 0;
+	if (kind == DWT_REC_ENTRY) {
+		if (n == DWT_RING_CALLS) {
+			/* The oldest call in flight is forgotten (its exit gets 0). */
+			for (uint32_t i = 1; i < n; i++)
+				r->calls[i - 1] = r->calls[i];
+			n--;
+		}
+		r->calls[n].sp = sp;
+		r->calls[n].ts = ts;
+		r->calls[n].layout = layout;
+		r->ncalls = n + 1;
+		return 0;
+	}
+	/* Deeper frames left without a return (longjmp, an exception). */
+	while (n && r->calls[n - 1].sp < sp)
+		n--;
+	uint64_t d = 0;
+	if (n && r->calls[n - 1].sp == sp && r->calls[n - 1].layout == layout) {
+		n--;
+		d = ts - r->calls[n].ts;
+		if (d >> 63)
+			d = 0;
+	}
+	r->ncalls = n;
+	return d;
+}
+
+/* XSAVE components the emitter may touch: x87, SSE, AVX, AVX-512 opmask,
+ * ZMM_Hi256, Hi16_ZMM (Intel SDM vol. 1, 13.1).  Not PKRU, not AMX tiles:
+ * ordinary code leaves those alone. */
+#define XSAVE_AREA 4096u
+
+/* Passes the unpublished record h of a DWT_SITE_UST hit to the in-process
+ * LTTng emitter, with every vector register saved around the call: the
+ * emitter is ordinary compiled code (memcpy, lttng-ust) and the stub
+ * never reloads vector registers. */
+static __attribute__((noinline)) void emit_ust(struct dwt_ring *r, const struct dwt_site *s,
+					       const struct dwt_rec_hdr *h)
+{
+	uint64_t fn = __atomic_load_n(&agent.ust_emit, __ATOMIC_ACQUIRE);
+	uint8_t area[XSAVE_AREA] __attribute__((aligned(64)));
+	uint32_t lo = (uint32_t)agent_xsave_mask, hi = (uint32_t)(agent_xsave_mask >> 32);
+
+	if (!fn || !agent_xsave_mask || agent_xsave_size > XSAVE_AREA) {
+		r->drops++;
+		return;
+	}
+	uint64_t duration = track_call(r, h->kind, s->layout, h->regs.gpr[DWT_DW_SP], h->ts);
+	/* The XSAVE header (bytes 512-575) must be zero where XSAVE/XSAVEC
+	 * do not write it, or XRSTOR faults. */
+	for (uint32_t i = 512; i < 576; i += 8)
+		*(uint64_t *)(area + i) = 0;
+	if (agent_xsavec)
+		__asm__ volatile("xsavec64 (%0)" : : "r"(area), "a"(lo), "d"(hi) : "memory");
+	else
+		__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"(lo), "d"(hi) : "memory");
+	((void (*)(uint32_t, const void *, uint32_t, uint64_t, uint64_t))(uintptr_t)fn)(s->ust_event, h, h->size,
+											 duration, s->addr);
+	__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(lo), "d"(hi) : "memory");
+	r->emitted++;
+}
+
 void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 {
 	const struct dwt_site *s = (const struct dwt_site *)(uintptr_t)agent.sites + site_idx;
@@ -250,11 +322,14 @@ void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 		goto out;
 	}
 	if (pad) {
-		struct dwt_rec_hdr *p = (struct dwt_rec_hdr *)(data + pos);
-		/* Only size and kind: a PAD may be as short as 8 bytes. */
-		p->size = (uint32_t)pad;
-		p->kind = DWT_REC_PAD;
-		p->flags = 0;
+		/* A record for the emitter is never published: no PAD then. */
+		if (!(sflags & DWT_SITE_UST)) {
+			struct dwt_rec_hdr *p = (struct dwt_rec_hdr *)(data + pos);
+			/* Only size and kind: a PAD may be as short as 8 bytes. */
+			p->size = (uint32_t)pad;
+			p->kind = DWT_REC_PAD;
+			p->flags = 0;
+		}
 		pos = 0;
 	}
 
@@ -275,6 +350,12 @@ void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 	uint32_t used = capture_run(ops, nops, &f->regs, &mem, body,
 				    (uint32_t)(max - sizeof(*h) - vregs));
 	h->size = (uint32_t)(sizeof(*h) + vregs + used);
+	if (sflags & DWT_SITE_UST) {
+		/* The record was built in the ring's free space and stays
+		 * unpublished: the emitter writes the event. */
+		emit_ust(r, s, h);
+		goto out;
+	}
 	__atomic_store_n(&r->head, head + pad + h->size, __ATOMIC_RELEASE);
 out:
 	__asm__ volatile("" ::: "memory");

@@ -17,6 +17,7 @@
 
 #include "agent_internal.h"
 #include "agent_syscall.h"
+#include "ust_abi.h"
 
 /* Sizes: only the pages touched cost memory (MAP_NORESERVE). */
 #define AGENT_SITES 65536u
@@ -32,22 +33,64 @@ struct dwt_agent agent;
 extern __typeof(agent) dwtrace_agent __attribute__((alias("agent"), visibility("default")));
 
 int32_t agent_pid;
+uint64_t agent_xsave_mask;
+uint32_t agent_xsave_size;
+uint32_t agent_xsavec;
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
+/* What emit_ust() (agent_hit.c) saves: the components ordinary code uses
+ * that the OS enabled (XCR0), their standard-format extent (CPUID leaf
+ * 0xD: sub-leaf i gives component i's size in EAX and offset in EBX; the
+ * legacy area and header take the first 576 bytes), and XSAVEC (leaf 0xD
+ * sub-leaf 1, EAX bit 1).  Intel SDM vol. 1, 13.2 and 13.4. */
+static void find_xsave(void)
+{
+	uint32_t r[4], lo, hi;
+	uint64_t mask;
+	uint32_t size = 576;
+
+	cpuid(0, 0, r);
+	if (r[0] < 0xd)
+		return;
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 27))) /* OSXSAVE */
+		return;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	mask = ((uint64_t)hi << 32 | lo) & 0xe7;
+	for (uint32_t i = 2; i < 8; i++) {
+		if (!(mask & (UINT64_C(1) << i)))
+			continue;
+		cpuid(0xd, i, r);
+		if (r[1] + r[0] > size)
+			size = r[1] + r[0];
+	}
+	cpuid(0xd, 1, r);
+	agent_xsavec = (r[0] >> 1) & 1;
+	agent_xsave_size = size;
+	agent_xsave_mask = mask;
+}
 
 static uint64_t page_round(uint64_t n)
 {
 	return (n + AGENT_PAGE - 1) & ~(uint64_t)(AGENT_PAGE - 1);
 }
 
-/* The layout of the shared region: site table, ops, trap table, rings. */
-static uint64_t region_layout(uint64_t *sites, uint64_t *ops, uint64_t *traps, uint64_t *stride)
+/* The layout of the shared region: site table, ops, trap table, the
+ * in-process LTTng emitter's mailbox (ust_abi.h), rings. */
+static uint64_t region_layout(uint64_t *sites, uint64_t *ops, uint64_t *traps, uint64_t *ust, uint64_t *stride)
 {
 	*sites = page_round((uint64_t)AGENT_SITES * sizeof(struct dwt_site));
 	*ops = page_round((uint64_t)AGENT_OPS * sizeof(struct dwt_cap_op));
 	*traps = page_round((uint64_t)AGENT_TRAPS * sizeof(struct dwt_trap));
+	*ust = page_round((uint64_t)DWT_UST_MAILBOX_HDR + DWT_UST_DESC_MAX);
 	/* Each ring's header on a page of its own, away from the previous
 	 * ring's data (another thread writes there). */
 	*stride = page_round(DWT_RING_HDR + (uint64_t)AGENT_RING_BYTES);
-	return *sites + *ops + *traps + AGENT_RINGS * *stride;
+	return *sites + *ops + *traps + *ust + AGENT_RINGS * *stride;
 }
 
 /* A new memfd of size bytes mapped shared at addr (MAP_FIXED: replacing
@@ -86,7 +129,7 @@ fail:
  * before the process ended can still be read).  0 or -errno. */
 static int map_tables(void)
 {
-	uint64_t sites, ops, traps, stride, total = region_layout(&sites, &ops, &traps, &stride);
+	uint64_t sites, ops, traps, ust, stride, total = region_layout(&sites, &ops, &traps, &ust, &stride);
 	int32_t fd;
 	long base = map_region(0, total, &fd);
 
@@ -102,7 +145,9 @@ static int map_tables(void)
 	agent.nops_max = AGENT_OPS;
 	agent.traps = b + sites + ops;
 	agent.ntraps_max = AGENT_TRAPS;
-	agent.rings = b + sites + ops + traps;
+	agent.ust = b + sites + ops + traps;
+	agent.ust_size = ust;
+	agent.rings = b + sites + ops + traps + ust;
 	agent.nrings = AGENT_RINGS;
 	agent.ring_bytes = AGENT_RING_BYTES;
 	agent.ring_stride = stride;
@@ -117,7 +162,7 @@ static int map_tables(void)
  * failure the child keeps the shared region, inactive. */
 static void own_region(void)
 {
-	uint64_t sites, ops, traps, stride, total = region_layout(&sites, &ops, &traps, &stride);
+	uint64_t sites, ops, traps, ust, stride, total = region_layout(&sites, &ops, &traps, &ust, &stride);
 	uint64_t keep = sites + ops + traps;
 	int32_t fd, tmpfd;
 	long tmp = map_region(0, keep, &tmpfd);
@@ -312,6 +357,7 @@ static int setup(void)
 
 	agent_pid = (int32_t)agent_syscall0(AGENT_NR_GETPID);
 	agent_find_vdso();
+	find_xsave();
 	if ((err = map_tables()))
 		return err;
 	if ((err = pthread_atfork(NULL, NULL, in_fork_child)))

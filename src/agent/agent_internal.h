@@ -55,6 +55,14 @@ void agent_trap_handler(int sig, siginfo_t *si, void *uc) AGENT_HIDDEN;
 extern long (*agent_vdso_clock_gettime)(long clock, void *ts) AGENT_HIDDEN;
 void agent_find_vdso(void) AGENT_HIDDEN;
 
+/* The XSAVE components saved around the in-process LTTng emitter
+ * (XCR0 & x87|SSE|AVX|opmask|ZMM_Hi256|Hi16_ZMM; 0 without XSAVE: no
+ * emission), the bytes their area needs, and whether XSAVEC (compacted,
+ * skipping components in their initial state) is there; set at init. */
+extern uint64_t agent_xsave_mask AGENT_HIDDEN;
+extern uint32_t agent_xsave_size AGENT_HIDDEN;
+extern uint32_t agent_xsavec AGENT_HIDDEN;
+
 /* In a fork child: forget the parent's threads' rings (agent_hit.c). */
 void agent_forget_rings(void) AGENT_HIDDEN;
 /* Gives the program back the SIGTRAP action the agent chains to. */

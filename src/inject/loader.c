@@ -39,17 +39,24 @@ static bool name_is(const char *name, const char *want)
 	return len == wlen && !strncmp(base, want, wlen);
 }
 
+bool loader_maps_name_is(const char *name, const char *soname)
+{
+	return name_is(name, soname);
+}
+
 bool agent_maps_name_is_agent(const char *name)
 {
 	return name_is(name, DWT_AGENT_SONAME);
 }
 
-static bool is_libc(const char *name)
+static bool is_libc(const char *name, const char *arg)
 {
+	(void)arg;
 	return *name == '/' && name_is(name, "libc.so.6");
 }
 
-int loader_find_mapping(pid_t pid, bool (*match)(const char *name), struct loader_mapping *out)
+int loader_find_mapping(pid_t pid, bool (*match)(const char *name, const char *arg), const char *arg,
+			struct loader_mapping *out)
 {
 	char path[64], line[4096 + 128];
 	FILE *f;
@@ -70,7 +77,7 @@ int loader_find_mapping(pid_t pid, bool (*match)(const char *name), struct loade
 		name[strcspn(name, "\n")] = '\0';
 		/* The ELF header is at file offset 0: that mapping's start is
 		 * the load base of a shared object. */
-		if (off != 0 || !match(name))
+		if (off != 0 || !match(name, arg))
 			continue;
 		out->start = lo;
 		out->end = hi;
@@ -168,22 +175,20 @@ int loader_check_ctl(struct agent_handle *h)
 
 int agent_find(struct target *t, struct agent_handle *h)
 {
-	static const char *const sym[] = {DWT_AGENT_SYMBOL};
-	struct loader_mapping m;
+	const struct loader_lib lib = {DWT_AGENT_SONAME, DWT_AGENT_SYMBOL, NULL, NULL};
+	struct loader_found found;
 	char *why = NULL;
 	int rc;
 
 	memset(h, 0, sizeof(*h));
-	rc = loader_find_mapping(t->pid, agent_maps_name_is_agent, &m);
-	if (rc)
-		return rc;
-	rc = loader_symbol(t->pid, &m, sym, &h->ctl, 1, &why);
+	rc = library_find(t, &lib, &found, &why);
 	free(why);
 	if (rc)
-		return rc == -ENOENT ? -EPROTO : rc;
-	h->base = m.start;
-	snprintf(h->file, sizeof(h->file), "%s", m.name);
-	h->memfd = strstr(m.name, "/memfd:") == m.name;
+		return rc;
+	h->base = found.base;
+	h->ctl = found.ctl;
+	snprintf(h->file, sizeof(h->file), "%s", found.file);
+	h->memfd = strstr(found.file, "/memfd:") == found.file;
 	rc = agent_ctl_read(t, h);
 	return rc ? rc : loader_check_ctl(h);
 }
@@ -202,6 +207,25 @@ pid_t agent_live_reader(pid_t pid)
 	if (reader <= 0 || reader == getpid() || (kill(reader, 0) != 0 && errno == ESRCH))
 		return 0;
 	return reader;
+}
+
+int library_find(struct target *t, const struct loader_lib *lib, struct loader_found *out, char **why)
+{
+	const char *const sym[] = {lib->symbol};
+	struct loader_mapping m;
+	int rc;
+
+	*why = NULL;
+	memset(out, 0, sizeof(*out));
+	rc = loader_find_mapping(t->pid, loader_maps_name_is, lib->soname, &m);
+	if (rc)
+		return rc;
+	rc = loader_symbol(t->pid, &m, sym, &out->ctl, 1, why);
+	if (rc)
+		return rc == -ENOENT ? -EPROTO : rc;
+	out->base = m.start;
+	snprintf(out->file, sizeof(out->file), "%s", m.name);
+	return 0;
 }
 
 char *loader_describe_find(const struct target *t, const struct agent_handle *h, int rc)
@@ -291,7 +315,7 @@ int loader_check_target(struct target *t, struct loader_libc *libc, char **why)
 				 (int)t->pid, t->name ? t->name : "?");
 		return -ENOEXEC;
 	}
-	rc = loader_find_mapping(t->pid, is_libc, &m);
+	rc = loader_find_mapping(t->pid, is_libc, NULL, &m);
 	if (rc) {
 		*why = xasprintf("process %d (%s) does not use libc.so.6: the agent needs glibc's dlopen", (int)t->pid,
 				 t->name ? t->name : "?");

@@ -83,6 +83,36 @@ int agent_load(struct target *t, struct agent_handle *h, char **why);
  * AGENT_LOAD_* flags. */
 int agent_load_file(struct target *t, struct agent_handle *h, const char *path, unsigned flags, char **why);
 
+/* A library dwtrace loads into the program as it loads the agent (the
+ * in-process LTTng emitter): found in /proc/PID/maps by its soname, its
+ * control object by symbol; ready(t, ctl, arg, final, why) reads the
+ * control object at ctl and returns 1 (ready), 0 (still initializing; with
+ * final set -- the loading thread has returned -- a failure instead) or
+ * -errno of a failure with the reason in *why (malloc'd). */
+struct loader_lib {
+	const char *soname;
+	const char *symbol;
+	int (*ready)(const struct target *t, uint64_t ctl, void *arg, bool final, char **why);
+	void *arg;
+};
+
+/* Where a loaded library is: its load base, control object and file. */
+struct loader_found {
+	uint64_t base, ctl;
+	char file[256];
+};
+
+/* Finds lib in t without loading it: 0 with *out, -ENOENT (not mapped), or
+ * -errno (its file cannot be read). */
+int library_find(struct target *t, const struct loader_lib *lib, struct loader_found *out, char **why);
+
+/* Loads the library at path into t as agent_load() loads the agent (same
+ * checks, same thread, same states of t before and after) unless
+ * library_find() finds it; waits up to 5 s for lib->ready.  0 with *out,
+ * or -errno with a one-line reason in *why (malloc'd). */
+int library_load(struct target *t, const struct loader_lib *lib, const char *path, struct loader_found *out,
+		 char **why);
+
 /* Memory of the agent's process (any address: control object, sites, ops,
  * traps, rings), through process_vm_readv/writev: the program may run.
  * Returns 0, or -errno (-EFAULT when fewer bytes than size moved). */
@@ -95,6 +125,11 @@ int agent_ctl_read(const struct target *t, struct agent_handle *h);
 /* Writes size bytes at byte offset off of the control object (a field:
  * offsetof(struct dwt_agent, active)): 0 or -errno. */
 int agent_ctl_write(const struct target *t, const struct agent_handle *h, size_t off, const void *buf, size_t size);
+
+/* Whether name (the path field of a /proc/PID/maps line) is the file of
+ * the library soname: soname as the base name, maybe as a memfd or
+ * deleted. */
+bool loader_maps_name_is(const char *name, const char *soname);
 
 /* Whether name (the path field of a /proc/PID/maps line) is the agent's
  * file: its soname as the base name, maybe as a memfd or deleted. */

@@ -149,15 +149,7 @@ static void pick_one(uint64_t key, void *value, void *arg)
  * they run free. */
 static void detach_all_but(struct target *t, struct thread *keep)
 {
-	pid_t keep_tid = keep ? keep->tid : 0;
-	struct thread *kept = NULL;
-
-	/* target_detach_all, keep out of the map meanwhile. */
-	if (keep)
-		kept = u64_map_del(&t->threads, (uint64_t)keep_tid);
-	target_detach_all(t);
-	if (kept)
-		u64_map_put(&t->threads, (uint64_t)keep_tid, kept);
+	target_detach_all_but(t, keep ? keep->tid : 0);
 }
 
 /* A thread to hijack (see frame_unsafe), the program running a little
@@ -240,6 +232,7 @@ static int fill_memfd(pid_t pid, long fd, const char *file)
 
 struct inject {
 	struct target *t;
+	const struct loader_lib *lib;
 	const char *file;
 	unsigned flags;
 	struct loader_libc libc;
@@ -270,9 +263,10 @@ static int prepare_page(struct inject *in, struct thread *th, char **why)
 	}
 	in->page = (uint64_t)ret;
 	if ((in->flags & AGENT_LOAD_MEMFD) || other_filesystem(t->pid)) {
-		static const char name[] = DWT_AGENT_SONAME;
+		const char *name = in->lib->soname;
 
-		if (target_write(t, th->tid, in->page + PAGE_MEMFD_NAME, name, sizeof(name)) != 0) {
+		if (strlen(name) >= PAGE_PATH - PAGE_MEMFD_NAME ||
+		    target_write(t, th->tid, in->page + PAGE_MEMFD_NAME, name, strlen(name) + 1) != 0) {
 			*why = xasprintf("cannot write into process %d", (int)t->pid);
 			return -EFAULT;
 		}
@@ -294,7 +288,7 @@ static int prepare_page(struct inject *in, struct thread *th, char **why)
 		 * whatever its pid namespace. */
 		snprintf(path, sizeof(path), "/proc/self/fd/%ld", in->memfd);
 	} else if (strlen(in->file) >= sizeof(path)) {
-		*why = xasprintf("the agent's path is too long: %s", in->file);
+		*why = xasprintf("the path of %s is too long: %s", in->lib->soname, in->file);
 		return -ENAMETOOLONG;
 	} else {
 		snprintf(path, sizeof(path), "%s", in->file);
@@ -378,11 +372,12 @@ static bool task_alive(pid_t pid, pid_t tid)
 	return state && *state != 'Z' && *state != 'X';
 }
 
-/* Polls the agent's status until it is ready (0), failed, or the time is
- * up; h->ctl found on the way. */
-static int wait_ready(struct inject *in, struct agent_handle *h, char **why)
+/* Polls the library's control object (in->lib->ready) until it is ready
+ * (0), failed, or the time is up; where it is in *found. */
+static int wait_ready(struct inject *in, struct loader_found *found, char **why)
 {
-	static const char *const sym[] = {DWT_AGENT_SYMBOL};
+	const struct loader_lib *lib = in->lib;
+	const char *const sym[] = {lib->symbol};
 	uint64_t deadline = now_mono_ns() + LOAD_TIMEOUT_NS;
 	pid_t pid = in->t->pid;
 	bool resolved = false;
@@ -396,36 +391,29 @@ static int wait_ready(struct inject *in, struct agent_handle *h, char **why)
 		if (!in->loader && in->hijacked)
 			release_new_threads(in, 0);
 		if (!resolved) {
-			rc = loader_find_mapping(pid, agent_maps_name_is_agent, &m);
+			rc = loader_find_mapping(pid, loader_maps_name_is, lib->soname, &m);
 			if (rc == 0) {
 				/* The dynamic linker maps the file's whole extent,
 				 * then each segment over it: a range seen a moment
 				 * ago may be gone (then look again). */
 				char *err = NULL;
 
-				resolved = loader_symbol(pid, &m, sym, &h->ctl, 1, &err) == 0;
+				resolved = loader_symbol(pid, &m, sym, &found->ctl, 1, &err) == 0;
 				free(err);
-				h->base = m.start;
-				snprintf(h->file, sizeof(h->file), "%s", m.name);
+				found->base = m.start;
+				snprintf(found->file, sizeof(found->file), "%s", m.name);
 			} else if (rc != -ENOENT) {
-				*why = xasprintf("process %d went away while the agent loaded", (int)pid);
+				*why = xasprintf("process %d went away while %s loaded", (int)pid, lib->soname);
 				return -ESRCH;
 			}
 		}
-		if (resolved && agent_ctl_read(in->t, h) == 0 && h->agent.magic == DWT_MAGIC) {
-			if (h->agent.abi != DWT_ABI) {
-				*why = loader_describe_find(in->t, h, -EPROTO);
-				return -EPROTO;
-			}
-			if (h->agent.status == 1)
-				return 0;
-			if (h->agent.status < 0) {
-				*why = loader_describe_find(in->t, h, h->agent.status);
-				return h->agent.status;
-			}
+		if (resolved) {
+			rc = lib->ready(in->t, found->ctl, lib->arg, false, why);
+			if (rc != 0)
+				return rc > 0 ? 0 : rc;
 		}
 		if (!task_alive(pid, pid)) {
-			*why = xasprintf("process %d exited while the agent loaded", (int)pid);
+			*why = xasprintf("process %d exited while %s loaded", (int)pid, lib->soname);
 			return -ESRCH;
 		}
 		if (loader_gone) {
@@ -433,38 +421,58 @@ static int wait_ready(struct inject *in, struct agent_handle *h, char **why)
 			 * and the mappings are settled. */
 			char *err = NULL;
 
-			rc = loader_find_mapping(pid, agent_maps_name_is_agent, &m);
+			rc = loader_find_mapping(pid, loader_maps_name_is, lib->soname, &m);
 			if (!rc)
-				rc = loader_symbol(pid, &m, sym, &h->ctl, 1, &err);
+				rc = loader_symbol(pid, &m, sym, &found->ctl, 1, &err);
 			free(err);
 			if (!rc) {
-				h->base = m.start;
-				snprintf(h->file, sizeof(h->file), "%s", m.name);
+				found->base = m.start;
+				snprintf(found->file, sizeof(found->file), "%s", m.name);
+				rc = lib->ready(in->t, found->ctl, lib->arg, true, why);
+				if (rc != 0)
+					return rc > 0 ? 0 : rc;
 			}
-			if (!rc && agent_ctl_read(in->t, h) == 0 && h->agent.magic == DWT_MAGIC) {
-				rc = loader_check_ctl(h);
-				if (rc)
-					*why = loader_describe_find(in->t, h, rc);
-				return rc;
-			}
-			*why = xasprintf("dlopen of %s in process %d failed (the loading thread ended without a "
-					 "ready agent)",
+			*why = xasprintf("dlopen of %s in process %d failed (the loading thread ended without it "
+					 "ready)",
 					 in->file, (int)pid);
 			return -ENOEXEC;
 		}
 		if (now_mono_ns() > deadline) {
-			*why = xasprintf("the agent did not get ready in process %d within 5 s; the program runs on, "
-					 "the agent (if it ever loads) stays inactive",
-					 (int)pid);
+			*why = xasprintf("%s did not get ready in process %d within 5 s; the program runs on, "
+					 "the library (if it ever loads) stays inactive",
+					 lib->soname, (int)pid);
 			return -ETIMEDOUT;
 		}
 		sleep_ns(resolved ? 200000 : 1000000);
 	}
 }
 
+/* The agent's lib->ready: h (arg) gets the control object. */
+static int agent_ready(const struct target *t, uint64_t ctl, void *arg, bool final, char **why)
+{
+	struct agent_handle *h = arg;
+	int rc;
+
+	h->ctl = ctl;
+	if (agent_ctl_read(t, h) != 0 || h->agent.magic != DWT_MAGIC)
+		return 0;
+	if (h->agent.abi != DWT_ABI) {
+		*why = loader_describe_find(t, h, -EPROTO);
+		return -EPROTO;
+	}
+	if (h->agent.status == 1)
+		return 1;
+	if (h->agent.status < 0 || final) {
+		rc = loader_check_ctl(h);
+		*why = loader_describe_find(t, h, rc);
+		return rc;
+	}
+	return 0;
+}
+
 /* The load itself, every thread of t stopped on entry; on return too
  * (unless the process went away). */
-static int inject(struct inject *in, struct agent_handle *h, char **why)
+static int inject(struct inject *in, struct loader_found *found, char **why)
 {
 	struct target *t = in->t;
 	struct thread *th, *leader = target_thread(t, t->pid);
@@ -474,8 +482,9 @@ static int inject(struct inject *in, struct agent_handle *h, char **why)
 
 	/* A started program at its entry point holds no lock: it may stay
 	 * stopped, so that no call of it is missed while the agent loads. */
-	in->keep_stopped = !t->attached && t->threads.len == 1 && leader &&
+	in->keep_stopped = !t->attached && (t->threads.len == 1 || t->held_at_entry) && leader &&
 			   arch_regs_fetch(leader->tid, &regs, false) == 0 && arch_regs_pc(&regs) == t->entry;
+	t->held_at_entry = in->keep_stopped;
 	if (in->keep_stopped)
 		th = leader;
 	else if ((rc = pick_thread(t, &th, why)) != 0)
@@ -513,16 +522,73 @@ static int inject(struct inject *in, struct agent_handle *h, char **why)
 	log_debug("inject", "pthread_create returned %d after %" PRIu64 " us (the loading thread: %d)", rc,
 		  (now_mono_ns() - in->t0) / 1000, (int)in->loader);
 	if (!rc)
-		rc = wait_ready(in, h, why);
-	log_debug("inject", "agent ready (%d) after %" PRIu64 " us", rc, (now_mono_ns() - in->t0) / 1000);
+		rc = wait_ready(in, found, why);
+	log_debug("inject", "%s ready (%d) after %" PRIu64 " us", in->lib->soname, rc,
+		  (now_mono_ns() - in->t0) / 1000);
 	return rc;
+}
+
+/* Waits for a load an earlier dwtrace started (still initializing, or
+ * stuck), the program running meanwhile: never a second copy. */
+static int wait_earlier(struct inject *in, struct loader_found *found, char **why)
+{
+	int rc, stop_rc;
+
+	detach_all_but(in->t, NULL);
+	rc = wait_ready(in, found, why);
+	stop_rc = target_stop_all(in->t);
+	return rc ? rc : stop_rc;
+}
+
+/* The load of in->file (an absolute path) itself: the checks, the
+ * injection, every thread stopped again, the memfd closed. */
+static int load(struct inject *in, struct loader_found *found, char **why)
+{
+	struct target *t = in->t;
+	int rc, stop_rc;
+
+	rc = loader_check_target(t, &in->libc, why);
+	if (rc)
+		return rc;
+	in->t0 = now_mono_ns();
+	rc = inject(in, found, why);
+	stop_rc = target_stop_all(t);
+	if (stop_rc && !rc) {
+		free(*why);
+		*why = xasprintf("cannot stop process %d again after loading %s: %s", (int)t->pid, in->lib->soname,
+				 strerror(-stop_rc));
+		rc = stop_rc;
+	}
+	if (in->memfd >= 0 && !stop_rc) {
+		/* The mapping keeps the file: the descriptor is not the program's
+		 * to see. */
+		struct thread *leader = target_thread(t, t->pid);
+		long ret;
+
+		if (leader)
+			remote_syscall(t, leader, 0, &ret, SYS_close, in->memfd, 0, 0, 0, 0, 0);
+	}
+	return rc;
+}
+
+/* path made absolute in file (the program's working directory is not
+ * dwtrace's): 0, or -ENOENT with the reason. */
+static int absolute(const char *path, char *file, const char *what, char **why)
+{
+	if (!realpath(path, file) || access(file, R_OK) != 0) {
+		*why = xasprintf("cannot read %s %s: %s", what, path, strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
 }
 
 int agent_load_file(struct target *t, struct agent_handle *h, const char *path, unsigned flags, char **why)
 {
 	char file[PATH_MAX];
-	struct inject in = {.t = t, .flags = flags, .memfd = -1};
-	int rc, stop_rc;
+	struct loader_lib lib = {DWT_AGENT_SONAME, DWT_AGENT_SYMBOL, agent_ready, h};
+	struct inject in = {.t = t, .lib = &lib, .flags = flags, .memfd = -1};
+	struct loader_found found;
+	int rc;
 
 	*why = NULL;
 	rc = agent_find(t, h);
@@ -532,52 +598,25 @@ int agent_load_file(struct target *t, struct agent_handle *h, const char *path, 
 		return rc;
 	}
 	if (rc == -EAGAIN) {
-		/* An earlier load still under way (or stuck): wait for it, never
-		 * load a second copy. */
-		struct inject wait = {.t = t, .file = h->file};
-
-		detach_all_but(t, NULL);
-		rc = wait_ready(&wait, h, why);
-		stop_rc = target_stop_all(t);
-		return rc ? rc : stop_rc;
+		in.file = h->file;
+		return wait_earlier(&in, &found, why);
 	}
 	if (!path) {
 		if (agent_library_path(file, sizeof(file)) != 0) {
 			*why = xasprintf("cannot find %s next to dwtrace (%s)", DWT_AGENT_SONAME, file);
 			return -ENOENT;
 		}
-		path = file;
-	} else if (!realpath(path, file) || access(file, R_OK) != 0) {
-		*why = xasprintf("cannot read the agent %s: %s", path, strerror(errno));
-		return -ENOENT;
-	} else {
-		/* The program's working directory is not dwtrace's. */
-		path = file;
-	}
-	in.file = path;
-	rc = loader_check_target(t, &in.libc, why);
-	if (rc)
+	} else if ((rc = absolute(path, file, "the agent", why)) != 0) {
 		return rc;
-	in.t0 = now_mono_ns();
-	rc = inject(&in, h, why);
-	stop_rc = target_stop_all(t);
-	if (stop_rc && !rc) {
-		*why = xasprintf("cannot stop process %d again after loading the agent: %s", (int)t->pid,
-				 strerror(-stop_rc));
-		rc = stop_rc;
 	}
-	if (in.memfd >= 0 && !stop_rc) {
-		/* The mapping keeps the file: the descriptor is not the program's
-		 * to see. */
-		struct thread *leader = target_thread(t, t->pid);
-		long ret;
-
-		if (leader)
-			remote_syscall(t, leader, 0, &ret, SYS_close, in.memfd, 0, 0, 0, 0, 0);
-	}
+	in.file = file;
+	rc = load(&in, &found, why);
 	if (rc)
 		return rc;
 	/* wait_ready found it: its file and address stand. */
+	h->base = found.base;
+	h->ctl = found.ctl;
+	snprintf(h->file, sizeof(h->file), "%s", found.file);
 	rc = agent_ctl_read(t, h);
 	if (!rc)
 		rc = loader_check_ctl(h);
@@ -593,4 +632,30 @@ int agent_load_file(struct target *t, struct agent_handle *h, const char *path, 
 int agent_load(struct target *t, struct agent_handle *h, char **why)
 {
 	return agent_load_file(t, h, NULL, 0, why);
+}
+
+int library_load(struct target *t, const struct loader_lib *lib, const char *path, struct loader_found *out,
+		 char **why)
+{
+	char file[PATH_MAX];
+	struct inject in = {.t = t, .lib = lib, .memfd = -1};
+	int rc;
+
+	rc = library_find(t, lib, out, why);
+	if (rc == 0) {
+		rc = lib->ready(t, out->ctl, lib->arg, false, why);
+		if (rc != 0)
+			return rc > 0 ? 0 : rc;
+		in.file = out->file;
+		return wait_earlier(&in, out, why);
+	}
+	if (rc != -ENOENT)
+		return rc;
+	free(*why);
+	*why = NULL;
+	rc = absolute(path, file, lib->soname, why);
+	if (rc)
+		return rc;
+	in.file = file;
+	return load(&in, out, why);
 }

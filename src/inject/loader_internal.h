@@ -10,9 +10,10 @@ struct loader_mapping {
 	char name[256];
 };
 
-/* The first mapping at file offset 0 whose name satisfies match: 0, -ENOENT,
- * or -errno (no /proc/PID/maps). */
-int loader_find_mapping(pid_t pid, bool (*match)(const char *name), struct loader_mapping *out);
+/* The first mapping at file offset 0 whose name satisfies match(name, arg):
+ * 0, -ENOENT, or -errno (no /proc/PID/maps). */
+int loader_find_mapping(pid_t pid, bool (*match)(const char *name, const char *arg), const char *arg,
+			struct loader_mapping *out);
 
 /* Addresses in process pid of the n symbols names[] ("name", or
  * "name|alternative" for a name that may also be spelled so) of the shared object

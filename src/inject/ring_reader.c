@@ -175,6 +175,25 @@ void ring_reader_counts(const struct ring_reader *rr, uint64_t *drops, uint64_t 
 	}
 }
 
+uint64_t ring_reader_emitted(const struct ring_reader *rr, const uint64_t *before, uint64_t *after,
+			     unsigned *threads)
+{
+	uint64_t sum = 0;
+
+	*threads = 0;
+	for (uint32_t i = 0; i < rr->nrings; i++) {
+		struct dwt_ring *r = ring_at(rr, i);
+		uint64_t n = r ? __atomic_load_n(&r->emitted, __ATOMIC_RELAXED) : 0;
+		if (after)
+			after[i] = n;
+		if (before)
+			n -= before[i];
+		sum += n;
+		*threads += n != 0;
+	}
+	return sum;
+}
+
 void ring_reader_unstall(struct ring_reader *rr)
 {
 	for (uint32_t i = 0; i < rr->nrings; i++) {

@@ -43,6 +43,13 @@ size_t ring_reader_drain(struct ring_reader *rr, void (*fn)(void *ctx, const str
 void ring_reader_counts(const struct ring_reader *rr, uint64_t *drops, uint64_t *nested, unsigned *in_use);
 
 /* Clears DWT_RING_STALLED of rings whose space was freed. */
+/* The events the rings' threads passed to the in-process LTTng emitter
+ * (struct dwt_ring.emitted), summed, and the rings that have any; before
+ * (nrings entries, or NULL) holds the counts of an earlier call, whose
+ * differences are returned instead; after (or NULL) gets this call's. */
+uint64_t ring_reader_emitted(const struct ring_reader *rr, const uint64_t *before, uint64_t *after,
+			     unsigned *threads);
+
 void ring_reader_unstall(struct ring_reader *rr);
 
 #endif

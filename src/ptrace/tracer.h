@@ -59,6 +59,12 @@ struct tracer {
 	unsigned long dropped;       /* agent: records dropped (rings full) */
 	unsigned long nested;        /* agent: hits inside a hit (signal handlers), not recorded */
 	unsigned long corrupt;       /* agent: records that did not parse */
+	/* --lttng/--ctf: the provider; with the agent engine the program's
+	 * own threads write the events (src/inject/ust_engine.h), else
+	 * dwtrace's sink does.  NULL for text and JSON. */
+	const char *ust_provider;
+	bool ust_blocking;           /* --ctf: the session's channel blocks when full */
+	bool ust_in_process;         /* the agent engine's events went into the program's LTTng buffers */
 };
 
 /* A process record for target t; takes over t (its threads become the

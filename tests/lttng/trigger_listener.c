@@ -59,7 +59,7 @@ static void print_value(unsigned int index, const struct lttng_event_field_value
 	}
 }
 
-static void print_notification(const struct lttng_notification *n)
+static void print_notification(struct lttng_notification *n)
 {
 	const struct lttng_evaluation *eval = lttng_notification_get_evaluation(n);
 	const struct lttng_event_field_value *captured = NULL;
