@@ -948,13 +948,15 @@ def mapped_base_from_maps(pid, elf):
 
 
 def mapped_copies(pid, name):
-    """How many distinct files whose name is name process pid maps (one per
-    loaded copy)."""
+    """How many distinct files named name (or name.N...: the maps show the
+    file a soname link points to, liblttng-ust.so.1.0.0) process pid maps:
+    one per loaded copy."""
     paths = set()
     with open("/proc/%d/maps" % pid) as f:
         for line in f:
             fields = line.split()
-            if len(fields) >= 6 and os.path.basename(fields[5]) == name:
+            base = os.path.basename(fields[5]) if len(fields) >= 6 else ""
+            if base == name or base.startswith(name + "."):
                 paths.add((fields[3], fields[4]))  # device, inode
     return len(paths)
 
