@@ -109,10 +109,7 @@ def ctf_attach(lt, opt):
                          "--duration", "0.2"], timeout=30)
     ctf_line(result, directory, where)
     events = lt.events(directory)
-    if lh.program_writes():
-        entries = check_own_spin_events(events, tids, where)
-    else:
-        entries = check_spin_events(events, spin, tids, where)
+    entries = check_spin_events(events, spin, tids, where)
     if entries == 0:
         fail("%s: no call recorded in 0.2 s of tracing" % where)
     tracing.send(spin.pid, signal.SIGUSR1)
@@ -122,42 +119,11 @@ def ctf_attach(lt, opt):
         fail("%s: spin_app exited with status %s\n%s" % (where, status, spin.describe()))
 
 
-def check_own_spin_events(events, tids, where):
-    """spin_app's calls written by spin_app itself (agent engine): no pid/tid
-    fields and no vtid context in --ctf's session, so the threads' calls are
-    matched by value: each exit's retval is that of an entry before it still
-    waiting for its exit, but for at most one call under way per thread when
-    dwtrace attached.  Returns the number of entries."""
-    entries, pending, unmatched = 0, {}, 0
-    for i, ev in enumerate(events):
-        w = "%s, event #%d" % (where, i)
-        if ev.name == "dwtrace:spin_step_entry":
-            if ev.fields() != ["acc", "i"]:
-                fail("%s: fields %s, expected acc, i:\n  %s" % (w, ev.fields(), ev.line))
-            r = (int(ev.get("acc")) * 31 + int(ev.get("i"))) % MODULUS
-            pending[r] = pending.get(r, 0) + 1
-            entries += 1
-        elif ev.name == "dwtrace:spin_step_exit":
-            if ev.fields() != ["retval", "duration_ns"]:
-                fail("%s: fields %s, expected retval, duration_ns:\n  %s"
-                     % (w, ev.fields(), ev.line))
-            r = int(ev.get("retval"))
-            if pending.get(r):
-                pending[r] -= 1
-            else:
-                unmatched += 1
-                if unmatched > len(tids):
-                    fail("%s: an exit whose retval no pending entry of spin_step "
-                         "explains, and more than one per thread:\n  %s" % (w, ev.line))
-        else:
-            fail("%s: unexpected event:\n  %s" % (w, ev.line))
-    return entries
-
-
 def check_spin_events(events, spin, tids, where):
-    """spin_app's calls written by dwtrace (ptrace engine): payload pid and
-    tid first, entries and exits paired per thread.  Returns the number of
-    entries."""
+    """spin_app's calls, entries and exits paired per thread: written by
+    spin_app itself (agent engine: its vpid, vtid and procname contexts,
+    which --ctf's channel has) or by dwtrace (ptrace engine: payload pid and
+    tid first).  Returns the number of entries."""
     entries = 0
     last = {}
     own = lh.program_writes()
