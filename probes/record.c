@@ -72,9 +72,8 @@ static int record_reg(void *ctx, unsigned regno, void *buf, size_t size)
 	return 0;
 }
 
-static ssize_t record_mem(void *ctx, uint64_t addr, void *buf, size_t size)
+const uint8_t *record_bytes(const struct capture_record *r, uint64_t addr, uint64_t *n)
 {
-	const struct capture_record *r = ctx;
 	const struct record_blob *best = NULL;
 	uint64_t most = 0;
 
@@ -87,11 +86,20 @@ static ssize_t record_mem(void *ctx, uint64_t addr, void *buf, size_t size)
 			best = b;
 		}
 	}
-	if (!best)
+	*n = most;
+	return best ? best->data + (addr - best->addr) : NULL;
+}
+
+static ssize_t record_mem(void *ctx, uint64_t addr, void *buf, size_t size)
+{
+	uint64_t most;
+	const uint8_t *p = record_bytes(ctx, addr, &most);
+
+	if (!p)
 		return -1;
 	if (most > size)
 		most = size;
-	memcpy(buf, best->data + (addr - best->addr), (size_t)most);
+	memcpy(buf, p, (size_t)most);
 	return (ssize_t)most;
 }
 

@@ -46,6 +46,10 @@ struct capture_record {
  * padding or unknown kind): nothing is read past buf + size. */
 int record_parse(const void *buf, size_t size, int nops, struct capture_record *r);
 
+/* The bytes captured at addr in r's blobs (the blob holding the most of
+ * them), in place: their count in *n, or NULL (*n 0) when none is. */
+const uint8_t *record_bytes(const struct capture_record *r, uint64_t addr, uint64_t *n);
+
 /* A value_source over r: registers from r->regs (and xmm0-7, st0, st1
  * from r->vregs when present), memory from the blob that holds the address
  * (the most bytes when several do); anything not captured is unreadable. */

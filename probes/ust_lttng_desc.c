@@ -196,6 +196,10 @@ static bool check_source(const struct dwt_ust_field *f, const struct dwt_ust_ima
 		return true;
 	if (f->image >= nimages)
 		return false;
+	/* Fields of an unavailable image (size 0) are written unavailable:
+	 * nothing of it is read. */
+	if (!images[f->image].available)
+		return f->src_size <= DWT_UST_MAX_IMAGE;
 	if (f->bit_size)
 		need = ((uint64_t)f->bit_offset + f->bit_size + 7) / 8;
 	if (f->deref == DWT_UST_CSTRING)

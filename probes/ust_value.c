@@ -74,26 +74,6 @@ const char *ust_desc_string(const void *blob, size_t size, uint32_t off)
 
 /* ---- the record ------------------------------------------------------------ */
 
-/* The captured bytes at addr in r's blobs (the blob holding the most of
- * them), without copying: their count in *n, or NULL. */
-static const uint8_t *record_bytes(const struct capture_record *r, uint64_t addr, uint64_t *n)
-{
-	const struct record_blob *best = NULL;
-	uint64_t most = 0;
-
-	for (uint32_t i = 0; i < r->nblobs; i++) {
-		const struct record_blob *b = &r->blobs[i];
-		if (!b->len || addr < b->addr || addr - b->addr >= b->len)
-			continue;
-		if (b->len - (addr - b->addr) > most) {
-			most = b->len - (addr - b->addr);
-			best = b;
-		}
-	}
-	*n = most;
-	return best ? best->data + (addr - best->addr) : NULL;
-}
-
 /* Assembles image im into out (im->size bytes), as decode_fetch() does
  * over record_value_source(); false when a piece cannot be read. */
 static bool assemble(const struct capture_record *r, const struct dwt_ust_image *im, uint8_t *out)

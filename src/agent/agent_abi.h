@@ -145,6 +145,8 @@ struct dwt_call {
 	uint32_t pad;
 };
 #define DWT_RING_CALLS 64
+/* Bytes of the ring after a DWT_SITE_UST record lent to the emitter. */
+#define DWT_UST_SCRATCH 32768u
 
 struct dwt_ring {
 	volatile int32_t owner;    /* tid; 0 free (claimed by compare-and-swap) */
@@ -232,12 +234,16 @@ struct dwt_agent {
 	 * in the shared region (struct dwt_ust_mailbox, then the description
 	 * blob; ust_size bytes in all), and
 	 * void dwt_ust_emit(uint32_t slot, const void *record, uint32_t size,
-	 *                   uint64_t duration_ns, uint64_t ip)
+	 *                   uint64_t duration_ns, uint64_t ip,
+	 *                   void *scratch, uint32_t scratch_size)
 	 * once libdwtrace-ust.so is loaded (0 before): called on the hitting
 	 * thread with the record of a DWT_SITE_UST hit (a struct dwt_rec_hdr
 	 * and what follows, as in a ring, never published), the duration of
-	 * the call for exits (0 when unknown) and the probed instruction's
-	 * address; vector registers may be used (the agent saved them). */
+	 * the call for exits (0 when unknown), the probed instruction's
+	 * address, and DWT_UST_SCRATCH bytes of the thread's ring after the
+	 * record (64-byte aligned) for the emitter's buffers, so that the program's
+	 * thread stack carries only what a compiled-in tracepoint needs;
+	 * vector registers may be used (the agent saved them). */
 	uint64_t ust;
 	uint64_t ust_size;
 	volatile uint64_t ust_emit;

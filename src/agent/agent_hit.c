@@ -339,8 +339,9 @@ static __attribute__((noinline)) void emit_ust(struct dwt_ring *r, const struct 
 		duration = (uint64_t)(((unsigned __int128)duration * agent.ust_ns_per_tick) >> 32);
 	uint64_t in_use = xinuse();
 	vsave(area);
-	((void (*)(uint32_t, const void *, uint32_t, uint64_t, uint64_t))(uintptr_t)fn)(s->ust_event, h, h->size,
-											 duration, s->addr);
+	((void (*)(uint32_t, const void *, uint32_t, uint64_t, uint64_t, void *, uint32_t))(uintptr_t)fn)(
+		s->ust_event, h, h->size, duration, s->addr,
+		(void *)(((uintptr_t)h + h->size + 63) & ~(uintptr_t)63), DWT_UST_SCRATCH);
 	vrestore(area, in_use);
 	r->emitted++;
 }
@@ -376,9 +377,12 @@ void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 	uint32_t vregs = (sflags & DWT_SITE_VREGS) ? (uint32_t)sizeof(struct dwt_vregs) : 0;
 	uint64_t size = agent.ring_bytes, mask = size - 1;
 	uint64_t max = sizeof(struct dwt_rec_hdr) + vregs + capture_max_bytes(ops, nops);
+	/* The emitter's scratch follows a record that is never published. */
+	uint64_t scratch = (sflags & DWT_SITE_UST) ? DWT_UST_SCRATCH + 64 : 0;
 	uint64_t head = r->head, pos = head & mask, pad = 0;
 	uint8_t *data = (uint8_t *)r + DWT_RING_HDR;
 
+	max += scratch;
 	if (max > size) {
 		r->drops++;
 		goto out;
@@ -421,7 +425,7 @@ void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 	uint64_t sp = f->regs.gpr[DWT_DW_SP];
 	struct capture_mem mem = { &sp, mem_read };
 	uint32_t used = capture_run(ops, nops, &f->regs, &mem, body,
-				    (uint32_t)(max - sizeof(*h) - vregs));
+				    (uint32_t)(max - scratch - sizeof(*h) - vregs));
 	h->size = (uint32_t)(sizeof(*h) + vregs + used);
 	if (sflags & DWT_SITE_UST) {
 		/* The record was built in the ring's free space and stays

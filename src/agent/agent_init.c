@@ -18,6 +18,7 @@
 
 #include "agent_internal.h"
 #include "agent_syscall.h"
+#include "quiet_thread.h"
 #include "ust_abi.h"
 
 /* Sizes: only the pages touched cost memory (MAP_NORESERVE). */
@@ -290,28 +291,10 @@ static void *watchdog(void *arg)
 	return NULL;
 }
 
-/* The watchdog thread, started with every signal blocked so that none of
- * the program's signals is ever delivered to it.  0 or -errno. */
+/* The watchdog thread: no signal of the program's ever reaches it. */
 static int start_watchdog(void)
 {
-	pthread_attr_t attr;
-	pthread_t th;
-	sigset_t all, old;
-	int err;
-
-	sigfillset(&all);
-	if ((err = pthread_attr_init(&attr)))
-		return -err;
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(&th, &attr, watchdog, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (err)
-		return -err;
-	pthread_setname_np(th, "dwtrace-agent");
-	return 0;
+	return quiet_thread_start(watchdog, 64 * 1024, "dwtrace-agent");
 }
 
 /* A fork child has a private copy of everything and no watchdog (threads

@@ -27,6 +27,7 @@
 
 #include <lttng/ust-fork.h>
 
+#include "quiet_thread.h"
 #include "ust_internal.h"
 #include "ust_lttng.h"
 #include "ust_value.h"
@@ -121,28 +122,10 @@ static void *control_thread(void *arg)
 	return NULL;
 }
 
-/* The control thread, started with every signal blocked so that none of
- * the program's signals is ever delivered to it.  0 or -errno. */
+/* The control thread: no signal of the program's ever reaches it. */
 static int start_control_thread(void)
 {
-	pthread_attr_t attr;
-	pthread_t th;
-	sigset_t all, old;
-	int err;
-
-	sigfillset(&all);
-	if ((err = pthread_attr_init(&attr)))
-		return -err;
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(&th, &attr, control_thread, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (err)
-		return -err;
-	pthread_setname_np(th, "dwtrace-ust");
-	return 0;
+	return quiet_thread_start(control_thread, 256 * 1024, "dwtrace-ust");
 }
 
 static void before_fork(void)

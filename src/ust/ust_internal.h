@@ -12,6 +12,7 @@
 extern struct dwt_ust ust_control;
 
 /* The hit path (struct dwt_agent.ust_emit): see agent_abi.h. */
-void dwt_ust_emit(uint32_t slot, const void *record, uint32_t size, uint64_t duration_ns, uint64_t ip);
+void dwt_ust_emit(uint32_t slot, const void *record, uint32_t size, uint64_t duration_ns, uint64_t ip,
+		  void *scratch, uint32_t scratch_size);
 
 #endif

@@ -170,17 +170,8 @@ def _terminate(pids, name_prefix, timeout=10):
 class _Running(tracing.Running):
     """tracing.Running with an environment of its own."""
 
-    def __init__(self, cmd, env):  # pylint: disable=super-init-not-called
-        try:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, text=True, errors="replace",
-                                         env=env)
-        except OSError as e:
-            fail("cannot run %s: %s" % (harness.show_cmd(cmd), e))
-        self.cmd = cmd
-        self.pid = self.proc.pid
-        self.stdout = tracing.Lines(self.proc.stdout)
-        self.stderr = tracing.Lines(self.proc.stderr)
+    def __init__(self, cmd, env):
+        super().__init__(cmd, env=env)
 
 
 # ---------------------------------------------------------------------------
@@ -948,13 +939,15 @@ def mapped_base_from_maps(pid, elf):
 
 
 def mapped_copies(pid, name):
-    """How many distinct files whose name is name process pid maps (one per
-    loaded copy)."""
+    """How many distinct files named name (or name.N...: the maps show the
+    file a soname link points to, liblttng-ust.so.1.0.0) process pid maps:
+    one per loaded copy."""
     paths = set()
     with open("/proc/%d/maps" % pid) as f:
         for line in f:
             fields = line.split()
-            if len(fields) >= 6 and os.path.basename(fields[5]) == name:
+            base = os.path.basename(fields[5]) if len(fields) >= 6 else ""
+            if base == name or base.startswith(name + "."):
                 paths.add((fields[3], fields[4]))  # device, inode
     return len(paths)
 
@@ -980,17 +973,8 @@ class Interactive(_Running):
     """A tests/lttng program run with -i (handwritten_app.c): calls(n) makes
     it call my_traced_function n times and returns the lines it printed."""
 
-    def __init__(self, cmd, env):  # pylint: disable=super-init-not-called
-        try:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, text=True, errors="replace",
-                                         env=env)
-        except OSError as e:
-            fail("cannot run %s: %s" % (harness.show_cmd(cmd), e))
-        self.cmd = cmd
-        self.pid = self.proc.pid
-        self.stdout = tracing.Lines(self.proc.stdout)
-        self.stderr = tracing.Lines(self.proc.stderr)
+    def __init__(self, cmd, env):  # pylint: disable=non-parent-init-called
+        tracing.Running.__init__(self, cmd, stdin=subprocess.PIPE, env=env)
         self.seen = 1  # "ready"
         self.stdout.wait_for(r"^ready$", 30, harness.show_cmd(cmd))
 

@@ -107,6 +107,11 @@ def attach(lt, app, prov, where):
         apps = lh.list_ust(lt)
         if code.patched(app.pid) and writer in apps and want <= set(apps[writer][1]):
             break
+        others = [p for p, (_n, evs) in apps.items() if p != writer and want <= set(evs)]
+        if code.patched(app.pid) and others and time.monotonic() > deadline - 25:
+            fail("%s: %s are registered by pid %s (%s), expected pid %d (%s)\n%s"
+                 % (where, sorted(want), others[0], apps[others[0]][0], writer,
+                    "the program" if lh.program_writes() else "dwtrace", d.describe()))
         if time.monotonic() > deadline:
             fail("%s: within 30 s dwtrace did not patch %s and register %s under pid %d "
                  "(lttng list -u: %s)\n%s" % (where, FUNCTION, sorted(want), writer, apps,

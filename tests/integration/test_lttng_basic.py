@@ -36,7 +36,9 @@
    prints the values of types_app's own oracle lines.
 3. mangle_app (tests/lttng): parameter names that are not CTF identifiers
    become dollar_sign, _lead and x_; a parameter named pid becomes _pid
-   (dwtrace(1), with either engine).
+   where dwtrace's own pid field is there to clash with (ptrace engine) and
+   stays pid where the program writes the events (agent engine: no pid
+   field).
 
 Each part records in a session of its own, in a session daemon the test
 starts (lttng_harness.Lttng).
@@ -489,7 +491,8 @@ def check_mangling(lt):
         if pid is None or not lh.is_decimal(pid) or int(pid) == result.pid:
             fail("%s: payload pid %s is not the traced program's\n  %s" % (where, pid, entry.line))
         ids, id_types = [("pid", pid), ("tid", pid)], IDS
-    want = ids + [("dollar_sign", a), ("_lead", b), ("x_", x), ("_pid", p)]
+    pid_name = "pid" if lh.program_writes() else "_pid"
+    want = ids + [("dollar_sign", a), ("_lead", b), ("x_", x), (pid_name, p)]
     if entry.payload != want:
         fail("%s: entry payload %s, expected %s\n  %s" % (where, entry.payload, want, entry.line))
     want = [n for n, _ in ids] + ["retval", "duration_ns"]
@@ -498,7 +501,7 @@ def check_mangling(lt):
              % (where, exit_.payload, want, r, exit_.line))
     lh.check_fields_type(lt.metadata(trace), "dwtrace:mangle_fn_entry",
                          id_types + [("dollar_sign", lh.S32), ("_lead", lh.S32),
-                                     ("x_", lh.DOUBLE), ("_pid", lh.S32)], where)
+                                     ("x_", lh.DOUBLE), (pid_name, lh.S32)], where)
 
 
 def test(opt):

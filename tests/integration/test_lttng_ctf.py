@@ -109,6 +109,21 @@ def ctf_attach(lt, opt):
                          "--duration", "0.2"], timeout=30)
     ctf_line(result, directory, where)
     events = lt.events(directory)
+    entries = check_spin_events(events, spin, tids, where)
+    if entries == 0:
+        fail("%s: no call recorded in 0.2 s of tracing" % where)
+    tracing.send(spin.pid, signal.SIGUSR1)
+    status = spin.wait(10, where)
+    spin.stdout.wait_for(r"^ok iterations=\d+$", 5, where)
+    if status != 0:
+        fail("%s: spin_app exited with status %s\n%s" % (where, status, spin.describe()))
+
+
+def check_spin_events(events, spin, tids, where):
+    """spin_app's calls, entries and exits paired per thread: written by
+    spin_app itself (agent engine: its vpid, vtid and procname contexts,
+    which --ctf's channel has) or by dwtrace (ptrace engine: payload pid and
+    tid first).  Returns the number of entries."""
     entries = 0
     last = {}
     own = lh.program_writes()
@@ -147,13 +162,7 @@ def ctf_attach(lt, opt):
         else:
             fail("%s: unexpected event:\n  %s" % (w, ev.line))
         last[tid] = ev
-    if entries == 0:
-        fail("%s: no call recorded in 0.2 s of tracing" % where)
-    tracing.send(spin.pid, signal.SIGUSR1)
-    status = spin.wait(10, where)
-    spin.stdout.wait_for(r"^ok iterations=\d+$", 5, where)
-    if status != 0:
-        fail("%s: spin_app exited with status %s\n%s" % (where, status, spin.describe()))
+    return entries
 
 
 def test(opt):

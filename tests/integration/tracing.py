@@ -221,10 +221,11 @@ class Running:
     """A program started with its stdout and stderr collected as Lines;
     kill_all() kills it if the test ends before it does."""
 
-    def __init__(self, cmd, stdin=subprocess.DEVNULL):
+    def __init__(self, cmd, stdin=subprocess.DEVNULL, env=None):
         try:
             self.proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, text=True, errors="replace")
+                                         stderr=subprocess.PIPE, text=True, errors="replace",
+                                         env=env)
         except OSError as e:
             fail("cannot run %s: %s" % (harness.show_cmd(cmd), e))
         self.cmd = cmd
