@@ -82,7 +82,13 @@ static bool assemble(const struct capture_record *r, const struct dwt_ust_image 
 
 	if (!im->available || im->npieces > DWT_UST_MAX_PIECES || im->size > DWT_UST_MAX_IMAGE)
 		return false;
-	memset(out, 0, im->size);
+	/* Most images are one register: no call to memset for 8 bytes. */
+	if (im->size <= 16) {
+		static const uint64_t zero[2];
+		memcpy(out, zero, 16); /* two stores, whatever out's alignment */
+	} else {
+		memset(out, 0, im->size);
+	}
 	for (unsigned i = 0; i < im->npieces; i++) {
 		const struct dwt_ust_piece *p = &im->pieces[i];
 		uint64_t base, addr;
@@ -238,7 +244,8 @@ void ust_scalars_from_record(const void *blob, size_t size, const struct dwt_ust
 		isz = images[f->image].size;
 		if (!at[f->image]) {
 			at[f->image] = -1;
-			if (isz <= DWT_UST_MAX_IMAGE && ALIGN8(used) + isz <= buf_size &&
+			/* assemble() clears at least 16 bytes. */
+			if (isz <= DWT_UST_MAX_IMAGE && ALIGN8(used) + (isz < 16 ? 16 : isz) <= buf_size &&
 			    assemble(r, &images[f->image], buf + ALIGN8(used))) {
 				at[f->image] = (int64_t)ALIGN8(used) + 1;
 				used = ALIGN8(used) + isz;

@@ -287,7 +287,14 @@ static inline __attribute__((always_inline)) void vsave(uint8_t *area)
 
 static inline __attribute__((always_inline)) void vrestore(const uint8_t *area, uint64_t xinuse)
 {
-	__asm__ volatile("ldmxcsr 2112(%0)\n\tfldcw 2116(%0)" : : "r"(area) : "memory");
+	/* ldmxcsr and fldcw cost more than a look: only when they changed. */
+	uint32_t mxcsr;
+	uint16_t cw;
+	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(mxcsr), "=m"(cw));
+	if (mxcsr != *(const uint32_t *)(area + 2112))
+		__asm__ volatile("ldmxcsr 2112(%0)" : : "r"(area) : "memory");
+	if (cw != *(const uint16_t *)(area + 2116))
+		__asm__ volatile("fldcw 2116(%0)" : : "r"(area) : "memory");
 	switch (agent_vsave) {
 	case AGENT_VSAVE_AVX512:
 		if (agent_kmovq)

@@ -781,11 +781,13 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 			poll(&pfd, pidfd >= 0 ? 1 : 0, IDLE_POLL_MS);
 		}
 	}
-	if (!t->exited && !process_gone(&e, pidfd)) {
+	if (!t->exited && !process_gone(&e, pidfd))
 		take_out(&e);
-		while (drain(&e, &n) && n)
-			;
-	}
+	/* What the threads wrote last, the process gone or not: the rings
+	 * are shared memory (a stop requested just after the program exited
+	 * lost the end of the run before). */
+	while (drain(&e, &n) && n)
+		;
 	ring_reader_counts(&e.rr, &drops, &nested, &in_use);
 	if (agent_ctl_read(t, &e.h) == 0)
 		log_debug("agent", "at the end: active %u, generation %u (watched %u), no ring %" PRIu64

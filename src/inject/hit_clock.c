@@ -25,6 +25,8 @@ static void sample(uint64_t *tsc, int64_t *mono)
 {
 	uint64_t best = UINT64_MAX;
 
+	*tsc = 0;
+	*mono = 0;
 	for (int i = 0; i < 5; i++) {
 		uint64_t a = arch_cycle_counter();
 		int64_t r = clock_ns(CLOCK_MONOTONIC);

@@ -102,7 +102,11 @@ def run_cycle(k, kind, delay, sig, app, workdir, opt):
     tracer = tracing.Running([harness.dwtrace()] + args)
     if kind != "duration":
         if kind == "attached":
-            ready = lambda: tracing.tracer_pid(app.pid, app.pid) == tracer.pid
+            # Attached: spin_app's tracer (the ptrace engine, and the agent
+            # engine while it sets up), or events already written (the agent
+            # engine has detached by then).
+            ready = lambda: (tracing.tracer_pid(app.pid, app.pid) == tracer.pid
+                             or (os.path.exists(out) and os.path.getsize(out) > 0))
         else:
             ready = lambda: tracing.catches(tracer.pid, sig)
         if not tracing.wait_until(ready, 10):
