@@ -521,6 +521,12 @@ static bool module_mapped(pid_t pid, const struct dw_module *m)
 	uint64_t start, end;
 	bool found = false;
 
+	/* The vDSO (libdwfl names it "[vdso: PID]", the maps "[vdso]") is
+	 * mapped by the kernel and never unloaded: taking it for unloaded at
+	 * the first dlopen would forget its breakpoints with their int3 still
+	 * in its code, and the next call would die of SIGTRAP. */
+	if (dw_module_path(m)[0] == '[')
+		return true;
 	dw_module_range(m, &start, &end);
 	if (procfs_maps_open(&it, pid) != 0)
 		return true;
