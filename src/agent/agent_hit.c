@@ -335,7 +335,10 @@ static __attribute__((noinline)) void emit_ust(struct dwt_ring *r, const struct 
 					       const struct dwt_rec_hdr *h)
 {
 	uint64_t fn = __atomic_load_n(&agent.ust_emit, __ATOMIC_ACQUIRE);
-	uint8_t area[VSAVE_AREA] __attribute__((aligned(64)));
+	/* In the ring, after the record: the emitter's scratch, then the
+	 * saved registers (the program's stack carries neither). */
+	uint8_t *scratch = (uint8_t *)(((uintptr_t)h + h->size + 63) & ~(uintptr_t)63);
+	uint8_t *area = scratch + DWT_UST_SCRATCH;
 
 	if (!fn) {
 		r->drops++;
@@ -347,8 +350,7 @@ static __attribute__((noinline)) void emit_ust(struct dwt_ring *r, const struct 
 	uint64_t in_use = xinuse();
 	vsave(area);
 	((void (*)(uint32_t, const void *, uint32_t, uint64_t, uint64_t, void *, uint32_t))(uintptr_t)fn)(
-		s->ust_event, h, h->size, duration, s->addr,
-		(void *)(((uintptr_t)h + h->size + 63) & ~(uintptr_t)63), DWT_UST_SCRATCH);
+		s->ust_event, h, h->size, duration, s->addr, scratch, DWT_UST_SCRATCH);
 	vrestore(area, in_use);
 	r->emitted++;
 }
@@ -385,7 +387,7 @@ void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 	uint64_t size = agent.ring_bytes, mask = size - 1;
 	uint64_t max = sizeof(struct dwt_rec_hdr) + vregs + capture_max_bytes(ops, nops);
 	/* The emitter's scratch follows a record that is never published. */
-	uint64_t scratch = (sflags & DWT_SITE_UST) ? DWT_UST_SCRATCH + 64 : 0;
+	uint64_t scratch = (sflags & DWT_SITE_UST) ? DWT_UST_SCRATCH + VSAVE_AREA + 64 : 0;
 	uint64_t head = r->head, pos = head & mask, pad = 0;
 	uint8_t *data = (uint8_t *)r + DWT_RING_HDR;
 
