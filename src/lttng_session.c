@@ -136,6 +136,11 @@ struct sink *lttng_sink_deferred(const char *provider, bool with_stack)
 	return &d->base;
 }
 
+int lttng_sink_deferred_load(struct sink *s)
+{
+	return deferred_real(s) ? 0 : -1;
+}
+
 bool lttng_sessiond_running(void)
 {
 	return lttng_session_daemon_alive() == 1;

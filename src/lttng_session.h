@@ -36,6 +36,10 @@ int ctf_session_track(const char *name, pid_t pid);
  * NULL; a load that fails prints why and makes flush fail. */
 struct sink *lttng_sink_deferred(const char *provider, bool with_stack);
 
+/* Loads the module of a sink lttng_sink_deferred() made, now: 0, or -1
+ * after printing why. */
+int lttng_sink_deferred_load(struct sink *s);
+
 /* Stops (waiting for the data to be written) and destroys the session, then
  * stops the session daemon ctf_session_begin started, if it did.  Frees
  * name.  Returns 0, or -1 after printing why. */

@@ -510,6 +510,13 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!tr.engine_agent) {
+		/* dwtrace writes the LTTng events itself: lttng-ust must load
+		 * here, before the program runs a single probed call. */
+		if (o.format == FORMAT_LTTNG && lttng_sink_deferred_load(sink) != 0) {
+			emergency_disarm();
+			tracer_free(&tr);
+			goto fail_unstarted;
+		}
 		if (tracer_start(&tr, p) != 0) {
 			emergency_disarm();
 			tracer_free(&tr);
