@@ -24,7 +24,6 @@
 #include "record.h"
 #include "remote_call.h"
 #include "record_events.h"
-#include "scratch.h"
 #include "ring_reader.h"
 #include "ust_engine.h"
 #include "tracer_internal.h"
@@ -533,61 +532,6 @@ static void cleanup(struct engine *e)
 }
 
 
-/* --lttng/--ctf: loads the LTTng emitter and registers the events of every
- * probe (*entry_slot, *exit_slot by probe index), the program running
- * meanwhile (lttng-ust waits for RCU readers when it registers a
- * tracepoint) unless it is a started program at its entry point, which no
- * lock can be held in.  Every thread is stopped again on return.  0, or
- * -errno with the reason in *why. */
-static int ust_setup(struct engine *e, uint32_t **entry_slot, uint32_t **exit_slot, char **why)
-{
-	struct process *p = e->p;
-	struct target *t = &p->t;
-	const struct event_layout **layouts;
-	bool run;
-	void *mb;
-	char *inner = NULL;
-	int rc, stop_rc;
-
-	rc = ust_engine_load(t, &inner);
-	if (rc == 0 && (rc = agent_ctl_read(t, &e->h)) == 0 &&
-	    !(mb = ring_reader_ptr(&e->rr, e->h.agent.ust, e->h.agent.ust_size)))
-		rc = -EPROTO;
-	if (rc) {
-		*why = xasprintf("the in-process LTTng emitter: %s", inner ? inner : strerror(-rc));
-		free(inner);
-		return rc;
-	}
-	layouts = xcalloc(p->probes.len + 1, sizeof(*layouts));
-	*entry_slot = xcalloc(p->probes.len + 1, sizeof(**entry_slot));
-	*exit_slot = xcalloc(p->probes.len + 1, sizeof(**exit_slot));
-	for (size_t i = 0; i < p->probes.len; i++)
-		layouts[i] = p->probes.sites[i]->layout;
-	/* A started program stays at its entry point (its calls would run
-	 * before the probes): only the agent's, the emitter's and lttng-ust's
-	 * threads run then. */
-	run = t->threads.len > 1 || !t->held_at_entry;
-	if (run)
-		target_detach_all_but(t, t->held_at_entry ? t->pid : 0);
-	rc = ust_engine_register(&e->h.agent, mb, e->tr->ust_provider, layouts, p->probes.len, *entry_slot,
-				 *exit_slot, &inner);
-	free(layouts);
-	if (run && (stop_rc = target_stop_all(t)) != 0 && !rc) {
-		free(inner);
-		inner = xasprintf("cannot stop %s again: %s", t->name, strerror(-stop_rc));
-		rc = stop_rc;
-	}
-	if (rc) {
-		*why = xasprintf("the in-process LTTng emitter: %s", inner);
-		free(inner);
-		return rc;
-	}
-	if (inner)
-		log_warning("%s", inner);
-	free(inner);
-	return 0;
-}
-
 /* Sends the hits of this run's sites to the emitter (DWT_SITE_UST and the
  * event's slot); a site whose event could not be registered passes
  * through.  The agent is not active yet. */
@@ -614,24 +558,6 @@ static void ust_mark_sites(struct engine *e, const uint32_t *entry_slot, const u
 	}
 }
 
-/* --ctf with a program whose lttng-ust does not block: lttng-ust reads
- * LTTNG_UST_ALLOW_BLOCKING from the program's environment when it starts
- * (lttng-ust(3)); without it the blocking channel discards when full. */
-static void ust_note_blocking(const struct target *t)
-{
-	char buf[65536];
-	ssize_t n = procfs_read(t->pid, 0, "environ", buf, sizeof(buf) - 1);
-
-	if (n < 0)
-		return;
-	buf[n] = '\0';
-	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
-		if (!strncmp(buf + i, "LTTNG_UST_ALLOW_BLOCKING=", 25))
-			return;
-	log_note("%s (pid %d) has no LTTNG_UST_ALLOW_BLOCKING in its environment: its LTTng-UST discards events "
-		 "when the session's buffers are full (the trace counts them) instead of waiting",
-		 t->name, (int)t->pid);
-}
 
 int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **why)
 {
@@ -679,9 +605,20 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 		*why = xasprintf("cannot map the agent's rings: %s", strerror(-rc));
 		return 1;
 	}
-	if (ust && (rc = ust_setup(&e, &e.entry_slot, &e.exit_slot, why)) != 0) {
-		cleanup(&e);
-		return 1;
+	if (ust) {
+		const struct event_layout **layouts = xcalloc(p->probes.len + 1, sizeof(*layouts));
+
+		for (size_t i = 0; i < p->probes.len; i++)
+			layouts[i] = p->probes.sites[i]->layout;
+		e.entry_slot = xcalloc(p->probes.len + 1, sizeof(*e.entry_slot));
+		e.exit_slot = xcalloc(p->probes.len + 1, sizeof(*e.exit_slot));
+		rc = ust_engine_setup(t, &e.h, &e.rr, tr->ust_provider, layouts, p->probes.len, e.entry_slot,
+				      e.exit_slot, why);
+		free(layouts);
+		if (rc != 0) {
+			cleanup(&e);
+			return 1;
+		}
 	}
 	event_stream_init(&tr->es, tr->sink, &tr->dopts);
 	hit_clock_init(&e.clock);
@@ -733,7 +670,7 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 		ring_reader_emitted(&e.rr, NULL, e.emitted_before, &ust_threads);
 		ust_tick_rate(&e);
 		if (tr->ust_blocking)
-			ust_note_blocking(t);
+			ust_engine_note_blocking(t);
 	} else if (tr->sink->ops->layout_added) {
 		for (size_t i = 0; i < p->probes.len; i++)
 			if (p->probes.sites[i]->placed)
@@ -801,7 +738,6 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 	if (ust) {
 		tr->es.events += ring_reader_emitted(&e.rr, e.emitted_before, NULL, &ust_threads);
 		tr->threads_seen = ust_threads;
-		tr->ust_in_process = true;
 	}
 	if (pidfd >= 0)
 		close(pidfd);

@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "log.h"
+#include "procfs.h"
+#include "ring_reader.h"
 #include "own_lib.h"
 #include "ust_abi.h"
 #include "ust_desc.h"
@@ -53,7 +56,9 @@ static int ust_ready(const struct target *t, uint64_t ctl, void *arg, bool final
 	return 0;
 }
 
-int ust_engine_load(struct target *t, char **why)
+/* Loads libdwtrace-ust.so into t unless it is there already, as the agent
+ * is loaded (library_load()).  0, or -errno with the reason in *why. */
+static int ust_engine_load(struct target *t, char **why)
 {
 	struct loader_lib lib = {DWT_UST_SONAME, DWT_UST_SYMBOL, ust_ready, NULL};
 	struct loader_found found;
@@ -73,7 +78,11 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-int ust_engine_register(const struct dwt_agent *agent, void *mailbox, const char *provider,
+/* Writes the description of the n layouts into the mailbox (dwtrace's
+ * mapping of it), wakes the emitter's control thread (a shared futex) and
+ * waits for its answer; the slots as ust_engine_setup() says.  0 (*why
+ * NULL, or a warning about some events), or -errno with the reason. */
+static int ust_engine_register(const struct dwt_agent *agent, void *mailbox, const char *provider,
 			const struct event_layout *const *layouts, size_t n, uint32_t *entry_slot, uint32_t *exit_slot,
 			char **why)
 {
@@ -161,4 +170,62 @@ out:
 	free(entry_ev);
 	free(exit_ev);
 	return rc;
+}
+
+int ust_engine_setup(struct target *t, struct agent_handle *h, const struct ring_reader *rr, const char *provider,
+		     const struct event_layout *const *layouts, size_t n, uint32_t *entry_slot, uint32_t *exit_slot,
+		     char **why)
+{
+	bool run;
+	void *mb = NULL;
+	char *inner = NULL;
+	int rc, stop_rc;
+
+	*why = NULL;
+	rc = ust_engine_load(t, &inner);
+	if (rc == 0 && (rc = agent_ctl_read(t, h)) == 0 &&
+	    !(mb = ring_reader_ptr(rr, h->agent.ust, h->agent.ust_size)))
+		rc = -EPROTO;
+	if (rc) {
+		*why = xasprintf("the in-process LTTng emitter: %s", inner ? inner : strerror(-rc));
+		free(inner);
+		return rc;
+	}
+	/* A started program stays at its entry point (its calls would run
+	 * before the probes): only the agent's, the emitter's and lttng-ust's
+	 * threads run then. */
+	run = t->threads.len > 1 || !t->held_at_entry;
+	if (run)
+		target_detach_all_but(t, t->held_at_entry ? t->pid : 0);
+	rc = ust_engine_register(&h->agent, mb, provider, layouts, n, entry_slot, exit_slot, &inner);
+	if (run && (stop_rc = target_stop_all(t)) != 0 && !rc) {
+		free(inner);
+		inner = xasprintf("cannot stop %s again: %s", t->name, strerror(-stop_rc));
+		rc = stop_rc;
+	}
+	if (rc) {
+		*why = xasprintf("the in-process LTTng emitter: %s", inner);
+		free(inner);
+		return rc;
+	}
+	if (inner)
+		log_warning("%s", inner);
+	free(inner);
+	return 0;
+}
+
+void ust_engine_note_blocking(const struct target *t)
+{
+	char buf[65536];
+	ssize_t n = procfs_read(t->pid, 0, "environ", buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
+		if (!strncmp(buf + i, "LTTNG_UST_ALLOW_BLOCKING=", 25))
+			return;
+	log_note("%s (pid %d) has no LTTNG_UST_ALLOW_BLOCKING in its environment: its LTTng-UST discards events "
+		 "when the session's buffers are full (the trace counts them) instead of waiting",
+		 t->name, (int)t->pid);
 }

@@ -64,7 +64,6 @@ struct tracer {
 	 * dwtrace's sink does.  NULL for text and JSON. */
 	const char *ust_provider;
 	bool ust_blocking;           /* --ctf: the session's channel blocks when full */
-	bool ust_in_process;         /* the agent engine's events went into the program's LTTng buffers */
 };
 
 /* A process record for target t; takes over t (its threads become the
