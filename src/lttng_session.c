@@ -319,7 +319,7 @@ static int prepare_trace_dir(const char *dir)
  * nothing of this session enabled.  A tracker rather than a filter on
  * $ctx.vpid: untracked processes do not pay a filter per event and get no
  * buffers of this session at all. */
-static int track(const char *session, pid_t pid)
+int ctf_session_track(const char *session, pid_t pid)
 {
 	struct lttng_process_attr_tracker_handle *tracker = NULL;
 	enum lttng_error_code code;
@@ -342,11 +342,6 @@ static int track(const char *session, pid_t pid)
 		return -1;
 	}
 	return 0;
-}
-
-int ctf_session_track(const char *name, pid_t pid)
-{
-	return track(name, pid);
 }
 
 int ctf_session_begin(const char *dir, const char *provider, char **name)
@@ -383,7 +378,7 @@ int ctf_session_begin(const char *dir, const char *provider, char **name)
 		log_error("cannot create the LTTng session %s: %s", *name, lttng_strerror(rc));
 		goto fail;
 	}
-	if (track(*name, getpid()) != 0)
+	if (ctf_session_track(*name, getpid()) != 0)
 		goto fail_destroy;
 	handle = lttng_create_handle(*name, &domain);
 	chan = lttng_channel_create(&domain);
