@@ -116,17 +116,24 @@ def check_already_traced():
     where = "-p of a process traced by another dwtrace"
     app = tracing.Running([harness.sample("O0", "spin_app"), "100"])
     app.stdout.wait_for(r"^ready$", 10, where)
-    first = tracing.Running([harness.dwtrace(), "-o", os.devnull, "-e", "spin_step", "-p", str(app.pid)])
+    events = os.path.join(harness.tempdir(), "first-events")
+    first = tracing.Running([harness.dwtrace(), "-o", events, "-e", "spin_step", "-p", str(app.pid)])
+
+    def written():
+        try:
+            return os.path.getsize(events)
+        except OSError:
+            return 0
 
     def tracers():
         return {tracing.tracer_pid(app.pid, t) for t in tracing.task_ids(app.pid)}
-    # Set up and tracing: the ptrace engine stays spin_app's tracer; the
-    # agent engine (the default's choice for spin_app) has detached
-    # (TracerPid 0) and reads the agent's rings.
+    # Set up and tracing (its events come): the ptrace engine stays
+    # spin_app's tracer; the agent engine (the default's choice for
+    # spin_app) has detached (TracerPid 0) and reads the agent's rings.
     def set_up():
         if harness.engine() == "ptrace":
-            return tracers() == {first.pid}
-        return tracing.has_agent(app.pid) and tracers() == {0}
+            return tracers() == {first.pid} and written() > 0
+        return tracing.has_agent(app.pid) and tracers() == {0} and written() > 0
     if not tracing.wait_until(lambda: set_up() or first.proc.poll() is not None, 30) or first.proc.poll() is not None:
         fail("%s: the first dwtrace did not set up\n%s" % (where, first.describe()))
     before = tracers()
@@ -137,13 +144,18 @@ def check_already_traced():
     if tracers() != before:
         fail("%s: spin_app's TracerPids went from %s to %s, expected them left as they were"
              % (where, before, tracers()))
+    # The first dwtrace traces on after the second was refused.
+    size = written()
+    if not tracing.wait_until(lambda: written() > size, 10):
+        fail("%s: the first dwtrace wrote nothing more after the second was refused\n%s"
+             % (where, first.describe()))
     tracing.send(first.pid, signal.SIGINT)
     if first.wait(60, where) != 0:
         fail("%s: the first dwtrace failed\n%s" % (where, first.describe()))
-    # The first dwtrace traced on after the second was refused.
     m = tracing.check_summary(first.stderr.text(), where)
     if int(m.group(1)) == 0:
         fail("%s: the first dwtrace saw no call\n%s" % (where, first.describe()))
+    os.unlink(events)
     tracing.send(app.pid, signal.SIGUSR1)
     if app.wait(10, where) != 0 or not re.fullmatch(r"ready\nok iterations=\d+\n", app.stdout.text()):
         fail("%s: spin_app found itself harmed\n%s" % (where, app.describe()))
