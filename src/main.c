@@ -69,17 +69,6 @@ static void install_stop_handlers(void)
 	}
 }
 
-static void arm_duration(double seconds)
-{
-	struct itimerval it;
-
-	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = (time_t)seconds;
-	it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
-	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
-		it.it_value.tv_usec = 1;
-	setitimer(ITIMER_REAL, &it, NULL);
-}
 
 /* SIGPIPE (and SIGXFSZ) would kill dwtrace with its traps in place: a closed
  * output must come back as EPIPE (EFBIG) instead.  A handler rather than SIG_IGN, because a
@@ -472,8 +461,7 @@ int main(int argc, char **argv)
 			goto fail_unstarted;
 		}
 	}
-	if (o.duration > 0)
-		arm_duration(o.duration);
+	tr.duration = o.duration;
 	emergency_arm(&tr, p);
 	if (o.engine != ENGINE_PTRACE) {
 		const char *unsuitable = agent_engine_unsuitable(&tr, p);
@@ -524,6 +512,7 @@ int main(int argc, char **argv)
 		}
 		if (o.verbose)
 			probe_report(&p->probes, p->dw, true, t->entry);
+		tracer_live(&tr);
 		tracer_run(&tr);
 	}
 	emergency_disarm();

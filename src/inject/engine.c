@@ -697,6 +697,7 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 	log_debug("agent", "%zu probes live in %s: %zu jumps, %zu traps", p->nplaced, t->name, e.ps.njumps,
 		  e.ps.ntraps);
 	pidfd = pidfd_open(t->pid);
+	tracer_live(tr);
 	/* From here the program runs free: no ptrace stop until the end. */
 	target_detach_all(t);
 	watched = false;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -642,4 +643,18 @@ void tracer_free(struct tracer *tr)
 	free(tr->spec_waiting);
 	tr->spec_pending = tr->spec_loaded = NULL;
 	tr->spec_waiting = NULL;
+}
+
+void tracer_live(struct tracer *tr)
+{
+	struct itimerval it;
+
+	if (tr->duration <= 0)
+		return;
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = (time_t)tr->duration;
+	it.it_value.tv_usec = (suseconds_t)((tr->duration - (double)(time_t)tr->duration) * 1e6);
+	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+		it.it_value.tv_usec = 1;
+	setitimer(ITIMER_REAL, &it, NULL);
 }

@@ -64,7 +64,13 @@ struct tracer {
 	 * dwtrace's sink does.  NULL for text and JSON. */
 	const char *ust_provider;
 	bool ust_blocking;           /* --ctf: the session's channel blocks when full */
+	double duration;             /* --duration: seconds of tracing once the probes are live (0: none) */
 };
+
+/* The probes are live (either engine): starts the --duration clock, a
+ * SIGALRM tr->duration seconds from now (ITIMER_REAL), so that set-up
+ * time, however long, is not taken from the tracing. */
+void tracer_live(struct tracer *tr);
 
 /* A process record for target t; takes over t (its threads become the
  * process's). */
