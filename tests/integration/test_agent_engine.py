@@ -179,6 +179,9 @@ def cycles(opt):
                                            "--duration", "0.05"]), timeout=60)
             if r.returncode != 0:
                 fail("%s: dwtrace exited %s\n%s" % (where, r.returncode, harness.describe(r)))
+            if prog.proc.poll() is not None:
+                fail("%s: spin_app ended (status %s) during the attach cycles\n%s\n%s"
+                     % (where, prog.proc.poll(), prog.describe(), harness.describe(r)))
             if code.patched(prog.pid):
                 fail("%s: spin_step's code differs from the file after dwtrace ended" % where)
             check_free(prog.pid, where)
