@@ -23,6 +23,10 @@ struct dw_param {
 	const char *name;            /* "argN" (N its position) when DWARF names none */
 	const struct dw_type *type;
 	bool unnamed;                /* DWARF gives no name (a declaration's, "int f(int)") */
+	/* Offset in the module's DWARF of the parameter's DIE in the
+	 * function's own (concrete) subprogram, whose DW_AT_location or
+	 * DW_AT_const_value says where it is (dw_loc.h); 0 when none. */
+	uint64_t die;
 };
 
 /* A range of code addresses where a module is loaded: [start, end). */
@@ -40,6 +44,21 @@ struct dw_function {
 	bool has_dwarf;              /* false: no DWARF; params are raw integer registers */
 	bool abi_changed;            /* a compiler clone (.isra, .constprop, .part): the
 				      * parameters are not where the ABI puts them */
+	/* The clone's kind ("constprop", "isra", "part"; the first suffix of
+	 * its symbol) when abi_changed, else NULL; origin_name: the name of
+	 * the function it is a clone of ("f" for "f.constprop.0"). */
+	const char *clone_kind;
+	const char *origin_name;
+	/* DW_AT_language of its CU (DW_LANG_C11, DW_LANG_Rust, DW_LANG_Go...),
+	 * 0 when unknown. */
+	int language;
+	/* The parameters are read from DWARF locations at params_pc, not by
+	 * the calling convention: a clone, a language other than C/C++, or a
+	 * DW_AT_calling_convention other than DW_CC_normal.  params_pc is
+	 * addr when the locations cover the entry, else the first address
+	 * after the prologue where they do (as debuggers do). */
+	bool params_from_locations;
+	uint64_t params_pc;
 	const struct dw_type *ret;   /* NULL for void */
 	struct dw_param *params;
 	size_t nparams;
@@ -81,6 +100,40 @@ struct dw_function {
 	 * it): other code may jump into its middle, as glibc's assembly does. */
 	bool open_code;
 };
+
+/* Source lines (FILE:LINE probes).  Calls fn once for each address where
+ * code for line `line` of a source file whose path ends with `file` at a
+ * '/' boundary ("mylib.c", "samples/mylib.c") begins, in the modules of s
+ * (only those dw_session_find_module matches module_spec, when not NULL):
+ * as gdb's "break FILE:LINE" chooses them, the lowest address of each
+ * function and of each inlined copy where the line table marks a statement
+ * (is_stmt) of that line.  fn returns non-zero to stop.  Returns the number
+ * of addresses, 0 when the line has no code (the caller then names the
+ * nearest lines that do), or -errno. */
+int dw_session_each_line_addr(struct dw_session *s, const char *module_spec, const char *file, int line,
+			      int (*fn)(struct dw_module *m, uint64_t addr, void *arg), void *arg);
+
+/* A copy of a function inlined into another (DW_TAG_inlined_subroutine). */
+struct dw_inline {
+	const char *name;            /* the inlined function's name (its origin's DW_AT_name, C++ qualified) */
+	struct dw_module *module;
+	uint64_t addr;               /* its entry pc where loaded (DW_AT_entry_pc, else its lowest address) */
+	const char *caller;          /* the function it was inlined into (outermost concrete one) */
+	uint64_t caller_start;       /* that function's entry */
+	const char *call_file;       /* DW_AT_call_file / call_line, NULL/0 when unknown */
+	int call_line;
+	const struct dw_type *ret;
+	/* Its parameters, in the origin's order, located at addr (dw_loc.h). */
+	struct dw_var *params;
+	size_t nparams;
+};
+
+/* Calls fn for every inlined copy in m of a function whose name matches
+ * pattern (exact, or an fnmatch glob when glob; C++ names as
+ * dw_function_matches compares them), owned by m and built once.  fn
+ * returns non-zero to stop.  Returns the number of copies, or -errno. */
+int dw_module_each_inlined(struct dw_module *m, const char *pattern, bool glob,
+			   int (*fn)(const struct dw_inline *in, void *arg), void *arg);
 
 /* Number of raw arguments shown for a function without DWARF. */
 #define DW_RAW_ARGS 6

@@ -31,6 +31,10 @@ struct decode_opts {
 struct value {
 	const struct dw_type *type;  /* as declared (typedefs kept) */
 	bool available;              /* false: could not be read */
+	/* When !available: why, static text shown to the user ("optimized
+	 * out": DWARF has no location there; "unreadable": the memory could
+	 * not be read or was not captured).  NULL reads as "unreadable". */
+	const char *why;
 	const uint8_t *bytes;        /* the value's image, dw_type_size(type) bytes */
 	size_t size;
 	/* Strings: pointers to characters (read from memory) and char arrays. */
@@ -52,7 +56,8 @@ int decode_fetch(const struct fetch_plan *plan, const struct value_source *src, 
 void decode_value(const struct dw_type *t, const uint8_t *bytes, const struct value_source *src,
 		  const struct decode_opts *opts, struct arena *arena, struct value *out);
 
-/* The entry values of every field of l (an array of l->nfields). */
+/* The entry values of every field of l (an array of l->nfields), then of
+ * every local of a LAYOUT_POINT (l->nlocals more). */
 struct value *decode_entry(const struct event_layout *l, const struct value_source *src,
 			   const struct decode_opts *opts, struct arena *arena);
 

@@ -20,6 +20,19 @@ struct layout_field {
 	bool unnamed;                /* the parameter has no name in DWARF: name is "argN" */
 };
 
+/* What a layout's events are (issue 13). */
+enum layout_kind {
+	LAYOUT_CALL = 0,     /* a function's entry and exit events ("entry", "exit") */
+	/* One instruction inside a function (MODULE:0xOFFSET, FUNC+0xOFF,
+	 * FILE:LINE): one event per hit, "type":"probe", with the function's
+	 * parameters (fields) and every other variable in scope (locals),
+	 * both located at that pc from DWARF. */
+	LAYOUT_POINT = 1,
+	/* The entry of a copy of a function inlined into another: entry
+	 * events only, marked inlined; fields located from DWARF there. */
+	LAYOUT_INLINED = 2,
+};
+
 struct event_layout {
 	unsigned id;
 	const char *function;
@@ -32,6 +45,30 @@ struct event_layout {
 	bool has_ret;                /* false for void */
 	struct layout_field ret;     /* "retval", at the return */
 	bool entry_vregs, exit_vregs; /* plans read vector/x87 registers */
+	enum layout_kind kind;
+	/* The fields' plans come from DWARF locations at the probe's pc, not
+	 * from the calling convention (clones, other languages, points,
+	 * inlined copies). */
+	bool from_locations;
+	/* A compiler clone probed as its function ("constprop", "isra",
+	 * "part"; function is then the original's name), else NULL. */
+	const char *clone_kind;
+	/* LAYOUT_POINT and LAYOUT_INLINED: the probed address's offset from
+	 * the start of the function containing it, and its source position
+	 * from the line table (file NULL when unknown). */
+	uint64_t offset;
+	const char *file;
+	int line;
+	/* LAYOUT_POINT: the variables in scope other than the parameters,
+	 * innermost block first (decode_entry returns nfields + nlocals
+	 * values: the fields, then these). */
+	struct layout_field *locals;
+	size_t nlocals;
+	/* LAYOUT_INLINED: the function the copy was inlined into (where it
+	 * was called: file, line; NULL/0 when unknown). */
+	const char *inlined_into;
+	const char *call_file;
+	int call_line;
 };
 
 /* One frame of a call stack, symbolized. */
