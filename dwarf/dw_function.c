@@ -194,6 +194,59 @@ void dw_function_read_params(struct dw_module *m, struct dw_function *f, Dwarf_D
 	read_params(m, f, die);
 }
 
+/* The suffixes GCC gives a clone's symbol (ipa-cp, ipa-sra, ipa-split:
+ * "f.constprop.0", "f.isra.0", "f.part.0"; combined, "f.constprop.0.isra.0"). */
+static const char *const clone_suffixes[] = {".constprop.", ".isra.", ".part."};
+
+/* The first clone suffix in name: where it starts, and its kind; NULL when none. */
+static const char *first_clone_suffix(const char *name, const char **kind)
+{
+	const char *first = NULL;
+
+	for (size_t i = 0; i < sizeof(clone_suffixes) / sizeof(*clone_suffixes); i++) {
+		const char *p = strstr(name, clone_suffixes[i]);
+		if (p && (!first || p < first)) {
+			first = p;
+			*kind = clone_suffixes[i] + 1;
+		}
+	}
+	return first;
+}
+
+bool dw_clone_base(const char *name, size_t *len, const char **kind)
+{
+	static const char *const kinds[] = {"constprop", "isra", "part"};
+	const char *k = NULL, *p = first_clone_suffix(name, &k);
+
+	if (!p || p == name)
+		return false;
+	*len = (size_t)(p - name);
+	for (size_t i = 0; i < 3; i++)
+		if (!strncmp(k, kinds[i], strlen(kinds[i])))
+			*kind = kinds[i];
+	return true;
+}
+
+void dw_function_name_clone(struct dw_function *f)
+{
+	const char *sym = f->linkage_name ? f->linkage_name : f->name, *kind;
+	size_t len;
+
+	if (!dw_clone_base(sym, &len, &kind))
+		return;
+	f->clone_kind = kind;
+	/* C++: the demangled name without its " [clone .isra.0]" suffix. */
+	if (f->linkage_name) {
+		const char *c = strstr(f->name, " [clone ");
+		f->origin_name = xstrndup(f->name, c ? (size_t)(c - f->name) : strlen(f->name));
+	} else {
+		f->origin_name = xstrndup(f->name, len);
+	}
+	/* A clone takes what IPA left it, where it chose: DWARF says where. */
+	f->params_from_locations = true;
+	f->params_pc = f->addr;
+}
+
 void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 {
 	Dwarf_Addr bias;
@@ -238,6 +291,8 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 	 * function split off (".cold") has no entry at all. */
 	f->abi_changed = strstr(f->name, ".isra.") || strstr(f->name, ".constprop.") || strstr(f->name, ".part.") ||
 			 ctx.quality < 2;
+	if (ctx.quality == 2)
+		dw_function_name_clone(f);
 	f->ret = dw_type_of_attr(m, &ctx.found);
 	decl = declaring_die(&ctx.found, &decl_buf);
 	read_params(m, f, decl);

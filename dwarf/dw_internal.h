@@ -46,6 +46,9 @@ struct dw_module {
 	/* Hash of each unversioned function symbol's name → its index. */
 	struct u64_map plain_defined;
 	bool plain_defined_read;
+	/* dw_inline.c: its inlined subroutines by abstract origin, NULL until
+	 * the first dw_module_each_inlined. */
+	struct dw_inline_index *inlines;
 };
 
 /* The marker in dw_module.demangled of a symbol name that is not C++. */
@@ -160,6 +163,18 @@ void dw_cxx_string_layout(struct dw_type *t);
 /* dw_symbolize.c: a C++ linkage name (without "@version") demangled as gdb
  * shows it, interned for s's life; NULL when it is none. */
 const char *dw_session_demangled(struct dw_session *s, const char *linkage);
+
+/* dw_function.c: whether symbol name (a C or linkage name) is a GCC clone
+ * ("f.constprop.0", "f.isra.0", "f.part.0"): true with *len the length of
+ * the name it is a clone of and *kind its first suffix ("constprop",
+ * "isra", "part": static text). */
+bool dw_clone_base(const char *name, size_t *len, const char **kind);
+/* dw_function.c: fills f's clone_kind, origin_name (owned by f),
+ * params_from_locations and params_pc when its symbol is a clone's. */
+void dw_function_name_clone(struct dw_function *f);
+
+/* dw_inline.c: frees m's index of inlined copies (dw_session_close). */
+void dw_inline_forget(struct dw_module *m);
 
 void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

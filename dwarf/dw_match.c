@@ -38,11 +38,33 @@ static bool symbol_matches(const char *name, const char *dm, const char *pattern
 	return name_matches(name, pattern, glob) || (dm && dw_cxx_matches(dm, pattern, canonical, glob));
 }
 
+/* Whether symbol name is a compiler clone of a function pattern names:
+ * "f.constprop.0" and "f.isra.0" for "f" or "f*" (C++ clones match by
+ * their demangled names, dw_cxx_matches). */
+static bool clone_matches(const char *name, const char *pattern, bool glob)
+{
+	char buf[256];
+	const char *kind;
+	size_t len;
+
+	name = dw_plain_name(name, buf, sizeof(buf));
+	if (!dw_clone_base(name, &len, &kind) || len >= sizeof(buf))
+		return false;
+	if (!glob)
+		return strlen(pattern) == len && !strncmp(name, pattern, len);
+	if (name != buf) {
+		memcpy(buf, name, len);
+	}
+	buf[len] = '\0';
+	return fnmatch(pattern, buf, 0) == 0;
+}
+
 bool dw_function_matches(const struct dw_function *f, const char *pattern, bool glob)
 {
 	char *canonical = glob ? NULL : dw_cxx_canonical(pattern);
 	bool yes = f->linkage_name ? symbol_matches(f->linkage_name, f->name, pattern, canonical, glob)
-				   : symbol_matches(f->name, NULL, pattern, canonical, glob);
+				   : symbol_matches(f->name, NULL, pattern, canonical, glob) ||
+					     clone_matches(f->name, pattern, glob);
 
 	free(canonical);
 	return yes;
@@ -195,7 +217,8 @@ int dw_module_each_function_except(struct dw_module *m, const char *pattern, boo
 			continue;
 		/* symbol_matches, demangling only when the name does not match. */
 		if (!name_matches(name, pattern, glob) &&
-		    !((dm = symbol_demangled(m, i, name)) && dw_cxx_matches(dm, pattern, canonical, glob)))
+		    !((dm = symbol_demangled(m, i, name)) && dw_cxx_matches(dm, pattern, canonical, glob)) &&
+		    (dm || !clone_matches(name, pattern, glob)))
 			continue;
 		/* A split-off part of a function ("f.cold", "_Z1fi.cold") is no
 		 * function: only its own symbol or demangled name, suffix

@@ -212,6 +212,7 @@ static void free_function(uint64_t key, void *value, void *arg)
 	free((char *)f->name);
 	free((char *)f->linkage_name);
 	free((char *)f->qualified_name);
+	free((char *)f->origin_name);
 	free(f->params);
 	free(f->ranges);
 	free(f);
@@ -227,6 +228,7 @@ void dw_session_close(struct dw_session *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->nmodules; i++) {
+		dw_inline_forget(s->modules[i]);
 		u64_map_free(&s->modules[i]->types);
 		u64_map_each(&s->modules[i]->functions, free_function, NULL);
 		u64_map_free(&s->modules[i]->functions);

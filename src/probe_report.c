@@ -39,8 +39,10 @@ static const char *static_note(const struct dw_function *f, uint64_t entry)
 		return "entry events only: the entry point";
 	if (f->no_symbol && !f->size)
 		return "entry events only: no symbol and no call frame information give its extent";
+	if (f->clone_kind)
+		return "a compiler clone: parameters from DWARF locations";
 	if (f->abi_changed)
-		return "a compiler clone: values shown as unavailable";
+		return "a part of a function split off by the compiler: values shown as unavailable";
 	if (!f->has_dwarf)
 		return "no debug info: raw registers";
 	return NULL;
@@ -53,7 +55,19 @@ void probe_report(const struct probe_set *set, struct dw_session *s, bool placed
 	for (size_t i = 0; i < set->len; i++) {
 		const struct probe_site *site = set->sites[i];
 		const char *note = static_note(site->fn, entry);
+		const struct event_layout *l = site->layout;
 
+		if (l && l->kind == LAYOUT_INLINED) {
+			/* A copy inlined into site->fn: where, and what called it. */
+			snprintf(buf, sizeof(buf), "%s %s 0x%" PRIx64 " (inlined into %s+0x%" PRIx64 ", called at %s:%d)",
+				 dw_module_name(site->fn->module), l->function, site->addr, site->fn->name, l->offset,
+				 l->call_file ? l->call_file : "?", l->call_line);
+			if (placed && !site->placed)
+				log_note("left out %s: it could not be placed (the message above says why)", buf);
+			else
+				log_note("probe %s (entry events only: an inlined copy)", buf);
+			continue;
+		}
 		where(site->fn, buf, sizeof(buf));
 		if (placed && !site->placed)
 			log_note("left out %s: it could not be placed (the message above says why)", buf);

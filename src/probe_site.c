@@ -11,6 +11,7 @@
 #include "dw_demangle.h"
 #include "fde_extent.h"
 #include "log.h"
+#include "probe_inline.h"
 #include "suggest.h"
 #include "u64_map.h"
 #include "xalloc.h"
@@ -36,6 +37,8 @@ static struct probe_site *new_site(struct probe_set *set, struct dw_function *f)
 	for (size_t i = 0; i < f->nparams; i++)
 		l->fields[i].plan = plans[i];
 	free(plans);
+	/* Clones, ...: from DWARF locations instead (probe_inline.c). */
+	probe_layout_from_locations(l, f);
 	site->fn = f;
 	site->go = dw_module_is_go(f->module);
 	site->layout = l;
@@ -139,7 +142,7 @@ static size_t exclude(struct probe_set *set, const char *spec, size_t first)
 		struct probe_site *site = set->sites[i];
 		struct dw_function *f = site->fn;
 
-		if (!site->gone && dw_function_matches(f, pattern, glob) &&
+		if (!site->gone && probe_site_matches(site, pattern, glob) &&
 		    (!modname || dw_module_matches(f->module, modname, real))) {
 			u64_map_del(&set->by_addr, site->addr);
 			note_left_out(set, f, "excluded", spec);
@@ -423,6 +426,8 @@ static int resolve_in_module(struct dw_session *s, struct dw_module *m, const ch
 		log_error("probe '%s': %s", spec, dw_session_error(s));
 		return -1;
 	}
+	/* Its inlined copies too (probe_inline.c). */
+	total += (int)probe_inline_add(ctx->set, s, m, name, glob);
 	if (total > 0)
 		return 0;
 	if (glob) {
@@ -496,6 +501,9 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 	note_late(ctx);
 	if (ctx->failed)
 		return -1;
+	/* Its inlined copies too (probe_inline.c). */
+	if (total >= 0)
+		total += (int)probe_inline_add(ctx->set, s, NULL, name, glob);
 	if (total == 0 && ctx->set->keep_missing) {
 		/* A wrapper (a shell script, sh -c 'exec prog') starts the
 		 * program that has it. */
@@ -529,8 +537,8 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
  * IFUNCs (which implementation is probed). */
 static void warn_unusual(struct probe_set *set, size_t first)
 {
-	const struct dw_function *raw = NULL, *clone = NULL, *ifunc = NULL;
-	size_t nraw = 0, nclones = 0, nifuncs = 0;
+	const struct dw_function *raw = NULL, *clone = NULL, *ifunc = NULL, *named = NULL;
+	size_t nraw = 0, nclones = 0, nifuncs = 0, nnamed = 0;
 
 	for (size_t i = first; i < set->len; i++) {
 		const struct dw_function *f = set->sites[i]->fn;
@@ -539,7 +547,11 @@ static void warn_unusual(struct probe_set *set, size_t first)
 			continue;
 		if (!f->has_dwarf && !nraw++)
 			raw = f;
-		if (f->abi_changed && !f->dwarf_start && !nclones++)
+		/* A clone named as one reads its parameters from DWARF; a
+		 * part probed by its own symbol (".cold") has none to read. */
+		if (f->clone_kind && !nnamed++)
+			named = f;
+		if (f->abi_changed && !f->clone_kind && !f->dwarf_start && !nclones++)
 			clone = f;
 		if (f->impl && !nifuncs++)
 			ifunc = f;
@@ -553,12 +565,20 @@ static void warn_unusual(struct probe_set *set, size_t first)
 			    "arg0..arg5 and the return register",
 			    nraw, raw->name);
 	if (nclones == 1)
-		log_warning("'%s' is a compiler clone or part of a function: its values are shown as unavailable",
+		log_warning("'%s' is a part of a function split off by the compiler: its values are shown as "
+			    "unavailable",
 			    clone->name);
 	else if (nclones > 1)
-		log_warning("%zu probed functions ('%s', ...) are compiler clones or parts of functions: their values "
-			    "are shown as unavailable",
+		log_warning("%zu probed functions ('%s', ...) are parts of functions split off by the compiler: their "
+			    "values are shown as unavailable",
 			    nclones, clone->name);
+	if (nnamed == 1)
+		log_note("'%s' is a compiler clone of %s (%s): probed as %s, its parameters from DWARF locations",
+			 named->name, named->origin_name, named->clone_kind, named->origin_name);
+	else if (nnamed > 1)
+		log_note("%zu probed functions ('%s', ...) are compiler clones: probed as the functions they are clones "
+			 "of, their parameters from DWARF locations (-v lists them)",
+			 nnamed, named->name);
 	/* One implementation serving two IFUNCs: which name its calls get,
 	 * rather than merge silently. */
 	for (size_t i = set->nleft_out_said; i < set->nleft_out; i++) {
@@ -600,6 +620,7 @@ size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, st
 			ctx.glob = dw_name_is_glob(spec);
 			dw_module_each_function(m, spec, ctx.glob, add_function, &ctx);
 			note_late(&ctx);
+			probe_inline_add(set, s, m, spec, ctx.glob);
 			if (set->len > was)
 				log_note("probe '%s': found in %s, just loaded", spec, dw_module_name(m));
 			continue;

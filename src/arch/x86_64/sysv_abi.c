@@ -276,7 +276,10 @@ void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, stru
 	if (f->ret && dw_type_size(f->ret)) {
 		size_t size = dw_type_size(f->ret);
 		whole = classify_value(f->ret, cls);
-		ret->available = !f->abi_changed && !all_unknown;
+		/* A clone named as one (clone_kind) returns what its origin
+		 * returns, where the ABI puts it; a split-off .cold part
+		 * returns nothing of its own. */
+		ret->available = (!f->abi_changed || f->clone_kind) && !all_unknown;
 		ret->size = (uint32_t)size;
 		if (whole == CLS_MEMORY) {
 			/* The caller's buffer, whose address comes back in rax. */
