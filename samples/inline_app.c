@@ -6,8 +6,10 @@
  * out of line through a function pointer; scale() becomes scale.constprop.N
  * (its factor is always 3); area() becomes area.isra.N (only one member of
  * its struct argument is used); classify() is split by partial inlining into
- * an inlined test and classify.part.N.  At -O0 nothing is inlined or cloned
- * (the control).  Usage: inline_app [N] (N rounds, default 3). */
+ * an inlined test and classify.part.N, entered only by calls that pass the
+ * test (each call prints "classify call", the part "classify v=").  At -O0
+ * nothing is inlined or cloned (the control).  Usage: inline_app [N] (N
+ * rounds, default 3). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -76,7 +78,7 @@ static int classify(int v)
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 3;
-	long acc = 0;
+	long acc = 0, ret;
 
 	for (int r = 0; r < rounds; r++) {
 		struct box b = {r + 4, r * 5, argc + r, r * 0.5};
@@ -84,12 +86,26 @@ int main(int argc, char **argv)
 		acc += tally(r + 1);
 		acc += report(r);
 		acc += weigh_ptr(r + 200, r + 300);
-		acc += scale(r * 11, 3);
-		acc += scale(r * 13 + 5, 3);
-		acc += area(b);
-		acc += area(c);
+		/* The clones' results, for their exit events. */
+		ret = scale(r * 11, 3);
+		printf("scale ret=%ld\n", ret);
+		acc += ret;
+		ret = scale(r * 13 + 5, 3);
+		printf("scale ret=%ld\n", ret);
+		acc += ret;
+		ret = area(b);
+		printf("area ret=%ld\n", ret);
+		acc += ret;
+		ret = area(c);
+		printf("area ret=%ld\n", ret);
+		acc += ret;
+		/* classify's head returns early for v < 0 without a print
+		 * of its own: each call is printed here. */
+		printf("classify call v=%d\n", r * 3 + 1);
 		acc += classify(r * 3 + 1);
-		acc += classify(-r - 1);
+		printf("classify call v=%d\n", r - 2);
+		acc += classify(r - 2);
+		printf("classify call v=%d\n", r * argc);
 		acc += classify(r * argc);
 	}
 	printf("done acc=%ld\n", acc);
