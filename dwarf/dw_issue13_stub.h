@@ -5,5 +5,4 @@
 #include "dw_session.h"
 #include "fetch_plan.h"
 int dw_module_function_at(struct dw_module *m, uint64_t addr, struct dw_function **out);
-bool arch_plan_reads_vregs(const struct fetch_plan *p);
 #endif
