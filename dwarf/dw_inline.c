@@ -170,14 +170,31 @@ static struct dw_inline_index *build_index(struct dw_module *m)
 	return ix;
 }
 
+static bool is_constant_form(unsigned form)
+{
+	return form == DW_FORM_data1 || form == DW_FORM_data2 || form == DW_FORM_data4 || form == DW_FORM_data8 ||
+	       form == DW_FORM_udata || form == DW_FORM_implicit_const;
+}
+
 /* Where the copy's code starts: DW_AT_entry_pc, else DW_AT_low_pc, else the
  * lowest start of its DW_AT_ranges (DWARF 5 section 3.3.8.2 and 2.18);
  * DWARF addresses, false when none. */
 static bool entry_pc(Dwarf_Die *die, Dwarf_Addr *pc)
 {
 	Dwarf_Addr base, start, end, low = (Dwarf_Addr)-1;
+	Dwarf_Attribute attr;
+	Dwarf_Word delta;
 	ptrdiff_t off = 0;
 
+	/* DWARF 5 also allows a constant: an offset from the DIE's base
+	 * address (its low_pc), which libdw's dwarf_entrypc does not read. */
+	if (dwarf_attr(die, DW_AT_entry_pc, &attr) && is_constant_form(dwarf_whatform(&attr)) &&
+	    dwarf_formudata(&attr, &delta) == 0) {
+		if (dwarf_lowpc(die, pc) != 0)
+			return false;
+		*pc += delta;
+		return true;
+	}
 	if (dwarf_entrypc(die, pc) == 0)
 		return true;
 	while ((off = dwarf_ranges(die, off, &base, &start, &end)) > 0)
