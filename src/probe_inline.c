@@ -138,6 +138,13 @@ void probe_layout_from_locations(struct event_layout *l, const struct dw_functio
 		l->function = f->origin_name;
 		l->clone_kind = f->clone_kind;
 	}
+	/* GCC's IPA-SRA drops a return value no caller uses (ipa-sra.c,
+	 * "return value removal") and its DWARF still gives the origin's
+	 * return type: rax may then hold anything.  Not a guess: unavailable. */
+	if (f->clone_kind && l->has_ret && strstr(f->linkage_name ? f->linkage_name : f->name, ".isra.")) {
+		l->ret.plan.available = false;
+		l->ret.plan.why = "maybe not returned (an .isra clone)";
+	}
 }
 
 bool probe_site_matches(const struct probe_site *site, const char *pattern, bool glob)

@@ -20,6 +20,7 @@ import harness
 from harness import fail
 
 ROUNDS = "3"
+ISRA_RET = "maybe not returned (an .isra clone)"
 PROBES = ["-e", "weigh", "-e", "scale", "-e", "area", "-e", "classify"]
 
 
@@ -140,7 +141,12 @@ def test(opt):
                 fail("area: b is %s, neither its members nor optimized out" % json.dumps(a["b"]))
         check_same_calls(name, calls[name], got)
         rets = [e.get("retval") for e in exits.get(name, [])]
-        if rets != calls[ret]:
+        if opt != "O0" and name == "area":
+            # An .isra clone may have lost its return value (IPA-SRA drops
+            # one no caller uses; DWARF does not say): never a guess.
+            if len(rets) != len(calls[ret]) or any(r != {"unavailable": ISRA_RET} for r in rets):
+                fail("area.isra: return values %s, expected %d unavailable" % (rets, len(calls[ret])))
+        elif rets != calls[ret]:
             fail("%s: return values %s, inline_app printed %s" % (name, rets, calls[ret]))
 
     # classify: each call at its (inlined) entry; the calls that pass the
