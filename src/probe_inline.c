@@ -122,7 +122,8 @@ void probe_layout_from_locations(struct event_layout *l, const struct dw_functio
 {
 	struct fetch_plan *plans;
 
-	if (!f->params_from_locations || !f->has_dwarf)
+	/* Other languages are probe_lang.c's (helper L): clones only here. */
+	if (!f->clone_kind || !f->params_from_locations || !f->has_dwarf)
 		return;
 	plans = xcalloc(f->nparams ? f->nparams : 1, sizeof(*plans));
 	if (dw_function_plan_params_at(f, f->params_pc, plans) == 0) {

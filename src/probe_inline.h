@@ -21,11 +21,11 @@
 size_t probe_inline_add(struct probe_set *set, struct dw_session *s, struct dw_module *m, const char *pattern,
 			bool glob);
 
-/* When f's parameters are read from DWARF locations
- * (f->params_from_locations: a clone, ...), replaces the plans of l's
- * fields (made by the calling convention) by those at f->params_pc
- * (dw_function_plan_params_at) and sets l->from_locations; a clone's
- * events are named after its origin, with l->clone_kind. */
+/* When f is a compiler clone (f->clone_kind), replaces the plans of l's
+ * fields (made by the calling convention) by those from DWARF locations at
+ * f->params_pc (dw_function_plan_params_at), sets l->from_locations, and
+ * names its events after its origin, with l->clone_kind; an .isra clone's
+ * return value is unavailable.  Other functions are left as they are. */
 void probe_layout_from_locations(struct event_layout *l, const struct dw_function *f);
 
 /* Whether site's events are those of a function pattern names: an inlined
