@@ -145,7 +145,9 @@ static size_t exclude(struct probe_set *set, const char *spec, size_t first)
 		if (!site->gone && probe_site_matches(site, pattern, glob) &&
 		    (!modname || dw_module_matches(f->module, modname, real))) {
 			u64_map_del(&set->by_addr, site->addr);
-			note_left_out(set, f, "excluded", spec);
+			/* An inlined copy's f is the function around it. */
+			if (site->layout->kind != LAYOUT_INLINED)
+				note_left_out(set, f, "excluded", spec);
 			event_layout_free(site->layout);
 			free(site);
 			removed++;

@@ -169,6 +169,17 @@ def test(opt):
     if copies != (0 if opt == "O0" else 2):
         fail("--list-probes lists %d inlined copies of weigh\n%s" % (copies, text))
 
+    # An exclusion names an inlined copy by its function, not by the
+    # function it was inlined into.
+    listing = harness.run_dwtrace(["--list-probes", "-e", "weigh", "-e", "tally", "-e", "!tally",
+                                   "--", app, ROUNDS])
+    if opt != "O0" and "inlined into tally" not in listing.stderr:
+        fail("'!tally' left out weigh's copy inlined into tally\n%s" % listing.stderr)
+    listing = harness.run_dwtrace(["--list-probes", "-e", "weigh", "-e", "!weigh", "--", app, ROUNDS],
+                                  expect_status=None)
+    if listing.returncode == 0 or "inlined into" in listing.stderr.replace("left out", ""):
+        fail("'!weigh' did not leave out weigh's inlined copies\n%s" % harness.describe(listing))
+
     # gdb: the clone's parameters at its entry, as dwtrace's first event.
     if opt != "O0":
         _addr, sym = found[("scale", "constprop")]
