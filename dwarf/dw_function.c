@@ -197,11 +197,11 @@ void dw_function_read_params(struct dw_module *m, struct dw_function *f, Dwarf_D
 void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = NULL, decl_buf, *decl;
+	Dwarf_Die *cu = NULL, cu_buf, decl_buf, *decl;
 	struct find_ctx ctx = {0};
 
 	if (dw_module_has_dwarf(m))
-		cu = dwfl_module_addrdie(m->mod, f->addr, &bias);
+		cu = dw_module_addrdie(m, f->addr, &cu_buf, &bias);
 	/* Assembly has no prototype in its DWARF (no parameters, unspecified
 	 * return type); an IFUNC in a file is its resolver, not the function:
 	 * a declaration of the name says what it takes, else raw registers. */

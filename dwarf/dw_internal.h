@@ -46,7 +46,21 @@ struct dw_module {
 	/* Hash of each unversioned function symbol's name → its index. */
 	struct u64_map plain_defined;
 	bool plain_defined_read;
+	/* dw_cu_index.c: the CUs' code ranges, sorted by start, built on the
+	 * first address .debug_aranges does not cover. */
+	struct dw_cu_span *cu_spans;
+	size_t ncu_spans;
+	bool cu_index_built;
 };
+
+/* dw_cu_index.c: the CU DIE covering load address addr of m, and the bias
+ * from DWARF to load addresses: dwfl_module_addrdie's answer (from
+ * .debug_aranges), else from the CU DIEs' own ranges (Go writes no
+ * .debug_aranges).  The result is libdwfl's or buf; NULL when no CU covers
+ * addr or m has no DWARF. */
+Dwarf_Die *dw_module_addrdie(struct dw_module *m, uint64_t addr, Dwarf_Die *buf, Dwarf_Addr *bias);
+/* Frees m's CU index (dw_session_close). */
+void dw_cu_index_free(struct dw_module *m);
 
 /* The marker in dw_module.demangled of a symbol name that is not C++. */
 extern char dw_not_cxx[];
