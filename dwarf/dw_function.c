@@ -92,6 +92,8 @@ static void read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *d
 				p->name = f->nparams < 12 ? names[f->nparams] : "arg";
 			}
 			p->type = dw_type_of_attr(m, &child);
+			/* This DIE's: dw_lang_signature finds the concrete one. */
+			p->die = dwarf_dieoffset(&child);
 			f->nparams++;
 		}
 	} while (dwarf_siblingof(&child, &child) == 0);
@@ -192,6 +194,9 @@ static void raw_signature(struct dw_module *m, struct dw_function *f)
 void dw_function_read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *die)
 {
 	read_params(m, f, die);
+	/* A declaration's parameters have no location. */
+	for (size_t i = 0; i < f->nparams; i++)
+		f->params[i].die = 0;
 }
 
 void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
@@ -246,6 +251,7 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 		f->variadic = false;
 	f->decl_file = dwarf_decl_file(&ctx.found);
 	dwarf_decl_line(&ctx.found, &f->decl_line);
+	dw_lang_signature(m, f, &ctx.found, decl, cu, bias);
 }
 
 size_t dw_function_prototype(const struct dw_function *f, char *buf, size_t size)

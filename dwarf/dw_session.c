@@ -213,6 +213,7 @@ static void free_function(uint64_t key, void *value, void *arg)
 	free((char *)f->linkage_name);
 	free((char *)f->qualified_name);
 	free(f->params);
+	free(f->results);
 	free(f->ranges);
 	free(f);
 }

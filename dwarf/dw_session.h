@@ -99,6 +99,14 @@ struct dw_function {
 	/* Its extent comes from its symbol alone (assembly, or no DWARF for
 	 * it): other code may jump into its middle, as glibc's assembly does. */
 	bool open_code;
+	/* Go (issue 13, L): the results, DW_AT_variable_parameter formal
+	 * parameters ("~r0"), which are not arguments; ret is the one
+	 * result's type, or a struct of them in order. */
+	struct dw_param *results;
+	size_t nresults;
+	/* With params_pc > addr: at params_pc the CFA is rsp plus this (the
+	 * return address is at CFA - 8), from the CFI; 0 when unknown. */
+	int64_t params_cfa_rsp;
 };
 
 /* Source lines (FILE:LINE probes).  Calls fn once for each address where

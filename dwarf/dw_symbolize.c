@@ -12,7 +12,7 @@ const char *dw_session_demangled(struct dw_session *s, const char *linkage)
 {
 	char *d;
 
-	if (!linkage || strncmp(linkage, "_Z", 2) != 0)
+	if (!linkage || (strncmp(linkage, "_Z", 2) != 0 && strncmp(linkage, "_R", 2) != 0))
 		return NULL;
 	d = u64_map_get(&s->demangled_names, (uint64_t)(uintptr_t)linkage);
 	if (!d && (d = dw_demangle(linkage)))
