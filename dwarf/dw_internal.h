@@ -178,6 +178,9 @@ bool dw_cxx_pass_by_reference(Dwarf_Die *die, const struct dw_type *t);
 /* dw_cxx.c: marks t as std::string / std::string_view (cxx_string, with the
  * offsets of its data pointer and length) when it is one; else leaves it. */
 void dw_cxx_string_layout(struct dw_type *t);
+/* dw_lang_type.c: marks t (a struct, of type DIE die) as a string
+ * (cxx_string) when it is Go's string or Rust's &str or String. */
+void dw_lang_string_layout(struct dw_type *t, Dwarf_Die *die);
 /* dw_symbolize.c: a C++ linkage name (without "@version") demangled as gdb
  * shows it, interned for s's life; NULL when it is none. */
 const char *dw_session_demangled(struct dw_session *s, const char *linkage);

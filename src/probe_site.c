@@ -11,6 +11,7 @@
 #include "dw_demangle.h"
 #include "fde_extent.h"
 #include "log.h"
+#include "probe_lang.h"
 #include "suggest.h"
 #include "u64_map.h"
 #include "xalloc.h"
@@ -40,6 +41,7 @@ static struct probe_site *new_site(struct probe_set *set, struct dw_function *f)
 	site->go = dw_module_is_go(f->module);
 	site->layout = l;
 	site->addr = f->addr;
+	probe_lang_plan(site); /* other languages: plans from DWARF locations */
 	xgrow(&set->sites, &set->cap, set->len + 1, sizeof(*set->sites));
 	set->sites[set->len++] = site;
 	return site;

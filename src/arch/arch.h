@@ -25,6 +25,13 @@
 void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, struct fetch_plan *ret,
 		    bool *entry_vregs, bool *exit_vregs);
 
+/* Go's register ABI (ABIInternal, cmd/compile/abi-internal.md): where each
+ * parameter of f (a Go function) is at its entry and where its results
+ * (f->ret, a struct of them when several) are at its exits.  A value Go
+ * passes on the stack is !available.  Same outputs as arch_plan_call. */
+void arch_plan_go_call(const struct dw_function *f, struct fetch_plan *params, struct fetch_plan *ret,
+		       bool *entry_vregs, bool *exit_vregs);
+
 /* Reads the registers of stopped thread tid (vector registers too when
  * want_vregs).  Returns 0 or -errno. */
 int arch_regs_fetch(pid_t tid, struct arch_regs *r, bool want_vregs);

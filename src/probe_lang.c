@@ -1,0 +1,67 @@
+/* Probe sites of functions whose parameters come from DWARF locations:
+ * other languages and calling conventions (issue 13). */
+#include "probe_lang.h"
+
+#include <dwarf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "xalloc.h"
+
+/* A return value the SysV plan reads right for a function that does not
+ * follow SysV: one scalar in rax or xmm0, which is what LLVM (rustc) and
+ * other compilers return a lone integer, pointer or float in on x86-64.
+ * Anything larger is returned in ways the language does not fix. */
+static bool scalar_return(const struct dw_type *t)
+{
+	t = dw_type_strip(t);
+	if (!t || t->size == 0 || t->size > 8)
+		return false;
+	switch (t->kind) {
+	case DW_KIND_SINT:
+	case DW_KIND_UINT:
+	case DW_KIND_BOOL:
+	case DW_KIND_POINTER:
+	case DW_KIND_ENUM:
+	case DW_KIND_FLOAT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void probe_lang_plan(struct probe_site *site)
+{
+	const struct dw_function *f = site->fn;
+	struct event_layout *l = site->layout;
+	struct fetch_plan *plans;
+
+	if (!f->params_from_locations || !f->has_dwarf || f->abi_changed)
+		return;
+	l->from_locations = true;
+	plans = xcalloc(f->nparams ? f->nparams : 1, sizeof(*plans));
+	if (f->language == DW_LANG_Go) {
+		/* At a Go function's entry its ABI is exact, and what its
+		 * location lists say there (cmd/compile writes the
+		 * registers of ABIInternal for the entry). */
+		arch_plan_go_call(f, plans, &l->ret.plan, &l->entry_vregs, &l->exit_vregs);
+		for (size_t i = 0; i < f->nparams; i++)
+			l->fields[i].plan = plans[i];
+		free(plans);
+		return;
+	}
+	if (l->ret.plan.available && !scalar_return(f->ret)) {
+		l->ret.plan.available = false;
+		l->ret.plan.npieces = 0;
+		l->ret.plan.why = "returned where the language's convention puts it, not known";
+	}
+	/* Without the location evaluator yet: unavailable, never the SysV guess. */
+	for (size_t i = 0; i < f->nparams; i++) {
+		memset(&l->fields[i].plan, 0, sizeof(l->fields[i].plan));
+		l->fields[i].plan.size = (uint32_t)dw_type_size(f->params[i].type);
+		l->fields[i].plan.why = "not located yet";
+	}
+	l->entry_vregs = false;
+	free(plans);
+}
