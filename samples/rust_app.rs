@@ -1,0 +1,34 @@
+// rust_app: Rust functions to trace, each printing the arguments it got so
+// that a test compares dwtrace's values with the program's own.  compute
+// takes integers and a float; greet a &str and a String; total a slice.
+// Usage: rust_app [N] (N rounds, default 3).  Exits 0.
+#[inline(never)]
+pub fn compute(a: u64, b: i32, scale: f64) -> u64 {
+    println!("compute(a={}, b={}, scale={})", a, b, scale);
+    (a as f64 * scale) as u64 + b as u64
+}
+
+#[inline(never)]
+pub fn greet(name: &str, owned: String) -> usize {
+    println!("greet(name={:?}, owned={:?})", name, owned);
+    name.len() + owned.len()
+}
+
+#[inline(never)]
+pub fn total(v: &[i64]) -> i64 {
+    println!("total(v={:?})", v);
+    v.iter().sum()
+}
+
+fn main() {
+    let rounds: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(3);
+    let mut sum = 0u64;
+    for r in 0..rounds {
+        sum += compute(1000 + r, -(r as i32) - 7, 1.5);
+        let owned = format!("owned-{}", r);
+        sum += greet("gopher", owned) as u64;
+        let v: Vec<i64> = (0..(r as i64 + 2)).map(|x| x * 10 - 5).collect();
+        sum = sum.wrapping_add(total(&v) as u64);
+    }
+    println!("sum: {}", sum);
+}
