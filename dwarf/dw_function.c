@@ -92,7 +92,6 @@ static void read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *d
 				p->name = f->nparams < 12 ? names[f->nparams] : "arg";
 			}
 			p->type = dw_type_of_attr(m, &child);
-			/* This DIE's: dw_lang_signature finds the concrete one. */
 			p->die = dwarf_dieoffset(&child);
 			f->nparams++;
 		}
@@ -194,7 +193,7 @@ static void raw_signature(struct dw_module *m, struct dw_function *f)
 void dw_function_read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *die)
 {
 	read_params(m, f, die);
-	/* A declaration's parameters have no location. */
+	/* A declaration's parameters (maybe another module's) locate nothing. */
 	for (size_t i = 0; i < f->nparams; i++)
 		f->params[i].die = 0;
 }

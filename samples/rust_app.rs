@@ -5,7 +5,7 @@
 #[inline(never)]
 pub fn compute(a: u64, b: i32, scale: f64) -> u64 {
     println!("compute(a={}, b={}, scale={})", a, b, scale);
-    (a as f64 * scale) as u64 + b as u64
+    ((a as f64 * scale) as i64 + b as i64) as u64
 }
 
 #[inline(never)]

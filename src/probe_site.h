@@ -29,6 +29,10 @@ struct probe_site {
 	 * returns, its implementation is probed (done: that happened). */
 	bool ifunc_resolver;
 	bool ifunc_done;
+	/* addr is after the function's prologue (probe_lang.c: parameters
+	 * read where their locations say, fn->params_pc): the return address
+	 * is at the entry hit's stack pointer plus this, not at it. */
+	int64_t entry_sp_adjust;
 };
 
 struct probe_set {
