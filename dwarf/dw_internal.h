@@ -51,6 +51,8 @@ struct dw_module {
 	struct dw_cu_span *cu_spans;
 	size_t ncu_spans;
 	bool cu_index_built;
+	/* dw_loc_plan.c: pc → struct dw_scope built by dw_scope_at. */
+	struct u64_map scopes;
 };
 
 /* dw_lang.c: the rest of f's signature from its subprogram DIE concrete
@@ -108,6 +110,10 @@ struct dw_session {
 	struct u64_map ifunc_irelative, ifunc_named;
 	int memfd;
 	struct u64_map demangled_names; /* linkage name string → its demangled name */
+	/* dw_loc_plan.c: what plans point to (struct dw_loc_expr, their ops,
+	 * constant images, scopes), freed by dw_loc_forget. */
+	void **loc_keep;
+	size_t nloc_keep, loc_keep_cap;
 };
 
 /* The type of DIE die (a type DIE), built once per module. */
@@ -184,6 +190,16 @@ void dw_lang_string_layout(struct dw_type *t, Dwarf_Die *die);
 /* dw_symbolize.c: a C++ linkage name (without "@version") demangled as gdb
  * shows it, interned for s's life; NULL when it is none. */
 const char *dw_session_demangled(struct dw_session *s, const char *linkage);
+
+/* dw_function.c: f's concrete subprogram DIE (the one whose code starts
+ * at f->addr) into *out; false when f has no DWARF subprogram. */
+bool dw_function_die(const struct dw_function *f, Dwarf_Die *out);
+
+/* dw_loc_plan.c: zeroed memory that lives as long as s. */
+void *dw_loc_keep(struct dw_session *s, size_t size);
+/* dw_loc_plan.c: frees what dw_loc_keep handed out and the scope caches
+ * (dw_session_close). */
+void dw_loc_forget(struct dw_session *s);
 
 void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
