@@ -56,11 +56,10 @@ struct dw_module {
 };
 
 /* dw_lang.c: the rest of f's signature from its subprogram DIE concrete
- * (decl: the DIE read_params read, cu its CU): f->language, each
- * parameter's concrete DIE, Go's results, params_from_locations and
- * params_pc. */
-void dw_lang_signature(struct dw_module *m, struct dw_function *f, Dwarf_Die *concrete, Dwarf_Die *decl,
-		       Dwarf_Die *cu, Dwarf_Addr bias);
+ * (of CU cu), once its parameters point at their concrete DIEs: Go's
+ * results, params_from_locations and params_pc. */
+void dw_lang_signature(struct dw_module *m, struct dw_function *f, Dwarf_Die *concrete, Dwarf_Die *cu,
+		       Dwarf_Addr bias);
 
 /* dw_cu_index.c: the CU DIE covering load address addr of m, and the bias
  * from DWARF to load addresses: dwfl_module_addrdie's answer (from

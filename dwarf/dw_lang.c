@@ -37,33 +37,11 @@ static bool lang_is_c(int lang)
 	}
 }
 
-/* The formal parameter DIE of concrete whose DW_AT_abstract_origin is the
- * DIE at offset origin (or that is it); false when none. */
-static bool concrete_param(Dwarf_Die *concrete, Dwarf_Off origin, Dwarf_Die *out)
-{
-	Dwarf_Die child, o;
-	Dwarf_Attribute attr;
-
-	if (dwarf_child(concrete, &child) != 0)
-		return false;
-	do {
-		if (dwarf_tag(&child) != DW_TAG_formal_parameter)
-			continue;
-		if (dwarf_dieoffset(&child) == origin ||
-		    (dwarf_attr(&child, DW_AT_abstract_origin, &attr) && dwarf_formref_die(&attr, &o) &&
-		     dwarf_dieoffset(&o) == origin)) {
-			*out = child;
-			return true;
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return false;
-}
-
 /* Go: parameters with DW_AT_variable_parameter are the results ("~r0", or
  * their names).  One result is the return type; several a struct of them
  * in order, laid out at their natural alignment (what the exit reads by
  * Go's register ABI fills it member by member). */
-static void split_go_results(struct dw_module *m, struct dw_function *f, Dwarf_Die *concrete)
+static void split_go_results(struct dw_module *m, struct dw_function *f)
 {
 	size_t n = 0, cap = 0, off = 0;
 	struct dw_type *st;
@@ -83,7 +61,6 @@ static void split_go_results(struct dw_module *m, struct dw_function *f, Dwarf_D
 			f->params[n++] = f->params[i];
 		}
 	}
-	(void)concrete;
 	f->nparams = n;
 	if (f->nresults == 1) {
 		f->ret = f->results[0].type;
@@ -203,25 +180,15 @@ static int64_t cfa_rsp_offset(struct dw_module *m, uint64_t pc)
 	return off;
 }
 
-void dw_lang_signature(struct dw_module *m, struct dw_function *f, Dwarf_Die *concrete, Dwarf_Die *decl,
-		       Dwarf_Die *cu, Dwarf_Addr bias)
+void dw_lang_signature(struct dw_module *m, struct dw_function *f, Dwarf_Die *concrete, Dwarf_Die *cu,
+		       Dwarf_Addr bias)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Word cc = DW_CC_normal;
 	Dwarf_Addr entry = f->addr - bias, end = entry, pc;
 
-	f->language = dwarf_srclang(cu);
-	if (f->language < 0)
-		f->language = 0;
-	/* read_params left the declaring DIE's parameter offsets: the
-	 * concrete ones carry the locations. */
-	for (size_t i = 0; i < f->nparams; i++) {
-		Dwarf_Die d;
-		f->params[i].die = decl == concrete || !f->params[i].die ? f->params[i].die
-				   : concrete_param(concrete, f->params[i].die, &d) ? dwarf_dieoffset(&d) : 0;
-	}
 	if (f->language == DW_LANG_Go)
-		split_go_results(m, f, concrete);
+		split_go_results(m, f);
 	if (dwarf_attr_integrate(concrete, DW_AT_calling_convention, &attr))
 		dwarf_formudata(&attr, &cc);
 	f->params_pc = f->addr;

@@ -3,7 +3,7 @@
  * the object): Go's string (cmd/link/internal/ld/dwarf.go writes it as
  * struct string {str *uint8; len int}), Rust's &str (struct &str
  * {data_ptr, length}, rustc's debuginfo for fat pointers) and String (a
- * Vec<u8>: vec.buf.ptr.pointer... and vec.len). */
+ * Vec<u8>: vec.buf[.inner].ptr.pointer... and vec.len). */
 #include <dwarf.h>
 #include <string.h>
 
@@ -54,10 +54,14 @@ static void rust_string(struct dw_type *t)
 	const struct dw_type *at;
 	size_t off;
 
-	if (!vec || !(buf = member(vec->type, "buf")) || !(len = member(vec->type, "len")) ||
-	    !(p = member(buf->type, "ptr")))
+	const struct dw_member *inner = NULL;
+
+	if (!vec || !(buf = member(vec->type, "buf")) || !(len = member(vec->type, "len")))
 		return;
-	off = vec->offset + buf->offset + p->offset;
+	/* Rust 1.63 (Debian 12): buf.ptr; later ones: buf.inner.ptr. */
+	if (!(p = member(buf->type, "ptr")) && (!(inner = member(buf->type, "inner")) || !(p = member(inner->type, "ptr"))))
+		return;
+	off = vec->offset + buf->offset + (inner ? inner->offset : 0) + p->offset;
 	at = p->type;
 	for (int depth = 0; depth < 4 && dw_type_strip(at) && dw_type_strip(at)->kind == DW_KIND_STRUCT; depth++) {
 		const struct dw_member *in = member(at, "pointer");

@@ -3,10 +3,13 @@
 #include "probe_lang.h"
 
 #include <dwarf.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arch.h"
+#include "dw_loc.h"
+#include "log.h"
 #include "xalloc.h"
 
 /* A return value the SysV plan reads right for a function that does not
@@ -56,12 +59,27 @@ void probe_lang_plan(struct probe_site *site)
 		l->ret.plan.npieces = 0;
 		l->ret.plan.why = "returned where the language's convention puts it, not known";
 	}
-	/* Without the location evaluator yet: unavailable, never the SysV guess. */
-	for (size_t i = 0; i < f->nparams; i++) {
-		memset(&l->fields[i].plan, 0, sizeof(l->fields[i].plan));
-		l->fields[i].plan.size = (uint32_t)dw_type_size(f->params[i].type);
-		l->fields[i].plan.why = "not located yet";
+	/* After the prologue when the locations do not say where the
+	 * parameters are at the entry, if the CFI there says where the
+	 * return address is (exits are matched with it); else at the entry,
+	 * where what no location covers is unavailable. */
+	if (f->params_pc != f->addr && f->params_cfa_rsp >= 8) {
+		site->addr = f->params_pc;
+		site->entry_sp_adjust = f->params_cfa_rsp - 8;
+	}
+	log_debug("dwarf", "%s: parameters from DWARF locations at %s+0x%" PRIx64, f->name, f->name,
+		  site->addr - f->addr);
+	if (dw_function_plan_params_at(f, site->addr, plans) != 0) {
+		for (size_t i = 0; i < f->nparams; i++) {
+			memset(&plans[i], 0, sizeof(plans[i]));
+			plans[i].size = (uint32_t)dw_type_size(f->params[i].type);
+			plans[i].why = "not located";
+		}
 	}
 	l->entry_vregs = false;
+	for (size_t i = 0; i < f->nparams; i++) {
+		l->fields[i].plan = plans[i];
+		l->entry_vregs |= arch_plan_reads_vregs(&plans[i]);
+	}
 	free(plans);
 }

@@ -94,14 +94,6 @@ static void plan_value(struct go_assign *a, const struct dw_type *t, struct fetc
 	}
 }
 
-static bool vregs(const struct fetch_plan *p)
-{
-	for (unsigned i = 0; i < p->npieces; i++)
-		if (p->pieces[i].regno >= X86_DW_XMM0)
-			return true;
-	return false;
-}
-
 void arch_plan_go_call(const struct dw_function *f, struct fetch_plan *params, struct fetch_plan *ret,
 		       bool *entry_vregs, bool *exit_vregs)
 {
@@ -110,13 +102,13 @@ void arch_plan_go_call(const struct dw_function *f, struct fetch_plan *params, s
 	*entry_vregs = *exit_vregs = false;
 	for (size_t i = 0; i < f->nparams; i++) {
 		plan_value(&a, f->params[i].type, &params[i]);
-		*entry_vregs |= vregs(&params[i]);
+		*entry_vregs |= arch_plan_reads_vregs(&params[i]);
 	}
 	/* Results start again from the first registers. */
 	memset(&a, 0, sizeof(a));
 	memset(ret, 0, sizeof(*ret));
 	if (f->ret && dw_type_size(f->ret)) {
 		plan_value(&a, f->ret, ret);
-		*exit_vregs = vregs(ret);
+		*exit_vregs = arch_plan_reads_vregs(ret);
 	}
 }
