@@ -151,18 +151,19 @@ static Dwarf_Addr prologue_end(Dwarf_Die *cu, Dwarf_Addr entry, Dwarf_Addr end)
 	return best ? best : stmt;
 }
 
-/* At pc (a load address), the CFA is rsp plus what: 0 when the CFI does
- * not say so (another register, an expression, no CFI).  DWARF 5 section
+/* At pc (a load address), the CFA is which register plus what: *reg -1
+ * when the CFI does not say so (an expression, no CFI).  DWARF 5 section
  * 6.4.2.2; libdw gives DW_CFA_def_cfa reg, off as DW_OP_bregx. */
-static int64_t cfa_rsp_offset(struct dw_module *m, uint64_t pc)
+static void cfa_rule(struct dw_module *m, uint64_t pc, int *reg, int64_t *off)
 {
 	Dwarf_CFI *cfis[2];
 	Dwarf_Addr biases[2];
-	int64_t off = 0;
 
+	*reg = -1;
+	*off = 0;
 	cfis[0] = dwfl_module_eh_cfi(m->mod, &biases[0]);
 	cfis[1] = dwfl_module_dwarf_cfi(m->mod, &biases[1]); /* Go writes .debug_frame only */
-	for (int k = 0; k < 2 && !off; k++) {
+	for (int k = 0; k < 2 && *reg < 0; k++) {
 		Dwarf_Frame *frame = NULL;
 		Dwarf_Op *ops = NULL;
 		size_t nops = 0;
@@ -170,14 +171,16 @@ static int64_t cfa_rsp_offset(struct dw_module *m, uint64_t pc)
 		if (!cfis[k] || dwarf_cfi_addrframe(cfis[k], pc - biases[k], &frame) != 0)
 			continue;
 		if (dwarf_frame_cfa(frame, &ops, &nops) == 0 && nops == 1) {
-			if (ops[0].atom == DW_OP_bregx && ops[0].number == 7)
-				off = (int64_t)ops[0].number2;
-			else if (ops[0].atom == DW_OP_breg7)
-				off = (int64_t)ops[0].number;
+			if (ops[0].atom == DW_OP_bregx && ops[0].number < 32) {
+				*reg = (int)ops[0].number;
+				*off = (int64_t)ops[0].number2;
+			} else if (ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31) {
+				*reg = ops[0].atom - DW_OP_breg0;
+				*off = (int64_t)ops[0].number;
+			}
 		}
 		free(frame);
 	}
-	return off;
 }
 
 void dw_lang_signature(struct dw_module *m, struct dw_function *f, Dwarf_Die *concrete, Dwarf_Die *cu,
@@ -192,6 +195,7 @@ void dw_lang_signature(struct dw_module *m, struct dw_function *f, Dwarf_Die *co
 	if (dwarf_attr_integrate(concrete, DW_AT_calling_convention, &attr))
 		dwarf_formudata(&attr, &cc);
 	f->params_pc = f->addr;
+	f->params_cfa_reg = -1;
 	if (lang_is_c(f->language) && cc == DW_CC_normal)
 		return;
 	f->params_from_locations = true;
@@ -204,5 +208,5 @@ void dw_lang_signature(struct dw_module *m, struct dw_function *f, Dwarf_Die *co
 	if (!pc)
 		return; /* no line table: the entry, where what is not covered is unavailable */
 	f->params_pc = pc + bias;
-	f->params_cfa_rsp = cfa_rsp_offset(m, f->params_pc);
+	cfa_rule(m, f->params_pc, &f->params_cfa_reg, &f->params_cfa_off);
 }

@@ -104,9 +104,12 @@ struct dw_function {
 	 * result's type, or a struct of them in order. */
 	struct dw_param *results;
 	size_t nresults;
-	/* With params_pc > addr: at params_pc the CFA is rsp plus this (the
-	 * return address is at CFA - 8), from the CFI; 0 when unknown. */
-	int64_t params_cfa_rsp;
+	/* With params_pc > addr: at params_pc the CFA (the caller's stack
+	 * pointer before the call) is DWARF register params_cfa_reg plus
+	 * params_cfa_off, from the CFI (DWARF 5 section 6.4.1); params_cfa_reg
+	 * is -1 when the CFI gives no register rule there. */
+	int params_cfa_reg;
+	int64_t params_cfa_off;
 };
 
 /* Source lines (FILE:LINE probes).  Calls fn once for each address where

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent_abi.h"
 #include "arch.h"
 #include "dw_loc.h"
 #include "log.h"
@@ -63,9 +64,11 @@ void probe_lang_plan(struct probe_site *site)
 	 * parameters are at the entry, if the CFI there says where the
 	 * return address is (exits are matched with it); else at the entry,
 	 * where what no location covers is unavailable. */
-	if (f->params_pc != f->addr && f->params_cfa_rsp >= 8) {
+	if (f->params_pc != f->addr && f->params_cfa_reg >= 0 && f->params_cfa_reg < DWT_NGPR) {
 		site->addr = f->params_pc;
-		site->entry_sp_adjust = f->params_cfa_rsp - 8;
+		site->entry_ra_from_reg = true;
+		site->entry_ra_reg = (uint16_t)f->params_cfa_reg;
+		site->entry_ra_off = f->params_cfa_off - ARCH_RETURN_ADDRESS_SIZE;
 	}
 	log_debug("dwarf", "%s: parameters from DWARF locations at %s+0x%" PRIx64, f->name, f->name,
 		  site->addr - f->addr);
@@ -75,6 +78,20 @@ void probe_lang_plan(struct probe_site *site)
 			plans[i].size = (uint32_t)dw_type_size(f->params[i].type);
 			plans[i].why = "not located";
 		}
+	}
+	if (site->addr != f->params_pc) {
+		/* Left at the entry although the locations are right only after
+		 * the prologue: a value in memory there (a stack slot the
+		 * prologue writes) is not there yet.  Registers may be. */
+		for (size_t i = 0; i < f->nparams; i++)
+			for (unsigned k = 0; k < plans[i].npieces; k++)
+				if (plans[i].pieces[k].kind == FETCH_MEM || plans[i].pieces[k].kind == FETCH_MEM_INDIRECT ||
+				    plans[i].pieces[k].kind == FETCH_EXPR) {
+					plans[i].available = false;
+					plans[i].npieces = 0;
+					plans[i].why = "not stored yet at the entry";
+					break;
+				}
 	}
 	l->entry_vregs = false;
 	for (size_t i = 0; i < f->nparams; i++) {

@@ -12,7 +12,7 @@
  * conventions or its DWARF locations put them, the return value where the
  * language returns it (unavailable when not known: never guessed), and
  * moves site->addr to fn->params_pc when the parameters are read after the
- * prologue (site->entry_sp_adjust then says where the return address is).
+ * prologue (site->entry_ra_* then say where the return address is).
  * Nothing else is touched. */
 void probe_lang_plan(struct probe_site *site);
 

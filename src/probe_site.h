@@ -31,8 +31,11 @@ struct probe_site {
 	bool ifunc_done;
 	/* addr is after the function's prologue (probe_lang.c: parameters
 	 * read where their locations say, fn->params_pc): the return address
-	 * is at the entry hit's stack pointer plus this, not at it. */
-	int64_t entry_sp_adjust;
+	 * is not at the entry hit's stack pointer but at DWARF register
+	 * entry_ra_reg plus entry_ra_off there (from the CFI). */
+	bool entry_ra_from_reg;
+	uint16_t entry_ra_reg;
+	int64_t entry_ra_off;
 };
 
 struct probe_set {
