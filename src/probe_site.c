@@ -143,7 +143,7 @@ static size_t exclude(struct probe_set *set, const char *spec, size_t first)
 
 		if (!site->gone && dw_function_matches(f, pattern, glob) &&
 		    (!modname || dw_module_matches(f->module, modname, real))) {
-			u64_map_del(&set->by_addr, site->addr);
+			u64_map_del(&set->by_addr, probe_site_key(site));
 			note_left_out(set, f, "excluded", spec);
 			event_layout_free(site->layout);
 			free(site);
@@ -626,7 +626,7 @@ void probe_set_drop_module(struct probe_set *set, const struct dw_module *m)
 			continue;
 		site->gone = true;
 		site->placed = false;
-		u64_map_del(&set->by_addr, site->addr);
+		u64_map_del(&set->by_addr, probe_site_key(site));
 	}
 }
 

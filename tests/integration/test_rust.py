@@ -15,6 +15,7 @@ the second oracle for the first call.  The program's output and exit
 status must be those of an untraced run.
 """
 
+import collections
 import re
 import sys
 
@@ -110,6 +111,15 @@ def test(opt):
     if any(not same(g_compute[k], first.get(k)) for k in g_compute) or entries[1]["args"].get("name") != g_name:
         fail("%s: the first calls show %s and name=%r, gdb shows %s and name=%r"
              % (where, first, entries[1]["args"].get("name"), g_compute, g_name))
+
+    # At -O0 the sites are after the prologue: an exclusion and a function
+    # named twice must still find them by the function (one probe each).
+    plain2, traced2, path2 = harness.check_unharmed(
+        [app, "2"], ["-F", "json", "-e", "rust_app::compute", "-e", "rust_app::*", "-x", "rust_app::greet"], timeout=60)
+    names = collections.Counter(ev["function"] for ev in harness.read_events(path2) if ev["type"] == "entry")
+    if names["rust_app::compute"] != 2 or names["rust_app::greet"] or names["rust_app::total"] != 2:
+        fail("%s: with -e compute -e '*' -x greet: entries %s, expected compute and total twice each, no greet"
+             % (where, dict(names)))
     print("%s: ok, %d calls, values as the program and gdb show them" % (where, len(want)))
 
 
