@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "arch.h"
+#include "dw_loc.h"
 #include "dw_session.h"
 
 static const char *go_path, *rust0_path, *rust2_path, *mylib_path;
@@ -68,6 +70,24 @@ static void test_go(void **state)
 	assert_string_equal(f->results[0].name, "~r0");
 	assert_non_null(f->ret);
 	assert_int_equal(dw_type_size(f->ret), 8);
+	{
+		/* At the entry, Go's DWARF locations and Go's ABI (what
+		 * probe_lang.c reads) agree: id in rax, round in rbx. */
+		struct fetch_plan loc[2], abi[2], ret;
+		bool ev, xv;
+
+		assert_int_equal(dw_function_plan_params_at(f, f->addr, loc), 0);
+		arch_plan_go_call(f, abi, &ret, &ev, &xv);
+		for (int i = 0; i < 2; i++) {
+			assert_true(loc[i].available && abi[i].available);
+			assert_int_equal(loc[i].npieces, 1);
+			assert_int_equal(abi[i].npieces, 1);
+			assert_int_equal(loc[i].pieces[0].kind, FETCH_REG);
+			assert_int_equal(loc[i].pieces[0].regno, abi[i].pieces[0].regno);
+		}
+		assert_int_equal(abi[0].pieces[0].regno, 0);
+		assert_int_equal(abi[1].pieces[0].regno, 3);
+	}
 
 	/* label(name string, ids []int) (string, int) */
 	f = lookup(s, "main.label");
