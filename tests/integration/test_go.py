@@ -108,7 +108,8 @@ def test(opt):
             fail("%s: main.label's entry shows %s, the program printed name=%r and %s ids"
                  % (where, ent["args"], name, n))
         if ex.get("retval") != {"~r0": upper, "~r1": int(total)}:
-            fail("%s: main.label's exit shows %r, the program printed (%r, %s)" % (where, ex.get("retval"), upper, total))
+            fail("%s: main.label's exit shows %r, the program printed (%r, %s)"
+                 % (where, ex.get("retval"), upper, total))
     gname, (glen, gcap) = gdb_label_args(app)
     first = entries[0]["args"]
     if first["name"] != gname or first["ids"].get("len") != glen or first["ids"].get("cap") != gcap:
