@@ -12,6 +12,7 @@
 #include "fde_extent.h"
 #include "log.h"
 #include "probe_inline.h"
+#include "probe_lang.h"
 #include "suggest.h"
 #include "u64_map.h"
 #include "xalloc.h"
@@ -37,12 +38,13 @@ static struct probe_site *new_site(struct probe_set *set, struct dw_function *f)
 	for (size_t i = 0; i < f->nparams; i++)
 		l->fields[i].plan = plans[i];
 	free(plans);
-	/* Clones, ...: from DWARF locations instead (probe_inline.c). */
+	/* Compiler clones: from DWARF locations instead (probe_inline.c). */
 	probe_layout_from_locations(l, f);
 	site->fn = f;
 	site->go = dw_module_is_go(f->module);
 	site->layout = l;
 	site->addr = f->addr;
+	probe_lang_plan(site); /* other languages: plans from DWARF locations */
 	xgrow(&set->sites, &set->cap, set->len + 1, sizeof(*set->sites));
 	set->sites[set->len++] = site;
 	return site;
@@ -144,7 +146,7 @@ static size_t exclude(struct probe_set *set, const char *spec, size_t first)
 
 		if (!site->gone && probe_site_matches(site, pattern, glob) &&
 		    (!modname || dw_module_matches(f->module, modname, real))) {
-			u64_map_del(&set->by_addr, site->addr);
+			u64_map_del(&set->by_addr, probe_site_key(site));
 			/* An inlined copy's f is the function around it. */
 			if (site->layout->kind != LAYOUT_INLINED)
 				note_left_out(set, f, "excluded", spec);
@@ -647,7 +649,7 @@ void probe_set_drop_module(struct probe_set *set, const struct dw_module *m)
 			continue;
 		site->gone = true;
 		site->placed = false;
-		u64_map_del(&set->by_addr, site->addr);
+		u64_map_del(&set->by_addr, probe_site_key(site));
 	}
 }
 
