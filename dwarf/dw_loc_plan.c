@@ -13,6 +13,7 @@
 
 #include "dw_internal.h"
 #include "dw_loc.h"
+#include "dw_loc_internal.h"
 #include "xalloc.h"
 
 /* DWARF register numbers a hit captures (System V x86-64 psABI, figure
@@ -103,15 +104,7 @@ static const struct dw_loc_expr *frame_base_at(struct dw_module *m, Dwarf_Die *s
 	return e;
 }
 
-/* What planning at one pc of one function needs. */
-struct plan_ctx {
-	struct dw_module *m;
-	uint64_t pc;
-	bool at_entry;
-	const struct dw_loc_expr *frame_base, *cfa;
-};
-
-static void plan_ctx_init(struct plan_ctx *c, struct dw_module *m, Dwarf_Die *subprogram, uint64_t pc)
+void dw_plan_ctx_init(struct dw_plan_ctx *c, struct dw_module *m, Dwarf_Die *subprogram, uint64_t pc)
 {
 	Dwarf_Addr entry;
 
@@ -185,7 +178,7 @@ static const char *reg_uncaptured(unsigned regno, uint32_t size)
 
 /* The base register and offset of the address the frame base stands for
  * (DW_OP_fbreg), when that is a register plus a constant. */
-static bool frame_base_reg(const struct plan_ctx *c, unsigned *regno, int64_t *off)
+static bool frame_base_reg(const struct dw_plan_ctx *c, unsigned *regno, int64_t *off)
 {
 	const struct dw_loc_expr *fb = c->frame_base;
 
@@ -204,12 +197,12 @@ static bool frame_base_reg(const struct plan_ctx *c, unsigned *regno, int64_t *o
 /* ops[0..n) as one plain piece of size bytes at dest, when it is one.
  * Returns 1 and *out, 0 when it needs the evaluator, -1 with *why when
  * the piece cannot be read at all. */
-static int plain_piece(const struct plan_ctx *c, const Dwarf_Op *ops, size_t n, uint32_t size, uint32_t dest,
+static int plain_piece(const struct dw_plan_ctx *c, const Dwarf_Op *ops, size_t n, uint32_t size, uint32_t dest,
 		       struct fetch_piece *out, const char **why)
 {
 	unsigned regno;
 	int64_t off;
-	uint64_t v;
+	uint64_t v = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->size = size;
@@ -248,8 +241,12 @@ static int plain_piece(const struct plan_ctx *c, const Dwarf_Op *ops, size_t n, 
 		out->data = img;
 		return 1;
 	}
-	if (n == 2 && ops[1].atom == DW_OP_stack_value && is_const_op(&ops[0], &v) && size <= 8) {
+	/* A constant, or an address (a pointer to a string literal), as the value. */
+	if (n == 2 && ops[1].atom == DW_OP_stack_value && size <= 8 &&
+	    (is_const_op(&ops[0], &v) || ops[0].atom == DW_OP_addr)) {
 		uint8_t *img = dw_loc_keep(c->m->session, size);
+		if (ops[0].atom == DW_OP_addr)
+			v = ops[0].number + c->m->dwarf_bias;
 		for (uint32_t k = 0; k < size; k++)
 			img[k] = (uint8_t)(v >> (8 * k));
 		out->kind = FETCH_CONST;
@@ -273,7 +270,7 @@ static int plain_piece(const struct plan_ctx *c, const Dwarf_Op *ops, size_t n, 
 
 /* ops as plain pieces into plan: 1, 0 when the evaluator is needed, -1
  * (plan unavailable, why set). */
-static int plain_plan(const struct plan_ctx *c, const Dwarf_Op *ops, size_t n, struct fetch_plan *plan)
+static int plain_plan(const struct dw_plan_ctx *c, const Dwarf_Op *ops, size_t n, struct fetch_plan *plan)
 {
 	size_t start = 0;
 	uint32_t dest = 0;
@@ -397,7 +394,7 @@ static bool resolve_indexed(struct dw_module *m, Dwarf_Attribute *attr, Dwarf_Op
 	return true;
 }
 
-static void plan_die(const struct plan_ctx *c, Dwarf_Die *die, uint32_t size, struct fetch_plan *out)
+void dw_plan_die(const struct dw_plan_ctx *c, Dwarf_Die *die, uint32_t size, struct fetch_plan *out)
 {
 	struct dw_module *m = c->m;
 	Dwarf_Attribute attr;
@@ -457,20 +454,20 @@ static void plan_die(const struct plan_ctx *c, Dwarf_Die *die, uint32_t size, st
 void dw_loc_plan(struct dw_module *m, Dwarf_Die *die, Dwarf_Die *subprogram, uint64_t pc, uint32_t size,
 		 struct fetch_plan *out)
 {
-	struct plan_ctx c;
+	struct dw_plan_ctx c;
 
-	plan_ctx_init(&c, m, subprogram, pc);
-	plan_die(&c, die, size, out);
+	dw_plan_ctx_init(&c, m, subprogram, pc);
+	dw_plan_die(&c, die, size, out);
 }
 
 int dw_function_plan_params_at(const struct dw_function *f, uint64_t pc, struct fetch_plan *plans)
 {
-	struct plan_ctx c;
+	struct dw_plan_ctx c;
 	Dwarf_Die sub;
 
 	if (!dw_function_die(f, &sub))
 		return -ENOENT;
-	plan_ctx_init(&c, f->module, &sub, pc);
+	dw_plan_ctx_init(&c, f->module, &sub, pc);
 	for (size_t i = 0; i < f->nparams; i++) {
 		Dwarf_Die die;
 		uint32_t size = (uint32_t)dw_type_size(f->params[i].type);
@@ -481,7 +478,7 @@ int dw_function_plan_params_at(const struct dw_function *f, uint64_t pc, struct 
 			plans[i].why = "optimized out";
 			continue;
 		}
-		plan_die(&c, &die, size, &plans[i]);
+		dw_plan_die(&c, &die, size, &plans[i]);
 	}
 	return 0;
 }
