@@ -48,6 +48,9 @@ struct dw_module {
 	bool plain_defined_read;
 	/* dw_loc_plan.c: pc → struct dw_scope built by dw_scope_at. */
 	struct u64_map scopes;
+	/* dw_entry_value.c: DWARF return address → call site DIE offset. */
+	struct u64_map call_sites;
+	int call_sites_state;        /* 0 not indexed yet, 1 indexed */
 };
 
 /* The marker in dw_module.demangled of a symbol name that is not C++. */
@@ -176,6 +179,9 @@ void *dw_loc_keep(struct dw_session *s, size_t size);
 /* dw_loc_plan.c: frees what dw_loc_keep handed out and the scope caches
  * (dw_session_close). */
 void dw_loc_forget(struct dw_session *s);
+/* dw_entry_value.c: m's call sites by return address (dw_loc_expr
+ * call_sites), indexed on the first call. */
+const void *dw_module_call_sites(struct dw_module *m);
 
 void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

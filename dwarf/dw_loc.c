@@ -7,7 +7,7 @@
  * from the op's end (target = offset + 3 + number, as libdwfl's
  * frame_unwind.c computes it); DW_OP_implicit_value and
  * DW_OP_entry_value's number is the block's length and number2 a pointer
- * to its bytes. */
+ * to the block with its ULEB128 length first (dw_loc_op_block). */
 #include "dw_loc.h"
 
 #include <dwarf.h>
@@ -148,6 +148,17 @@ static bool read_sleb(const uint8_t **p, const uint8_t *end, int64_t *v)
 	return false;
 }
 
+const uint8_t *dw_loc_op_block(const Dwarf_Op *op)
+{
+	const uint8_t *p = (const uint8_t *)(uintptr_t)op->number2;
+	uint64_t len;
+
+	/* The length is at most 10 bytes of ULEB128. */
+	if (!p || !read_uleb(&p, p + 10, &len) || len != op->number)
+		return NULL;
+	return p;
+}
+
 size_t dw_loc_parse_block(const uint8_t *p, size_t len, Dwarf_Op *ops, size_t max)
 {
 	const uint8_t *start = p, *end = p + len;
@@ -216,9 +227,10 @@ size_t dw_loc_parse_block(const uint8_t *p, size_t len, Dwarf_Op *ops, size_t ma
 static int entry_value(struct machine *m, const Dwarf_Op *op, uint64_t *v)
 {
 	Dwarf_Op sub[16];
-	size_t n = dw_loc_parse_block((const uint8_t *)(uintptr_t)op->number2, op->number, sub, 16);
+	const uint8_t *block = dw_loc_op_block(op);
+	size_t n = block ? dw_loc_parse_block(block, op->number, sub, 16) : 0;
 
-	if (!n || !op->number2)
+	if (!n)
 		return fail(m, why_unsupported);
 	if (m->e->at_entry) {
 		struct dw_loc_expr se = *m->e;
@@ -431,10 +443,10 @@ static int step(struct machine *m, struct dw_loc_result *out, size_t i, size_t *
 		m->loc.value = a;
 		return 0;
 	case DW_OP_implicit_value:
-		if (m->sp || !op->number2)
+		if (m->sp || !dw_loc_op_block(op))
 			return fail(m, why_malformed);
 		set_loc(m, DW_LOC_IMPLICIT);
-		m->loc.bytes = (const uint8_t *)(uintptr_t)op->number2;
+		m->loc.bytes = dw_loc_op_block(op);
 		m->loc.len = op->number;
 		return 0;
 	case DW_OP_implicit_pointer:

@@ -22,4 +22,8 @@ void dw_plan_ctx_init(struct dw_plan_ctx *c, struct dw_module *m, Dwarf_Die *sub
 /* dw_loc_plan with a prepared context. */
 void dw_plan_die(const struct dw_plan_ctx *c, Dwarf_Die *die, uint32_t size, struct fetch_plan *out);
 
+/* dw_entry_value.c: the CFI's rules for the caller's general registers at
+ * pc (session-owned), NULL when no CFI covers pc. */
+const struct dw_caller_regs *dw_caller_regs_at(struct dw_module *m, uint64_t pc);
+
 #endif

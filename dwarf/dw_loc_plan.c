@@ -43,8 +43,10 @@ void dw_loc_forget(struct dw_session *s)
 	free(s->loc_keep);
 	s->loc_keep = NULL;
 	s->nloc_keep = s->loc_keep_cap = 0;
-	for (size_t i = 0; i < s->nmodules; i++)
+	for (size_t i = 0; i < s->nmodules; i++) {
 		u64_map_free(&s->modules[i]->scopes);
+		u64_map_free(&s->modules[i]->call_sites);
+	}
 }
 
 /* A session-owned expression over a copy of ops. */
@@ -234,9 +236,9 @@ static int plain_piece(const struct dw_plan_ctx *c, const Dwarf_Op *ops, size_t 
 		out->offset = (int64_t)(ops[0].number + c->m->dwarf_bias);
 		return 1;
 	}
-	if (n == 1 && ops[0].atom == DW_OP_implicit_value && ops[0].number2) {
+	if (n == 1 && ops[0].atom == DW_OP_implicit_value && dw_loc_op_block(&ops[0])) {
 		uint8_t *img = dw_loc_keep(c->m->session, size);
-		memcpy(img, (const void *)(uintptr_t)ops[0].number2, ops[0].number < size ? ops[0].number : size);
+		memcpy(img, dw_loc_op_block(&ops[0]), ops[0].number < size ? ops[0].number : size);
 		out->kind = FETCH_CONST;
 		out->data = img;
 		return 1;
@@ -257,8 +259,7 @@ static int plain_piece(const struct dw_plan_ctx *c, const Dwarf_Op *ops, size_t 
 	    (ops[0].atom == DW_OP_entry_value || ops[0].atom == DW_OP_GNU_entry_value)) {
 		Dwarf_Op sub[2];
 		/* At the entry a register's entry value is the register. */
-		if (ops[0].number2 &&
-		    dw_loc_parse_block((const uint8_t *)(uintptr_t)ops[0].number2, ops[0].number, sub, 2) == 1 &&
+		if (dw_loc_op_block(&ops[0]) && dw_loc_parse_block(dw_loc_op_block(&ops[0]), ops[0].number, sub, 2) == 1 &&
 		    is_reg_op(&sub[0], &regno) && !reg_uncaptured(regno, size)) {
 			out->kind = FETCH_REG;
 			out->regno = (uint16_t)regno;
@@ -444,6 +445,15 @@ void dw_plan_die(const struct dw_plan_ctx *c, Dwarf_Die *die, uint32_t size, str
 	e->frame_base = c->frame_base;
 	e->cfa = c->cfa;
 	e->at_entry = c->at_entry;
+	if (!c->at_entry)
+		for (size_t i = 0; i < n; i++)
+			if (ops[i].atom == DW_OP_entry_value || ops[i].atom == DW_OP_GNU_entry_value) {
+				/* Through the caller's call site at the hit. */
+				dw_module_call_sites(m);
+				e->call_sites = m->session;
+				e->caller_regs = dw_caller_regs_at(m, c->pc);
+				break;
+			}
 	memset(out->pieces, 0, sizeof(out->pieces));
 	out->npieces = 1;
 	out->pieces[0] = (struct fetch_piece){.kind = FETCH_EXPR, .size = size, .data = e};

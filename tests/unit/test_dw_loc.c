@@ -395,7 +395,8 @@ static void test_read_pieces(void **state)
 static void test_implicit(void **state)
 {
 	(void)state;
-	static const uint8_t block[8] = {0, 0, 0, 0, 0, 0, 0xf0, 0x3f}; /* 1.0 */
+	/* As libdw leaves it: the ULEB128 length, then the block: 1.0 */
+	static const uint8_t block[9] = {8, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f};
 	struct fake f = fake_init();
 	struct dw_loc_env env = env_of(&f);
 	struct dw_loc_result r;
@@ -409,6 +410,11 @@ static void test_implicit(void **state)
 	assert_int_equal(r.pieces[0].kind, DW_LOC_IMPLICIT);
 	assert_int_equal(dw_loc_read(&r, 8, &env, fake_reg_bytes, (uint8_t *)&d, &why), 0);
 	assert_true(d == 1.0);
+	/* A block whose length does not read as libdw's number: malformed. */
+	{
+		Dwarf_Op bad[] = {OP(DW_OP_implicit_value, .number = 9, .number2 = (Dwarf_Word)(uintptr_t)block)};
+		assert_string_equal(failure_of(bad, 1, &f), "malformed DWARF expression");
+	}
 	/* A value wider than the block is malformed, not padded. */
 	{
 		uint8_t big[16];
@@ -428,9 +434,10 @@ static void test_implicit(void **state)
 static void test_entry_values(void **state)
 {
 	(void)state;
-	static const uint8_t reg5[] = {DW_OP_reg5};          /* rdi */
-	static const uint8_t reg4[] = {DW_OP_reg4};          /* rsi */
-	static const uint8_t breg7_deref[] = {DW_OP_breg7, 8, DW_OP_deref};
+	/* Blocks as libdw leaves them: the ULEB128 length first. */
+	static const uint8_t reg5[] = {1, DW_OP_reg5};          /* rdi */
+	static const uint8_t reg4[] = {1, DW_OP_reg4};          /* rsi */
+	static const uint8_t breg7_deref[] = {3, DW_OP_breg7, 8, DW_OP_deref};
 	struct fake f = fake_init();
 	struct dw_loc_env env = env_of(&f);
 	struct dw_loc_result r;
