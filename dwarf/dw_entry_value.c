@@ -228,7 +228,7 @@ int dw_loc_entry_value(const struct dw_loc_expr *e, const struct dw_loc_env *env
 		return -1;
 	if (ops[0].atom >= DW_OP_reg0 && ops[0].atom <= DW_OP_reg31)
 		regno = ops[0].atom - DW_OP_reg0;
-	else if (ops[0].atom == DW_OP_regx)
+	else if (ops[0].atom == DW_OP_regx || ops[0].atom == DW_OP_regval_type || ops[0].atom == DW_OP_GNU_regval_type)
 		regno = (unsigned)ops[0].number;
 	else
 		return -1;

@@ -131,7 +131,8 @@ struct dw_loc_env {
 };
 
 /* (Added by helper A.)  The entry value of the sub-expression ops[0..n) of
- * e (DW_OP_entry_value's operand, a register location DW_OP_regN/regx),
+ * e (DW_OP_entry_value's operand, a register location DW_OP_regN/regx or
+ * DW_OP_regval_type),
  * away from the entry: reads the CFA (e->cfa) and the return address at
  * CFA - 8 through env, finds the caller's DW_TAG_call_site (or
  * DW_TAG_GNU_call_site) whose return address it is, in whichever module
@@ -170,8 +171,8 @@ const uint8_t *dw_loc_op_block(const Dwarf_Op *op);
 /* Parses the raw DWARF expression block p (len bytes: DW_OP_entry_value's
  * operand, number2/number of its Dwarf_Op) into ops (at most max), with
  * operands as libdw gives them.  Only the ops an entry value's
- * sub-expression holds in practice (reg*, regx, breg*, bregx, fbreg,
- * lit*, const1u, constu, consts, deref, deref_size, plus, minus,
+ * sub-expression holds in practice (reg*, regx, regval_type, breg*, bregx,
+ * fbreg, lit*, const1u, constu, consts, deref, deref_size, plus, minus,
  * plus_uconst, stack_value, call_frame_cfa, nop).  Returns the count, or
  * 0 for anything else or a truncated block.  (Added by helper A.) */
 size_t dw_loc_parse_block(const uint8_t *p, size_t len, Dwarf_Op *ops, size_t max);

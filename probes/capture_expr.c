@@ -251,6 +251,16 @@ static int run(struct sym_run *r, const struct dw_loc_expr *e, uint32_t size, in
 				break;
 			case DW_OP_nop:
 				break;
+			case DW_OP_regval_type:
+			case DW_OP_GNU_regval_type:
+				/* A register's value: in the record already. */
+				spush(r, (struct sym){op->number < DWT_NGPR ? SYM_REG : SYM_UNKNOWN, (uint16_t)op->number,
+						      -1, 0});
+				break;
+			case DW_OP_const_type:
+			case DW_OP_GNU_const_type:
+				spush(r, (struct sym){SYM_UNKNOWN, 0, -1, 0});
+				break;
 			case DW_OP_skip:
 			case DW_OP_bra:
 				/* Which way it goes is known at the hit only. */

@@ -136,6 +136,19 @@ static const char *failure_of(Dwarf_Op *ops, size_t n, struct fake *f)
 static void test_constants(void **state)
 {
 	(void)state;
+	/* DW_OP_const_type as libdw leaves it: the size byte, then the bytes. */
+	static const uint8_t one_f64[] = {8, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f};
+	static const uint8_t too_big[] = {16, 0};
+	Dwarf_Op ct[] = {OP(DW_OP_const_type, .number = 0x2a, .number2 = (Dwarf_Word)(uintptr_t)one_f64),
+			 OP(DW_OP_stack_value)};
+	Dwarf_Op ct16[] = {OP(DW_OP_GNU_const_type, .number = 0x2a, .number2 = (Dwarf_Word)(uintptr_t)too_big),
+			   OP(DW_OP_stack_value)};
+	Dwarf_Op rvt[] = {OP(DW_OP_regval_type, .number = 3, .number2 = 0x35), OP(DW_OP_stack_value)};
+	struct fake f = fake_init();
+
+	assert_int_equal(value_of(ct, 2), 0x3ff0000000000000ull);
+	assert_string_equal(failure_of(ct16, 2, &f), "unsupported DWARF operation");
+	assert_int_equal(value_of(rvt, 2), f.regs[3]);
 	Dwarf_Op lit[] = {OP(DW_OP_lit7), OP(DW_OP_stack_value)};
 	Dwarf_Op c1s[] = {OP(DW_OP_const1s, .number = (Dwarf_Word)-3), OP(DW_OP_stack_value)};
 	Dwarf_Op cu[] = {OP(DW_OP_constu, .number = 300), OP(DW_OP_stack_value)};
@@ -438,6 +451,7 @@ static void test_entry_values(void **state)
 	static const uint8_t reg5[] = {1, DW_OP_reg5};          /* rdi */
 	static const uint8_t reg4[] = {1, DW_OP_reg4};          /* rsi */
 	static const uint8_t breg7_deref[] = {3, DW_OP_breg7, 8, DW_OP_deref};
+	static const uint8_t regval3[] = {3, DW_OP_regval_type, 3, 0x35}; /* rbx, type DIE 0x35 */
 	struct fake f = fake_init();
 	struct dw_loc_env env = env_of(&f);
 	struct dw_loc_result r;
@@ -463,6 +477,13 @@ static void test_entry_values(void **state)
 	assert_int_equal(dw_loc_eval(&e, &env, &r, &why), 0);
 	memcpy(&want, f.mem + 24, 8);
 	assert_int_equal(r.pieces[0].value, want);
+	{
+		Dwarf_Op evt[] = {OP(DW_OP_entry_value, .number = 3, .number2 = (Dwarf_Word)(uintptr_t)regval3),
+				  OP(DW_OP_stack_value)};
+		e.ops = evt;
+		assert_int_equal(dw_loc_eval(&e, &env, &r, &why), 0);
+		assert_int_equal(r.pieces[0].value, f.regs[3]);
+	}
 	assert_int_equal(f.entry_calls, 0);
 
 	/* Elsewhere: what the caller's call site says, or unavailable. */
