@@ -160,6 +160,14 @@ void dw_cxx_string_layout(struct dw_type *t);
 /* dw_symbolize.c: a C++ linkage name (without "@version") demangled as gdb
  * shows it, interned for s's life; NULL when it is none. */
 const char *dw_session_demangled(struct dw_session *s, const char *linkage);
+/* dw_symbolize.c: the DIEs of cu whose code contains pc (a module address,
+ * without the bias): the DW_TAG_subprogram first, then each
+ * DW_TAG_inlined_subroutine nested in it, innermost last, at most max.
+ * Returns how many (0: none). */
+int dw_pc_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *chain, int max);
+/* dw_symbolize.c: the name debuggers show for a subprogram or inlined
+ * subroutine DIE (its origin's, demangled for C++); NULL when it has none. */
+const char *dw_scope_name(struct dw_session *s, Dwarf_Die *die);
 
 void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -122,7 +122,7 @@ static const char *unwind_error(int rc)
 }
 
 /* Symbolized frames of one address, cached per process: stacks repeat. */
-#define MAX_INLINED 8
+#define MAX_INLINED 32
 
 struct symbolized {
 	size_t n;
