@@ -165,6 +165,7 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 	if (!max)
 		return 0;
 	memset(out, 0, sizeof(*out));
+	out[0].addr = pc;
 	if (!mod)
 		return 1;
 	m = u64_map_get(&s->by_mod, (uint64_t)(uintptr_t)mod);
@@ -189,6 +190,7 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 		out[n].file = file;
 		out[n].line = line;
 		out[n].inlined = true;
+		out[n].addr = pc;
 		file = call_file(&scopes[i]);
 		line = call_line(&scopes[i]);
 		n++;
@@ -207,5 +209,6 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 	out[n].file = file;
 	out[n].line = line;
 	out[n].inlined = false;
+	out[n].addr = pc;
 	return n + 1;
 }
