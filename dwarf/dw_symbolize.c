@@ -93,7 +93,10 @@ static bool holds_functions(int tag)
 	       tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_interface_type;
 }
 
-static bool walk_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain, int *n, int max, int depth)
+/* deep: also look inside code that does not hold pc, for a function
+ * nested in another one (GNU C, Fortran's contained procedures, Ada) whose
+ * code lies outside its parent's ranges. */
+static bool walk_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain, int *n, int max, int depth, bool deep)
 {
 	Dwarf_Die child;
 
@@ -101,15 +104,14 @@ static bool walk_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain, int 
 		return false;
 	do {
 		int tag = dwarf_tag(&child);
-		if (holds_code(tag)) {
-			if (dwarf_haspc(&child, pc) <= 0)
-				continue;
+		if (holds_code(tag) && dwarf_haspc(&child, pc) > 0) {
 			if (tag != DW_TAG_lexical_block && *n < max)
 				chain[(*n)++] = child;
-			walk_scopes(&child, pc, chain, n, max, depth + 1);
+			walk_scopes(&child, pc, chain, n, max, depth + 1, deep);
 			return true;
 		}
-		if (holds_functions(tag) && walk_scopes(&child, pc, chain, n, max, depth + 1))
+		if ((holds_functions(tag) || (deep && holds_code(tag))) &&
+		    walk_scopes(&child, pc, chain, n, max, depth + 1, deep))
 			return true;
 	} while (dwarf_siblingof(&child, &child) == 0);
 	return false;
@@ -124,7 +126,8 @@ int dw_pc_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *chain, int max)
 {
 	int n = 0;
 
-	walk_scopes(cu, pc, chain, &n, max, 0);
+	if (!walk_scopes(cu, pc, chain, &n, max, 0, false))
+		walk_scopes(cu, pc, chain, &n, max, 0, true);
 	return n;
 }
 
