@@ -174,6 +174,10 @@ int dw_pc_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *chain, int max);
 /* dw_symbolize.c: the name debuggers show for a subprogram or inlined
  * subroutine DIE (its origin's, demangled for C++); NULL when it has none. */
 const char *dw_scope_name(struct dw_session *s, Dwarf_Die *die);
+/* dw_match.c: the index in m's symbol table of a function symbol named
+ * plain (without "@version"; IFUNCs included), from a set of the names
+ * hashed once per module; 0 when none.  One of several of that name. */
+int dw_module_plain_function(struct dw_module *m, const char *plain);
 
 /* dw_function.c: f's concrete subprogram DIE (the one whose code starts
  * at f->addr) into *out; false when f has no DWARF subprogram. */

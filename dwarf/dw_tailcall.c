@@ -85,22 +85,18 @@ static bool call_site_is_tail(Dwarf_Die *site)
 static bool find_function(struct dw_session *s, Dwfl_Module *mod, const char *name, uint64_t *addr)
 {
 	for (size_t k = 0; k <= s->nmodules; k++) {
-		Dwfl_Module *m = k ? s->modules[k - 1]->mod : mod;
-		int n;
+		struct dw_module *m = k ? s->modules[k - 1] : u64_map_get(&s->by_mod, (uint64_t)(uintptr_t)mod);
+		GElf_Sym sym;
+		GElf_Addr a;
+		GElf_Word shndx;
+		int i;
 
-		if (k && m == mod)
+		if (!m || (k && m->mod == mod) || !(i = dw_module_plain_function(m, name)))
 			continue;
-		n = dwfl_module_getsymtab(m);
-		for (int i = 1; i < n; i++) {
-			GElf_Sym sym;
-			GElf_Addr a;
-			GElf_Word shndx;
-			const char *sname = dwfl_module_getsym_info(m, i, &sym, &a, &shndx, NULL, NULL);
-			if (sname && GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF && a &&
-			    !strcmp(sname, name)) {
-				*addr = a;
-				return true;
-			}
+		if (dwfl_module_getsym_info(m->mod, i, &sym, &a, &shndx, NULL, NULL) &&
+		    GELF_ST_TYPE(sym.st_info) == STT_FUNC) {
+			*addr = a;
+			return true;
 		}
 	}
 	return false;
