@@ -294,8 +294,13 @@ struct dw_frame {
 };
 
 /* Symbolizes pc (a return address when is_return: looked up at pc - 1, as
- * the call is the instruction before it) into at most max frames.  Returns
- * the number of frames (at least 1).  Strings live as long as s. */
+ * the call is the instruction before it) into at most max frames, as gdb and
+ * addr2line -i show them: first the innermost DW_TAG_inlined_subroutine
+ * holding pc (named after its DW_AT_abstract_origin, in another CU too) at
+ * the line table's file:line for pc, then each function it was inlined into
+ * at the inlined subroutine's DW_AT_call_file:DW_AT_call_line (DWARF 5
+ * section 3.3.8), the concrete function last, with its offset.  Returns the
+ * number of frames (at least 1 when max > 0).  Strings live as long as s. */
 size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, struct dw_frame *out, size_t max);
 
 /* The frames a stack lacks between two of its frames because of tail calls,
