@@ -32,6 +32,7 @@ packages=(
 	python3.11 python3.11-dbg     # an LTO build with its debug info (--stack's inlined frames)
 	g++                           # C++ samples (exceptions across traced frames)
 	golang-go                     # Go sample (stack copying under a traced frame)
+	rustc                         # Rust sample (names, strings, DWARF locations)
 )
 
 if [[ ${1:-} == --list-packages ]]; then

@@ -12,7 +12,7 @@ const char *dw_session_demangled(struct dw_session *s, const char *linkage)
 {
 	char *d;
 
-	if (!linkage || strncmp(linkage, "_Z", 2) != 0)
+	if (!linkage || (strncmp(linkage, "_Z", 2) != 0 && strncmp(linkage, "_R", 2) != 0))
 		return NULL;
 	d = u64_map_get(&s->demangled_names, (uint64_t)(uintptr_t)linkage);
 	if (!d && (d = dw_demangle(linkage)))
@@ -158,7 +158,7 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 	const char *symname = NULL, *file = NULL;
 	int line = 0;
 	Dwarf_Addr bias;
-	Dwarf_Die *cu, scopes[MAX_SCOPES];
+	Dwarf_Die *cu, cu_buf, scopes[MAX_SCOPES];
 	size_t n = 0;
 	int nscopes = 0;
 	const char *dwarf_name = NULL, *module;
@@ -181,7 +181,7 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 	 * first.  Frame 0 is the innermost inlined function at pc's line; each
 	 * next frame is the function it was inlined into, at the inlined
 	 * subroutine's DW_AT_call_file:call_line (DWARF 5 section 3.3.8.2). */
-	cu = dwfl_module_addrdie(mod, at, &bias);
+	cu = m ? dw_module_addrdie(m, at, &cu_buf, &bias) : dwfl_module_addrdie(mod, at, &bias);
 	if (cu)
 		nscopes = dw_pc_scopes(cu, at - bias, scopes, MAX_SCOPES);
 	for (int i = nscopes - 1; i > 0 && n + 1 < max; i--) {

@@ -47,10 +47,17 @@ static bool same_fn(const struct fn_ref *a, const struct fn_ref *b)
 /* The subprogram whose code holds addr (a load address); false when none. */
 static bool function_at(struct dw_session *s, uint64_t addr, struct fn_ref *out)
 {
-	Dwarf_Die *cu, scopes[MAX_SCOPES];
+	Dwarf_Die *cu, cu_buf, scopes[MAX_SCOPES];
+	struct dw_module *m;
 
 	out->mod = dwfl_addrmodule(s->dwfl, addr);
-	if (!out->mod || !(cu = dwfl_module_addrdie(out->mod, addr, &out->bias)))
+	if (!out->mod)
+		return false;
+	/* Go writes no .debug_aranges: dw_module_addrdie also looks at the
+	 * CU DIEs' ranges. */
+	m = u64_map_get(&s->by_mod, (uint64_t)(uintptr_t)out->mod);
+	cu = m ? dw_module_addrdie(m, addr, &cu_buf, &out->bias) : dwfl_module_addrdie(out->mod, addr, &out->bias);
+	if (!cu)
 		return false;
 	if (dw_pc_scopes(cu, addr - out->bias, scopes, MAX_SCOPES) < 1 || dwarf_tag(&scopes[0]) != DW_TAG_subprogram)
 		return false;
