@@ -135,6 +135,38 @@ const struct dw_caller_regs *dw_caller_regs_at(struct dw_module *m, uint64_t pc)
 	return r;
 }
 
+/* The caller's CFA and frame base at the call (DW_OP_fbreg in a call
+ * value: the address of one of its locals, or a value stored there). */
+struct caller_frame {
+	const struct dw_loc_expr *cfa, *frame_base;
+};
+
+/* Built once per return address of cm (ra a DWARF address) and kept: at
+ * ra - 1, the call instruction, as unwinders look a caller up. */
+static const struct caller_frame *caller_frame_at(struct dw_module *cm, Dwarf_Die *cs, uint64_t ra)
+{
+	struct caller_frame *cf = u64_map_get(&cm->call_frames, ra);
+	Dwarf_Die *scopes = NULL, sub;
+	bool have = false;
+	int n;
+
+	if (cf)
+		return cf;
+	cf = dw_loc_keep(cm->session, sizeof(*cf));
+	n = dwarf_getscopes_die(cs, &scopes);
+	for (int i = 0; i < n; i++)
+		if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
+			sub = scopes[i];
+			have = true; /* the outermost: the concrete function */
+		}
+	free(scopes);
+	cf->cfa = dw_loc_cfa_at(cm, ra + cm->dwarf_bias - 1);
+	if (have)
+		cf->frame_base = dw_loc_frame_base_at(cm, &sub, ra + cm->dwarf_bias - 1, cf->cfa);
+	u64_map_put(&cm->call_frames, ra, cf);
+	return cf;
+}
+
 /* The caller's frame at the call, for its DW_AT_call_value. */
 struct caller {
 	const struct dw_loc_expr *e;
@@ -223,6 +255,7 @@ int dw_loc_entry_value(const struct dw_loc_expr *e, const struct dw_loc_env *env
 	uintptr_t off;
 	struct dw_module *cm;
 	const void *sites;
+	const struct caller_frame *cf;
 
 	if (!e->call_sites || !e->cfa || !e->dwarf || n != 1 || !env->mem || !env->reg)
 		return -1;
@@ -246,8 +279,11 @@ int dw_loc_entry_value(const struct dw_loc_expr *e, const struct dw_loc_env *env
 	off = (uintptr_t)u64_map_get(sites, c.ra - cm->dwarf_bias);
 	if (!off || !dwarf_offdie(cm->dwarf, off, &cs) || !call_value_of(&cs, regno, &vops, &nv))
 		return -1;
-	/* The value expression in the caller's frame: no frame base, CFA or
-	 * entry values of its own known there. */
+	/* The value expression in the caller's frame: its frame base and
+	 * CFA from its DWARF and CFI; no entry values of its own. */
+	cf = caller_frame_at(cm, &cs, c.ra - cm->dwarf_bias);
+	ve.frame_base = cf->frame_base;
+	ve.cfa = cf->cfa;
 	ve.ops = vops;
 	ve.nops = nv;
 	ve.pc = c.ra;

@@ -56,6 +56,9 @@ struct dw_module {
 	/* dw_entry_value.c: DWARF return address → call site DIE offset. */
 	struct u64_map call_sites;
 	int call_sites_state;        /* 0 not indexed yet, 1 indexed */
+	/* dw_entry_value.c: DWARF return address → the caller's frame base
+	 * and CFA there, built at the first entry value decoded through it. */
+	struct u64_map call_frames;
 };
 
 /* dw_lang.c: the rest of f's signature from its subprogram DIE concrete

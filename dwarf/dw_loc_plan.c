@@ -46,6 +46,7 @@ void dw_loc_forget(struct dw_session *s)
 	for (size_t i = 0; i < s->nmodules; i++) {
 		u64_map_free(&s->modules[i]->scopes);
 		u64_map_free(&s->modules[i]->call_sites);
+		u64_map_free(&s->modules[i]->call_frames);
 	}
 }
 
@@ -67,7 +68,7 @@ static struct dw_loc_expr *keep_expr(struct dw_module *m, const Dwarf_Op *ops, s
 /* The CFA at pc (DWARF 5 section 6.4) as an expression: libdw's
  * dwarf_frame_cfa gives DW_OP_bregx reg off for a register+offset rule
  * (its op lives in the frame, hence the copy); NULL when no CFI covers pc. */
-static const struct dw_loc_expr *cfa_at(struct dw_module *m, uint64_t pc)
+const struct dw_loc_expr *dw_loc_cfa_at(struct dw_module *m, uint64_t pc)
 {
 	Dwarf_Addr bias = 0;
 	Dwarf_CFI *cfi = dwfl_module_dwarf_cfi(m->mod, &bias);
@@ -90,7 +91,7 @@ static const struct dw_loc_expr *cfa_at(struct dw_module *m, uint64_t pc)
 
 /* The subprogram's DW_AT_frame_base at pc (DWARF 5 section 3.3.5), NULL
  * when it has none there. */
-static const struct dw_loc_expr *frame_base_at(struct dw_module *m, Dwarf_Die *subprogram, uint64_t pc,
+const struct dw_loc_expr *dw_loc_frame_base_at(struct dw_module *m, Dwarf_Die *subprogram, uint64_t pc,
 					       const struct dw_loc_expr *cfa)
 {
 	Dwarf_Attribute attr;
@@ -114,8 +115,8 @@ void dw_plan_ctx_init(struct dw_plan_ctx *c, struct dw_module *m, Dwarf_Die *sub
 	c->pc = pc;
 	c->at_entry = subprogram && (dwarf_entrypc(subprogram, &entry) == 0 || dwarf_lowpc(subprogram, &entry) == 0) &&
 		      entry + m->dwarf_bias == pc;
-	c->cfa = cfa_at(m, pc);
-	c->frame_base = frame_base_at(m, subprogram, pc, c->cfa);
+	c->cfa = dw_loc_cfa_at(m, pc);
+	c->frame_base = dw_loc_frame_base_at(m, subprogram, pc, c->cfa);
 }
 
 static bool is_reg_op(const Dwarf_Op *op, unsigned *regno)

@@ -14,7 +14,7 @@
 #define SYM_DEPTH 3
 #define RA_SLOT (-8) /* x86-64: the return address is at CFA - 8 */
 #define SAVED_MAX 512 /* bytes below the CFA where saved registers are looked for */
-#define CALLER_FRAME 64 /* bytes of the caller's frame above the CFA copied for entry values */
+#define CALLER_FRAME 512 /* bytes of the caller's frame above the CFA copied for entry values */
 
 enum sym_kind {
 	SYM_UNKNOWN,
