@@ -56,6 +56,12 @@ struct dw_module {
 	bool cu_index_built;
 	/* dw_loc_plan.c: pc → struct dw_scope built by dw_scope_at. */
 	struct u64_map scopes;
+	/* dw_entry_value.c: DWARF return address → call site DIE offset. */
+	struct u64_map call_sites;
+	int call_sites_state;        /* 0 not indexed yet, 1 indexed */
+	/* dw_entry_value.c: DWARF return address → the caller's frame base
+	 * and CFA there, built at the first entry value decoded through it. */
+	struct u64_map call_frames;
 };
 
 /* dw_lang.c: the rest of f's signature from its subprogram DIE concrete
@@ -192,6 +198,18 @@ void dw_lang_string_layout(struct dw_type *t, Dwarf_Die *die);
 /* dw_symbolize.c: a C++ linkage name (without "@version") demangled as gdb
  * shows it, interned for s's life; NULL when it is none. */
 const char *dw_session_demangled(struct dw_session *s, const char *linkage);
+/* dw_symbolize.c: the DIEs of cu whose code contains pc (a module address,
+ * without the bias): the DW_TAG_subprogram first, then each
+ * DW_TAG_inlined_subroutine nested in it, innermost last, at most max.
+ * Returns how many (0: none). */
+int dw_pc_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *chain, int max);
+/* dw_symbolize.c: the name debuggers show for a subprogram or inlined
+ * subroutine DIE (its origin's, demangled for C++); NULL when it has none. */
+const char *dw_scope_name(struct dw_session *s, Dwarf_Die *die);
+/* dw_match.c: the index in m's symbol table of a function symbol named
+ * plain (without "@version"; IFUNCs included), from a set of the names
+ * hashed once per module; 0 when none.  One of several of that name. */
+int dw_module_plain_function(struct dw_module *m, const char *plain);
 
 /* dw_function.c: f's concrete subprogram DIE (the one whose code starts
  * at f->addr) into *out; false when f has no DWARF subprogram. */
@@ -202,6 +220,9 @@ void *dw_loc_keep(struct dw_session *s, size_t size);
 /* dw_loc_plan.c: frees what dw_loc_keep handed out and the scope caches
  * (dw_session_close). */
 void dw_loc_forget(struct dw_session *s);
+/* dw_entry_value.c: m's call sites by return address (dw_loc_expr
+ * call_sites), indexed on the first call. */
+const void *dw_module_call_sites(struct dw_module *m);
 
 /* dw_function.c: whether symbol name (a C or linkage name) is a GCC clone
  * ("f.constprop.0", "f.isra.0", "f.part.0"): true with *len the length of
