@@ -7,7 +7,8 @@
  *
  * The events are those lttng_event_desc.c's lt_build_event() built from a
  * layout: PROVIDER:FN_entry and PROVIDER:FN_exit (FN the mangled linkage
- * name, else the function name); structures and unions flattened into
+ * name, else the function name; points and inlined copies: see
+ * ust_desc_add_layout()); structures and unions flattened into
  * NAME_MEMBER fields (anonymous members NAME_anonI), complex values into
  * NAME_real/NAME_imag, vectors into NAME_0...; see ust_desc.c.  Pure C, no
  * lttng-ust headers; never prints, never exits. */
@@ -61,9 +62,18 @@ struct ust_desc_paths;
  * on out of memory, as x* allocations do). */
 struct ust_desc_builder *ust_desc_builder_new(const char *provider, const struct ust_desc_opts *o);
 
-/* Adds layout l's entry and exit events; *entry_index and *exit_index
- * (either may be NULL) get their indices in the blob (ust_desc_event()).
- * l, its types and plans are only read during the call. */
+/* The index of an event that does not exist (ust_desc_event() gives NULL). */
+#define UST_DESC_NO_EVENT UINT32_MAX
+
+/* Adds layout l's events; *entry_index and *exit_index (either may be
+ * NULL) get their indices in the blob (ust_desc_event()).  LAYOUT_CALL:
+ * FN_entry and FN_exit.  LAYOUT_POINT: one event FN_0xOFFSET (entry kind)
+ * whose fields are the parameters', then the locals' (an outer local
+ * shadowed by an inner one of its name is NAME_N, layout_local_shadow());
+ * LAYOUT_INLINED: FN_inlined_CALLER_0xOFFSET_entry; a clone's FN is
+ * FN_KIND ("f_isra_entry").  Both have no exit event: *exit_index is
+ * UST_DESC_NO_EVENT.  Field names are unique in an event (a name taken
+ * gets _2, _3...).  l, its types and plans are only read during the call. */
 void ust_desc_add_layout(struct ust_desc_builder *b, const struct event_layout *l, uint32_t *entry_index,
 			 uint32_t *exit_index);
 
