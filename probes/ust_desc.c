@@ -395,10 +395,32 @@ static void image_of(const struct fetch_plan *plan, struct dwt_ust_image *im)
 	im->available = 1;
 }
 
-/* A new event named name (its enums PREFIX_enumN after it), of record
- * kind 1 (DWT_REC_ENTRY: entry events and points) or 2 (DWT_REC_EXIT). */
-static struct ev_build *new_event(struct ust_desc_builder *b, char *name, uint16_t kind, uint32_t *index)
+/* lttng-ust refuses "provider:event" of 256 bytes or more
+ * (LTTNG_UST_ABI_SYM_NAME_LEN, checked by ust_lttng_desc.c): base +
+ * suffix when it fits, else the start of base, '_', a hash of base (FNV-1a,
+ * 64 bits, 16 hex digits: names stay distinct) and suffix ("_entry" stays
+ * last, for 'prov:*_entry').  C++ linkage names, an inlined copy's caller
+ * in the name.  malloc'ed. */
+static char *fit_name(const struct ust_desc_builder *b, const char *base, const char *suffix)
 {
+	/* the most bytes of a name: 255 with "provider:" */
+	size_t room = 255 - 1 - strlen(b->strtab + b->provider), n = strlen(base), k = strlen(suffix);
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (n + k <= room || room < 32 + k)
+		return xasprintf("%s%s", base, suffix);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)base[i]) * 0x100000001b3ull;
+	return xasprintf("%.*s_%016llx%s", (int)(room - 17 - k), base, (unsigned long long)h, suffix);
+}
+
+/* A new event named base + suffix (fit_name(); its enums PREFIX_enumN
+ * after it), of record kind 1 (DWT_REC_ENTRY: entry events and points) or
+ * 2 (DWT_REC_EXIT). */
+static struct ev_build *new_event(struct ust_desc_builder *b, const char *base, const char *suffix, uint16_t kind,
+				  uint32_t *index)
+{
+	char *name = fit_name(b, base, suffix);
 	struct ev_build *e;
 
 	xgrow(&b->events, &b->cap_events, b->nevents + 1, sizeof(*b->events));
@@ -469,7 +491,7 @@ void ust_desc_add_layout(struct ust_desc_builder *b, const struct event_layout *
 	char *fn = event_base(l);
 	bool point = l->kind == LAYOUT_POINT;
 	size_t nlocals = point && l->locals ? l->nlocals : 0;
-	struct ev_build *e = new_event(b, point ? xstrdup(fn) : xasprintf("%s_entry", fn), 1, entry_index);
+	struct ev_build *e = new_event(b, fn, point ? "" : "_entry", 1, entry_index);
 	size_t nvalues = l->nfields + nlocals;
 
 	/* struct dwt_ust_event_desc.nimages is 16 bits: parameters past
@@ -508,7 +530,7 @@ void ust_desc_add_layout(struct ust_desc_builder *b, const struct event_layout *
 		free(fn);
 		return;
 	}
-	e = new_event(b, xasprintf("%s_exit", fn), 2, exit_index);
+	e = new_event(b, fn, "_exit", 2, exit_index);
 	if (l->has_ret) {
 		struct ust_field_path path = {1, {0}};
 		struct place at = {0, 0, NULL};

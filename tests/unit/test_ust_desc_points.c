@@ -287,6 +287,49 @@ static void test_unique_field_names(void **state)
 	release(&bl);
 }
 
+/* "provider:event" stays under lttng-ust's 256 bytes: a long name keeps
+ * its start and its suffix, and two names alike in their first 300 bytes
+ * stay distinct (a hash of the whole name between them). */
+static void test_long_names(void **state)
+{
+	static struct layout_field fields[] = {{.name = "x", .type = &t_int, .plan = REG(5, 4)}};
+	char fn1[400], fn2[400];
+	struct event_layout l1 = {.function = fn1, .module = "m", .fields = fields, .nfields = 1};
+	struct event_layout l2 = {.function = fn2, .module = "m", .fields = fields, .nfields = 1,
+				  .kind = LAYOUT_INLINED, .inlined_into = "main", .offset = 0x10};
+	struct event_layout l3 = l2;
+	const struct ust_desc_opts o = {.string_limit = 64};
+	struct ust_desc_builder *b = ust_desc_builder_new("dwtrace", &o);
+	const char *n[4];
+	struct blob bl;
+
+	memset(fn1, 'a', 300);
+	fn1[300] = '\0';
+	memcpy(fn2, fn1, 301);
+	strcat(fn2, "b");
+	ust_desc_add_layout(b, &l1, NULL, NULL);
+	ust_desc_add_layout(b, &l2, NULL, NULL);
+	l3.offset = 0x20;
+	ust_desc_add_layout(b, &l3, NULL, NULL);
+	bl = finish(b);
+	assert_int_equal(nevents(&bl), 4);
+	for (uint32_t i = 0; i < 4; i++) {
+		n[i] = ust_desc_string(bl.data, bl.size, event(&bl, i)->name);
+		/* "dwtrace:" + the name: 255 bytes at most */
+		assert_int_equal(strlen(n[i]), 255 - 8);
+		assert_int_equal(strspn(n[i], "a"), 255 - 8 - 1 - 16 - (i == 1 ? 5 : 6));
+		assert_true(n[i][strspn(n[i], "a")] == '_');
+	}
+	assert_string_equal(n[0] + strlen(n[0]) - 6, "_entry");
+	assert_string_equal(n[1] + strlen(n[1]) - 5, "_exit");
+	assert_string_equal(n[2] + strlen(n[2]) - 6, "_entry");
+	assert_string_not_equal(n[0], n[2]);
+	assert_string_not_equal(n[2], n[3]);
+	/* the same base, the same hash: entry and exit stay a pair */
+	assert_memory_equal(n[0] + strlen(n[0]) - 6 - 16, n[1] + strlen(n[1]) - 5 - 16, 16);
+	release(&bl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_inlined_event),
 		cmocka_unit_test(test_clone_and_mixed),
 		cmocka_unit_test(test_unique_field_names),
+		cmocka_unit_test(test_long_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
