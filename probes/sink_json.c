@@ -9,7 +9,8 @@
  * An inlined copy's entry (LAYOUT_INLINED) adds, before "args",
  *   "inlined":{"into":"main","offset":28,"file":"/src/app.c","line":12}
  * A value that is not available is {"unavailable":"optimized out"} (or
- * "unreadable"...), never null: null stays a NULL pointer.
+ * "unreadable"...), never null: null stays a char * that is NULL or whose
+ * text cannot be read, and a reference's unreadable value.
  */
 #include <errno.h>
 #include <inttypes.h>
