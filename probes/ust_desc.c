@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sink.h"
+#include "ust_lttng.h"
 #include "xalloc.h"
 
 /* One event being built; its strings are offsets in the builder's string
@@ -507,9 +508,17 @@ void ust_desc_add_layout(struct ust_desc_builder *b, const struct event_layout *
 		unsigned shadow = layout_local_shadow(l, i - l->nfields);
 		/* an outer i shadowed by an inner one: i_1 (text and JSON: i@1) */
 		char *name = shadow ? xasprintf("%s_%u", f->name, shadow) : xstrdup(f->name);
+		size_t before = e->nfields;
 
 		add_value_field(b, e, f, i, name);
 		free(name);
+		/* lttng-ust's writers refuse an event of more fields (and
+		 * with it every event of the blob): the outermost locals,
+		 * last, are left out, the stack field keeps its room. */
+		if (e->nfields + b->o.with_stack > UST_LTTNG_MAX_FIELDS) {
+			e->nfields = before;
+			break;
+		}
 	}
 	if (b->o.with_stack) {
 		struct dwt_ust_field f = {0};

@@ -73,7 +73,8 @@ struct ust_desc_builder *ust_desc_builder_new(const char *provider, const struct
  * LAYOUT_INLINED: FN_inlined_CALLER_0xOFFSET_entry; a clone's FN is
  * FN_KIND ("f_isra_entry").  Both have no exit event: *exit_index is
  * UST_DESC_NO_EVENT.  Field names are unique in an event (a name taken
- * gets _2, _3...).  l, its types and plans are only read during the call. */
+ * gets _2, _3...).  A point's locals that would take its event past
+ * UST_LTTNG_MAX_FIELDS fields are left out (the outermost ones).  l, its types and plans are only read during the call. */
 void ust_desc_add_layout(struct ust_desc_builder *b, const struct event_layout *l, uint32_t *entry_index,
 			 uint32_t *exit_index);
 

@@ -330,6 +330,40 @@ static void test_long_names(void **state)
 	release(&bl);
 }
 
+/* A point with more locals than an LTTng event has room for: the
+ * outermost are left out, the stack field stays last. */
+static void test_many_locals(void **state)
+{
+	enum { N = 200 };
+	static struct layout_field fields[] = {{.name = "a", .type = &t_int, .plan = REG(5, 4)},
+					       {.name = "b", .type = &t_int, .plan = REG(4, 4)}};
+	static struct layout_field locals[N];
+	static char names[N][8];
+	const struct event_layout l = {.function = "big", .module = "m", .fields = fields, .nfields = 2,
+				       .kind = LAYOUT_POINT, .offset = 1, .locals = locals, .nlocals = N};
+	const struct ust_desc_opts o = {.with_pid_tid = true, .with_stack = true, .string_limit = 64};
+	struct ust_desc_builder *b = ust_desc_builder_new("dwtrace", &o);
+	const struct dwt_ust_event_desc *ev;
+	const struct dwt_ust_field *f;
+	uint32_t ie;
+	struct blob bl;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "v%d", i);
+		locals[i] = (struct layout_field){.name = names[i], .type = &t_int, .plan = REG(3, 4)};
+	}
+	ust_desc_add_layout(b, &l, &ie, NULL);
+	bl = finish(b);
+	ev = event(&bl, ie);
+	f = ust_desc_fields(bl.data, bl.size, ev);
+	/* pid, tid, a, b, v0..v122, stack: 128 */
+	assert_int_equal(ev->nfields, 128);
+	assert_string_equal(ust_desc_string(bl.data, bl.size, f[4].name), "v0");
+	assert_string_equal(ust_desc_string(bl.data, bl.size, f[126].name), "v122");
+	assert_string_equal(ust_desc_string(bl.data, bl.size, f[127].name), "stack");
+	release(&bl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_clone_and_mixed),
 		cmocka_unit_test(test_unique_field_names),
 		cmocka_unit_test(test_long_names),
+		cmocka_unit_test(test_many_locals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
