@@ -31,6 +31,7 @@ packages=(
 	libc6-dbg                     # separate debug info to test against
 	g++                           # C++ samples (exceptions across traced frames)
 	golang-go                     # Go sample (stack copying under a traced frame)
+	rustc                         # Rust sample (names, strings, DWARF locations)
 )
 
 if [[ ${1:-} == --list-packages ]]; then

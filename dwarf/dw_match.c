@@ -104,12 +104,12 @@ static bool defines_plain(struct dw_module *m, const char *plain)
 }
 
 /* The demangled name of symbol i of m (called name), demangled once; NULL
- * when it is no C++ name. */
+ * when it is no C++ or Rust name. */
 static const char *symbol_demangled(struct dw_module *m, int i, const char *name)
 {
 	char buf[256];
 
-	if (strncmp(name, "_Z", 2) != 0 || i < 0)
+	if ((strncmp(name, "_Z", 2) != 0 && strncmp(name, "_R", 2) != 0) || i < 0)
 		return NULL;
 	if (!m->demangled) {
 		int n = dwfl_module_getsymtab(m->mod);

@@ -99,6 +99,17 @@ struct dw_function {
 	/* Its extent comes from its symbol alone (assembly, or no DWARF for
 	 * it): other code may jump into its middle, as glibc's assembly does. */
 	bool open_code;
+	/* Go (issue 13, L): the results, DW_AT_variable_parameter formal
+	 * parameters ("~r0"), which are not arguments; ret is the one
+	 * result's type, or a struct of them in order. */
+	struct dw_param *results;
+	size_t nresults;
+	/* With params_pc > addr: at params_pc the CFA (the caller's stack
+	 * pointer before the call) is DWARF register params_cfa_reg plus
+	 * params_cfa_off, from the CFI (DWARF 5 section 6.4.1); params_cfa_reg
+	 * is -1 when the CFI gives no register rule there. */
+	int params_cfa_reg;
+	int64_t params_cfa_off;
 };
 
 /* Source lines (FILE:LINE probes).  Calls fn once for each address where

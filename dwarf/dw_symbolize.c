@@ -12,7 +12,7 @@ const char *dw_session_demangled(struct dw_session *s, const char *linkage)
 {
 	char *d;
 
-	if (!linkage || strncmp(linkage, "_Z", 2) != 0)
+	if (!linkage || (strncmp(linkage, "_Z", 2) != 0 && strncmp(linkage, "_R", 2) != 0))
 		return NULL;
 	d = u64_map_get(&s->demangled_names, (uint64_t)(uintptr_t)linkage);
 	if (!d && (d = dw_demangle(linkage)))
@@ -89,7 +89,7 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 	int line = 0;
 	Dwfl_Line *dl;
 	Dwarf_Addr bias;
-	Dwarf_Die *cu, *scopes = NULL;
+	Dwarf_Die *cu, cu_buf, *scopes = NULL;
 	size_t n = 0;
 	int nscopes;
 	const char *dwarf_name = NULL;
@@ -107,7 +107,7 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 
 	/* Inlined calls: each scope names the function whose code pc is in;
 	 * the place it was called from is the next frame's file:line. */
-	cu = dwfl_module_addrdie(mod, at, &bias);
+	cu = m ? dw_module_addrdie(m, at, &cu_buf, &bias) : dwfl_module_addrdie(mod, at, &bias);
 	nscopes = cu ? dwarf_getscopes(cu, at - bias, &scopes) : 0;
 	if (nscopes > 0) {
 		/* Past an inlined instance dwarf_getscopes goes on with the
