@@ -189,6 +189,18 @@ void dw_lang_string_layout(struct dw_type *t, Dwarf_Die *die);
 /* dw_symbolize.c: a C++ linkage name (without "@version") demangled as gdb
  * shows it, interned for s's life; NULL when it is none. */
 const char *dw_session_demangled(struct dw_session *s, const char *linkage);
+/* dw_symbolize.c: the DIEs of cu whose code contains pc (a module address,
+ * without the bias): the DW_TAG_subprogram first, then each
+ * DW_TAG_inlined_subroutine nested in it, innermost last, at most max.
+ * Returns how many (0: none). */
+int dw_pc_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *chain, int max);
+/* dw_symbolize.c: the name debuggers show for a subprogram or inlined
+ * subroutine DIE (its origin's, demangled for C++); NULL when it has none. */
+const char *dw_scope_name(struct dw_session *s, Dwarf_Die *die);
+/* dw_match.c: the index in m's symbol table of a function symbol named
+ * plain (without "@version"; IFUNCs included), from a set of the names
+ * hashed once per module; 0 when none.  One of several of that name. */
+int dw_module_plain_function(struct dw_module *m, const char *plain);
 
 /* dw_function.c: f's concrete subprogram DIE (the one whose code starts
  * at f->addr) into *out; false when f has no DWARF subprogram. */

@@ -295,7 +295,8 @@ static void put_header(FILE *out, const char *type, const struct event_layout *l
 	}
 }
 
-/* ,"stack":[{"addr":"0x…","function":"…","offset":N,"module":"…","file":"…","line":N},…] */
+/* ,"stack":[{"addr":"0x…","function":"…","offset":N,"module":"…","file":"…","line":N},…]
+ * with "inlined":true or "tail_call":true in frames that are so */
 static void put_stack(FILE *out, const struct stack_trace *st)
 {
 	fputs(",\"stack\":[", out);
@@ -308,6 +309,8 @@ static void put_stack(FILE *out, const struct stack_trace *st)
 		put_position(out, f->file, f->line);
 		if (f->inlined)
 			fputs(",\"inlined\":true", out);
+		if (f->tail_call)
+			fputs(",\"tail_call\":true", out);
 		putc('}', out);
 	}
 	if (st->stopped) {
