@@ -67,14 +67,16 @@ struct ust_desc_builder *ust_desc_builder_new(const char *provider, const struct
 
 /* Adds layout l's events; *entry_index and *exit_index (either may be
  * NULL) get their indices in the blob (ust_desc_event()).  LAYOUT_CALL:
- * FN_entry and FN_exit.  LAYOUT_POINT: one event FN_0xOFFSET (entry kind)
- * whose fields are the parameters', then the locals' (an outer local
- * shadowed by an inner one of its name is NAME_N, layout_local_shadow());
- * LAYOUT_INLINED: FN_inlined_CALLER_0xOFFSET_entry; a clone's FN is
- * FN_KIND ("f_isra_entry").  Both have no exit event: *exit_index is
- * UST_DESC_NO_EVENT.  Field names are unique in an event (a name taken
- * gets _2, _3...).  A point's locals that would take its event past
- * UST_LTTNG_MAX_FIELDS fields are left out (the outermost ones).  l, its types and plans are only read during the call. */
+ * FN_entry and FN_exit, a clone's FN being FN_KIND ("f_isra_entry").
+ * LAYOUT_POINT: one event FN_0xOFFSET (entry kind) whose fields are the
+ * parameters', then the locals' (an outer local shadowed by an inner one
+ * of its name is NAME_N, layout_local_shadow()); the outermost locals that
+ * would take it past UST_LTTNG_MAX_FIELDS fields are left out.
+ * LAYOUT_INLINED: one event FN_inlined_CALLER_0xOFFSET_entry.  Points and
+ * inlined copies have no exit event: *exit_index is UST_DESC_NO_EVENT.
+ * Field names are unique in an event (a name taken gets _2, _3...); a name
+ * past lttng-ust's length limit is cut and hashed (see ust_desc.c).  l,
+ * its types and plans are only read during the call. */
 void ust_desc_add_layout(struct ust_desc_builder *b, const struct event_layout *l, uint32_t *entry_index,
 			 uint32_t *exit_index);
 

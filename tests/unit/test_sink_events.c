@@ -114,10 +114,12 @@ static void test_point_shadow_depth(void **state)
 	assert_int_equal(layout_local_shadow(&l, 2), 1);
 	assert_int_equal(layout_local_shadow(&l, 3), 2);
 	assert_int_equal(layout_local_shadow(&l, 4), 0);
-	expect(sink_text_new, &l, &hdr, v, false, NULL, "00:00:01.000000 100/101 g.c:3 g+0x20() {n=1, k=2, n@1=3, n@2=5}\n");
+	expect(sink_text_new, &l, &hdr, v, false, NULL,
+	       "00:00:01.000000 100/101 g.c:3 g+0x20() {n=1, k=2, n@1=3, n@2=5}\n");
 	expect(sink_json_new, &l, &hdr, v, false, NULL,
 	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"g\",\"module\":\"m\","
-	       "\"offset\":32,\"file\":\"g.c\",\"line\":3,\"args\":{},\"locals\":{\"n\":1,\"k\":2,\"n@1\":3,\"n@2\":5}}\n");
+	       "\"offset\":32,\"file\":\"g.c\",\"line\":3,\"args\":{},"
+	       "\"locals\":{\"n\":1,\"k\":2,\"n@1\":3,\"n@2\":5}}\n");
 }
 
 /* No line table entry and no locals: no position in text, nulls and an
@@ -172,15 +174,18 @@ static void test_inlined(void **state)
 	expect(sink_text_new, &l, &hdr, weigh_values, false, NULL,
 	       "00:00:01.000000 100/101 weigh [inlined into main at app.c:12](w=3)\n");
 	expect(sink_json_new, &l, &hdr, weigh_values, false, NULL,
-	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"weigh\",\"module\":\"app\","
-	       "\"inlined\":{\"into\":\"main\",\"offset\":28,\"file\":\"/src/app.c\",\"line\":12},\"args\":{\"w\":3}}\n");
+	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,"
+	       "\"function\":\"weigh\",\"module\":\"app\","
+	       "\"inlined\":{\"into\":\"main\",\"offset\":28,\"file\":\"/src/app.c\",\"line\":12},"
+	       "\"args\":{\"w\":3}}\n");
 	/* No call site in DWARF: what is known. */
 	l.call_file = NULL;
 	l.call_line = 0;
 	expect(sink_text_new, &l, &hdr, weigh_values, false, NULL,
 	       "00:00:01.000000 100/101 weigh [inlined into main](w=3)\n");
 	expect(sink_json_new, &l, &hdr, weigh_values, false, NULL,
-	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"weigh\",\"module\":\"app\","
+	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,"
+	       "\"function\":\"weigh\",\"module\":\"app\","
 	       "\"inlined\":{\"into\":\"main\",\"offset\":28,\"file\":null,\"line\":null},\"args\":{\"w\":3}}\n");
 	l.inlined_into = NULL;
 	expect(sink_text_new, &l, &hdr, weigh_values, false, NULL, "00:00:01.000000 100/101 weigh [inlined](w=3)\n");
@@ -200,9 +205,11 @@ static void test_clone(void **state)
 	       "00:00:01.000000 100/101 f [clone .isra](x=1, s=<optimized out>)\n"
 	       "00:00:01.000000 100/101 f [clone .isra] → -7 <0.000000010>\n");
 	expect(sink_json_new, &l, &hdr, v, true, &ret,
-	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"f\",\"module\":\"libc1.so\","
+	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,"
+	       "\"function\":\"f\",\"module\":\"libc1.so\","
 	       "\"clone\":\"isra\",\"args\":{\"x\":1,\"s\":{\"unavailable\":\"optimized out\"}}}\n"
-	       "{\"type\":\"exit\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"f\",\"module\":\"libc1.so\","
+	       "{\"type\":\"exit\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,"
+	       "\"function\":\"f\",\"module\":\"libc1.so\","
 	       "\"clone\":\"isra\",\"retval\":-7,\"duration_ns\":10}\n");
 }
 
@@ -215,7 +222,8 @@ static void test_point_in_clone(void **state)
 				       .line = 2};
 	const struct value v[] = {INT(&v2)};
 
-	expect(sink_text_new, &l, &hdr, v, false, NULL, "00:00:01.000000 100/101 f.c:2 f+0x4 [clone .constprop](x=2)\n");
+	expect(sink_text_new, &l, &hdr, v, false, NULL,
+	       "00:00:01.000000 100/101 f.c:2 f+0x4 [clone .constprop](x=2)\n");
 	expect(sink_json_new, &l, &hdr, v, false, NULL,
 	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"f\",\"module\":\"m\","
 	       "\"clone\":\"constprop\",\"offset\":4,\"file\":\"f.c\",\"line\":2,\"args\":{\"x\":2},\"locals\":{}}\n");

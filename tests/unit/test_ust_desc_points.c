@@ -216,9 +216,11 @@ static void test_clone_and_mixed(void **state)
 	static struct layout_field fields[] = {{.name = "x", .type = &t_int, .plan = REG(5, 4)}};
 	static const struct dw_function cxx = {.name = "ct::f(int)", .linkage_name = "_ZN2ct1fEi"};
 	const struct event_layout plain = {.function = "g", .module = "m", .fields = fields, .nfields = 1,
-					   .has_ret = true, .ret = {.name = "retval", .type = &t_int, .plan = REG(0, 4)}};
+					   .has_ret = true,
+					   .ret = {.name = "retval", .type = &t_int, .plan = REG(0, 4)}};
 	const struct event_layout clone = {.function = "f", .module = "m", .fields = fields, .nfields = 1,
-					   .has_ret = true, .ret = {.name = "retval", .type = &t_int, .plan = REG(0, 4)},
+					   .has_ret = true,
+					   .ret = {.name = "retval", .type = &t_int, .plan = REG(0, 4)},
 					   .from_locations = true, .clone_kind = "isra"};
 	const struct event_layout clone_point = {.function = "f", .module = "m", .fields = fields, .nfields = 1,
 						 .kind = LAYOUT_POINT, .clone_kind = "constprop", .offset = 4};
