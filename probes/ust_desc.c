@@ -416,32 +416,13 @@ static void image_of(const struct fetch_plan *plan, struct dwt_ust_image *im)
 	im->available = 1;
 }
 
-/* lttng-ust refuses "provider:event" of 256 bytes or more
- * (LTTNG_UST_ABI_SYM_NAME_LEN, checked by ust_lttng_desc.c): base +
- * suffix when it fits, else the start of base, '_', a hash of base (FNV-1a,
- * 64 bits, 16 hex digits: names stay distinct) and suffix ("_entry" stays
- * last, for 'prov:*_entry').  C++ linkage names, an inlined copy's caller
- * in the name.  malloc'ed. */
-static char *fit_name(const struct ust_desc_builder *b, const char *base, const char *suffix)
-{
-	/* the most bytes of a name: 255 with "provider:" */
-	size_t room = 255 - 1 - strlen(b->strtab + b->provider), n = strlen(base), k = strlen(suffix);
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	if (n + k <= room || room < 32 + k)
-		return xasprintf("%s%s", base, suffix);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)base[i]) * 0x100000001b3ull;
-	return xasprintf("%.*s_%016llx%s", (int)(room - 17 - k), base, (unsigned long long)h, suffix);
-}
-
-/* A new event named base + suffix (fit_name(); its enums PREFIX_enumN
+/* A new event named base + suffix (ust_desc_fit_name(); its enums PREFIX_enumN
  * after it), of record kind 1 (DWT_REC_ENTRY: entry events and points) or
  * 2 (DWT_REC_EXIT). */
 static struct ev_build *new_event(struct ust_desc_builder *b, const char *base, const char *suffix, uint16_t kind,
 				  uint32_t *index)
 {
-	char *name = fit_name(b, base, suffix);
+	char *name = ust_desc_fit_name(b->strtab + b->provider, base, suffix);
 	struct ev_build *e;
 
 	xgrow(&b->events, &b->cap_events, b->nevents + 1, sizeof(*b->events));
@@ -458,35 +439,6 @@ static struct ev_build *new_event(struct ust_desc_builder *b, const char *base, 
 		add_special(b, e, "tid", 4, true, DWT_UST_FROM_TID);
 	}
 	return e;
-}
-
-/* The name events of l start with, a CTF identifier (ust_desc_mangle()):
- * C++, the linkage name, unique per overload and already nearly an
- * identifier ("shop::Till::add(long)" would collide with its operator<
- * and operator> siblings once made one), else the function's name; a
- * clone's kind after it ("f_isra": a clone's parameters come from DWARF
- * locations, and its fields may differ from f's, which lttng-sessiond
- * refuses under one name); a point's offset in hex ("f_0x1c", unique per
- * layout in a module: one layout per probed address); an inlined copy's
- * caller and offset there ("weigh_inlined_main_0x1c": one event per copy,
- * apart from the out-of-line weigh's). */
-static char *event_base(const struct event_layout *l)
-{
-	const char *fn = l->fn && l->fn->linkage_name ? l->fn->linkage_name : l->function;
-	char *kind = l->clone_kind ? xasprintf("%s_%s", fn, l->clone_kind) : xstrdup(fn);
-	char *name, *mangled;
-
-	if (l->kind == LAYOUT_POINT)
-		name = xasprintf("%s_0x%llx", kind, (unsigned long long)l->offset);
-	else if (l->kind == LAYOUT_INLINED)
-		name = xasprintf("%s_inlined_%s_0x%llx", kind, l->inlined_into ? l->inlined_into : "",
-				 (unsigned long long)l->offset);
-	else
-		name = xstrdup(kind);
-	mangled = ust_desc_mangle(name);
-	free(name);
-	free(kind);
-	return mangled;
 }
 
 /* The field for value index i of the entry event (a parameter, or a point's
@@ -509,7 +461,7 @@ static void add_value_field(struct ust_desc_builder *b, struct ev_build *e, cons
 void ust_desc_add_layout(struct ust_desc_builder *b, const struct event_layout *l, uint32_t *entry_index,
 			 uint32_t *exit_index)
 {
-	char *fn = event_base(l);
+	char *fn = ust_desc_event_base(l);
 	bool point = l->kind == LAYOUT_POINT;
 	size_t nlocals = point && l->locals ? l->nlocals : 0;
 	struct ev_build *e = new_event(b, fn, point ? "" : "_entry", 1, entry_index);

@@ -91,6 +91,18 @@ void *ust_desc_finish(struct ust_desc_builder *b, size_t *size, struct ust_desc_
 const struct ust_field_path *ust_desc_event_paths(const struct ust_desc_paths *p, uint32_t ev);
 void ust_desc_paths_free(struct ust_desc_paths *p);
 
+/* The start of the names of l's events, a CTF identifier: FN (the
+ * mangled linkage name, else the function's name), FN_KIND for a clone,
+ * FN_0xOFFSET for a point, FN_inlined_CALLER_0xOFFSET for an inlined copy
+ * (ust_desc_add_layout()).  malloc'ed. */
+char *ust_desc_event_base(const struct event_layout *l);
+
+/* base + suffix ("_entry", "_exit", ""), cut so that "provider:name" stays
+ * under lttng-ust's 256 bytes (LTTNG_UST_ABI_SYM_NAME_LEN): the start of
+ * base, '_', 16 hex digits of a hash of base (FNV-1a), suffix.  provider
+ * is the mangled provider name.  malloc'ed. */
+char *ust_desc_fit_name(const char *provider, const char *base, const char *suffix);
+
 /* name made a CTF identifier: every byte outside [A-Za-z0-9_] becomes '_',
  * and '_' is put before a leading digit or an empty name.  malloc'ed. */
 char *ust_desc_mangle(const char *name);
