@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "patch_code.h"
+#include "probe_point.h"
 #include "trap_table.h"
 #include "xalloc.h"
 
@@ -57,7 +58,9 @@ size_t patch_count_traps(struct target *t, struct probe_site *const *sites, size
 		struct patch_plan plan;
 		char err[200];
 
-		if (nr && patch_plan_function(sites[i]->addr, ranges, nr, !sites[i]->entry_only, f->open_code, busy,
+		if (probe_site_is_point(sites[i])) {
+			traps++; /* always a trap (patch_plan_point) */
+		} else if (nr && patch_plan_function(sites[i]->addr, ranges, nr, !sites[i]->entry_only, f->open_code, busy,
 					      nbusy, &plan, err, sizeof(err)) == 0) {
 			for (size_t k = 0; k < plan.n; k++)
 				traps += plan.points[k].kind == PATCH_TRAP;
@@ -227,20 +230,70 @@ out:
 	return rc;
 }
 
+/* The patch of ps whose bytes overlap [start, start + len), or NULL. */
+static const struct patch_done *overlapping(const struct patch_set *ps, uint64_t start, size_t len)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (!ps->done[i].restored && start < ps->done[i].start + ps->done[i].len &&
+		    ps->done[i].start < start + len)
+			return &ps->done[i];
+	return NULL;
+}
+
+/* Whether a point of plan overlaps a patch made already (say which in o):
+ * two patches over one instruction would corrupt it. */
+static bool plan_collides(const struct patch_set *ps, const struct patch_plan *plan, struct patch_outcome *o)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct patch_done *d = overlapping(ps, plan->points[i].start, plan->points[i].len);
+		if (d) {
+			snprintf(o->why, sizeof(o->why),
+				 "its instruction at 0x%" PRIx64 " is patched already for another probe (at 0x%" PRIx64
+				 "): one patch per instruction; the ptrace engine (--engine ptrace) can place both",
+				 plan->points[i].start, d->start);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The busy pcs, plus the probes inside functions among req and the
+ * patches made already: no jump patch may cover one past its first byte. */
+static uint64_t *busy_with_points(const struct patch_set *ps, const struct patch_request *req, size_t nreq,
+				  const uint64_t *busy, size_t nbusy, size_t *n)
+{
+	uint64_t *all = xcalloc(nbusy + nreq + ps->n + 1, sizeof(*all));
+
+	memcpy(all, busy, nbusy * sizeof(*busy));
+	*n = nbusy;
+	for (size_t i = 0; i < nreq; i++)
+		if (probe_site_is_point(req[i].site))
+			all[(*n)++] = req[i].site->addr;
+	for (size_t i = 0; i < ps->n; i++)
+		if (!ps->done[i].restored)
+			all[(*n)++] = ps->done[i].start;
+	return all;
+}
+
 int patch_apply(struct patch_set *ps, struct target *t, struct thread *th, struct scratch *s, struct dwt_agent *agent,
-		uint64_t agent_addr, const struct patch_request *req, size_t nreq, const uint64_t *busy, size_t nbusy,
+		uint64_t agent_addr, const struct patch_request *req, size_t nreq, const uint64_t *busy0, size_t nbusy0,
 		struct patch_outcome *out)
 {
-	size_t ntab = agent->ntraps_max, patched = 0;
+	size_t ntab = agent->ntraps_max, patched = 0, nbusy;
 	struct dwt_trap *traps = xcalloc(ntab ? ntab : 1, sizeof(*traps));
+	uint64_t *busy = busy_with_points(ps, req, nreq, busy0, nbusy0, &nbusy);
 	int fatal = 0;
 
 	if (ntab && target_read(t, t->pid, agent->traps, traps, ntab * sizeof(*traps)) !=
 			    (ssize_t)(ntab * sizeof(*traps))) {
 		free(traps);
+		free(busy);
 		return -EFAULT;
 	}
-	for (size_t r = 0; r < nreq; r++) {
+	/* Functions first, then the probes inside them: where both want one
+	 * instruction (a point at a ret), the function keeps its exit. */
+	for (size_t k = 0; k < 2 * nreq; k++) {
+		size_t r = k % nreq;
 		const struct probe_site *site = req[r].site;
 		struct patch_range *ranges = xcalloc(site->fn->nranges ? site->fn->nranges : 1, sizeof(*ranges));
 		struct patch_outcome *o = &out[r];
@@ -248,16 +301,21 @@ int patch_apply(struct patch_set *ps, struct target *t, struct thread *th, struc
 		size_t nr, *lens = NULL;
 		char err[200];
 
+		if (probe_site_is_point(site) != (k >= nreq)) {
+			free(ranges);
+			continue;
+		}
 		memset(o, 0, sizeof(*o));
 		nr = read_ranges(t, site->fn, ranges);
 		if (!site->fn->nranges)
 			snprintf(o->why, sizeof(o->why), "the extent of its code is unknown (a symbol without size)");
 		else if (!nr)
 			snprintf(o->why, sizeof(o->why), "cannot read its code");
-		else if (patch_plan_function(site->addr, ranges, nr, !site->entry_only, site->fn->open_code, busy, nbusy, &plan, err,
-					     sizeof(err)) != 0)
+		else if (probe_site_is_point(site) ? patch_plan_point(site->addr, ranges, nr, &plan, err, sizeof(err)) != 0
+			 : patch_plan_function(site->addr, ranges, nr, !site->entry_only, site->fn->open_code, busy,
+					       nbusy, &plan, err, sizeof(err)) != 0)
 			snprintf(o->why, sizeof(o->why), "%s", err);
-		else {
+		else if (!plan_collides(ps, &plan, o)) {
 			lens = xcalloc(plan.n, sizeof(*lens));
 			if (settle_kinds(&plan, site, agent->hit, lens, o)) {
 				int rc = write_points(ps, t, th, s, agent, agent_addr, traps, &req[r], &plan, lens, o);
@@ -287,6 +345,7 @@ int patch_apply(struct patch_set *ps, struct target *t, struct thread *th, struc
 			break;
 	}
 	free(traps);
+	free(busy);
 	return fatal && !patched ? fatal : (int)patched;
 }
 
