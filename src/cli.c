@@ -22,6 +22,7 @@ static void usage(FILE *out)
 	      "       dwtrace list FILE|LIBRARY [GLOB]\n"
 	      "       dwtrace list -p PID [GLOB]\n"
 	      "       dwtrace list [GLOB] -- COMMAND [ARGS...]\n"
+	      "       dwtrace list -v FILE|-p PID SPEC, dwtrace list -v SPEC -- COMMAND [ARGS...]\n"
 	      "\n"
 	      "Trace every call of the probed functions of COMMAND, or of the running process\n"
 	      "PID: parameters by their DWARF names with typed values at entry, the return\n"
@@ -123,6 +124,38 @@ static int check_probe_spec(const char *spec)
 	return 0;
 }
 
+/* dwtrace list -v FILE SPEC | -v -p PID SPEC | -v SPEC -- COMMAND [ARGS...] */
+static int parse_list_vars(int argc, char **argv, struct options *o)
+{
+	static const char usage_line[] = "usage: dwtrace list -v FILE SPEC, dwtrace list -v -p PID SPEC, or dwtrace "
+					 "list -v SPEC -- COMMAND [ARGS...]";
+	size_t pid;
+
+	o->list = true;
+	if (argc >= 5 && !strcmp(argv[4], "--")) {
+		o->list_vars_spec = argv[3];
+		o->list_command = argv + 5;
+	} else if (argc == 6 && (!strcmp(argv[3], "-p") || !strcmp(argv[3], "--pid"))) {
+		if (parse_size(argv[4], &pid) != 0 || pid == 0 || pid > 4194304) {
+			log_error("invalid process id '%s'", argv[4]);
+			return -1;
+		}
+		o->list_pid = (int)pid;
+		o->list_vars_spec = argv[5];
+	} else if (argc == 5 && argv[3][0] != '-') {
+		o->list_file = argv[3];
+		o->list_vars_spec = argv[4];
+	} else {
+		log_error("%s", usage_line);
+		return -1;
+	}
+	if (o->list_command && !o->list_command[0]) {
+		log_error("%s", usage_line);
+		return -1;
+	}
+	return 0;
+}
+
 /* dwtrace list FILE [GLOB] | -p PID [GLOB] | [GLOB] -- COMMAND [ARGS...] */
 static int parse_list(int argc, char **argv, struct options *o)
 {
@@ -130,6 +163,8 @@ static int parse_list(int argc, char **argv, struct options *o)
 		"usage: dwtrace list FILE [GLOB], dwtrace list -p PID [GLOB], or dwtrace list [GLOB] -- COMMAND [ARGS...]";
 	int dashes = 0;
 
+	if (argc >= 3 && !strcmp(argv[2], "-v"))
+		return parse_list_vars(argc, argv, o);
 	o->list = true;
 	o->list_glob = "*";
 	for (int i = 2; i < argc && !dashes; i++)

@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""test_points.py O0|O2|O3: probes inside functions (FILE:LINE, FUNC+OFF,
+MODULE:0xOFFSET) against gdb stopped at the same addresses.
+
+The oracle is gdb -batch on points_app: `break points_lib.c:LINE` (or
+`break *ADDR`), and at each hit `info symbol $pc`, `info args`,
+`info locals`.  dwtrace's JSON events ("type":"probe") for the same spec
+must come as many times as gdb stops, in the same function at the same
+offset, on that line, with the same parameters and locals (pointers are
+only checked to be pointers: gdb runs the program without ASLR; what gdb
+shows as <optimized out> must be {"unavailable": ...}).  Every traced run
+checks that the program printed the same and exited with the same status as
+alone.  Also: the three spellings of one point give the same events; a
+point inside a loop at an instruction a 5-byte jump would cover a branch
+target with (both engines); a point at the function's ret while the
+function is probed too; bad specs give one clear line and a non-zero exit.
+"""
+
+import json
+import os
+import re
+import sys
+
+import harness
+from harness import fail
+from test_gdb import GDB_SETTINGS, GdbValue
+
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "samples", "points_lib.c")
+MARKS = ("ODD", "EVEN", "POLY", "CELL")
+ARGS = ["2"]
+VAR_LINE = re.compile(r"^([A-Za-z_]\w*) = (.*)$")
+SYMBOL_LINE = re.compile(r"^(\w+)(?: \+ (\d+))? in section ")
+JUMP_LINE = re.compile(r"^\s*0x([0-9a-f]+) <\+(\d+)>:\s+(j\w+)\s+0x([0-9a-f]+)")
+INSN_LINE = re.compile(r"^\s*0x([0-9a-f]+) <\+(\d+)>:\s+(\S+)")
+UNAVAILABLE = {"unavailable": "optimized out"}
+
+
+def mark_lines():
+    """{mark: line number} of the PT:MARK comments of points_lib.c."""
+    lines = {}
+    with open(SOURCE) as f:
+        for n, text in enumerate(f, 1):
+            m = re.search(r"PT:(\w+)", text)
+            if m:
+                lines[m.group(1)] = n
+    missing = [m for m in MARKS if m not in lines]
+    if missing:
+        fail("%s has no mark PT:%s" % (SOURCE, ", PT:".join(missing)))
+    return lines
+
+
+def gdb_value(text):
+    if text.startswith("<optimized out>"):
+        return UNAVAILABLE
+    return GdbValue(text).parse()
+
+
+def gdb_hits(app, location, workdir, name):
+    """Each stop of gdb at location (`points_lib.c:N` or `*0xADDR` after the
+    library is loaded): {"function", "offset", "args", "locals"}."""
+    gdb = harness.require_tool("gdb")
+    out = os.path.join(workdir, name + ".gdb-stdout")
+    script = [GDB_SETTINGS, "set breakpoint pending on", "break %s" % location,
+              "commands", "silent", "echo @@HIT\\n", "info symbol $pc", "echo @@ARGS\\n",
+              "info args", "echo @@LOCALS\\n", "info locals", "echo @@END\\n", "continue", "end",
+              "run %s > %s" % (" ".join(ARGS), out)]
+    path = os.path.join(workdir, name + ".gdb")
+    with open(path, "w") as f:
+        f.write("\n".join(script) + "\n")
+    result = harness.run([gdb, "-nx", "-batch", "-x", path, app], timeout=120)
+    hits, cur, mode = [], None, None
+    for line in result.stdout.splitlines():
+        if line == "@@HIT":
+            cur, mode = {"args": {}, "locals": {}}, "symbol"
+        elif line == "@@ARGS":
+            mode = "args"
+        elif line == "@@LOCALS":
+            mode = "locals"
+        elif line == "@@END":
+            if "function" not in cur:
+                fail("gdb did not say where it stopped\n" + harness.describe(result))
+            hits.append(cur)
+            mode = None
+        elif mode == "symbol":
+            m = SYMBOL_LINE.match(line)
+            if m:
+                cur["function"] = m.group(1)
+                cur["offset"] = int(m.group(2) or 0)
+        elif mode in ("args", "locals"):
+            m = VAR_LINE.match(line)
+            if m and m.group(1) not in cur[mode]:  # a shadowed outer one: the inner comes first
+                cur[mode][m.group(1)] = gdb_value(m.group(2))
+    if not hits:
+        fail("gdb never stopped at %s\n%s" % (location, harness.describe(result)))
+    return hits
+
+
+def offset_of(ev, where):
+    off = ev.get("offset")
+    if isinstance(off, str):
+        try:
+            return int(off, 0)
+        except ValueError:
+            pass
+    if not isinstance(off, int):
+        fail("%s: event has no offset: %s" % (where, json.dumps(ev)))
+    return off
+
+
+def same_value(expected, got):
+    """gdb's value against dwtrace's: pointers only as pointers (ASLR)."""
+    if isinstance(expected, str) and expected.startswith("0x"):
+        return isinstance(got, str) and got.startswith("0x")
+    return not harness.compare(expected, got, "", float32_ok=True)
+
+
+def compare_hits(gdb, events, line, where):
+    probes = [ev for ev in events if ev.get("type") == "probe"]
+    if len(probes) != len(gdb):
+        fail("%s: gdb stopped %d times, dwtrace gave %d probe events:\n  %s"
+             % (where, len(gdb), len(probes), "\n  ".join(json.dumps(e) for e in probes[:8])))
+    problems = []
+    for n, (g, ev) in enumerate(zip(gdb, probes)):
+        at = "%s hit %d" % (where, n + 1)
+        if ev.get("function") != g["function"] or offset_of(ev, at) != g["offset"]:
+            problems.append("%s: at %s+%s, gdb at %s+%d"
+                            % (at, ev.get("function"), ev.get("offset"), g["function"], g["offset"]))
+        if line and (ev.get("line") != line or not str(ev.get("file", "")).endswith("points_lib.c")):
+            problems.append("%s: at %s:%s, expected points_lib.c:%d" % (at, ev.get("file"), ev.get("line"), line))
+        for part in ("args", "locals"):
+            got = ev.get(part)
+            if not isinstance(got, dict):
+                problems.append("%s: no %s object: %s" % (at, part, json.dumps(ev)))
+                continue
+            for name, value in g[part].items():
+                if name not in got:
+                    problems.append("%s: %s lacks %s (gdb: %r)" % (at, part, name, value))
+                elif not same_value(value, got[name]):
+                    problems.append("%s: %s.%s = %r, gdb says %r" % (at, part, name, got[name], value))
+    if problems:
+        fail("%s: dwtrace differs from gdb:\n  %s" % (where, "\n  ".join(problems[:30])))
+
+
+def traced_events(app, spec_args, where, extra=()):
+    _, _, out = harness.check_unharmed([app] + ARGS, list(extra) + ["--format", "json"] + spec_args)
+    return harness.read_events(out)
+
+
+def engines():
+    """The engine option of each traced run: the test's (from the
+    environment), and in the default variant the agent forced as well (the
+    default picks the ptrace engine for int3 probes)."""
+    return [()] if harness.engine() else [(), ("--engine", "agent")]
+
+
+def disassembly(lib, function):
+    gdb = harness.require_tool("gdb")
+    result = harness.run_ok([gdb, "-nx", "-batch", "-ex", "disassemble " + function, lib])
+    insns = []
+    for line in result.stdout.splitlines():
+        m = INSN_LINE.match(line)
+        if m:
+            j = JUMP_LINE.match(line)
+            insns.append((int(m.group(1), 16), int(m.group(2)), m.group(3),
+                          int(j.group(4), 16) if j else None))
+    if not insns:
+        fail("gdb cannot disassemble %s in %s" % (function, lib))
+    return insns
+
+
+def check_lines(opt, app, lib, lines, workdir):
+    for mark in MARKS:
+        line = lines[mark]
+        where = "points_lib.c:%d (PT:%s, %s)" % (line, mark, opt)
+        gdb = gdb_hits(app, "points_lib.c:%d" % line, workdir, mark)
+        for extra in engines():
+            events = traced_events(app, ["-e", "points_lib.c:%d" % line], where + " " + " ".join(extra), extra)
+            compare_hits(gdb, events, line, "%s %s" % (where, " ".join(extra)))
+    return gdb
+
+
+def check_spellings(opt, app, lib, lines, workdir):
+    """PT:CELL as FUNC+OFF and as MODULE:0xOFFSET: the same instruction."""
+    line = lines["CELL"]
+    gdb = gdb_hits(app, "points_lib.c:%d" % line, workdir, "spell")
+    func, off = gdb[0]["function"], gdb[0]["offset"]
+    start, _ = harness.symbol(lib, func)
+    file_off = harness.vaddr_to_offset(lib, start + off)
+    for spec in ("%s+%d" % (func, off), "%s+0x%x" % (func, off), "libpoints.so:%s+0x%x" % (func, off),
+                 "libpoints.so:0x%x" % file_off):
+        where = "%s (%s)" % (spec, opt)
+        compare_hits(gdb, traced_events(app, ["-e", spec], where), line, where)
+
+
+def check_jump_target(opt, app, lib, workdir):
+    """A point at an instruction whose next bytes hold a branch target of
+    the function: a jump patch there would cut that target in two."""
+    for func in ("pt_grid", "pt_sum", "pt_poly"):
+        insns = disassembly(lib, func)
+        targets = {t for (_, _, _, t) in insns if t is not None}
+        for addr, off, _, _ in insns:
+            if off and any(addr < t < addr + 5 for t in targets):
+                where = "%s+%d before a branch target (%s)" % (func, off, opt)
+                gdb = gdb_hits(app, "*0x%x" % addr, workdir, "target")
+                for extra in engines():
+                    compare_hits(gdb, traced_events(app, ["-e", "%s+%d" % (func, off)], where, extra), None,
+                                 where + " " + " ".join(extra))
+                return
+    fail("%s: no instruction of libpoints.so lies within 5 bytes before a branch target" % opt)
+
+
+def check_ret_shared(opt, app, lib, workdir):
+    """A point at the ret of a function probed too: both events (ptrace),
+    or the point refused with a reason (agent: one patch per instruction)."""
+    insns = disassembly(lib, "pt_grid")
+    rets = [off for (_, off, mnem, _) in insns if mnem.startswith("ret")]
+    if not rets:
+        fail("pt_grid (%s) has no ret" % opt)
+    spec = ["-e", "pt_grid", "-e", "pt_grid+%d" % rets[-1]]
+    calls = int(ARGS[0])
+    for extra in engines():
+        _, traced, out = harness.check_unharmed([app] + ARGS, list(extra) + ["--format", "json"] + spec)
+        events = harness.read_events(out)
+        kinds = [ev.get("type") for ev in events]
+        if kinds.count("entry") != calls or kinds.count("exit") != calls:
+            fail("pt_grid and a probe at its ret (%s %s): %d calls, events %s\n%s"
+                 % (opt, " ".join(extra), calls, kinds, harness.describe(traced)))
+        if "agent" in extra:
+            if kinds.count("probe") != 0 or "patched already" not in traced.stderr:
+                fail("agent engine: a point at a patched ret must be refused with its reason\n%s"
+                     % harness.describe(traced))
+        elif kinds.count("probe") != calls:
+            fail("ptrace engine: a point at pt_grid's ret: %d probe events for %d calls\n%s"
+                 % (kinds.count("probe"), calls, harness.describe(traced)))
+
+
+def check_bad_specs(opt, app, lib, lines):
+    insns = disassembly(lib, "pt_sum")
+    mid = next(((a, o) for (a, o, _, _), (b, _, _, _) in zip(insns, insns[1:]) if b - a > 1 and o), None)
+    if not mid:
+        fail("pt_sum (%s) has no instruction longer than a byte" % opt)
+    with open(SOURCE) as f:
+        src = f.read().splitlines()
+    # A blank line inside pt_sum: no code.
+    empty = next(n for n in range(1, len(src) + 1) if src[n - 1].strip() == "" and n > 10)
+    cases = [
+        (["-e", "pt_sum+%d" % (mid[1] + 1)], "inside an instruction"),
+        (["-e", "points_lib.c:%d" % empty], "has no code"),
+        (["-e", "no_such_file.c:3"], "no source file"),
+        (["-e", "pt_sum+0x100000"], "outside pt_sum"),
+    ]
+    for args, words in cases:
+        result = harness.run_dwtrace(args + ["--", app] + ARGS, expect_status=None)
+        errors = [l for l in harness.stderr_lines(result) if l.startswith("dwtrace:")]
+        if result.returncode == 0 or len(errors) != 1 or words not in errors[0] or result.stdout:
+            fail("%s: expected one error line saying %r, a non-zero status and the program not run\n%s"
+                 % (" ".join(args), words, harness.describe(result)))
+
+
+def test(opt):
+    workdir = harness.tempdir()
+    app = harness.sample(opt, "points_app")
+    lib = harness.sample(opt, "libpoints.so")
+    lines = mark_lines()
+    check_bad_specs(opt, app, lib, lines)
+    check_lines(opt, app, lib, lines, workdir)
+    check_spellings(opt, app, lib, lines, workdir)
+    check_jump_target(opt, app, lib, workdir)
+    check_ret_shared(opt, app, lib, workdir)
+
+
+if __name__ == "__main__":
+    harness.main(lambda: test(harness.opt_level(sys.argv)))
