@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "probe_point.h"
 #include "probe_site.h"
 #include "xalloc.h"
 
@@ -80,6 +81,13 @@ static int parse_size(const char *arg, size_t *out)
 const char *probe_spec_separator(const char *spec)
 {
 	const char *sep = NULL;
+
+	/* MODULE:FILE:LINE: the module ends at the first ':'; FILE:LINE
+	 * names none (probe_point.c). */
+	if (probe_point_is_line(spec)) {
+		sep = strchr(spec, ':');
+		return sep == strrchr(spec, ':') ? NULL : sep;
+	}
 
 	for (const char *p = spec; *p; p++)
 		if (*p == ':' && p[1] != ':' && (p == spec || p[-1] != ':'))

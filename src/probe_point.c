@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +169,14 @@ int probe_point_add(struct probe_set *set, struct dw_function *f, uint64_t addr,
 	set->sites[set->len++] = site;
 	u64_map_put(&set->by_addr, addr, site);
 	return 0;
+}
+
+const char *probe_site_label(const struct probe_site *site, char *buf, size_t size)
+{
+	if (!probe_site_is_point(site))
+		return site->fn->name;
+	snprintf(buf, size, "%s+0x%" PRIx64, site->fn->name, site->addr - site->fn->addr);
+	return buf;
 }
 
 /* ---- FILE:LINE ---------------------------------------------------- */

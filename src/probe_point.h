@@ -59,4 +59,8 @@ static inline bool probe_site_is_point(const struct probe_site *site)
 	return site->layout && site->layout->kind == LAYOUT_POINT;
 }
 
+/* How messages name site: "FUNC+0xOFF" for a point, else FUNC (in buf
+ * when it is made). */
+const char *probe_site_label(const struct probe_site *site, char *buf, size_t size);
+
 #endif

@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 
@@ -113,11 +112,6 @@ void probe_report(const struct probe_set *set, struct dw_session *s, bool placed
 				 spec);
 			continue;
 		}
-		/* MODULE:FILE:LINE: the module is before the first ':'. */
-		if (probe_point_is_line(spec))
-			sep = strchr(spec, ':') < sep ? strchr(spec, ':') : NULL;
-		if (!sep)
-			continue;
 		modname = xstrndup(spec, (size_t)(sep - spec));
 		if (!dw_session_find_module(s, modname))
 			log_note("pending %s: resolved when %s is loaded", spec, modname);

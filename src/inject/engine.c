@@ -19,6 +19,7 @@
 #include "hit_clock.h"
 #include "loader.h"
 #include "log.h"
+#include "probe_point.h"
 #include "patch.h"
 #include "procfs.h"
 #include "record.h"
@@ -294,7 +295,8 @@ full:
 		struct probe_site *site = of[i];
 
 		if (!out[i].patched) {
-			log_error("probe '%s' left out: %s", site->fn->name, out[i].why);
+			char label[300];
+			log_error("probe '%s' left out: %s", probe_site_label(site, label, sizeof(label)), out[i].why);
 			continue;
 		}
 		site->placed = true;

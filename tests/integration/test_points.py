@@ -257,6 +257,22 @@ def check_bad_specs(opt, app, lib, lines):
                  % (" ".join(args), words, harness.describe(result)))
 
 
+def check_pending(opt):
+    """MODULE:FILE:LINE in a library dlopen()ed later, unloaded and loaded
+    again: one probe event per call the program prints (the agent engine
+    does not wait for libraries: the default picks the ptrace engine)."""
+    app = harness.sample(opt, "dlopen_app")
+    src = os.path.join(os.path.dirname(SOURCE), "plugin.c")
+    with open(src) as f:
+        line = next(n for n, text in enumerate(f, 1) if "return x * 100" in text)
+    _, traced, out = harness.check_unharmed([app], ["--format", "json", "-e", "libplugin.so:plugin.c:%d" % line])
+    calls = len(re.findall(r"^plugin_fn\(", traced.stdout, re.M))
+    probes = [ev for ev in harness.read_events(out) if ev.get("type") == "probe"]
+    if not calls or len(probes) != calls or any(ev.get("line") != line for ev in probes):
+        fail("libplugin.so:plugin.c:%d (%s): %d calls printed, probe events:\n  %s\n%s"
+             % (line, opt, calls, "\n  ".join(json.dumps(e) for e in probes), harness.describe(traced)))
+
+
 def test(opt):
     workdir = harness.tempdir()
     app = harness.sample(opt, "points_app")
@@ -267,6 +283,8 @@ def test(opt):
     check_spellings(opt, app, lib, lines, workdir)
     check_jump_target(opt, app, lib, workdir)
     check_ret_shared(opt, app, lib, workdir)
+    if opt != "O3":  # dlopen_app is built at -O0 and -O2
+        check_pending(opt)
 
 
 if __name__ == "__main__":
