@@ -58,7 +58,11 @@ static void piece_describe(const struct fetch_piece *pc, char *buf, size_t size)
 		if (pc->data && pc->size && pc->size <= 8) {
 			uint64_t v = 0;
 			memcpy(&v, pc->data, pc->size); /* little endian, as the DWARF block */
-			snprintf(buf, size, "constant %" PRIu64, v);
+			/* Signed, as gdb's "the constant -1" (the type decides
+			 * how a value shows; this says what the bytes are). */
+			if (pc->size < 8 && (v >> (8 * pc->size - 1)) & 1)
+				v |= ~0ull << (8 * pc->size);
+			snprintf(buf, size, "constant %" PRId64, (int64_t)v);
 		} else {
 			snprintf(buf, size, "constant (%" PRIu32 " bytes)", pc->size);
 		}

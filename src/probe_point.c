@@ -245,7 +245,7 @@ static void no_code(struct dw_session *s, const char *spec, const struct line_sp
 	if (dw_session_line_neighbours(s, ls->module, ls->file, ls->line, &before, &after) != 0)
 		log_error("probe '%s': no source file '%s' in the debug info of %s%s", spec, ls->file,
 			  ls->module ? ls->module : "the program or its libraries",
-			  ls->module ? "" : " (a file offset is written MODULE:0xOFFSET)");
+			  ls->module ? "" : " (a library loaded later: MODULE:FILE:LINE; a file offset: MODULE:0xOFFSET)");
 	else if (before && after)
 		log_error("probe '%s': line %d of %s has no code; the nearest lines with code are %d and %d", spec,
 			  ls->line, ls->file, before, after);

@@ -273,12 +273,85 @@ def check_pending(opt):
              % (line, opt, calls, "\n  ".join(json.dumps(e) for e in probes), harness.describe(traced)))
 
 
+SCOPE_SYMBOL = re.compile(r"^Symbol (\w+) is (.*)$")
+SCOPE_RANGE = re.compile(r"^  Range 0x([0-9a-f]+)-0x([0-9a-f]+): (.*)$")
+
+
+def scope_where(text):
+    """list -v's words for one of gdb's location descriptions, or None when
+    gdb's words do not say (a DWARF expression)."""
+    m = re.match(r"a variable in \$(\w+)", text)
+    if m:
+        return "register " + m.group(1)
+    m = re.match(r"the constant (-?\d+)", text)
+    if m:
+        return "constant %d" % int(m.group(1))
+    if text.startswith("optimized out"):
+        return "optimized out"
+    return None
+
+
+def gdb_scope(lib, addrs):
+    """{addr: {variable: list -v's expected words or None}} from gdb's
+    `info scope *ADDR` on the library file."""
+    gdb = harness.require_tool("gdb")
+    cmd = [gdb, "-nx", "-batch"]
+    for a in addrs:
+        cmd += ["-ex", "echo @@SCOPE %x\\n" % a, "-ex", "info scope *0x%x" % a]
+    result = harness.run_ok(cmd + [lib])
+    scopes, cur, addr, name, multi = {}, None, None, None, False
+    for line in result.stdout.splitlines():
+        if line.startswith("@@SCOPE "):
+            addr = int(line.split()[1], 16)
+            cur = scopes.setdefault(addr, {})
+            continue
+        m = SCOPE_SYMBOL.match(line)
+        if m and cur is not None:
+            name, multi = m.group(1), m.group(2).startswith("multi-location")
+            cur[name] = "optimized out" if multi else scope_where(m.group(2))
+            continue
+        m = SCOPE_RANGE.match(line)
+        if m and multi and int(m.group(1), 16) <= addr < int(m.group(2), 16):
+            cur[name] = scope_where(m.group(3))
+    return scopes
+
+
+def check_list_vars(opt, lib, lines):
+    """dwtrace list -v at each marked line (and one entry): the variables gdb's
+    `info scope` has there, each where gdb says it is when gdb says it in
+    words (a register, a constant, optimized out)."""
+    for spec in ["points_lib.c:%d" % lines[m] for m in MARKS] + ["pt_poly+0"]:
+        result = harness.run_dwtrace(["list", "-v", lib, spec])
+        sites, cur = {}, None
+        for line in result.stdout.splitlines():
+            if not line.startswith("\t"):
+                fields = line.split()
+                cur = sites.setdefault(int(fields[2], 16), {})
+                continue
+            decl, _, where = line[1:].partition("\t")
+            m = re.search(r"([A-Za-z_]\w*)(\[[^]]*\])*$", decl)
+            if m:
+                cur[m.group(1)] = where
+        if not sites:
+            fail("list -v %s (%s) lists no address\n%s" % (spec, opt, harness.describe(result)))
+        for addr, expected in gdb_scope(lib, list(sites)).items():
+            got = sites[addr]
+            at = "list -v %s (%s) at 0x%x" % (spec, opt, addr)
+            if set(got) != set(expected):
+                fail("%s: variables %s, gdb's info scope has %s\n%s"
+                     % (at, sorted(got), sorted(expected), result.stdout))
+            for name, where in expected.items():
+                if where is not None and got[name] != where:
+                    fail("%s: %s is '%s', gdb says '%s'\n%s" % (at, name, got[name], where, result.stdout))
+
+
 def test(opt):
     workdir = harness.tempdir()
     app = harness.sample(opt, "points_app")
     lib = harness.sample(opt, "libpoints.so")
     lines = mark_lines()
     check_bad_specs(opt, app, lib, lines)
+    check_list_vars(opt, lib, lines)
     check_lines(opt, app, lib, lines, workdir)
     check_spellings(opt, app, lib, lines, workdir)
     check_jump_target(opt, app, lib, workdir)

@@ -112,6 +112,9 @@ static void test_describe(void **state)
 	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "memory [rdi+16]");
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_CONST, .size = 4, .data = five};
 	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "constant 5");
+	static const uint8_t minus_one[4] = {0xff, 0xff, 0xff, 0xff};
+	p.pieces[0] = (struct fetch_piece){.kind = FETCH_CONST, .size = 4, .data = minus_one};
+	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "constant -1");
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_ABS, .size = 4, .offset = 0x4010};
 	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "memory [0x4010]");
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_EXPR, .size = 8};
