@@ -15,6 +15,7 @@
 #include "log.h"
 #include "patch_code.h"
 #include "probe_point.h"
+#include "procfs.h"
 #include "trap_table.h"
 #include "xalloc.h"
 
@@ -418,6 +419,72 @@ static int move_out(const struct patch_set *ps, struct target *t, struct thread 
 	return -ETIMEDOUT;
 }
 
+/* Thread th (stopped) ran one of ps's int3 traps and its SIGTRAP waits
+ * for delivery (th->pending_signal, from the stop that attached to it):
+ * with the original bytes back, the signal would reach the program's
+ * SIGTRAP action (death, by default) once the agent's handler is out.  A
+ * debugger taking out a breakpoint does what is done here: the pc goes
+ * back onto the instruction, which runs as if never trapped, and the
+ * signal is dropped. */
+static bool after_trap(const struct patch_set *ps, uint64_t pc)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->done[i].trap && ps->done[i].start + ARCH_BREAKPOINT_PC_ADVANCE == pc)
+			return true;
+	return false;
+}
+
+/* Whether SIGTRAP is queued for thread tid of pid, not delivered yet
+ * (/proc/PID/task/TID/status, SigPnd: the thread's own pending signals). */
+static bool sigtrap_queued(pid_t pid, pid_t tid)
+{
+	char buf[4096], *line;
+	unsigned long long mask;
+
+	if (procfs_read(pid, tid, "status", buf, sizeof(buf)) < 0 || !(line = strstr(buf, "\nSigPnd:")))
+		return false;
+	return sscanf(line + 8, "%llx", &mask) == 1 && (mask & (1ull << (SIGTRAP - 1)));
+}
+
+static void unwind_pending_trap(const struct patch_set *ps, struct target *t, struct thread *th)
+{
+	struct arch_regs r;
+	siginfo_t si;
+	uint64_t at;
+	int status;
+
+	if (arch_regs_fetch(th->tid, &r, false) != 0 || !after_trap(ps, arch_regs_pc(&r)))
+		return;
+	/* Stopped by the attach between the int3 and the delivery of its
+	 * SIGTRAP: let the kernel deliver it, which a traced thread reports
+	 * as a signal-delivery stop before it runs any instruction (SIGTRAP
+	 * is a synchronous signal, dequeued first). */
+	if (!th->pending_signal && sigtrap_queued(t->pid, th->tid)) {
+		if (ptrace(PTRACE_CONT, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) != th->tid ||
+		    !WIFSTOPPED(status))
+			return;
+		if (status >> 16 == 0)
+			th->pending_signal = WSTOPSIG(status);
+		if (arch_regs_fetch(th->tid, &r, false) != 0)
+			return;
+	}
+	if (th->pending_signal != SIGTRAP || ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) != 0 ||
+	    si.si_code != SI_KERNEL)
+		return;
+	at = arch_regs_pc(&r) - ARCH_BREAKPOINT_PC_ADVANCE;
+	for (size_t i = 0; i < ps->n; i++) {
+		if (!ps->done[i].trap || ps->done[i].start != at)
+			continue;
+		arch_regs_set_pc(&r, at);
+		if (arch_regs_store(th->tid, &r) == 0) {
+			th->pending_signal = 0;
+			log_debug("patch", "thread %d: its SIGTRAP from the trap at 0x%" PRIx64 " is dropped, the "
+				  "instruction runs again", (int)th->tid, at);
+		}
+		return;
+	}
+}
+
 int patch_restore_all(struct patch_set *ps, struct target *t, const struct dwt_agent *agent)
 {
 	struct tids ts = {0};
@@ -448,7 +515,11 @@ int patch_restore_all(struct patch_set *ps, struct target *t, const struct dwt_a
 	u64_map_each(&t->threads, collect_tid, &ts);
 	for (size_t i = 0; i < ts.n; i++) {
 		struct thread *th = target_thread(t, ts.v[i]);
-		int rc = th ? move_out(ps, t, th) : 0;
+		int rc;
+
+		if (th)
+			unwind_pending_trap(ps, t, th);
+		rc = th ? move_out(ps, t, th) : 0;
 
 		if (rc && rc != -ESRCH && !first_rc)
 			first_rc = rc;

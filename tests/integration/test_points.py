@@ -19,9 +19,12 @@ function is probed too; bad specs give one clear line and a non-zero exit.
 import json
 import os
 import re
+import signal
 import sys
 
+import fastpath
 import harness
+import tracing
 from harness import fail
 from test_gdb import GDB_SETTINGS, GdbValue
 
@@ -345,6 +348,45 @@ def check_list_vars(opt, lib, lines):
                     fail("%s: %s is '%s', gdb says '%s'\n%s" % (at, name, got[name], where, result.stdout))
 
 
+def check_attach_cycles(opt):
+    """Attach to a running spin_app, probe an instruction inside spin_step
+    (an int3 on the agent engine, hit by 4 threads), detach; 10 times per
+    engine.  A thread stopped between the int3 and its SIGTRAP used to
+    get that signal after the trap was gone, and die of it.  spin_app's own
+    check of every call must pass, its code must be as in the file."""
+    app = harness.sample(opt, "spin_app")
+    lib = os.path.join(os.path.dirname(app), "libspin.so")
+    off = disassembly(lib, "spin_step")[1][1]
+    code = fastpath.Code(lib, ["spin_step"])
+    prog = tracing.Running([app, "300"])
+    try:
+        prog.stdout.wait_for(r"^ready$", 30, "spin_app")
+        for extra in engines():
+            seen = 0
+            for k in range(10):
+                where = "spin_app %s, -e spin_step+%d %s, attach cycle %d" % (opt, off, " ".join(extra), k)
+                out = os.path.join(harness.tempdir(), "events")
+                r = harness.run([harness.dwtrace()] + list(extra) + [
+                    "-F", "json", "-o", out, "-e", "spin_step+%d" % off, "-p", str(prog.pid),
+                    "--duration", "0.1"], timeout=60)
+                if r.returncode != 0 or prog.proc.poll() is not None:
+                    fail("%s: dwtrace exited %s, spin_app %s\n%s\n%s"
+                         % (where, r.returncode, "ended" if prog.proc.poll() is not None else "runs",
+                            harness.describe(r), prog.describe()))
+                if code.patched(prog.pid):
+                    fail("%s: spin_step's code differs from the file after dwtrace ended" % where)
+                seen += any(ev.get("type") == "probe" for ev in harness.read_events(out))
+            if seen < 5:
+                fail("spin_app %s %s: probe events in %d of 10 cycles of 0.1 s" % (opt, " ".join(extra), seen))
+        tracing.send(prog.pid, signal.SIGUSR1)
+        status = prog.wait(30, "spin_app")
+        lines = prog.stdout.text().splitlines()
+        if status != 0 or not lines or not lines[-1].startswith("ok "):
+            fail("spin_app %s: its own check failed (status %s)\n%s" % (opt, status, prog.describe()))
+    finally:
+        prog.kill()
+
+
 def test(opt):
     workdir = harness.tempdir()
     app = harness.sample(opt, "points_app")
@@ -356,8 +398,9 @@ def test(opt):
     check_spellings(opt, app, lib, lines, workdir)
     check_jump_target(opt, app, lib, workdir)
     check_ret_shared(opt, app, lib, workdir)
-    if opt != "O3":  # dlopen_app is built at -O0 and -O2
+    if opt != "O3":  # dlopen_app and spin_app are built at -O0 and -O2
         check_pending(opt)
+        check_attach_cycles(opt)
 
 
 if __name__ == "__main__":
