@@ -92,9 +92,37 @@ static void read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *d
 				p->name = f->nparams < 12 ? names[f->nparams] : "arg";
 			}
 			p->type = dw_type_of_attr(m, &child);
+			p->die = dwarf_dieoffset(&child);
 			f->nparams++;
 		}
 	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* The DIE offset of concrete's formal parameter whose abstract origin is
+ * the DIE at offset origin, 0 when it has none (optimized out). */
+static uint64_t concrete_param(Dwarf_Die *concrete, uint64_t origin)
+{
+	Dwarf_Die child, o;
+	Dwarf_Attribute attr;
+
+	if (dwarf_child(concrete, &child) != 0)
+		return 0;
+	do {
+		if (dwarf_tag(&child) == DW_TAG_formal_parameter && dwarf_attr(&child, DW_AT_abstract_origin, &attr) &&
+		    dwarf_formref_die(&attr, &o) && dwarf_dieoffset(&o) == origin)
+			return dwarf_dieoffset(&child);
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return 0;
+}
+
+/* Points each parameter read from decl (an abstract origin) at its DIE in
+ * the concrete subprogram, where DW_AT_location is (DWARF 5 section 3.3.8.2). */
+static void concrete_params(struct dw_function *f, Dwarf_Die *decl, Dwarf_Die *concrete)
+{
+	if (dwarf_dieoffset(decl) == dwarf_dieoffset(concrete))
+		return;
+	for (size_t i = 0; i < f->nparams; i++)
+		f->params[i].die = concrete_param(concrete, f->params[i].die);
 }
 
 /* Whether concrete has a formal parameter whose abstract origin is param. */
@@ -189,9 +217,31 @@ static void raw_signature(struct dw_module *m, struct dw_function *f)
 	f->ret = m->session->raw_type;
 }
 
+bool dw_function_die(const struct dw_function *f, Dwarf_Die *out)
+{
+	struct find_ctx ctx = {0};
+	Dwarf_Addr bias;
+	Dwarf_Die *cu;
+
+	if (!f->has_dwarf || !dw_module_has_dwarf(f->module))
+		return false;
+	cu = dwfl_module_addrdie(f->module->mod, f->addr, &bias);
+	if (!cu)
+		return false;
+	ctx.pc = f->addr - bias;
+	dwarf_getfuncs(cu, match_subprogram, &ctx, 0);
+	if (!ctx.quality)
+		return false;
+	*out = ctx.found;
+	return true;
+}
+
 void dw_function_read_params(struct dw_module *m, struct dw_function *f, Dwarf_Die *die)
 {
 	read_params(m, f, die);
+	/* A declaration's parameters (maybe another module's) locate nothing. */
+	for (size_t i = 0; i < f->nparams; i++)
+		f->params[i].die = 0;
 }
 
 void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
@@ -202,6 +252,8 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 
 	if (dw_module_has_dwarf(m))
 		cu = dwfl_module_addrdie(m->mod, f->addr, &bias);
+	if (cu && dwarf_srclang(cu) > 0)
+		f->language = dwarf_srclang(cu);
 	/* Assembly has no prototype in its DWARF (no parameters, unspecified
 	 * return type); an IFUNC in a file is its resolver, not the function:
 	 * a declaration of the name says what it takes, else raw registers. */
@@ -242,6 +294,7 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 	decl = declaring_die(&ctx.found, &decl_buf);
 	read_params(m, f, decl);
 	drop_unpassed_artificial(f, decl, &ctx.found);
+	concrete_params(f, decl, &ctx.found);
 	if (!dwarf_hasattr_integrate(&ctx.found, DW_AT_prototyped) && !f->nparams)
 		f->variadic = false;
 	f->decl_file = dwarf_decl_file(&ctx.found);

@@ -46,6 +46,8 @@ struct dw_module {
 	/* Hash of each unversioned function symbol's name → its index. */
 	struct u64_map plain_defined;
 	bool plain_defined_read;
+	/* dw_loc_plan.c: pc → struct dw_scope built by dw_scope_at. */
+	struct u64_map scopes;
 };
 
 /* The marker in dw_module.demangled of a symbol name that is not C++. */
@@ -87,6 +89,10 @@ struct dw_session {
 	struct u64_map ifunc_irelative, ifunc_named;
 	int memfd;
 	struct u64_map demangled_names; /* linkage name string → its demangled name */
+	/* dw_loc_plan.c: what plans point to (struct dw_loc_expr, their ops,
+	 * constant images, scopes), freed by dw_loc_forget. */
+	void **loc_keep;
+	size_t nloc_keep, loc_keep_cap;
 };
 
 /* The type of DIE die (a type DIE), built once per module. */
@@ -160,6 +166,16 @@ void dw_cxx_string_layout(struct dw_type *t);
 /* dw_symbolize.c: a C++ linkage name (without "@version") demangled as gdb
  * shows it, interned for s's life; NULL when it is none. */
 const char *dw_session_demangled(struct dw_session *s, const char *linkage);
+
+/* dw_function.c: f's concrete subprogram DIE (the one whose code starts
+ * at f->addr) into *out; false when f has no DWARF subprogram. */
+bool dw_function_die(const struct dw_function *f, Dwarf_Die *out);
+
+/* dw_loc_plan.c: zeroed memory that lives as long as s. */
+void *dw_loc_keep(struct dw_session *s, size_t size);
+/* dw_loc_plan.c: frees what dw_loc_keep handed out and the scope caches
+ * (dw_session_close). */
+void dw_loc_forget(struct dw_session *s);
 
 void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

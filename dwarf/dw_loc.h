@@ -120,6 +120,15 @@ int dw_loc_read(const struct dw_loc_result *r, size_t size, const struct dw_loc_
 		int (*reg_bytes)(void *arg, unsigned regno, void *buf, size_t size), uint8_t *buf,
 		const char **why);
 
+/* Parses the raw DWARF expression block p (len bytes: DW_OP_entry_value's
+ * operand, number2/number of its Dwarf_Op) into ops (at most max), with
+ * operands as libdw gives them.  Only the ops an entry value's
+ * sub-expression holds in practice (reg*, regx, breg*, bregx, fbreg,
+ * lit*, const1u, constu, consts, deref, deref_size, plus, minus,
+ * plus_uconst, stack_value, call_frame_cfa, nop).  Returns the count, or
+ * 0 for anything else or a truncated block.  (Added by helper A.) */
+size_t dw_loc_parse_block(const uint8_t *p, size_t len, Dwarf_Op *ops, size_t max);
+
 /* ---- variables at a code address ------------------------------------ */
 
 /* A parameter or variable of the function at a pc, and where it is there. */

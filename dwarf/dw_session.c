@@ -226,6 +226,7 @@ void dw_session_close(struct dw_session *s)
 {
 	if (!s)
 		return;
+	dw_loc_forget(s);
 	for (size_t i = 0; i < s->nmodules; i++) {
 		u64_map_free(&s->modules[i]->types);
 		u64_map_each(&s->modules[i]->functions, free_function, NULL);

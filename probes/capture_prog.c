@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture_expr.h"
 #include "capture_run.h"
 #include "xalloc.h"
 
@@ -187,6 +188,11 @@ static void walk(struct compiler *c, const struct dw_type *t, const struct img_m
 	}
 }
 
+static int add_op_cb(void *arg, struct dwt_cap_op op)
+{
+	return add_op(arg, op);
+}
+
 /* The ops of plan's memory pieces, and where each byte of its image comes from. */
 static void compile_plan(struct compiler *c, const struct fetch_plan *plan, struct img_map *m)
 {
@@ -200,9 +206,25 @@ static void compile_plan(struct compiler *c, const struct fetch_plan *plan, stru
 					.size = pc->size, .offset = pc->offset};
 
 		*s = (struct img_seg){.dest = pc->dest, .size = pc->size, .op = -1, .regno = pc->regno};
-		if (pc->kind == FETCH_REG)
+		switch (pc->kind) {
+		case FETCH_REG:
 			continue;
-		if (pc->kind == FETCH_MEM_INDIRECT) {
+		case FETCH_CONST:
+		case FETCH_OPTIMIZED_OUT:
+			/* Nothing to copy; pointers in a constant are not followed. */
+			s->op = -2;
+			continue;
+		case FETCH_EXPR:
+			/* What the evaluation reads, as far as known now. */
+			s->op = capture_expr_ops(pc->data, pc->size, add_op_cb, c);
+			if (s->op < 0)
+				s->op = -2;
+			continue;
+		case FETCH_ABS:
+			op.base = DWT_BASE_ABS;
+			op.regno = 0;
+			break;
+		case FETCH_MEM_INDIRECT: {
 			/* The object's address in a stack slot, then the object. */
 			struct dwt_cap_op slot = op;
 			int k;
@@ -214,6 +236,10 @@ static void compile_plan(struct compiler *c, const struct fetch_plan *plan, stru
 			}
 			op = (struct dwt_cap_op){.kind = DWT_CAP_MEM, .base = DWT_BASE_PTR, .src_op = (uint16_t)k,
 						 .size = pc->size};
+			break;
+		}
+		default:
+			break;
 		}
 		s->op = add_op(c, op);
 		if (s->op < 0)
@@ -224,11 +250,18 @@ static void compile_plan(struct compiler *c, const struct fetch_plan *plan, stru
 void capture_prog_compile(struct capture_prog *p, const struct event_layout *l, bool exit,
 			  const struct decode_opts *o, bool go)
 {
-	const struct layout_field *fields = exit ? &l->ret : l->fields;
-	size_t n = exit ? (l->has_ret ? 1 : 0) : l->nfields;
+	size_t nfields = exit ? (l->has_ret ? 1 : 0) : l->nfields;
+	/* A point's locals are decoded after its fields (decode_entry). */
+	size_t nlocals = !exit && l->kind == LAYOUT_POINT ? l->nlocals : 0;
+	size_t n = nfields + nlocals;
 	struct compiler c = {p, o, (uint32_t)sizeof(struct dwt_rec_hdr), 0};
 	struct img_map *maps = xcalloc(n ? n : 1, sizeof(*maps));
+	const struct layout_field **fields = xcalloc(n ? n : 1, sizeof(*fields));
 
+	for (size_t i = 0; i < nfields; i++)
+		fields[i] = exit ? &l->ret : &l->fields[i];
+	for (size_t i = 0; i < nlocals; i++)
+		fields[nfields + i] = &l->locals[i];
 	memset(p, 0, sizeof(*p));
 	p->vregs = exit ? l->exit_vregs : l->entry_vregs;
 	if (p->vregs)
@@ -241,10 +274,11 @@ void capture_prog_compile(struct capture_prog *p, const struct event_layout *l, 
 	/* Every field's own bytes first, then what they point to: a program
 	 * too long for the bounds loses strings before values. */
 	for (size_t i = 0; i < n; i++)
-		compile_plan(&c, &fields[i].plan, &maps[i]);
+		compile_plan(&c, &fields[i]->plan, &maps[i]);
 	for (size_t i = 0; i < n; i++)
-		if (fields[i].plan.available)
-			walk(&c, fields[i].type, &maps[i], 0, false, 0);
+		if (fields[i]->plan.available)
+			walk(&c, fields[i]->type, &maps[i], 0, false, 0);
 	p->max_record = c.fixed + c.blob_bytes;
+	free(fields);
 	free(maps);
 }

@@ -29,8 +29,11 @@ struct capture_prog {
 };
 
 /* Compiles the reads decode_entry() (exit false) or decode_return() (exit
- * true) makes for layout l with options o into *p: every register-relative
- * memory piece of the fetch plans, then what decode dereferences (char *
+ * true) makes for layout l with options o into *p (a LAYOUT_POINT's locals
+ * after its fields): every register-relative or absolute (FETCH_ABS)
+ * memory piece of the fetch plans, the memory FETCH_EXPR pieces read where
+ * their addresses are known before the hit (capture_expr.h), then what
+ * decode dereferences (char *
  * strings, C++ references up to 64 KiB, std::string/string_view characters,
  * members and array elements of those, limited as o limits them).  go: the
  * site is Go code (adds go_stack_hi_op).  Never fails: what does not fit

@@ -2,20 +2,89 @@
 
 #include <string.h>
 
-int decode_fetch(const struct fetch_plan *plan, const struct value_source *src, uint8_t *buf)
+#include "dw_loc.h"
+
+/* The evaluator's view of a value_source (dw_loc.h). */
+static int env_reg(void *arg, unsigned regno, uint64_t *val)
 {
-	if (!plan->available)
+	const struct value_source *src = arg;
+
+	*val = 0;
+	return src->read_reg(src->ctx, regno, val, sizeof(*val));
+}
+
+static int env_mem(void *arg, uint64_t addr, void *buf, size_t size)
+{
+	const struct value_source *src = arg;
+
+	return src->read_mem(src->ctx, addr, buf, size) == (ssize_t)size ? 0 : -1;
+}
+
+static int env_reg_bytes(void *arg, unsigned regno, void *buf, size_t size)
+{
+	const struct value_source *src = arg;
+
+	return src->read_reg(src->ctx, regno, buf, size);
+}
+
+/* A FETCH_EXPR piece: the expression evaluated over what the hit captured. */
+static int fetch_expr(const struct fetch_piece *p, const struct value_source *src, uint8_t *dst, const char **why)
+{
+	const struct dw_loc_expr *e = p->data;
+	struct dw_loc_env env = {(void *)src, env_reg, env_mem, NULL};
+	struct dw_loc_result r;
+
+	if (!e) {
+		*why = "optimized out";
 		return -1;
+	}
+	if (dw_loc_eval(e, &env, &r, why) != 0)
+		return -1;
+	return dw_loc_read(&r, p->size, &env, env_reg_bytes, dst, why);
+}
+
+int decode_fetch_why(const struct fetch_plan *plan, const struct value_source *src, uint8_t *buf, const char **why)
+{
+	*why = NULL;
+	if (!plan->available) {
+		*why = plan->why ? plan->why : "optimized out";
+		return -1;
+	}
 	memset(buf, 0, plan->size);
 	for (unsigned i = 0; i < plan->npieces; i++) {
 		const struct fetch_piece *p = &plan->pieces[i];
 
+		*why = "unreadable";
 		if (p->dest + p->size > plan->size)
 			return -1;
-		if (p->kind == FETCH_REG) {
-			if (src->read_reg(src->ctx, p->regno, buf + p->dest, p->size) != 0)
+		switch (p->kind) {
+		case FETCH_REG:
+			if (src->read_reg(src->ctx, p->regno, buf + p->dest, p->size) != 0) {
+				*why = "not captured";
 				return -1;
-		} else {
+			}
+			break;
+		case FETCH_CONST:
+			if (!p->data)
+				return -1;
+			memcpy(buf + p->dest, p->data, p->size);
+			break;
+		case FETCH_ABS:
+			if (src->read_mem(src->ctx, (uint64_t)p->offset, buf + p->dest, p->size) != (ssize_t)p->size)
+				return -1;
+			break;
+		case FETCH_OPTIMIZED_OUT:
+			*why = "optimized out";
+			return -1;
+		case FETCH_EXPR:
+			if (fetch_expr(p, src, buf + p->dest, why) != 0) {
+				if (!*why)
+					*why = "unreadable";
+				return -1;
+			}
+			break;
+		case FETCH_MEM:
+		case FETCH_MEM_INDIRECT: {
 			uint64_t base, addr;
 			if (src->read_reg(src->ctx, p->regno, &base, sizeof(base)) != 0)
 				return -1;
@@ -25,9 +94,21 @@ int decode_fetch(const struct fetch_plan *plan, const struct value_source *src, 
 				return -1;
 			if (src->read_mem(src->ctx, addr, buf + p->dest, p->size) != (ssize_t)p->size)
 				return -1;
+			break;
+		}
+		default:
+			return -1;
 		}
 	}
+	*why = NULL;
 	return 0;
+}
+
+int decode_fetch(const struct fetch_plan *plan, const struct value_source *src, uint8_t *buf)
+{
+	const char *why;
+
+	return decode_fetch_why(plan, src, buf, &why);
 }
 
 static uint64_t load_uint(const uint8_t *bytes, size_t size)
@@ -295,20 +376,26 @@ static struct value *decode_field(const struct layout_field *f, const struct val
 				  const struct decode_opts *opts, struct arena *arena, struct value *out)
 {
 	uint8_t *buf = arena_alloc(arena, f->plan.size ? f->plan.size : 1);
+	const char *why = NULL;
 
-	if (decode_fetch(&f->plan, src, buf) != 0)
+	if (decode_fetch_why(&f->plan, src, buf, &why) != 0)
 		buf = NULL;
 	decode_value(f->type, buf, src, opts, arena, out);
+	if (!out->available)
+		out->why = buf ? "unreadable" : (why ? why : "unreadable");
 	return out;
 }
 
 struct value *decode_entry(const struct event_layout *l, const struct value_source *src,
 			   const struct decode_opts *opts, struct arena *arena)
 {
-	struct value *vals = arena_alloc(arena, l->nfields * sizeof(*vals));
+	size_t nlocals = l->kind == LAYOUT_POINT ? l->nlocals : 0;
+	struct value *vals = arena_alloc(arena, (l->nfields + nlocals) * sizeof(*vals));
 
 	for (size_t i = 0; i < l->nfields; i++)
 		decode_field(&l->fields[i], src, opts, arena, &vals[i]);
+	for (size_t i = 0; i < nlocals; i++)
+		decode_field(&l->locals[i], src, opts, arena, &vals[l->nfields + i]);
 	return vals;
 }
 

@@ -51,6 +51,10 @@ struct value {
 
 /* Runs plan into buf (plan->size bytes).  Returns 0, or -1 when a piece cannot be read. */
 int decode_fetch(const struct fetch_plan *plan, const struct value_source *src, uint8_t *buf);
+/* decode_fetch, saying why on -1 (static text, as struct value.why:
+ * "optimized out", "unreadable", "not captured", or what dw_loc_eval
+ * said for a FETCH_EXPR piece).  (Added by helper A.) */
+int decode_fetch_why(const struct fetch_plan *plan, const struct value_source *src, uint8_t *buf, const char **why);
 
 /* Decodes a value of type t from its image bytes (NULL: unavailable). */
 void decode_value(const struct dw_type *t, const uint8_t *bytes, const struct value_source *src,

@@ -334,7 +334,10 @@ static void describe_parts(struct ust_desc_builder *b, struct ev_build *e, const
 
 /* The image of a value located by plan: its pieces, as decode_fetch()
  * runs them.  A value bigger than DWT_UST_MAX_IMAGE (or with a piece this
- * ABI lacks) is unavailable: its fields are written as such. */
+ * ABI lacks) is unavailable: its fields are written as such.  Constants
+ * (FETCH_CONST) of up to 8 bytes travel in the piece; FETCH_EXPR (the
+ * emitter has no DWARF evaluator), FETCH_OPTIMIZED_OUT and bigger
+ * constants make the image unavailable. */
 static void image_of(const struct fetch_plan *plan, struct dwt_ust_image *im)
 {
 	memset(im, 0, sizeof(*im));
@@ -354,6 +357,23 @@ static void image_of(const struct fetch_plan *plan, struct dwt_ust_image *im)
 		case FETCH_MEM_INDIRECT:
 			q->kind = DWT_UST_PIECE_MEM_INDIRECT;
 			break;
+		case FETCH_ABS:
+			q->kind = DWT_UST_PIECE_ABS;
+			break;
+		case FETCH_CONST: {
+			uint64_t v = 0;
+			if (p->size > 8 || !p->data) {
+				memset(im, 0, sizeof(*im));
+				return;
+			}
+			memcpy(&v, p->data, p->size);
+			q->kind = DWT_UST_PIECE_CONST;
+			q->regno = 0;
+			q->size = p->size;
+			q->dest = p->dest;
+			q->offset = (int64_t)v;
+			continue;
+		}
 		default:
 			memset(im, 0, sizeof(*im));
 			return;

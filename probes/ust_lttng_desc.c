@@ -178,7 +178,8 @@ static bool check_image(const struct dwt_ust_image *im)
 		return false;
 	for (unsigned k = 0; k < im->npieces; k++) {
 		const struct dwt_ust_piece *p = &im->pieces[k];
-		if (p->kind > DWT_UST_PIECE_MEM_INDIRECT || p->size > im->size || p->dest > im->size - p->size)
+		if (p->kind > DWT_UST_PIECE_CONST || (p->kind == DWT_UST_PIECE_CONST && p->size > 8) || p->size > im->size ||
+		    p->dest > im->size - p->size)
 			return false;
 	}
 	return true;

@@ -100,7 +100,16 @@ static bool assemble(const struct capture_record *r, const struct dwt_ust_image 
 				return false;
 			continue;
 		}
-		if (src.read_reg(src.ctx, p->regno, &base, sizeof(base)) != 0)
+		if (p->kind == DWT_UST_PIECE_CONST) {
+			uint64_t v = (uint64_t)p->offset;
+			if (p->size > 8)
+				return false;
+			memcpy(out + p->dest, &v, p->size);
+			continue;
+		}
+		if (p->kind == DWT_UST_PIECE_ABS)
+			base = 0;
+		else if (src.read_reg(src.ctx, p->regno, &base, sizeof(base)) != 0)
 			return false;
 		addr = base + (uint64_t)p->offset;
 		if (p->kind == DWT_UST_PIECE_MEM_INDIRECT &&

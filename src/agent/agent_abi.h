@@ -19,7 +19,7 @@
 #endif
 
 #define DWT_MAGIC UINT64_C(0x2165636172747764) /* "dwtrace!" */
-#define DWT_ABI 2
+#define DWT_ABI 3
 /* The agent's exported control object, found by dwtrace in the agent's
  * ELF symbol table (load base from /proc/PID/maps + st_value). */
 #define DWT_AGENT_SYMBOL "dwtrace_agent"
@@ -43,6 +43,8 @@ enum dwt_cap_base {
 	DWT_BASE_PTR = 1,    /* base = the 8-byte pointer at byte src_off of blob
 			      * src_op (an earlier op); when that blob does not
 			      * hold those bytes, this blob is unreadable */
+	DWT_BASE_ABS = 2,    /* base = 0: offset is the address (a variable at a
+			      * fixed address, DW_OP_addr); read without faulting */
 };
 
 struct dwt_cap_op {

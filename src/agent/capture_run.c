@@ -61,8 +61,12 @@ uint32_t capture_run(const struct dwt_cap_op *ops, uint32_t nops, const struct d
 
 		if (op->base == DWT_BASE_REG)
 			ok = op->regno < DWT_NGPR, base = ok ? regs->gpr[op->regno] : 0;
-		else
+		else if (op->base == DWT_BASE_ABS)
+			ok = !(op->flags & DWT_OP_STACK), base = 0;
+		else if (op->base == DWT_BASE_PTR)
 			ok = op->src_op < i && blob_u64(out, &pos, op->src_op, op->src_off, &base) == 0;
+		else
+			ok = 0;
 		if (ok && op->kind == DWT_CAP_MEM_LEN) {
 			uint64_t want;
 			ok = op->len_op < i && blob_u64(out, &pos, op->len_op, op->len_off, &want) == 0;

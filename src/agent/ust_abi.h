@@ -38,7 +38,7 @@
 
 #include <stdint.h>
 
-#define DWT_UST_ABI 1
+#define DWT_UST_ABI 2
 #define DWT_UST_MAGIC UINT64_C(0x7473752d65636177) /* "wace-ust" */
 #define DWT_UST_SYMBOL "dwtrace_ust"
 #define DWT_UST_SONAME "libdwtrace-ust.so"
@@ -94,10 +94,12 @@ enum dwt_ust_piece_kind {
 	DWT_UST_PIECE_REG = 0,        /* size low bytes of DWARF register regno */
 	DWT_UST_PIECE_MEM = 1,        /* size bytes at register regno + offset */
 	DWT_UST_PIECE_MEM_INDIRECT = 2, /* size bytes at the pointer stored at regno + offset */
+	DWT_UST_PIECE_ABS = 3,        /* size bytes at address offset (FETCH_ABS) */
+	DWT_UST_PIECE_CONST = 4,      /* size (<= 8) bytes of offset, little endian (FETCH_CONST) */
 };
 
 struct dwt_ust_piece {
-	uint8_t kind;             /* enum dwt_ust_piece_kind (= FETCH_REG/MEM/MEM_INDIRECT) */
+	uint8_t kind;             /* enum dwt_ust_piece_kind (= FETCH_REG/MEM/MEM_INDIRECT/CONST/ABS) */
 	uint8_t pad;
 	uint16_t regno;
 	uint32_t size;

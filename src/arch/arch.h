@@ -25,8 +25,11 @@
 void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, struct fetch_plan *ret,
 		    bool *entry_vregs, bool *exit_vregs);
 
-/* Whether plan p (made from the ABI or from DWARF locations) reads a vector
- * or x87 register, which a hit then captures (more costly). */
+/* Whether plan reads vector or x87 registers (x86-64: DWARF registers 17-32
+ * xmm0-15, 33+ st0-7...), so that the layout's entry_vregs/exit_vregs make
+ * the hit capture them: FETCH_REG pieces and the register ops of a
+ * FETCH_EXPR piece's expression.  A record holds xmm0-7, st0 and st1 only
+ * (agent_abi.h); dw_loc_plan marks values in others unavailable. */
 bool arch_plan_reads_vregs(const struct fetch_plan *p);
 
 /* The name of DWARF register regno as the ABI names it ("rdi", "xmm0",

@@ -160,14 +160,6 @@ uint64_t arch_cycle_counter(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-bool arch_plan_reads_vregs(const struct fetch_plan *p)
-{
-	for (unsigned i = 0; i < p->npieces; i++)
-		if (p->pieces[i].kind == FETCH_REG && p->pieces[i].regno >= X86_DW_XMM0)
-			return true;
-	return false;
-}
-
 const char *arch_reg_name(unsigned regno)
 {
 	static const char *const gp[] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
