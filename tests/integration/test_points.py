@@ -252,6 +252,16 @@ def check_bad_specs(opt, app, lib, lines):
         (["-e", "no_such_file.c:3"], "no source file"),
         (["-e", "pt_sum+0x100000"], "outside pt_sum"),
     ]
+    # The line of pt_sum's first instruction (gdb's info line): a point at
+    # the entry that -e pt_sum probes too, in either order.
+    gdb = harness.require_tool("gdb")
+    info = harness.run_ok([gdb, "-nx", "-batch", "-ex", "info line *pt_sum", lib]).stdout
+    m = re.search(r'^Line (\d+) of "[^"]*points_lib.c" starts at address 0x[0-9a-f]+ <pt_sum>', info, re.M)
+    if not m:
+        fail("gdb's info line *pt_sum (%s) says no line of points_lib.c starts there:\n%s" % (opt, info))
+    entry_line = "points_lib.c:%s" % m.group(1)
+    cases += [(["-e", "pt_sum", "-e", entry_line], "one probe per address"),
+              (["-e", entry_line, "-e", "pt_sum"], "one probe per address")]
     for args, words in cases:
         result = harness.run_dwtrace(args + ["--", app] + ARGS, expect_status=None)
         errors = [l for l in harness.stderr_lines(result) if l.startswith("dwtrace:")]
