@@ -220,3 +220,41 @@ int dw_module_function_at(struct dw_module *m, uint64_t addr, struct dw_function
 	*out = dw_function_at(m, name, NULL, addr - symoff, sym.st_size, false, NULL, NULL);
 	return 0;
 }
+
+int dw_module_line_at(struct dw_module *m, uint64_t pc, const char **file, int *line)
+{
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cu = dwfl_module_addrdie(m->mod, pc, &bias);
+	Dwarf_Lines *lines;
+	Dwarf_Addr a, addr = pc - bias;
+	size_t n, best = (size_t)-1;
+	bool stmt = false, end = false;
+
+	if (!cu || dwarf_getsrclines(cu, &lines, &n) != 0)
+		return -ENOENT;
+	/* The last row at or before addr (libdw keeps rows in address
+	 * order, rows at one address in table order). */
+	for (size_t i = 0; i < n; i++) {
+		if (dwarf_lineaddr(dwarf_onesrcline(lines, i), &a) != 0 || a > addr)
+			break;
+		best = i;
+	}
+	if (best == (size_t)-1 || dwarf_lineendsequence(dwarf_onesrcline(lines, best), &end) != 0 || end)
+		return -ENOENT;
+	/* Not a statement: an earlier row at the same address that is one
+	 * (gdb's find_pc_sect_line). */
+	if (dwarf_linebeginstatement(dwarf_onesrcline(lines, best), &stmt) == 0 && !stmt) {
+		Dwarf_Addr here;
+		dwarf_lineaddr(dwarf_onesrcline(lines, best), &here);
+		for (size_t i = best; i-- > 0;) {
+			if (dwarf_lineaddr(dwarf_onesrcline(lines, i), &a) != 0 || a != here)
+				break;
+			if (dwarf_linebeginstatement(dwarf_onesrcline(lines, i), &stmt) == 0 && stmt) {
+				best = i;
+				break;
+			}
+		}
+	}
+	*file = dwarf_linesrc(dwarf_onesrcline(lines, best), NULL, NULL);
+	return *file && dwarf_lineno(dwarf_onesrcline(lines, best), line) == 0 ? 0 : -ENOENT;
+}

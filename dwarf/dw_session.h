@@ -125,6 +125,12 @@ int dw_session_line_neighbours(struct dw_session *s, const char *module_spec, co
  * covers it. */
 int dw_module_function_at(struct dw_module *m, uint64_t addr, struct dw_function **out);
 
+/* The source position of load address pc of m as gdb shows a stop there
+ * (symtab.c, find_pc_sect_line): the last line table row at or before pc,
+ * or, when that row is no statement, an earlier row at its address that
+ * is one.  Returns 0 with *file (owned by libdw) and *line, or -ENOENT. */
+int dw_module_line_at(struct dw_module *m, uint64_t pc, const char **file, int *line);
+
 /* A copy of a function inlined into another (DW_TAG_inlined_subroutine). */
 struct dw_inline {
 	const char *name;            /* the inlined function's name (its origin's DW_AT_name, C++ qualified) */

@@ -81,10 +81,16 @@ struct event_layout *probe_point_layout(struct dw_function *f, uint64_t addr, un
 	l->nfields = 0;
 	/* Without DWARF there is nothing to locate: the registers a call
 	 * passes arguments in mean nothing mid-function. */
+	/* Where gdb says a stop at addr is (the scope's row may be another
+	 * of the rows at addr). */
+	if (dw_module_line_at(f->module, addr, &l->file, &l->line) != 0)
+		l->file = NULL;
 	if (!f->has_dwarf || dw_scope_at(f->module, addr, &sc) != 0)
 		return l;
-	l->file = sc->file;
-	l->line = sc->line;
+	if (!l->file) {
+		l->file = sc->file;
+		l->line = sc->line;
+	}
 	l->nfields = sc->nparams;
 	l->fields = xcalloc(sc->nparams ? sc->nparams : 1, sizeof(*l->fields));
 	for (size_t i = 0; i < sc->nparams; i++) {
@@ -146,7 +152,10 @@ int probe_point_check_insn(struct dw_function *f, uint64_t addr, const char *spe
 	return -1;
 }
 
-int probe_point_add(struct probe_set *set, struct dw_function *f, uint64_t addr, const char *spec)
+/* probe_point_add; line: the source line the spec named (FILE:LINE), shown
+ * for it (gdb says that line too, whichever other rows the line table has
+ * at addr), 0 for the line table's. */
+static int add_point(struct probe_set *set, struct dw_function *f, uint64_t addr, const char *spec, int line)
 {
 	struct probe_site *dup = u64_map_get(&set->by_addr, addr), *site;
 
@@ -162,6 +171,8 @@ int probe_point_add(struct probe_set *set, struct dw_function *f, uint64_t addr,
 	site->fn = f;
 	site->addr = addr;
 	site->layout = probe_point_layout(f, addr, (unsigned)set->len);
+	if (line)
+		site->layout->line = line;
 	site->go = dw_module_is_go(f->module);
 	/* One instruction: no call to follow to its exits. */
 	site->entry_only = true;
@@ -169,6 +180,11 @@ int probe_point_add(struct probe_set *set, struct dw_function *f, uint64_t addr,
 	set->sites[set->len++] = site;
 	u64_map_put(&set->by_addr, addr, site);
 	return 0;
+}
+
+int probe_point_add(struct probe_set *set, struct dw_function *f, uint64_t addr, const char *spec)
+{
+	return add_point(set, f, addr, spec, 0);
 }
 
 const char *probe_site_label(const struct probe_site *site, char *buf, size_t size)
@@ -210,6 +226,7 @@ static void line_spec_free(struct line_spec *ls)
 struct line_ctx {
 	struct probe_set *set;
 	const char *spec;
+	int line;
 	struct dw_module *only;      /* a module just loaded, or NULL */
 	size_t added;
 	bool failed;
@@ -229,7 +246,7 @@ static int add_line_addr(struct dw_module *m, uint64_t addr, void *arg)
 		c->failed = true;
 		return 1;
 	}
-	if (probe_point_check_insn(f, addr, c->spec) != 0 || probe_point_add(c->set, f, addr, c->spec) != 0) {
+	if (probe_point_check_insn(f, addr, c->spec) != 0 || add_point(c->set, f, addr, c->spec, c->line) != 0) {
 		c->failed = true;
 		return 1;
 	}
@@ -263,6 +280,7 @@ int probe_point_resolve_line(struct probe_set *set, struct dw_session *s, const 
 	int n, rc = 0;
 
 	line_spec_parse(spec, &ls);
+	c.line = ls.line;
 	if (ls.line <= 0 || !*ls.file) {
 		log_error("probe '%s': a source line is [MODULE:]FILE:LINE, LINE from 1", spec);
 		line_spec_free(&ls);
@@ -299,6 +317,7 @@ size_t probe_point_resolve_line_pending(struct probe_set *set, struct dw_session
 	char *real;
 
 	line_spec_parse(spec, &ls);
+	c.line = ls.line;
 	real = ls.module ? realpath(ls.module, NULL) : NULL;
 	if (ls.module && dw_module_matches(m, ls.module, real))
 		dw_session_each_line_addr(s, dw_module_path(m), ls.file, ls.line, add_line_addr, &c);

@@ -231,6 +231,10 @@ static pid_t sigtrap_blocker(pid_t pid, pid_t agent_tid)
 
 		if (tid <= 0 || tid == agent_tid || procfs_read(pid, tid, "status", buf, sizeof(buf)) < 0 || !(line = strstr(buf, "\nSigBlk:")))
 			continue;
+		/* The watchdog writes its tid when it first runs, maybe not yet:
+		 * its name is set when it is made (quiet_thread_start). */
+		if (!agent_tid && !strncmp(buf, "Name:\tdwtrace-agent\n", 20))
+			continue;
 		if (sscanf(line + 8, "%llx", &mask) == 1 && (mask & (1ull << (SIGTRAP - 1))))
 			found = tid;
 	}
