@@ -14,7 +14,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < rounds; i++) {
 		printf("sum=%ld\n", pt_sum(v, 5));
 		printf("poly=%g\n", pt_poly(1.5, 3));
-		printf("grid=%d\n", pt_grid(2, 3));
+		printf("grid=%d\n", pt_grid(2, 9));
 	}
 	return 3;
 }

@@ -146,6 +146,9 @@ static int write_points(struct patch_set *ps, struct target *t, struct thread *t
 		uint64_t at;
 		char err[160];
 		bool vregs = p->kind == PATCH_JUMP && point_vregs(p, rq->site);
+		/* A trap's handler copies the vector registers from the
+		 * signal's context (agent_trap.c): the site's flag asks it to. */
+		bool site_vregs = point_vregs(p, rq->site);
 
 		rc = scratch_alloc(s, t, th, p->start, lens[i] + STUB_SLACK, &at);
 		if (rc) {
@@ -174,7 +177,7 @@ static int write_points(struct patch_set *ps, struct target *t, struct thread *t
 		sites[i].layout = rq->site->layout ? rq->site->layout->id : 0;
 		sites[i].kind = p->rec;
 		sites[i].flags = (uint16_t)(DWT_SITE_LIVE | (p->kind == PATCH_TRAP ? DWT_SITE_TRAP : 0) |
-					    (vregs ? DWT_SITE_VREGS : 0));
+					    (site_vregs ? DWT_SITE_VREGS : 0));
 		sites[i].prog = p->rec == DWT_REC_ENTRY ? rq->entry_prog : rq->exit_prog;
 		sites[i].nops = p->rec == DWT_REC_ENTRY ? rq->entry_nops : rq->exit_nops;
 		sites[i].patch_addr = p->start;
