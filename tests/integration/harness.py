@@ -23,7 +23,7 @@ import sys
 import tempfile
 import traceback
 
-OPT_LEVELS = ("O0", "O2", "O3")  # O3: the samples built at -O3 too (points_app)
+OPT_LEVELS = ("O0", "O2")
 DEFAULT_TIMEOUT = 60  # seconds, for every subprocess
 
 

@@ -421,5 +421,12 @@ def test(opt):
         check_attach_cycles(opt)
 
 
+def opt_level(argv):
+    """O0, O2, or O3: points_app alone is also built at -O3."""
+    if len(argv) != 2 or argv[1] not in harness.OPT_LEVELS + ("O3",):
+        fail("usage: %s O0|O2|O3" % os.path.basename(argv[0]))
+    return argv[1]
+
+
 if __name__ == "__main__":
-    harness.main(lambda: test(harness.opt_level(sys.argv)))
+    harness.main(lambda: test(opt_level(sys.argv)))
