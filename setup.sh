@@ -29,8 +29,10 @@ packages=(
 	libcmocka-dev                 # unit tests
 	python3 gdb binutils          # integration tests: runner, oracle, nm/readelf
 	libc6-dbg                     # separate debug info to test against
+	python3.11 python3.11-dbg     # an LTO build with its debug info (--stack's inlined frames)
 	g++                           # C++ samples (exceptions across traced frames)
 	golang-go                     # Go sample (stack copying under a traced frame)
+	rustc                         # Rust sample (names, strings, DWARF locations)
 )
 
 if [[ ${1:-} == --list-packages ]]; then

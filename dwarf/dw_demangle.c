@@ -12,6 +12,18 @@
 
 char *dw_demangle(const char *linkage)
 {
+	char *rust;
+
+	/* Rust: v0 names ("_R...") and legacy ones, Itanium-shaped names whose
+	 * last component is a hash ("_ZN8rust_app7compute17h<16 hex>E");
+	 * libiberty's DMGL_RUST (rust-demangle.c) takes only those and,
+	 * without DMGL_VERBOSE, leaves the hash out: "rust_app::compute", as
+	 * gdb and rustfilt show them. */
+	if (!strncmp(linkage, "_R", 2) || !strncmp(linkage, "_ZN", 3)) {
+		rust = cplus_demangle(linkage, DMGL_RUST);
+		if (rust)
+			return rust;
+	}
 	/* Only Itanium names: libiberty would also "demangle" plain C names
 	 * in the old GNU v2 scheme if asked to guess. */
 	if (strncmp(linkage, "_Z", 2) != 0)

@@ -13,7 +13,9 @@
 #include <stddef.h>
 
 /* The demangled form of linkage name (a symbol name without "@version"),
- * as gdb shows it; NULL when it is no mangled C++ name.  The caller frees. */
+ * as gdb shows it; NULL when it is no mangled C++ or Rust name.  Rust names
+ * (legacy and v0) come without their hash and have no parameter list:
+ * "rust_app::compute".  The caller frees. */
 char *dw_demangle(const char *linkage);
 
 /* Length of the qualified name in demangled (a dw_demangle result): what

@@ -221,11 +221,11 @@ bool dw_function_die(const struct dw_function *f, Dwarf_Die *out)
 {
 	struct find_ctx ctx = {0};
 	Dwarf_Addr bias;
-	Dwarf_Die *cu;
+	Dwarf_Die *cu, cu_buf;
 
 	if (!f->has_dwarf || !dw_module_has_dwarf(f->module))
 		return false;
-	cu = dwfl_module_addrdie(f->module->mod, f->addr, &bias);
+	cu = dw_module_addrdie(f->module, f->addr, &cu_buf, &bias);
 	if (!cu)
 		return false;
 	ctx.pc = f->addr - bias;
@@ -247,11 +247,11 @@ void dw_function_read_params(struct dw_module *m, struct dw_function *f, Dwarf_D
 void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = NULL, decl_buf, *decl;
+	Dwarf_Die *cu = NULL, cu_buf, decl_buf, *decl;
 	struct find_ctx ctx = {0};
 
 	if (dw_module_has_dwarf(m))
-		cu = dwfl_module_addrdie(m->mod, f->addr, &bias);
+		cu = dw_module_addrdie(m, f->addr, &cu_buf, &bias);
 	if (cu && dwarf_srclang(cu) > 0)
 		f->language = dwarf_srclang(cu);
 	/* Assembly has no prototype in its DWARF (no parameters, unspecified
@@ -299,6 +299,7 @@ void dw_function_read_signature(struct dw_module *m, struct dw_function *f)
 		f->variadic = false;
 	f->decl_file = dwarf_decl_file(&ctx.found);
 	dwarf_decl_line(&ctx.found, &f->decl_line);
+	dw_lang_signature(m, f, &ctx.found, cu, bias);
 }
 
 size_t dw_function_prototype(const struct dw_function *f, char *buf, size_t size)

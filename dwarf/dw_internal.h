@@ -46,9 +46,29 @@ struct dw_module {
 	/* Hash of each unversioned function symbol's name → its index. */
 	struct u64_map plain_defined;
 	bool plain_defined_read;
+	/* dw_cu_index.c: the CUs' code ranges, sorted by start, built on the
+	 * first address .debug_aranges does not cover. */
+	struct dw_cu_span *cu_spans;
+	size_t ncu_spans;
+	bool cu_index_built;
 	/* dw_loc_plan.c: pc → struct dw_scope built by dw_scope_at. */
 	struct u64_map scopes;
 };
+
+/* dw_lang.c: the rest of f's signature from its subprogram DIE concrete
+ * (of CU cu), once its parameters point at their concrete DIEs: Go's
+ * results, params_from_locations and params_pc. */
+void dw_lang_signature(struct dw_module *m, struct dw_function *f, Dwarf_Die *concrete, Dwarf_Die *cu,
+		       Dwarf_Addr bias);
+
+/* dw_cu_index.c: the CU DIE covering load address addr of m, and the bias
+ * from DWARF to load addresses: dwfl_module_addrdie's answer (from
+ * .debug_aranges), else from the CU DIEs' own ranges (Go writes no
+ * .debug_aranges).  The result is libdwfl's or buf; NULL when no CU covers
+ * addr or m has no DWARF. */
+Dwarf_Die *dw_module_addrdie(struct dw_module *m, uint64_t addr, Dwarf_Die *buf, Dwarf_Addr *bias);
+/* Frees m's CU index (dw_session_close). */
+void dw_cu_index_free(struct dw_module *m);
 
 /* The marker in dw_module.demangled of a symbol name that is not C++. */
 extern char dw_not_cxx[];
@@ -163,9 +183,24 @@ bool dw_cxx_pass_by_reference(Dwarf_Die *die, const struct dw_type *t);
 /* dw_cxx.c: marks t as std::string / std::string_view (cxx_string, with the
  * offsets of its data pointer and length) when it is one; else leaves it. */
 void dw_cxx_string_layout(struct dw_type *t);
+/* dw_lang_type.c: marks t (a struct, of type DIE die) as a string
+ * (cxx_string) when it is Go's string or Rust's &str or String. */
+void dw_lang_string_layout(struct dw_type *t, Dwarf_Die *die);
 /* dw_symbolize.c: a C++ linkage name (without "@version") demangled as gdb
  * shows it, interned for s's life; NULL when it is none. */
 const char *dw_session_demangled(struct dw_session *s, const char *linkage);
+/* dw_symbolize.c: the DIEs of cu whose code contains pc (a module address,
+ * without the bias): the DW_TAG_subprogram first, then each
+ * DW_TAG_inlined_subroutine nested in it, innermost last, at most max.
+ * Returns how many (0: none). */
+int dw_pc_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *chain, int max);
+/* dw_symbolize.c: the name debuggers show for a subprogram or inlined
+ * subroutine DIE (its origin's, demangled for C++); NULL when it has none. */
+const char *dw_scope_name(struct dw_session *s, Dwarf_Die *die);
+/* dw_match.c: the index in m's symbol table of a function symbol named
+ * plain (without "@version"; IFUNCs included), from a set of the names
+ * hashed once per module; 0 when none.  One of several of that name. */
+int dw_module_plain_function(struct dw_module *m, const char *plain);
 
 /* dw_function.c: f's concrete subprogram DIE (the one whose code starts
  * at f->addr) into *out; false when f has no DWARF subprogram. */

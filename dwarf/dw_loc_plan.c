@@ -368,9 +368,34 @@ static bool const_image(struct dw_module *m, Dwarf_Attribute *attr, uint32_t siz
 	return true;
 }
 
+/* Where the bytes of a block operand are: libdw's number2 for
+ * DW_OP_implicit_value and DW_OP_entry_value points at the block's
+ * ULEB128 length, not at its bytes ("start of block inc. len",
+ * __libdw_intern_expression in libdw/dwarf_getlocation.c; what
+ * dwarf_getlocation_implicit_value skips); number is the length.  NULL
+ * when the length there is not number. */
+static const uint8_t *block_bytes(const Dwarf_Op *op)
+{
+	const uint8_t *p = (const uint8_t *)(uintptr_t)op->number2;
+	uint64_t len = 0;
+	unsigned shift = 0;
+
+	if (!p)
+		return NULL;
+	do {
+		if (shift > 63)
+			return NULL;
+		len |= (uint64_t)(*p & 0x7f) << shift;
+		shift += 7;
+	} while (*p++ & 0x80);
+	return len == op->number ? p : NULL;
+}
+
 /* DW_OP_addrx/constx (DWARF 5 section 2.5.1.1) read through .debug_addr:
- * ops with those replaced by DW_OP_addr/constu, in *copy (session-owned)
- * when there were any.  False when one cannot be read. */
+ * ops with those replaced by DW_OP_addr/constu, and the block operands of
+ * DW_OP_implicit_value/entry_value pointing at their bytes (what the
+ * evaluator expects), in *copy (session-owned) when there were any.
+ * False when one cannot be read. */
 static bool resolve_indexed(struct dw_module *m, Dwarf_Attribute *attr, Dwarf_Op **ops, size_t n)
 {
 	Dwarf_Op *copy = NULL;
@@ -380,6 +405,17 @@ static bool resolve_indexed(struct dw_module *m, Dwarf_Attribute *attr, Dwarf_Op
 		Dwarf_Attribute res;
 		Dwarf_Addr a;
 
+		if (atom == DW_OP_implicit_value || atom == DW_OP_entry_value || atom == DW_OP_GNU_entry_value) {
+			const uint8_t *bytes = block_bytes(&(*ops)[i]);
+			if (!bytes)
+				return false;
+			if (!copy) {
+				copy = dw_loc_keep(m->session, n * sizeof(*copy));
+				memcpy(copy, *ops, n * sizeof(*copy));
+			}
+			copy[i].number2 = (Dwarf_Word)(uintptr_t)bytes;
+			continue;
+		}
 		if (atom != DW_OP_addrx && atom != DW_OP_constx && atom != DW_OP_GNU_addr_index &&
 		    atom != DW_OP_GNU_const_index)
 			continue;

@@ -73,9 +73,9 @@ static int name_rank(const char *name, const GElf_Sym *sym)
 	return rank;
 }
 
-/* Whether m defines a function symbol named plain (no version): the names
- * are hashed into a set once per module, not walked per question. */
-static bool defines_plain(struct dw_module *m, const char *plain)
+/* The names are hashed into a set once per module, not walked per
+ * question. */
+int dw_module_plain_function(struct dw_module *m, const char *plain)
 {
 	int n = dwfl_module_getsymtab(m->mod);
 	const char *name;
@@ -99,17 +99,23 @@ static bool defines_plain(struct dw_module *m, const char *plain)
 		GElf_Word shndx;
 
 		name = i ? dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL) : NULL;
-		return name && !strcmp(name, plain);
+		return name && !strcmp(name, plain) ? i : 0;
 	}
 }
 
+/* Whether m defines a function symbol named plain (no version). */
+static bool defines_plain(struct dw_module *m, const char *plain)
+{
+	return dw_module_plain_function(m, plain) > 0;
+}
+
 /* The demangled name of symbol i of m (called name), demangled once; NULL
- * when it is no C++ name. */
+ * when it is no C++ or Rust name. */
 static const char *symbol_demangled(struct dw_module *m, int i, const char *name)
 {
 	char buf[256];
 
-	if (strncmp(name, "_Z", 2) != 0 || i < 0)
+	if ((strncmp(name, "_Z", 2) != 0 && strncmp(name, "_R", 2) != 0) || i < 0)
 		return NULL;
 	if (!m->demangled) {
 		int n = dwfl_module_getsymtab(m->mod);

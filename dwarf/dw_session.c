@@ -213,6 +213,7 @@ static void free_function(uint64_t key, void *value, void *arg)
 	free((char *)f->linkage_name);
 	free((char *)f->qualified_name);
 	free(f->params);
+	free(f->results);
 	free(f->ranges);
 	free(f);
 }
@@ -236,6 +237,7 @@ void dw_session_close(struct dw_session *s)
 		u64_map_free(&s->modules[i]->plain_defined);
 		u64_map_free(&s->modules[i]->got_names);
 		u64_map_free(&s->modules[i]->decls);
+		dw_cu_index_free(s->modules[i]);
 		for (size_t k = 0; k < s->modules[i]->ndemangled; k++)
 			if (s->modules[i]->demangled[k] != dw_not_cxx)
 				free(s->modules[i]->demangled[k]);

@@ -99,6 +99,17 @@ struct dw_function {
 	/* Its extent comes from its symbol alone (assembly, or no DWARF for
 	 * it): other code may jump into its middle, as glibc's assembly does. */
 	bool open_code;
+	/* Go (issue 13, L): the results, DW_AT_variable_parameter formal
+	 * parameters ("~r0"), which are not arguments; ret is the one
+	 * result's type, or a struct of them in order. */
+	struct dw_param *results;
+	size_t nresults;
+	/* With params_pc > addr: at params_pc the CFA (the caller's stack
+	 * pointer before the call) is DWARF register params_cfa_reg plus
+	 * params_cfa_off, from the CFI (DWARF 5 section 6.4.1); params_cfa_reg
+	 * is -1 when the CFI gives no register rule there. */
+	int params_cfa_reg;
+	int64_t params_cfa_off;
 };
 
 /* Source lines (FILE:LINE probes).  Calls fn once for each address where
@@ -305,12 +316,36 @@ struct dw_frame {
 	const char *file;            /* NULL when unknown */
 	int line;
 	bool inlined;
+	/* A function that tail-called the next inner frame's: not on the stack,
+	 * found from DWARF call sites (dw_session_tail_calls). */
+	bool tail_call;
+	uint64_t addr;               /* the pc symbolized (a return address as given) */
 };
 
 /* Symbolizes pc (a return address when is_return: looked up at pc - 1, as
- * the call is the instruction before it) into at most max frames.  Returns
- * the number of frames (at least 1).  Strings live as long as s. */
+ * the call is the instruction before it) into at most max frames, as gdb and
+ * addr2line -i show them: first the innermost DW_TAG_inlined_subroutine
+ * holding pc (named after its DW_AT_abstract_origin, in another CU too) at
+ * the line table's file:line for pc, then each function it was inlined into
+ * at the inlined subroutine's DW_AT_call_file:DW_AT_call_line (DWARF 5
+ * section 3.3.8), the concrete function last, with its offset.  Returns the
+ * number of frames (at least 1 when max > 0).  Strings live as long as s. */
 size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, struct dw_frame *out, size_t max);
+
+/* The frames a stack lacks between two of its frames because of tail calls,
+ * as gdb synthesizes them (gdb/dwarf2/frame-tailcall.c): callee_pc is the
+ * inner frame's pc (a return address when callee_is_return), return_pc the
+ * return address into its caller.  When the caller's call site at
+ * return_pc (DW_TAG_call_site, DWARF 5 section 3.4.1) calls another
+ * function than the callee's, and exactly one chain of tail calls
+ * (DW_AT_call_tail_call) leads from that function to the callee's, writes
+ * the chain's functions innermost first, each symbolized at its tail call
+ * (inlined frames included, the function's frame with tail_call set), at
+ * most max.  Returns how many: 0 when none is missing, the call site is
+ * unknown or indirect, or the chain is not unique.  Strings live as long as
+ * s. */
+size_t dw_session_tail_calls(struct dw_session *s, uint64_t callee_pc, bool callee_is_return, uint64_t return_pc,
+			     struct dw_frame *out, size_t max);
 
 /* Calls fn with the name of every function symbol in every module (for "did
  * you mean" suggestions), C++ ones also demangled, with and without their

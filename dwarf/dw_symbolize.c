@@ -12,7 +12,7 @@ const char *dw_session_demangled(struct dw_session *s, const char *linkage)
 {
 	char *d;
 
-	if (!linkage || strncmp(linkage, "_Z", 2) != 0)
+	if (!linkage || (strncmp(linkage, "_Z", 2) != 0 && strncmp(linkage, "_R", 2) != 0))
 		return NULL;
 	d = u64_map_get(&s->demangled_names, (uint64_t)(uintptr_t)linkage);
 	if (!d && (d = dw_demangle(linkage)))
@@ -78,6 +78,76 @@ static const char *plain(struct dw_session *s, const char *name)
 	return p;
 }
 
+/* Tags whose DIEs hold code (and may nest more of it), and tags that hold
+ * no code of their own but may hold function definitions (C++ namespaces
+ * and classes, Fortran modules). */
+static bool holds_code(int tag)
+{
+	return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block ||
+	       tag == DW_TAG_entry_point;
+}
+
+static bool holds_functions(int tag)
+{
+	return tag == DW_TAG_namespace || tag == DW_TAG_module || tag == DW_TAG_class_type ||
+	       tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_interface_type;
+}
+
+/* deep: also look inside code that does not hold pc, for a function
+ * nested in another one (GNU C, Fortran's contained procedures, Ada) whose
+ * code lies outside its parent's ranges. */
+static bool walk_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain, int *n, int max, int depth, bool deep)
+{
+	Dwarf_Die child;
+
+	if (depth > 128 || dwarf_child(parent, &child) != 0)
+		return false;
+	do {
+		int tag = dwarf_tag(&child);
+		if (holds_code(tag) && dwarf_haspc(&child, pc) > 0) {
+			if (tag != DW_TAG_lexical_block && *n < max)
+				chain[(*n)++] = child;
+			walk_scopes(&child, pc, chain, n, max, depth + 1, deep);
+			return true;
+		}
+		if ((holds_functions(tag) || (deep && holds_code(tag))) &&
+		    walk_scopes(&child, pc, chain, n, max, depth + 1, deep))
+			return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/* dwarf_getscopes is not used: past an inlined instance it looks for the
+ * abstract origin's scopes in the same CU, and with LTO the origin is in
+ * another one (DW_FORM_ref_addr): elfutils 0.188 then fails with "no address
+ * value" and returns no scope at all (python3.11's inlined frames were lost
+ * so).  The concrete tree alone is what addr2line -i and gdb walk. */
+int dw_pc_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *chain, int max)
+{
+	int n = 0;
+
+	if (!walk_scopes(cu, pc, chain, &n, max, 0, false))
+		walk_scopes(cu, pc, chain, &n, max, 0, true);
+	return n;
+}
+
+/* The name a debugger shows for a subprogram or inlined subroutine DIE. */
+const char *dw_scope_name(struct dw_session *s, Dwarf_Die *die)
+{
+	return scope_name(s, die);
+}
+
+/* The line table's file:line at module address at; NULL when none. */
+static const char *source_line(Dwfl_Module *mod, uint64_t at, int *line)
+{
+	Dwfl_Line *dl = dwfl_module_getsrc(mod, at);
+
+	*line = 0;
+	return dl ? dwfl_lineinfo(dl, NULL, line, NULL, NULL, NULL) : NULL;
+}
+
+#define MAX_SCOPES 64
+
 size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, struct dw_frame *out, size_t max)
 {
 	uint64_t at = is_return ? pc - 1 : pc;
@@ -87,67 +157,61 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 	GElf_Sym sym;
 	const char *symname = NULL, *file = NULL;
 	int line = 0;
-	Dwfl_Line *dl;
 	Dwarf_Addr bias;
-	Dwarf_Die *cu, *scopes = NULL;
+	Dwarf_Die *cu, cu_buf, scopes[MAX_SCOPES];
 	size_t n = 0;
-	int nscopes;
-	const char *dwarf_name = NULL;
+	int nscopes = 0;
+	const char *dwarf_name = NULL, *module;
 
 	if (!mod && s->pid > 0 && dw_session_refresh(s) >= 0)
 		mod = dwfl_addrmodule(s->dwfl, at);
+	if (!max)
+		return 0;
 	memset(out, 0, sizeof(*out));
-	if (!mod || !max)
+	out[0].addr = pc;
+	if (!mod)
 		return 1;
 	m = u64_map_get(&s->by_mod, (uint64_t)(uintptr_t)mod);
-	out[0].module = m ? m->name : NULL;
+	module = m ? m->name : NULL;
+	out[0].module = module;
 	symname = dwfl_module_addrinfo(mod, at, &symoff, &sym, NULL, NULL, NULL);
-	if ((dl = dwfl_module_getsrc(mod, at)))
-		file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
+	file = source_line(mod, at, &line);
 
-	/* Inlined calls: each scope names the function whose code pc is in;
-	 * the place it was called from is the next frame's file:line. */
-	cu = dwfl_module_addrdie(mod, at, &bias);
-	nscopes = cu ? dwarf_getscopes(cu, at - bias, &scopes) : 0;
-	if (nscopes > 0) {
-		/* Past an inlined instance dwarf_getscopes goes on with the
-		 * abstract definition's scopes; the scopes of the DIE itself
-		 * are the concrete ones (the callers, up to the function). */
-		Dwarf_Die *chain = NULL;
-		int nchain = dwarf_getscopes_die(&scopes[0], &chain);
-		if (nchain > 0) {
-			free(scopes);
-			scopes = chain;
-			nscopes = nchain;
-		}
-	}
-	for (int i = 0; i < nscopes; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-		if (tag == DW_TAG_subprogram) {
-			/* The function's source name, as debuggers show it
-			 * ("msort_with_tmp", not "msort_with_tmp.part.0"). */
-			dwarf_name = scope_name(s, &scopes[i]);
-			break;
-		}
-		if (tag != DW_TAG_inlined_subroutine || n + 1 >= max)
+	/* scopes: the subprogram, then each inlined call inside it, outermost
+	 * first.  Frame 0 is the innermost inlined function at pc's line; each
+	 * next frame is the function it was inlined into, at the inlined
+	 * subroutine's DW_AT_call_file:call_line (DWARF 5 section 3.3.8.2). */
+	cu = m ? dw_module_addrdie(m, at, &cu_buf, &bias) : dwfl_module_addrdie(mod, at, &bias);
+	if (cu)
+		nscopes = dw_pc_scopes(cu, at - bias, scopes, MAX_SCOPES);
+	for (int i = nscopes - 1; i > 0 && n + 1 < max; i--) {
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
 			continue;
+		memset(&out[n], 0, sizeof(out[n]));
 		out[n].function = scope_name(s, &scopes[i]);
-		out[n].module = out[0].module;
+		out[n].module = module;
 		out[n].file = file;
 		out[n].line = line;
 		out[n].inlined = true;
+		out[n].addr = pc;
 		file = call_file(&scopes[i]);
 		line = call_line(&scopes[i]);
 		n++;
 	}
-	free(scopes);
+	/* The function's source name, as debuggers show it ("msort_with_tmp",
+	 * not "msort_with_tmp.part.0"), through DW_AT_abstract_origin or
+	 * DW_AT_specification, in another CU too. */
+	if (nscopes > 0 && dwarf_tag(&scopes[0]) == DW_TAG_subprogram)
+		dwarf_name = scope_name(s, &scopes[0]);
 	if (!dwarf_name && symname)
 		dwarf_name = dw_session_demangled(s, plain(s, symname));
+	memset(&out[n], 0, sizeof(out[n]));
 	out[n].function = dwarf_name ? dwarf_name : plain(s, symname);
 	out[n].offset = symname ? (is_return ? symoff + 1 : symoff) : 0;
-	out[n].module = out[0].module;
+	out[n].module = module;
 	out[n].file = file;
 	out[n].line = line;
 	out[n].inlined = false;
+	out[n].addr = pc;
 	return n + 1;
 }

@@ -75,7 +75,9 @@ struct dw_type {
 	/* C++ (dw_cxx.c). */
 	bool by_reference;         /* struct: passed and returned by invisible reference (Itanium ABI) */
 	unsigned char reference;   /* pointer: 1 a T&, 2 a T&&, shown with the value referred to */
-	bool cxx_string;           /* struct: std::string or std::string_view, shown as its characters */
+	/* struct: std::string or std::string_view (also Go's string, Rust's
+	 * &str and String: dw_lang_type.c), shown as its characters */
+	bool cxx_string;
 	size_t str_data_off;       /* cxx_string: byte offsets of the data pointer */
 	size_t str_len_off;        /* and of the length (size_t) in the object */
 	/* Floats and complex parts: the encoding (long double and _Float128 are both 16 bytes). */

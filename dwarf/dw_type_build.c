@@ -316,6 +316,7 @@ const struct dw_type *dw_type_from_die(struct dw_module *m, Dwarf_Die *die)
 		read_members(m, t, die);
 		t->by_reference = dw_cxx_pass_by_reference(die, t);
 		dw_cxx_string_layout(t);
+		dw_lang_string_layout(t, die);
 		break;
 	case DW_TAG_union_type:
 		t->kind = DW_KIND_UNION;

@@ -80,6 +80,10 @@ struct stack_frame {
 	const char *file;            /* source file, NULL when unknown */
 	int line;                    /* 0 when unknown */
 	bool inlined;                /* an inlined call, sharing addr with the next frame */
+	/* A function not on the stack that tail-called the next inner frame's
+	 * function (from DWARF call sites, as gdb shows it): addr is the
+	 * return address of its tail call (the jump's end), not a pc it runs. */
+	bool tail_call;
 };
 
 struct stack_trace {

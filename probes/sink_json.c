@@ -258,7 +258,8 @@ static void put_opt_string(FILE *out, const char *s)
 		fputs("null", out);
 }
 
-/* ,"stack":[{"addr":"0x…","function":"…","offset":N,"module":"…","file":"…","line":N},…] */
+/* ,"stack":[{"addr":"0x…","function":"…","offset":N,"module":"…","file":"…","line":N},…]
+ * with "inlined":true or "tail_call":true in frames that are so */
 static void put_stack(FILE *out, const struct stack_trace *st)
 {
 	fputs(",\"stack\":[", out);
@@ -276,6 +277,8 @@ static void put_stack(FILE *out, const struct stack_trace *st)
 			fputs(",\"line\":null", out);
 		if (f->inlined)
 			fputs(",\"inlined\":true", out);
+		if (f->tail_call)
+			fputs(",\"tail_call\":true", out);
 		putc('}', out);
 	}
 	if (st->stopped) {

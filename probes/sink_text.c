@@ -191,7 +191,9 @@ static void put_header(FILE *out, const struct event_header *h)
 		(unsigned)(h->ts_ns % 1000000000u / 1000u), (int)h->pid, (int)h->tid);
 }
 
-/*     #1 0x55d0c7a0b1d9 app_level1+0x19 (stack_app) stack_app.c:21 */
+/*     #1 0x55d0c7a0b1d9 app_level1+0x19 (stack_app) stack_app.c:21
+ * a tail-call frame (gdb's TAILCALL_FRAME):
+ *     #7 0x7fbfa531efd8 qsort+0x8 (tail call) (libc.so.6) ./stdlib/msort.c:307 */
 static void put_stack(FILE *out, const struct stack_trace *st)
 {
 	size_t i;
@@ -203,6 +205,8 @@ static void put_stack(FILE *out, const struct stack_trace *st)
 			fprintf(out, "+0x%" PRIx64, f->offset);
 		if (f->inlined)
 			fputs(" (inlined)", out);
+		else if (f->tail_call)
+			fputs(" (tail call)", out);
 		fprintf(out, " (%s)", f->module ? f->module : "??");
 		if (f->file)
 			fprintf(out, " %s:%d", f->file, f->line);

@@ -12,6 +12,7 @@
 #include "fde_extent.h"
 #include "log.h"
 #include "probe_point.h"
+#include "probe_lang.h"
 #include "suggest.h"
 #include "u64_map.h"
 #include "xalloc.h"
@@ -41,6 +42,7 @@ static struct probe_site *new_site(struct probe_set *set, struct dw_function *f)
 	site->go = dw_module_is_go(f->module);
 	site->layout = l;
 	site->addr = f->addr;
+	probe_lang_plan(site); /* other languages: plans from DWARF locations */
 	xgrow(&set->sites, &set->cap, set->len + 1, sizeof(*set->sites));
 	set->sites[set->len++] = site;
 	return site;
@@ -142,7 +144,7 @@ static size_t exclude(struct probe_set *set, const char *spec, size_t first)
 
 		if (!site->gone && dw_function_matches(f, pattern, glob) &&
 		    (!modname || dw_module_matches(f->module, modname, real))) {
-			u64_map_del(&set->by_addr, site->addr);
+			u64_map_del(&set->by_addr, probe_site_key(site));
 			note_left_out(set, f, "excluded", spec);
 			event_layout_free(site->layout);
 			free(site);
@@ -656,7 +658,7 @@ void probe_set_drop_module(struct probe_set *set, const struct dw_module *m)
 			continue;
 		site->gone = true;
 		site->placed = false;
-		u64_map_del(&set->by_addr, site->addr);
+		u64_map_del(&set->by_addr, probe_site_key(site));
 	}
 }
 

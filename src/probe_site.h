@@ -29,6 +29,13 @@ struct probe_site {
 	 * returns, its implementation is probed (done: that happened). */
 	bool ifunc_resolver;
 	bool ifunc_done;
+	/* addr is after the function's prologue (probe_lang.c: parameters
+	 * read where their locations say, fn->params_pc): the return address
+	 * is not at the entry hit's stack pointer but at DWARF register
+	 * entry_ra_reg plus entry_ra_off there (from the CFI). */
+	bool entry_ra_from_reg;
+	uint16_t entry_ra_reg;
+	int64_t entry_ra_off;
 };
 
 struct probe_set {
@@ -36,7 +43,7 @@ struct probe_set {
 	size_t len, cap;
 	char **pending;              /* MODULE:... specs whose module may come later */
 	size_t npending, pending_cap;
-	struct u64_map by_addr;      /* entry address → live site */
+	struct u64_map by_addr;      /* probe_site_key (a function's entry) → live site */
 	/* Functions a spec matched that are not probed, and why (-v,
 	 * --list-probes): excluded by a '!GLOB' spec, or an alias of a
 	 * function probed already. */
@@ -65,6 +72,14 @@ struct probe_left_out {
 	const char *spec;
 	const struct dw_module *exported_by;
 };
+
+/* The key of site in probe_set.by_addr: a call site's function entry
+ * (its breakpoint may be later, after the prologue: probe_lang.c), any
+ * other site's own address. */
+static inline uint64_t probe_site_key(const struct probe_site *site)
+{
+	return site->layout && site->layout->kind == LAYOUT_CALL ? site->fn->addr : site->addr;
+}
 
 /* Whether spec is an exclusion: '!GLOB' or '!MODULE:GLOB' (-x GLOB). */
 static inline bool probe_spec_is_exclusion(const char *spec)

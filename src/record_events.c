@@ -102,6 +102,9 @@ static struct call_stack *calls_of(struct event_stream *es, const struct probe_s
 	struct call_stack *cs;
 
 	*sp = r->regs.gpr[DWT_DW_SP];
+	/* An entry probed after the prologue: where the return address is. */
+	if (r->kind == DWT_REC_ENTRY && site->entry_ra_from_reg && site->entry_ra_reg < DWT_NGPR)
+		*sp = r->regs.gpr[site->entry_ra_reg] + (uint64_t)site->entry_ra_off;
 	*top = 0;
 	if (!site->go || !g || r->go_stack_hi_op < 0 || (uint32_t)r->go_stack_hi_op >= r->nblobs)
 		return event_stream_calls(es, (int32_t)r->tid);

@@ -11,12 +11,33 @@
 //
 // with N the number of calls of main.work (128) and C the sum of their
 // results, deterministic.  Exits 0.
+//
+// With the argument "-v" it also prints every call's arguments and result
+// as the program sees them, for tests to compare a tracer's values with
+// (one line per call, in an order the scheduler decides):
+//
+//	work(id=I, round=R) = V
+//	label(name="S", ids=len L) = ("T", N)
+//
+// label takes a string and a slice and returns two results (a string and
+// an int): values Go's register ABI spreads over several registers.
 package main
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 )
+
+//go:noinline
+func label(name string, ids []int) (string, int) {
+	n := 0
+	for _, v := range ids {
+		n += v
+	}
+	return strings.ToUpper(name), n + len(name)
+}
 
 //go:noinline
 func deep(n int, seed uint64) uint64 {
@@ -37,6 +58,14 @@ func work(id int, round int) uint64 {
 
 func main() {
 	const goroutines, rounds = 16, 8
+	verbose := len(os.Args) > 1 && os.Args[1] == "-v"
+	for i, name := range []string{"gopher", "gc"} {
+		ids := []int{i + 1, 20, 300}[:2+i]
+		t, n := label(name, ids)
+		if verbose {
+			fmt.Printf("label(name=%q, ids=len %d) = (%q, %d)\n", name, len(ids), t, n)
+		}
+	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var calls int
@@ -48,6 +77,9 @@ func main() {
 			defer wg.Done()
 			for r := 0; r < rounds; r++ {
 				v := work(id, r)
+				if verbose {
+					fmt.Printf("work(id=%d, round=%d) = %d\n", id, r, v)
+				}
 				mu.Lock()
 				calls++
 				sum += v

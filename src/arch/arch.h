@@ -25,6 +25,13 @@
 void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, struct fetch_plan *ret,
 		    bool *entry_vregs, bool *exit_vregs);
 
+/* Go's register ABI (ABIInternal, cmd/compile/abi-internal.md): where each
+ * parameter of f (a Go function) is at its entry and where its results
+ * (f->ret, a struct of them when several) are at its exits.  A value Go
+ * passes on the stack is !available.  Same outputs as arch_plan_call. */
+void arch_plan_go_call(const struct dw_function *f, struct fetch_plan *params, struct fetch_plan *ret,
+		       bool *entry_vregs, bool *exit_vregs);
+
 /* Whether plan reads vector or x87 registers (x86-64: DWARF registers 17-32
  * xmm0-15, 33+ st0-7...), so that the layout's entry_vregs/exit_vregs make
  * the hit capture them: FETCH_REG pieces and the register ops of a

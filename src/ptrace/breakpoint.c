@@ -150,7 +150,7 @@ struct copy_ctx {
 /* The child's site for the parent's site ps, or NULL. */
 static struct probe_site *child_site(const struct copy_ctx *c, const struct probe_site *ps)
 {
-	return ps ? u64_map_get(c->sites, ps->addr) : NULL;
+	return ps ? u64_map_get(c->sites, probe_site_key(ps)) : NULL;
 }
 
 static void copy_one(uint64_t addr, void *value, void *arg)

@@ -122,7 +122,7 @@ static const char *unwind_error(int rc)
 }
 
 /* Symbolized frames of one address, cached per process: stacks repeat. */
-#define MAX_INLINED 8
+#define MAX_INLINED 32
 
 struct symbolized {
 	size_t n;
@@ -137,9 +137,43 @@ static const struct symbolized *symbolize(struct process *p, uint64_t pc, bool i
 	if (!sy) {
 		sy = xcalloc(1, sizeof(*sy));
 		sy->n = p->dw ? dw_session_symbolize(p->dw, pc, is_return, sy->frames, MAX_INLINED) : 1;
+		sy->frames[0].addr = pc;
 		u64_map_put(&p->symbols, key, sy);
 	}
 	return sy;
+}
+
+/* The tail-call frames between the frame at callee_pc and its caller's
+ * return address return_pc, cached per process under a key of both (with
+ * bit 63 set: the map's other keys are pc << 1 | is_return, pc < 2^62). */
+#define MAX_TAIL 16
+
+struct tail_frames {
+	uint64_t callee_pc, return_pc;
+	bool callee_is_return;
+	size_t n;
+	struct dw_frame frames[MAX_TAIL];
+};
+
+static const struct tail_frames *tail_calls(struct process *p, uint64_t callee_pc, bool callee_is_return,
+					    uint64_t return_pc)
+{
+	uint64_t key = (1ull << 63) | ((callee_pc * 0x9e3779b97f4a7c15ull) ^ return_pc ^ callee_is_return);
+	struct tail_frames *t = u64_map_get(&p->symbols, key);
+
+	if (!t || t->callee_pc != callee_pc || t->return_pc != return_pc || t->callee_is_return != callee_is_return) {
+		if (!t) {
+			t = xcalloc(1, sizeof(*t));
+			u64_map_put(&p->symbols, key, t);
+		}
+		t->callee_pc = callee_pc;
+		t->return_pc = return_pc;
+		t->callee_is_return = callee_is_return;
+		t->n = p->dw ? dw_session_tail_calls(p->dw, callee_pc, callee_is_return, return_pc, t->frames,
+						     MAX_TAIL)
+			     : 0;
+	}
+	return t;
 }
 
 static void free_symbolized(uint64_t key, void *value, void *arg)
@@ -195,6 +229,22 @@ size_t stack_unwind(struct process *p, struct thread *th, const struct arch_regs
 	return n;
 }
 
+/* Appends n symbolized frames to frames, up to depth. */
+static void put_frames(struct stack_frame *frames, size_t *nframes, size_t depth, const struct dw_frame *df, size_t n)
+{
+	for (size_t j = 0; j < n && *nframes < depth; j++) {
+		struct stack_frame *f = &frames[(*nframes)++];
+		f->addr = df[j].addr;
+		f->function = df[j].function;
+		f->offset = df[j].offset;
+		f->module = df[j].module;
+		f->file = df[j].file;
+		f->line = df[j].line;
+		f->inlined = df[j].inlined;
+		f->tail_call = df[j].tail_call;
+	}
+}
+
 const struct stack_trace *stack_capture(struct process *p, struct thread *th, const struct arch_regs *regs,
 					uint64_t pc, size_t depth, struct arena *arena)
 {
@@ -212,17 +262,12 @@ const struct stack_trace *stack_capture(struct process *p, struct thread *th, co
 	frames = arena_alloc(arena, (depth + 1) * sizeof(*frames));
 	for (size_t i = 0; i < n; i++) {
 		const struct symbolized *sy = symbolize(p, pcs[i], i > 0);
-		const struct dw_frame *df = sy->frames;
-		for (size_t j = 0; j < sy->n && nframes < depth; j++) {
-			struct stack_frame *f = &frames[nframes++];
-			f->addr = pcs[i];
-			f->function = df[j].function;
-			f->offset = df[j].offset;
-			f->module = df[j].module;
-			f->file = df[j].file;
-			f->line = df[j].line;
-			f->inlined = df[j].inlined;
+		/* Functions that tail-called the inner frame's come first. */
+		if (i > 0) {
+			const struct tail_frames *t = tail_calls(p, pcs[i - 1], i > 1, pcs[i]);
+			put_frames(frames, &nframes, depth, t->frames, t->n);
 		}
+		put_frames(frames, &nframes, depth, sy->frames, sy->n);
 	}
 	st->frames = frames;
 	st->n = nframes;

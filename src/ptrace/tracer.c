@@ -146,7 +146,7 @@ static struct process *process_fork(struct tracer *tr, struct thread *parent, pi
 		u64_map_put(&p->live_modules, (uint64_t)(uintptr_t)dw_session_module(p->dw, i), (void *)1);
 	for (size_t i = 0; i < p->probes.len; i++) {
 		struct probe_site *site = p->probes.sites[i];
-		struct probe_site *from = u64_map_get(&pp->probes.by_addr, site->addr);
+		struct probe_site *from = u64_map_get(&pp->probes.by_addr, probe_site_key(site));
 		if (bp_at(&p->bps, site->addr)) {
 			site->placed = true;
 			p->nplaced++;

@@ -29,7 +29,10 @@ struct process {
 	size_t nundecodable;         /* probes with entry events only for want of decoding */
 	struct dw_range *code_maps;  /* executable mappings when probes were last placed */
 	size_t ncode_maps;
-	struct u64_map symbols;      /* --stack: pc (bit 0 set: return address) → struct symbolized */
+	/* --stack: pc << 1 (bit 0 set: return address) → struct symbolized;
+	 * bit 63 set: a hash of a callee pc and a return address → the
+	 * tail-call frames between them (stack.c) */
+	struct u64_map symbols;
 	uint64_t entry_bp;           /* a new image running to its entry point (-f, exec) */
 	uint8_t entry_orig[ARCH_BREAKPOINT_LEN];
 	struct sigtrap_guard sigtrap; /* the program's SIGTRAP handler, kept through our traps */

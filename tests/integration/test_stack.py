@@ -32,10 +32,13 @@ first, frame by frame down to main (what lies beyond main is not compared):
     load address for every function of stack_app and of libstack.so, with
     the symbol values from nm.
 
-gdb also synthesizes "tail call frames" from DWARF call-site information
-(at -O2, qsort() tail-jumps to __qsort_r() and gdb shows a __GI_qsort frame
-that is not on the stack); an unwinder cannot see those, so they are left
-out of the oracle.
+gdb also synthesizes "tail call frames" from DWARF call-site information:
+qsort() tail-jumps to __qsort_r(), and when app_sort's call site says it
+calls qsort (at -O2: -O0 writes no call sites) gdb shows a __GI_qsort frame
+that is not on the stack, between __qsort_r and app_sort.  dwtrace must show
+the same frames, marked "tail_call": true (and only those), at the return
+address of the tail jump as gdb's pc, with gdb's line; at -O2 the oracle
+must have that frame (libc6-dbg's call sites make it so).
 
 The text format with --stack=3 must show exactly 3 frame lines after each
 entry line, in the documented format, matching the first 3 frames of the
@@ -114,7 +117,7 @@ BT_LINE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \([^()]*\)"
 
 # The text format of one frame (man page, TEXT OUTPUT).
 TEXT_FRAME = re.compile(r"^    #(\d+) 0x([0-9a-f]+) (\?\?|[^\s+()]+)(?:\+0x([0-9a-f]+))?"
-                        r"( \(inlined\))? \(([^()\s]+)\)(?: (\S+):(\d+))?$")
+                        r"( \(inlined\)| \(tail call\))? \(([^()\s]+)\)(?: (\S+):(\d+))?$")
 TEXT_ENTRY = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} \d+/\d+ st_leaf\(.*\)$")
 TEXT_EXIT = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} \d+/\d+ st_leaf \u2192 .* <\d+\.\d{9}>$")
 HEX = re.compile(r"^0x[0-9a-f]+$")
@@ -204,7 +207,7 @@ def gdb_backtraces(app, workdir):
         fail("gdb never stopped on %s\n%s" % (LEAF, harness.describe(result)))
     if len(merged) != len(backtraces):
         fail("gdb's last backtrace has no Python frames\n%s" % harness.describe(result))
-    return [[f for f in bt if f["kind"] != "tailcall"] for bt in backtraces]
+    return backtraces
 
 
 def merge_python_frames(bt, frames, result):
@@ -237,7 +240,11 @@ def check_oracle(backtraces, opt):
     sorts = names[1:-1]
     if not sorts:
         fail("%s: no call of st_leaf from the qsort comparator" % where)
-    for n in sorts:
+    for n, bt in zip(sorts, backtraces[1:-1]):
+        tails = [f["name"] for f in bt if f["kind"] == "tailcall"]
+        if opt == "O2" and tails != ["__GI_qsort"]:
+            fail("%s: a call from the qsort comparator shows tail call frames %s, expected "
+                 "__GI_qsort (are libc6-dbg's call sites there?)" % (where, tails))
         if (n[:2] != ["st_leaf", "lib_compare"] or n[-2:] != ["app_sort", "main"]
                 or "msort_with_tmp" not in n):
             fail("%s: a call from the qsort comparator shows %s, expected st_leaf, "
@@ -256,7 +263,9 @@ def check_oracle(backtraces, opt):
                 fail("%s: gdb shows %s as inlined" % (where, f["name"]))
             if f["name"] == "lib_step" and f["kind"] != "inline":
                 fail("%s: gdb does not show lib_step as inlined" % where)
-            if f["kind"] == "normal" and f["start"] is None:
+            if f["kind"] == "tailcall" and f["name"] not in ("qsort", "__GI_qsort"):
+                fail("%s: gdb shows %s as a tail call frame" % (where, f["name"]))
+            if f["kind"] in ("normal", "tailcall") and f["start"] is None:
                 fail("%s: gdb knows no start of function %s" % (where, f["name"]))
 
 
@@ -305,6 +314,10 @@ def check_frame_fields(fr, where):
         fail("%s: file and line must both be known or both null: %s" % (where, show(fr)))
     if "inlined" in fr and not isinstance(fr["inlined"], bool):
         fail("%s: inlined is not a boolean: %s" % (where, show(fr)))
+    if "tail_call" in fr and fr["tail_call"] is not True:
+        fail("%s: tail_call is there and not true: %s" % (where, show(fr)))
+    if fr.get("tail_call") and fr.get("inlined"):
+        fail("%s: a frame both inlined and a tail call: %s" % (where, show(fr)))
 
 
 def compare_frame(g, d, i, frames, where):
@@ -323,6 +336,10 @@ def compare_frame(g, d, i, frames, where):
             fail("%s: file %r, expected %s" % (w, d["file"], own[1]))
         if d["line"] != g["line"]:
             fail("%s: line %r, gdb shows %r (%s)" % (w, d["line"], g["line"], g["file"]))
+    tail = g["kind"] == "tailcall"
+    if bool(d.get("tail_call", False)) != tail:
+        fail("%s: tail_call is %s, gdb shows the frame %s a tail call frame"
+             % (w, d.get("tail_call", "absent"), "as" if tail else "not as"))
     inlined = g["kind"] == "inline"
     if bool(d.get("inlined", False)) != inlined:
         fail("%s: inlined is %s, gdb shows the frame %s inlined"
@@ -334,6 +351,11 @@ def compare_frame(g, d, i, frames, where):
                  % (w, show(frames[i:i + 2])))
         return
     gdb_offset = g["pc"] - g["start"]
+    if tail:
+        # gdb's pc of a tail call frame is the return address of the jump.
+        if d["offset"] != gdb_offset:
+            fail("%s: offset 0x%x, gdb's pc is at +0x%x" % (w, d["offset"], gdb_offset))
+        return
     if i == 0:
         if d["offset"] != 0 or gdb_offset != 0:
             fail("%s: frame #0 must be at offset 0 (the entry address), got %d (gdb: %d)"
@@ -460,15 +482,17 @@ def check_text(opt, app, stacks, workdir):
             m = TEXT_FRAME.match(fl)
             if not m:
                 fail("%s: line %d is not frame #%d in the format '    #N 0xADDR "
-                     "FUNCTION[+0xOFF] [(inlined)] (MODULE) [FILE:LINE]': %r"
+                     "FUNCTION[+0xOFF] [(inlined)|(tail call)] (MODULE) [FILE:LINE]': %r"
                      % (where, n + 2 + i, i, fl))
             expected = stacks[k][i]
             got = {"number": int(m.group(1)), "function": m.group(3),
                    "offset": int(m.group(4), 16) if m.group(4) else 0,
-                   "inlined": bool(m.group(5)), "module": m.group(6),
+                   "inlined": m.group(5) == " (inlined)",
+                   "tail_call": m.group(5) == " (tail call)", "module": m.group(6),
                    "file": m.group(7), "line": int(m.group(8)) if m.group(8) else None}
             want = {"number": i, "function": expected["function"] or "??",
                     "offset": expected["offset"], "inlined": bool(expected.get("inlined")),
+                    "tail_call": bool(expected.get("tail_call")),
                     "module": expected["module"], "file": expected["file"],
                     "line": expected["line"]}
             if m.group(4) is not None and got["offset"] == 0:

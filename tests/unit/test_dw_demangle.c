@@ -38,6 +38,29 @@ static void test_demangle(void **state)
 	check_demangle("_Znot_a_name", NULL);
 }
 
+/* Rust, legacy (Itanium-shaped, a hash last) and v0 ("_R"): the path
+ * without the hash, as gdb and rustfilt show it (libiberty's
+ * rust-demangle.c); expected strings written by hand. */
+static void test_demangle_rust(void **state)
+{
+	(void)state;
+	check_demangle("_ZN8rust_app7compute17h4f1196f8c3d804ceE", "rust_app::compute");
+	check_demangle("_ZN4core3fmt9Formatter3pad17h0123456789abcdefE", "core::fmt::Formatter::pad");
+	check_demangle("_ZN8rust_app4main28_$u7b$$u7b$closure$u7d$$u7d$17h43eb6b68be773493E",
+		       "rust_app::main::{{closure}}");
+	check_demangle("_RNvCs1234_8rust_app7compute", "rust_app::compute");
+	check_demangle("_RNvMs_NtCs4fqI2P2rA04_4core3fmtNtB4_9Formatter3pad", "<core::fmt::Formatter>::pad");
+	/* A hash libiberty finds implausible (fewer than 5 distinct digits)
+	 * is no Rust hash: then it is the C++ reading, with it as a name. */
+	check_demangle("_ZN8rust_app7compute17h1111111111111111E", "rust_app::compute::h1111111111111111");
+	/* No hash: C++, not Rust. */
+	check_demangle("_ZN4shop4Till3addEl", "shop::Till::add(long)");
+	assert_int_equal(dw_demangled_qualified_len("rust_app::compute"), strlen("rust_app::compute"));
+	assert_true(dw_cxx_matches("rust_app::compute", "rust_app::compute", "rust_app::compute", false));
+	assert_true(dw_cxx_matches("rust_app::compute", "rust_app::*", "rust_app::*", true));
+	assert_false(dw_cxx_matches("rust_app::compute", "rust_app::greet", "rust_app::greet", false));
+}
+
 static void check_qualified(const char *demangled, const char *want)
 {
 	assert_int_equal(dw_demangled_qualified_len(demangled), strlen(want));
@@ -197,7 +220,7 @@ static void test_matches(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_demangle),   cmocka_unit_test(test_qualified_len), cmocka_unit_test(test_canonical),
+		cmocka_unit_test(test_demangle), cmocka_unit_test(test_demangle_rust), cmocka_unit_test(test_qualified_len), cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_is_glob),    cmocka_unit_test(test_matches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

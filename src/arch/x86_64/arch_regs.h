@@ -22,4 +22,8 @@ enum {
 	X86_DW_ST0 = 33,  /* .. ST7 = 40 */
 };
 
+/* Bytes a call pushes: the return address sits at the CFA minus this
+ * (psABI 3.2.2: the CFA is rsp before the call). */
+#define ARCH_RETURN_ADDRESS_SIZE 8
+
 #endif
