@@ -32,7 +32,11 @@ static void usage(FILE *out)
 	      "PROBE is one of\n"
 	      "  FUNCTION             a name or glob, in the executable and its shared libraries\n"
 	      "  MODULE:FUNCTION      in one ELF object (path or file name, e.g. libc.so.6:malloc)\n"
-	      "  MODULE:0xOFFSET      the function containing that file offset of MODULE\n"
+	      "  MODULE:0xOFFSET      that instruction of MODULE (its function's first byte:\n"
+	      "                       the function's calls)\n"
+	      "  [MODULE:]FUNCTION+OFF  the instruction OFF bytes into FUNCTION\n"
+	      "  [MODULE:]FILE:LINE   every start of that source line (an event per hit, with\n"
+	      "                       the parameters and locals there)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -e, --probe PROBE        add a probe (repeatable); '!GLOB' or '!MODULE:GLOB'\n"
@@ -58,7 +62,8 @@ static void usage(FILE *out)
 	      "  -V, --version            show the version and exit\n"
 	      "\n"
 	      "dwtrace list FILE [GLOB] prints the functions of FILE (matching GLOB) as\n"
-	      "prototypes with their addresses and file offsets.  See dwtrace(1).\n",
+	      "prototypes with their addresses and file offsets; dwtrace list -v, the\n"
+	      "variables at each address of a PROBE and where they are.  See dwtrace(1).\n",
 	      out);
 }
 
