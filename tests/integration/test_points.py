@@ -337,6 +337,17 @@ def gdb_scope(lib, addrs):
     return scopes
 
 
+def check_list_vars_forms(opt, app, lib, lines):
+    """list -v SPEC -- COMMAND (started, stopped at its entry point, killed
+    before main: none of its output) says what list -v FILE SPEC says."""
+    spec = "points_lib.c:%d" % lines["CELL"]
+    by_file = harness.run_dwtrace(["list", "-v", lib, spec])
+    by_cmd = harness.run_dwtrace(["list", "-v", spec, "--", app] + ARGS)
+    if by_cmd.stdout != by_file.stdout or not by_file.stdout:
+        fail("list -v %s (%s): with the program it says\n%s\nwith the library\n%s"
+             % (spec, opt, by_cmd.stdout, by_file.stdout))
+
+
 def check_list_vars(opt, lib, lines):
     """dwtrace list -v at each marked line (and one entry): the variables gdb's
     `info scope` has there, each where gdb says it is when gdb says it in
@@ -412,6 +423,7 @@ def test(opt):
     lines = mark_lines()
     check_bad_specs(opt, app, lib, lines)
     check_list_vars(opt, lib, lines)
+    check_list_vars_forms(opt, app, lib, lines)
     check_lines(opt, app, lib, lines, workdir)
     check_spellings(opt, app, lib, lines, workdir)
     check_jump_target(opt, app, lib, workdir)
