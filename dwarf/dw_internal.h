@@ -53,6 +53,12 @@ struct dw_module {
 	bool cu_index_built;
 	/* dw_loc_plan.c: pc → struct dw_scope built by dw_scope_at. */
 	struct u64_map scopes;
+	/* dw_entry_value.c: DWARF return address → call site DIE offset. */
+	struct u64_map call_sites;
+	int call_sites_state;        /* 0 not indexed yet, 1 indexed */
+	/* dw_entry_value.c: DWARF return address → the caller's frame base
+	 * and CFA there, built at the first entry value decoded through it. */
+	struct u64_map call_frames;
 };
 
 /* dw_lang.c: the rest of f's signature from its subprogram DIE concrete
@@ -211,6 +217,9 @@ void *dw_loc_keep(struct dw_session *s, size_t size);
 /* dw_loc_plan.c: frees what dw_loc_keep handed out and the scope caches
  * (dw_session_close). */
 void dw_loc_forget(struct dw_session *s);
+/* dw_entry_value.c: m's call sites by return address (dw_loc_expr
+ * call_sites), indexed on the first call. */
+const void *dw_module_call_sites(struct dw_module *m);
 
 void dw_set_error(struct dw_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

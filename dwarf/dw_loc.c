@@ -7,7 +7,7 @@
  * from the op's end (target = offset + 3 + number, as libdwfl's
  * frame_unwind.c computes it); DW_OP_implicit_value and
  * DW_OP_entry_value's number is the block's length and number2 a pointer
- * to its bytes. */
+ * to the block with its ULEB128 length first (dw_loc_op_block). */
 #include "dw_loc.h"
 
 #include <dwarf.h>
@@ -148,6 +148,17 @@ static bool read_sleb(const uint8_t **p, const uint8_t *end, int64_t *v)
 	return false;
 }
 
+const uint8_t *dw_loc_op_block(const Dwarf_Op *op)
+{
+	const uint8_t *p = (const uint8_t *)(uintptr_t)op->number2;
+	uint64_t len;
+
+	/* The length is at most 10 bytes of ULEB128. */
+	if (!p || !read_uleb(&p, p + 10, &len) || len != op->number)
+		return NULL;
+	return p;
+}
+
 size_t dw_loc_parse_block(const uint8_t *p, size_t len, Dwarf_Op *ops, size_t max)
 {
 	const uint8_t *start = p, *end = p + len;
@@ -182,6 +193,15 @@ size_t dw_loc_parse_block(const uint8_t *p, size_t len, Dwarf_Op *ops, size_t ma
 				op.number = u;
 				op.number2 = (Dwarf_Word)s;
 				break;
+			case DW_OP_regval_type:
+			case DW_OP_GNU_regval_type: {
+				uint64_t type;
+				if (!read_uleb(&p, end, &u) || !read_uleb(&p, end, &type))
+					return 0;
+				op.number = u;
+				op.number2 = type;
+				break;
+			}
 			case DW_OP_consts:
 			case DW_OP_fbreg:
 				if (!read_sleb(&p, end, &s))
@@ -216,16 +236,21 @@ size_t dw_loc_parse_block(const uint8_t *p, size_t len, Dwarf_Op *ops, size_t ma
 static int entry_value(struct machine *m, const Dwarf_Op *op, uint64_t *v)
 {
 	Dwarf_Op sub[16];
-	size_t n = dw_loc_parse_block((const uint8_t *)(uintptr_t)op->number2, op->number, sub, 16);
+	const uint8_t *block = dw_loc_op_block(op);
+	size_t n = block ? dw_loc_parse_block(block, op->number, sub, 16) : 0;
 
-	if (!n || !op->number2)
+	if (!n)
 		return fail(m, why_unsupported);
 	if (m->e->at_entry) {
 		struct dw_loc_expr se = *m->e;
-		/* A register location (DW_OP_regN) names the register's value. */
-		if (n == 1 && ((sub[0].atom >= DW_OP_reg0 && sub[0].atom <= DW_OP_reg31) || sub[0].atom == DW_OP_regx))
-			return read_reg(m, sub[0].atom == DW_OP_regx ? (unsigned)sub[0].number
-								     : (unsigned)(sub[0].atom - DW_OP_reg0),
+		/* A register location (DW_OP_regN) names the register's value;
+		 * DW_OP_regval_type too (a float in an SSE register: its low
+		 * bytes are the value). */
+		if (n == 1 && ((sub[0].atom >= DW_OP_reg0 && sub[0].atom <= DW_OP_reg31) || sub[0].atom == DW_OP_regx ||
+			       sub[0].atom == DW_OP_regval_type || sub[0].atom == DW_OP_GNU_regval_type))
+			return read_reg(m, sub[0].atom >= DW_OP_reg0 && sub[0].atom <= DW_OP_reg31
+						   ? (unsigned)(sub[0].atom - DW_OP_reg0)
+						   : (unsigned)sub[0].number,
 					v);
 		se.ops = sub;
 		se.nops = n;
@@ -349,6 +374,23 @@ static int step(struct machine *m, struct dw_loc_result *out, size_t i, size_t *
 	case DW_OP_constu: case DW_OP_consts:
 		/* libdw sign-extends the signed ones into number already. */
 		return push(m, op->number);
+	case DW_OP_const_type:
+	case DW_OP_GNU_const_type: {
+		/* libdw: number the type DIE, number2 the 1-byte size then
+		 * the constant's bytes (DWARF 5 section 2.5.1.1). */
+		const uint8_t *block = (const uint8_t *)(uintptr_t)op->number2;
+		uint64_t v = 0;
+		if (!block || !block[0] || block[0] > 8)
+			return fail(m, why_unsupported);
+		for (unsigned k = 0; k < block[0]; k++)
+			v |= (uint64_t)block[1 + k] << (8 * k);
+		return push(m, v);
+	}
+	case DW_OP_regval_type:
+	case DW_OP_GNU_regval_type:
+		/* The register's low 8 bytes: a float or double in an SSE
+		 * register, an integer in a general one. */
+		return read_reg(m, (unsigned)op->number, &a) || push(m, a);
 	case DW_OP_regx:
 		set_loc(m, DW_LOC_REG);
 		m->loc.regno = (unsigned)op->number;
@@ -431,10 +473,10 @@ static int step(struct machine *m, struct dw_loc_result *out, size_t i, size_t *
 		m->loc.value = a;
 		return 0;
 	case DW_OP_implicit_value:
-		if (m->sp || !op->number2)
+		if (m->sp || !dw_loc_op_block(op))
 			return fail(m, why_malformed);
 		set_loc(m, DW_LOC_IMPLICIT);
-		m->loc.bytes = (const uint8_t *)(uintptr_t)op->number2;
+		m->loc.bytes = dw_loc_op_block(op);
 		m->loc.len = op->number;
 		return 0;
 	case DW_OP_implicit_pointer:

@@ -52,7 +52,34 @@ struct dw_loc_expr {
 	/* DW_OP_piece/bit_piece/implicit_value blocks and DW_OP_implicit_pointer
 	 * DIE offsets refer into this CU (libdw ops' `number2` pointers stay
 	 * valid as long as the Dwarf). */
+	/* (Added by helper A.)  Entry values away from the entry, through the
+	 * caller's DW_TAG_call_site (DWARF 5 section 3.4.2,
+	 * dw_loc_entry_value): the session whose modules' call sites are
+	 * looked up by return address (opaque, indexed once per module as
+	 * needed: decode runs on one thread; NULL: none), and where the
+	 * caller's registers are at pc by the CFI. */
+	const void *call_sites;
+	const struct dw_caller_regs *caller_regs;
 };
+
+/* Where the caller's value of each general register (DWARF 0-16) is at a
+ * pc of the callee, from the CFI's register rules (DWARF 5 section 6.4.1):
+ * the register itself (same value), the 8 bytes at CFA + offset (saved
+ * there), or unknown.  The caller's rsp is the CFA; its rip the return
+ * address at CFA - 8 (x86-64). */
+enum dw_caller_reg_kind {
+	DW_CALLER_REG_UNKNOWN = 0,
+	DW_CALLER_REG_SAME,
+	DW_CALLER_REG_AT_CFA,
+};
+
+#define DW_CALLER_NREGS 17
+
+struct dw_caller_regs {
+	uint8_t kind[DW_CALLER_NREGS];
+	int64_t offset[DW_CALLER_NREGS]; /* DW_CALLER_REG_AT_CFA */
+};
+
 
 enum dw_loc_kind {
 	DW_LOC_REG,          /* in register regno */
@@ -103,6 +130,20 @@ struct dw_loc_env {
 	int (*entry_value)(void *arg, const struct dw_loc_expr *e, const Dwarf_Op *ops, size_t n, uint64_t *val);
 };
 
+/* (Added by helper A.)  The entry value of the sub-expression ops[0..n) of
+ * e (DW_OP_entry_value's operand, a register location DW_OP_regN/regx or
+ * DW_OP_regval_type),
+ * away from the entry: reads the CFA (e->cfa) and the return address at
+ * CFA - 8 through env, finds the caller's DW_TAG_call_site (or
+ * DW_TAG_GNU_call_site) whose return address it is, in whichever module
+ * of the session e->call_sites the return address is, its
+ * DW_TAG_call_site_parameter for that register, and evaluates its
+ * DW_AT_call_value in the caller's frame (registers by e->caller_regs).
+ * Returns 0 and *val, or -1 (no call site known, no parameter for the
+ * register, a value that needs what was not captured). */
+int dw_loc_entry_value(const struct dw_loc_expr *e, const struct dw_loc_env *env, const Dwarf_Op *ops, size_t n,
+		       uint64_t *val);
+
 /* Evaluates e at e->pc.  Returns 0 and the location in *out (npieces >= 1),
  * or -1 with why in *why (static text: "optimized out" when a datum is
  * unavailable, "unsupported DWARF operation" for an opcode it does not
@@ -120,11 +161,18 @@ int dw_loc_read(const struct dw_loc_result *r, size_t size, const struct dw_loc_
 		int (*reg_bytes)(void *arg, unsigned regno, void *buf, size_t size), uint8_t *buf,
 		const char **why);
 
+/* The bytes of the block operand of op (DW_OP_implicit_value,
+ * DW_OP_entry_value/GNU_entry_value): libdw's number is the block's length
+ * and number2 points at the block *with* its ULEB128 length before it
+ * (libdw/dwarf_getlocation.c: "start of block inc. len.").  NULL when
+ * that length does not read as number.  (Added by helper A.) */
+const uint8_t *dw_loc_op_block(const Dwarf_Op *op);
+
 /* Parses the raw DWARF expression block p (len bytes: DW_OP_entry_value's
  * operand, number2/number of its Dwarf_Op) into ops (at most max), with
  * operands as libdw gives them.  Only the ops an entry value's
- * sub-expression holds in practice (reg*, regx, breg*, bregx, fbreg,
- * lit*, const1u, constu, consts, deref, deref_size, plus, minus,
+ * sub-expression holds in practice (reg*, regx, regval_type, breg*, bregx,
+ * fbreg, lit*, const1u, constu, consts, deref, deref_size, plus, minus,
  * plus_uconst, stack_value, call_frame_cfa, nop).  Returns the count, or
  * 0 for anything else or a truncated block.  (Added by helper A.) */
 size_t dw_loc_parse_block(const uint8_t *p, size_t len, Dwarf_Op *ops, size_t max);

@@ -13,6 +13,7 @@
 
 #include "dw_internal.h"
 #include "dw_loc.h"
+#include "dw_loc_internal.h"
 #include "xalloc.h"
 
 /* DWARF register numbers a hit captures (System V x86-64 psABI, figure
@@ -42,8 +43,11 @@ void dw_loc_forget(struct dw_session *s)
 	free(s->loc_keep);
 	s->loc_keep = NULL;
 	s->nloc_keep = s->loc_keep_cap = 0;
-	for (size_t i = 0; i < s->nmodules; i++)
+	for (size_t i = 0; i < s->nmodules; i++) {
 		u64_map_free(&s->modules[i]->scopes);
+		u64_map_free(&s->modules[i]->call_sites);
+		u64_map_free(&s->modules[i]->call_frames);
+	}
 }
 
 /* A session-owned expression over a copy of ops. */
@@ -64,7 +68,7 @@ static struct dw_loc_expr *keep_expr(struct dw_module *m, const Dwarf_Op *ops, s
 /* The CFA at pc (DWARF 5 section 6.4) as an expression: libdw's
  * dwarf_frame_cfa gives DW_OP_bregx reg off for a register+offset rule
  * (its op lives in the frame, hence the copy); NULL when no CFI covers pc. */
-static const struct dw_loc_expr *cfa_at(struct dw_module *m, uint64_t pc)
+const struct dw_loc_expr *dw_loc_cfa_at(struct dw_module *m, uint64_t pc)
 {
 	Dwarf_Addr bias = 0;
 	Dwarf_CFI *cfi = dwfl_module_dwarf_cfi(m->mod, &bias);
@@ -87,7 +91,7 @@ static const struct dw_loc_expr *cfa_at(struct dw_module *m, uint64_t pc)
 
 /* The subprogram's DW_AT_frame_base at pc (DWARF 5 section 3.3.5), NULL
  * when it has none there. */
-static const struct dw_loc_expr *frame_base_at(struct dw_module *m, Dwarf_Die *subprogram, uint64_t pc,
+const struct dw_loc_expr *dw_loc_frame_base_at(struct dw_module *m, Dwarf_Die *subprogram, uint64_t pc,
 					       const struct dw_loc_expr *cfa)
 {
 	Dwarf_Attribute attr;
@@ -103,15 +107,7 @@ static const struct dw_loc_expr *frame_base_at(struct dw_module *m, Dwarf_Die *s
 	return e;
 }
 
-/* What planning at one pc of one function needs. */
-struct plan_ctx {
-	struct dw_module *m;
-	uint64_t pc;
-	bool at_entry;
-	const struct dw_loc_expr *frame_base, *cfa;
-};
-
-static void plan_ctx_init(struct plan_ctx *c, struct dw_module *m, Dwarf_Die *subprogram, uint64_t pc)
+void dw_plan_ctx_init(struct dw_plan_ctx *c, struct dw_module *m, Dwarf_Die *subprogram, uint64_t pc)
 {
 	Dwarf_Addr entry;
 
@@ -119,8 +115,8 @@ static void plan_ctx_init(struct plan_ctx *c, struct dw_module *m, Dwarf_Die *su
 	c->pc = pc;
 	c->at_entry = subprogram && (dwarf_entrypc(subprogram, &entry) == 0 || dwarf_lowpc(subprogram, &entry) == 0) &&
 		      entry + m->dwarf_bias == pc;
-	c->cfa = cfa_at(m, pc);
-	c->frame_base = frame_base_at(m, subprogram, pc, c->cfa);
+	c->cfa = dw_loc_cfa_at(m, pc);
+	c->frame_base = dw_loc_frame_base_at(m, subprogram, pc, c->cfa);
 }
 
 static bool is_reg_op(const Dwarf_Op *op, unsigned *regno)
@@ -185,7 +181,7 @@ static const char *reg_uncaptured(unsigned regno, uint32_t size)
 
 /* The base register and offset of the address the frame base stands for
  * (DW_OP_fbreg), when that is a register plus a constant. */
-static bool frame_base_reg(const struct plan_ctx *c, unsigned *regno, int64_t *off)
+static bool frame_base_reg(const struct dw_plan_ctx *c, unsigned *regno, int64_t *off)
 {
 	const struct dw_loc_expr *fb = c->frame_base;
 
@@ -204,12 +200,12 @@ static bool frame_base_reg(const struct plan_ctx *c, unsigned *regno, int64_t *o
 /* ops[0..n) as one plain piece of size bytes at dest, when it is one.
  * Returns 1 and *out, 0 when it needs the evaluator, -1 with *why when
  * the piece cannot be read at all. */
-static int plain_piece(const struct plan_ctx *c, const Dwarf_Op *ops, size_t n, uint32_t size, uint32_t dest,
+static int plain_piece(const struct dw_plan_ctx *c, const Dwarf_Op *ops, size_t n, uint32_t size, uint32_t dest,
 		       struct fetch_piece *out, const char **why)
 {
 	unsigned regno;
 	int64_t off;
-	uint64_t v;
+	uint64_t v = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->size = size;
@@ -241,15 +237,19 @@ static int plain_piece(const struct plan_ctx *c, const Dwarf_Op *ops, size_t n, 
 		out->offset = (int64_t)(ops[0].number + c->m->dwarf_bias);
 		return 1;
 	}
-	if (n == 1 && ops[0].atom == DW_OP_implicit_value && ops[0].number2) {
+	if (n == 1 && ops[0].atom == DW_OP_implicit_value && dw_loc_op_block(&ops[0])) {
 		uint8_t *img = dw_loc_keep(c->m->session, size);
-		memcpy(img, (const void *)(uintptr_t)ops[0].number2, ops[0].number < size ? ops[0].number : size);
+		memcpy(img, dw_loc_op_block(&ops[0]), ops[0].number < size ? ops[0].number : size);
 		out->kind = FETCH_CONST;
 		out->data = img;
 		return 1;
 	}
-	if (n == 2 && ops[1].atom == DW_OP_stack_value && is_const_op(&ops[0], &v) && size <= 8) {
+	/* A constant, or an address (a pointer to a string literal), as the value. */
+	if (n == 2 && ops[1].atom == DW_OP_stack_value && size <= 8 &&
+	    (is_const_op(&ops[0], &v) || ops[0].atom == DW_OP_addr)) {
 		uint8_t *img = dw_loc_keep(c->m->session, size);
+		if (ops[0].atom == DW_OP_addr)
+			v = ops[0].number + c->m->dwarf_bias;
 		for (uint32_t k = 0; k < size; k++)
 			img[k] = (uint8_t)(v >> (8 * k));
 		out->kind = FETCH_CONST;
@@ -260,8 +260,7 @@ static int plain_piece(const struct plan_ctx *c, const Dwarf_Op *ops, size_t n, 
 	    (ops[0].atom == DW_OP_entry_value || ops[0].atom == DW_OP_GNU_entry_value)) {
 		Dwarf_Op sub[2];
 		/* At the entry a register's entry value is the register. */
-		if (ops[0].number2 &&
-		    dw_loc_parse_block((const uint8_t *)(uintptr_t)ops[0].number2, ops[0].number, sub, 2) == 1 &&
+		if (dw_loc_op_block(&ops[0]) && dw_loc_parse_block(dw_loc_op_block(&ops[0]), ops[0].number, sub, 2) == 1 &&
 		    is_reg_op(&sub[0], &regno) && !reg_uncaptured(regno, size)) {
 			out->kind = FETCH_REG;
 			out->regno = (uint16_t)regno;
@@ -273,7 +272,7 @@ static int plain_piece(const struct plan_ctx *c, const Dwarf_Op *ops, size_t n, 
 
 /* ops as plain pieces into plan: 1, 0 when the evaluator is needed, -1
  * (plan unavailable, why set). */
-static int plain_plan(const struct plan_ctx *c, const Dwarf_Op *ops, size_t n, struct fetch_plan *plan)
+static int plain_plan(const struct dw_plan_ctx *c, const Dwarf_Op *ops, size_t n, struct fetch_plan *plan)
 {
 	size_t start = 0;
 	uint32_t dest = 0;
@@ -368,34 +367,12 @@ static bool const_image(struct dw_module *m, Dwarf_Attribute *attr, uint32_t siz
 	return true;
 }
 
-/* Where the bytes of a block operand are: libdw's number2 for
- * DW_OP_implicit_value and DW_OP_entry_value points at the block's
- * ULEB128 length, not at its bytes ("start of block inc. len",
- * __libdw_intern_expression in libdw/dwarf_getlocation.c; what
- * dwarf_getlocation_implicit_value skips); number is the length.  NULL
- * when the length there is not number. */
-static const uint8_t *block_bytes(const Dwarf_Op *op)
-{
-	const uint8_t *p = (const uint8_t *)(uintptr_t)op->number2;
-	uint64_t len = 0;
-	unsigned shift = 0;
-
-	if (!p)
-		return NULL;
-	do {
-		if (shift > 63)
-			return NULL;
-		len |= (uint64_t)(*p & 0x7f) << shift;
-		shift += 7;
-	} while (*p++ & 0x80);
-	return len == op->number ? p : NULL;
-}
-
 /* DW_OP_addrx/constx (DWARF 5 section 2.5.1.1) read through .debug_addr:
- * ops with those replaced by DW_OP_addr/constu, and the block operands of
- * DW_OP_implicit_value/entry_value pointing at their bytes (what the
- * evaluator expects), in *copy (session-owned) when there were any.
- * False when one cannot be read. */
+ * ops with those replaced by DW_OP_addr/constu, in *copy (session-owned)
+ * when there were any.  False when one cannot be read.  Block operands
+ * (DW_OP_implicit_value, DW_OP_entry_value) stay as libdw leaves them,
+ * number2 at the block's ULEB128 length: dw_loc_op_block reads them, in
+ * plans and in the evaluator alike (call values come straight from libdw). */
 static bool resolve_indexed(struct dw_module *m, Dwarf_Attribute *attr, Dwarf_Op **ops, size_t n)
 {
 	Dwarf_Op *copy = NULL;
@@ -405,17 +382,6 @@ static bool resolve_indexed(struct dw_module *m, Dwarf_Attribute *attr, Dwarf_Op
 		Dwarf_Attribute res;
 		Dwarf_Addr a;
 
-		if (atom == DW_OP_implicit_value || atom == DW_OP_entry_value || atom == DW_OP_GNU_entry_value) {
-			const uint8_t *bytes = block_bytes(&(*ops)[i]);
-			if (!bytes)
-				return false;
-			if (!copy) {
-				copy = dw_loc_keep(m->session, n * sizeof(*copy));
-				memcpy(copy, *ops, n * sizeof(*copy));
-			}
-			copy[i].number2 = (Dwarf_Word)(uintptr_t)bytes;
-			continue;
-		}
 		if (atom != DW_OP_addrx && atom != DW_OP_constx && atom != DW_OP_GNU_addr_index &&
 		    atom != DW_OP_GNU_const_index)
 			continue;
@@ -433,7 +399,7 @@ static bool resolve_indexed(struct dw_module *m, Dwarf_Attribute *attr, Dwarf_Op
 	return true;
 }
 
-static void plan_die(const struct plan_ctx *c, Dwarf_Die *die, uint32_t size, struct fetch_plan *out)
+void dw_plan_die(const struct dw_plan_ctx *c, Dwarf_Die *die, uint32_t size, struct fetch_plan *out)
 {
 	struct dw_module *m = c->m;
 	Dwarf_Attribute attr;
@@ -483,6 +449,15 @@ static void plan_die(const struct plan_ctx *c, Dwarf_Die *die, uint32_t size, st
 	e->frame_base = c->frame_base;
 	e->cfa = c->cfa;
 	e->at_entry = c->at_entry;
+	if (!c->at_entry)
+		for (size_t i = 0; i < n; i++)
+			if (ops[i].atom == DW_OP_entry_value || ops[i].atom == DW_OP_GNU_entry_value) {
+				/* Through the caller's call site at the hit. */
+				dw_module_call_sites(m);
+				e->call_sites = m->session;
+				e->caller_regs = dw_caller_regs_at(m, c->pc);
+				break;
+			}
 	memset(out->pieces, 0, sizeof(out->pieces));
 	out->npieces = 1;
 	out->pieces[0] = (struct fetch_piece){.kind = FETCH_EXPR, .size = size, .data = e};
@@ -493,20 +468,20 @@ static void plan_die(const struct plan_ctx *c, Dwarf_Die *die, uint32_t size, st
 void dw_loc_plan(struct dw_module *m, Dwarf_Die *die, Dwarf_Die *subprogram, uint64_t pc, uint32_t size,
 		 struct fetch_plan *out)
 {
-	struct plan_ctx c;
+	struct dw_plan_ctx c;
 
-	plan_ctx_init(&c, m, subprogram, pc);
-	plan_die(&c, die, size, out);
+	dw_plan_ctx_init(&c, m, subprogram, pc);
+	dw_plan_die(&c, die, size, out);
 }
 
 int dw_function_plan_params_at(const struct dw_function *f, uint64_t pc, struct fetch_plan *plans)
 {
-	struct plan_ctx c;
+	struct dw_plan_ctx c;
 	Dwarf_Die sub;
 
 	if (!dw_function_die(f, &sub))
 		return -ENOENT;
-	plan_ctx_init(&c, f->module, &sub, pc);
+	dw_plan_ctx_init(&c, f->module, &sub, pc);
 	for (size_t i = 0; i < f->nparams; i++) {
 		Dwarf_Die die;
 		uint32_t size = (uint32_t)dw_type_size(f->params[i].type);
@@ -517,7 +492,7 @@ int dw_function_plan_params_at(const struct dw_function *f, uint64_t pc, struct 
 			plans[i].why = "optimized out";
 			continue;
 		}
-		plan_die(&c, &die, size, &plans[i]);
+		dw_plan_die(&c, &die, size, &plans[i]);
 	}
 	return 0;
 }

@@ -13,6 +13,8 @@
 #define SYM_STACK 16
 #define SYM_DEPTH 3
 #define RA_SLOT (-8) /* x86-64: the return address is at CFA - 8 */
+#define SAVED_MAX 512 /* bytes below the CFA where saved registers are looked for */
+#define CALLER_FRAME 512 /* bytes of the caller's frame above the CFA copied for entry values */
 
 enum sym_kind {
 	SYM_UNKNOWN,
@@ -206,18 +208,28 @@ static int run(struct sym_run *r, const struct dw_loc_expr *e, uint32_t size, in
 			case DW_OP_entry_value:
 			case DW_OP_GNU_entry_value: {
 				Dwarf_Op sub[2];
-				size_t n = op->number2 ? dw_loc_parse_block((const uint8_t *)(uintptr_t)op->number2,
-									    op->number, sub, 2)
-						       : 0;
+				const uint8_t *block = dw_loc_op_block(op);
+				size_t n = block ? dw_loc_parse_block(block, op->number, sub, 2) : 0;
 				if (e->at_entry && n == 1 && is_reg(&sub[0], &regno) && regno < DWT_NGPR) {
 					spush(r, (struct sym){SYM_REG, (uint16_t)regno, -1, 0});
 					break;
 				}
 				/* Away from the entry the caller's call site says
-				 * (decode finds it by the return address at CFA - 8). */
+				 * (dw_loc_entry_value finds it by the return address
+				 * at CFA - 8): the return address, the slots where
+				 * the callee saved the caller's registers, and the
+				 * bottom of the caller's frame above the CFA. */
 				a = address_of(r, e->cfa, depth);
-				a.off += RA_SLOT;
-				capture_at(r, a, 8);
+				if (a.kind != SYM_UNKNOWN) {
+					int64_t lo = RA_SLOT;
+					const struct dw_caller_regs *cr = e->caller_regs;
+					for (unsigned k = 0; cr && k < DW_CALLER_NREGS; k++)
+						if (cr->kind[k] == DW_CALLER_REG_AT_CFA && cr->offset[k] < lo &&
+						    cr->offset[k] >= -SAVED_MAX)
+							lo = cr->offset[k];
+					a.off += lo;
+					capture_at(r, a, (uint32_t)(CALLER_FRAME - lo));
+				}
 				spush(r, (struct sym){SYM_UNKNOWN, 0, -1, 0});
 				break;
 			}
@@ -238,6 +250,16 @@ static int run(struct sym_run *r, const struct dw_loc_expr *e, uint32_t size, in
 				r->sp = 0;
 				break;
 			case DW_OP_nop:
+				break;
+			case DW_OP_regval_type:
+			case DW_OP_GNU_regval_type:
+				/* A register's value: in the record already. */
+				spush(r, (struct sym){op->number < DWT_NGPR ? SYM_REG : SYM_UNKNOWN, (uint16_t)op->number,
+						      -1, 0});
+				break;
+			case DW_OP_const_type:
+			case DW_OP_GNU_const_type:
+				spush(r, (struct sym){SYM_UNKNOWN, 0, -1, 0});
 				break;
 			case DW_OP_skip:
 			case DW_OP_bra:

@@ -13,8 +13,10 @@
  * fit) an op for each memory read of e whose address is a register, a
  * constant or a copied pointer plus a constant: DW_OP_deref(_size),
  * memory pieces, and the whole value of size bytes when e is one memory
- * location; for an entry value away from the entry, the return address
- * at CFA - 8 (the caller's call site is found by it).  Returns the op
+ * location; for an entry value away from the entry, the stack from the
+ * callee's saved registers below the CFA (the return address at CFA - 8
+ * finds the caller's call site) to 512 bytes above it (the caller's
+ * frame, where call values of its locals are).  Returns the op
  * holding the whole value's bytes, or -1 when there is none (a register,
  * a stack value, pieces, or an address only known at the hit). */
 int capture_expr_ops(const struct dw_loc_expr *e, uint32_t size, int (*add)(void *arg, struct dwt_cap_op op),

@@ -188,9 +188,20 @@ static void walk(struct compiler *c, const struct dw_type *t, const struct img_m
 	}
 }
 
+/* For FETCH_EXPR pieces: an op the program has already (the return
+ * address and caller's frame every entry value of a site reads) is
+ * reused, not copied twice. */
 static int add_op_cb(void *arg, struct dwt_cap_op op)
 {
-	return add_op(arg, op);
+	struct compiler *c = arg;
+
+	for (uint32_t i = 0; i < c->p->nops; i++) {
+		const struct dwt_cap_op *o = &c->p->ops[i];
+		if (o->kind == op.kind && o->base == op.base && o->regno == op.regno && o->src_op == op.src_op &&
+		    o->src_off == op.src_off && o->size == op.size && o->offset == op.offset)
+			return (int)i;
+	}
+	return add_op(c, op);
 }
 
 /* The ops of plan's memory pieces, and where each byte of its image comes from. */

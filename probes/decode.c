@@ -27,11 +27,21 @@ static int env_reg_bytes(void *arg, unsigned regno, void *buf, size_t size)
 	return src->read_reg(src->ctx, regno, buf, size);
 }
 
+/* DW_OP_entry_value away from the entry: through the caller's call site,
+ * with the return address and the caller's saved registers from the
+ * record (capture_expr.c captured them). */
+static int decode_entry_value(void *arg, const struct dw_loc_expr *e, const Dwarf_Op *ops, size_t n, uint64_t *val)
+{
+	struct dw_loc_env env = {arg, env_reg, env_mem, NULL};
+
+	return dw_loc_entry_value(e, &env, ops, n, val);
+}
+
 /* A FETCH_EXPR piece: the expression evaluated over what the hit captured. */
 static int fetch_expr(const struct fetch_piece *p, const struct value_source *src, uint8_t *dst, const char **why)
 {
 	const struct dw_loc_expr *e = p->data;
-	struct dw_loc_env env = {(void *)src, env_reg, env_mem, NULL};
+	struct dw_loc_env env = {(void *)src, env_reg, env_mem, decode_entry_value};
 	struct dw_loc_result r;
 
 	if (!e) {

@@ -694,6 +694,7 @@ void ust_scalars_from_values(const void *blob, size_t size, const struct dwt_ust
 			     size_t buf_size)
 {
 	const struct dwt_ust_field *fields = ust_desc_fields(blob, size, ev);
+	const struct dwt_ust_image *images = ust_desc_images(blob, size, ev);
 	size_t left = buf_size;
 
 	for (uint32_t i = 0; i < ev->nfields; i++) {
@@ -707,6 +708,11 @@ void ust_scalars_from_values(const void *blob, size_t size, const struct dwt_ust
 		case DWT_UST_FROM_IMAGE: {
 			/* exit events: values is the one return value */
 			const struct value *v = paths ? value_at(values, ev->nimages, &paths[i]) : NULL;
+			/* What the program's emitter cannot assemble (image_of:
+			 * a DWARF expression) is unavailable here too: the
+			 * same events from both writers. */
+			if (!images || f->image >= ev->nimages || !images[f->image].available)
+				v = NULL;
 			if (v)
 				from_value(f, v, o, &buf, &left);
 			break;

@@ -136,6 +136,19 @@ static const char *failure_of(Dwarf_Op *ops, size_t n, struct fake *f)
 static void test_constants(void **state)
 {
 	(void)state;
+	/* DW_OP_const_type as libdw leaves it: the size byte, then the bytes. */
+	static const uint8_t one_f64[] = {8, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f};
+	static const uint8_t too_big[] = {16, 0};
+	Dwarf_Op ct[] = {OP(DW_OP_const_type, .number = 0x2a, .number2 = (Dwarf_Word)(uintptr_t)one_f64),
+			 OP(DW_OP_stack_value)};
+	Dwarf_Op ct16[] = {OP(DW_OP_GNU_const_type, .number = 0x2a, .number2 = (Dwarf_Word)(uintptr_t)too_big),
+			   OP(DW_OP_stack_value)};
+	Dwarf_Op rvt[] = {OP(DW_OP_regval_type, .number = 3, .number2 = 0x35), OP(DW_OP_stack_value)};
+	struct fake f = fake_init();
+
+	assert_int_equal(value_of(ct, 2), 0x3ff0000000000000ull);
+	assert_string_equal(failure_of(ct16, 2, &f), "unsupported DWARF operation");
+	assert_int_equal(value_of(rvt, 2), f.regs[3]);
 	Dwarf_Op lit[] = {OP(DW_OP_lit7), OP(DW_OP_stack_value)};
 	Dwarf_Op c1s[] = {OP(DW_OP_const1s, .number = (Dwarf_Word)-3), OP(DW_OP_stack_value)};
 	Dwarf_Op cu[] = {OP(DW_OP_constu, .number = 300), OP(DW_OP_stack_value)};
@@ -395,7 +408,8 @@ static void test_read_pieces(void **state)
 static void test_implicit(void **state)
 {
 	(void)state;
-	static const uint8_t block[8] = {0, 0, 0, 0, 0, 0, 0xf0, 0x3f}; /* 1.0 */
+	/* As libdw leaves it: the ULEB128 length, then the block: 1.0 */
+	static const uint8_t block[9] = {8, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f};
 	struct fake f = fake_init();
 	struct dw_loc_env env = env_of(&f);
 	struct dw_loc_result r;
@@ -409,6 +423,11 @@ static void test_implicit(void **state)
 	assert_int_equal(r.pieces[0].kind, DW_LOC_IMPLICIT);
 	assert_int_equal(dw_loc_read(&r, 8, &env, fake_reg_bytes, (uint8_t *)&d, &why), 0);
 	assert_true(d == 1.0);
+	/* A block whose length does not read as libdw's number: malformed. */
+	{
+		Dwarf_Op bad[] = {OP(DW_OP_implicit_value, .number = 9, .number2 = (Dwarf_Word)(uintptr_t)block)};
+		assert_string_equal(failure_of(bad, 1, &f), "malformed DWARF expression");
+	}
 	/* A value wider than the block is malformed, not padded. */
 	{
 		uint8_t big[16];
@@ -428,9 +447,11 @@ static void test_implicit(void **state)
 static void test_entry_values(void **state)
 {
 	(void)state;
-	static const uint8_t reg5[] = {DW_OP_reg5};          /* rdi */
-	static const uint8_t reg4[] = {DW_OP_reg4};          /* rsi */
-	static const uint8_t breg7_deref[] = {DW_OP_breg7, 8, DW_OP_deref};
+	/* Blocks as libdw leaves them: the ULEB128 length first. */
+	static const uint8_t reg5[] = {1, DW_OP_reg5};          /* rdi */
+	static const uint8_t reg4[] = {1, DW_OP_reg4};          /* rsi */
+	static const uint8_t breg7_deref[] = {3, DW_OP_breg7, 8, DW_OP_deref};
+	static const uint8_t regval3[] = {3, DW_OP_regval_type, 3, 0x35}; /* rbx, type DIE 0x35 */
 	struct fake f = fake_init();
 	struct dw_loc_env env = env_of(&f);
 	struct dw_loc_result r;
@@ -456,6 +477,13 @@ static void test_entry_values(void **state)
 	assert_int_equal(dw_loc_eval(&e, &env, &r, &why), 0);
 	memcpy(&want, f.mem + 24, 8);
 	assert_int_equal(r.pieces[0].value, want);
+	{
+		Dwarf_Op evt[] = {OP(DW_OP_entry_value, .number = 3, .number2 = (Dwarf_Word)(uintptr_t)regval3),
+				  OP(DW_OP_stack_value)};
+		e.ops = evt;
+		assert_int_equal(dw_loc_eval(&e, &env, &r, &why), 0);
+		assert_int_equal(r.pieces[0].value, f.regs[3]);
+	}
 	assert_int_equal(f.entry_calls, 0);
 
 	/* Elsewhere: what the caller's call site says, or unavailable. */
@@ -568,6 +596,86 @@ static void test_parse_block(void **state)
 	assert_int_equal(dw_loc_parse_block(b1, sizeof(b1), ops, 2), 0);
 }
 
+/* ---- corrupt expressions ---------------------------------------------------------
+ * Random ops (operands included) from every class, blocks with random
+ * bytes: the evaluator must end each with a value or a reason, never read
+ * outside what it is given (run under ASan/UBSan in CI). */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void test_random_expressions(void **state)
+{
+	(void)state;
+	static const uint8_t atoms[] = {
+		DW_OP_addr, DW_OP_deref, DW_OP_const1u, DW_OP_const1s, DW_OP_const8u, DW_OP_constu, DW_OP_consts,
+		DW_OP_dup, DW_OP_drop, DW_OP_over, DW_OP_pick, DW_OP_swap, DW_OP_rot, DW_OP_xderef, DW_OP_abs,
+		DW_OP_and, DW_OP_div, DW_OP_minus, DW_OP_mod, DW_OP_mul, DW_OP_neg, DW_OP_not, DW_OP_or, DW_OP_plus,
+		DW_OP_plus_uconst, DW_OP_shl, DW_OP_shr, DW_OP_shra, DW_OP_xor, DW_OP_bra, DW_OP_eq, DW_OP_ge,
+		DW_OP_gt, DW_OP_le, DW_OP_lt, DW_OP_ne, DW_OP_skip, DW_OP_lit0, DW_OP_lit31, DW_OP_reg0, DW_OP_reg17,
+		DW_OP_breg7, DW_OP_breg31, DW_OP_regx, DW_OP_fbreg, DW_OP_bregx, DW_OP_piece, DW_OP_deref_size,
+		DW_OP_nop, DW_OP_call_frame_cfa, DW_OP_bit_piece, DW_OP_implicit_value, DW_OP_stack_value,
+		DW_OP_implicit_pointer, DW_OP_entry_value, DW_OP_const_type, DW_OP_regval_type,
+		DW_OP_GNU_entry_value, DW_OP_GNU_parameter_ref, DW_OP_addrx, 0xff,
+	};
+	static uint8_t blocks[4][300];
+	struct fake f = fake_init();
+	struct dw_loc_env env = env_of(&f);
+	Dwarf_Op cfa_ops[] = {OP(DW_OP_bregx, .number = 7, .number2 = 8)};
+	Dwarf_Op fb_ops[] = {OP(DW_OP_call_frame_cfa)};
+	struct dw_loc_expr cfa = {.ops = cfa_ops, .nops = 1};
+	struct dw_loc_expr fb = {.ops = fb_ops, .nops = 1, .cfa = &cfa};
+	uint64_t seed = 0x2545f4914f6cdd1dull;
+	unsigned ok = 0, failed = 0;
+
+	for (unsigned iter = 0; iter < 20000; iter++) {
+		Dwarf_Op ops[12];
+		size_t n = rnd(&seed) % 12, off = 0;
+		struct dw_loc_expr e = {.ops = ops, .nops = n, .frame_base = &fb, .cfa = &cfa,
+					.at_entry = rnd(&seed) & 1};
+		struct dw_loc_result r;
+		const char *why = NULL;
+		uint8_t buf[64];
+
+		for (unsigned b = 0; b < 4; b++) {
+			for (unsigned k = 0; k < sizeof(blocks[b]); k++)
+				blocks[b][k] = (uint8_t)rnd(&seed);
+			blocks[b][0] &= 0x3f; /* a plausible length now and then */
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t x = rnd(&seed);
+			ops[i] = (Dwarf_Op){.atom = atoms[x % sizeof(atoms)], .offset = off};
+			ops[i].number = (x >> 8) % 5 == 0 ? rnd(&seed) : (x >> 16) % 24;
+			if (ops[i].atom == DW_OP_implicit_value || ops[i].atom == DW_OP_entry_value ||
+			    ops[i].atom == DW_OP_GNU_entry_value || ops[i].atom == DW_OP_const_type) {
+				uint8_t *blk = blocks[(x >> 24) % 4];
+				ops[i].number2 = (Dwarf_Word)(uintptr_t)blk;
+				if ((x >> 28) & 1)
+					ops[i].number = blk[0];
+			} else {
+				ops[i].number2 = (x >> 32) % 3 ? (x >> 40) % 64 : rnd(&seed);
+			}
+			off += 1 + (x >> 48) % 4;
+		}
+		if (dw_loc_eval(&e, &env, &r, &why) == 0) {
+			assert_true(r.npieces >= 1 && r.npieces <= DW_LOC_MAX_PIECES);
+			if (dw_loc_read(&r, 1 + rnd(&seed) % sizeof(buf), &env, fake_reg_bytes, buf, &why) != 0)
+				assert_non_null(why);
+			ok++;
+		} else {
+			assert_non_null(why);
+			failed++;
+		}
+	}
+	/* Both outcomes happened: the generator is not degenerate. */
+	assert_true(ok > 100);
+	assert_true(failed > 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,7 +684,7 @@ int main(void)
 		cmocka_unit_test(test_branches),     cmocka_unit_test(test_locations),
 		cmocka_unit_test(test_read_pieces),  cmocka_unit_test(test_implicit),
 		cmocka_unit_test(test_entry_values), cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_parse_block),
+		cmocka_unit_test(test_parse_block),  cmocka_unit_test(test_random_expressions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

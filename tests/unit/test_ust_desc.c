@@ -289,6 +289,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_oversize_image),
 		cmocka_unit_test(test_many_layouts),
 		cmocka_unit_test(test_record_equals_values),
+		cmocka_unit_test(test_record_equals_values_locations),
 	};
 
 	if (argc != 4) {

@@ -87,5 +87,6 @@ void test_cxx(void **state);
 void test_oversize_image(void **state);
 void test_many_layouts(void **state);
 void test_record_equals_values(void **state);
+void test_record_equals_values_locations(void **state);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "capture_prog.h"
 #include "capture_run.h"
+#include "dw_loc.h"
 #include "record.h"
 
 /* Memory: [0, 2 KiB) 8-byte words, most pointers into the text, some
@@ -122,6 +123,10 @@ static void assert_same_scalars(const struct compiled *c, const struct dwt_ust_e
 struct walk {
 	struct fake *f;
 	size_t functions, fields, available;
+	/* 0: plans by the calling convention at the entry; k > 0: from DWARF
+	 * locations at k quarters into the function (issue 13). */
+	int quarter;
+	size_t kinds[FETCH_OPTIMIZED_OUT + 1];
 };
 
 static int same_function(struct dw_function *fn, void *arg)
@@ -137,6 +142,20 @@ static int same_function(struct dw_function *fn, void *arg)
 	struct compiled c;
 
 	arch_plan_call(fn, plans, &l->ret.plan, &l->entry_vregs, &l->exit_vregs);
+	if (w->quarter) {
+		if (!fn->has_dwarf || !fn->size ||
+		    dw_function_plan_params_at(fn, fn->addr + fn->size * (uint64_t)w->quarter / 4, plans) != 0) {
+			free(plans);
+			event_layout_free(l);
+			return 0;
+		}
+		l->entry_vregs = false;
+		for (size_t i = 0; i < fn->nparams; i++) {
+			l->entry_vregs |= arch_plan_reads_vregs(&plans[i]);
+			for (unsigned k = 0; plans[i].available && k < plans[i].npieces; k++)
+				w->kinds[plans[i].pieces[k].kind]++;
+		}
+	}
 	for (size_t i = 0; i < fn->nparams; i++)
 		l->fields[i].plan = plans[i];
 	free(plans);
@@ -173,7 +192,7 @@ void test_record_equals_values(void **state)
 
 	(void)state;
 	for (uint64_t seed = 1; seed <= 8; seed++) {
-		struct walk w = {fake_new(), 0, 0, 0};
+		struct walk w = {fake_new(), 0, 0, 0, 0, {0}};
 
 		fill(w.f, seed * 0x9e3779b97f4a7c15ull);
 		for (int i = 0; i < 3; i++) {
@@ -189,5 +208,41 @@ void test_record_equals_values(void **state)
 		assert_true(w.functions >= 60);
 		assert_true(w.available * 10 >= w.fields * 7);
 		free(w.f);
+	}
+}
+
+/* The same over plans from DWARF locations inside each function: constants,
+ * fixed addresses, DWARF expressions (which both writers show as
+ * unavailable) and registers or memory. */
+void test_record_equals_values_locations(void **state)
+{
+	const char *libs[] = {types_path, wide_path, cxx_path};
+	size_t kinds[FETCH_OPTIMIZED_OUT + 1] = {0};
+
+	(void)state;
+	for (int quarter = 1; quarter <= 3; quarter++) {
+		struct walk w = {fake_new(), 0, 0, 0, quarter, {0}};
+
+		fill(w.f, (uint64_t)quarter * 0x9e3779b97f4a7c15ull);
+		for (int i = 0; i < 3; i++) {
+			struct dw_session *s = NULL;
+			char *err = NULL;
+
+			if (dw_session_open_file(libs[i], &s, &err) != 0)
+				fail_msg("open %s: %s", libs[i], err);
+			assert_true(dw_module_each_function(dw_session_module(s, 0), "*", true, same_function, &w) > 0);
+			dw_session_close(s);
+		}
+		assert_true(w.functions >= 40);
+		for (int k = 0; k <= FETCH_OPTIMIZED_OUT; k++)
+			kinds[k] += w.kinds[k];
+		free(w.f);
+	}
+	/* The kinds were there to compare: at -O0 stack slots (DW_OP_fbreg
+	 * through the CFA); at -O2 registers and expressions. */
+	assert_true(kinds[FETCH_MEM] > 0);
+	if (strstr(types_path, "/O2/")) {
+		assert_true(kinds[FETCH_REG] > 0);
+		assert_true(kinds[FETCH_EXPR] > 0);
 	}
 }

@@ -21,8 +21,18 @@ static bool expr_reads_vregs(const struct dw_loc_expr *e, int depth)
 
 		if ((atom >= DW_OP_reg0 && atom <= DW_OP_reg31 && vreg(atom - DW_OP_reg0)) ||
 		    (atom >= DW_OP_breg0 && atom <= DW_OP_breg31 && vreg(atom - DW_OP_breg0)) ||
-		    ((atom == DW_OP_regx || atom == DW_OP_bregx) && vreg((unsigned)op->number)))
+		    ((atom == DW_OP_regx || atom == DW_OP_bregx || atom == DW_OP_regval_type ||
+		      atom == DW_OP_GNU_regval_type) &&
+		     vreg((unsigned)op->number)))
 			return true;
+		/* At the entry an entry value reads its register now. */
+		if (e->at_entry && (atom == DW_OP_entry_value || atom == DW_OP_GNU_entry_value) && dw_loc_op_block(op)) {
+			Dwarf_Op sub[4];
+			struct dw_loc_expr se = {.ops = sub, .at_entry = false};
+			se.nops = dw_loc_parse_block(dw_loc_op_block(op), op->number, sub, 4);
+			if (expr_reads_vregs(&se, depth + 1))
+				return true;
+		}
 	}
 	return expr_reads_vregs(e->frame_base, depth + 1);
 }
