@@ -124,6 +124,24 @@ struct dw_function {
 int dw_session_each_line_addr(struct dw_session *s, const char *module_spec, const char *file, int line,
 			      int (*fn)(struct dw_module *m, uint64_t addr, void *arg), void *arg);
 
+/* For a FILE:LINE without code: the nearest lines before and after `line`
+ * of that file that have a statement in the line table (*before, *after;
+ * 0 when none), in the modules dw_session_each_line_addr would search.
+ * Returns 0, or -ENOENT when no CU of those modules has the file. */
+int dw_session_line_neighbours(struct dw_session *s, const char *module_spec, const char *file, int line,
+			       int *before, int *after);
+
+/* The function whose symbol covers load address addr of m (built once,
+ * owned by m): 0 and *out, or -ENOENT when no function symbol with a size
+ * covers it. */
+int dw_module_function_at(struct dw_module *m, uint64_t addr, struct dw_function **out);
+
+/* The source position of load address pc of m as gdb shows a stop there
+ * (symtab.c, find_pc_sect_line): the last line table row at or before pc,
+ * or, when that row is no statement, an earlier row at its address that
+ * is one.  Returns 0 with *file (owned by libdw) and *line, or -ENOENT. */
+int dw_module_line_at(struct dw_module *m, uint64_t pc, const char **file, int *line);
+
 /* A copy of a function inlined into another (DW_TAG_inlined_subroutine). */
 struct dw_inline {
 	const char *name;            /* the inlined function's name (its origin's DW_AT_name, C++ qualified) */

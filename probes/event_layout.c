@@ -32,5 +32,6 @@ void event_layout_free(struct event_layout *l)
 	if (!l)
 		return;
 	free(l->fields);
+	free(l->locals);
 	free(l);
 }

@@ -49,4 +49,17 @@ void format_float128(char *buf, size_t size, const uint8_t *bytes);
 bool value_is_int128(const struct value *v);
 bool value_is_float128(const struct value *v);
 
+/* A LAYOUT_POINT's locals come innermost block first (event_layout.h), and
+ * an inner block's variable may shadow an outer one of the same name (C11
+ * 6.2.1p4): every output keeps both.  Returns how many locals before local i
+ * have its name: 0 for the innermost of that name, which keeps it; N > 0 is
+ * shown as "NAME@N" (text, JSON: object keys stay unique) and as the field
+ * NAME_N in LTTng.  0 when i is out of range. */
+unsigned layout_local_shadow(const struct event_layout *l, size_t i);
+
+/* The last component of a source path ("mylib.c" for
+ * "/work/samples/mylib.c"), as the text sink shows positions; NULL for
+ * NULL.  Points into path. */
+const char *sink_file_base(const char *path);
+
 #endif

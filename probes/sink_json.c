@@ -2,7 +2,15 @@
  *   {"type":"entry","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","args":{…}}
  *   {"type":"exit","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","retval":…,"duration_ns":…}
  *   {"type":"exit",…,"function":"f","module":"m","tail_call":"g","duration_ns":…}
- * An IFUNC's events add "impl":"__strlen_avx2" after "module".
+ * An IFUNC's events add "impl":"__strlen_avx2" after "module", a compiler
+ * clone's "clone":"isra".  A point inside a function (LAYOUT_POINT):
+ *   {"type":"probe",…,"module":"m","offset":7,"file":"/src/mylib.c","line":9,
+ *    "args":{…},"locals":{"sum":3,"i":2,"i@1":5}}
+ * An inlined copy's entry (LAYOUT_INLINED) adds, before "args",
+ *   "inlined":{"into":"main","offset":28,"file":"/src/app.c","line":12}
+ * A value that is not available is {"unavailable":"optimized out"} (or
+ * "unreadable"...), never null: null stays a char * that is NULL or whose
+ * text cannot be read, and a reference's unreadable value.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -121,7 +129,9 @@ static void put_value(FILE *out, const struct value *v)
 	const struct dw_type *t = dw_type_strip(v->type);
 
 	if (!v->available) {
-		fputs("null", out);
+		fputs("{\"unavailable\":", out);
+		put_json_string(out, v->why ? v->why : "unreadable");
+		putc('}', out);
 		return;
 	}
 	switch (t->kind) {
@@ -233,6 +243,25 @@ static void put_value(FILE *out, const struct value *v)
 	}
 }
 
+static void put_opt_string(FILE *out, const char *s)
+{
+	if (s)
+		put_json_string(out, s);
+	else
+		fputs("null", out);
+}
+
+/* The line (null when unknown) after a file: "file":"…","line":N */
+static void put_position(FILE *out, const char *file, int line)
+{
+	fputs(",\"file\":", out);
+	put_opt_string(out, file);
+	if (line)
+		fprintf(out, ",\"line\":%d", line);
+	else
+		fputs(",\"line\":null", out);
+}
+
 static void put_header(FILE *out, const char *type, const struct event_layout *l, const struct event_header *h)
 {
 	fprintf(out, "{\"type\":\"%s\",\"ts_ns\":%" PRIu64 ",\"pid\":%d,\"tid\":%d,\"function\":", type, h->ts_ns,
@@ -248,14 +277,22 @@ static void put_header(FILE *out, const char *type, const struct event_layout *l
 		fputs(",\"impl\":", out);
 		put_json_string(out, l->fn->impl);
 	}
-}
-
-static void put_opt_string(FILE *out, const char *s)
-{
-	if (s)
-		put_json_string(out, s);
-	else
-		fputs("null", out);
+	if (l->clone_kind) {
+		fputs(",\"clone\":", out);
+		put_json_string(out, l->clone_kind);
+	}
+	if (l->kind == LAYOUT_POINT) {
+		fprintf(out, ",\"offset\":%" PRIu64, l->offset);
+		put_position(out, l->file, l->line);
+	} else if (l->kind == LAYOUT_INLINED) {
+		/* The call site: where the copy was inlined, its offset in
+		 * that function. */
+		fputs(",\"inlined\":{\"into\":", out);
+		put_opt_string(out, l->inlined_into);
+		fprintf(out, ",\"offset\":%" PRIu64, l->offset);
+		put_position(out, l->call_file, l->call_line);
+		putc('}', out);
+	}
 }
 
 /* ,"stack":[{"addr":"0x…","function":"…","offset":N,"module":"…","file":"…","line":N},…]
@@ -269,12 +306,7 @@ static void put_stack(FILE *out, const struct stack_trace *st)
 		put_opt_string(out, f->function);
 		fprintf(out, ",\"offset\":%" PRIu64 ",\"module\":", f->offset);
 		put_opt_string(out, f->module);
-		fputs(",\"file\":", out);
-		put_opt_string(out, f->file);
-		if (f->line)
-			fprintf(out, ",\"line\":%d", f->line);
-		else
-			fputs(",\"line\":null", out);
+		put_position(out, f->file, f->line);
 		if (f->inlined)
 			fputs(",\"inlined\":true", out);
 		if (f->tail_call)
@@ -289,10 +321,12 @@ static void put_stack(FILE *out, const struct stack_trace *st)
 	putc(']', out);
 }
 
+/* Entry events, and a LAYOUT_POINT's one event per hit ("probe": values
+ * has l->nfields + l->nlocals, the locals innermost block first). */
 static void json_entry(struct sink *s, const struct event_layout *l, const struct event_header *h,
 		       const struct value *args)
 {
-	put_header(s->out, "entry", l, h);
+	put_header(s->out, l->kind == LAYOUT_POINT ? "probe" : "entry", l, h);
 	fputs(",\"args\":{", s->out);
 	for (size_t i = 0; i < l->nfields; i++) {
 		if (i)
@@ -302,6 +336,22 @@ static void json_entry(struct sink *s, const struct event_layout *l, const struc
 		put_value(s->out, &args[i]);
 	}
 	putc('}', s->out);
+	if (l->kind == LAYOUT_POINT) {
+		fputs(",\"locals\":{", s->out);
+		for (size_t i = 0; i < l->nlocals; i++) {
+			unsigned shadow = layout_local_shadow(l, i);
+
+			if (i)
+				putc(',', s->out);
+			putc('"', s->out);
+			put_json_chars(s->out, l->locals[i].name, strlen(l->locals[i].name));
+			if (shadow)
+				fprintf(s->out, "@%u", shadow);
+			fputs("\":", s->out);
+			put_value(s->out, &args[l->nfields + i]);
+		}
+		putc('}', s->out);
+	}
 	if (h->stack)
 		put_stack(s->out, h->stack);
 	fputs("}\n", s->out);

@@ -1,6 +1,8 @@
 /* LTTng-UST sink (dwtrace-side emission, the ptrace engine): every probed
  * function becomes two LTTng-UST events, PROVIDER:FUNCTION_entry and
- * PROVIDER:FUNCTION_exit, written from dwtrace's own process with the
+ * PROVIDER:FUNCTION_exit (a point inside a function one event,
+ * PROVIDER:FUNCTION_0xOFFSET; an inlined copy its entry only:
+ * ust_desc_add_layout()), written from dwtrace's own process with the
  * traced pid and tid as payload fields.  The layouts are compiled into a
  * description blob (ust_desc.c, the compiler the agent engine uses too),
  * registered with lttng-ust by ust_lttng_register() and written by

@@ -1,6 +1,11 @@
 /* Text sink: one line per event, for people.
  *   12:00:01.123456 4242/4242 my_traced_function(arg1=42, arg2=3735928559, ...)
  *   12:00:01.123470 4242/4242 my_traced_function → 43 <0.000014211>
+ *   12:00:01.123480 4242/4242 mylib.c:9 my_traced_function+0x7(arg1=42, ...) {sum=3, i=2}
+ *   12:00:01.123490 4242/4242 weigh [inlined into main at app.c:12](w=3)
+ *   12:00:01.123500 4242/4242 f [clone .isra](x=1)
+ * A value that is not available shows why in angle brackets, as gdb does:
+ * <optimized out>, <unreadable>.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -73,7 +78,7 @@ static void put_value(struct sink *s, const struct value *v)
 	char buf[64];
 
 	if (!v->available) {
-		fputs("?", out);
+		fprintf(out, "<%s>", v->why ? v->why : "unreadable");
 		return;
 	}
 	switch (t->kind) {
@@ -216,25 +221,81 @@ static void put_stack(FILE *out, const struct stack_trace *st)
 		fprintf(out, "    #%zu ... (unwinding stopped: %s)\n", i, st->stopped);
 }
 
+/* The function as events name it, with what sets this probe apart: the
+ * offset of a point ("f+0x7"), a clone's kind as GCC and c++filt spell it
+ * ("f [clone .isra]"), an inlined copy's call site
+ * ("weigh [inlined into main at app.c:12]"). */
+static void put_function(FILE *out, const struct event_layout *l)
+{
+	fputs(l->function, out);
+	if (l->kind == LAYOUT_POINT)
+		fprintf(out, "+0x%" PRIx64, l->offset);
+	if (l->clone_kind)
+		fprintf(out, " [clone .%s]", l->clone_kind);
+	if (l->kind == LAYOUT_INLINED) {
+		fputs(" [inlined", out);
+		if (l->inlined_into)
+			fprintf(out, " into %s", l->inlined_into);
+		if (l->call_file) {
+			fprintf(out, " at %s", sink_file_base(l->call_file));
+			if (l->call_line)
+				fprintf(out, ":%d", l->call_line);
+		}
+		putc(']', out);
+	}
+}
+
+static void put_field(struct sink *s, const struct event_layout *l, const struct layout_field *f,
+		      const struct value *v)
+{
+	/* ltrace's strlen("hello"): a declaration names no parameter. */
+	if (!f->unnamed)
+		fprintf(s->out, "%s=", f->name);
+	if (l->raw && v->available)
+		fprintf(s->out, "0x%" PRIx64, value_as_u64(v));
+	else
+		put_value(s, v);
+}
+
+/* Entry events, and a LAYOUT_POINT's one event per hit: its source
+ * position first, then the parameters, then the locals in braces
+ * (innermost block first; values has l->nfields + l->nlocals). */
 static void text_entry(struct sink *s, const struct event_layout *l, const struct event_header *h,
 		       const struct value *args)
 {
 	put_header(s->out, h);
-	fprintf(s->out, "%s(", l->function);
+	if (l->kind == LAYOUT_POINT && l->file) {
+		fputs(sink_file_base(l->file), s->out);
+		if (l->line)
+			fprintf(s->out, ":%d", l->line);
+		putc(' ', s->out);
+	}
+	put_function(s->out, l);
+	putc('(', s->out);
 	for (size_t i = 0; i < l->nfields; i++) {
 		if (i)
 			fputs(", ", s->out);
-		/* ltrace's strlen("hello"): a declaration names no parameter. */
-		if (!l->fields[i].unnamed)
-			fprintf(s->out, "%s=", l->fields[i].name);
-		if (l->raw && args[i].available)
-			fprintf(s->out, "0x%" PRIx64, value_as_u64(&args[i]));
-		else
-			put_value(s, &args[i]);
+		put_field(s, l, &l->fields[i], &args[i]);
 	}
 	if (l->variadic)
 		fputs(l->nfields ? ", ..." : "...", s->out);
-	fputs(")\n", s->out);
+	putc(')', s->out);
+	if (l->kind == LAYOUT_POINT && l->nlocals) {
+		fputs(" {", s->out);
+		for (size_t i = 0; i < l->nlocals; i++) {
+			unsigned shadow = layout_local_shadow(l, i);
+
+			if (i)
+				fputs(", ", s->out);
+			fputs(l->locals[i].name, s->out);
+			if (shadow)
+				fprintf(s->out, "@%u", shadow);
+			putc('=', s->out);
+			put_value(s, &args[l->nfields + i]);
+		}
+		putc('}', s->out);
+	}
+	putc('\n', s->out);
 	if (h->stack)
 		put_stack(s->out, h->stack);
 }
@@ -243,7 +304,8 @@ static void text_exit(struct sink *s, const struct event_layout *l, const struct
 		      const struct value *ret, uint64_t duration_ns)
 {
 	put_header(s->out, h);
-	fprintf(s->out, "%s → ", l->function);
+	put_function(s->out, l);
+	fputs(" → ", s->out);
 	if (h->tail_call)
 		fprintf(s->out, "tail call to %s", h->tail_call);
 	else if (!ret)

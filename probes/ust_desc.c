@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sink.h"
+#include "ust_lttng.h"
 #include "xalloc.h"
 
 /* One event being built; its strings are offsets in the builder's string
@@ -97,18 +98,45 @@ static uint32_t rb_alignof(const struct ust_desc_builder *b, uint32_t size)
 	return b->o.natural_align ? size : 1;
 }
 
+/* Whether event e has a field named name already. */
+static bool has_field(const struct ust_desc_builder *b, const struct ev_build *e, const char *name)
+{
+	for (size_t i = 0; i < e->nfields; i++)
+		if (!strcmp(b->strtab + e->fields[i].name, name))
+			return true;
+	return false;
+}
+
+/* Field names are unique in an event (CTF 1.8 4.2.5: a structure's field
+ * names are; babeltrace2 refuses the metadata otherwise): a name taken
+ * already, by flattening ("a_b" and member b of a) or a point's local
+ * shadowing a parameter, gets the first free suffix _2, _3... */
 static void push_field(struct ust_desc_builder *b, struct ev_build *e, const struct dwt_ust_field *f,
 		       const struct ust_field_path *path)
 {
 	uint32_t align = 1;
+	struct dwt_ust_field g = *f;
 
+	if (has_field(b, e, b->strtab + g.name)) {
+		char *base = xstrdup(b->strtab + g.name), *alt = NULL;
+
+		for (unsigned n = 2;; n++) {
+			free(alt);
+			alt = xasprintf("%s_%u", base, n);
+			if (!has_field(b, e, alt))
+				break;
+		}
+		g.name = add_string(b, alt);
+		free(alt);
+		free(base);
+	}
 	xgrow(&e->fields, &e->cap_fields, e->nfields + 1, sizeof(*e->fields));
 	xgrow(&e->paths, &e->cap_paths, e->nfields + 1, sizeof(*e->paths));
-	e->fields[e->nfields] = *f;
+	e->fields[e->nfields] = g;
 	e->paths[e->nfields] = *path;
 	e->nfields++;
-	if (f->type == DWT_UST_INT || f->type == DWT_UST_ENUM || f->type == DWT_UST_FLOAT)
-		align = rb_alignof(b, f->size);
+	if (g.type == DWT_UST_INT || g.type == DWT_UST_ENUM || g.type == DWT_UST_FLOAT)
+		align = rb_alignof(b, g.size);
 	if (align > e->align)
 		e->align = align;
 }
@@ -388,19 +416,22 @@ static void image_of(const struct fetch_plan *plan, struct dwt_ust_image *im)
 	im->available = 1;
 }
 
-static struct ev_build *new_event(struct ust_desc_builder *b, const char *fn, bool exit, uint32_t *index)
+/* A new event named base + suffix (ust_desc_fit_name(); its enums PREFIX_enumN
+ * after it), of record kind 1 (DWT_REC_ENTRY: entry events and points) or
+ * 2 (DWT_REC_EXIT). */
+static struct ev_build *new_event(struct ust_desc_builder *b, const char *base, const char *suffix, uint16_t kind,
+				  uint32_t *index)
 {
+	char *name = ust_desc_fit_name(b->strtab + b->provider, base, suffix);
 	struct ev_build *e;
-	char *name;
 
 	xgrow(&b->events, &b->cap_events, b->nevents + 1, sizeof(*b->events));
 	if (index)
 		*index = (uint32_t)b->nevents;
 	e = &b->events[b->nevents++];
 	memset(e, 0, sizeof(*e));
-	e->kind = exit ? 2 : 1; /* DWT_REC_EXIT, DWT_REC_ENTRY (agent_abi.h) */
+	e->kind = kind;
 	e->align = 1;
-	name = xasprintf("%s_%s", fn, exit ? "exit" : "entry");
 	e->name = add_string(b, name);
 	e->prefix = name;
 	if (b->o.with_pid_tid) {
@@ -410,31 +441,56 @@ static struct ev_build *new_event(struct ust_desc_builder *b, const char *fn, bo
 	return e;
 }
 
+/* The field for value index i of the entry event (a parameter, or a point's
+ * local: index nfields + k) named name. */
+static void add_value_field(struct ust_desc_builder *b, struct ev_build *e, const struct layout_field *f, size_t i,
+			    const char *name)
+{
+	struct ust_field_path path = {1, {(int32_t)i}};
+	struct place at = {(uint16_t)i, 0, NULL};
+	char *alt = NULL;
+
+	image_of(&f->plan, &e->images[i]);
+	/* Our own field names win; a parameter named pid becomes _pid. */
+	if (b->o.with_pid_tid && (!strcmp(name, "pid") || !strcmp(name, "tid")))
+		name = alt = xasprintf("_%s", name);
+	describe_flat(b, e, f->type, name, &path, &at);
+	free(alt);
+}
+
 void ust_desc_add_layout(struct ust_desc_builder *b, const struct event_layout *l, uint32_t *entry_index,
 			 uint32_t *exit_index)
 {
-	/* C++: the linkage name, unique per overload and already nearly an
-	 * identifier ("shop::Till::add(long)" would collide with its
-	 * operator< and operator> siblings once made one). */
-	char *fn = ust_desc_mangle(l->fn && l->fn->linkage_name ? l->fn->linkage_name : l->function);
-	struct ev_build *e = new_event(b, fn, false, entry_index);
+	char *fn = ust_desc_event_base(l);
+	bool point = l->kind == LAYOUT_POINT;
+	size_t nlocals = point && l->locals ? l->nlocals : 0;
+	struct ev_build *e = new_event(b, fn, point ? "" : "_entry", 1, entry_index);
+	size_t nvalues = l->nfields + nlocals;
 
 	/* struct dwt_ust_event_desc.nimages is 16 bits: parameters past
-	 * 65535 (none in C: the limit is 127 by the standard) are left out. */
-	e->nimages = l->nfields < UINT16_MAX ? l->nfields : UINT16_MAX;
+	 * 65535 (none in C: the limit is 127 by the standard) are left out.
+	 * A point's images are its parameters', then its locals', as
+	 * decode_entry() gives their values. */
+	e->nimages = nvalues < UINT16_MAX ? nvalues : UINT16_MAX;
 	e->images = xcalloc(e->nimages ? e->nimages : 1, sizeof(*e->images));
-	for (size_t i = 0; i < e->nimages; i++) {
-		const char *name = l->fields[i].name;
-		struct ust_field_path path = {1, {(int32_t)i}};
-		struct place at = {(uint16_t)i, 0, NULL};
-		char *alt = NULL;
+	for (size_t i = 0; i < e->nimages && i < l->nfields; i++)
+		add_value_field(b, e, &l->fields[i], i, l->fields[i].name);
+	for (size_t i = l->nfields; i < e->nimages; i++) {
+		const struct layout_field *f = &l->locals[i - l->nfields];
+		unsigned shadow = layout_local_shadow(l, i - l->nfields);
+		/* an outer i shadowed by an inner one: i_1 (text and JSON: i@1) */
+		char *name = shadow ? xasprintf("%s_%u", f->name, shadow) : xstrdup(f->name);
+		size_t before = e->nfields;
 
-		image_of(&l->fields[i].plan, &e->images[i]);
-		/* Our own field names win; a parameter named pid becomes _pid. */
-		if (b->o.with_pid_tid && (!strcmp(name, "pid") || !strcmp(name, "tid")))
-			name = alt = xasprintf("_%s", name);
-		describe_flat(b, e, l->fields[i].type, name, &path, &at);
-		free(alt);
+		add_value_field(b, e, f, i, name);
+		free(name);
+		/* lttng-ust's writers refuse an event of more fields (and
+		 * with it every event of the blob): the outermost locals,
+		 * last, are left out, the stack field keeps its room. */
+		if (e->nfields + b->o.with_stack > UST_LTTNG_MAX_FIELDS) {
+			e->nfields = before;
+			break;
+		}
 	}
 	if (b->o.with_stack) {
 		struct dwt_ust_field f = {0};
@@ -448,7 +504,14 @@ void ust_desc_add_layout(struct ust_desc_builder *b, const struct event_layout *
 		push_field(b, e, &f, &path);
 	}
 
-	e = new_event(b, fn, true, exit_index);
+	/* Points and inlined copies have no exit event. */
+	if (l->kind != LAYOUT_CALL) {
+		if (exit_index)
+			*exit_index = UST_DESC_NO_EVENT;
+		free(fn);
+		return;
+	}
+	e = new_event(b, fn, "_exit", 2, exit_index);
 	if (l->has_ret) {
 		struct ust_field_path path = {1, {0}};
 		struct place at = {0, 0, NULL};

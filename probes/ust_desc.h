@@ -7,7 +7,8 @@
  *
  * The events are those lttng_event_desc.c's lt_build_event() built from a
  * layout: PROVIDER:FN_entry and PROVIDER:FN_exit (FN the mangled linkage
- * name, else the function name); structures and unions flattened into
+ * name, else the function name; points and inlined copies: see
+ * ust_desc_add_layout()); structures and unions flattened into
  * NAME_MEMBER fields (anonymous members NAME_anonI), complex values into
  * NAME_real/NAME_imag, vectors into NAME_0...; see ust_desc.c.  Pure C, no
  * lttng-ust headers; never prints, never exits. */
@@ -61,9 +62,21 @@ struct ust_desc_paths;
  * on out of memory, as x* allocations do). */
 struct ust_desc_builder *ust_desc_builder_new(const char *provider, const struct ust_desc_opts *o);
 
-/* Adds layout l's entry and exit events; *entry_index and *exit_index
- * (either may be NULL) get their indices in the blob (ust_desc_event()).
- * l, its types and plans are only read during the call. */
+/* The index of an event that does not exist (ust_desc_event() gives NULL). */
+#define UST_DESC_NO_EVENT UINT32_MAX
+
+/* Adds layout l's events; *entry_index and *exit_index (either may be
+ * NULL) get their indices in the blob (ust_desc_event()).  LAYOUT_CALL:
+ * FN_entry and FN_exit, a clone's FN being FN_KIND ("f_isra_entry").
+ * LAYOUT_POINT: one event FN_0xOFFSET (entry kind) whose fields are the
+ * parameters', then the locals' (an outer local shadowed by an inner one
+ * of its name is NAME_N, layout_local_shadow()); the outermost locals that
+ * would take it past UST_LTTNG_MAX_FIELDS fields are left out.
+ * LAYOUT_INLINED: one event FN_inlined_CALLER_0xOFFSET_entry.  Points and
+ * inlined copies have no exit event: *exit_index is UST_DESC_NO_EVENT.
+ * Field names are unique in an event (a name taken gets _2, _3...); a name
+ * past lttng-ust's length limit is cut and hashed (see ust_desc.c).  l,
+ * its types and plans are only read during the call. */
 void ust_desc_add_layout(struct ust_desc_builder *b, const struct event_layout *l, uint32_t *entry_index,
 			 uint32_t *exit_index);
 
@@ -77,6 +90,18 @@ void *ust_desc_finish(struct ust_desc_builder *b, size_t *size, struct ust_desc_
  * nfields), or NULL when ev is out of range. */
 const struct ust_field_path *ust_desc_event_paths(const struct ust_desc_paths *p, uint32_t ev);
 void ust_desc_paths_free(struct ust_desc_paths *p);
+
+/* The start of the names of l's events, a CTF identifier: FN (the
+ * mangled linkage name, else the function's name), FN_KIND for a clone,
+ * FN_0xOFFSET for a point, FN_inlined_CALLER_0xOFFSET for an inlined copy
+ * (ust_desc_add_layout()).  malloc'ed. */
+char *ust_desc_event_base(const struct event_layout *l);
+
+/* base + suffix ("_entry", "_exit", ""), cut so that "provider:name" stays
+ * under lttng-ust's 256 bytes (LTTNG_UST_ABI_SYM_NAME_LEN): the start of
+ * base, '_', 16 hex digits of a hash of base (FNV-1a), suffix.  provider
+ * is the mangled provider name.  malloc'ed. */
+char *ust_desc_fit_name(const char *provider, const char *base, const char *suffix);
 
 /* name made a CTF identifier: every byte outside [A-Za-z0-9_] becomes '_',
  * and '_' is put before a leading digit or an empty name.  malloc'ed. */

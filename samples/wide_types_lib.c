@@ -329,7 +329,8 @@ v4si w_vec_ret(int k)
 
 /* A 32-byte vector: in memory without AVX (this library), in ymm0 with it;
  * dwtrace shows it, and what comes after it in xmm registers or on the
- * stack, as unavailable ("v": null), never as garbage. */
+ * stack, as unavailable ("v": {"unavailable": "location unknown"}: the ABI
+ * alone does not say where it is), never as garbage. */
 long w_vec32(int before, v4df v, int after)
 {
 	long ret = before + after + (long)(v[0] + v[1] + v[2] + v[3]);
@@ -337,7 +338,7 @@ long w_vec32(int before, v4df v, int after)
 	begin("entry", __func__);
 	pr_long("before", before);
 	key("v");
-	fputs("null", stdout);
+	fputs("{\"unavailable\":\"location unknown\"}", stdout);
 	pr_long("after", after);
 	end_entry();
 	begin("exit", __func__);

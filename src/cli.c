@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "probe_point.h"
 #include "probe_site.h"
 #include "xalloc.h"
 
@@ -22,6 +23,7 @@ static void usage(FILE *out)
 	      "       dwtrace list FILE|LIBRARY [GLOB]\n"
 	      "       dwtrace list -p PID [GLOB]\n"
 	      "       dwtrace list [GLOB] -- COMMAND [ARGS...]\n"
+	      "       dwtrace list -v FILE|-p PID SPEC, dwtrace list -v SPEC -- COMMAND [ARGS...]\n"
 	      "\n"
 	      "Trace every call of the probed functions of COMMAND, or of the running process\n"
 	      "PID: parameters by their DWARF names with typed values at entry, the return\n"
@@ -30,7 +32,11 @@ static void usage(FILE *out)
 	      "PROBE is one of\n"
 	      "  FUNCTION             a name or glob, in the executable and its shared libraries\n"
 	      "  MODULE:FUNCTION      in one ELF object (path or file name, e.g. libc.so.6:malloc)\n"
-	      "  MODULE:0xOFFSET      the function containing that file offset of MODULE\n"
+	      "  MODULE:0xOFFSET      that instruction of MODULE (its function's first byte:\n"
+	      "                       the function's calls)\n"
+	      "  [MODULE:]FUNCTION+OFF  the instruction OFF bytes into FUNCTION\n"
+	      "  [MODULE:]FILE:LINE   every start of that source line (an event per hit, with\n"
+	      "                       the parameters and locals there)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -e, --probe PROBE        add a probe (repeatable); '!GLOB' or '!MODULE:GLOB'\n"
@@ -56,7 +62,8 @@ static void usage(FILE *out)
 	      "  -V, --version            show the version and exit\n"
 	      "\n"
 	      "dwtrace list FILE [GLOB] prints the functions of FILE (matching GLOB) as\n"
-	      "prototypes with their addresses and file offsets.  See dwtrace(1).\n",
+	      "prototypes with their addresses and file offsets; dwtrace list -v, the\n"
+	      "variables at each address of a PROBE and where they are.  See dwtrace(1).\n",
 	      out);
 }
 
@@ -79,6 +86,13 @@ static int parse_size(const char *arg, size_t *out)
 const char *probe_spec_separator(const char *spec)
 {
 	const char *sep = NULL;
+
+	/* MODULE:FILE:LINE: the module ends at the first ':'; FILE:LINE
+	 * names none (probe_point.c). */
+	if (probe_point_is_line(spec)) {
+		sep = strchr(spec, ':');
+		return sep == strrchr(spec, ':') ? NULL : sep;
+	}
 
 	for (const char *p = spec; *p; p++)
 		if (*p == ':' && p[1] != ':' && (p == spec || p[-1] != ':'))
@@ -123,6 +137,38 @@ static int check_probe_spec(const char *spec)
 	return 0;
 }
 
+/* dwtrace list -v FILE SPEC | -v -p PID SPEC | -v SPEC -- COMMAND [ARGS...] */
+static int parse_list_vars(int argc, char **argv, struct options *o)
+{
+	static const char usage_line[] = "usage: dwtrace list -v FILE SPEC, dwtrace list -v -p PID SPEC, or dwtrace "
+					 "list -v SPEC -- COMMAND [ARGS...]";
+	size_t pid;
+
+	o->list = true;
+	if (argc >= 5 && !strcmp(argv[4], "--")) {
+		o->list_vars_spec = argv[3];
+		o->list_command = argv + 5;
+	} else if (argc == 6 && (!strcmp(argv[3], "-p") || !strcmp(argv[3], "--pid"))) {
+		if (parse_size(argv[4], &pid) != 0 || pid == 0 || pid > 4194304) {
+			log_error("invalid process id '%s'", argv[4]);
+			return -1;
+		}
+		o->list_pid = (int)pid;
+		o->list_vars_spec = argv[5];
+	} else if (argc == 5 && argv[3][0] != '-') {
+		o->list_file = argv[3];
+		o->list_vars_spec = argv[4];
+	} else {
+		log_error("%s", usage_line);
+		return -1;
+	}
+	if (o->list_command && !o->list_command[0]) {
+		log_error("%s", usage_line);
+		return -1;
+	}
+	return 0;
+}
+
 /* dwtrace list FILE [GLOB] | -p PID [GLOB] | [GLOB] -- COMMAND [ARGS...] */
 static int parse_list(int argc, char **argv, struct options *o)
 {
@@ -130,6 +176,8 @@ static int parse_list(int argc, char **argv, struct options *o)
 		"usage: dwtrace list FILE [GLOB], dwtrace list -p PID [GLOB], or dwtrace list [GLOB] -- COMMAND [ARGS...]";
 	int dashes = 0;
 
+	if (argc >= 3 && !strcmp(argv[2], "-v"))
+		return parse_list_vars(argc, argv, o);
 	o->list = true;
 	o->list_glob = "*";
 	for (int i = 2; i < argc && !dashes; i++)

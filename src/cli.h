@@ -38,6 +38,9 @@ struct options {
 	bool verbose;           /* -v: the placed probes and the functions left out */
 	bool list_probes;       /* --list-probes: that list, then stop without tracing */
 	enum engine_choice engine; /* --engine */
+	/* dwtrace list -v: the variables at the addresses of this probe spec
+	 * (list_file, list_pid or list_command say where). */
+	const char *list_vars_spec;
 };
 
 /* Parses argv.  Returns 0 to go on, 1 when it printed help or the version

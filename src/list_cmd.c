@@ -12,6 +12,10 @@
  *                                        before main (the dynamic linker,
  *                                        library constructors and IFUNC
  *                                        resolvers have run)
+ *   dwtrace list -v FILE SPEC            the variables available at each
+ *   dwtrace list -v -p PID SPEC          address a probe spec names, with
+ *   dwtrace list -v SPEC -- COMMAND ...  their types and where they live
+ *                                        (as perf probe -V)
  */
 #define _GNU_SOURCE
 #include "list_cmd.h"
@@ -25,8 +29,12 @@
 #include <unistd.h>
 
 #include "dw_demangle.h"
+#include "dw_loc.h"
 #include "dw_session.h"
 #include "log.h"
+#include "plan_describe.h"
+#include "probe_point.h"
+#include "probe_site.h"
 #include "tracer.h"
 #include "xalloc.h"
 
@@ -248,5 +256,122 @@ int list_command(char **argv, const char *glob)
 	}
 	target_kill_unstarted(&p->t);
 	process_free(p);
+	return rc;
+}
+
+/* ---- list -v: variables at an address --------------------------------- */
+
+static void print_var(const char *name, const struct dw_type *type, const struct fetch_plan *plan)
+{
+	char decl[512], where[512];
+
+	dw_type_declare(type, name, decl, sizeof(decl));
+	printf("\t%s\t%s\n", decl, fetch_plan_describe(plan, where, sizeof(where)));
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* One address of a spec: a header line, then its parameters and the other
+ * variables in scope (innermost block first). */
+static void print_site(const struct probe_site *site)
+{
+	const struct dw_function *f = site->fn;
+	const struct event_layout *l = site->layout;
+	bool point = probe_site_is_point(site);
+	uint64_t off = site->addr - f->addr;
+	const struct dw_scope *sc = NULL;
+	const char *file = l->file;
+	int line = l->line;
+
+	if (f->has_dwarf && dw_scope_at(f->module, site->addr, &sc) == 0 && !file) {
+		file = sc->file;
+		line = sc->line;
+	}
+	printf("%s+0x%" PRIx64 " %s 0x%" PRIx64, f->name, off, dw_module_name(f->module), f->elf_addr + off);
+	if (file)
+		printf(" %s:%d", base_name(file), line);
+	printf("%s\n", point ? "" : " (entry: parameters where the calling convention puts them)");
+	if (l->raw) {
+		printf("\t(no debug info: only the raw argument registers at the entry)\n");
+		return;
+	}
+	for (size_t i = 0; i < l->nfields; i++)
+		print_var(l->fields[i].name, l->fields[i].type, &l->fields[i].plan);
+	if (point) {
+		for (size_t i = 0; i < l->nlocals; i++)
+			print_var(l->locals[i].name, l->locals[i].type, &l->locals[i].plan);
+	} else if (sc) {
+		for (size_t i = 0; i < sc->nlocals; i++)
+			print_var(sc->locals[i].name, sc->locals[i].type, &sc->locals[i].plan);
+	}
+	if (!l->nfields && !l->nlocals && !(sc && !point && sc->nlocals))
+		printf("\t(no variables)\n");
+}
+
+/* The sites of spec in s (nothing placed: a dry run), printed.  Returns
+ * the exit status. */
+static int list_vars_session(struct dw_session *s, const char *what, const char *spec)
+{
+	struct probe_set set = {.dry_run = true};
+	char *specs[1] = {(char *)spec};
+	int rc = 1;
+
+	if (probe_set_resolve(&set, s, specs, 1, what) != 0)
+		goto out;
+	if (!set.len) {
+		log_error("probe '%s': its module is not loaded in %s", spec, what);
+		goto out;
+	}
+	for (size_t i = 0; i < set.len; i++)
+		print_site(set.sites[i]);
+	rc = fflush(stdout) == 0 ? 0 : 1;
+out:
+	probe_set_free(&set);
+	return rc;
+}
+
+int list_variables(const char *file, pid_t pid, char **argv, const char *spec)
+{
+	struct dw_session *s;
+	struct process *p = NULL;
+	char *err = NULL, *path = NULL, what[64];
+	int rc = 1;
+
+	if (argv) {
+		p = process_new();
+		if (target_spawn(&p->t, argv) != 0) {
+			process_free(p);
+			return 1;
+		}
+		pid = p->t.pid;
+	} else if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) {
+		log_error("no process with pid %d", (int)pid);
+		return 1;
+	}
+	if (pid > 0) {
+		rc = dw_session_open_pid(pid, &s, &err);
+		snprintf(what, sizeof(what), "process %d", (int)pid);
+	} else {
+		path = find_file(file);
+		rc = dw_session_open_file(path, &s, &err);
+		snprintf(what, sizeof(what), "%s", base_name(path));
+	}
+	if (rc != 0) {
+		log_error("%s", err);
+		free(err);
+		rc = 1;
+	} else {
+		rc = list_vars_session(s, p ? p->t.name : what, spec);
+		dw_session_close(s);
+	}
+	if (p) {
+		target_kill_unstarted(&p->t);
+		process_free(p);
+	}
+	free(path);
 	return rc;
 }

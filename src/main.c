@@ -370,7 +370,8 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	}
 	if (o.list) {
-		rc = o.list_command ? list_command(o.list_command, o.list_glob)
+		rc = o.list_vars_spec ? list_variables(o.list_file, o.list_pid, o.list_command, o.list_vars_spec)
+		     : o.list_command ? list_command(o.list_command, o.list_glob)
 		     : o.list_pid   ? list_process(o.list_pid, o.list_glob)
 				    : list_functions(o.list_file, o.list_glob);
 		cli_free(&o);

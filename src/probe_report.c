@@ -9,12 +9,25 @@
 #include "cli.h"
 
 #include "log.h"
+#include "probe_point.h"
 #include "xalloc.h"
 
 static void where(const struct dw_function *f, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s %s 0x%" PRIx64 " elf=0x%" PRIx64 " offset=0x%" PRIx64 "%s%s", dw_module_name(f->module),
 		 f->name, f->addr, f->elf_addr, f->file_offset, f->impl ? " impl=" : "", f->impl ? f->impl : "");
+}
+
+/* A probe inside a function: its instruction, as FUNC+OFF and file:line. */
+static void point_where(const struct probe_site *site, char *buf, size_t size)
+{
+	const struct dw_function *f = site->fn;
+	const struct event_layout *l = site->layout;
+	uint64_t off = site->addr - f->addr;
+
+	snprintf(buf, size, "%s %s+0x%" PRIx64 " 0x%" PRIx64 " elf=0x%" PRIx64 " offset=0x%" PRIx64 " (%s:%d)",
+		 dw_module_name(f->module), f->name, off, site->addr, f->elf_addr + off, f->file_offset + off,
+		 l->file ? l->file : "?", l->line);
 }
 
 /* Why a probed function gets entry events only or odd values, as known
@@ -66,6 +79,14 @@ void probe_report(const struct probe_set *set, struct dw_session *s, bool placed
 				log_note("left out %s: it could not be placed (the message above says why)", buf);
 			else
 				log_note("probe %s (entry events only: an inlined copy)", buf);
+			continue;
+		}
+		if (probe_site_is_point(site)) {
+			point_where(site, buf, sizeof(buf));
+			if (placed && !site->placed)
+				log_note("left out %s: it could not be placed (the message above says why)", buf);
+			else
+				log_note("probe %s (inside the function: an event per hit, no exit)", buf);
 			continue;
 		}
 		where(site->fn, buf, sizeof(buf));

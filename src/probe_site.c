@@ -12,6 +12,7 @@
 #include "fde_extent.h"
 #include "log.h"
 #include "probe_inline.h"
+#include "probe_point.h"
 #include "probe_lang.h"
 #include "suggest.h"
 #include "u64_map.h"
@@ -220,6 +221,14 @@ static int add_function(struct dw_function *f, void *arg)
 		return 1;
 	}
 	dup = u64_map_get(&ctx->set->by_addr, f->addr);
+	if (dup && probe_site_is_point(dup)) {
+		/* One probe per address (probe_point.c). */
+		log_error("probe '%s': its entry is probed already by a probe inside it (a source line or offset "
+			  "there): one probe per address, drop one of them",
+			  f->name);
+		ctx->failed = true;
+		return 1;
+	}
 	if (dup) {
 		if (dup->fn != f && f->ifunc && dup->fn->ifunc && f->impl) {
 			/* One implementation serves both names: warn_unusual
@@ -253,6 +262,15 @@ static void note_late(struct add_ctx *ctx)
 			 ctx->nlate, dw_module_name(f->module), f->name, f->ifunc_late);
 	ctx->nlate = 0;
 	ctx->late = NULL;
+}
+
+int probe_set_add_entry(struct probe_set *set, struct dw_function *f)
+{
+	struct add_ctx ctx = {.set = set};
+
+	add_function(f, &ctx);
+	note_late(&ctx);
+	return ctx.failed ? -1 : 0;
 }
 
 struct probe_site *probe_set_add_late(struct probe_set *set, struct dw_function *f)
@@ -384,7 +402,7 @@ static int resolve_offset_nosym(struct dw_session *s, struct dw_module *m, const
 static int resolve_offset(struct dw_session *s, struct dw_module *m, const char *spec, const char *text, struct add_ctx *ctx)
 {
 	char *end;
-	uint64_t off;
+	uint64_t off, addr;
 	struct dw_function *f;
 	int rc;
 
@@ -407,6 +425,9 @@ static int resolve_offset(struct dw_session *s, struct dw_module *m, const char 
 			  dw_module_name(m));
 		return -1;
 	}
+	/* Inside the function: that instruction (probe_point.c). */
+	if (dw_module_offset_address(m, off, &addr) == 0 && addr != f->addr)
+		return probe_point_check_insn(f, addr, spec) ? -1 : probe_point_add(ctx->set, f, addr, spec);
 	return add_function(f, ctx);
 }
 
@@ -420,6 +441,8 @@ static int resolve_in_module(struct dw_session *s, struct dw_module *m, const ch
 
 	if (!strncmp(name, "0x", 2) || !strncmp(name, "0X", 2))
 		return resolve_offset(s, m, spec, name, ctx);
+	if (probe_point_is_func_offset(name))
+		return probe_point_resolve_func_offset(ctx->set, s, m, spec, name);
 	ctx->glob = glob;
 	ctx->failed = false;
 	total = dw_module_each_function(m, name, glob, add_function, ctx);
@@ -482,6 +505,11 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 		log_error("probe '%s': no function after the ':'", spec);
 		return -1;
 	}
+	/* [MODULE:]FILE:LINE, FUNC+OFF (probe_point.c). */
+	if (probe_point_is_line(spec))
+		return probe_point_resolve_line(ctx->set, s, spec);
+	if (!sep && probe_point_is_func_offset(name))
+		return probe_point_resolve_func_offset(ctx->set, s, NULL, spec, name);
 	if (sep) {
 		struct dw_module *m;
 		int rc = 0;
@@ -547,7 +575,7 @@ static void warn_unusual(struct probe_set *set, size_t first)
 	for (size_t i = first; i < set->len; i++) {
 		const struct dw_function *f = set->sites[i]->fn;
 
-		if (set->sites[i]->gone || set->sites[i]->ifunc_resolver)
+		if (set->sites[i]->gone || set->sites[i]->ifunc_resolver || probe_site_is_point(set->sites[i]))
 			continue;
 		if (!f->has_dwarf && !nraw++)
 			raw = f;
@@ -616,6 +644,10 @@ size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, st
 
 		if (probe_spec_is_exclusion(spec)) {
 			exclude(set, spec, before);
+			continue;
+		}
+		if (probe_point_is_line(spec)) {
+			probe_point_resolve_line_pending(set, s, m, spec);
 			continue;
 		}
 		if (!sep) {

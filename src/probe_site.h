@@ -103,6 +103,10 @@ void probe_set_resolve_quiet(struct probe_set *set, struct dw_session *s, char *
  * appended to set->sites; returns how many. */
 size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, struct dw_module *m);
 
+/* An entry probe of f appended to set (as -e names it), for FUNC+0.
+ * Returns 0, or -1 after printing why not. */
+int probe_set_add_entry(struct probe_set *set, struct dw_function *f);
+
 /* Late binding: a site for f, the IFUNC an internal resolver probe just
  * saw bound, appended to set; NULL when a site probes its address already. */
 struct probe_site *probe_set_add_late(struct probe_set *set, struct dw_function *f);

@@ -39,6 +39,11 @@ void arch_plan_go_call(const struct dw_function *f, struct fetch_plan *params, s
  * (agent_abi.h); dw_loc_plan marks values in others unavailable. */
 bool arch_plan_reads_vregs(const struct fetch_plan *p);
 
+/* The name of DWARF register regno as the ABI names it ("rdi", "xmm0",
+ * "st0"; System V x86-64 ABI 3.6.2, figure 3.36), or NULL when the
+ * architecture has none by that number. */
+const char *arch_reg_name(unsigned regno);
+
 /* Reads the registers of stopped thread tid (vector registers too when
  * want_vregs).  Returns 0 or -errno. */
 int arch_regs_fetch(pid_t tid, struct arch_regs *r, bool want_vregs);

@@ -19,6 +19,7 @@
 #include "hit_clock.h"
 #include "loader.h"
 #include "log.h"
+#include "probe_point.h"
 #include "patch.h"
 #include "procfs.h"
 #include "record.h"
@@ -230,6 +231,10 @@ static pid_t sigtrap_blocker(pid_t pid, pid_t agent_tid)
 
 		if (tid <= 0 || tid == agent_tid || procfs_read(pid, tid, "status", buf, sizeof(buf)) < 0 || !(line = strstr(buf, "\nSigBlk:")))
 			continue;
+		/* The watchdog writes its tid when it first runs, maybe not yet:
+		 * its name is set when it is made (quiet_thread_start). */
+		if (!agent_tid && !strncmp(buf, "Name:\tdwtrace-agent\n", 20))
+			continue;
 		if (sscanf(line + 8, "%llx", &mask) == 1 && (mask & (1ull << (SIGTRAP - 1))))
 			found = tid;
 	}
@@ -294,7 +299,8 @@ full:
 		struct probe_site *site = of[i];
 
 		if (!out[i].patched) {
-			log_error("probe '%s' left out: %s", site->fn->name, out[i].why);
+			char label[300];
+			log_error("probe '%s' left out: %s", probe_site_label(site, label, sizeof(label)), out[i].why);
 			continue;
 		}
 		site->placed = true;

@@ -14,6 +14,8 @@
 
 #include "log.h"
 #include "patch_code.h"
+#include "probe_point.h"
+#include "procfs.h"
 #include "trap_table.h"
 #include "xalloc.h"
 
@@ -57,7 +59,9 @@ size_t patch_count_traps(struct target *t, struct probe_site *const *sites, size
 		struct patch_plan plan;
 		char err[200];
 
-		if (nr && patch_plan_function(sites[i]->addr, ranges, nr, !sites[i]->entry_only, f->open_code, busy,
+		if (probe_site_is_point(sites[i])) {
+			traps++; /* always a trap (patch_plan_point) */
+		} else if (nr && patch_plan_function(sites[i]->addr, ranges, nr, !sites[i]->entry_only, f->open_code, busy,
 					      nbusy, &plan, err, sizeof(err)) == 0) {
 			for (size_t k = 0; k < plan.n; k++)
 				traps += plan.points[k].kind == PATCH_TRAP;
@@ -142,6 +146,9 @@ static int write_points(struct patch_set *ps, struct target *t, struct thread *t
 		uint64_t at;
 		char err[160];
 		bool vregs = p->kind == PATCH_JUMP && point_vregs(p, rq->site);
+		/* A trap's handler copies the vector registers from the
+		 * signal's context (agent_trap.c): the site's flag asks it to. */
+		bool site_vregs = point_vregs(p, rq->site);
 
 		rc = scratch_alloc(s, t, th, p->start, lens[i] + STUB_SLACK, &at);
 		if (rc) {
@@ -170,7 +177,7 @@ static int write_points(struct patch_set *ps, struct target *t, struct thread *t
 		sites[i].layout = rq->site->layout ? rq->site->layout->id : 0;
 		sites[i].kind = p->rec;
 		sites[i].flags = (uint16_t)(DWT_SITE_LIVE | (p->kind == PATCH_TRAP ? DWT_SITE_TRAP : 0) |
-					    (vregs ? DWT_SITE_VREGS : 0));
+					    (site_vregs ? DWT_SITE_VREGS : 0));
 		sites[i].prog = p->rec == DWT_REC_ENTRY ? rq->entry_prog : rq->exit_prog;
 		sites[i].nops = p->rec == DWT_REC_ENTRY ? rq->entry_nops : rq->exit_nops;
 		sites[i].patch_addr = p->start;
@@ -227,20 +234,70 @@ out:
 	return rc;
 }
 
+/* The patch of ps whose bytes overlap [start, start + len), or NULL. */
+static const struct patch_done *overlapping(const struct patch_set *ps, uint64_t start, size_t len)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (!ps->done[i].restored && start < ps->done[i].start + ps->done[i].len &&
+		    ps->done[i].start < start + len)
+			return &ps->done[i];
+	return NULL;
+}
+
+/* Whether a point of plan overlaps a patch made already (say which in o):
+ * two patches over one instruction would corrupt it. */
+static bool plan_collides(const struct patch_set *ps, const struct patch_plan *plan, struct patch_outcome *o)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct patch_done *d = overlapping(ps, plan->points[i].start, plan->points[i].len);
+		if (d) {
+			snprintf(o->why, sizeof(o->why),
+				 "its instruction at 0x%" PRIx64 " is patched already for another probe (at 0x%" PRIx64
+				 "): one patch per instruction; the ptrace engine (--engine ptrace) can place both",
+				 plan->points[i].start, d->start);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The busy pcs, plus the probes inside functions among req and the
+ * patches made already: no jump patch may cover one past its first byte. */
+static uint64_t *busy_with_points(const struct patch_set *ps, const struct patch_request *req, size_t nreq,
+				  const uint64_t *busy, size_t nbusy, size_t *n)
+{
+	uint64_t *all = xcalloc(nbusy + nreq + ps->n + 1, sizeof(*all));
+
+	memcpy(all, busy, nbusy * sizeof(*busy));
+	*n = nbusy;
+	for (size_t i = 0; i < nreq; i++)
+		if (probe_site_is_point(req[i].site))
+			all[(*n)++] = req[i].site->addr;
+	for (size_t i = 0; i < ps->n; i++)
+		if (!ps->done[i].restored)
+			all[(*n)++] = ps->done[i].start;
+	return all;
+}
+
 int patch_apply(struct patch_set *ps, struct target *t, struct thread *th, struct scratch *s, struct dwt_agent *agent,
-		uint64_t agent_addr, const struct patch_request *req, size_t nreq, const uint64_t *busy, size_t nbusy,
+		uint64_t agent_addr, const struct patch_request *req, size_t nreq, const uint64_t *busy0, size_t nbusy0,
 		struct patch_outcome *out)
 {
-	size_t ntab = agent->ntraps_max, patched = 0;
+	size_t ntab = agent->ntraps_max, patched = 0, nbusy;
 	struct dwt_trap *traps = xcalloc(ntab ? ntab : 1, sizeof(*traps));
+	uint64_t *busy = busy_with_points(ps, req, nreq, busy0, nbusy0, &nbusy);
 	int fatal = 0;
 
 	if (ntab && target_read(t, t->pid, agent->traps, traps, ntab * sizeof(*traps)) !=
 			    (ssize_t)(ntab * sizeof(*traps))) {
 		free(traps);
+		free(busy);
 		return -EFAULT;
 	}
-	for (size_t r = 0; r < nreq; r++) {
+	/* Functions first, then the probes inside them: where both want one
+	 * instruction (a point at a ret), the function keeps its exit. */
+	for (size_t k = 0; k < 2 * nreq; k++) {
+		size_t r = k % nreq;
 		const struct probe_site *site = req[r].site;
 		struct patch_range *ranges = xcalloc(site->fn->nranges ? site->fn->nranges : 1, sizeof(*ranges));
 		struct patch_outcome *o = &out[r];
@@ -248,16 +305,21 @@ int patch_apply(struct patch_set *ps, struct target *t, struct thread *th, struc
 		size_t nr, *lens = NULL;
 		char err[200];
 
+		if (probe_site_is_point(site) != (k >= nreq)) {
+			free(ranges);
+			continue;
+		}
 		memset(o, 0, sizeof(*o));
 		nr = read_ranges(t, site->fn, ranges);
 		if (!site->fn->nranges)
 			snprintf(o->why, sizeof(o->why), "the extent of its code is unknown (a symbol without size)");
 		else if (!nr)
 			snprintf(o->why, sizeof(o->why), "cannot read its code");
-		else if (patch_plan_function(site->addr, ranges, nr, !site->entry_only, site->fn->open_code, busy, nbusy, &plan, err,
-					     sizeof(err)) != 0)
+		else if (probe_site_is_point(site) ? patch_plan_point(site->addr, ranges, nr, &plan, err, sizeof(err)) != 0
+			 : patch_plan_function(site->addr, ranges, nr, !site->entry_only, site->fn->open_code, busy,
+					       nbusy, &plan, err, sizeof(err)) != 0)
 			snprintf(o->why, sizeof(o->why), "%s", err);
-		else {
+		else if (!plan_collides(ps, &plan, o)) {
 			lens = xcalloc(plan.n, sizeof(*lens));
 			if (settle_kinds(&plan, site, agent->hit, lens, o)) {
 				int rc = write_points(ps, t, th, s, agent, agent_addr, traps, &req[r], &plan, lens, o);
@@ -287,6 +349,7 @@ int patch_apply(struct patch_set *ps, struct target *t, struct thread *th, struc
 			break;
 	}
 	free(traps);
+	free(busy);
 	return fatal && !patched ? fatal : (int)patched;
 }
 
@@ -359,6 +422,72 @@ static int move_out(const struct patch_set *ps, struct target *t, struct thread 
 	return -ETIMEDOUT;
 }
 
+/* Thread th (stopped) ran one of ps's int3 traps and its SIGTRAP waits
+ * for delivery (th->pending_signal, from the stop that attached to it):
+ * with the original bytes back, the signal would reach the program's
+ * SIGTRAP action (death, by default) once the agent's handler is out.  A
+ * debugger taking out a breakpoint does what is done here: the pc goes
+ * back onto the instruction, which runs as if never trapped, and the
+ * signal is dropped. */
+static bool after_trap(const struct patch_set *ps, uint64_t pc)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->done[i].trap && ps->done[i].start + ARCH_BREAKPOINT_PC_ADVANCE == pc)
+			return true;
+	return false;
+}
+
+/* Whether SIGTRAP is queued for thread tid of pid, not delivered yet
+ * (/proc/PID/task/TID/status, SigPnd: the thread's own pending signals). */
+static bool sigtrap_queued(pid_t pid, pid_t tid)
+{
+	char buf[4096], *line;
+	unsigned long long mask;
+
+	if (procfs_read(pid, tid, "status", buf, sizeof(buf)) < 0 || !(line = strstr(buf, "\nSigPnd:")))
+		return false;
+	return sscanf(line + 8, "%llx", &mask) == 1 && (mask & (1ull << (SIGTRAP - 1)));
+}
+
+static void unwind_pending_trap(const struct patch_set *ps, struct target *t, struct thread *th)
+{
+	struct arch_regs r;
+	siginfo_t si;
+	uint64_t at;
+	int status;
+
+	if (arch_regs_fetch(th->tid, &r, false) != 0 || !after_trap(ps, arch_regs_pc(&r)))
+		return;
+	/* Stopped by the attach between the int3 and the delivery of its
+	 * SIGTRAP: let the kernel deliver it, which a traced thread reports
+	 * as a signal-delivery stop before it runs any instruction (SIGTRAP
+	 * is a synchronous signal, dequeued first). */
+	if (!th->pending_signal && sigtrap_queued(t->pid, th->tid)) {
+		if (ptrace(PTRACE_CONT, th->tid, NULL, NULL) != 0 || wait_task(th->tid, &status, __WALL) != th->tid ||
+		    !WIFSTOPPED(status))
+			return;
+		if (status >> 16 == 0)
+			th->pending_signal = WSTOPSIG(status);
+		if (arch_regs_fetch(th->tid, &r, false) != 0)
+			return;
+	}
+	if (th->pending_signal != SIGTRAP || ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) != 0 ||
+	    si.si_code != SI_KERNEL)
+		return;
+	at = arch_regs_pc(&r) - ARCH_BREAKPOINT_PC_ADVANCE;
+	for (size_t i = 0; i < ps->n; i++) {
+		if (!ps->done[i].trap || ps->done[i].start != at)
+			continue;
+		arch_regs_set_pc(&r, at);
+		if (arch_regs_store(th->tid, &r) == 0) {
+			th->pending_signal = 0;
+			log_debug("patch", "thread %d: its SIGTRAP from the trap at 0x%" PRIx64 " is dropped, the "
+				  "instruction runs again", (int)th->tid, at);
+		}
+		return;
+	}
+}
+
 int patch_restore_all(struct patch_set *ps, struct target *t, const struct dwt_agent *agent)
 {
 	struct tids ts = {0};
@@ -389,7 +518,11 @@ int patch_restore_all(struct patch_set *ps, struct target *t, const struct dwt_a
 	u64_map_each(&t->threads, collect_tid, &ts);
 	for (size_t i = 0; i < ts.n; i++) {
 		struct thread *th = target_thread(t, ts.v[i]);
-		int rc = th ? move_out(ps, t, th) : 0;
+		int rc;
+
+		if (th)
+			unwind_pending_trap(ps, t, th);
+		rc = th ? move_out(ps, t, th) : 0;
 
 		if (rc && rc != -ESRCH && !first_rc)
 			first_rc = rc;

@@ -372,6 +372,33 @@ int patch_plan_function(uint64_t entry, const struct patch_range *ranges, size_t
 	return 0;
 }
 
+int patch_plan_point(uint64_t addr, const struct patch_range *ranges, size_t nranges, struct patch_plan *plan,
+		     char *err, size_t errsize)
+{
+	struct scan sc = {.ranges = ranges, .nranges = nranges};
+	char why[200] = "";
+	bool decoded;
+	ssize_t at;
+
+	memset(plan, 0, sizeof(*plan));
+	decoded = scan_code(&sc, why, sizeof(why)) == 0;
+	at = find_insn(&sc, addr);
+	if (at < 0) {
+		if (decoded)
+			snprintf(err, errsize, "0x%" PRIx64 " is not the start of an instruction of the function", addr);
+		else
+			snprintf(err, errsize, "%s", why);
+	} else {
+		trap(plan, DWT_REC_ENTRY, &sc, (size_t)at,
+		     "a probe inside a function: a jump could cover an instruction that other code jumps to");
+		plan->entry_only = true;
+		snprintf(plan->why, sizeof(plan->why), "a probe inside a function");
+	}
+	free(sc.insns);
+	free(sc.targets);
+	return at < 0 ? -1 : 0;
+}
+
 void patch_plan_free(struct patch_plan *plan)
 {
 	free(plan->points);

@@ -62,6 +62,15 @@ int patch_plan_function(uint64_t entry, const struct patch_range *ranges, size_t
 			bool open, const uint64_t *busy, size_t nbusy, struct patch_plan *plan, char *err,
 			size_t errsize);
 
+/* Plans a probe inside a function (a source line, FUNC+OFF): an int3 at
+ * addr alone, never a jump, since a jump's 5 bytes could cover the start of
+ * an instruction that a branch, a jump table, a landing pad or a return
+ * address leads to, which only the whole function's control flow (not
+ * known here) could rule out.  Returns 0 and plan (entry_only), or -1 with
+ * err when addr starts no instruction of ranges. */
+int patch_plan_point(uint64_t addr, const struct patch_range *ranges, size_t nranges, struct patch_plan *plan,
+		     char *err, size_t errsize);
+
 void patch_plan_free(struct patch_plan *plan);
 
 #endif

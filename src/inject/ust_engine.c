@@ -152,7 +152,8 @@ static int ust_engine_register(const struct dwt_agent *agent, void *mailbox, con
 			const struct dwt_ust_event_desc *ex = ust_desc_event(in_mb, size, exit_ev[i]);
 			entry_slot[i] = en ? en->slot : 0;
 			exit_slot[i] = ex ? ex->slot : 0;
-			if (!entry_slot[i] || !exit_slot[i]) {
+			/* Points and inlined copies have no exit event. */
+			if (!entry_slot[i] || (!exit_slot[i] && exit_ev[i] != UST_DESC_NO_EVENT)) {
 				bad++;
 				if (!first)
 					first = layouts[i]->function;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "probe_point.h"
 #include "procfs.h"
 #include "stack.h"
 #include "tracer_internal.h"
@@ -183,7 +184,8 @@ static bool probed_entry(struct process *p, const struct probe_site *site, uint6
 {
 	const struct probe_site *other = u64_map_get(&p->probes.by_addr, addr);
 
-	return other && other != site;
+	/* A probe inside a function (a source line) is no call's start. */
+	return other && other != site && !probe_site_is_point(other);
 }
 
 /* The bytes of the function (as its symbol gives it) holding addr, read
@@ -445,6 +447,32 @@ static void note_undecodable(struct process *p, size_t before)
 			    p->nundecodable - (before > UNDECODABLE_SHOWN ? before : UNDECODABLE_SHOWN));
 }
 
+/* A probe inside a function (probe_point.c): one breakpoint at that
+ * instruction, which is checked to start one when the spec is resolved.
+ * It may share the breakpoint of another probed function's exit (a `ret`):
+ * the breakpoint then has both roles, and the point's event comes first. */
+static int place_point(struct process *p, struct thread *th, struct probe_site *site)
+{
+	const struct dw_function *f = site->fn;
+	struct breakpoint *bp;
+	char what[300], where[300];
+
+	snprintf(what, sizeof(what), "probe '%s+0x%" PRIx64 "'", f->name, site->addr - f->addr);
+	site_where(site, site->addr, where, sizeof(where));
+	bp = place_breakpoint(p, th, site->addr, what, where);
+	if (!bp)
+		return -1;
+	if (bp->entry && bp->entry != site) {
+		log_error("%s left out: %s is the entry of %s, probed already", what, where, bp->entry->fn->name);
+		return -1;
+	}
+	bp->entry = site;
+	site->placed = true;
+	site->entry_only = true;
+	p->nplaced++;
+	return 0;
+}
+
 int place_probe(struct process *p, struct thread *th, struct probe_site *site)
 {
 	const struct dw_function *f = site->fn;
@@ -453,6 +481,8 @@ int place_probe(struct process *p, struct thread *th, struct probe_site *site)
 	char what[300], where[300], start[300];
 	int scanned;
 
+	if (probe_site_is_point(site))
+		return place_point(p, th, site);
 	snprintf(what, sizeof(what), "probe '%s'", f->name);
 	site_where(site, site->addr, where, sizeof(where));
 	if (f->dwarf_start) {

@@ -4,8 +4,10 @@
 sample_app 1000 calls my_traced_function(42, 0xdeadbeef, 3.14159,
 (void *)0x12345678) of libmylib.so 1000 times and prints each call with its
 return value.  Under dwtrace, with the probe given as a function name, as
-MODULE:FUNCTION and as MODULE:0xOFFSET (a file offset inside the function,
-computed here with nm and readelf), the JSON events must show exactly those
+MODULE:FUNCTION and as MODULE:0xOFFSET (the file offset of the function's
+first byte, computed here with nm and readelf: an entry probe; an offset
+inside it is a probe of that instruction, test_points.py), the JSON events
+must show exactly those
 1000 calls; the text format must show them too.
 """
 
@@ -118,13 +120,11 @@ def check_text_run(opt, workdir):
 
 
 def offset_probe(opt):
-    """MODULE:0xOFFSET with OFFSET the file offset of a byte 4 bytes inside
-    my_traced_function, computed from nm and readelf only."""
+    """MODULE:0xOFFSET with OFFSET the file offset of my_traced_function's
+    first byte, computed from nm and readelf only."""
     lib = harness.sample(opt, MODULE)
-    value, size = harness.symbol(lib, FUNCTION)
-    if size <= 4:
-        fail("%s in %s is only %d bytes long" % (FUNCTION, lib, size))
-    return "%s:0x%x" % (MODULE, harness.vaddr_to_offset(lib, value) + 4)
+    value, _ = harness.symbol(lib, FUNCTION)
+    return "%s:0x%x" % (MODULE, harness.vaddr_to_offset(lib, value))
 
 
 def test(opt):

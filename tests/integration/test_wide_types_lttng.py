@@ -48,7 +48,7 @@ def expected_fields(event, ev):
     out = []
 
     def add(name, v, top):
-        if v is None:
+        if v is None or (isinstance(v, dict) and list(v) == ["unavailable"]):
             return  # unavailable: not checked here
         if isinstance(v, dict) and list(v) == ["real", "imag"]:
             out.append((name + "_real", lh.bt_float(v["real"])))

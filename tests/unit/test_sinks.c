@@ -42,7 +42,8 @@ static struct dw_type t_color = {.kind = DW_KIND_ENUM, .name = "color", .size = 
 /* demo(int a, unsigned long b, double d, char *s, char *bad, struct point pt,
  * enum color color, _Bool flag, __int128 big, int lost): pt and big on the
  * stack (as arguments past the sixth integer register are), lost with no
- * location (shown unavailable). */
+ * location (shown unavailable: "optimized out", the plan's why when it
+ * gives none, fetch_plan.h). */
 static struct layout_field demo_fields[] = {
 	{.name = "a", .type = &t_int, .plan = REG(5, 4)},
 	{.name = "b", .type = &t_ulong, .plan = REG(4, 8)},
@@ -170,7 +171,7 @@ static void test_text(void **state)
 	char *text = run(sink_text_new);
 
 	assert_string_equal(text, "00:00:01.000000 100/101 demo(a=-5, b=42, d=2.5, s=\"hello\", bad=0xdead0000, "
-				  "pt={x=1, y=-2}, color=GREEN, flag=true, big=-18446744073709551616, lost=?)\n"
+				  "pt={x=1, y=-2}, color=GREEN, flag=true, big=-18446744073709551616, lost=<optimized out>)\n"
 				  "00:00:01.000014 100/101 demo → -7 <0.000014211>\n");
 	free(text);
 }
@@ -183,7 +184,7 @@ static void test_json(void **state)
 			    "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"demo\","
 			    "\"module\":\"libdemo.so\",\"args\":{\"a\":-5,\"b\":42,\"d\":2.5,\"s\":\"hello\",\"bad\":null,"
 			    "\"pt\":{\"x\":1,\"y\":-2},\"color\":\"GREEN\",\"flag\":true,\"big\":-18446744073709551616,"
-			    "\"lost\":null}}\n"
+			    "\"lost\":{\"unavailable\":\"optimized out\"}}}\n"
 			    "{\"type\":\"exit\",\"ts_ns\":1000014211,\"pid\":100,\"tid\":101,\"function\":\"demo\","
 			    "\"module\":\"libdemo.so\",\"retval\":-7,\"duration_ns\":14211}\n");
 	free(text);

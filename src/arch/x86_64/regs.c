@@ -159,3 +159,20 @@ uint64_t arch_cycle_counter(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
+
+const char *arch_reg_name(unsigned regno)
+{
+	static const char *const gp[] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
+					 "r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rip"};
+	static const char *const xmm[] = {"xmm0", "xmm1", "xmm2",  "xmm3",  "xmm4",  "xmm5",  "xmm6",  "xmm7",
+					  "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"};
+	static const char *const st[] = {"st0", "st1", "st2", "st3", "st4", "st5", "st6", "st7"};
+
+	if (regno <= X86_DW_RIP)
+		return gp[regno];
+	if (regno >= X86_DW_XMM0 && regno < X86_DW_XMM0 + 16)
+		return xmm[regno - X86_DW_XMM0];
+	if (regno >= X86_DW_ST0 && regno < X86_DW_ST0 + 8)
+		return st[regno - X86_DW_ST0];
+	return NULL;
+}

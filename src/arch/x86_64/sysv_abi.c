@@ -351,4 +351,12 @@ void arch_plan_call(const struct dw_function *f, struct fetch_plan *params, stru
 		if (uses_vregs(p))
 			*entry_vregs = true;
 	}
+	/* What the classification could not place is not "optimized out"
+	 * (fetch_plan.h's default): the ABI alone does not say where it is
+	 * (after a vector wider than 16 bytes, in a clone). */
+	for (size_t i = 0; i < f->nparams; i++)
+		if (!params[i].available && !params[i].why)
+			params[i].why = "location unknown";
+	if (!ret->available && !ret->why)
+		ret->why = "location unknown";
 }

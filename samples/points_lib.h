@@ -1,0 +1,8 @@
+#ifndef POINTS_LIB_H
+#define POINTS_LIB_H
+
+long pt_sum(const int *v, int n);
+double pt_poly(double x, int degree);
+int pt_grid(int rows, int cols);
+
+#endif

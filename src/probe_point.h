@@ -1,0 +1,66 @@
+/* Probes inside functions (issue 13): MODULE:0xOFFSET at that instruction,
+ * [MODULE:]FUNC+OFF, [MODULE:]FILE:LINE.  Each address becomes a probe
+ * site whose layout is a LAYOUT_POINT: one "probe" event per hit, with the
+ * function's parameters and the variables in scope there, located from
+ * DWARF at that pc (dw_scope_at).  Entry events only. */
+#ifndef DWTRACE_PROBE_POINT_H
+#define DWTRACE_PROBE_POINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dw_session.h"
+#include "probe_site.h"
+
+/* Whether spec is [MODULE:]FILE:LINE: its last ':'-separated part is all
+ * decimal digits (a file offset is written 0x...). */
+bool probe_point_is_line(const char *spec);
+
+/* Whether name (a spec's part after MODULE:) is FUNC+OFF, OFF decimal or
+ * 0x hexadecimal. */
+bool probe_point_is_func_offset(const char *name);
+
+/* Resolves [MODULE:]FILE:LINE in s: a point at each address the line table
+ * gives (dw_session_each_line_addr).  A MODULE not loaded yet, or any
+ * MODULE of a live process, makes the spec pending too.  Returns 0, or -1
+ * after printing a one-line error (line without code: the nearest lines
+ * that have some; a file no CU has). */
+int probe_point_resolve_line(struct probe_set *set, struct dw_session *s, const char *spec);
+
+/* The same in m alone, just loaded (a pending spec): quiet when m does not
+ * have the file.  Returns the points added. */
+size_t probe_point_resolve_line_pending(struct probe_set *set, struct dw_session *s, struct dw_module *m,
+					const char *spec);
+
+/* Resolves FUNC+OFF (name) in m, or in every module of s when m is NULL.
+ * OFF must start an instruction inside FUNC (else an error names the
+ * nearest instruction starts); OFF 0 is FUNC's entry probe.  Returns 0, or
+ * -1 after printing. */
+int probe_point_resolve_func_offset(struct probe_set *set, struct dw_session *s, struct dw_module *m,
+				    const char *spec, const char *name);
+
+/* A point at addr inside f (a load address, checked to start an
+ * instruction of f's code), for spec.  At f's entry with an entry probe
+ * there, or an entry probe asked for later at a point: refused (one probe
+ * per address).  Returns 0, or -1 after printing. */
+int probe_point_add(struct probe_set *set, struct dw_function *f, uint64_t addr, const char *spec);
+
+/* Whether addr starts an instruction of f's code as the ELF file has it.
+ * Returns 0, or -1 after printing why not, naming the instruction starts
+ * around addr. */
+int probe_point_check_insn(struct dw_function *f, uint64_t addr, const char *spec);
+
+/* The layout of a point at addr of f: function, offset, file:line, fields
+ * (f's parameters) and locals from dw_scope_at, id. */
+struct event_layout *probe_point_layout(struct dw_function *f, uint64_t addr, unsigned id);
+
+static inline bool probe_site_is_point(const struct probe_site *site)
+{
+	return site->layout && site->layout->kind == LAYOUT_POINT;
+}
+
+/* How messages name site: "FUNC+0xOFF" for a point, else FUNC (in buf
+ * when it is made). */
+const char *probe_site_label(const struct probe_site *site, char *buf, size_t size);
+
+#endif
