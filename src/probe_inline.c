@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "arch.h"
-#include "dw_issue13_stub.h"
 #include "dw_loc.h"
 #include "log.h"
+#include "probe_point.h"
 #include "xalloc.h"
 
 /* The layout of the copy in, part of function f: one entry event named
@@ -56,6 +56,7 @@ struct inline_ctx {
 	size_t added;
 	size_t dup;                  /* at an address probed already */
 	size_t nofunc;               /* in no function symbol */
+	size_t notinsn;              /* entry pc at no instruction start */
 	const char *first;           /* the first copy's function name */
 };
 
@@ -65,6 +66,7 @@ static int add_copy(const struct dw_inline *in, void *arg)
 	struct probe_set *set = c->set;
 	struct probe_site *site;
 	struct dw_function *f;
+	bool bad;
 
 	if (u64_map_get(&set->by_addr, in->addr)) {
 		/* One probe per address: a copy nested at the entry of another
@@ -74,6 +76,15 @@ static int add_copy(const struct dw_inline *in, void *arg)
 	}
 	if (dw_module_function_at(in->module, in->addr, &f) != 0 || !f->has_dwarf) {
 		c->nofunc++;
+		return 0;
+	}
+	/* A breakpoint anywhere but an instruction start corrupts one: DWARF
+	 * could be wrong.  Checked as points are, its message held back. */
+	log_quiet(true);
+	bad = probe_point_check_insn(f, in->addr, in->name) != 0;
+	log_quiet(false);
+	if (bad) {
+		c->notinsn++;
 		return 0;
 	}
 	site = xcalloc(1, sizeof(*site));
@@ -112,6 +123,10 @@ size_t probe_inline_add(struct probe_set *set, struct dw_session *s, struct dw_m
 	if (c.dup)
 		log_debug("probe", "'%s': %zu inlined copies start where another probe is, and show as that one",
 			  pattern, c.dup);
+	if (c.notinsn)
+		log_warning("'%s': %zu inlined copies have an entry that starts no instruction (corrupt DWARF?): left "
+			    "out",
+			    pattern, c.notinsn);
 	if (c.nofunc)
 		log_warning("'%s': %zu inlined copies are in code no function symbol with DWARF covers: left out",
 			    pattern, c.nofunc);
@@ -144,7 +159,7 @@ void probe_layout_from_locations(struct event_layout *l, const struct dw_functio
 	 * return type: rax may then hold anything.  Not a guess: unavailable. */
 	if (f->clone_kind && l->has_ret && strstr(f->linkage_name ? f->linkage_name : f->name, ".isra.")) {
 		l->ret.plan.available = false;
-		l->ret.plan.why = "maybe not returned (an .isra clone)";
+		l->ret.plan.why = "maybe not returned";
 	}
 }
 

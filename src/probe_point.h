@@ -54,9 +54,12 @@ int probe_point_check_insn(struct dw_function *f, uint64_t addr, const char *spe
  * (f's parameters) and locals from dw_scope_at, id. */
 struct event_layout *probe_point_layout(struct dw_function *f, uint64_t addr, unsigned id);
 
+/* Whether site is one instruction inside a function: a point, or the entry
+ * of an inlined copy (probe_inline.c), placed alike (an int3 on the agent
+ * engine, one breakpoint on the ptrace engine, no exits). */
 static inline bool probe_site_is_point(const struct probe_site *site)
 {
-	return site->layout && site->layout->kind == LAYOUT_POINT;
+	return site->layout && site->layout->kind != LAYOUT_CALL;
 }
 
 /* How messages name site: "FUNC+0xOFF" for a point, else FUNC (in buf

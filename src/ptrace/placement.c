@@ -508,13 +508,6 @@ int place_probe(struct process *p, struct thread *th, struct probe_site *site)
 	bp->entry = site;
 	site->placed = true;
 	p->nplaced++;
-	/* The entry of an inlined copy, or a point inside a function: no
-	 * call to follow to its exits. */
-	if (site->layout && site->layout->kind != LAYOUT_CALL) {
-		site->entry_only = true;
-		code_scan_free(&sc);
-		return 0;
-	}
 	/* Functions that are not called have no exit to wait for. */
 	if (f->noreturn || f->signal_frame || f->not_called || (f->no_symbol && !f->size) ||
 	    (dw_module_is_main(f->module) && f->addr == p->t.entry)) {
