@@ -193,6 +193,17 @@ def check_run(opt, cmd, extra):
     if listing.returncode == 0 or "inlined into" in listing.stderr.replace("left out", ""):
         fail("'!weigh' did not leave out weigh's inlined copies\n%s" % harness.describe(listing))
 
+    # The clone by its own symbol: the same events as by its function's name.
+    if opt != "O0":
+        _addr, sym = found[("scale", "constprop")]
+        _p, _t, own = harness.check_unharmed(cmd, extra + ["-F", "json", "-e", sym])
+        mine = [(e["type"], e["function"], e.get("clone"), e.get("args"), e.get("retval"))
+                for e in harness.read_events(own) if e.get("type") in ("entry", "exit")]
+        want = [(e["type"], e["function"], e.get("clone"), e.get("args"), e.get("retval"))
+                for e in events if e.get("function") == "scale" and e.get("type") in ("entry", "exit")]
+        if mine != want:
+            fail("-e %s: events %s, -e scale gave %s" % (sym, mine, want))
+
     # gdb: the clone's parameters at its entry, as dwtrace's first event.
     if opt != "O0":
         _addr, sym = found[("scale", "constprop")]
