@@ -77,3 +77,44 @@ int dw_session_each_function_shadowed(struct dw_session *s, const char *pattern,
 	u64_map_free(&ex.owner);
 	return total;
 }
+
+struct inlined_ctx {
+	struct exported ex;
+	int (*fn)(const struct dw_inline *in, void *arg);
+	void (*shadowed)(const struct dw_inline *in, struct dw_module *owner, void *arg);
+	void *arg;
+	int kept;
+};
+
+static int inlined_unless_exported(const struct dw_inline *in, void *arg)
+{
+	struct inlined_ctx *c = arg;
+	struct dw_module *owner = u64_map_get(&c->ex.owner, plain_hash(in->name));
+
+	/* A copy of an inline function of in's module (the dynamic linker's
+	 * malloc around __rtld_malloc, glibc's extern inline atoi in a
+	 * program) named as another module's export: the name means the
+	 * export, as for local symbols. */
+	if (owner && owner != in->module) {
+		if (c->shadowed)
+			c->shadowed(in, owner, c->arg);
+		return 0;
+	}
+	c->kept++;
+	return c->fn(in, c->arg);
+}
+
+int dw_session_each_inlined(struct dw_session *s, const char *pattern, bool glob,
+			    int (*fn)(const struct dw_inline *in, void *arg), void *arg,
+			    void (*shadowed)(const struct dw_inline *in, struct dw_module *owner, void *arg))
+{
+	struct inlined_ctx c = {.fn = fn, .shadowed = shadowed, .arg = arg};
+
+	for (size_t i = 0; i < s->nmodules; i++)
+		collect_exported(s->modules[i], pattern, glob, &c.ex);
+	for (size_t i = 0; i < s->nmodules; i++)
+		if (dw_module_each_inlined(s->modules[i], pattern, glob, inlined_unless_exported, &c) < 0)
+			break;
+	u64_map_free(&c.ex.owner);
+	return c.kept;
+}

@@ -164,6 +164,17 @@ struct dw_inline {
 int dw_module_each_inlined(struct dw_module *m, const char *pattern, bool glob,
 			   int (*fn)(const struct dw_inline *in, void *arg), void *arg);
 
+/* dw_module_each_inlined over every module of s, where the copies in one
+ * module of a function named as another module's export (a global
+ * definition) are left out, as dw_session_each_function leaves out local
+ * symbols: "malloc" is libc's, not the dynamic linker's inline malloc
+ * around its own allocator (which would show libc's calls twice).
+ * shadowed (when not NULL) is told of each copy left out, with the
+ * exporting module.  Returns the number of copies passed to fn. */
+int dw_session_each_inlined(struct dw_session *s, const char *pattern, bool glob,
+			    int (*fn)(const struct dw_inline *in, void *arg), void *arg,
+			    void (*shadowed)(const struct dw_inline *in, struct dw_module *owner, void *arg));
+
 /* Number of raw arguments shown for a function without DWARF. */
 #define DW_RAW_ARGS 6
 

@@ -57,6 +57,11 @@ struct inline_ctx {
 	size_t dup;                  /* at an address probed already */
 	size_t nofunc;               /* in no function symbol */
 	size_t notinsn;              /* entry pc at no instruction start */
+	/* Copies in the program left out for another module's export of
+	 * their name: how many, one of them, that module. */
+	size_t nshadowed;
+	const struct dw_inline *shadowed;
+	const struct dw_module *owner;
 	const char *first;           /* the first copy's function name */
 };
 
@@ -102,17 +107,28 @@ static int add_copy(const struct dw_inline *in, void *arg)
 	return 0;
 }
 
+static void note_shadowed(const struct dw_inline *in, struct dw_module *owner, void *arg)
+{
+	struct inline_ctx *c = arg;
+
+	log_debug("probe", "%s: its copy inlined into %s in %s left out: %s exports the name", in->name,
+		  in->caller ? in->caller : "?", dw_module_name(in->module), dw_module_name(owner));
+	/* The program's own copies are most likely the ones meant. */
+	if (dw_module_is_main(in->module) && !c->nshadowed++) {
+		c->shadowed = in;
+		c->owner = owner;
+	}
+}
+
 size_t probe_inline_add(struct probe_set *set, struct dw_session *s, struct dw_module *m, const char *pattern,
 			bool glob)
 {
 	struct inline_ctx c = {.set = set, .s = s};
 
-	if (m) {
+	if (m)
 		dw_module_each_inlined(m, pattern, glob, add_copy, &c);
-	} else {
-		for (size_t i = 0; i < dw_session_nmodules(s); i++)
-			dw_module_each_inlined(dw_session_module(s, i), pattern, glob, add_copy, &c);
-	}
+	else
+		dw_session_each_inlined(s, pattern, glob, add_copy, &c, note_shadowed);
 	if (c.added == 1)
 		log_note("also probing 1 inlined copy of %s (entry events only)", c.first);
 	else if (c.added && glob)
@@ -123,6 +139,10 @@ size_t probe_inline_add(struct probe_set *set, struct dw_session *s, struct dw_m
 	if (c.dup)
 		log_debug("probe", "'%s': %zu inlined copies start where another probe is, and show as that one",
 			  pattern, c.dup);
+	if (c.nshadowed)
+		log_note("%zu inlined %s of %s in %s left out: %s exports the name; probe %s:%s for %s",
+			 c.nshadowed, c.nshadowed == 1 ? "copy" : "copies", c.shadowed->name, dw_module_name(c.shadowed->module), dw_module_name(c.owner),
+			 dw_module_name(c.shadowed->module), c.shadowed->name, c.nshadowed == 1 ? "it" : "them");
 	if (c.notinsn)
 		log_warning("'%s': %zu inlined copies have an entry that starts no instruction (corrupt DWARF?): left "
 			    "out",

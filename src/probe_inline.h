@@ -13,7 +13,8 @@
 
 /* Adds a site at the entry pc of every copy of a function pattern names
  * (exact, or a glob when glob) inlined anywhere in m, or in every module
- * of s when m is NULL (dw_module_each_inlined): entry events only, the
+ * of s when m is NULL but where another module exports the name
+ * (dw_session_each_inlined): entry events only, the
  * parameters located there from DWARF, site->fn the function the copy
  * is part of.  A copy at an address probed already is left out.  Prints
  * one note ("also probing N inlined copies of FUNC").  Returns the sites

@@ -204,6 +204,17 @@ def check_run(opt, cmd, extra):
         if mine != want:
             fail("-e %s: events %s, -e scale gave %s" % (sym, mine, want))
 
+    # glibc's extern inline atoi, inlined into main: a bare name means libc's
+    # export (as for a local symbol), with a note; the module names the copy.
+    if opt != "O0":
+        listing = harness.run_dwtrace(["--list-probes", "-e", "atoi", "--", app, ROUNDS])
+        if ("1 inlined copy of atoi in inline_app left out: libc.so.6 exports the name; "
+                "probe inline_app:atoi for it") not in listing.stderr or "inlined into main" in listing.stderr:
+            fail("-e atoi: the program's inlined copy is not left out with a note\n%s" % listing.stderr)
+        listing = harness.run_dwtrace(["--list-probes", "-e", "inline_app:atoi", "--", app, ROUNDS])
+        if len(re.findall(r"probe inline_app atoi 0x[0-9a-f]+ \(inlined into main", listing.stderr)) != 1:
+            fail("-e inline_app:atoi: not its one copy inlined into main\n%s" % listing.stderr)
+
     # gdb: the clone's parameters at its entry, as dwtrace's first event.
     if opt != "O0":
         _addr, sym = found[("scale", "constprop")]
