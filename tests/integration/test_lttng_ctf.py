@@ -108,10 +108,17 @@ def ctf_attach(lt, opt):
     result = lt.dwtrace(["--ctf", directory, "-e", "spin_step", "-p", str(spin.pid),
                          "--duration", "0.2"], timeout=30)
     ctf_line(result, directory, where)
-    events = lt.events(directory)
-    entries = check_spin_events(events, spin, tids, where)
+    # spin_app was not started with LTTNG_UST_ALLOW_BLOCKING, so LTTng
+    # discards (and counts) events when its buffers fill faster than the
+    # consumer empties them: a loaded machine does that to a hot loop (the
+    # man page says so).  Events around a gap are not paired then.
+    discarded = []
+    events = lt.events(directory, discarded=discarded)
+    entries = check_spin_events(events, spin, tids, where, paired=not discarded)
     if entries == 0:
         fail("%s: no call recorded in 0.2 s of tracing" % where)
+    if discarded:
+        print("%s: LTTng discarded events (a program that may not block): %s" % (where, discarded[0]))
     tracing.send(spin.pid, signal.SIGUSR1)
     status = spin.wait(10, where)
     spin.stdout.wait_for(r"^ok iterations=\d+$", 5, where)
@@ -119,11 +126,13 @@ def ctf_attach(lt, opt):
         fail("%s: spin_app exited with status %s\n%s" % (where, status, spin.describe()))
 
 
-def check_spin_events(events, spin, tids, where):
+def check_spin_events(events, spin, tids, where, paired=True):
     """spin_app's calls, entries and exits paired per thread: written by
     spin_app itself (agent engine: its vpid, vtid and procname contexts,
     which --ctf's channel has) or by dwtrace (ptrace engine: payload pid and
-    tid first).  Returns the number of entries."""
+    tid first).  paired: also check that entries and exits alternate per
+    thread, with the right return value (not when LTTng discarded some).
+    Returns the number of entries."""
     entries = 0
     last = {}
     own = lh.program_writes()
@@ -143,15 +152,15 @@ def check_spin_events(events, spin, tids, where):
         if ev.name == "dwtrace:spin_step_entry":
             if ev.fields() != ids + ["acc", "i"]:
                 fail("%s: fields %s, expected %s:\n  %s" % (w, ev.fields(), ids + ["acc", "i"], ev.line))
-            if prev is not None and prev.name == ev.name:
+            if paired and prev is not None and prev.name == ev.name:
                 fail("%s: two entries in a row on tid %s:\n  %s\n  %s" % (w, tid, prev.line, ev.line))
             entries += 1
         elif ev.name == "dwtrace:spin_step_exit":
             if ev.fields() != ids + ["retval", "duration_ns"]:
                 fail("%s: fields %s, expected %s:\n  %s"
                      % (w, ev.fields(), ids + ["retval", "duration_ns"], ev.line))
-            if prev is None:
-                pass  # the call under way when dwtrace attached
+            if prev is None or not paired:
+                pass  # the call under way when dwtrace attached, or a gap
             elif prev.name != "dwtrace:spin_step_entry":
                 fail("%s: two exits in a row on tid %s:\n  %s\n  %s" % (w, tid, prev.line, ev.line))
             else:
