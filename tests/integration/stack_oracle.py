@@ -15,15 +15,8 @@ import re
 import harness
 from harness import fail
 
-GDB_SETTINGS = """\
-set debuginfod enabled off
-set pagination off
-set confirm off
-set width 0
-set height 0
+GDB_SETTINGS = harness.GDB_SETTINGS_COMMON + """\
 set print frame-arguments none
-set print entry-values no
-set print address on
 set backtrace past-main off
 set backtrace limit 200
 """
