@@ -241,4 +241,13 @@ int dw_function_plan_params_at(const struct dw_function *f, uint64_t pc, struct 
 void dw_loc_plan(struct dw_module *m, Dwarf_Die *die, Dwarf_Die *subprogram, uint64_t pc, uint32_t size,
 		 struct fetch_plan *out);
 
+/* Whether op names a register as the location (DW_OP_reg0..31, DW_OP_regx;
+ * DWARF 5 section 2.6.1.1.3): true with *regno its DWARF register number. */
+bool dw_op_reg(const Dwarf_Op *op, unsigned *regno);
+
+/* Whether op is a register plus offset (DW_OP_breg0..31, DW_OP_bregx; DWARF 5
+ * section 2.5.1.2): true with *regno the DWARF register number, *off the
+ * signed offset in bytes. */
+bool dw_op_breg(const Dwarf_Op *op, unsigned *regno, int64_t *off);
+
 #endif
