@@ -80,7 +80,8 @@ struct dw_caller_regs {
 	int64_t offset[DW_CALLER_NREGS]; /* DW_CALLER_REG_AT_CFA */
 };
 
-
+/* The kinds of location a piece of an evaluated expression has (DWARF 5
+ * section 2.6.1.1: register, memory, implicit and empty locations). */
 enum dw_loc_kind {
 	DW_LOC_REG,          /* in register regno */
 	DW_LOC_MEM,          /* in memory at addr */
@@ -91,6 +92,9 @@ enum dw_loc_kind {
 	DW_LOC_EMPTY,        /* no location: optimized out (an empty piece) */
 };
 
+/* One piece of an evaluated location (DWARF 5 section 2.6.1.2), its fields
+ * used by kind as marked; bytes point into the expression's data (not
+ * owned, valid as long as the expression). */
 struct dw_loc_piece {
 	enum dw_loc_kind kind;
 	unsigned regno;              /* DW_LOC_REG */
@@ -109,6 +113,9 @@ struct dw_loc_piece {
 
 #define DW_LOC_MAX_PIECES 16
 
+/* What dw_loc_eval gives: the pieces of a value in the expression's order
+ * (the first at the value's lowest byte), one piece for a location
+ * without DW_OP_piece; at most DW_LOC_MAX_PIECES. */
 struct dw_loc_result {
 	struct dw_loc_piece pieces[DW_LOC_MAX_PIECES];
 	size_t npieces;
