@@ -130,12 +130,6 @@ int dw_pc_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *chain, int max)
 	return n;
 }
 
-/* The name a debugger shows for a subprogram or inlined subroutine DIE. */
-const char *dw_scope_name(struct dw_session *s, Dwarf_Die *die)
-{
-	return scope_name(s, die);
-}
-
 /* The line table's file:line at module address at; NULL when none. */
 static const char *source_line(Dwfl_Module *mod, uint64_t at, int *line)
 {
