@@ -204,21 +204,6 @@ static bool entry_pc(Dwarf_Die *die, Dwarf_Addr *pc)
 	return low != (Dwarf_Addr)-1;
 }
 
-/* DW_AT_call_file: an index into the line table's file names of die's CU. */
-static const char *call_file(Dwarf_Die *die)
-{
-	Dwarf_Attribute attr;
-	Dwarf_Word idx;
-	Dwarf_Die cu;
-	Dwarf_Files *files;
-	size_t nfiles;
-
-	if (!dwarf_attr(die, DW_AT_call_file, &attr) || dwarf_formudata(&attr, &idx) != 0 ||
-	    !dwarf_diecu(die, &cu, NULL, NULL) || dwarf_getsrcfiles(&cu, &files, &nfiles) != 0 || idx >= nfiles)
-		return NULL;
-	return dwarf_filesrc(files, idx, NULL, NULL);
-}
-
 /* The child of concrete (an inlined subroutine) that is the concrete
  * instance of the origin's parameter param: false when the copy lists
  * none (it was optimized away). */
@@ -287,8 +272,6 @@ static struct dw_inline *build_inline(struct dw_module *m, struct inl_origin *o,
 {
 	Dwarf_Die die, caller, origin = o->die;
 	Dwarf_Addr pc, cpc;
-	Dwarf_Attribute attr;
-	Dwarf_Word line;
 	struct dw_inline *in;
 	const char *linkage;
 
@@ -303,9 +286,8 @@ static struct dw_inline *build_inline(struct dw_module *m, struct inl_origin *o,
 	in->addr = pc + m->dwarf_bias;
 	in->caller = die_function_name(m, &caller, &linkage);
 	in->caller_start = entry_pc(&caller, &cpc) ? cpc + m->dwarf_bias : 0;
-	in->call_file = call_file(&die);
-	if (dwarf_attr(&die, DW_AT_call_line, &attr) && dwarf_formudata(&attr, &line) == 0)
-		in->call_line = (int)line;
+	in->call_file = dw_call_file(&die);
+	in->call_line = dw_call_line(&die);
 	in->ret = dw_type_of_attr(m, &origin);
 	plan_params(m, in, &origin, &die, &caller, in->addr);
 	e->built = in;

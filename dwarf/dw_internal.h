@@ -203,9 +203,12 @@ const char *dw_session_demangled(struct dw_session *s, const char *linkage);
  * DW_TAG_inlined_subroutine nested in it, innermost last, at most max.
  * Returns how many (0: none). */
 int dw_pc_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *chain, int max);
-/* dw_symbolize.c: the name debuggers show for a subprogram or inlined
- * subroutine DIE (its origin's, demangled for C++); NULL when it has none. */
-const char *dw_scope_name(struct dw_session *s, Dwarf_Die *die);
+/* dw_symbolize.c: the source file of an inlined subroutine's call, the
+ * DW_AT_call_file index into the line table's file names of die's CU
+ * (DWARF 5 section 3.3.8.2), owned by libdw; NULL when unknown. */
+const char *dw_call_file(Dwarf_Die *die);
+/* dw_symbolize.c: die's DW_AT_call_line; 0 when unknown. */
+int dw_call_line(Dwarf_Die *die);
 /* dw_match.c: the index in m's symbol table of a function symbol named
  * plain (without "@version"; IFUNCs included), from a set of the names
  * hashed once per module; 0 when none.  One of several of that name. */

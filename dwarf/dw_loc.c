@@ -620,3 +620,31 @@ int dw_loc_read(const struct dw_loc_result *r, size_t size, const struct dw_loc_
 	*why = why_optimized;
 	return -1;
 }
+
+bool dw_op_reg(const Dwarf_Op *op, unsigned *regno)
+{
+	if (op->atom >= DW_OP_reg0 && op->atom <= DW_OP_reg31) {
+		*regno = op->atom - DW_OP_reg0;
+		return true;
+	}
+	if (op->atom == DW_OP_regx) {
+		*regno = (unsigned)op->number;
+		return true;
+	}
+	return false;
+}
+
+bool dw_op_breg(const Dwarf_Op *op, unsigned *regno, int64_t *off)
+{
+	if (op->atom >= DW_OP_breg0 && op->atom <= DW_OP_breg31) {
+		*regno = op->atom - DW_OP_breg0;
+		*off = (int64_t)op->number;
+		return true;
+	}
+	if (op->atom == DW_OP_bregx) {
+		*regno = (unsigned)op->number;
+		*off = (int64_t)op->number2;
+		return true;
+	}
+	return false;
+}

@@ -80,7 +80,8 @@ struct dw_caller_regs {
 	int64_t offset[DW_CALLER_NREGS]; /* DW_CALLER_REG_AT_CFA */
 };
 
-
+/* The kinds of location a piece of an evaluated expression has (DWARF 5
+ * section 2.6.1.1: register, memory, implicit and empty locations). */
 enum dw_loc_kind {
 	DW_LOC_REG,          /* in register regno */
 	DW_LOC_MEM,          /* in memory at addr */
@@ -91,6 +92,9 @@ enum dw_loc_kind {
 	DW_LOC_EMPTY,        /* no location: optimized out (an empty piece) */
 };
 
+/* One piece of an evaluated location (DWARF 5 section 2.6.1.2), its fields
+ * used by kind as marked; bytes point into the expression's data (not
+ * owned, valid as long as the expression). */
 struct dw_loc_piece {
 	enum dw_loc_kind kind;
 	unsigned regno;              /* DW_LOC_REG */
@@ -109,6 +113,9 @@ struct dw_loc_piece {
 
 #define DW_LOC_MAX_PIECES 16
 
+/* What dw_loc_eval gives: the pieces of a value in the expression's order
+ * (the first at the value's lowest byte), one piece for a location
+ * without DW_OP_piece; at most DW_LOC_MAX_PIECES. */
 struct dw_loc_result {
 	struct dw_loc_piece pieces[DW_LOC_MAX_PIECES];
 	size_t npieces;
@@ -240,5 +247,14 @@ int dw_function_plan_params_at(const struct dw_function *f, uint64_t pc, struct 
  * type.  Never fails: what it cannot locate is !available with why. */
 void dw_loc_plan(struct dw_module *m, Dwarf_Die *die, Dwarf_Die *subprogram, uint64_t pc, uint32_t size,
 		 struct fetch_plan *out);
+
+/* Whether op names a register as the location (DW_OP_reg0..31, DW_OP_regx;
+ * DWARF 5 section 2.6.1.1.3): true with *regno its DWARF register number. */
+bool dw_op_reg(const Dwarf_Op *op, unsigned *regno);
+
+/* Whether op is a register plus offset (DW_OP_breg0..31, DW_OP_bregx; DWARF 5
+ * section 2.5.1.2): true with *regno the DWARF register number, *off the
+ * signed offset in bytes. */
+bool dw_op_breg(const Dwarf_Op *op, unsigned *regno, int64_t *off);
 
 #endif

@@ -119,34 +119,6 @@ void dw_plan_ctx_init(struct dw_plan_ctx *c, struct dw_module *m, Dwarf_Die *sub
 	c->frame_base = dw_loc_frame_base_at(m, subprogram, pc, c->cfa);
 }
 
-static bool is_reg_op(const Dwarf_Op *op, unsigned *regno)
-{
-	if (op->atom >= DW_OP_reg0 && op->atom <= DW_OP_reg31) {
-		*regno = op->atom - DW_OP_reg0;
-		return true;
-	}
-	if (op->atom == DW_OP_regx) {
-		*regno = (unsigned)op->number;
-		return true;
-	}
-	return false;
-}
-
-static bool is_breg_op(const Dwarf_Op *op, unsigned *regno, int64_t *off)
-{
-	if (op->atom >= DW_OP_breg0 && op->atom <= DW_OP_breg31) {
-		*regno = op->atom - DW_OP_breg0;
-		*off = (int64_t)op->number;
-		return true;
-	}
-	if (op->atom == DW_OP_bregx) {
-		*regno = (unsigned)op->number;
-		*off = (int64_t)op->number2;
-		return true;
-	}
-	return false;
-}
-
 static bool is_const_op(const Dwarf_Op *op, uint64_t *v)
 {
 	if (op->atom >= DW_OP_lit0 && op->atom <= DW_OP_lit31) {
@@ -187,14 +159,14 @@ static bool frame_base_reg(const struct dw_plan_ctx *c, unsigned *regno, int64_t
 
 	if (!fb || fb->nops != 1)
 		return false;
-	if (is_breg_op(&fb->ops[0], regno, off))
+	if (dw_op_breg(&fb->ops[0], regno, off))
 		return true;
-	if (is_reg_op(&fb->ops[0], regno)) {
+	if (dw_op_reg(&fb->ops[0], regno)) {
 		*off = 0;
 		return true;
 	}
 	return fb->ops[0].atom == DW_OP_call_frame_cfa && c->cfa && c->cfa->nops == 1 &&
-	       is_breg_op(&c->cfa->ops[0], regno, off);
+	       dw_op_breg(&c->cfa->ops[0], regno, off);
 }
 
 /* ops[0..n) as one plain piece of size bytes at dest, when it is one.
@@ -214,14 +186,14 @@ static int plain_piece(const struct dw_plan_ctx *c, const Dwarf_Op *ops, size_t 
 		out->kind = FETCH_OPTIMIZED_OUT;
 		return 1;
 	}
-	if (n == 1 && is_reg_op(&ops[0], &regno)) {
+	if (n == 1 && dw_op_reg(&ops[0], &regno)) {
 		if ((*why = reg_uncaptured(regno, size)))
 			return -1;
 		out->kind = FETCH_REG;
 		out->regno = (uint16_t)regno;
 		return 1;
 	}
-	if (n == 1 && (is_breg_op(&ops[0], &regno, &off) ||
+	if (n == 1 && (dw_op_breg(&ops[0], &regno, &off) ||
 		       (ops[0].atom == DW_OP_fbreg && frame_base_reg(c, &regno, &off)))) {
 		if (regno >= DW_REG_GPR_END)
 			return 0;
@@ -261,7 +233,7 @@ static int plain_piece(const struct dw_plan_ctx *c, const Dwarf_Op *ops, size_t 
 		Dwarf_Op sub[2];
 		/* At the entry a register's entry value is the register. */
 		if (dw_loc_op_block(&ops[0]) && dw_loc_parse_block(dw_loc_op_block(&ops[0]), ops[0].number, sub, 2) == 1 &&
-		    is_reg_op(&sub[0], &regno) && !reg_uncaptured(regno, size)) {
+		    dw_op_reg(&sub[0], &regno) && !reg_uncaptured(regno, size)) {
 			out->kind = FETCH_REG;
 			out->regno = (uint16_t)regno;
 			return 1;

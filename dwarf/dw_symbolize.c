@@ -35,8 +35,7 @@ static const char *scope_name(struct dw_session *s, Dwarf_Die *die)
 	return NULL;
 }
 
-/* The file named by a DW_AT_call_file index of die's CU. */
-static const char *call_file(Dwarf_Die *die)
+const char *dw_call_file(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Word idx;
@@ -50,7 +49,7 @@ static const char *call_file(Dwarf_Die *die)
 	return dwarf_filesrc(files, idx, NULL, NULL);
 }
 
-static int call_line(Dwarf_Die *die)
+int dw_call_line(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Word line;
@@ -131,12 +130,6 @@ int dw_pc_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *chain, int max)
 	return n;
 }
 
-/* The name a debugger shows for a subprogram or inlined subroutine DIE. */
-const char *dw_scope_name(struct dw_session *s, Dwarf_Die *die)
-{
-	return scope_name(s, die);
-}
-
 /* The line table's file:line at module address at; NULL when none. */
 static const char *source_line(Dwfl_Module *mod, uint64_t at, int *line)
 {
@@ -194,8 +187,8 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 		out[n].line = line;
 		out[n].inlined = true;
 		out[n].addr = pc;
-		file = call_file(&scopes[i]);
-		line = call_line(&scopes[i]);
+		file = dw_call_file(&scopes[i]);
+		line = dw_call_line(&scopes[i]);
 		n++;
 	}
 	/* The function's source name, as debuggers show it ("msort_with_tmp",

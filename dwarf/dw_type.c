@@ -27,6 +27,20 @@ bool dw_type_is_string(const struct dw_type *t)
 	return t && t->kind == DW_KIND_POINTER && !t->reference && is_char_type(t->target);
 }
 
+bool dw_kind_is_integer(enum dw_kind kind)
+{
+	switch (kind) {
+	case DW_KIND_SINT:
+	case DW_KIND_UINT:
+	case DW_KIND_BOOL:
+	case DW_KIND_POINTER:
+	case DW_KIND_ENUM:
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool dw_type_by_reference(const struct dw_type *t)
 {
 	t = dw_type_strip(t);

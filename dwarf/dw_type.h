@@ -89,6 +89,11 @@ struct dw_type {
 /* The type itself without typedefs and qualifiers.  NULL stays NULL (void). */
 const struct dw_type *dw_type_strip(const struct dw_type *t);
 
+/* True for the kinds whose value is one integer (signed, unsigned, boolean,
+ * pointer, enumeration): what the x86-64 ABIs hold in a general-purpose
+ * register (SysV's INTEGER class, Go's integer registers). */
+bool dw_kind_is_integer(enum dw_kind kind);
+
 /* True for pointers to character types: shown as strings. */
 bool dw_type_is_string(const struct dw_type *t);
 

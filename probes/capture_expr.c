@@ -75,34 +75,6 @@ static int capture_at(struct sym_run *r, struct sym a, uint32_t size)
 	return size ? r->add(r->arg, op) : -1;
 }
 
-static bool is_breg(const Dwarf_Op *op, unsigned *regno, int64_t *off)
-{
-	if (op->atom >= DW_OP_breg0 && op->atom <= DW_OP_breg31) {
-		*regno = op->atom - DW_OP_breg0;
-		*off = (int64_t)op->number;
-		return true;
-	}
-	if (op->atom == DW_OP_bregx) {
-		*regno = (unsigned)op->number;
-		*off = (int64_t)op->number2;
-		return true;
-	}
-	return false;
-}
-
-static bool is_reg(const Dwarf_Op *op, unsigned *regno)
-{
-	if (op->atom >= DW_OP_reg0 && op->atom <= DW_OP_reg31) {
-		*regno = op->atom - DW_OP_reg0;
-		return true;
-	}
-	if (op->atom == DW_OP_regx) {
-		*regno = (unsigned)op->number;
-		return true;
-	}
-	return false;
-}
-
 static int run(struct sym_run *r, const struct dw_loc_expr *e, uint32_t size, int depth, struct sym *addr_out);
 
 /* The address a frame base or CFA expression stands for (dw_loc.c's
@@ -115,7 +87,7 @@ static struct sym address_of(struct sym_run *r, const struct dw_loc_expr *sub, i
 
 	if (!sub || depth >= SYM_DEPTH)
 		return a;
-	if (sub->nops == 1 && is_reg(&sub->ops[0], &regno))
+	if (sub->nops == 1 && dw_op_reg(&sub->ops[0], &regno))
 		return (struct sym){SYM_REG, (uint16_t)regno, -1, 0};
 	run(&inner, sub, 0, depth + 1, &a);
 	return a;
@@ -139,9 +111,9 @@ static int run(struct sym_run *r, const struct dw_loc_expr *e, uint32_t size, in
 
 		if (atom >= DW_OP_lit0 && atom <= DW_OP_lit31) {
 			spush(r, (struct sym){SYM_CONST, 0, -1, atom - DW_OP_lit0});
-		} else if (is_breg(op, &regno, &off)) {
+		} else if (dw_op_breg(op, &regno, &off)) {
 			spush(r, (struct sym){regno < DWT_NGPR ? SYM_REG : SYM_UNKNOWN, (uint16_t)regno, -1, off});
-		} else if (is_reg(op, &regno)) {
+		} else if (dw_op_reg(op, &regno)) {
 			r->loc = true;
 		} else {
 			switch (atom) {
@@ -210,7 +182,7 @@ static int run(struct sym_run *r, const struct dw_loc_expr *e, uint32_t size, in
 				Dwarf_Op sub[2];
 				const uint8_t *block = dw_loc_op_block(op);
 				size_t n = block ? dw_loc_parse_block(block, op->number, sub, 2) : 0;
-				if (e->at_entry && n == 1 && is_reg(&sub[0], &regno) && regno < DWT_NGPR) {
+				if (e->at_entry && n == 1 && dw_op_reg(&sub[0], &regno) && regno < DWT_NGPR) {
 					spush(r, (struct sym){SYM_REG, (uint16_t)regno, -1, 0});
 					break;
 				}

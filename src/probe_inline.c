@@ -41,12 +41,7 @@ static struct event_layout *inline_layout(const struct dw_inline *in, struct dw_
 		l->line = frames[0].line;
 	}
 	l->nfields = in->nparams;
-	l->fields = xcalloc(in->nparams ? in->nparams : 1, sizeof(*l->fields));
-	for (size_t i = 0; i < in->nparams; i++) {
-		const struct dw_var *v = &in->params[i];
-		l->fields[i] = (struct layout_field){v->name, v->type, v->plan, v->unnamed};
-		l->entry_vregs |= arch_plan_reads_vregs(&v->plan);
-	}
+	l->fields = probe_point_fields(in->params, in->nparams, &l->entry_vregs);
 	return l;
 }
 

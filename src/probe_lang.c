@@ -22,17 +22,7 @@ static bool scalar_return(const struct dw_type *t)
 	t = dw_type_strip(t);
 	if (!t || t->size == 0 || t->size > 8)
 		return false;
-	switch (t->kind) {
-	case DW_KIND_SINT:
-	case DW_KIND_UINT:
-	case DW_KIND_BOOL:
-	case DW_KIND_POINTER:
-	case DW_KIND_ENUM:
-	case DW_KIND_FLOAT:
-		return true;
-	default:
-		return false;
-	}
+	return dw_kind_is_integer(t->kind) || t->kind == DW_KIND_FLOAT;
 }
 
 void probe_lang_plan(struct probe_site *site)

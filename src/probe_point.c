@@ -65,6 +65,18 @@ static void add_pending(struct probe_set *set, const char *spec)
 	set->pending[set->npending++] = xstrdup(spec);
 }
 
+struct layout_field *probe_point_fields(const struct dw_var *vars, size_t n, bool *vregs)
+{
+	struct layout_field *fields = xcalloc(n ? n : 1, sizeof(*fields));
+
+	for (size_t i = 0; i < n; i++) {
+		const struct dw_var *v = &vars[i];
+		fields[i] = (struct layout_field){v->name, v->type, v->plan, v->unnamed};
+		*vregs |= arch_plan_reads_vregs(&v->plan);
+	}
+	return fields;
+}
+
 struct event_layout *probe_point_layout(struct dw_function *f, uint64_t addr, unsigned id)
 {
 	struct event_layout *l = event_layout_new(f, id);
@@ -92,19 +104,9 @@ struct event_layout *probe_point_layout(struct dw_function *f, uint64_t addr, un
 		l->line = sc->line;
 	}
 	l->nfields = sc->nparams;
-	l->fields = xcalloc(sc->nparams ? sc->nparams : 1, sizeof(*l->fields));
-	for (size_t i = 0; i < sc->nparams; i++) {
-		const struct dw_var *v = &sc->params[i];
-		l->fields[i] = (struct layout_field){v->name, v->type, v->plan, v->unnamed};
-		l->entry_vregs |= arch_plan_reads_vregs(&v->plan);
-	}
+	l->fields = probe_point_fields(sc->params, sc->nparams, &l->entry_vregs);
 	l->nlocals = sc->nlocals;
-	l->locals = xcalloc(sc->nlocals ? sc->nlocals : 1, sizeof(*l->locals));
-	for (size_t i = 0; i < sc->nlocals; i++) {
-		const struct dw_var *v = &sc->locals[i];
-		l->locals[i] = (struct layout_field){v->name, v->type, v->plan, v->unnamed};
-		l->entry_vregs |= arch_plan_reads_vregs(&v->plan);
-	}
+	l->locals = probe_point_fields(sc->locals, sc->nlocals, &l->entry_vregs);
 	return l;
 }
 

@@ -50,6 +50,12 @@ int probe_point_add(struct probe_set *set, struct dw_function *f, uint64_t addr,
  * around addr. */
 int probe_point_check_insn(struct dw_function *f, uint64_t addr, const char *spec);
 
+/* The fields of a layout for n variables located at one pc (dw_scope_at,
+ * dw_inline): a new array (at least one element, owned by the caller)
+ * sharing names, types and plans with vars; *vregs is set when a plan reads
+ * vector or x87 registers (arch_plan_reads_vregs), left alone otherwise. */
+struct layout_field *probe_point_fields(const struct dw_var *vars, size_t n, bool *vregs);
+
 /* The layout of a point at addr of f: function, offset, file:line, fields
  * (f's parameters) and locals from dw_scope_at, id. */
 struct event_layout *probe_point_layout(struct dw_function *f, uint64_t addr, unsigned id);

@@ -139,6 +139,21 @@ def require_tool(name):
     return path
 
 
+# What every gdb oracle script starts with (test_gdb.py, stack_oracle.py):
+# no debuginfod (the test runs offline, on the debug info installed), no
+# paging, questions or line wrapping in batch output, addresses printed, and
+# no "@entry" values (DW_OP_entry_value), which dwtrace does not show.
+GDB_SETTINGS_COMMON = """\
+set debuginfod enabled off
+set pagination off
+set confirm off
+set width 0
+set height 0
+set print address on
+set print entry-values no
+"""
+
+
 def tempdir():
     """A temporary directory, removed at exit."""
     d = tempfile.TemporaryDirectory(prefix="dwtrace-test-")

@@ -1,5 +1,6 @@
 """gdb's backtraces as the oracle for --stack, and the comparison of
-dwtrace's JSON stacks with them (test_stack_tail.py, test_stack_lto.py).
+dwtrace's JSON stacks with them (test_stack.py, test_stack_tail.py,
+test_stack_lto.py).
 
 gdb -batch stops on a function's exact entry address (break *FUNCTION) a
 given number of times and, at each stop, prints `bt` and walks the same
@@ -15,15 +16,8 @@ import re
 import harness
 from harness import fail
 
-GDB_SETTINGS = """\
-set debuginfod enabled off
-set pagination off
-set confirm off
-set width 0
-set height 0
+GDB_SETTINGS = harness.GDB_SETTINGS_COMMON + """\
 set print frame-arguments none
-set print entry-values no
-set print address on
 set backtrace past-main off
 set backtrace limit 200
 """
@@ -72,23 +66,31 @@ def show(v):
     return s if len(s) <= 3000 else s[:3000] + "...(%d chars)" % len(s)
 
 
-def gdb_backtraces(cmd, function, stops, env=None, workdir=None):
+def gdb_backtraces(cmd, function, stops=None, env=None, workdir=None, start="starti"):
     """The frames of gdb's first `stops` stops on function's entry address
     while running cmd (a list: program and arguments), one list per stop,
     innermost first, each frame a dict: name, file, line, kind, pc, start,
     module (basename of the object file).  bt and the Python walk must
-    agree on names and lines."""
+    agree on names and lines.  stops None: every stop until the program
+    exits, which it must do normally.  start is the gdb command that starts
+    the program: starti stops at its first instruction (function must be in
+    the executable), start runs to main (shared libraries are loaded).  The
+    program's stdout goes to WORKDIR/gdb-app-stdout.txt."""
     gdb = harness.require_tool("gdb")
     workdir = workdir or harness.tempdir()
     script = [GDB_SETTINGS, GDB_PYTHON]
     for var, value in (env or {}).items():
         script.append("set environment %s=%s" % (var, value))
-    script += ["starti > %s" % os.path.join(workdir, "gdb-app-stdout.txt"),
-               "break *%s" % function, "continue"]
-    for _ in range(stops):
-        script += ["echo @@BT\\n", "bt", "echo @@END\\n", "python dwtrace_test_frames()",
-                   "continue"]
-    script.append("kill")
+    script += ["%s > %s" % (start, os.path.join(workdir, "gdb-app-stdout.txt")),
+               "break *%s" % function]
+    show_stop = ["echo @@BT\\n", "bt", "echo @@END\\n", "python dwtrace_test_frames()", "continue"]
+    if stops is None:
+        script += ["commands"] + show_stop + ["end", "continue"]
+    else:
+        script.append("continue")
+        for _ in range(stops):
+            script += show_stop
+        script.append("kill")
     path = os.path.join(workdir, "commands.gdb")
     with open(path, "w") as f:
         f.write("\n".join(script) + "\n")
@@ -126,7 +128,15 @@ def gdb_backtraces(cmd, function, stops, env=None, workdir=None):
                 p["module"] = os.path.basename(p.pop("objfile"))
             backtraces.append(frames)
             pending = None
-    if len(backtraces) != stops:
+    if pending is not None:
+        fail("gdb's last backtrace has no Python frames\n%s" % harness.describe(result))
+    if stops is None:
+        if not re.search(r"^\[Inferior 1 \(process \d+\) exited normally\]$", result.stdout,
+                         re.MULTILINE):
+            fail("%s did not run to its end under gdb\n%s" % (cmd[0], harness.describe(result)))
+        if not backtraces:
+            fail("gdb never stopped on %s\n%s" % (function, harness.describe(result)))
+    elif len(backtraces) != stops:
         fail("gdb stopped %d times on %s, expected %d\n%s"
              % (len(backtraces), function, stops, harness.describe(result)))
     return backtraces
@@ -157,14 +167,11 @@ def addr2line(elf, addr):
 
 def compare_stack(gdb_frames, stack, where, frame0_line=None):
     """dwtrace's JSON stack (an entry event's "stack") against gdb's frames:
-    the same functions in the same order down to gdb's last frame, the same
-    kinds (inlined, tail call), modules, source files (by name) and lines,
-    and offsets that put the frame at gdb's pc (gdb runs the program
-    without address space randomization, dwtrace with it: addresses differ).
-    frame0_line, when given, is the (file, line) frame #0 must have instead
-    of gdb's: where the line table has several rows at one address (DWARF 5
-    views), gdb takes the last statement row, libdw and addr2line the
-    first."""
+    the same functions in the same order down to gdb's last frame, each
+    frame as compare_frame() wants it.  frame0_line, when given, is the
+    (file, line) frame #0 must have instead of gdb's: where the line table
+    has several rows at one address (DWARF 5 views), gdb takes the last
+    statement row, libdw and addr2line the first."""
     frames = [f for f in stack if "truncated" not in f]
     names = [f.get("function") for f in frames]
     gdb_names = [g["name"] for g in gdb_frames]
@@ -173,36 +180,48 @@ def compare_stack(gdb_frames, stack, where, frame0_line=None):
              % (where, len(frames), len(gdb_frames), names, gdb_names))
     for i, g in enumerate(gdb_frames):
         d = frames[i]
-        w = "%s, frame #%d (gdb: %s)" % (where, i, g["name"])
         if d.get("function") is None or not names_equal(g["name"], d["function"]):
             fail("%s: frames differ from gdb's at #%d:\n  dwtrace: %s\n  gdb:     %s"
                  % (where, i, names, gdb_names))
-        if d.get("module") != g["module"]:
-            fail("%s: module %r, gdb: %r" % (w, d.get("module"), g["module"]))
         if i == 0 and frame0_line is not None:
             g = dict(g, file=frame0_line[0], line=frame0_line[1])
-        if g["file"] is not None:
-            if d.get("file") is None or os.path.basename(d["file"]) != os.path.basename(g["file"]):
-                fail("%s: file %r, gdb shows %r" % (w, d.get("file"), g["file"]))
-            if d.get("line") != g["line"]:
-                fail("%s: line %r, gdb shows %r" % (w, d.get("line"), g["line"]))
-        for key, kind in (("inlined", "inline"), ("tail_call", "tailcall")):
-            if key in d and d[key] is not True:
-                fail("%s: %s is there and not true: %s" % (w, key, show(d)))
-            if bool(d.get(key)) != (g["kind"] == kind):
-                fail("%s: %s is %s, gdb's frame is of kind %s: %s"
-                     % (w, key, d.get(key, "absent"), g["kind"], show(frames)))
-        if g["kind"] == "inline":
-            if i + 1 < len(frames) and frames[i + 1]["addr"] != d["addr"]:
-                fail("%s: an inlined frame must share its address with the next frame: %s"
-                     % (w, show(frames[i:i + 2])))
-            continue
-        if g["start"] is None:
-            continue  # no DWARF for it (_start): gdb knows no block
-        # A tail call frame's pc is the return address of its jump; frame
-        # #0 is at the entry; return addresses, or the call (one less).
-        gdb_offset = g["pc"] - g["start"]
-        allowed = (gdb_offset,) if i == 0 or g["kind"] == "tailcall" else (gdb_offset,
-                                                                            gdb_offset - 1)
-        if d["offset"] not in allowed:
-            fail("%s: offset 0x%x, gdb's pc is at +0x%x" % (w, d["offset"], gdb_offset))
+        compare_frame(g, d, i, frames, where)
+
+
+def compare_frame(g, d, i, frames, where):
+    """gdb's frame g against dwtrace's JSON frame d, frame #i of frames:
+    the same function, module, source file (by name) and line, the same
+    kind (inlined, tail call), and an offset that puts the frame at gdb's
+    pc (gdb runs the program without address space randomization, dwtrace
+    with it: addresses differ)."""
+    w = "%s, frame #%d (gdb: %s)" % (where, i, g["name"])
+    if d.get("function") is None or not names_equal(g["name"], d["function"]):
+        fail("%s: function %r, gdb shows %r" % (w, d.get("function"), g["name"]))
+    if d.get("module") != g["module"]:
+        fail("%s: module %r, gdb: %r" % (w, d.get("module"), g["module"]))
+    if g["file"] is not None:
+        if d.get("file") is None or os.path.basename(d["file"]) != os.path.basename(g["file"]):
+            fail("%s: file %r, gdb shows %r" % (w, d.get("file"), g["file"]))
+        if d.get("line") != g["line"]:
+            fail("%s: line %r, gdb shows %r" % (w, d.get("line"), g["line"]))
+    for key, kind in (("inlined", "inline"), ("tail_call", "tailcall")):
+        if key in d and d[key] is not True:
+            fail("%s: %s is there and not true: %s" % (w, key, show(d)))
+        if bool(d.get(key)) != (g["kind"] == kind):
+            fail("%s: %s is %s, gdb's frame is of kind %s: %s"
+                 % (w, key, d.get(key, "absent"), g["kind"], show(frames)))
+    if g["kind"] == "inline":
+        # (At a depth limit, the frame it is inlined into may be cut off.)
+        if i + 1 < len(frames) and frames[i + 1]["addr"] != d["addr"]:
+            fail("%s: an inlined frame must share its address with the next frame: %s"
+                 % (w, show(frames[i:i + 2])))
+        return
+    if g["start"] is None:
+        return  # no DWARF for it (_start): gdb knows no block
+    # A tail call frame's pc is the return address of its jump; frame
+    # #0 is at the entry; return addresses, or the call (one less).
+    gdb_offset = g["pc"] - g["start"]
+    allowed = (gdb_offset,) if i == 0 or g["kind"] == "tailcall" else (gdb_offset,
+                                                                        gdb_offset - 1)
+    if d["offset"] not in allowed:
+        fail("%s: offset 0x%x, gdb's pc is at +0x%x" % (w, d["offset"], gdb_offset))

@@ -24,19 +24,12 @@ from harness import fail
 
 TYPES_FUNCTIONS = ["t_enums", "t_string", "t_floats", "t_small", "t_big", "t_union", "t_mixed"]
 
-GDB_SETTINGS = """\
-set debuginfod enabled off
-set pagination off
-set confirm off
-set width 0
-set height 0
+GDB_SETTINGS = harness.GDB_SETTINGS_COMMON + """\
 set print pretty off
 set print symbol off
-set print address on
 set print null-stop on
 set print elements unlimited
 set print repeats unlimited
-set print entry-values no
 """
 
 STOP_LINE = re.compile(r"^(?:Temporary breakpoint|Breakpoint) \d+, (?:0x[0-9a-f]+ in )?(\w+) \(")

@@ -46,74 +46,19 @@ JSON run; --stack=2 in JSON gives exactly 2 frames and no "truncated"
 marker.
 """
 
-import json
 import os
 import re
 import sys
 
 import harness
+import stack_oracle
 from harness import fail
+from stack_oracle import names_equal, show
 
 LIB = "libstack.so"
 APP = "stack_app"
 LIBC = "libc.so.6"
 LEAF = "st_leaf"
-
-GDB_SETTINGS = """\
-set debuginfod enabled off
-set pagination off
-set confirm off
-set width 0
-set height 0
-set print frame-arguments none
-set print entry-values no
-set print address on
-set backtrace past-main off
-set backtrace limit 200
-"""
-
-# Prints the frames gdb's bt shows, as one JSON line: kind (gdb.NORMAL_FRAME,
-# INLINE_FRAME, TAILCALL_FRAME ...), name, pc, entry address of the function
-# of a frame that is not inlined, and the object file that holds the pc.
-GDB_PYTHON = """\
-python
-import json
-
-def dwtrace_test_frames():
-    frames = []
-    f = gdb.newest_frame()
-    while f is not None:
-        start = None
-        try:
-            b = f.block()
-            while b is not None and b.function is None:
-                b = b.superblock
-            if b is not None:
-                # The entry address: a function with a .cold part has
-                # ranges, and b.start is the lowest address of all.
-                start = int(b.function.value().address)
-        except RuntimeError:
-            pass
-        sal = f.find_sal()
-        frames.append({
-            "level": f.level(),
-            "kind": ("inline" if f.type() == gdb.INLINE_FRAME else
-                     "tailcall" if f.type() == gdb.TAILCALL_FRAME else
-                     "normal" if f.type() == gdb.NORMAL_FRAME else str(f.type())),
-            "name": f.name(),
-            "pc": f.pc(),
-            "start": start,
-            "line": sal.line if sal.symtab is not None else None,
-            "objfile": gdb.solib_name(f.pc()) or gdb.current_progspace().filename,
-        })
-        f = f.older()
-    print("@@FRAMES " + json.dumps(frames))
-end
-"""
-
-# #1  0x00007ffff7fbc13c in lib_step (...) at /work/main/samples/stack_lib.c:31
-BT_LINE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \([^()]*\)"
-                     r"(?: at (.+):(\d+)| from (\S+))?$")
 
 # The text format of one frame (man page, TEXT OUTPUT).
 TEXT_FRAME = re.compile(r"^    #(\d+) 0x([0-9a-f]+) (\?\?|[^\s+()]+)(?:\+0x([0-9a-f]+))?"
@@ -136,93 +81,19 @@ OWN = {
 }
 
 
-def show(v):
-    s = json.dumps(v)
-    return s if len(s) <= 2000 else s[:2000] + "...(%d chars)" % len(s)
-
-
-def names_equal(gdb_name, dw_name):
-    """gdb shows a glibc function declared with a hidden internal alias by
-    its linkage name (__GI___qsort_r, __GI_qsort); DWARF's name is
-    __qsort_r."""
-    if dw_name == gdb_name:
-        return True
-    return gdb_name.startswith("__GI_") and dw_name == gdb_name[len("__GI_"):]
-
-
 # ---------------------------------------------------------------------------
 # The oracle
 
 def gdb_backtraces(app, workdir):
-    """One list of frames per stop of gdb on st_leaf's entry address, each
-    frame a dict: name, file, line (from bt), kind, pc, start, module (from
-    the Python walk).  Tail call frames are left out."""
-    gdb = harness.require_tool("gdb")
-    app_out = os.path.join(workdir, "gdb-app-stdout.txt")
-    script = [GDB_SETTINGS, GDB_PYTHON,
-              # st_leaf is in libstack.so: it has an address once main runs.
-              "start > %s" % app_out,
-              "break *%s" % LEAF,
-              "commands",
-              "echo @@BT\\n", "bt", "echo @@END\\n", "python dwtrace_test_frames()",
-              "continue",
-              "end",
-              "continue"]
-    path = os.path.join(workdir, "commands.gdb")
-    with open(path, "w") as f:
-        f.write("\n".join(script) + "\n")
-    result = harness.run([gdb, "-nx", "-batch", "-x", path, app], timeout=90)
-    if not re.search(r"^\[Inferior 1 \(process \d+\) exited normally\]$", result.stdout,
-                     re.MULTILINE):
-        fail("stack_app did not run to its end under gdb\n" + harness.describe(result))
-    if harness.read_text(app_out) != "done\n":
-        fail("stack_app under gdb printed %r, expected 'done'" % harness.read_text(app_out))
-
-    backtraces = []
-    merged = []
-    bt = None
-    for line in result.stdout.splitlines():
-        if line == "@@BT":
-            bt = []
-        elif line == "@@END":
-            if bt is None:
-                fail("unexpected @@END in gdb's output\n" + harness.describe(result))
-            backtraces.append(bt)
-            bt = None
-        elif bt is not None:
-            m = BT_LINE.match(line)
-            if not m:
-                fail("cannot parse gdb's backtrace line %r\n%s" % (line, harness.describe(result)))
-            if int(m.group(1)) != len(bt):
-                fail("gdb's backtrace skips a frame at %r\n%s" % (line, harness.describe(result)))
-            bt.append({"name": m.group(2), "file": m.group(3),
-                       "line": int(m.group(4)) if m.group(4) else None})
-        elif line.startswith("@@FRAMES "):
-            if len(merged) != len(backtraces) - 1:
-                fail("gdb's Python frames without a backtrace before them\n"
-                     + harness.describe(result))
-            merge_python_frames(backtraces[-1], json.loads(line[len("@@FRAMES "):]), result)
-            merged.append(True)
-    if not backtraces:
-        fail("gdb never stopped on %s\n%s" % (LEAF, harness.describe(result)))
-    if len(merged) != len(backtraces):
-        fail("gdb's last backtrace has no Python frames\n%s" % harness.describe(result))
+    """One list of frames per stop of gdb on st_leaf's entry address until
+    stack_app exits (stack_oracle.gdb_backtraces: name, file, line, kind,
+    pc, start, module).  st_leaf is in libstack.so: it has an address once
+    gdb has run to main."""
+    backtraces = stack_oracle.gdb_backtraces([app], LEAF, workdir=workdir, start="start")
+    out = harness.read_text(os.path.join(workdir, "gdb-app-stdout.txt"))
+    if out != "done\n":
+        fail("stack_app under gdb printed %r, expected 'done'" % out)
     return backtraces
-
-
-def merge_python_frames(bt, frames, result):
-    if len(frames) != len(bt):
-        fail("gdb's bt shows %d frames, its Python frame walk %d\n%s"
-             % (len(bt), len(frames), harness.describe(result)))
-    for b, p in zip(bt, frames):
-        if p["name"] != b["name"] or p["line"] != b["line"]:
-            fail("gdb's bt shows %s:%s, its Python frame walk %s:%s\n%s"
-                 % (b["name"], b["line"], p["name"], p["line"], harness.describe(result)))
-        if p["kind"] not in ("normal", "inline", "tailcall"):
-            fail("gdb shows a frame of kind %s (%s)\n%s"
-                 % (p["kind"], p["name"], harness.describe(result)))
-        b.update(kind=p["kind"], pc=p["pc"], start=p["start"],
-                 module=os.path.basename(p["objfile"]))
 
 
 def check_oracle(backtraces, opt):
@@ -321,47 +192,19 @@ def check_frame_fields(fr, where):
 
 
 def compare_frame(g, d, i, frames, where):
-    """gdb's frame g against dwtrace's frame d (frame #i of frames)."""
+    """gdb's frame g against dwtrace's frame d (frame #i of frames), as
+    stack_oracle.compare_frame() compares them, and for the sample's own
+    functions the module and source file they belong to; frame #0 is
+    st_leaf's entry (offset 0)."""
+    stack_oracle.compare_frame(g, d, i, frames, where)
     w = "%s, frame #%d (gdb: %s)" % (where, i, g["name"])
-    if d["function"] is None or not names_equal(g["name"], d["function"]):
-        fail("%s: function %r, gdb shows %r" % (w, d["function"], g["name"]))
     own = OWN.get(g["name"])
-    expected_module = own[0] if own else g["module"]
-    if d["module"] != expected_module:
-        fail("%s: module %r, expected %r" % (w, d["module"], expected_module))
-    if g["file"] is not None:
-        if d["file"] is None or os.path.basename(d["file"]) != os.path.basename(g["file"]):
-            fail("%s: file %r, gdb shows %r" % (w, d["file"], g["file"]))
-        if own and not d["file"].endswith("/" + own[1]) and d["file"] != own[1]:
-            fail("%s: file %r, expected %s" % (w, d["file"], own[1]))
-        if d["line"] != g["line"]:
-            fail("%s: line %r, gdb shows %r (%s)" % (w, d["line"], g["line"], g["file"]))
-    tail = g["kind"] == "tailcall"
-    if bool(d.get("tail_call", False)) != tail:
-        fail("%s: tail_call is %s, gdb shows the frame %s a tail call frame"
-             % (w, d.get("tail_call", "absent"), "as" if tail else "not as"))
-    inlined = g["kind"] == "inline"
-    if bool(d.get("inlined", False)) != inlined:
-        fail("%s: inlined is %s, gdb shows the frame %s inlined"
-             % (w, d.get("inlined", "absent"), "as" if inlined else "not as"))
-    if inlined:
-        # (At a depth limit, the frame it is inlined into may be cut off.)
-        if i + 1 < len(frames) and frames[i + 1]["addr"] != d["addr"]:
-            fail("%s: an inlined frame must share its address with the next frame: %s"
-                 % (w, show(frames[i:i + 2])))
-        return
-    gdb_offset = g["pc"] - g["start"]
-    if tail:
-        # gdb's pc of a tail call frame is the return address of the jump.
-        if d["offset"] != gdb_offset:
-            fail("%s: offset 0x%x, gdb's pc is at +0x%x" % (w, d["offset"], gdb_offset))
-        return
-    if i == 0:
-        if d["offset"] != 0 or gdb_offset != 0:
-            fail("%s: frame #0 must be at offset 0 (the entry address), got %d (gdb: %d)"
-                 % (w, d["offset"], gdb_offset))
-    elif d["offset"] not in (gdb_offset, gdb_offset - 1):
-        fail("%s: offset 0x%x, gdb's pc is at +0x%x" % (w, d["offset"], gdb_offset))
+    if own and d["module"] != own[0]:
+        fail("%s: module %r, expected %r" % (w, d["module"], own[0]))
+    if own and g["file"] is not None and not d["file"].endswith("/" + own[1]) and d["file"] != own[1]:
+        fail("%s: file %r, expected %s" % (w, d["file"], own[1]))
+    if i == 0 and d["offset"] != 0:
+        fail("%s: frame #0 must be at offset 0 (the entry address), got %d" % (w, d["offset"]))
 
 
 def check_load_addresses(frames, symbols, where):

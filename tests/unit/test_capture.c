@@ -18,71 +18,8 @@
 
 #include "capture_prog.h"
 #include "capture_run.h"
+#include "fake_hit.h"
 #include "record.h"
-
-/* ---- a fake process: registers and a few mapped regions ---------------- */
-struct region {
-	uint64_t addr;
-	uint32_t len;
-	uint8_t *bytes;
-};
-
-struct fake {
-	struct dwt_regs regs;
-	struct region regions[16];
-	unsigned nregions;
-};
-
-static void map(struct fake *f, uint64_t addr, const void *bytes, uint32_t len)
-{
-	struct region *r = &f->regions[f->nregions++];
-
-	r->addr = addr;
-	r->len = len;
-	r->bytes = malloc(len);
-	memcpy(r->bytes, bytes, len);
-}
-
-static void unmap_all(struct fake *f)
-{
-	for (unsigned i = 0; i < f->nregions; i++)
-		free(f->regions[i].bytes);
-	f->nregions = 0;
-}
-
-/* Bytes up to the end of the region holding addr (short there), or -1. */
-static long fake_read(struct fake *f, uint64_t addr, void *buf, size_t len)
-{
-	for (unsigned i = 0; i < f->nregions; i++) {
-		struct region *r = &f->regions[i];
-		if (addr >= r->addr && addr < r->addr + r->len) {
-			size_t n = r->addr + r->len - addr < len ? (size_t)(r->addr + r->len - addr) : len;
-			memcpy(buf, r->bytes + (addr - r->addr), n);
-			return (long)n;
-		}
-	}
-	return len ? -1 : 0;
-}
-
-static ssize_t live_mem(void *ctx, uint64_t addr, void *buf, size_t size)
-{
-	return fake_read(ctx, addr, buf, size);
-}
-
-static int live_reg(void *ctx, unsigned regno, void *buf, size_t size)
-{
-	struct fake *f = ctx;
-
-	if (regno >= DWT_NGPR || size > 8)
-		return -1;
-	memcpy(buf, &f->regs.gpr[regno], size);
-	return 0;
-}
-
-static long capture_read(void *ctx, uint64_t addr, void *buf, uint32_t len, int stack)
-{
-	return fake_read(ctx, addr, buf, len);
-}
 
 /* ---- types -------------------------------------------------------------- */
 static struct dw_type t_int = {.kind = DW_KIND_SINT, .name = "int", .size = 4};
@@ -133,7 +70,7 @@ static struct layout_field fields[] = {
 
 static struct event_layout layout = {.function = "f", .fields = fields, .nfields = 7};
 
-static void fill(struct fake *f)
+static void fill(struct fake_hit *f)
 {
 	uint8_t stack[64] = {0}, item[32] = {0}, str[32] = {0};
 	uint64_t p;
@@ -147,7 +84,7 @@ static void fill(struct fake *f)
 	f->regs.gpr[8] = 0xdead0000;         /* bad */
 	f->regs.gpr[9] = 0x6ffd;             /* edge: "ab\0" ends at the region's last byte */
 	f->regs.gpr[DWT_DW_SP] = SP;
-	map(f, 0x1000, "alpha", 6);
+	fake_map(f, 0x1000, "alpha", 6);
 	/* the referent: {7, "ref-label", {"t0", NULL}} */
 	id = 7;
 	memcpy(item, &id, 4);
@@ -155,14 +92,14 @@ static void fill(struct fake *f)
 	memcpy(item + 8, &p, 8);
 	p = 0x4100;
 	memcpy(item + 16, &p, 8);
-	map(f, 0x2000, item, 32);
-	map(f, 0x3000, "viewed", 6);
+	fake_map(f, 0x2000, item, 32);
+	fake_map(f, 0x3000, "viewed", 6);
 	{
 		char txt[0x103] = "ref-label";
 		strcpy(txt + 0x100, "t0");
-		map(f, 0x4000, txt, sizeof(txt));
+		fake_map(f, 0x4000, txt, sizeof(txt));
 	}
-	map(f, 0x6ff0, "0123456789abcab", 16); /* 0x6ffd: "ab\0" */
+	fake_map(f, 0x6ff0, "0123456789abcab", 16); /* 0x6ffd: "ab\0" */
 	/* by value on the stack: {9, "by-label", {"x1", "x2"}}; the string's address at rsp+40 */
 	id = 9;
 	memcpy(stack + 8, &id, 4);
@@ -174,21 +111,21 @@ static void fill(struct fake *f)
 	memcpy(stack + 32, &p, 8);
 	p = 0x5800;
 	memcpy(stack + 40, &p, 8);
-	map(f, SP, stack, sizeof(stack));
+	fake_map(f, SP, stack, sizeof(stack));
 	/* the std::string object at 0x5800: data 0x5900, length 11 */
 	p = 0x5900;
 	memcpy(str, &p, 8);
 	p = 11;
 	memcpy(str + 8, &p, 8);
-	map(f, 0x5800, str, 32);
+	fake_map(f, 0x5800, str, 32);
 	{
 		char lbl[0x40] = {0};
 		strcpy(lbl, "by-label");
 		strcpy(lbl + 0x10, "x1");
 		strcpy(lbl + 0x20, "x2");
 		memcpy(lbl + 0x30, "hello world!", 12);
-		map(f, 0x5000, lbl, 0x30);
-		map(f, 0x5900, lbl + 0x30, 12);
+		fake_map(f, 0x5000, lbl, 0x30);
+		fake_map(f, 0x5900, lbl + 0x30, 12);
 	}
 }
 
@@ -211,38 +148,23 @@ static void assert_same(const struct value *a, const struct value *b)
 		assert_same(&a->children[i], &b->children[i]);
 }
 
-/* Runs prog at the fake hit into buf and parses the record. */
-static void capture(struct fake *f, const struct capture_prog *prog, uint8_t *buf, struct capture_record *r)
-{
-	struct capture_mem mem = {f, capture_read};
-	struct dwt_rec_hdr h = {.kind = DWT_REC_ENTRY, .tid = 1, .regs = f->regs};
-	uint32_t n;
-
-	n = capture_run(prog->ops, prog->nops, &f->regs, &mem, buf + sizeof(h), DWT_MAX_RECORD - sizeof(h));
-	assert_true(n > 0 || prog->nops == 0);
-	h.size = (uint32_t)sizeof(h) + n;
-	assert_true(h.size <= prog->max_record);
-	memcpy(buf, &h, sizeof(h));
-	assert_int_equal(record_parse(buf, h.size, (int)prog->nops, r), 0);
-}
-
 static uint8_t record_buf[DWT_MAX_RECORD] __attribute__((aligned(8)));
 
 static void test_record_equals_live(void **state)
 {
-	static struct fake f;
+	static struct fake_hit f;
 	static struct capture_prog prog;
 	struct capture_record r;
 	struct decode_opts o = {.string_limit = 16, .array_limit = 8};
 	struct arena a1 = {0}, a2 = {0};
-	struct value_source live = {&f, live_reg, live_mem}, rec;
+	struct value_source live = {&f, fake_live_reg, fake_live_mem}, rec;
 	struct value *vl, *vr;
 
 	fill(&f);
 	capture_prog_compile(&prog, &layout, false, &o, false);
 	assert_int_equal(prog.left_out, 0);
 	assert_int_equal(prog.go_stack_hi_op, -1);
-	capture(&f, &prog, record_buf, &r);
+	fake_capture(&f, &prog, record_buf, &r);
 	rec = record_value_source(&r);
 	vl = decode_entry(&layout, &live, &o, &a1);
 	vr = decode_entry(&layout, &rec, &o, &a2);
@@ -270,19 +192,19 @@ static void test_record_equals_live(void **state)
 			assert_int_equal(prog.ops[i].flags & DWT_OP_STACK, DWT_OP_STACK);
 	arena_free(&a1);
 	arena_free(&a2);
-	unmap_all(&f);
+	fake_unmap_all(&f);
 }
 
 /* The return value through rax (a memory-class struct's address at the
  * exit), and a Go site's g.stack.hi op. */
 static void test_exit_and_go(void **state)
 {
-	static struct fake f;
+	static struct fake_hit f;
 	static struct capture_prog prog;
 	struct capture_record r;
 	struct decode_opts o = {.string_limit = 16, .array_limit = 8};
 	struct arena a1 = {0}, a2 = {0};
-	struct value_source live = {&f, live_reg, live_mem}, rec;
+	struct value_source live = {&f, fake_live_reg, fake_live_mem}, rec;
 	struct event_layout l = {.function = "g", .has_ret = true,
 				 .ret = {.name = "retval", .type = &t_item,
 					 .plan = {.available = true, .size = 32, .npieces = 1,
@@ -293,10 +215,10 @@ static void test_exit_and_go(void **state)
 	fill(&f);
 	f.regs.gpr[0] = 0x2000;        /* rax: the returned item */
 	f.regs.gpr[DWT_DW_GO_G] = 0x7000;
-	map(&f, 0x7008, &hi, 8);
+	fake_map(&f, 0x7008, &hi, 8);
 	capture_prog_compile(&prog, &l, true, &o, true);
 	assert_int_equal(prog.go_stack_hi_op, 0);
-	capture(&f, &prog, record_buf, &r);
+	fake_capture(&f, &prog, record_buf, &r);
 	assert_int_equal(r.blobs[0].len, 8);
 	assert_memory_equal(r.blobs[0].data, &hi, 8);
 	rec = record_value_source(&r);
@@ -306,21 +228,21 @@ static void test_exit_and_go(void **state)
 	assert_string_equal(vr->children[1].str, "ref-label");
 	arena_free(&a1);
 	arena_free(&a2);
-	unmap_all(&f);
+	fake_unmap_all(&f);
 }
 
 /* 100 strings in a by-value array with a 4 KiB string limit cannot all fit
  * a record: those left out decode as unreadable pointers, the rest as live. */
 static void test_bounds(void **state)
 {
-	static struct fake f;
+	static struct fake_hit f;
 	static struct capture_prog prog;
 	static uint64_t ptrs[100];
 	static char strings[100][8];
 	struct capture_record r;
 	struct decode_opts o = {.string_limit = 4096, .array_limit = 100};
 	struct arena a1 = {0}, a2 = {0};
-	struct value_source live = {&f, live_reg, live_mem}, rec;
+	struct value_source live = {&f, fake_live_reg, fake_live_mem}, rec;
 	struct dw_type arr = {.kind = DW_KIND_ARRAY, .size = 800, .target = &t_charp, .count = 100};
 	struct dw_member m = {.name = "p", .type = &arr};
 	struct dw_type st = {.kind = DW_KIND_STRUCT, .name = "many", .size = 800, .members = &m, .nmembers = 1};
@@ -337,20 +259,20 @@ static void test_bounds(void **state)
 		ptrs[i] = 0x100000 + 0x1000 * (uint64_t)i;
 		snprintf(strings[i], sizeof(strings[i]), "s%d", i);
 	}
-	map(&f, SP, ptrs, sizeof(ptrs));
+	fake_map(&f, SP, ptrs, sizeof(ptrs));
 	/* One region holding every string's page start would need 100 regions;
 	 * the fake maps 16, so strings live in one long region instead. */
 	{
 		static uint8_t big[100 * 0x1000];
 		for (int i = 0; i < 100; i++)
 			memcpy(big + 0x1000 * i, strings[i], sizeof(strings[i]));
-		map(&f, 0x100000, big, sizeof(big));
+		fake_map(&f, 0x100000, big, sizeof(big));
 	}
 	capture_prog_compile(&prog, &l, false, &o, false);
 	assert_true(prog.left_out > 0);
 	assert_true(prog.nops <= DWT_MAX_OPS_PER_SITE);
 	assert_true(prog.max_record <= DWT_MAX_RECORD);
-	capture(&f, &prog, record_buf, &r);
+	fake_capture(&f, &prog, record_buf, &r);
 	rec = record_value_source(&r);
 	vl = decode_entry(&l, &live, &o, &a1);
 	vr = decode_entry(&l, &rec, &o, &a2);
@@ -368,14 +290,14 @@ static void test_bounds(void **state)
 	assert_int_equal(captured + prog.left_out, 100);
 	arena_free(&a1);
 	arena_free(&a2);
-	unmap_all(&f);
+	fake_unmap_all(&f);
 }
 
 /* Sizes that would wrap the bound: capture_run() writes nothing. */
 static void test_corrupt_ops(void **state)
 {
-	static struct fake f;
-	struct capture_mem mem = {&f, capture_read};
+	static struct fake_hit f;
+	struct capture_mem mem = {&f, fake_capture_read};
 	struct dwt_cap_op ops[2] = {{.kind = DWT_CAP_MEM, .regno = DWT_DW_SP, .size = 0xfffffff9u},
 				    {.kind = DWT_CAP_MEM, .regno = DWT_DW_SP, .size = 16}};
 	uint8_t out[256] = {0};

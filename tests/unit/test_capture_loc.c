@@ -20,63 +20,8 @@
 #include "capture_prog.h"
 #include "capture_run.h"
 #include "dw_loc.h"
+#include "fake_hit.h"
 #include "record.h"
-
-struct region {
-	uint64_t addr;
-	uint32_t len;
-	uint8_t bytes[64];
-};
-
-struct fake {
-	struct dwt_regs regs;
-	struct region regions[8];
-	unsigned nregions;
-};
-
-static void map(struct fake *f, uint64_t addr, const void *bytes, uint32_t len)
-{
-	struct region *r = &f->regions[f->nregions++];
-
-	assert_true(len <= sizeof(r->bytes));
-	r->addr = addr;
-	r->len = len;
-	memcpy(r->bytes, bytes, len);
-}
-
-static long fake_read(struct fake *f, uint64_t addr, void *buf, size_t len)
-{
-	for (unsigned i = 0; i < f->nregions; i++) {
-		struct region *r = &f->regions[i];
-		if (addr >= r->addr && addr < r->addr + r->len) {
-			size_t n = r->addr + r->len - addr < len ? (size_t)(r->addr + r->len - addr) : len;
-			memcpy(buf, r->bytes + (addr - r->addr), n);
-			return (long)n;
-		}
-	}
-	return len ? -1 : 0;
-}
-
-static ssize_t live_mem(void *ctx, uint64_t addr, void *buf, size_t size)
-{
-	return fake_read(ctx, addr, buf, size);
-}
-
-static int live_reg(void *ctx, unsigned regno, void *buf, size_t size)
-{
-	struct fake *f = ctx;
-
-	if (regno >= DWT_NGPR || size > 8)
-		return -1;
-	memcpy(buf, &f->regs.gpr[regno], size);
-	return 0;
-}
-
-static long capture_read(void *ctx, uint64_t addr, void *buf, uint32_t len, int stack)
-{
-	(void)stack;
-	return fake_read(ctx, addr, buf, len);
-}
 
 static struct dw_type t_int = {.kind = DW_KIND_SINT, .name = "int", .size = 4};
 static struct dw_type t_long = {.kind = DW_KIND_SINT, .name = "long", .size = 8};
@@ -138,58 +83,51 @@ static struct layout_field locals[] = {
 static struct event_layout layout = {.function = "f", .fields = fields, .nfields = 4, .kind = LAYOUT_POINT,
 				     .locals = locals, .nlocals = 5, .from_locations = true};
 
-static void fill(struct fake *f)
+static void fill(struct fake_hit *f)
 {
 	uint8_t stack[32] = {0};
 	uint64_t p;
 	int32_t v;
 
+	fake_unmap_all(f);
 	memset(f, 0, sizeof(*f));
 	f->regs.gpr[DWT_DW_SP] = SP;
 	f->regs.gpr[3] = 1000;          /* rbx */
 	f->regs.gpr[0] = 0xa000;        /* rax */
 	f->regs.gpr[2] = 0x10;          /* rcx (DWARF 2) */
 	f->regs.gpr[4] = 0x55667788;    /* rsi */
-	map(f, 0x1000, "alpha", 6);
-	map(f, 0x1100, "beta", 5);
+	fake_map(f, 0x1000, "alpha", 6);
+	fake_map(f, 0x1100, "beta", 5);
 	p = 0x1000;
-	map(f, GLOBAL, &p, 8);          /* g = "alpha" */
+	fake_map(f, GLOBAL, &p, 8);          /* g = "alpha" */
 	p = 0x9000;
 	memcpy(stack + 8, &p, 8);       /* *(rsp+8) = 0x9000 */
 	v = -77;
 	memcpy(stack + 20, &v, 4);      /* fb */
-	map(f, SP, stack, sizeof(stack)); /* rsp + 24: zeros */
+	fake_map(f, SP, stack, sizeof(stack)); /* rsp + 24: zeros */
 	p = 0x1100;
-	map(f, 0x9000, &p, 8);          /* e = "beta" */
+	fake_map(f, 0x9000, &p, 8);          /* e = "beta" */
 	v = 123;
-	map(f, 0xa010, &v, 4);          /* two = *(rax + rcx) */
+	fake_map(f, 0xa010, &v, 4);          /* two = *(rax + rcx) */
 }
 
 static void test_point_record_equals_live(void **state)
 {
 	(void)state;
-	static struct fake f;
+	static struct fake_hit f;
 	static struct capture_prog prog;
 	static uint8_t buf[DWT_MAX_RECORD] __attribute__((aligned(8)));
 	struct capture_record r;
 	struct decode_opts o = {.string_limit = 16, .array_limit = 8};
 	struct arena a1 = {0}, a2 = {0};
-	struct value_source live = {&f, live_reg, live_mem}, rec;
+	struct value_source live = {&f, fake_live_reg, fake_live_mem}, rec;
 	struct value *vl, *vr;
-	struct capture_mem mem = {&f, capture_read};
-	struct dwt_rec_hdr h = {.kind = DWT_REC_ENTRY, .tid = 1};
-	uint32_t n;
 	int64_t pcv;
 
 	fill(&f);
 	capture_prog_compile(&prog, &layout, false, &o, false);
 	assert_int_equal(prog.left_out, 0);
-	h.regs = f.regs;
-	n = capture_run(prog.ops, prog.nops, &f.regs, &mem, buf + sizeof(h), DWT_MAX_RECORD - sizeof(h));
-	h.size = (uint32_t)sizeof(h) + n;
-	assert_true(h.size <= prog.max_record);
-	memcpy(buf, &h, sizeof(h));
-	assert_int_equal(record_parse(buf, h.size, (int)prog.nops, &r), 0);
+	fake_capture(&f, &prog, buf, &r);
 	rec = record_value_source(&r);
 	vl = decode_entry(&layout, &live, &o, &a1);
 	vr = decode_entry(&layout, &rec, &o, &a2);
@@ -232,6 +170,7 @@ static void test_point_record_equals_live(void **state)
 	assert_int_equal(value_as_s64(&vl[8]), pcv);
 	arena_free(&a1);
 	arena_free(&a2);
+	fake_unmap_all(&f);
 }
 
 /* The pointer chain through a deref: *(rsp+8) is a pointer to a char *;
@@ -239,7 +178,7 @@ static void test_point_record_equals_live(void **state)
 static void test_deref_chain(void **state)
 {
 	(void)state;
-	static struct fake f;
+	static struct fake_hit f;
 	static struct capture_prog prog;
 	static uint8_t buf[DWT_MAX_RECORD] __attribute__((aligned(8)));
 	struct capture_record r;
@@ -247,18 +186,11 @@ static void test_deref_chain(void **state)
 	struct arena a = {0};
 	struct value_source rec;
 	struct value *v;
-	struct capture_mem mem = {&f, capture_read};
-	struct dwt_rec_hdr h = {.kind = DWT_REC_ENTRY, .tid = 1};
 	struct event_layout l = {.function = "f", .kind = LAYOUT_POINT, .locals = locals, .nlocals = 1};
-	uint32_t n;
 
 	fill(&f); /* *(rsp+8) = 0x9000, *0x9000 = 0x1100 = "beta" */
 	capture_prog_compile(&prog, &l, false, &o, false);
-	h.regs = f.regs;
-	n = capture_run(prog.ops, prog.nops, &f.regs, &mem, buf + sizeof(h), DWT_MAX_RECORD - sizeof(h));
-	h.size = (uint32_t)sizeof(h) + n;
-	memcpy(buf, &h, sizeof(h));
-	assert_int_equal(record_parse(buf, h.size, (int)prog.nops, &r), 0);
+	fake_capture(&f, &prog, buf, &r);
 	/* The stack read is flagged for the agent's direct copy; the others are not. */
 	assert_int_equal(prog.ops[0].base, DWT_BASE_REG);
 	assert_int_equal(prog.ops[0].flags & DWT_OP_STACK, DWT_OP_STACK);
@@ -273,23 +205,21 @@ static void test_deref_chain(void **state)
 
 	/* The slot now points nowhere: unreadable, never other bytes. */
 	memset(f.regions[3].bytes + 8, 0x77, 8);
-	n = capture_run(prog.ops, prog.nops, &f.regs, &mem, buf + sizeof(h), DWT_MAX_RECORD - sizeof(h));
-	h.size = (uint32_t)sizeof(h) + n;
-	memcpy(buf, &h, sizeof(h));
-	assert_int_equal(record_parse(buf, h.size, (int)prog.nops, &r), 0);
+	fake_capture(&f, &prog, buf, &r);
 	rec = record_value_source(&r);
 	v = decode_entry(&l, &rec, &o, &a);
 	assert_false(v[0].available);
 	assert_string_equal(v[0].why, "unreadable");
 	arena_free(&a);
+	fake_unmap_all(&f);
 }
 
 /* DWT_BASE_ABS at the hit: the address is the offset; unmapped is unreadable. */
 static void test_abs_op(void **state)
 {
 	(void)state;
-	static struct fake f;
-	struct capture_mem mem = {&f, capture_read};
+	static struct fake_hit f;
+	struct capture_mem mem = {&f, fake_capture_read};
 	struct dwt_cap_op ops[2] = {{.kind = DWT_CAP_MEM, .base = DWT_BASE_ABS, .size = 8, .offset = GLOBAL},
 				    {.kind = DWT_CAP_MEM, .base = DWT_BASE_ABS, .size = 8, .offset = 0x123456}};
 	uint8_t out[128] __attribute__((aligned(8)));
@@ -306,6 +236,7 @@ static void test_abs_op(void **state)
 	memcpy(&b, out + sizeof(b) + 8, sizeof(b));
 	assert_int_equal(b.flags, DWT_BLOB_UNREADABLE);
 	assert_int_equal(b.len, 0);
+	fake_unmap_all(&f);
 }
 
 int main(void)

@@ -186,24 +186,30 @@ static int same_function(struct dw_function *fn, void *arg)
 	return 0;
 }
 
-void test_record_equals_values(void **state)
+/* same_function over every function of the three sample libraries. */
+static void walk_samples(struct walk *w)
 {
 	const char *libs[] = {types_path, wide_path, cxx_path};
 
+	for (int i = 0; i < 3; i++) {
+		struct dw_session *s = NULL;
+		char *err = NULL;
+
+		if (dw_session_open_file(libs[i], &s, &err) != 0)
+			fail_msg("open %s: %s", libs[i], err);
+		assert_true(dw_module_each_function(dw_session_module(s, 0), "*", true, same_function, w) > 0);
+		dw_session_close(s);
+	}
+}
+
+void test_record_equals_values(void **state)
+{
 	(void)state;
 	for (uint64_t seed = 1; seed <= 8; seed++) {
 		struct walk w = {fake_new(), 0, 0, 0, 0, {0}};
 
 		fill(w.f, seed * 0x9e3779b97f4a7c15ull);
-		for (int i = 0; i < 3; i++) {
-			struct dw_session *s = NULL;
-			char *err = NULL;
-
-			if (dw_session_open_file(libs[i], &s, &err) != 0)
-				fail_msg("open %s: %s", libs[i], err);
-			assert_true(dw_module_each_function(dw_session_module(s, 0), "*", true, same_function, &w) > 0);
-			dw_session_close(s);
-		}
+		walk_samples(&w);
 		/* the samples' functions, most of their fields readable */
 		assert_true(w.functions >= 60);
 		assert_true(w.available * 10 >= w.fields * 7);
@@ -216,7 +222,6 @@ void test_record_equals_values(void **state)
  * unavailable) and registers or memory. */
 void test_record_equals_values_locations(void **state)
 {
-	const char *libs[] = {types_path, wide_path, cxx_path};
 	size_t kinds[FETCH_OPTIMIZED_OUT + 1] = {0};
 
 	(void)state;
@@ -224,15 +229,7 @@ void test_record_equals_values_locations(void **state)
 		struct walk w = {fake_new(), 0, 0, 0, quarter, {0}};
 
 		fill(w.f, (uint64_t)quarter * 0x9e3779b97f4a7c15ull);
-		for (int i = 0; i < 3; i++) {
-			struct dw_session *s = NULL;
-			char *err = NULL;
-
-			if (dw_session_open_file(libs[i], &s, &err) != 0)
-				fail_msg("open %s: %s", libs[i], err);
-			assert_true(dw_module_each_function(dw_session_module(s, 0), "*", true, same_function, &w) > 0);
-			dw_session_close(s);
-		}
+		walk_samples(&w);
 		assert_true(w.functions >= 40);
 		for (int k = 0; k <= FETCH_OPTIMIZED_OUT; k++)
 			kinds[k] += w.kinds[k];

@@ -40,15 +40,12 @@ static bool assign(struct go_assign *a, const struct dw_type *t, size_t off)
 	t = dw_type_strip(t);
 	if (!t)
 		return true;
-	switch (t->kind) {
-	case DW_KIND_SINT:
-	case DW_KIND_UINT:
-	case DW_KIND_BOOL:
-	case DW_KIND_POINTER:
-	case DW_KIND_ENUM:
+	if (dw_kind_is_integer(t->kind)) {
 		if (!t->size || t->size > 8 || a->ni >= 9)
 			return false;
 		return add(a, go_int_regs[a->ni++], (uint32_t)t->size, off);
+	}
+	switch (t->kind) {
 	case DW_KIND_FLOAT:
 		if ((t->size != 4 && t->size != 8) || a->nf >= GO_NFLOAT)
 			return false;
