@@ -3,8 +3,9 @@
 never replaces an existing trace, and the session daemon dwtrace started
 goes away with it.
 
-1. Two dwtrace --ctf runs at once, on two sample_app processes (30000 and
-   3000 calls, the second started right after the first), with one session daemon the test started: each trace holds
+1. Two dwtrace --ctf runs at once, on two sample_app processes (4000 and
+   1500 calls 1 ms apart, the second started right after the first), with
+   one session daemon the test started: each trace holds
    exactly the calls its own sample_app printed (entry and exit each, the
    pid in the payload its own program's), nothing of the other run, and the
    two traces overlap in time (else the test would prove nothing).  Both
@@ -72,18 +73,22 @@ def two_runs_at_once(lt, opt):
     app = harness.sample(opt, "sample_app")
     lt.start_sessiond()
     runs = []
-    # Long enough for the second run to start while the first records: the
-    # program writes its own events with the agent engine, ~100 times
-    # faster than the ptrace engine's stops.
-    for calls in ((100000, 3000) if lh.program_writes() else (30000, 3000)):
+    # Paced by time, not by count (1 ms after each call), so that the second
+    # run starts recording while the first still does on a machine of any
+    # speed and load: the first lasts 4 s, the second 1.5 s, and either's
+    # set-up takes well under 2.5 s.
+    plan = [(calls, [app, str(calls), "-d", "1000"]) for calls in (4000, 1500)]
+    alone = {}
+    for calls, cmd in plan:
+        alone[calls] = lt.run(cmd)
+        if alone[calls].returncode != 0:
+            fail("sample_app %d alone exits with %s\n%s"
+                 % (calls, alone[calls].returncode, harness.describe(alone[calls])))
+    for calls, app_cmd in plan:
         where = "--ctf, two runs at once, sample_app %d (%s)" % (calls, opt)
-        alone = lt.run([app, str(calls)])
-        if alone.returncode != 0:
-            fail("%s: sample_app alone exits with %s\n%s"
-                 % (where, alone.returncode, harness.describe(alone)))
         directory = lt.path("ctf-%d" % calls)
-        cmd, proc = start_dwtrace(lt, ["--ctf", directory, "-e", FUNCTION, "--", app, str(calls)])
-        runs.append((calls, where, directory, alone, cmd, proc))
+        cmd, proc = start_dwtrace(lt, ["--ctf", directory, "-e", FUNCTION, "--"] + app_cmd)
+        runs.append((calls, where, directory, alone[calls], cmd, proc))
     spans = []
     for calls, where, directory, alone, cmd, proc in runs:
         result = finish(cmd, proc, where)
