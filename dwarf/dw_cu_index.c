@@ -86,3 +86,15 @@ void dw_cu_index_free(struct dw_module *m)
 	m->cu_spans = NULL;
 	m->ncu_spans = 0;
 }
+
+Dwarf_Attribute *dw_attr_location(Dwarf_Die *die, unsigned name, Dwarf_Attribute *attr)
+{
+	if (!dwarf_attr(die, name, attr))
+		return NULL;
+	/* A DW_FORM_block's length is a ULEB128 like DW_FORM_exprloc's, and
+	 * a DW_FORM_block1 length below 0x80 is the same byte as its ULEB128:
+	 * the same bytes read as an exprloc are the same expression. */
+	if (attr->form == DW_FORM_block || (attr->form == DW_FORM_block1 && attr->valp && *attr->valp < 0x80))
+		attr->form = DW_FORM_exprloc;
+	return attr;
+}

@@ -223,7 +223,7 @@ static bool call_value_of(Dwarf_Die *cs, unsigned regno, Dwarf_Op **ops, size_t 
 
 		if (tag != DW_TAG_call_site_parameter && tag != DW_TAG_GNU_call_site_parameter)
 			continue;
-		if (!dwarf_attr(&child, DW_AT_location, &attr) || dwarf_getlocation(&attr, &loc, &nloc) != 0 || nloc != 1)
+		if (!dw_attr_location(&child, DW_AT_location, &attr) || dwarf_getlocation(&attr, &loc, &nloc) != 0 || nloc != 1)
 			continue;
 		if (loc[0].atom >= DW_OP_reg0 && loc[0].atom <= DW_OP_reg31)
 			r = loc[0].atom - DW_OP_reg0;

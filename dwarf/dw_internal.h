@@ -76,6 +76,21 @@ void dw_lang_signature(struct dw_module *m, struct dw_function *f, Dwarf_Die *co
  * .debug_aranges).  The result is libdwfl's or buf; NULL when no CU covers
  * addr or m has no DWARF. */
 Dwarf_Die *dw_module_addrdie(struct dw_module *m, uint64_t addr, Dwarf_Die *buf, Dwarf_Addr *bias);
+/* dw_lines.c: dw_module_line_at's file:line of load address pc of m (the
+ * last line-table row at or before it, a statement row at that address
+ * preferred), and whether that row begins a statement (is_stmt may be
+ * NULL).  Found through dw_module_addrdie, so without .debug_aranges too.
+ * file points into libdw's data.  -ENOENT when no row covers pc. */
+int dw_module_row_at(struct dw_module *m, uint64_t pc, const char **file, int *line, bool *is_stmt);
+/* dw_cu_index.c: dwarf_attr(die, name, attr) for a location attribute
+ * (DW_AT_location, DW_AT_frame_base, ...), readable by libdw's
+ * dwarf_getlocation* also when Go wrote it.  DWARF 4 and 5 write a single
+ * location expression as DW_FORM_exprloc (DWARF 5 section 7.5.5); the Go
+ * linker writes DW_FORM_block1 in its version 4 CUs, which elfutils 0.188
+ * rejects there ("not a location list value", libdw/dwarf_getlocation.c
+ * attr_ok), while gdb reads it.  Returns attr, or NULL when die has no
+ * such attribute. */
+Dwarf_Attribute *dw_attr_location(Dwarf_Die *die, unsigned name, Dwarf_Attribute *attr);
 /* Frees m's CU index (dw_session_close). */
 void dw_cu_index_free(struct dw_module *m);
 

@@ -96,7 +96,7 @@ static bool covers(Dwarf_Die *p, Dwarf_Addr pc, bool at_entry)
 	Dwarf_Op *ops;
 	size_t nops;
 
-	if (!dwarf_attr(p, DW_AT_location, &attr))
+	if (!dw_attr_location(p, DW_AT_location, &attr))
 		return true; /* no location anywhere: unavailable at every pc */
 	if (dwarf_whatform(&attr) == DW_FORM_exprloc || dwarf_whatform(&attr) == DW_FORM_block1 ||
 	    dwarf_whatform(&attr) == DW_FORM_block) {

@@ -223,8 +223,15 @@ int dw_module_function_at(struct dw_module *m, uint64_t addr, struct dw_function
 
 int dw_module_line_at(struct dw_module *m, uint64_t pc, const char **file, int *line)
 {
+	return dw_module_row_at(m, pc, file, line, NULL);
+}
+
+int dw_module_row_at(struct dw_module *m, uint64_t pc, const char **file, int *line, bool *is_stmt)
+{
 	Dwarf_Addr bias = 0;
-	Dwarf_Die *cu = dwfl_module_addrdie(m->mod, pc, &bias);
+	Dwarf_Die cu_buf;
+	/* Through the CU index: Go writes no .debug_aranges. */
+	Dwarf_Die *cu = dw_module_has_dwarf(m) ? dw_module_addrdie(m, pc, &cu_buf, &bias) : NULL;
 	Dwarf_Lines *lines;
 	Dwarf_Addr a, addr = pc - bias;
 	size_t n, best = (size_t)-1;
@@ -255,6 +262,8 @@ int dw_module_line_at(struct dw_module *m, uint64_t pc, const char **file, int *
 			}
 		}
 	}
+	if (is_stmt)
+		*is_stmt = dwarf_linebeginstatement(dwarf_onesrcline(lines, best), &stmt) == 0 && stmt;
 	*file = dwarf_linesrc(dwarf_onesrcline(lines, best), NULL, NULL);
 	return *file && dwarf_lineno(dwarf_onesrcline(lines, best), line) == 0 ? 0 : -ENOENT;
 }

@@ -99,7 +99,7 @@ const struct dw_loc_expr *dw_loc_frame_base_at(struct dw_module *m, Dwarf_Die *s
 	size_t n;
 	struct dw_loc_expr *e;
 
-	if (!subprogram || !dwarf_attr(subprogram, DW_AT_frame_base, &attr) ||
+	if (!subprogram || !dw_attr_location(subprogram, DW_AT_frame_base, &attr) ||
 	    dwarf_getlocation_addr(&attr, pc - m->dwarf_bias, &ops, &n, 1) != 1)
 		return NULL;
 	e = keep_expr(m, ops, n, pc);
@@ -387,7 +387,7 @@ void dw_plan_die(const struct dw_plan_ctx *c, Dwarf_Die *die, uint32_t size, str
 		out->why = "of unknown size";
 		return;
 	}
-	if (!dwarf_attr(die, DW_AT_location, &attr)) {
+	if (!dw_attr_location(die, DW_AT_location, &attr)) {
 		if (dwarf_attr_integrate(die, DW_AT_const_value, &attr) && const_image(m, &attr, size, out))
 			out->why = NULL;
 		return;

@@ -235,6 +235,11 @@ static struct dw_scope *build_scope(struct dw_module *m, uint64_t pc, Dwarf_Die 
 		sc->file = dwfl_lineinfo(line, NULL, &sc->line, NULL, NULL, NULL);
 		if (dl && dwarf_linebeginstatement(dl, &stmt) == 0)
 			sc->is_stmt = stmt;
+	} else if (dw_module_row_at(m, pc, &sc->file, &sc->line, &sc->is_stmt) != 0) {
+		/* dwfl_module_getsrc finds the CU through .debug_aranges
+		 * alone (libdwfl/dwfl_module_getsrc.c); Go writes none. */
+		sc->file = NULL;
+		sc->line = 0;
 	}
 	return sc;
 }
@@ -243,7 +248,7 @@ int dw_scope_at(struct dw_module *m, uint64_t pc, const struct dw_scope **out)
 {
 	struct dw_scope *sc;
 	Dwarf_Addr bias;
-	Dwarf_Die *cu;
+	Dwarf_Die *cu, cu_buf;
 
 	*out = NULL;
 	sc = u64_map_get(&m->scopes, pc);
@@ -251,7 +256,7 @@ int dw_scope_at(struct dw_module *m, uint64_t pc, const struct dw_scope **out)
 		*out = sc;
 		return 0;
 	}
-	if (!dw_module_has_dwarf(m) || !(cu = dwfl_module_addrdie(m->mod, pc, &bias)))
+	if (!dw_module_has_dwarf(m) || !(cu = dw_module_addrdie(m, pc, &cu_buf, &bias)))
 		return -ENOENT;
 	sc = build_scope(m, pc, cu, bias);
 	if (!sc) {

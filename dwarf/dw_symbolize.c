@@ -169,6 +169,11 @@ size_t dw_session_symbolize(struct dw_session *s, uint64_t pc, bool is_return, s
 	out[0].module = module;
 	symname = dwfl_module_addrinfo(mod, at, &symoff, &sym, NULL, NULL, NULL);
 	file = source_line(mod, at, &line);
+	if (!file && m && dw_module_has_dwarf(m) && dw_module_row_at(m, at, &file, &line, NULL) != 0) {
+		/* dwfl_module_getsrc needs .debug_aranges; Go writes none. */
+		file = NULL;
+		line = 0;
+	}
 
 	/* scopes: the subprogram, then each inlined call inside it, outermost
 	 * first.  Frame 0 is the innermost inlined function at pc's line; each
