@@ -84,6 +84,12 @@ struct dw_type {
 	enum dw_float_format float_format;
 	/* Arrays: a vector type (DW_AT_GNU_vector: __m128, vector_size), passed in vector registers. */
 	bool is_vector;
+	/* A struct with a DW_TAG_variant_part (DWARF 5 section 5.7.10: a Rust
+	 * enum such as Option<u32>): which variant is active needs its
+	 * discriminant, which this model does not decode.  Values of such a
+	 * type are shown unavailable with this why (static text), never as
+	 * the empty struct their members alone would make; NULL otherwise. */
+	const char *undecoded;
 };
 
 /* The type itself without typedefs and qualifiers.  NULL stays NULL (void). */

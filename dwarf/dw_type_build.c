@@ -257,6 +257,25 @@ static void read_array(struct dw_module *m, struct dw_type *t, Dwarf_Die *die)
 		elem = dims[i];
 	}
 }
+/* Why values of struct die are not shown: it has a DW_TAG_variant_part
+ * (DWARF 5 section 5.7.10), whose active variant depends on a
+ * discriminant this model does not decode (Rust's enums: rustc writes
+ * Option<T>, Result<T, E> and every other enum so).  NULL without one. */
+static const char *variant_part_why(Dwarf_Die *die)
+{
+	Dwarf_Die child, cu;
+
+	if (dwarf_child(die, &child) != 0)
+		return NULL;
+	do {
+		if (dwarf_tag(&child) == DW_TAG_variant_part)
+			return dwarf_diecu(die, &cu, NULL, NULL) && dwarf_srclang(&cu) == DW_LANG_Rust
+				       ? "Rust enum not decoded"
+				       : "variant record not decoded";
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return NULL;
+}
+
 
 const struct dw_type *dw_type_from_die(struct dw_module *m, Dwarf_Die *die)
 {
@@ -317,6 +336,7 @@ const struct dw_type *dw_type_from_die(struct dw_module *m, Dwarf_Die *die)
 		t->by_reference = dw_cxx_pass_by_reference(die, t);
 		dw_cxx_string_layout(t);
 		dw_lang_string_layout(t, die);
+		t->undecoded = variant_part_why(die);
 		break;
 	case DW_TAG_union_type:
 		t->kind = DW_KIND_UNION;

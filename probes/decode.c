@@ -318,9 +318,12 @@ void decode_value(const struct dw_type *t, const uint8_t *bytes, const struct va
 	out->type = t;
 	out->size = dw_type_size(t);
 	out->bytes = bytes;
-	out->available = bytes != NULL && s != NULL && s->kind != DW_KIND_UNKNOWN;
-	if (!out->available)
+	out->available = bytes != NULL && s != NULL && s->kind != DW_KIND_UNKNOWN && !s->undecoded;
+	if (!out->available) {
+		if (bytes && s && s->undecoded)
+			out->why = s->undecoded;
 		return;
+	}
 
 	switch (s->kind) {
 	case DW_KIND_POINTER:
@@ -391,7 +394,7 @@ static struct value *decode_field(const struct layout_field *f, const struct val
 	if (decode_fetch_why(&f->plan, src, buf, &why) != 0)
 		buf = NULL;
 	decode_value(f->type, buf, src, opts, arena, out);
-	if (!out->available)
+	if (!out->available && !out->why)
 		out->why = buf ? "unreadable" : (why ? why : "unreadable");
 	return out;
 }

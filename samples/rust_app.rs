@@ -11,7 +11,10 @@
 //	total(v=[...])
 //	total = V
 //
-// then "sum: N".  Exits 0.
+//	opt(o=Some(R), r=Ok(R))   or   opt(o=None, r=Err("odd-R")) (odd rounds)
+//
+// then "sum: N".  Exits 0.  opt takes two Rust enums (Option<u32>,
+// Result<i32, String>): structs with a DWARF variant part.
 #[inline(never)]
 pub fn compute(a: u64, b: i32, scale: f64) -> u64 {
     println!("compute(a={}, b={}, scale={})", a, b, scale);
@@ -30,6 +33,12 @@ pub fn total(v: &[i64]) -> i64 {
     v.iter().sum()
 }
 
+#[inline(never)]
+pub fn opt(o: Option<u32>, r: Result<i32, String>) -> u32 {
+    println!("opt(o={:?}, r={:?})", o, r);
+    o.unwrap_or(7) + r.map(|x| x as u32).unwrap_or(3)
+}
+
 fn main() {
     let rounds: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(3);
     let mut sum = 0u64;
@@ -42,6 +51,8 @@ fn main() {
         let v: Vec<i64> = (0..(r as i64 + 2)).map(|x| x * 10 - 5).collect();
         let t = total(&v);
         println!("total = {}", t);
+        let (o, res) = if r % 2 == 0 { (Some(r as u32), Ok(r as i32 * 10)) } else { (None, Err(format!("odd-{}", r))) };
+        sum = sum.wrapping_add(opt(o, res) as u64);
         sum = sum.wrapping_add(c).wrapping_add(g as u64).wrapping_add(t as u64);
     }
     println!("sum: {}", sum);

@@ -19,6 +19,13 @@ main.label(name string, ids []int) (string, int): the string shown as a
 string, the slice with its length and capacity, the two results as the
 program printed them; and gdb stopped at label's entry (break *ADDR, info
 args) must show the same name and slice length/capacity.
+
+Points (issue 13, F3): -e main.go:LINE on the line `n += v` inside label's
+loop must give probe events with that file:line and the variables in scope
+(Go writes no .debug_aranges and DW_FORM_block1 locations): at the first
+event's address, gdb (break *ADDR, info args, info locals) is the oracle:
+every integer and string gdb shows, dwtrace shows the same; what gdb shows
+as <optimized out>, dwtrace shows unavailable.  At O0 gdb shows n and v.
 """
 
 import collections
@@ -49,6 +56,66 @@ def gdb_label_args(app):
     if not name or not ids:
         fail("gdb shows no name/ids at main.label's entry\n" + harness.describe(r))
     return name.group(1), (int(ids.group(1)), int(ids.group(2)))
+
+
+GDB_VAR = re.compile(r'^(\S+) = (?:(-?\d+)|0x[0-9a-f]+ "([^"]*)"|(<optimized out>)|.*)$')
+
+
+def gdb_scope(app, addr):
+    """{name: int | str | None (optimized out)} of gdb's info args and
+    info locals at the first stop at addr; other values left out."""
+    gdb = harness.require_tool("gdb")
+    r = harness.run([gdb, "-nx", "-batch", "-ex", "break *0x%x" % addr, "-ex", "run", "-ex", "info args",
+                     "-ex", "info locals", "--args", app, "-v"], timeout=60)
+    if "Breakpoint 1," not in r.stdout:
+        fail("gdb never stopped at 0x%x\n%s" % (addr, harness.describe(r)))
+    out = {}
+    for line in r.stdout[r.stdout.index("Breakpoint 1,"):].splitlines()[2:]:
+        m = GDB_VAR.match(line)
+        if not m:
+            continue
+        if m.group(2) is not None:
+            out[m.group(1)] = int(m.group(2))
+        elif m.group(3) is not None:
+            out[m.group(1)] = m.group(3)
+        elif m.group(4):
+            out[m.group(1)] = None
+    return out
+
+
+def test_point(opt, app):
+    where = "go_app (%s), a source-line probe" % opt
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "samples", "go_app", "main.go")
+    with open(src) as f:
+        line = next(i for i, text in enumerate(f, 1) if text.strip() == "n += v")
+    spec = "main.go:%d" % line
+    _, _, path = harness.check_unharmed([app, "-v"], ["-F", "json", "-e", spec], timeout=120,
+                                        normalize=sorted_lines)
+    probes = [ev for ev in harness.read_events(path) if ev["type"] == "probe"]
+    if not probes:
+        fail("%s: no probe event for %s" % (where, spec))
+    first = probes[0]
+    if first["function"] != "main.label" or os.path.basename(first.get("file") or "") != "main.go" \
+            or first.get("line") != line:
+        fail("%s: the first event is not at main.label, main.go:%d: %s" % (where, line, first))
+    addr = harness.symbol(app, "main.label")[0] + first["offset"]
+    gdb = gdb_scope(app, addr)
+    got = dict(first["args"])
+    got.update(first["locals"])
+    if opt == "O0" and not (isinstance(gdb.get("n"), int) and isinstance(gdb.get("v"), int)):
+        fail("%s: gdb shows no n and v at 0x%x: %s" % (where, addr, gdb))
+    if not any(v is not None for v in gdb.values()):
+        fail("%s: gdb shows no value at 0x%x to compare with: %s" % (where, addr, gdb))
+    for name, value in gdb.items():
+        mine = got.get(name, "<missing>")
+        if value is None:
+            ok = isinstance(mine, dict) and mine.get("unavailable") == "optimized out"
+        else:
+            ok = mine == value
+        if not ok:
+            fail("%s: at main.label+%#x %s = %r, gdb says %r (event %s)"
+                 % (where, first["offset"], name, mine, value, first))
+    print("%s: ok, %d events, %s as gdb shows them" % (where, len(probes), sorted(gdb)))
 
 
 def test(opt):
@@ -117,6 +184,7 @@ def test(opt):
              % (where, first, gname, glen, gcap))
     exits.check_left(traced.stderr, where, 0)
     print("%s: ok, %d calls, values as the program and gdb show them" % (where, calls))
+    test_point(opt, app)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,12 @@ length; their results as main printed them.  gdb stopped where it breaks
 for `break rust_app::compute` / `greet` (after the prologue, info args) is
 the second oracle for the first call.  The program's output and exit
 status must be those of an untraced run.
+
+opt(o: Option<u32>, r: Result<i32, String>) takes two Rust enums (structs
+with a DWARF variant part, whose discriminant dwtrace does not decode yet):
+their values must never be shown as the empty structs their members alone
+make, but as unavailable with why "Rust enum not decoded", in each of
+the calls the program printed.
 """
 
 import collections
@@ -106,6 +112,14 @@ def test(opt):
             fail("%s: %s's entry shows %s, the program printed %s" % (where, fn, args, w["args"]))
         if ex.get("retval") != w["ret"]:
             fail("%s: %s's exit shows %r, main printed %d" % (where, fn, ex.get("retval"), w["ret"]))
+    n_opt = sum(1 for line in plain.stdout.splitlines() if line.startswith("opt(o="))
+    opts = [ev for ev in events if ev["function"] == "rust_app::opt" and ev["type"] == "entry"]
+    undecoded = {"unavailable": "Rust enum not decoded"}
+    if n_opt != 3 or len(opts) != n_opt:
+        fail("%s: %d entries of rust_app::opt, the program printed %d calls" % (where, len(opts), n_opt))
+    for ev in opts:
+        if ev["args"] != {"o": undecoded, "r": undecoded}:
+            fail("%s: rust_app::opt's entry shows %s, the enums should be %s" % (where, ev["args"], undecoded))
     g_compute, g_name = gdb_args(app)
     first = entries[0]["args"]
     if any(not same(g_compute[k], first.get(k)) for k in g_compute) or entries[1]["args"].get("name") != g_name:
