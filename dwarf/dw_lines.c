@@ -64,6 +64,7 @@ static uint64_t scope_key(Dwarf_Die *cu, Dwarf_Addr addr)
 struct line_hit {
 	uint64_t key;                /* scope_key */
 	Dwarf_Addr addr;             /* lowest so far */
+	const char *path;            /* its row's file (libdw's, lives with the Dwarf) */
 };
 
 struct line_scan {
@@ -76,10 +77,11 @@ struct line_scan {
 
 /* The rows of cu for sc's line: the lowest address per scope in *hits.
  * Also keeps the nearest statement lines around it. */
-static void scan_cu(Dwarf_Die *cu, struct line_scan *sc, struct line_hit **hits, size_t *nhits, size_t *cap)
+static void scan_cu(Dwarf *dbg, Dwarf_Die *cu, struct line_scan *sc, struct line_hit **hits, size_t *nhits,
+		    size_t *cap)
 {
 	Dwarf_Lines *lines;
-	size_t n;
+	size_t n, first = nhits ? *nhits : 0;
 
 	if (!cu_has_file(cu, sc->file) || dwarf_getsrclines(cu, &lines, &n) != 0)
 		return;
@@ -110,12 +112,20 @@ static void scan_cu(Dwarf_Die *cu, struct line_scan *sc, struct line_hit **hits,
 		for (k = 0; k < *nhits && (*hits)[k].key != key; k++)
 			;
 		if (k < *nhits) {
-			if (a < (*hits)[k].addr)
+			if (a < (*hits)[k].addr) {
 				(*hits)[k].addr = a;
+				(*hits)[k].path = src;
+			}
 			continue;
 		}
 		xgrow(hits, cap, *nhits + 1, sizeof(**hits));
-		(*hits)[(*nhits)++] = (struct line_hit){key, a};
+		(*hits)[(*nhits)++] = (struct line_hit){key, a, src};
+	}
+	/* A function's first line at its entry: past the prologue, as gdb. */
+	for (size_t k = first; hits && k < *nhits; k++) {
+		Dwarf_Die scope;
+		if ((*hits)[k].key && dwarf_offdie(dbg, (*hits)[k].key, &scope))
+			(*hits)[k].addr = dw_line_skip_prologue(cu, &scope, (*hits)[k].addr);
 	}
 }
 
@@ -138,7 +148,7 @@ static void scan_module(struct dw_module *m, struct line_scan *sc, struct line_h
 		Dwarf_Die cu;
 
 		if (dwarf_offdie(m->dwarf, off + hsize, &cu))
-			scan_cu(&cu, sc, hits, hits ? nhits : NULL, &cap);
+			scan_cu(m->dwarf, &cu, sc, hits, hits ? nhits : NULL, &cap);
 		off = next;
 	}
 	if (hits && *nhits)
@@ -152,8 +162,8 @@ static bool module_wanted(struct dw_session *s, struct dw_module *m, const char 
 	return !module_spec || m == chosen;
 }
 
-int dw_session_each_line_addr(struct dw_session *s, const char *module_spec, const char *file, int line,
-			      int (*fn)(struct dw_module *m, uint64_t addr, void *arg), void *arg)
+int dw_session_each_line_row(struct dw_session *s, const char *module_spec, const char *file, int line,
+			     int (*fn)(struct dw_module *m, uint64_t addr, const char *path, void *arg), void *arg)
 {
 	struct dw_module *chosen = module_spec ? dw_session_find_module(s, module_spec) : NULL;
 	int total = 0;
@@ -178,13 +188,34 @@ int dw_session_each_line_addr(struct dw_session *s, const char *module_spec, con
 		scan_module(m, &sc, &hits, &nhits);
 		for (size_t k = 0; k < nhits && !stop; k++) {
 			total++;
-			stop = fn(m, hits[k].addr + m->dwarf_bias, arg) != 0;
+			stop = fn(m, hits[k].addr + m->dwarf_bias, hits[k].path, arg) != 0;
 		}
 		free(hits);
 		if (stop)
 			break;
 	}
 	return total;
+}
+
+struct addr_cb {
+	int (*fn)(struct dw_module *m, uint64_t addr, void *arg);
+	void *arg;
+};
+
+static int addr_only(struct dw_module *m, uint64_t addr, const char *path, void *arg)
+{
+	struct addr_cb *c = arg;
+
+	(void)path;
+	return c->fn(m, addr, c->arg);
+}
+
+int dw_session_each_line_addr(struct dw_session *s, const char *module_spec, const char *file, int line,
+			      int (*fn)(struct dw_module *m, uint64_t addr, void *arg), void *arg)
+{
+	struct addr_cb c = {fn, arg};
+
+	return dw_session_each_line_row(s, module_spec, file, line, addr_only, &c);
 }
 
 int dw_session_line_neighbours(struct dw_session *s, const char *module_spec, const char *file, int line,
