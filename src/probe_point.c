@@ -28,6 +28,74 @@ bool probe_point_is_line(const char *spec)
 	return true;
 }
 
+/* Whether the n bytes at name end in a source file's extension. */
+static bool source_name(const char *name, size_t n)
+{
+	static const char *const exts[] = {".c",   ".h",   ".cc",  ".cpp", ".cxx", ".c++", ".hpp", ".hh",
+					   ".hxx", ".C",   ".H",   ".rs",  ".go",  ".f",   ".f90", ".f95",
+					   ".f03", ".f08", ".for", ".F90", ".s",   ".S",   ".m",   ".mm",
+					   ".d",   ".adb", ".ads", ".zig", ".inc", ".def"};
+
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		size_t le = strlen(exts[i]);
+		if (n > le && !memcmp(name + n - le, exts[i], le) && name[n - le - 1] != '/')
+			return true;
+	}
+	return false;
+}
+
+static bool all_digits(const char *p)
+{
+	if (!*p)
+		return false;
+	for (; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
+}
+
+/* Whether s has a module named by the n bytes at name. */
+static bool module_named(struct dw_session *s, const char *name, size_t n)
+{
+	char *mod;
+	bool found;
+
+	if (!s)
+		return false;
+	mod = xstrndup(name, n);
+	found = dw_session_find_module(s, mod) != NULL;
+	free(mod);
+	return found;
+}
+
+int probe_point_check_source_spec(struct dw_session *s, const char *spec)
+{
+	const char *colon = strchr(spec, ':'), *second;
+	const char *file = spec, *rest;
+	size_t n;
+
+	if (!colon || colon[1] == ':')
+		return 0;
+	n = (size_t)(colon - spec);
+	rest = colon + 1;
+	if (!source_name(spec, n) || module_named(s, spec, n)) {
+		/* MODULE:FILE:X */
+		second = strchr(rest, ':');
+		if (!second || second[1] == ':' || !source_name(rest, (size_t)(second - rest)))
+			return 0;
+		file = rest;
+		n = (size_t)(second - rest);
+		rest = second + 1;
+	}
+	if (all_digits(rest))
+		return 0;
+	log_error("probe '%s': '%.*s' is a source file and '%s' is not a line number: a source line is "
+		  "[MODULE:]FILE:LINE with LINE a decimal number from 1 (e.g. %.*s:12); functions are FUNC, "
+		  "MODULE:FUNC, FUNC+OFF; addresses MODULE:0xOFFSET",
+		  spec, (int)n, file, rest, (int)n, file);
+	return -1;
+}
+
 /* The '+' of FUNC+OFF in name, or NULL. */
 static const char *offset_plus(const char *name)
 {

@@ -259,6 +259,11 @@ def check_bad_specs(opt, app, lib, lines):
         (["-e", "points_lib.c:%d" % empty], "has no code"),
         (["-e", "no_such_file.c:3"], "no source file"),
         (["-e", "pt_sum+0x100000"], "outside pt_sum"),
+        # Malformed lines, not libraries to wait for.
+        (["-e", "points_lib.c:-3"], "'-3' is not a line number"),
+        (["-e", "points_lib.c:10:5"], "'10:5' is not a line number"),
+        (["-e", "no_such_file.cpp:pt_sum"], "'pt_sum' is not a line number"),
+        (["-e", "libpoints.so:points_lib.c:x"], "'x' is not a line number"),
     ]
     # The line of pt_sum's first instruction (gdb's info line): a point at
     # the entry that -e pt_sum probes too, in either order.
