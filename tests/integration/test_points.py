@@ -309,6 +309,38 @@ def check_opening_line(opt, app, lib, workdir):
         compare_hits(hits, traced_events(app, ["-e", "points_lib.c:%d" % line], where, extra), line, where)
 
 
+def check_list_static(opt):
+    """list -v of a function with a static local (ifunc_app's
+    read_keeping_ymm15 and its pattern, at -O0 in memory): the address nm
+    gives the symbol, as the header's addresses are the file's."""
+    app = harness.sample(opt, "ifunc_app")
+    nm = harness.run_ok(["nm", "--defined-only", app]).stdout
+    m = re.search(r"^([0-9a-f]+) r pattern\.\d+$", nm, re.M)
+    if not m:
+        fail("nm finds no static pattern.N in %s:\n%s" % (app, nm[:2000]))
+    want = "memory [0x%x]" % int(m.group(1), 16)
+    insns = disassembly(app, "read_keeping_ymm15")
+    for spec in ("read_keeping_ymm15", "read_keeping_ymm15+%d" % insns[1][1]):
+        out = harness.run_dwtrace(["list", "-v", app, spec]).stdout
+        row = [l for l in out.splitlines() if re.search(r"\bpattern\t", l)]
+        if len(row) != 1 or not row[0].endswith("\t" + want):
+            fail("list -v %s %s: pattern should be at %s (nm):\n%s" % (app, spec, want, out))
+
+
+def check_list_clone(opt):
+    """list -v of a clone (inline_app's area.isra.0 at -O2): its entry's
+    parameters come from DWARF locations, and the header says so."""
+    app = harness.sample(opt, "inline_app")
+    out = harness.run_dwtrace(["list", "-v", app, "area"]).stdout
+    head = [l for l in out.splitlines() if l.startswith("area.isra")]
+    if not head or any("DWARF locations" not in l or "calling convention" in l for l in head):
+        fail("list -v %s area: the clone's header should say its parameters come from DWARF locations:\n%s"
+             % (app, out))
+    plain = harness.run_dwtrace(["list", "-v", app, "main"]).stdout.splitlines()[0]
+    if "calling convention" not in plain:
+        fail("list -v %s main: an ordinary C entry reads by the calling convention:\n%s" % (app, plain))
+
+
 def check_pending(opt):
     """MODULE:FILE:LINE in a library dlopen()ed later, unloaded and loaded
     again: one probe event per call the program prints (the agent engine
@@ -460,6 +492,10 @@ def test(opt):
     check_spellings(opt, app, lib, lines, workdir)
     check_jump_target(opt, app, lib, workdir)
     check_ret_shared(opt, app, lib, workdir)
+    if opt == "O0":
+        check_list_static(opt)
+    else:
+        check_list_clone(opt)
     if opt != "O3":  # dlopen_app and spin_app are built at -O0 and -O2
         check_pending(opt)
         check_attach_cycles(opt)
