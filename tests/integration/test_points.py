@@ -309,6 +309,48 @@ def check_opening_line(opt, app, lib, workdir):
         compare_hits(hits, traced_events(app, ["-e", "points_lib.c:%d" % line], where, extra), line, where)
 
 
+def stmt_rows(elf, base):
+    """{(address, line)} of the statement rows of source file base in elf's
+    line tables, from readelf's decoded lines."""
+    out = harness.run_ok(["readelf", "--debug-dump=decodedline", elf]).stdout
+    rows = set()
+    for text in out.splitlines():
+        f = text.split()
+        if len(f) >= 4 and f[0] == base and f[-1] == "x" and f[1].isdigit() and f[2].startswith("0x"):
+            rows.add((int(f[2], 16), int(f[1])))
+    return rows
+
+
+def check_line_label(opt):
+    """FILE:LINE in C++ code whose address also has rows of an inlined
+    libstdc++ header (cxx_names_std's Pad::m: basic_string.h): the event and
+    list -v name the file asked for with the line asked for, at an address
+    readelf's line table has a statement row of that file and line."""
+    app = harness.sample(opt, "cxx_names_std")
+    src = os.path.join(os.path.dirname(SOURCE), "cxx_names_std.cpp")
+    with open(src) as f:
+        decl = next(n for n, text in enumerate(f, 1) if "Pad::m(const std::string &s)" in text)
+    rows = stmt_rows(app, "cxx_names_std.cpp")
+    for line in (decl + 1, decl + 2):
+        spec = "cxx_names_std.cpp:%d" % line
+        out = harness.run_dwtrace(["list", "-v", app, spec]).stdout
+        heads = [re.search(r" 0x([0-9a-f]+) (\S+):(\d+)", l) for l in out.splitlines() if not l.startswith("\t")]
+        # The opening line at -O0 is past the prologue: a statement row of
+        # the next line (check_opening_line); the file's all the same.
+        def row_ok(addr):
+            return (addr, line) in rows or (line == decl + 1 and any(a == addr for a, _ in rows))
+        if not heads or any(not m or (m.group(2), int(m.group(3))) != ("cxx_names_std.cpp", line) or
+                            not row_ok(int(m.group(1), 16)) for m in heads):
+            fail("list -v %s %s (%s): every address should be a statement row of cxx_names_std.cpp:%d "
+                 "(readelf) labelled so:\n%s" % (app, spec, opt, line, out))
+        _, traced, path = harness.check_unharmed([app], ["-F", "json", "-e", spec])
+        probes = [ev for ev in harness.read_events(path) if ev.get("type") == "probe"]
+        if not probes or any(not str(ev.get("file", "")).endswith("/cxx_names_std.cpp") or ev.get("line") != line
+                             for ev in probes):
+            fail("%s (%s): probe events should say cxx_names_std.cpp:%d:\n  %s\n%s"
+                 % (spec, opt, line, "\n  ".join(json.dumps(e) for e in probes[:6]), harness.describe(traced)))
+
+
 def check_list_static(opt):
     """list -v of a function with a static local (ifunc_app's
     read_keeping_ymm15 and its pattern, at -O0 in memory): the address nm
@@ -492,6 +534,8 @@ def test(opt):
     check_spellings(opt, app, lib, lines, workdir)
     check_jump_target(opt, app, lib, workdir)
     check_ret_shared(opt, app, lib, workdir)
+    if opt != "O3":  # cxx_names_std is built at -O0 and -O2
+        check_line_label(opt)
     if opt == "O0":
         check_list_static(opt)
     else:
