@@ -44,11 +44,42 @@ static bool cu_has_file(Dwarf_Die *cu, const char *file)
 	return false;
 }
 
-/* The innermost function or inlined copy holding addr (a DWARF address of
- * cu): its DIE offset, 0 when none. */
-static uint64_t scope_key(Dwarf_Die *cu, Dwarf_Addr addr)
+/* The innermost function or inlined copy under die holding addr (a DWARF
+ * address), by the DIEs' own ranges (dwarf_haspc): its DIE offset, 0 when
+ * none.  Namespaces and classes have no ranges but hold C++ definitions. */
+static uint64_t walk_key(Dwarf_Die *die, Dwarf_Addr addr, int depth)
 {
-	Dwarf_Die *scopes = NULL;
+	Dwarf_Die child;
+	uint64_t key = 0;
+
+	if (depth > 64 || dwarf_child(die, &child) != 0)
+		return 0;
+	do {
+		int tag = dwarf_tag(&child);
+
+		if (tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type) {
+			key = walk_key(&child, addr, depth + 1);
+		} else if ((tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+			    tag == DW_TAG_lexical_block) &&
+			   dwarf_haspc(&child, addr) > 0) {
+			key = walk_key(&child, addr, depth + 1);
+			if (!key && tag != DW_TAG_lexical_block)
+				key = dwarf_dieoffset(&child);
+			return key;
+		}
+	} while (!key && dwarf_siblingof(&child, &child) == 0);
+	return key;
+}
+
+/* The innermost function or inlined copy holding addr (a DWARF address of
+ * cu): its DIE offset, 0 when none.  dwarf_getscopes finds none in GCC's
+ * LTO units (python3.11: it fails, "no address value", on inlined copies
+ * whose abstract origin is in another unit, and every row of a line would
+ * then count as one scope: 2 addresses where gdb has 110), so the DIEs'
+ * own ranges are walked then. */
+static uint64_t scope_key(Dwarf *dbg, Dwarf_Die *cu, Dwarf_Addr addr)
+{
+	Dwarf_Die *scopes = NULL, other;
 	int n = dwarf_getscopes(cu, addr, &scopes);
 	uint64_t key = 0;
 
@@ -58,7 +89,40 @@ static uint64_t scope_key(Dwarf_Die *cu, Dwarf_Addr addr)
 			key = dwarf_dieoffset(&scopes[i]);
 	}
 	free(scopes);
+	if (!key)
+		key = walk_key(cu, addr, 0);
+	/* A line table whose rows another unit's DIEs describe. */
+	if (!key && dwarf_addrdie(dbg, addr, &other) && dwarf_dieoffset(&other) != dwarf_dieoffset(cu))
+		key = walk_key(&other, addr, 0);
 	return key;
+}
+
+/* Whether statement row i (address a, file src) of lines is followed at
+ * the same address by a statement row of another file: it covers no code
+ * of its own.  gdb
+ * drops such rows (dwarf2/read.c: a change of file ends the old file's
+ * sequence there, and buildsym's record_line deletes that file's rows at
+ * the pc), so "break FILE:LINE" does not stop there (LTO code is full of
+ * them: a call's line row right before its inlined callee's). */
+static bool empty_row(Dwarf_Lines *lines, size_t n, size_t i, Dwarf_Addr a, const char *src)
+{
+	for (size_t j = i + 1; j < n; j++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, j);
+		const char *other;
+		Dwarf_Addr b;
+		bool end = false, stmt = false;
+
+		if (!l || dwarf_lineaddr(l, &b) != 0 || b != a)
+			return false;
+		if (dwarf_lineendsequence(l, &end) == 0 && end)
+			continue;
+		/* A row of another file that is no statement is one gdb
+		 * ignores after a statement at that address (ignore_this_line). */
+		other = dwarf_linesrc(l, NULL, NULL);
+		if (other && strcmp(other, src) != 0 && dwarf_linebeginstatement(l, &stmt) == 0 && stmt)
+			return true;
+	}
+	return false;
 }
 
 struct line_hit {
@@ -100,7 +164,7 @@ static void scan_cu(Dwarf *dbg, Dwarf_Die *cu, struct line_scan *sc, struct line
 		    !path_names(src, sc->file) || dwarf_lineaddr(l, &a) != 0)
 			continue;
 		/* Address 0: code of a function the linker dropped. */
-		if (!a)
+		if (!a || empty_row(lines, n, i, a, src))
 			continue;
 		if (lineno < sc->line && lineno > sc->before)
 			sc->before = lineno;
@@ -108,7 +172,7 @@ static void scan_cu(Dwarf *dbg, Dwarf_Die *cu, struct line_scan *sc, struct line
 			sc->after = lineno;
 		if (lineno != sc->line || !hits)
 			continue;
-		key = scope_key(cu, a);
+		key = scope_key(dbg, cu, a);
 		for (k = 0; k < *nhits && (*hits)[k].key != key; k++)
 			;
 		if (k < *nhits) {
