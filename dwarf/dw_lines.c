@@ -46,7 +46,8 @@ static bool cu_has_file(Dwarf_Die *cu, const char *file)
 
 /* The innermost function or inlined copy under die holding addr (a DWARF
  * address), by the DIEs' own ranges (dwarf_haspc): its DIE offset, 0 when
- * none.  Namespaces and classes have no ranges but hold C++ definitions. */
+ * none.  Namespaces and classes have no ranges but hold C++ definitions;
+ * imported units hold what the unit that imports them describes. */
 static uint64_t walk_key(Dwarf_Die *die, Dwarf_Addr addr, int depth)
 {
 	Dwarf_Die child;
@@ -57,8 +58,15 @@ static uint64_t walk_key(Dwarf_Die *die, Dwarf_Addr addr, int depth)
 	do {
 		int tag = dwarf_tag(&child);
 
+		Dwarf_Attribute attr;
+		Dwarf_Die unit;
+
 		if (tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type) {
 			key = walk_key(&child, addr, depth + 1);
+		} else if (tag == DW_TAG_imported_unit) {
+			/* dwz's partial units (DWARF 5 section 3.2.5). */
+			if (dwarf_formref_die(dwarf_attr(&child, DW_AT_import, &attr), &unit))
+				key = walk_key(&unit, addr, depth + 1);
 		} else if ((tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
 			    tag == DW_TAG_lexical_block) &&
 			   dwarf_haspc(&child, addr) > 0) {
@@ -72,25 +80,16 @@ static uint64_t walk_key(Dwarf_Die *die, Dwarf_Addr addr, int depth)
 }
 
 /* The innermost function or inlined copy holding addr (a DWARF address of
- * cu): its DIE offset, 0 when none.  dwarf_getscopes finds none in GCC's
- * LTO units (python3.11: it fails, "no address value", on inlined copies
- * whose abstract origin is in another unit, and every row of a line would
- * then count as one scope: 2 addresses where gdb has 110), so the DIEs'
- * own ranges are walked then. */
+ * cu): its DIE offset, 0 when none.  Not dwarf_getscopes: in GCC's LTO
+ * units (python3.11) it fails, "no address value", on inlined copies
+ * whose abstract origin is in another unit (and leaks its array then,
+ * elfutils 0.188); every row of a line then counted as one scope, 2
+ * addresses where gdb has 110. */
 static uint64_t scope_key(Dwarf *dbg, Dwarf_Die *cu, Dwarf_Addr addr)
 {
-	Dwarf_Die *scopes = NULL, other;
-	int n = dwarf_getscopes(cu, addr, &scopes);
-	uint64_t key = 0;
+	Dwarf_Die other;
+	uint64_t key = walk_key(cu, addr, 0);
 
-	for (int i = 0; i < n && !key; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine)
-			key = dwarf_dieoffset(&scopes[i]);
-	}
-	free(scopes);
-	if (!key)
-		key = walk_key(cu, addr, 0);
 	/* A line table whose rows another unit's DIEs describe. */
 	if (!key && dwarf_addrdie(dbg, addr, &other) && dwarf_dieoffset(&other) != dwarf_dieoffset(cu))
 		key = walk_key(&other, addr, 0);
