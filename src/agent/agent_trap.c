@@ -142,8 +142,11 @@ void agent_trap_handler(int sig, siginfo_t *si, void *uc_)
 					frame_from_ucontext(&f, uc, pc, (flags & DWT_SITE_VREGS) != 0);
 					agent_record((uint32_t)idx, &f);
 				}
-				/* Even pass-through: the int3 stays, so the
-				 * displaced instruction must run out of line. */
+				/* Even pass-through: the int3 stays (until the
+				 * watchdog takes it out after the reader died;
+				 * a thread that trapped just before still comes
+				 * here), so the displaced instruction must run
+				 * out of line. */
 				g[REG_RIP] = (greg_t)resume;
 				return;
 			}

@@ -9,6 +9,10 @@ die and puts the original byte back over the int3, so that:
   seconds),
 - with the output and exit status of an untraced run (the program checks
   every call's result itself).
+Then the same probe on a running program (dwtrace -p), killed, and a second
+dwtrace attached to it: the code is the file's after the kill, the second
+dwtrace traces the point (events with the program's own thread numbers)
+and leaves the code as the file has it, and the program's own check passes.
 
 usage: test_kill_traps.py O0|O2
 """
@@ -22,6 +26,7 @@ import time
 
 import fastpath
 import harness
+import tracing
 from harness import fail
 
 THREADS = 4
@@ -98,6 +103,16 @@ def mapped_base(pid, path, timeout):
     return None
 
 
+def wait_for_code(pid, addr, code, timeout):
+    """Whether the len(code) bytes at addr in pid become code within timeout s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if live(pid, addr, len(code)) == code:
+            return True
+        time.sleep(0.01)
+    return False
+
+
 def test(opt):
     app = harness.sample(opt, "stress_threads")
     vaddr, size = harness.symbol(app, "st_step")
@@ -105,6 +120,64 @@ def test(opt):
         f.seek(harness.vaddr_to_offset(app, vaddr))
         file_code = f.read(size)
     off = inner_offset(app, "st_step")
+    started(opt, app, vaddr, off, file_code)
+    attached(opt, app, vaddr, off, file_code)
+
+
+def attached(opt, app, vaddr, off, file_code):
+    workdir = harness.tempdir()
+    stop = os.path.join(workdir, "stop")
+    events = os.path.join(workdir, "events")
+    where = "stress_threads %s -j %d, dwtrace -p -e st_step+0x%x SIGKILLed" % (opt, THREADS, off)
+    prog = tracing.Running([app, "-f", stop, "-t", "120", "-j", str(THREADS)])
+    try:
+        base = mapped_base(prog.pid, app, 30)
+        if base is None:
+            fail("%s: the program never mapped %s" % (where, app))
+        d = subprocess.Popen([harness.dwtrace(), "--engine", "agent", "-o", os.devnull, "-e", "st_step+0x%x" % off,
+                              "-p", str(prog.pid)], stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while live(prog.pid, base + vaddr + off, 1) != b"\xcc":
+            if d.poll() is not None or time.monotonic() > deadline:
+                d.kill()
+                d.wait()
+                fail("%s: no int3 at st_step+0x%x before dwtrace was killed" % (where, off))
+            time.sleep(0.01)
+        time.sleep(0.3)
+        d.kill()
+        d.wait()
+        if not wait_for_code(prog.pid, base + vaddr, file_code, 5):
+            fail("%s: st_step's code is not the file's 5 s after the kill" % where)
+        second = harness.run([harness.dwtrace(), "--engine", "agent", "-o", events, "-e", "st_step+0x%x" % off,
+                              "-p", str(prog.pid), "--duration", "1"], timeout=120)
+        if second.returncode != 0:
+            fail("%s: the next dwtrace -p failed\n%s" % (where, harness.describe(second)))
+        lines = harness.read_text(events).splitlines()
+        threads = set()
+        for line in lines:
+            m = re.search(r" st_step\+0x%x\(thread=(-?\d+), i=\d+\)$" % off, line)
+            if not m:
+                fail("%s: the next dwtrace printed %r" % (where, line))
+            threads.add(int(m.group(1)))
+        if not lines or not threads <= set(range(THREADS)):
+            fail("%s: the next dwtrace saw threads %s in %d events (the program has 0-%d)"
+                 % (where, sorted(threads), len(lines), THREADS - 1))
+        if live(prog.pid, base + vaddr, len(file_code)) != file_code:
+            fail("%s: st_step's code is not the file's after the next dwtrace ended" % where)
+        with open(stop, "w"):
+            pass
+        status = prog.wait(60, where)
+        out = prog.stdout.text().splitlines()
+        if status != 0 or not out or out[-1] != "ok":
+            fail("%s: the program's own check failed (status %s)\n%s" % (where, status, prog.describe()))
+        print("%s: the next dwtrace saw %d events of threads %s; the program's check passed"
+              % (where, len(lines), sorted(threads)))
+    finally:
+        prog.kill()
+
+
+def started(opt, app, vaddr, off, file_code):
+    size = len(file_code)
     calls, plain, took = calibrated(app)
     bound = 2 * took + 5
     where = "stress_threads %s -n %d -j %d, st_step+0x%x, dwtrace SIGKILLed" % (opt, calls, THREADS, off)
