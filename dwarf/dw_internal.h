@@ -70,6 +70,21 @@ struct dw_module {
 void dw_lang_signature(struct dw_module *m, struct dw_function *f, Dwarf_Die *concrete, Dwarf_Die *cu,
 		       Dwarf_Addr bias);
 
+/* dw_lang.c: the end of the prologue of a function entered at entry (a
+ * DWARF address, its range ending at end): the first line-table row of
+ * cu flagged prologue_end (DWARF 5 section 6.2.2) in (entry, end), else
+ * the first statement row after the entry; 0 when the line table has
+ * none. */
+Dwarf_Addr dw_prologue_end(Dwarf_Die *cu, Dwarf_Addr entry, Dwarf_Addr end);
+
+/* dw_lang.c: where "break FILE:LINE" stops for a line starting at addr (a
+ * DWARF address of cu) whose innermost function or inlined copy is scope:
+ * past the prologue (dw_prologue_end) when addr is the entry of a
+ * subprogram some of whose variables live in frame slots (-O0: the
+ * prologue stores them there; gdb's skip_prologue_sal moves such a
+ * breakpoint too), else addr. */
+Dwarf_Addr dw_line_skip_prologue(Dwarf_Die *cu, Dwarf_Die *scope, Dwarf_Addr addr);
+
 /* dw_cu_index.c: the CU DIE covering load address addr of m, and the bias
  * from DWARF to load addresses: dwfl_module_addrdie's answer (from
  * .debug_aranges), else from the CU DIEs' own ranges (Go writes no

@@ -125,10 +125,7 @@ static bool all_covered(struct dw_module *m, const struct dw_function *f, Dwarf_
 	return true;
 }
 
-/* The end of f's prologue (DWARF address): the first line-table row
- * flagged prologue_end in [entry, end), else the first statement row
- * after the entry; 0 when the line table has none. */
-static Dwarf_Addr prologue_end(Dwarf_Die *cu, Dwarf_Addr entry, Dwarf_Addr end)
+Dwarf_Addr dw_prologue_end(Dwarf_Die *cu, Dwarf_Addr entry, Dwarf_Addr end)
 {
 	Dwarf_Lines *lines;
 	size_t n;
@@ -204,9 +201,64 @@ void dw_lang_signature(struct dw_module *m, struct dw_function *f, Dwarf_Die *co
 			end = f->ranges[i].end - bias;
 	if (all_covered(m, f, entry, true))
 		return;
-	pc = prologue_end(cu, entry, end);
+	pc = dw_prologue_end(cu, entry, end);
 	if (!pc)
 		return; /* no line table: the entry, where what is not covered is unavailable */
 	f->params_pc = pc + bias;
 	cfa_rule(m, f->params_pc, &f->params_cfa_reg, &f->params_cfa_off);
+}
+
+/* Whether a variable's location is one expression (not a list) based on
+ * the frame (DW_OP_fbreg, DW_OP_bregN): -O0's stack slots, valid only once
+ * the prologue has set the frame up and stored the value. */
+static bool frame_slot(Dwarf_Die *d)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Op *ops;
+	size_t nops;
+
+	if (!dwarf_attr(d, DW_AT_location, &attr) || dwarf_whatform(&attr) == DW_FORM_sec_offset ||
+	    dwarf_whatform(&attr) == DW_FORM_loclistx || dwarf_getlocation(&attr, &ops, &nops) != 0)
+		return false;
+	for (size_t i = 0; i < nops; i++)
+		if (ops[i].atom == DW_OP_fbreg || (ops[i].atom >= DW_OP_breg0 && ops[i].atom <= DW_OP_breg31) ||
+		    ops[i].atom == DW_OP_bregx)
+			return true;
+	return false;
+}
+
+/* frame_slot for any parameter or variable of scope die, nested blocks
+ * included (not nested functions or inlined copies: their own frames). */
+static bool any_frame_slot(Dwarf_Die *die)
+{
+	Dwarf_Die child;
+
+	if (dwarf_child(die, &child) != 0)
+		return false;
+	do {
+		int tag = dwarf_tag(&child);
+		if ((tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) && frame_slot(&child))
+			return true;
+		if (tag == DW_TAG_lexical_block && any_frame_slot(&child))
+			return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+Dwarf_Addr dw_line_skip_prologue(Dwarf_Die *cu, Dwarf_Die *scope, Dwarf_Addr addr)
+{
+	Dwarf_Addr low, base, start, end;
+	ptrdiff_t off = 0;
+	Dwarf_Addr pe;
+
+	if (dwarf_tag(scope) != DW_TAG_subprogram || dwarf_lowpc(scope, &low) != 0 || low != addr ||
+	    !any_frame_slot(scope))
+		return addr;
+	while ((off = dwarf_ranges(scope, off, &base, &start, &end)) > 0)
+		if (start <= addr && addr < end)
+			break;
+	if (off <= 0)
+		return addr;
+	pe = dw_prologue_end(cu, addr, end);
+	return pe ? pe : addr;
 }

@@ -44,26 +44,90 @@ static bool cu_has_file(Dwarf_Die *cu, const char *file)
 	return false;
 }
 
-/* The innermost function or inlined copy holding addr (a DWARF address of
- * cu): its DIE offset, 0 when none. */
-static uint64_t scope_key(Dwarf_Die *cu, Dwarf_Addr addr)
+/* The innermost function or inlined copy under die holding addr (a DWARF
+ * address), by the DIEs' own ranges (dwarf_haspc): its DIE offset, 0 when
+ * none.  Namespaces and classes have no ranges but hold C++ definitions;
+ * imported units hold what the unit that imports them describes. */
+static uint64_t walk_key(Dwarf_Die *die, Dwarf_Addr addr, int depth)
 {
-	Dwarf_Die *scopes = NULL;
-	int n = dwarf_getscopes(cu, addr, &scopes);
+	Dwarf_Die child;
 	uint64_t key = 0;
 
-	for (int i = 0; i < n && !key; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine)
-			key = dwarf_dieoffset(&scopes[i]);
-	}
-	free(scopes);
+	if (depth > 64 || dwarf_child(die, &child) != 0)
+		return 0;
+	do {
+		int tag = dwarf_tag(&child);
+
+		Dwarf_Attribute attr;
+		Dwarf_Die unit;
+
+		if (tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type) {
+			key = walk_key(&child, addr, depth + 1);
+		} else if (tag == DW_TAG_imported_unit) {
+			/* dwz's partial units (DWARF 5 section 3.2.5). */
+			if (dwarf_formref_die(dwarf_attr(&child, DW_AT_import, &attr), &unit))
+				key = walk_key(&unit, addr, depth + 1);
+		} else if ((tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+			    tag == DW_TAG_lexical_block) &&
+			   dwarf_haspc(&child, addr) > 0) {
+			key = walk_key(&child, addr, depth + 1);
+			if (!key && tag != DW_TAG_lexical_block)
+				key = dwarf_dieoffset(&child);
+			return key;
+		}
+	} while (!key && dwarf_siblingof(&child, &child) == 0);
 	return key;
+}
+
+/* The innermost function or inlined copy holding addr (a DWARF address of
+ * cu): its DIE offset, 0 when none.  Not dwarf_getscopes: in GCC's LTO
+ * units (python3.11) it fails, "no address value", on inlined copies
+ * whose abstract origin is in another unit (and leaks its array then,
+ * elfutils 0.188); every row of a line then counted as one scope, 2
+ * addresses where gdb has 110. */
+static uint64_t scope_key(Dwarf *dbg, Dwarf_Die *cu, Dwarf_Addr addr)
+{
+	Dwarf_Die other;
+	uint64_t key = walk_key(cu, addr, 0);
+
+	/* A line table whose rows another unit's DIEs describe. */
+	if (!key && dwarf_addrdie(dbg, addr, &other) && dwarf_dieoffset(&other) != dwarf_dieoffset(cu))
+		key = walk_key(&other, addr, 0);
+	return key;
+}
+
+/* Whether statement row i (address a, file src) of lines is followed at
+ * the same address by a statement row of another file: it covers no code
+ * of its own.  gdb
+ * drops such rows (dwarf2/read.c: a change of file ends the old file's
+ * sequence there, and buildsym's record_line deletes that file's rows at
+ * the pc), so "break FILE:LINE" does not stop there (LTO code is full of
+ * them: a call's line row right before its inlined callee's). */
+static bool empty_row(Dwarf_Lines *lines, size_t n, size_t i, Dwarf_Addr a, const char *src)
+{
+	for (size_t j = i + 1; j < n; j++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, j);
+		const char *other;
+		Dwarf_Addr b;
+		bool end = false, stmt = false;
+
+		if (!l || dwarf_lineaddr(l, &b) != 0 || b != a)
+			return false;
+		if (dwarf_lineendsequence(l, &end) == 0 && end)
+			continue;
+		/* A row of another file that is no statement is one gdb
+		 * ignores after a statement at that address (ignore_this_line). */
+		other = dwarf_linesrc(l, NULL, NULL);
+		if (other && strcmp(other, src) != 0 && dwarf_linebeginstatement(l, &stmt) == 0 && stmt)
+			return true;
+	}
+	return false;
 }
 
 struct line_hit {
 	uint64_t key;                /* scope_key */
 	Dwarf_Addr addr;             /* lowest so far */
+	const char *path;            /* its row's file (libdw's, lives with the Dwarf) */
 };
 
 struct line_scan {
@@ -76,10 +140,11 @@ struct line_scan {
 
 /* The rows of cu for sc's line: the lowest address per scope in *hits.
  * Also keeps the nearest statement lines around it. */
-static void scan_cu(Dwarf_Die *cu, struct line_scan *sc, struct line_hit **hits, size_t *nhits, size_t *cap)
+static void scan_cu(Dwarf *dbg, Dwarf_Die *cu, struct line_scan *sc, struct line_hit **hits, size_t *nhits,
+		    size_t *cap)
 {
 	Dwarf_Lines *lines;
-	size_t n;
+	size_t n, first = nhits ? *nhits : 0;
 
 	if (!cu_has_file(cu, sc->file) || dwarf_getsrclines(cu, &lines, &n) != 0)
 		return;
@@ -98,7 +163,7 @@ static void scan_cu(Dwarf_Die *cu, struct line_scan *sc, struct line_hit **hits,
 		    !path_names(src, sc->file) || dwarf_lineaddr(l, &a) != 0)
 			continue;
 		/* Address 0: code of a function the linker dropped. */
-		if (!a)
+		if (!a || empty_row(lines, n, i, a, src))
 			continue;
 		if (lineno < sc->line && lineno > sc->before)
 			sc->before = lineno;
@@ -106,16 +171,24 @@ static void scan_cu(Dwarf_Die *cu, struct line_scan *sc, struct line_hit **hits,
 			sc->after = lineno;
 		if (lineno != sc->line || !hits)
 			continue;
-		key = scope_key(cu, a);
+		key = scope_key(dbg, cu, a);
 		for (k = 0; k < *nhits && (*hits)[k].key != key; k++)
 			;
 		if (k < *nhits) {
-			if (a < (*hits)[k].addr)
+			if (a < (*hits)[k].addr) {
 				(*hits)[k].addr = a;
+				(*hits)[k].path = src;
+			}
 			continue;
 		}
 		xgrow(hits, cap, *nhits + 1, sizeof(**hits));
-		(*hits)[(*nhits)++] = (struct line_hit){key, a};
+		(*hits)[(*nhits)++] = (struct line_hit){key, a, src};
+	}
+	/* A function's first line at its entry: past the prologue, as gdb. */
+	for (size_t k = first; hits && k < *nhits; k++) {
+		Dwarf_Die scope;
+		if ((*hits)[k].key && dwarf_offdie(dbg, (*hits)[k].key, &scope))
+			(*hits)[k].addr = dw_line_skip_prologue(cu, &scope, (*hits)[k].addr);
 	}
 }
 
@@ -138,7 +211,7 @@ static void scan_module(struct dw_module *m, struct line_scan *sc, struct line_h
 		Dwarf_Die cu;
 
 		if (dwarf_offdie(m->dwarf, off + hsize, &cu))
-			scan_cu(&cu, sc, hits, hits ? nhits : NULL, &cap);
+			scan_cu(m->dwarf, &cu, sc, hits, hits ? nhits : NULL, &cap);
 		off = next;
 	}
 	if (hits && *nhits)
@@ -152,8 +225,8 @@ static bool module_wanted(struct dw_session *s, struct dw_module *m, const char 
 	return !module_spec || m == chosen;
 }
 
-int dw_session_each_line_addr(struct dw_session *s, const char *module_spec, const char *file, int line,
-			      int (*fn)(struct dw_module *m, uint64_t addr, void *arg), void *arg)
+int dw_session_each_line_row(struct dw_session *s, const char *module_spec, const char *file, int line,
+			     int (*fn)(struct dw_module *m, uint64_t addr, const char *path, void *arg), void *arg)
 {
 	struct dw_module *chosen = module_spec ? dw_session_find_module(s, module_spec) : NULL;
 	int total = 0;
@@ -178,13 +251,34 @@ int dw_session_each_line_addr(struct dw_session *s, const char *module_spec, con
 		scan_module(m, &sc, &hits, &nhits);
 		for (size_t k = 0; k < nhits && !stop; k++) {
 			total++;
-			stop = fn(m, hits[k].addr + m->dwarf_bias, arg) != 0;
+			stop = fn(m, hits[k].addr + m->dwarf_bias, hits[k].path, arg) != 0;
 		}
 		free(hits);
 		if (stop)
 			break;
 	}
 	return total;
+}
+
+struct addr_cb {
+	int (*fn)(struct dw_module *m, uint64_t addr, void *arg);
+	void *arg;
+};
+
+static int addr_only(struct dw_module *m, uint64_t addr, const char *path, void *arg)
+{
+	struct addr_cb *c = arg;
+
+	(void)path;
+	return c->fn(m, addr, c->arg);
+}
+
+int dw_session_each_line_addr(struct dw_session *s, const char *module_spec, const char *file, int line,
+			      int (*fn)(struct dw_module *m, uint64_t addr, void *arg), void *arg)
+{
+	struct addr_cb c = {fn, arg};
+
+	return dw_session_each_line_row(s, module_spec, file, line, addr_only, &c);
 }
 
 int dw_session_line_neighbours(struct dw_session *s, const char *module_spec, const char *file, int line,

@@ -124,6 +124,15 @@ struct dw_function {
 int dw_session_each_line_addr(struct dw_session *s, const char *module_spec, const char *file, int line,
 			      int (*fn)(struct dw_module *m, uint64_t addr, void *arg), void *arg);
 
+/* dw_session_each_line_addr, fn also given the path of the line-table row
+ * that matched (libdw's string, valid while s is open): the file an event
+ * of that FILE:LINE names with that line.  At a function's entry whose
+ * variables live in frame slots (-O0), the address is past the prologue
+ * (the line table's prologue_end, else its next statement row), where
+ * gdb's "break FILE:LINE" stops and those slots hold the values. */
+int dw_session_each_line_row(struct dw_session *s, const char *module_spec, const char *file, int line,
+			     int (*fn)(struct dw_module *m, uint64_t addr, const char *path, void *arg), void *arg);
+
 /* For a FILE:LINE without code: the nearest lines before and after `line`
  * of that file that have a statement in the line table (*before, *after;
  * 0 when none), in the modules dw_session_each_line_addr would search.

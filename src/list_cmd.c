@@ -261,12 +261,13 @@ int list_command(char **argv, const char *glob)
 
 /* ---- list -v: variables at an address --------------------------------- */
 
-static void print_var(const char *name, const struct dw_type *type, const struct fetch_plan *plan)
+/* bias: load minus ELF addresses of the variable's module (fetch_plan_describe). */
+static void print_var(const char *name, const struct dw_type *type, const struct fetch_plan *plan, uint64_t bias)
 {
 	char decl[512], where[512];
 
 	dw_type_declare(type, name, decl, sizeof(decl));
-	printf("\t%s\t%s\n", decl, fetch_plan_describe(plan, where, sizeof(where)));
+	printf("\t%s\t%s\n", decl, fetch_plan_describe(plan, bias, where, sizeof(where)));
 }
 
 static const char *base_name(const char *path)
@@ -286,6 +287,7 @@ static void print_site(const struct probe_site *site)
 	const struct dw_scope *sc = NULL;
 	const char *file = l->file;
 	int line = l->line;
+	uint64_t bias = f->addr - f->elf_addr;
 
 	if (f->has_dwarf && dw_scope_at(f->module, site->addr, &sc) == 0 && !file) {
 		file = sc->file;
@@ -294,19 +296,25 @@ static void print_site(const struct probe_site *site)
 	printf("%s+0x%" PRIx64 " %s 0x%" PRIx64, f->name, off, dw_module_name(f->module), f->elf_addr + off);
 	if (file)
 		printf(" %s:%d", base_name(file), line);
-	printf("%s\n", point ? "" : " (entry: parameters where the calling convention puts them)");
+	if (point)
+		printf("\n");
+	else if (l->from_locations || f->params_from_locations)
+		printf(" (entry: parameters where their DWARF locations put them%s)\n",
+		       f->params_pc != f->addr ? ", read past the prologue" : "");
+	else
+		printf(" (entry: parameters where the calling convention puts them)\n");
 	if (l->raw) {
 		printf("\t(no debug info: only the raw argument registers at the entry)\n");
 		return;
 	}
 	for (size_t i = 0; i < l->nfields; i++)
-		print_var(l->fields[i].name, l->fields[i].type, &l->fields[i].plan);
+		print_var(l->fields[i].name, l->fields[i].type, &l->fields[i].plan, bias);
 	if (point) {
 		for (size_t i = 0; i < l->nlocals; i++)
-			print_var(l->locals[i].name, l->locals[i].type, &l->locals[i].plan);
+			print_var(l->locals[i].name, l->locals[i].type, &l->locals[i].plan, bias);
 	} else if (sc) {
 		for (size_t i = 0; i < sc->nlocals; i++)
-			print_var(sc->locals[i].name, sc->locals[i].type, &sc->locals[i].plan);
+			print_var(sc->locals[i].name, sc->locals[i].type, &sc->locals[i].plan, bias);
 	}
 	if (!l->nfields && !l->nlocals && !(sc && !point && sc->nlocals))
 		printf("\t(no variables)\n");

@@ -29,7 +29,7 @@ static void reg_offset(unsigned regno, int64_t off, char *buf, size_t size)
 		snprintf(buf, size, "[%s]", reg_name(regno, tmp, sizeof(tmp)));
 }
 
-static void piece_describe(const struct fetch_piece *pc, char *buf, size_t size)
+static void piece_describe(const struct fetch_piece *pc, uint64_t bias, char *buf, size_t size)
 {
 	char at[64], tmp[32];
 	/* The stack pointer, or the frame pointer as code built with one
@@ -52,7 +52,7 @@ static void piece_describe(const struct fetch_piece *pc, char *buf, size_t size)
 		snprintf(buf, size, "memory at the address in %s %s", area, at);
 		break;
 	case FETCH_ABS:
-		snprintf(buf, size, "memory [0x%" PRIx64 "]", (uint64_t)pc->offset);
+		snprintf(buf, size, "memory [0x%" PRIx64 "]", (uint64_t)pc->offset - bias);
 		break;
 	case FETCH_CONST:
 		if (pc->data && pc->size && pc->size <= 8) {
@@ -79,7 +79,7 @@ static void piece_describe(const struct fetch_piece *pc, char *buf, size_t size)
 	}
 }
 
-char *fetch_plan_describe(const struct fetch_plan *p, char *buf, size_t size)
+char *fetch_plan_describe(const struct fetch_plan *p, uint64_t bias, char *buf, size_t size)
 {
 	size_t used = 0;
 
@@ -95,7 +95,7 @@ char *fetch_plan_describe(const struct fetch_plan *p, char *buf, size_t size)
 		char one[128];
 		int n;
 
-		piece_describe(pc, one, sizeof(one));
+		piece_describe(pc, bias, one, sizeof(one));
 		if (p->npieces == 1)
 			n = snprintf(buf + used, size - used, "%s", one);
 		else

@@ -13,7 +13,10 @@
  * "constant 5", "expression" (a DWARF expression evaluated at the hit),
  * "optimized out" (or the plan's why); several pieces are listed with
  * their bytes: "bytes 0-7: register rax, bytes 8-15: optimized out".
- * Register names are the architecture's (arch_reg_name).  Returns buf. */
-char *fetch_plan_describe(const struct fetch_plan *p, char *buf, size_t size);
+ * Register names are the architecture's (arch_reg_name).  bias: the
+ * module's load address minus its ELF address; an address (FETCH_ABS,
+ * a load address of the session) is shown as the ELF file's, as nm shows
+ * it.  Returns buf. */
+char *fetch_plan_describe(const struct fetch_plan *p, uint64_t bias, char *buf, size_t size);
 
 #endif

@@ -28,6 +28,74 @@ bool probe_point_is_line(const char *spec)
 	return true;
 }
 
+/* Whether the n bytes at name end in a source file's extension. */
+static bool source_name(const char *name, size_t n)
+{
+	static const char *const exts[] = {".c",   ".h",   ".cc",  ".cpp", ".cxx", ".c++", ".hpp", ".hh",
+					   ".hxx", ".C",   ".H",   ".rs",  ".go",  ".f",   ".f90", ".f95",
+					   ".f03", ".f08", ".for", ".F90", ".s",   ".S",   ".m",   ".mm",
+					   ".d",   ".adb", ".ads", ".zig", ".inc", ".def"};
+
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		size_t le = strlen(exts[i]);
+		if (n > le && !memcmp(name + n - le, exts[i], le) && name[n - le - 1] != '/')
+			return true;
+	}
+	return false;
+}
+
+static bool all_digits(const char *p)
+{
+	if (!*p)
+		return false;
+	for (; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
+}
+
+/* Whether s has a module named by the n bytes at name. */
+static bool module_named(struct dw_session *s, const char *name, size_t n)
+{
+	char *mod;
+	bool found;
+
+	if (!s)
+		return false;
+	mod = xstrndup(name, n);
+	found = dw_session_find_module(s, mod) != NULL;
+	free(mod);
+	return found;
+}
+
+int probe_point_check_source_spec(struct dw_session *s, const char *spec)
+{
+	const char *colon = strchr(spec, ':'), *second;
+	const char *file = spec, *rest;
+	size_t n;
+
+	if (!colon || colon[1] == ':')
+		return 0;
+	n = (size_t)(colon - spec);
+	rest = colon + 1;
+	if (!source_name(spec, n) || module_named(s, spec, n)) {
+		/* MODULE:FILE:X */
+		second = strchr(rest, ':');
+		if (!second || second[1] == ':' || !source_name(rest, (size_t)(second - rest)))
+			return 0;
+		file = rest;
+		n = (size_t)(second - rest);
+		rest = second + 1;
+	}
+	if (all_digits(rest))
+		return 0;
+	log_error("probe '%s': '%.*s' is a source file and '%s' is not a line number: a source line is "
+		  "[MODULE:]FILE:LINE with LINE a decimal number from 1 (e.g. %.*s:12); functions are FUNC, "
+		  "MODULE:FUNC, FUNC+OFF; addresses MODULE:0xOFFSET",
+		  spec, (int)n, file, rest, (int)n, file);
+	return -1;
+}
+
 /* The '+' of FUNC+OFF in name, or NULL. */
 static const char *offset_plus(const char *name)
 {
@@ -154,10 +222,12 @@ int probe_point_check_insn(struct dw_function *f, uint64_t addr, const char *spe
 	return -1;
 }
 
-/* probe_point_add; line: the source line the spec named (FILE:LINE), shown
- * for it (gdb says that line too, whichever other rows the line table has
- * at addr), 0 for the line table's. */
-static int add_point(struct probe_set *set, struct dw_function *f, uint64_t addr, const char *spec, int line)
+/* probe_point_add; file, line: the line-table row a FILE:LINE spec matched
+ * (its path, the line asked for), shown as one pair whichever other rows
+ * (an inlined callee's) the line table has at addr; NULL, 0 for the line
+ * table's at addr (gdb's stop location). */
+static int add_point(struct probe_set *set, struct dw_function *f, uint64_t addr, const char *spec, const char *file,
+		     int line)
 {
 	struct probe_site *dup = u64_map_get(&set->by_addr, addr), *site;
 
@@ -173,8 +243,10 @@ static int add_point(struct probe_set *set, struct dw_function *f, uint64_t addr
 	site->fn = f;
 	site->addr = addr;
 	site->layout = probe_point_layout(f, addr, (unsigned)set->len);
-	if (line)
+	if (line && file) {
+		site->layout->file = file;
 		site->layout->line = line;
+	}
 	site->go = dw_module_is_go(f->module);
 	/* One instruction: no call to follow to its exits. */
 	site->entry_only = true;
@@ -186,7 +258,7 @@ static int add_point(struct probe_set *set, struct dw_function *f, uint64_t addr
 
 int probe_point_add(struct probe_set *set, struct dw_function *f, uint64_t addr, const char *spec)
 {
-	return add_point(set, f, addr, spec, 0);
+	return add_point(set, f, addr, spec, NULL, 0);
 }
 
 const char *probe_site_label(const struct probe_site *site, char *buf, size_t size)
@@ -234,7 +306,7 @@ struct line_ctx {
 	bool failed;
 };
 
-static int add_line_addr(struct dw_module *m, uint64_t addr, void *arg)
+static int add_line_addr(struct dw_module *m, uint64_t addr, const char *path, void *arg)
 {
 	struct line_ctx *c = arg;
 	struct dw_function *f;
@@ -248,7 +320,7 @@ static int add_line_addr(struct dw_module *m, uint64_t addr, void *arg)
 		c->failed = true;
 		return 1;
 	}
-	if (probe_point_check_insn(f, addr, c->spec) != 0 || add_point(c->set, f, addr, c->spec, c->line) != 0) {
+	if (probe_point_check_insn(f, addr, c->spec) != 0 || add_point(c->set, f, addr, c->spec, path, c->line) != 0) {
 		c->failed = true;
 		return 1;
 	}
@@ -294,7 +366,7 @@ int probe_point_resolve_line(struct probe_set *set, struct dw_session *s, const 
 		line_spec_free(&ls);
 		return 0;
 	}
-	n = dw_session_each_line_addr(s, ls.module, ls.file, ls.line, add_line_addr, &c);
+	n = dw_session_each_line_row(s, ls.module, ls.file, ls.line, add_line_addr, &c);
 	if (n < 0) {
 		log_error("probe '%s': %s", spec, dw_session_error(s));
 		rc = -1;
@@ -322,7 +394,7 @@ size_t probe_point_resolve_line_pending(struct probe_set *set, struct dw_session
 	c.line = ls.line;
 	real = ls.module ? realpath(ls.module, NULL) : NULL;
 	if (ls.module && dw_module_matches(m, ls.module, real))
-		dw_session_each_line_addr(s, dw_module_path(m), ls.file, ls.line, add_line_addr, &c);
+		dw_session_each_line_row(s, dw_module_path(m), ls.file, ls.line, add_line_addr, &c);
 	free(real);
 	line_spec_free(&ls);
 	return c.added;

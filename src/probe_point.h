@@ -16,6 +16,14 @@
  * decimal digits (a file offset is written 0x...). */
 bool probe_point_is_line(const char *spec);
 
+/* A spec whose FILE part (its first ':'-separated part, or its second
+ * after a MODULE) ends in a source extension (.c .h .cc .cpp .cxx .hpp .rs
+ * .go .f90 ...; a module of s named so excepted) must end in a LINE
+ * number: "t1.c:-3", "t1.c:10:5" and "t1.c:main" would otherwise wait for
+ * a library named t1.c.  Returns 0, or -1 after printing a one-line error
+ * that names spec and the forms accepted. */
+int probe_point_check_source_spec(struct dw_session *s, const char *spec);
+
 /* Whether name (a spec's part after MODULE:) is FUNC+OFF, OFF decimal or
  * 0x hexadecimal. */
 bool probe_point_is_func_offset(const char *name);

@@ -506,6 +506,8 @@ static int resolve_one_probe(struct dw_session *s, const char *spec, const char 
 		return -1;
 	}
 	/* [MODULE:]FILE:LINE, FUNC+OFF (probe_point.c). */
+	if (probe_point_check_source_spec(s, spec) != 0)
+		return -1;
 	if (probe_point_is_line(spec))
 		return probe_point_resolve_line(ctx->set, s, spec);
 	if (!sep && probe_point_is_func_offset(name))

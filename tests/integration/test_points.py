@@ -259,6 +259,11 @@ def check_bad_specs(opt, app, lib, lines):
         (["-e", "points_lib.c:%d" % empty], "has no code"),
         (["-e", "no_such_file.c:3"], "no source file"),
         (["-e", "pt_sum+0x100000"], "outside pt_sum"),
+        # Malformed lines, not libraries to wait for.
+        (["-e", "points_lib.c:-3"], "'-3' is not a line number"),
+        (["-e", "points_lib.c:10:5"], "'10:5' is not a line number"),
+        (["-e", "no_such_file.cpp:pt_sum"], "'pt_sum' is not a line number"),
+        (["-e", "libpoints.so:points_lib.c:x"], "'x' is not a line number"),
     ]
     # The line of pt_sum's first instruction (gdb's info line): a point at
     # the entry that -e pt_sum probes too, in either order.
@@ -268,14 +273,145 @@ def check_bad_specs(opt, app, lib, lines):
     if not m:
         fail("gdb's info line *pt_sum (%s) says no line of points_lib.c starts there:\n%s" % (opt, info))
     entry_line = "points_lib.c:%s" % m.group(1)
-    cases += [(["-e", "pt_sum", "-e", entry_line], "one probe per address"),
-              (["-e", entry_line, "-e", "pt_sum"], "one probe per address")]
+    # Only where gdb stops at the entry for that line (-O2); at -O0 it
+    # stops past the prologue (check_opening_line).
+    gdb_at = gdb_hits(app, entry_line, harness.tempdir(), "entry-line")
+    if any(h["offset"] == 0 for h in gdb_at):
+        cases += [(["-e", "pt_sum", "-e", entry_line], "one probe per address"),
+                  (["-e", entry_line, "-e", "pt_sum"], "one probe per address")]
     for args, words in cases:
         result = harness.run_dwtrace(args + ["--", app] + ARGS, expect_status=None)
         errors = [l for l in harness.stderr_lines(result) if l.startswith("dwtrace:")]
         if result.returncode == 0 or len(errors) != 1 or words not in errors[0] or result.stdout:
             fail("%s: expected one error line saying %r, a non-zero status and the program not run\n%s"
                  % (" ".join(args), words, harness.describe(result)))
+
+
+def check_opening_line(opt, app, lib, workdir):
+    """pt_sum's opening line (its '{'): where gdb's break stops (past the
+    prologue at -O0, where the parameters are in their stack slots), with
+    gdb's parameter values, labelled with the line asked for in
+    points_lib.c."""
+    with open(SOURCE) as f:
+        src = f.read().splitlines()
+    decl = next(n for n, text in enumerate(src, 1) if " pt_sum(" in text)
+    if src[decl].strip() != "{":
+        fail("points_lib.c: pt_sum's '{' is not on the line after its declaration (line %d)" % decl)
+    line = decl + 1
+    hits = gdb_hits(app, "points_lib.c:%d" % line, workdir, "opening")
+    if opt == "O0" and any(h["offset"] == 0 for h in hits):
+        fail("gdb stopped at pt_sum+0 for its opening line at -O0: not the prologue case this checks")
+    # The locals are not assigned yet: both would show stale stack bytes.
+    for h in hits:
+        h["locals"] = {}
+    for extra in engines():
+        where = "points_lib.c:%d, pt_sum's opening line (%s %s)" % (line, opt, " ".join(extra))
+        compare_hits(hits, traced_events(app, ["-e", "points_lib.c:%d" % line], where, extra), line, where)
+
+
+GDB_LOCATION = re.compile(r"^(\d+)(?:\.\d+)?\s.*?\b0x0*([0-9a-f]+) in .* at (\S+):(\d+)$")
+
+
+def gdb_line_locations(elf, base, lines):
+    """{line: {address}} where gdb's "break BASE:LINE" puts a location on
+    that very line (not moved to another), from one gdb run without
+    running elf."""
+    gdb = harness.require_tool("gdb")
+    args = [gdb, "-nx", "-batch", "-ex", "set debuginfod enabled off", "-ex", "set breakpoint pending off"]
+    for line in lines:
+        args += ["-ex", "break %s:%d" % (base, line)]
+    out = harness.run(args + ["-ex", "info breakpoints", elf], timeout=300).stdout
+    found = {}
+    for text in out.splitlines():
+        m = GDB_LOCATION.match(text)
+        if m and m.group(3).endswith("/" + base) and int(m.group(4)) == lines[int(m.group(1)) - 1]:
+            found.setdefault(lines[int(m.group(1)) - 1], set()).add(int(m.group(2), 16))
+    if not found:
+        fail("gdb put no breakpoint on any line of %s in %s:\n%s" % (base, elf, out[-3000:]))
+    return found
+
+
+def list_line_locations(elf, spec):
+    """({address}, {file:line labels}) of list -v ELF SPEC, or None when
+    dwtrace says the line has no code."""
+    result = harness.run_dwtrace(["list", "-v", elf, spec], expect_status=None)
+    if result.returncode != 0:
+        if "has no code" not in result.stderr:
+            fail("list -v %s %s failed:\n%s" % (elf, spec, harness.describe(result)))
+        return None
+    addrs, labels = set(), set()
+    for text in result.stdout.splitlines():
+        m = re.search(r" 0x([0-9a-f]+)(?: (\S+))?$", text.split(" (entry")[0])
+        if not text.startswith("\t") and m:
+            addrs.add(int(m.group(1), 16))
+            labels.add(m.group(2))
+    return addrs, labels
+
+
+def check_line_label(opt):
+    """Every line of cxx_names_std.cpp (C++ at -O2: libstdc++ inlined, its
+    header's rows at the same addresses as the file's): dwtrace's addresses
+    for FILE:LINE are gdb's break locations on that line (none when gdb
+    moves to another line), each labelled cxx_names_std.cpp:LINE."""
+    app = harness.sample(opt, "cxx_names_std")
+    src = os.path.join(os.path.dirname(SOURCE), "cxx_names_std.cpp")
+    with open(src) as f:
+        lines = list(range(1, len(f.read().splitlines()) + 1))
+    gdb = gdb_line_locations(app, "cxx_names_std.cpp", lines)
+    # gdb moves a line's address in a .cold part (placed below the
+    # function's entry) to the entry, as if in the prologue
+    # (skip_prologue_sal compares it with the entry pc): dwtrace keeps the
+    # line's own address there.
+    cold = []
+    for text in harness.run_ok(["nm", "-S", "--defined-only", app]).stdout.splitlines():
+        f = text.split()
+        if len(f) == 4 and ".cold" in f[3]:
+            cold.append((int(f[0], 16), int(f[0], 16) + int(f[1], 16)))
+    problems = []
+    for line in lines:
+        got = list_line_locations(app, "cxx_names_std.cpp:%d" % line)
+        want = gdb.get(line, set())
+        if got and not want and all(any(lo <= a < hi for lo, hi in cold) for a in got[0]):
+            want = got[0]
+        if (got[0] if got else set()) != want:
+            problems.append("line %d: dwtrace at %s, gdb at %s" % (line, sorted(map(hex, got[0])) if got else "no code",
+                                                                    sorted(map(hex, want))))
+        elif got and got[1] != {"cxx_names_std.cpp:%d" % line}:
+            problems.append("line %d: labelled %s" % (line, sorted(got[1])))
+    if problems:
+        fail("cxx_names_std.cpp (%s) against gdb's break FILE:LINE:\n  %s" % (opt, "\n  ".join(problems)))
+
+
+def check_list_static(opt):
+    """list -v of a function with a static local (ifunc_app's
+    read_keeping_ymm15 and its pattern, at -O0 in memory): the address nm
+    gives the symbol, as the header's addresses are the file's."""
+    app = harness.sample(opt, "ifunc_app")
+    nm = harness.run_ok(["nm", "--defined-only", app]).stdout
+    m = re.search(r"^([0-9a-f]+) r pattern\.\d+$", nm, re.M)
+    if not m:
+        fail("nm finds no static pattern.N in %s:\n%s" % (app, nm[:2000]))
+    want = "memory [0x%x]" % int(m.group(1), 16)
+    insns = disassembly(app, "read_keeping_ymm15")
+    for spec in ("read_keeping_ymm15", "read_keeping_ymm15+%d" % insns[1][1]):
+        out = harness.run_dwtrace(["list", "-v", app, spec]).stdout
+        row = [l for l in out.splitlines() if re.search(r"\bpattern\t", l)]
+        if len(row) != 1 or not row[0].endswith("\t" + want):
+            fail("list -v %s %s: pattern should be at %s (nm):\n%s" % (app, spec, want, out))
+
+
+def check_list_clone(opt):
+    """list -v of a clone (inline_app's area.isra.0 at -O2): its entry's
+    parameters come from DWARF locations, and the header says so."""
+    app = harness.sample(opt, "inline_app")
+    out = harness.run_dwtrace(["list", "-v", app, "area"]).stdout
+    head = [l for l in out.splitlines() if l.startswith("area.isra")]
+    if not head or any("DWARF locations" not in l or "calling convention" in l for l in head):
+        fail("list -v %s area: the clone's header should say its parameters come from DWARF locations:\n%s"
+             % (app, out))
+    plain = harness.run_dwtrace(["list", "-v", app, "main"]).stdout.splitlines()[0]
+    if "calling convention" not in plain:
+        fail("list -v %s main: an ordinary C entry reads by the calling convention:\n%s" % (app, plain))
 
 
 def check_pending(opt):
@@ -425,9 +561,16 @@ def test(opt):
     check_list_vars(opt, lib, lines)
     check_list_vars_forms(opt, app, lib, lines)
     check_lines(opt, app, lib, lines, workdir)
+    check_opening_line(opt, app, lib, workdir)
     check_spellings(opt, app, lib, lines, workdir)
     check_jump_target(opt, app, lib, workdir)
     check_ret_shared(opt, app, lib, workdir)
+    if opt == "O2":  # cxx_names_std is built at -O0 and -O2; -O0 is the prologue case above
+        check_line_label(opt)
+    if opt == "O0":
+        check_list_static(opt)
+    else:
+        check_list_clone(opt)
     if opt != "O3":  # dlopen_app and spin_app are built at -O0 and -O2
         check_pending(opt)
         check_attach_cycles(opt)

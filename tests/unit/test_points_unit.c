@@ -101,40 +101,43 @@ static void test_describe(void **state)
 
 	(void)state;
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_REG, .regno = 5, .size = 8};
-	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "register rdi");
+	assert_string_equal(fetch_plan_describe(&p, 0, buf, sizeof(buf)), "register rdi");
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_REG, .regno = 17, .size = 8};
-	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "register xmm0");
+	assert_string_equal(fetch_plan_describe(&p, 0, buf, sizeof(buf)), "register xmm0");
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_MEM, .regno = 7, .size = 8, .offset = 8};
-	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "stack [rsp+8]");
+	assert_string_equal(fetch_plan_describe(&p, 0, buf, sizeof(buf)), "stack [rsp+8]");
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_MEM, .regno = 6, .size = 4, .offset = -20};
-	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "stack [rbp-20]");
+	assert_string_equal(fetch_plan_describe(&p, 0, buf, sizeof(buf)), "stack [rbp-20]");
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_MEM, .regno = 5, .size = 4, .offset = 16};
-	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "memory [rdi+16]");
+	assert_string_equal(fetch_plan_describe(&p, 0, buf, sizeof(buf)), "memory [rdi+16]");
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_CONST, .size = 4, .data = five};
-	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "constant 5");
+	assert_string_equal(fetch_plan_describe(&p, 0, buf, sizeof(buf)), "constant 5");
 	static const uint8_t minus_one[4] = {0xff, 0xff, 0xff, 0xff};
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_CONST, .size = 4, .data = minus_one};
-	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "constant -1");
+	assert_string_equal(fetch_plan_describe(&p, 0, buf, sizeof(buf)), "constant -1");
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_ABS, .size = 4, .offset = 0x4010};
-	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "memory [0x4010]");
+	assert_string_equal(fetch_plan_describe(&p, 0, buf, sizeof(buf)), "memory [0x4010]");
+	/* A file session loads the module at a base: shown as nm's address. */
+	p.pieces[0].offset = 0x14010;
+	assert_string_equal(fetch_plan_describe(&p, 0x10000, buf, sizeof(buf)), "memory [0x4010]");
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_EXPR, .size = 8};
-	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "expression");
+	assert_string_equal(fetch_plan_describe(&p, 0, buf, sizeof(buf)), "expression");
 
 	p.size = 16;
 	p.npieces = 2;
 	p.pieces[0] = (struct fetch_piece){.kind = FETCH_REG, .regno = 0, .size = 8, .dest = 0};
 	p.pieces[1] = (struct fetch_piece){.kind = FETCH_OPTIMIZED_OUT, .size = 8, .dest = 8};
-	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)),
+	assert_string_equal(fetch_plan_describe(&p, 0, buf, sizeof(buf)),
 			    "bytes 0-7: register rax, bytes 8-15: optimized out");
 
 	p.available = false;
 	p.why = NULL;
-	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "optimized out");
+	assert_string_equal(fetch_plan_describe(&p, 0, buf, sizeof(buf)), "optimized out");
 	p.why = "unsupported DWARF operation";
-	assert_string_equal(fetch_plan_describe(&p, buf, sizeof(buf)), "unsupported DWARF operation");
+	assert_string_equal(fetch_plan_describe(&p, 0, buf, sizeof(buf)), "unsupported DWARF operation");
 	/* Cut short, still a string. */
 	p.available = true;
-	assert_int_equal(strlen(fetch_plan_describe(&p, buf, 10)), 9);
+	assert_int_equal(strlen(fetch_plan_describe(&p, 0, buf, 10)), 9);
 }
 
 int main(void)
