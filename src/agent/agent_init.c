@@ -226,11 +226,23 @@ static void wait_for_new_reader(uint32_t gen, int32_t pid)
 	}
 }
 
-/* Watches dwtrace (reader_pid) through a pidfd and clears active when it
- * exits, SIGKILL included.  Raw system calls only: the user may be tracing
+/* The reader of generation gen died (or had gone before its pidfd could
+ * be opened): pass-through, and its int3s out of the code, so that the
+ * program runs on at its untraced speed (a dwtrace that ended normally
+ * has put its bytes back already: nothing is left to do); then wait for
+ * the next reader. */
+static void reader_died(uint32_t gen, int32_t pid)
+{
+	reader_gone(gen);
+	agent_untrap(gen);
+	wait_for_new_reader(gen, pid);
+}
+
+/* Watches dwtrace (reader_pid) through a pidfd and, when it exits
+ * (SIGKILL included), clears active and takes its int3s out.  Raw system calls only: the user may be tracing
  * libc's poll, and a trap site hit here, with every signal blocked, would
- * kill the program.  It writes nothing but struct dwt_agent and never
- * ends. */
+ * kill the program.  It writes nothing but struct dwt_agent and, after a
+ * reader died, the original bytes of its trap sites; it never ends. */
 static void *watchdog(void *arg)
 {
 	(void)arg;
@@ -245,8 +257,7 @@ static void *watchdog(void *arg)
 		}
 		long fd = agent_syscall2(AGENT_NR_PIDFD_OPEN, pid, 0);
 		if (fd == -ESRCH) {
-			reader_gone(gen);
-			wait_for_new_reader(gen, pid);
+			reader_died(gen, pid);
 			continue;
 		}
 		if (fd < 0) {
@@ -254,8 +265,7 @@ static void *watchdog(void *arg)
 			agent.watch_generation = gen;
 			while (same_reader(gen, pid)) {
 				if (agent_syscall2(AGENT_NR_KILL, pid, 0) == -ESRCH) {
-					reader_gone(gen);
-					wait_for_new_reader(gen, pid);
+					reader_died(gen, pid);
 					break;
 				}
 				sleep_ms(AGENT_WATCH_MS);
@@ -282,8 +292,7 @@ static void *watchdog(void *arg)
 			if (st == -ESRCH || (st == 0 && n == 0))
 				agent_syscall1(AGENT_NR_CLOSE, fd);
 			if (st == -ESRCH) {
-				reader_gone(gen);
-				wait_for_new_reader(gen, pid);
+				reader_died(gen, pid);
 			}
 			break; /* a new pidfd: for the same reader, or the next */
 		}

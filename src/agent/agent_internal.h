@@ -70,6 +70,19 @@ void agent_forget_rings(void) AGENT_HIDDEN;
 void agent_trap_disarm(void) AGENT_HIDDEN;
 long dwt_arm_traps(uint64_t on) AGENT_HIDDEN;
 
+/* The watchdog's clean-up once the reader of generation gen is gone
+ * (SIGKILL included; active already 0): puts back each trap site's
+ * original byte (struct dwt_site.orig[0], written by dwtrace before the
+ * int3) over its int3, so that a pass-through probe no longer costs a
+ * SIGTRAP per hit.  A one-byte store over an int3 is atomic for threads
+ * running the code: each runs either the int3 (served as before: the
+ * site and trap table entries stay, the handler stays armed for a SIGTRAP
+ * raised just before) or the original instruction.  Jump sites stay (a
+ * 5-byte store is not atomic; their pass-through costs a few ns).  Stops
+ * when generation changes (a new dwtrace adopts what is left, patch.c
+ * patch_adopt).  Raw system calls only.  Returns the bytes put back. */
+uint32_t agent_untrap(uint32_t gen) AGENT_HIDDEN;
+
 /* Copies n bytes (no libc: safe in a fork child and on the hot path). */
 static inline void agent_copy(uint8_t *dst, const uint8_t *src, uint64_t n)
 {

@@ -48,5 +48,8 @@ static inline long agent_syscall6(long nr, long a, long b, long c, long d, long 
 #define AGENT_NR_FTRUNCATE 77
 #define AGENT_NR_MEMFD_CREATE 319
 #define AGENT_NR_GETRLIMIT 97
+#define AGENT_NR_PREAD64 17
+#define AGENT_NR_PWRITE64 18
+#define AGENT_NR_OPENAT 257
 
 #endif

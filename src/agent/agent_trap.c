@@ -142,8 +142,11 @@ void agent_trap_handler(int sig, siginfo_t *si, void *uc_)
 					frame_from_ucontext(&f, uc, pc, (flags & DWT_SITE_VREGS) != 0);
 					agent_record((uint32_t)idx, &f);
 				}
-				/* Even pass-through: the int3 stays, so the
-				 * displaced instruction must run out of line. */
+				/* Even pass-through: the int3 stays (until the
+				 * watchdog takes it out after the reader died;
+				 * a thread that trapped just before still comes
+				 * here), so the displaced instruction must run
+				 * out of line. */
 				g[REG_RIP] = (greg_t)resume;
 				return;
 			}
@@ -189,4 +192,47 @@ void agent_trap_rearm(void)
 	if (old.handler != cur.handler && old.handler != ours.handler)
 		set_prev(&old);
 	__atomic_fetch_add(&agent.traps_rearmed, 1, __ATOMIC_RELAXED);
+}
+
+/* /proc/self/mem: the kernel writes through it as ptrace's POKETEXT does
+ * (FOLL_FORCE, fs/proc/base.c mem_rw), past the page's protection, which
+ * is never changed: no window where the program's code is writable, no
+ * race with the program's own mprotect, no need to read /proc/self/maps. */
+static const char self_mem[] = "/proc/self/mem";
+
+uint32_t agent_untrap(uint32_t gen)
+{
+	const struct dwt_site *sites = (const struct dwt_site *)(uintptr_t)agent.sites;
+	uint32_t n = agent.nsites, done = 0;
+	long fd;
+
+	if (!sites || n > agent.nsites_max)
+		return 0;
+	fd = agent_syscall4(AGENT_NR_OPENAT, -100 /* AT_FDCWD */, self_mem, 02 | 02000000 /* O_RDWR | O_CLOEXEC */,
+			    0);
+	if (fd < 0)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const volatile struct dwt_site *s = &sites[i];
+		uint64_t at = s->patch_addr;
+		uint8_t orig = s->orig[0], now = 0;
+
+		if (!(s->flags & DWT_SITE_TRAP) || s->patch_len != 1 || orig == DWT_TRAP_BYTE || !at ||
+		    at >= (UINT64_C(1) << 63))
+			continue;
+		/* A newer dwtrace owns the code from here on. */
+		if (__atomic_load_n(&agent.generation, __ATOMIC_ACQUIRE) != gen)
+			break;
+		/* Only over an int3 that is there now.  The program may have
+		 * closed our descriptor and opened a file under its number
+		 * meanwhile: at an offset like a code address, a file reads
+		 * nothing (EOF) and a pipe or socket fails (ESPIPE), so no
+		 * byte of the program's files is ever written. */
+		if (agent_syscall4(AGENT_NR_PREAD64, fd, &now, 1, at) != 1 || now != DWT_TRAP_BYTE)
+			continue;
+		if (agent_syscall4(AGENT_NR_PWRITE64, fd, &orig, 1, at) == 1)
+			done++;
+	}
+	agent_syscall1(AGENT_NR_CLOSE, fd);
+	return done;
 }

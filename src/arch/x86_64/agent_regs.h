@@ -7,6 +7,9 @@
 /* General registers by DWARF number (System V x86-64 psABI, figure 3.36):
  * 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8-15 r8-r15,
  * 16 rip; rsp and rip as they were at the probed instruction. */
+/* The byte of a trap site (struct dwt_site, DWT_SITE_TRAP): int3. */
+#define DWT_TRAP_BYTE 0xcc
+
 #define DWT_NGPR 17
 struct dwt_regs {
 	uint64_t gpr[DWT_NGPR];
