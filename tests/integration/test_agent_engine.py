@@ -50,9 +50,9 @@ def agent_copies(pid):
 
 def check_free(pid, where):
     for tid in tracing.task_ids(pid):
-        if tracing.tracer_pid(pid, tid) != 0:
+        if tracing.is_traced(pid, tid):
             fail("%s: thread %d is still traced" % (where, tid))
-        if tracing.task_state(pid, tid) in "tT":
+        if tracing.is_stopped(pid, tid):
             fail("%s: thread %d is stopped" % (where, tid))
 
 
@@ -115,7 +115,7 @@ def attached_kills(opt):
             d.wait()
             if prog.proc.poll() is not None:
                 fail("%s: spin_app is gone\n%s" % (where, prog.describe()))
-            tracing.wait_until(lambda: all(tracing.task_state(prog.pid, t) not in "tT"
+            tracing.wait_until(lambda: all(not tracing.is_stopped(prog.pid, t)
                                            for t in tracing.task_ids(prog.pid)), 5)
             check_free(prog.pid, where)
         finish_spin(prog, "spin_app %s after 16 killed attaches" % opt)

@@ -230,7 +230,7 @@ def test_loader_killed(opt):
         loader.kill()
         loader.communicate()
         # Every thread free of ptrace once the loader is gone.
-        if not tracing.wait_until(lambda: all(tracing.tracer_pid(proc.pid, t) == 0
+        if not tracing.wait_until(lambda: all(not tracing.is_traced(proc.pid, t)
                                               for t in tracing.task_ids(proc.pid)), 10):
             proc.kill()
             fail("kill %d: a thread stayed traced after the loader died" % i)

@@ -84,7 +84,7 @@ def check_target_unharmed(app, where):
         fail("%s: spin_app is gone, exit status %s\n%s" % (where, app.proc.poll(), app.describe()))
     for tid in tracing.task_ids(app.pid):
         state, tracer = tracing.task_state(app.pid, tid), tracing.tracer_pid(app.pid, tid)
-        if state in ("t", "T") or tracer != 0:
+        if state in ("t", "T") or tracer not in (0, None):
             fail("%s: after dwtrace exited, spin_app's thread %d is in state %s with "
                  "TracerPid %s" % (where, tid, state, tracer))
 

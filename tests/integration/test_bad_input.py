@@ -126,7 +126,7 @@ def check_already_traced():
             return 0
 
     def tracers():
-        return {tracing.tracer_pid(app.pid, t) for t in tracing.task_ids(app.pid)}
+        return {tracing.tracer_pid(app.pid, t) for t in tracing.task_ids(app.pid)} - {None}
     # Set up and tracing (its events come): the ptrace engine stays
     # spin_app's tracer; the agent engine (the default's choice for
     # spin_app) has detached (TracerPid 0) and reads the agent's rings.

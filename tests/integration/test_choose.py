@@ -119,7 +119,7 @@ def test_list(opt):
             if (want[name], h.vaddr_to_offset(libc, want[name])) not in got:
                 h.fail("list -p: no function of libc at 0x%x, where nm puts %s" % (want[name], name))
         for tid in tracing.task_ids(spin.pid):
-            if tracing.tracer_pid(spin.pid, tid) != 0 or tracing.task_state(spin.pid, tid) in ("t", "T"):
+            if tracing.is_traced(spin.pid, tid) or tracing.is_stopped(spin.pid, tid):
                 h.fail("list -p left thread %d of spin_app traced or stopped" % tid)
         tracing.send(spin.pid, signal.SIGUSR1)
         if spin.wait(30, "spin_app") != 0 or not re.search(r"^ok iterations=\d+$", spin.stdout.text(), re.M):

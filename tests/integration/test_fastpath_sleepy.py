@@ -66,7 +66,7 @@ def test(opt, cycles):
             if prog.proc.poll() is not None:
                 fail("%s: sleepy is gone\n%s" % (where, prog.describe()))
             for tid in tracing.task_ids(prog.pid):
-                if tracing.tracer_pid(prog.pid, tid) != 0 or tracing.task_state(prog.pid, tid) in "tT":
+                if tracing.is_traced(prog.pid, tid) or tracing.is_stopped(prog.pid, tid):
                     fail("%s: thread %d still traced or stopped after dwtrace exited" % (where, tid))
             if code.patched(prog.pid):
                 fail("%s: sl_tick's code differs from the file after dwtrace exited" % where)

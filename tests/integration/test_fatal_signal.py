@@ -100,7 +100,7 @@ def attached(spin, sig, where):
     if spin.proc.poll() is not None or not tracing.task_ids(spin.pid):
         fail("%s: spin_app is gone\n%s" % (where, spin.describe()))
     for tid in tracing.task_ids(spin.pid):
-        if tracing.tracer_pid(spin.pid, tid) != 0:
+        if tracing.is_traced(spin.pid, tid):
             tp = tracing.tracer_pid(spin.pid, tid)
             fail("%s: thread %d of spin_app is still traced by %s (%s; dwtrace was %d)"
                  % (where, tid, tp, tracing._proc(tp, tp, "comm"), proc.pid))

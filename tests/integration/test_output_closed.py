@@ -103,9 +103,9 @@ def attached_pipe(opt):
     _, err = proc.communicate(timeout=30)
     check_closed(err, proc.returncode, "Broken pipe", "spin_app", where)
     for tid in tracing.task_ids(spin.pid):
-        if tracing.tracer_pid(spin.pid, tid) != 0:
+        if tracing.is_traced(spin.pid, tid):
             fail("%s: thread %d of spin_app is still traced" % (where, tid))
-        if tracing.task_state(spin.pid, tid) in ("t", "T"):
+        if tracing.is_stopped(spin.pid, tid):
             fail("%s: thread %d of spin_app is stopped" % (where, tid))
     os.kill(spin.pid, signal.SIGUSR1)
     status = spin.wait(30, where)

@@ -108,6 +108,17 @@ def task_state(pid, tid):
     return stat[stat.rindex(")") + 2] if stat else None
 
 
+def is_stopped(pid, tid):
+    """Whether a thread is in a stop (T) or a ptrace stop (t); False once it
+    is gone, since a thread may exit between listing and reading it."""
+    return task_state(pid, tid) in ("t", "T")
+
+
+def is_traced(pid, tid):
+    """Whether a thread has a ptrace tracer; False once it is gone."""
+    return tracer_pid(pid, tid) not in (0, None)
+
+
 def tracer_pid(pid, tid):
     status = _proc(pid, tid, "status") or ""
     m = re.search(r"^TracerPid:\s*(\d+)$", status, re.MULTILINE)
