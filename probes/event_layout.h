@@ -69,6 +69,9 @@ struct event_layout {
 	const char *inlined_into;
 	const char *call_file;
 	int call_line;
+	/* --filter bound to this layout (probes/filter.h), NULL to keep every
+	 * call; owned: event_layout_free frees it. */
+	struct filter_bound *filter;
 };
 
 /* One frame of a call stack, symbolized. */
@@ -100,6 +103,14 @@ struct event_header {
 	/* Exit events left by a tail call: the function jumped to ("g",
 	 * "g+0x10", or an address); the return value is then not known. */
 	const char *tail_call;
+	/* The call's id, unique in the run (from 1), the same in an entry
+	 * and its exit; entry-only events (points, inlined copies) have their
+	 * own.  0: none (an exit whose entry was before tracing began). */
+	uint64_t call_id;
+	/* Calls of traced functions (with exits: LAYOUT_CALL) in flight in
+	 * the thread (Go: the goroutine) at the entry, this one excluded:
+	 * 0 outermost.  An exit has its entry's. */
+	uint32_t depth;
 };
 
 /* A layout for f, with empty plans for the caller (the architecture) to fill. */

@@ -10,6 +10,24 @@
 #include "event_layout.h"
 
 struct sink;
+struct stats;
+
+/* How the text and JSON sinks write events (the command line's -t/-tt/-ttt/
+ * -r/-T, --color, the locale, --json-int-strings). */
+enum sink_time {
+	SINK_TIME_CLOCK_US = 0,  /* "12:00:01.123456" (the default, strace's -tt) */
+	SINK_TIME_CLOCK_S,       /* "12:00:01" (-t) */
+	SINK_TIME_EPOCH_US,      /* "1764502801.123456" (-ttt) */
+	SINK_TIME_RELATIVE,      /* "+0.000123" since the previous event, "+0.000000" first (-r) */
+};
+
+struct sink_opts {
+	enum sink_time time;     /* text only: JSON always has ts_ns */
+	bool durations;          /* text: " <0.000344834>" on exit lines (true by default; -T) */
+	bool color;              /* text: ANSI SGR colors (--color, decided by the caller) */
+	bool ascii;              /* text: "->" for "→" (the locale's codeset is not UTF-8) */
+	bool json_int_strings;   /* JSON: integers beyond +-2^53 as strings ("18446744073709551615") */
+};
 
 struct sink_ops {
 	/* args: l->nfields values. */
@@ -24,15 +42,23 @@ struct sink_ops {
 	/* Optional: a probe with layout l was placed (announce it now, not
 	 * on the hot path). */
 	void (*layout_added)(struct sink *s, const struct event_layout *l);
+	/* Optional: the summary (-c, -C, probes/stats.h), written once at the
+	 * end of tracing, before flush. */
+	void (*summary)(struct sink *s, const struct stats *st);
 };
 
 struct sink {
 	const struct sink_ops *ops;
 	FILE *out;
+	struct sink_opts opts;
 };
 
-struct sink *sink_text_new(FILE *out);
-struct sink *sink_json_new(FILE *out);
+/* The defaults: {SINK_TIME_CLOCK_US, durations on}. */
+extern const struct sink_opts sink_opts_default;
+
+/* opts: NULL for the defaults ({SINK_TIME_CLOCK_US, durations}); copied. */
+struct sink *sink_text_new(FILE *out, const struct sink_opts *opts);
+struct sink *sink_json_new(FILE *out, const struct sink_opts *opts);
 
 /* Shortest decimal that reads back as the same value ("3.14159"). */
 void format_float_shortest(char *buf, size_t size, long double v, size_t type_size);

@@ -391,10 +391,11 @@ static const struct sink_ops json_ops = {
 	.destroy = json_destroy,
 };
 
-struct sink *sink_json_new(FILE *out)
+struct sink *sink_json_new(FILE *out, const struct sink_opts *opts)
 {
 	struct sink *s = xcalloc(1, sizeof(*s));
 	s->ops = &json_ops;
 	s->out = out;
+	s->opts = opts ? *opts : sink_opts_default;
 	return s;
 }

@@ -337,10 +337,13 @@ static const struct sink_ops text_ops = {
 	.destroy = text_destroy,
 };
 
-struct sink *sink_text_new(FILE *out)
+const struct sink_opts sink_opts_default = {.time = SINK_TIME_CLOCK_US, .durations = true};
+
+struct sink *sink_text_new(FILE *out, const struct sink_opts *opts)
 {
 	struct sink *s = xcalloc(1, sizeof(*s));
 	s->ops = &text_ops;
 	s->out = out;
+	s->opts = opts ? *opts : sink_opts_default;
 	return s;
 }

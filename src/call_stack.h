@@ -4,6 +4,7 @@
 #ifndef DWTRACE_CALL_STACK_H
 #define DWTRACE_CALL_STACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,14 @@ struct call_frame {
 	uint64_t entry_mono_ns;      /* CLOCK_MONOTONIC at the entry */
 	uint64_t stack_top;          /* Go: the goroutine's stack.hi at the entry, else 0 */
 	struct probe_site *site;
+	uint64_t call_id;            /* event_header.call_id of the entry */
+	uint32_t depth;              /* event_header.depth of the entry */
+	bool rejected;               /* --filter dropped the entry: no exit event either */
+	/* --filter decided at the exit: the entry, held until then (record_events.c) */
+	void *held;
+	/* hits of traced functions in this thread between the entry and now
+	 * (their cost is inside this call's duration: the summary's overhead) */
+	uint64_t nested_hits;
 };
 
 struct call_stack {

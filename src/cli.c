@@ -16,6 +16,10 @@
 #define DWTRACE_VERSION "0.0.0"
 #endif
 
+/* getopt_long values of long options with no short form that would clash
+ * with one (-C is the summary with the events; --ctf has none). */
+enum { OPT_CTF = 256 };
+
 static void usage(FILE *out)
 {
 	fputs("Usage: dwtrace [OPTIONS] -e PROBE [-e PROBE]... [--] COMMAND [ARGS...]\n"
@@ -58,6 +62,20 @@ static void usage(FILE *out)
 	      "                           written as a CTF trace into DIR\n"
 	      "  -s, --string-limit N     show at most N bytes of each string (default 256)\n"
 	      "      --stack[=DEPTH]      the call stack at each entry, DEPTH frames (default 32)\n"
+	      "      --filter EXPR        keep only the calls for which EXPR holds (LTTng's filter\n"
+	      "                           grammar over parameters, retval, duration_ns, tid, pid,\n"
+	      "                           depth: 'len > 100 && name == \"/etc/*\"')\n"
+	      "  -c, --summary            a table per function at the end (calls, durations),\n"
+	      "                           instead of the events\n"
+	      "  -C                       the events, then that table\n"
+	      "      --histogram          add a log2 latency histogram per function to the summary\n"
+	      "  -t, -tt, -ttt            time of day in seconds, in microseconds (the default),\n"
+	      "                           or seconds since the epoch\n"
+	      "  -r                       time since the previous event instead\n"
+	      "  -T                       durations on exit lines (the default)\n"
+	      "  -q, --quiet              no notes and no summary line (errors and warnings stay)\n"
+	      "      --color[=WHEN]       auto (default: on a terminal), always or never\n"
+	      "      --json-int-strings   integers beyond 2^53 as JSON strings\n"
 	      "  -h, --help               show this help and exit\n"
 	      "  -V, --version            show the version and exit\n"
 	      "\n"
@@ -234,8 +252,15 @@ int cli_parse(int argc, char **argv, struct options *o)
 		{"lttng", no_argument, NULL, 'L'},
 		{"stack", optional_argument, NULL, 'S'},
 		{"provider", required_argument, NULL, 'P'},
-		{"ctf", required_argument, NULL, 'C'},
+		{"ctf", required_argument, NULL, OPT_CTF},
 		{"engine", required_argument, NULL, 'E'},
+		{"summary", no_argument, NULL, 'c'},
+		{"histogram", no_argument, NULL, 'H'},
+		{"filter", required_argument, NULL, 'X'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"color", optional_argument, NULL, 'K'},
+		{"colour", optional_argument, NULL, 'K'},
+		{"json-int-strings", no_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -252,7 +277,7 @@ int cli_parse(int argc, char **argv, struct options *o)
 		return parse_list(argc, argv, o);
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:e:x:o:F:s:p:fvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:x:o:F:s:p:fvhVcCtTrq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (!*optarg) {
@@ -356,9 +381,55 @@ int cli_parse(int argc, char **argv, struct options *o)
 			}
 			o->provider = optarg;
 			break;
-		case 'C':
+		case OPT_CTF:
 			o->ctf_dir = optarg;
 			o->format = FORMAT_LTTNG;
+			break;
+		case 'c':
+			/* -C and -c together: -C, which has both */
+			if (o->summary != SUMMARY_AND_EVENTS)
+				o->summary = SUMMARY_ONLY;
+			break;
+		case 'C':
+			o->summary = SUMMARY_AND_EVENTS;
+			break;
+		case 'H':
+			o->histogram = true;
+			break;
+		case 'X':
+			if (!*optarg) {
+				log_error("empty --filter expression (e.g. --filter 'arg1 > 10 && retval != 0')");
+				return -1;
+			}
+			o->filter = optarg;
+			break;
+		case 't':
+			if (o->timestamps < 3)
+				o->timestamps++;
+			break;
+		case 'T':
+			/* durations on exit lines: on by default (strace's -T) */
+			break;
+		case 'r':
+			o->relative = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'K':
+			if (!optarg || !strcmp(optarg, "always"))
+				o->color = COLOR_ALWAYS;
+			else if (!strcmp(optarg, "auto"))
+				o->color = COLOR_AUTO;
+			else if (!strcmp(optarg, "never"))
+				o->color = COLOR_NEVER;
+			else {
+				log_error("invalid --color '%s' (auto, always or never)", optarg);
+				return -1;
+			}
+			break;
+		case 'J':
+			o->json_int_strings = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -14,6 +14,16 @@ enum engine_choice {
 	ENGINE_AGENT,   /* the in-process agent, or fail */
 };
 
+/* -c / -C: the per-function summary at the end. */
+enum summary_mode {
+	SUMMARY_NONE,
+	SUMMARY_ONLY,        /* -c, --summary: the summary instead of the events */
+	SUMMARY_AND_EVENTS,  /* -C: the events, then the summary */
+};
+
+/* --color=WHEN */
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
 struct options {
 	char **probes;          /* -e specs */
 	size_t nprobes;
@@ -41,6 +51,15 @@ struct options {
 	/* dwtrace list -v: the variables at the addresses of this probe spec
 	 * (list_file, list_pid or list_command say where). */
 	const char *list_vars_spec;
+	/* The everyday workflow (issue 14). */
+	enum summary_mode summary; /* -c, -C */
+	bool histogram;         /* --histogram: a log2 latency histogram per function in the summary */
+	const char *filter;     /* --filter EXPR (probes/filter.h), NULL for none */
+	unsigned timestamps;    /* -t given this many times (0: the default, as -tt) */
+	bool relative;          /* -r: time since the previous event instead of the clock */
+	bool quiet;             /* -q: no notes, no summary line (errors and warnings stay) */
+	enum color_mode color;  /* --color */
+	bool json_int_strings;  /* --json-int-strings */
 };
 
 /* Parses argv.  Returns 0 to go on, 1 when it printed help or the version

@@ -406,7 +406,7 @@ int main(int argc, char **argv)
 		if (o.ctf_dir)
 			setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 0);
 	} else {
-		sink = o.format == FORMAT_JSON ? sink_json_new(out) : sink_text_new(out);
+		sink = o.format == FORMAT_JSON ? sink_json_new(out, NULL) : sink_text_new(out, NULL);
 	}
 	sink = emergency_test_sink(sink);
 	p = process_new();

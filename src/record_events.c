@@ -176,25 +176,38 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 	struct value_source src = record_value_source(r);
 	struct event_layout *l = site->layout;
 	struct event_header h;
-	struct call_stack *calls = NULL;
+	struct call_stack *calls;
 	uint64_t sp = 0, top = 0;
 
 	if (event_stream_reentry(es, site, r))
 		return false;
-	if (!site->entry_only)
-		calls = calls_of(es, site, r, &sp, &top);
+	calls = calls_of(es, site, r, &sp, &top);
 	header(es, r, &h);
 	h.stack = stack;
+	h.call_id = ++es->last_call_id;
+	if (site->entry_only) {
+		/* The calls it is inside: those entered above its stack pointer. */
+		for (size_t i = 0; i < calls->len; i++)
+			h.depth += calls->frames[i].sp > sp;
+	} else {
+		/* In flight until an exit of the function finds the stack
+		 * pointer where it is now (pointing at the return address).
+		 * Calls whose stack this one reuses were left without
+		 * returning. */
+		es->lost_returns += call_drop_below(calls, sp, 1);
+		h.depth = (uint32_t)calls->len;
+	}
 	es->sink->ops->entry(es->sink, l, &h, decode_entry(l, &src, &es->dopts, &es->arena));
 	arena_reset(&es->arena);
 	es->events++;
-	if (!calls)
+	if (site->entry_only)
 		return true;
-	/* In flight until an exit of the function finds the stack pointer
-	 * where it is now (pointing at the return address).  Calls whose
-	 * stack this one reuses were left without returning. */
-	es->lost_returns += call_drop_below(calls, sp, 1);
-	call_push(calls, &(struct call_frame){.sp = sp, .entry_mono_ns = r->ts_ns, .stack_top = top, .site = site});
+	call_push(calls, &(struct call_frame){.sp = sp,
+					      .entry_mono_ns = r->ts_ns,
+					      .stack_top = top,
+					      .site = site,
+					      .call_id = h.call_id,
+					      .depth = h.depth});
 	return true;
 }
 
@@ -224,6 +237,8 @@ static bool record_exit(struct event_stream *es, struct probe_site *site, const 
 	}
 	header(es, r, &h);
 	h.tail_call = tail_call;
+	h.call_id = f->call_id;
+	h.depth = f->depth;
 	if (!tail_call)
 		ret = decode_return(l, &src, &es->dopts, &es->arena);
 	es->sink->ops->exit(es->sink, l, &h, ret, r->ts_ns > f->entry_mono_ns ? r->ts_ns - f->entry_mono_ns : 0);

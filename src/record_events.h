@@ -27,6 +27,12 @@ struct event_stream {
 	int64_t real_minus_mono;     /* CLOCK_REALTIME - CLOCK_MONOTONIC at init, ns */
 	unsigned long events;
 	unsigned long lost_returns;  /* calls left without returning (longjmp, exceptions) */
+	uint64_t last_call_id;       /* event_header.call_id: the last one given */
+	/* -c / -C (probes/stats.h): every call is counted there; NULL without.
+	 * Not owned. */
+	struct stats *stats;
+	bool no_events;              /* -c: the sink gets no entry/exit events, only the summary */
+	unsigned long filtered;      /* calls --filter dropped here (not those the agent dropped) */
 };
 
 /* Starts es writing to sink (not owned) with decode options opts. */

@@ -18,6 +18,17 @@
 
 #include "sink.h"
 
+/* The sinks with their default options. */
+static struct sink *text_sink_new(FILE *out)
+{
+	return sink_text_new(out, NULL);
+}
+
+static struct sink *json_sink_new(FILE *out)
+{
+	return sink_json_new(out, NULL);
+}
+
 static struct dw_type t_int = {.kind = DW_KIND_SINT, .name = "int", .size = 4};
 static struct dw_type t_ulong = {.kind = DW_KIND_UINT, .name = "unsigned long", .size = 8};
 static struct dw_type t_char = {.kind = DW_KIND_SINT, .name = "char", .size = 1, .is_char = true};
@@ -83,14 +94,14 @@ static const struct value point_values[] = {
 
 static void test_point_text(void **state)
 {
-	expect(sink_text_new, &point, &hdr, point_values, false, NULL,
+	expect(text_sink_new, &point, &hdr, point_values, false, NULL,
 	       "00:00:01.000000 100/101 mylib.c:9 my_traced_function+0x7(arg1=42, arg2=<optimized out>) "
 	       "{sum=3, i=2, i@1=5, p=<unreadable>}\n");
 }
 
 static void test_point_json(void **state)
 {
-	expect(sink_json_new, &point, &hdr, point_values, false, NULL,
+	expect(json_sink_new, &point, &hdr, point_values, false, NULL,
 	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"my_traced_function\","
 	       "\"module\":\"libmylib.so\",\"offset\":7,\"file\":\"/work/samples/mylib.c\",\"line\":9,"
 	       "\"args\":{\"arg1\":42,\"arg2\":{\"unavailable\":\"optimized out\"}},"
@@ -114,9 +125,9 @@ static void test_point_shadow_depth(void **state)
 	assert_int_equal(layout_local_shadow(&l, 2), 1);
 	assert_int_equal(layout_local_shadow(&l, 3), 2);
 	assert_int_equal(layout_local_shadow(&l, 4), 0);
-	expect(sink_text_new, &l, &hdr, v, false, NULL,
+	expect(text_sink_new, &l, &hdr, v, false, NULL,
 	       "00:00:01.000000 100/101 g.c:3 g+0x20() {n=1, k=2, n@1=3, n@2=5}\n");
-	expect(sink_json_new, &l, &hdr, v, false, NULL,
+	expect(json_sink_new, &l, &hdr, v, false, NULL,
 	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"g\",\"module\":\"m\","
 	       "\"offset\":32,\"file\":\"g.c\",\"line\":3,\"args\":{},"
 	       "\"locals\":{\"n\":1,\"k\":2,\"n@1\":3,\"n@2\":5}}\n");
@@ -131,8 +142,8 @@ static void test_point_unknown_position(void **state)
 				       .kind = LAYOUT_POINT, .offset = 0x10};
 	const struct value v[] = {INT(&v1)};
 
-	expect(sink_text_new, &l, &hdr, v, false, NULL, "00:00:01.000000 100/101 f+0x10(x=1)\n");
-	expect(sink_json_new, &l, &hdr, v, false, NULL,
+	expect(text_sink_new, &l, &hdr, v, false, NULL, "00:00:01.000000 100/101 f+0x10(x=1)\n");
+	expect(json_sink_new, &l, &hdr, v, false, NULL,
 	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"f\",\"module\":\"m\","
 	       "\"offset\":16,\"file\":null,\"line\":null,\"args\":{\"x\":1},\"locals\":{}}\n");
 }
@@ -148,14 +159,14 @@ static void test_point_stack(void **state)
 	struct event_header h = hdr;
 
 	h.stack = &st;
-	expect(sink_json_new, &point, &h, point_values, false, NULL,
+	expect(json_sink_new, &point, &h, point_values, false, NULL,
 	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"my_traced_function\","
 	       "\"module\":\"libmylib.so\",\"offset\":7,\"file\":\"/work/samples/mylib.c\",\"line\":9,"
 	       "\"args\":{\"arg1\":42,\"arg2\":{\"unavailable\":\"optimized out\"}},"
 	       "\"locals\":{\"sum\":3,\"i\":2,\"i@1\":5,\"p\":{\"unavailable\":\"unreadable\"}},"
 	       "\"stack\":[{\"addr\":\"0x1007\",\"function\":\"my_traced_function\",\"offset\":7,"
 	       "\"module\":\"libmylib.so\",\"file\":\"mylib.c\",\"line\":9}]}\n");
-	expect(sink_text_new, &point, &h, point_values, false, NULL,
+	expect(text_sink_new, &point, &h, point_values, false, NULL,
 	       "00:00:01.000000 100/101 mylib.c:9 my_traced_function+0x7(arg1=42, arg2=<optimized out>) "
 	       "{sum=3, i=2, i@1=5, p=<unreadable>}\n"
 	       "    #0 0x1007 my_traced_function+0x7 (libmylib.so) mylib.c:9\n");
@@ -171,9 +182,9 @@ static void test_inlined(void **state)
 				 .kind = LAYOUT_INLINED, .from_locations = true, .offset = 0x1c, .file = "/src/weigh.h",
 				 .line = 4, .inlined_into = "main", .call_file = "/src/app.c", .call_line = 12};
 
-	expect(sink_text_new, &l, &hdr, weigh_values, false, NULL,
+	expect(text_sink_new, &l, &hdr, weigh_values, false, NULL,
 	       "00:00:01.000000 100/101 weigh [inlined into main at app.c:12](w=3)\n");
-	expect(sink_json_new, &l, &hdr, weigh_values, false, NULL,
+	expect(json_sink_new, &l, &hdr, weigh_values, false, NULL,
 	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,"
 	       "\"function\":\"weigh\",\"module\":\"app\","
 	       "\"inlined\":{\"into\":\"main\",\"offset\":28,\"file\":\"/src/app.c\",\"line\":12},"
@@ -181,14 +192,14 @@ static void test_inlined(void **state)
 	/* No call site in DWARF: what is known. */
 	l.call_file = NULL;
 	l.call_line = 0;
-	expect(sink_text_new, &l, &hdr, weigh_values, false, NULL,
+	expect(text_sink_new, &l, &hdr, weigh_values, false, NULL,
 	       "00:00:01.000000 100/101 weigh [inlined into main](w=3)\n");
-	expect(sink_json_new, &l, &hdr, weigh_values, false, NULL,
+	expect(json_sink_new, &l, &hdr, weigh_values, false, NULL,
 	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,"
 	       "\"function\":\"weigh\",\"module\":\"app\","
 	       "\"inlined\":{\"into\":\"main\",\"offset\":28,\"file\":null,\"line\":null},\"args\":{\"w\":3}}\n");
 	l.inlined_into = NULL;
-	expect(sink_text_new, &l, &hdr, weigh_values, false, NULL, "00:00:01.000000 100/101 weigh [inlined](w=3)\n");
+	expect(text_sink_new, &l, &hdr, weigh_values, false, NULL, "00:00:01.000000 100/101 weigh [inlined](w=3)\n");
 }
 
 /* f.isra.0 probed as f: its entry and exit carry the clone's kind. */
@@ -201,10 +212,10 @@ static void test_clone(void **state)
 	const struct value v[] = {INT(&v1), GONE(&t_charp, "optimized out")};
 	const struct value ret = INT(&vm7);
 
-	expect(sink_text_new, &l, &hdr, v, true, &ret,
+	expect(text_sink_new, &l, &hdr, v, true, &ret,
 	       "00:00:01.000000 100/101 f [clone .isra](x=1, s=<optimized out>)\n"
 	       "00:00:01.000000 100/101 f [clone .isra] → -7 <0.000000010>\n");
-	expect(sink_json_new, &l, &hdr, v, true, &ret,
+	expect(json_sink_new, &l, &hdr, v, true, &ret,
 	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,"
 	       "\"function\":\"f\",\"module\":\"libc1.so\","
 	       "\"clone\":\"isra\",\"args\":{\"x\":1,\"s\":{\"unavailable\":\"optimized out\"}}}\n"
@@ -222,9 +233,9 @@ static void test_point_in_clone(void **state)
 				       .line = 2};
 	const struct value v[] = {INT(&v2)};
 
-	expect(sink_text_new, &l, &hdr, v, false, NULL,
+	expect(text_sink_new, &l, &hdr, v, false, NULL,
 	       "00:00:01.000000 100/101 f.c:2 f+0x4 [clone .constprop](x=2)\n");
-	expect(sink_json_new, &l, &hdr, v, false, NULL,
+	expect(json_sink_new, &l, &hdr, v, false, NULL,
 	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"f\",\"module\":\"m\","
 	       "\"clone\":\"constprop\",\"offset\":4,\"file\":\"f.c\",\"line\":2,\"args\":{\"x\":2},\"locals\":{}}\n");
 }
@@ -242,10 +253,10 @@ static void test_unavailable_parts(void **state)
 				       .has_ret = true, .ret = {.name = "retval", .type = &t_int}};
 	const struct value ret = GONE(&t_int, "unreadable");
 
-	expect(sink_text_new, &l, &hdr, v, true, &ret,
+	expect(text_sink_new, &l, &hdr, v, true, &ret,
 	       "00:00:01.000000 100/101 h(pt={x=1, y=<optimized out>})\n"
 	       "00:00:01.000000 100/101 h → <unreadable> <0.000000010>\n");
-	expect(sink_json_new, &l, &hdr, v, true, &ret,
+	expect(json_sink_new, &l, &hdr, v, true, &ret,
 	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"h\",\"module\":\"m\","
 	       "\"args\":{\"pt\":{\"x\":1,\"y\":{\"unavailable\":\"optimized out\"}}}}\n"
 	       "{\"type\":\"exit\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"h\",\"module\":\"m\","

@@ -16,6 +16,17 @@
 
 #include "sink.h"
 
+/* The sinks with their default options. */
+static struct sink *text_sink_new(FILE *out)
+{
+	return sink_text_new(out, NULL);
+}
+
+static struct sink *json_sink_new(FILE *out)
+{
+	return sink_json_new(out, NULL);
+}
+
 static const struct stack_frame frames[] = {
 	{.addr = 0x7f0000001120, .function = "st_target", .offset = 0, .module = "app", .file = "app.c", .line = 23},
 	{.addr = 0x7f0000001194, .function = "st_hop2", .offset = 4, .module = "app", .file = "app.c", .line = 29,
@@ -46,7 +57,7 @@ static char *entry(struct sink *(*make)(FILE *))
 
 static void test_text(void **state)
 {
-	char *text = entry(sink_text_new);
+	char *text = entry(text_sink_new);
 	const char *frames_text = "    #0 0x7f0000001120 st_target (app) app.c:23\n"
 				  "    #1 0x7f0000001194 st_hop2+0x4 (tail call) (app) app.c:29\n"
 				  "    #2 0x7f00000011bd st_wrap (inlined) (app) app.c:39\n"
@@ -63,7 +74,7 @@ static void test_text(void **state)
 
 static void test_json(void **state)
 {
-	char *text = entry(sink_json_new);
+	char *text = entry(json_sink_new);
 
 	assert_string_equal(
 		text, "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"st_target\","

@@ -20,6 +20,17 @@
 #include "record_events.h"
 #include "sink.h"
 
+/* The sinks with their default options. */
+static struct sink *text_sink_new(FILE *out)
+{
+	return sink_text_new(out, NULL);
+}
+
+static struct sink *json_sink_new(FILE *out)
+{
+	return sink_json_new(out, NULL);
+}
+
 static struct dw_type t_int = {.kind = DW_KIND_SINT, .name = "int", .size = 4};
 static struct dw_type t_ulong = {.kind = DW_KIND_UINT, .name = "unsigned long", .size = 8};
 static struct dw_type t_long = {.kind = DW_KIND_SINT, .name = "long", .size = 8};
@@ -168,7 +179,7 @@ static char *run(struct sink *(*make)(FILE *))
 
 static void test_text(void **state)
 {
-	char *text = run(sink_text_new);
+	char *text = run(text_sink_new);
 
 	assert_string_equal(text, "00:00:01.000000 100/101 demo(a=-5, b=42, d=2.5, s=\"hello\", bad=0xdead0000, "
 				  "pt={x=1, y=-2}, color=GREEN, flag=true, big=-18446744073709551616, lost=<optimized out>)\n"
@@ -178,7 +189,7 @@ static void test_text(void **state)
 
 static void test_json(void **state)
 {
-	char *text = run(sink_json_new);
+	char *text = run(json_sink_new);
 
 	assert_string_equal(text,
 			    "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"demo\","
