@@ -170,6 +170,23 @@ static void header(const struct event_stream *es, const struct capture_record *r
 	h->tid = (int32_t)r->tid;
 }
 
+/* Every entry event leaves through here (after --filter kept it): the
+ * sink, and the summary's counts. */
+static void emit_entry(struct event_stream *es, const struct event_layout *l, const struct event_header *h,
+		       const struct value *args)
+{
+	es->sink->ops->entry(es->sink, l, h, args);
+	es->events++;
+}
+
+/* Every exit event leaves through here (after --filter kept it). */
+static void emit_exit(struct event_stream *es, const struct event_layout *l, const struct event_header *h,
+		      const struct value *ret, uint64_t duration_ns, const struct call_frame *f)
+{
+	es->sink->ops->exit(es->sink, l, h, ret, duration_ns);
+	es->events++;
+}
+
 static bool record_entry(struct event_stream *es, struct probe_site *site, const struct capture_record *r,
 			 const struct stack_trace *stack)
 {
@@ -197,9 +214,8 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 		es->lost_returns += call_drop_below(calls, sp, 1);
 		h.depth = (uint32_t)calls->len;
 	}
-	es->sink->ops->entry(es->sink, l, &h, decode_entry(l, &src, &es->dopts, &es->arena));
+	emit_entry(es, l, &h, decode_entry(l, &src, &es->dopts, &es->arena));
 	arena_reset(&es->arena);
-	es->events++;
 	if (site->entry_only)
 		return true;
 	call_push(calls, &(struct call_frame){.sp = sp,
@@ -241,10 +257,9 @@ static bool record_exit(struct event_stream *es, struct probe_site *site, const 
 	h.depth = f->depth;
 	if (!tail_call)
 		ret = decode_return(l, &src, &es->dopts, &es->arena);
-	es->sink->ops->exit(es->sink, l, &h, ret, r->ts_ns > f->entry_mono_ns ? r->ts_ns - f->entry_mono_ns : 0);
+	emit_exit(es, l, &h, ret, r->ts_ns > f->entry_mono_ns ? r->ts_ns - f->entry_mono_ns : 0, f);
 	arena_reset(&es->arena);
 	call_pop(calls);
-	es->events++;
 	return true;
 }
 
