@@ -68,6 +68,8 @@ struct tracer {
 	const char *ust_provider;
 	bool ust_blocking;           /* --ctf: the session's channel blocks when full */
 	double duration;             /* --duration: seconds of tracing once the probes are live (0: none) */
+	/* agent: calls its --filter rejected in the program (no records) */
+	unsigned long filtered_in_program;
 };
 
 /* The probes are live (either engine): starts the --duration clock, a
