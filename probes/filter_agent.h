@@ -31,11 +31,12 @@ struct filter_agent_prog {
 
 /* Compiles b (bound to b->layout) into *out, reading each value where the
  * entry's capture program entry (capture_prog_compile(b->layout, false,
- * ...)) copies it.  Returns 0, or -1 with *why a short static phrase
+ * o, ...)) copies it; o: the decode options (an array element past
+ * o->array_limit is missing in decoded values, so not compiled).  Returns 0, or -1 with *why a short static phrase
  * saying what the agent cannot evaluate ("names duration_ns", "compares a
  * float") and *out empty.  Never prints. */
 int filter_agent_compile(const struct filter_bound *b, const struct capture_prog *entry,
-			 struct filter_agent_prog *out, const char **why);
+			 const struct decode_opts *o, struct filter_agent_prog *out, const char **why);
 void filter_agent_prog_free(struct filter_agent_prog *p);
 
 #endif

@@ -80,7 +80,7 @@ static const char *ust_filter_unsuitable(const struct tracer *tr, const struct p
 		if (!site->layout || !site->layout->filter)
 			continue;
 		capture_prog_compile(&prog, site->layout, false, &tr->dopts, site->go);
-		if (filter_agent_compile(site->layout->filter, &prog, &f, &what) == 0) {
+		if (filter_agent_compile(site->layout->filter, &prog, &tr->dopts, &f, &what) == 0) {
 			filter_agent_prog_free(&f);
 			continue;
 		}
@@ -202,7 +202,7 @@ static int place_filter(struct engine *e, struct probe_site *site, const struct 
 
 	if (!site->layout || !site->layout->filter)
 		return 0;
-	if (filter_agent_compile(site->layout->filter, entry, &f, &why) != 0) {
+	if (filter_agent_compile(site->layout->filter, entry, &e->tr->es.dopts, &f, &why) != 0) {
 		if (e->p->probes.verbose)
 			log_note("probe '%s': its --filter %s: dwtrace evaluates it, after the program wrote the "
 				 "record", site->fn->name, why);
