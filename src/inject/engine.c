@@ -58,6 +58,9 @@ struct engine {
 	bool traps;                  /* int3 patches allowed (--engine agent) */
 	uint64_t dropped_before;     /* the rings' drop counters when this run began */
 	uint64_t filtered_before;    /* and their filtered counters */
+	/* Records read from the rings, for DWTRACE_DEBUG=agent (a call the
+	 * agent's filter rejected leaves neither). */
+	uint64_t entry_records, exit_records;
 	uint64_t nested_before;
 	/* --lttng/--ctf: the emitter's slots of each probe's entry and exit
 	 * events (by probe index), and the rings' emitted counts at the start. */
@@ -449,6 +452,10 @@ static void on_record(void *ctx, const struct dwt_rec_hdr *rec)
 	r.pid = e->p->t.pid;
 	r.go_stack_hi_op = es->go_stack_hi_op;
 	r.ts_ns = hit_clock_mono_ns(&e->clock, rec->ts);
+	if (r.kind == DWT_REC_EXIT)
+		e->exit_records++;
+	else
+		e->entry_records++;
 	if (!u64_map_get(&e->tids, r.tid))
 		u64_map_put(&e->tids, r.tid, (void *)1);
 	event_stream_record(&e->tr->es, es->site, &r, NULL, r.kind == DWT_REC_EXIT ? es->tail_call : NULL);
@@ -825,6 +832,8 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 	tr->dropped = drops - e.dropped_before;
 	tr->nested = nested - e.nested_before;
 	tr->filtered_in_program = ring_reader_filtered(&e.rr) - e.filtered_before;
+	log_debug("agent", "records read: %" PRIu64 " entries, %" PRIu64 " exits; %lu calls filtered out in the program",
+		  e.entry_records, e.exit_records, tr->filtered_in_program);
 	tr->corrupt = e.rr.corrupt;
 	tr->threads_seen = e.tids.len;
 	if (ust) {
