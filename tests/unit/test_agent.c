@@ -553,6 +553,7 @@ int main(int argc, char **argv)
 	test_ring_reuse();
 	test_full_ring();
 	test_nested();
+	test_filter_sites();
 	test_trap_site();
 	test_foreign_raise();
 	test_rearm();

@@ -47,6 +47,9 @@ void frame_init(struct dwt_frame *f, uint64_t seed);
 /* Makes pid the reader and activates once the watchdog watches it. */
 void become_reader(pid_t pid);
 
+/* test_agent_filter.c: --filter programs at entry and exit sites. */
+void test_filter_sites(void);
+
 /* test_agent_signals.c: the watchdog, fork, trap sites, foreign SIGTRAPs. */
 void install_program_trap_handler(void);
 int scenario(const char *so, const char *mode, int with_agent);
