@@ -65,6 +65,13 @@ struct filter_node {
 	const char *name;               /* FILTER_FIELD: as written ("p.x", "a[2]", "$ctx.vtid") */
 	unsigned field;                 /* FILTER_FIELD: index in struct filter.fields */
 	size_t column;                  /* 1-based column in the expression, for messages */
+	/* (Added by F.) FILTER_INT: the literal was above INT64_MAX, so ival
+	 * holds a uint64_t's bits and compares as unsigned (C's type for it). */
+	bool ival_unsigned;
+	/* (Added by F.) FILTER_STRING with str_glob: the literal with '\*'
+	 * and '\\' kept escaped and every other escape resolved, for the
+	 * glob matcher (str cannot tell a literal star from a glob). */
+	const char *pattern;
 };
 
 /* Where a field's value comes from, once bound to a layout. */
