@@ -309,6 +309,20 @@ struct filter_bound *filter_bind(const struct filter *f, const struct event_layo
 	return b;
 }
 
+struct filter_bound *filter_bound_reject_all(const struct filter *f, const struct event_layout *l)
+{
+	struct filter_bound *b = xcalloc(1, sizeof(*b));
+
+	b->filter = f;
+	b->layout = l;
+	b->fields = xcalloc(f->nfields ? f->nfields : 1, sizeof(*b->fields));
+	for (size_t i = 0; i < f->nfields; i++)
+		b->fields[i].source = FILTER_SRC_MISSING;
+	b->nmissing = f->nfields;
+	b->reject_all = true;
+	return b;
+}
+
 void filter_bound_free(struct filter_bound *b)
 {
 	if (!b)
@@ -610,6 +624,8 @@ bool filter_eval(const struct filter_bound *b, const struct event_header *h, con
 
 	if (!b)
 		return true;
+	if (b->reject_all)
+		return false;
 	r = eval(&c, b->filter->root);
 	return ev_true(&r);
 }

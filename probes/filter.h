@@ -122,6 +122,10 @@ struct filter_bound {
 	struct filter_field *fields;    /* filter->nfields, by FILTER_FIELD node number */
 	bool at_exit;                   /* names retval or duration_ns: decided at the exit */
 	size_t nmissing;                /* fields this layout lacks (FILTER_SRC_MISSING) */
+	/* (Added by F.) A probe found late (a library loaded, an image run)
+	 * the expression could not be bound to: filter_eval keeps none of
+	 * its calls (filter_bound_reject_all). */
+	bool reject_all;
 };
 
 /* Parses expr.  Returns the filter, or NULL with *err a malloc'd one-line
@@ -141,6 +145,10 @@ void filter_free(struct filter *f);
  * is an error only when no probe has it. */
 struct filter_bound *filter_bind(const struct filter *f, const struct event_layout *l, char **err);
 void filter_bound_free(struct filter_bound *b);
+
+/* (Added by F.) A binding of f to l that keeps no call (reject_all), for
+ * a probe filter_bind refused after tracing began. */
+struct filter_bound *filter_bound_reject_all(const struct filter *f, const struct event_layout *l);
 
 /* Whether the call is kept.  args: the entry's values (decode_entry: the
  * fields, then a point's locals); ret: the return value (NULL at the entry,
