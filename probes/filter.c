@@ -10,7 +10,13 @@
 #include "xalloc.h"
 
 /* What an operand of the expression is once bound, to check comparisons. */
-enum operand_kind { OP_NUMBER, OP_STRING, OP_AGGREGATE, OP_BOOL };
+enum operand_kind {
+	OP_NUMBER,
+	OP_STRING,
+	OP_AGGREGATE,
+	OP_BOOL,
+	OP_MISSING,     /* a name this layout lacks: fits anywhere (its comparisons are false) */
+};
 
 struct binder {
 	const struct filter *f;
@@ -187,6 +193,8 @@ static enum operand_kind field_kind(const struct filter_field *ff)
 {
 	const struct dw_type *t;
 
+	if (ff->source == FILTER_SRC_MISSING)
+		return OP_MISSING;
 	if (!ff->type)
 		return OP_NUMBER;
 	if (type_is_string(ff->type))
@@ -252,7 +260,7 @@ static enum operand_kind check(struct binder *bd, const struct filter_node *n)
 		}
 		l = check(bd, n->l);
 		r = check(bd, n->r);
-		if (bd->err)
+		if (bd->err || l == OP_MISSING || r == OP_MISSING)
 			return OP_BOOL;
 		if (l == OP_STRING || r == OP_STRING) {
 			s = l == OP_STRING ? n->l : n->r;

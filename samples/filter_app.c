@@ -1,12 +1,14 @@
-/* filter_app [N]: calls filter_call() of libfilter.so N times (default 24)
+/* filter_app [N [wait]]: calls filter_call() of libfilter.so N times (default 24)
  * with i = 0..N-1 and values that vary with i (an unsigned long above
  * INT64_MAX every third call, negative struct members, strings, an enum,
  * a double; calls 5 and 13 sleep 60 ms), and filter_other(i) after each.
  * Prints one JSON line per call of filter_call after it returns: what it
  * passed, what it got back, whether it slept and whether filter_call
- * called filter_inner -- the oracle of --filter's tests. */
+ * called filter_inner -- the oracle of --filter's tests.  With "wait",
+ * first reads a line from stdin (a process to attach to). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "filter_lib.h"
 
@@ -16,6 +18,9 @@ int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 24;
 	char name[32];
+
+	if (argc > 2 && !strcmp(argv[2], "wait") && !fgets(name, sizeof(name), stdin))
+		return 1;
 
 	for (int i = 0; i < n; i++) {
 		unsigned long big = i % 3 == 0 ? 0xfffffffffffffff0ul + (unsigned long)(i % 16) : (unsigned long)i * 1000;

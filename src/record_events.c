@@ -192,7 +192,7 @@ static void emit_exit(struct event_stream *es, const struct event_layout *l, con
 /* --filter at an entry: whether it is written now.  Rejected: nothing
  * is written, and its frame (*rejected) says so to its exit.  Decided at
  * the exit (retval, duration_ns): the entry is copied into *held and
- * written, or not, at its exit (entry_exit_filter). */
+ * written, or not, at its exit (exit_filter). */
 static bool entry_filter(struct event_stream *es, const struct probe_site *site, const struct capture_record *r,
 			 const struct event_header *h, const struct value *args, bool *rejected, void **held)
 {
@@ -215,18 +215,6 @@ static bool entry_filter(struct event_stream *es, const struct probe_site *site,
 	return false;
 }
 
-/* Calls of the thread in flight that are written (the filter's rejected
- * ones are not; those held are, when written, before their nested calls
- * in ts_ns order). */
-static uint32_t kept_depth(const struct call_stack *calls, bool entry_only, uint64_t sp)
-{
-	uint32_t d = 0;
-
-	for (size_t i = 0; i < calls->len; i++)
-		d += !calls->frames[i].rejected && (!entry_only || calls->frames[i].sp > sp);
-	return d;
-}
-
 static bool record_entry(struct event_stream *es, struct probe_site *site, const struct capture_record *r,
 			 const struct stack_trace *stack)
 {
@@ -246,14 +234,16 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 	h.stack = stack;
 	if (site->entry_only) {
 		/* The calls it is inside: those entered above its stack pointer. */
-		h.depth = kept_depth(calls, true, sp);
+		for (size_t i = 0; i < calls->len; i++)
+			h.depth += calls->frames[i].sp > sp;
 	} else {
 		/* In flight until an exit of the function finds the stack
 		 * pointer where it is now (pointing at the return address).
 		 * Calls whose stack this one reuses were left without
 		 * returning. */
 		es->lost_returns += call_drop_below(calls, sp, 1);
-		h.depth = kept_depth(calls, false, sp);
+		/* Calls --filter rejected count: depth is the call's, filtered or not. */
+		h.depth = (uint32_t)calls->len;
 	}
 	args = decode_entry(l, &src, &es->dopts, &es->arena);
 	if (entry_filter(es, site, r, &h, args, &rejected, &held)) {

@@ -372,6 +372,7 @@ static void test_eval_missing_unavailable(void **state)
 	assert_true(run("zz == 1 || i == 5", &k, 0));
 	assert_false(run("zz == 1", &k, 0));
 	assert_false(run("zz != 1", &k, 0));
+	assert_false(run("zz == \"x\" || zz < 3 || zz.y[1] == 2", &k, 0)); /* binds: a missing name fits anywhere */
 	assert_true(run("!(zz == 1)", &k, 0));
 	k.i_unavailable = true;
 	assert_false(run("i == 5", &k, 0));
