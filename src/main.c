@@ -347,6 +347,10 @@ static void summary(struct tracer *tr, const struct process *p)
 			    tr->nested, tr->nested == 1 ? "" : "s", tr->nested == 1 ? "was" : "were");
 	if (tr->corrupt)
 		log_warning("%lu records of the agent could not be read and were skipped", tr->corrupt);
+	/* --filter run by the agent: those calls left no record at all. */
+	if (tr->filtered_in_program)
+		log_note("%lu call%s filtered out in the program", tr->filtered_in_program,
+			 tr->filtered_in_program == 1 ? "" : "s");
 }
 
 int main(int argc, char **argv)
