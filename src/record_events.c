@@ -202,6 +202,7 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 	header(es, r, &h);
 	h.stack = stack;
 	h.call_id = ++es->last_call_id;
+	h.entry_only = site->entry_only;
 	if (site->entry_only) {
 		/* The calls it is inside: those entered above its stack pointer. */
 		for (size_t i = 0; i < calls->len; i++)
