@@ -2,9 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <langinfo.h>
 #include <limits.h>
-#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +20,7 @@
 #include "list_cmd.h"
 #include "lttng_session.h"
 #include "log.h"
+#include "output_style.h"
 #include "probe_report.h"
 #include "probe_site.h"
 #include "remote_call.h"
@@ -293,65 +292,6 @@ static FILE *open_output(const char *path)
 	return f;
 }
 
-/* --color's rule: always, never, or (auto) fd is a terminal, TERM is not
- * "dumb" and NO_COLOR is unset or empty (no-color.org). */
-static bool color_on(enum color_mode m, int fd)
-{
-	const char *term = getenv("TERM"), *no_color = getenv("NO_COLOR");
-
-	if (m != COLOR_AUTO)
-		return m == COLOR_ALWAYS;
-	return fd >= 0 && isatty(fd) && !(term && !strcmp(term, "dumb")) && !(no_color && *no_color);
-}
-
-/* How the text and JSON sinks write, from the command line, the output
- * (fd: for --color=auto) and the locale: "->" for "→" unless LC_CTYPE's
- * codeset is UTF-8.  The locale is read and put back to "C", so that
- * nothing else (ctype, libdw) changes with it; LC_NUMERIC is never set,
- * the decimal point stays '.'. */
-static struct sink_opts sink_options(const struct options *o, int fd)
-{
-	struct sink_opts so = sink_opts_default;
-
-	if (o->relative)
-		so.time = SINK_TIME_RELATIVE;
-	else if (o->timestamps == 1)
-		so.time = SINK_TIME_CLOCK_S;
-	else if (o->timestamps >= 3)
-		so.time = SINK_TIME_EPOCH_US;
-	else
-		so.time = SINK_TIME_CLOCK_US;
-	so.color = color_on(o->color, fd);
-	so.json_int_strings = o->json_int_strings;
-	if (setlocale(LC_CTYPE, ""))
-		so.ascii = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
-	else
-		so.ascii = true; /* a locale that does not exist: C's, ASCII */
-	setlocale(LC_CTYPE, "C");
-	return so;
-}
-
-/* The events' sink while its output is also where messages go (stderr):
- * a message first ends an event line left open there. */
-static struct sink *message_sink;
-
-static void end_event_line(void)
-{
-	if (message_sink && message_sink->ops->end_line) {
-		message_sink->ops->end_line(message_sink);
-		fflush(message_sink->out);
-	}
-}
-
-/* True when the events' descriptor and stderr are the same file. */
-static bool output_is_stderr(void)
-{
-	struct stat a, b;
-
-	return fstat(output.fd, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 && a.st_dev == b.st_dev &&
-	       a.st_ino == b.st_ino;
-}
-
 /* After the output failed: a started program runs on to its own end with
  * dwtrace waiting for it, as its shell waits for dwtrace (it keeps the
  * terminal and its standard input until then). */
@@ -431,7 +371,7 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	}
 	log_notes(!o.quiet);
-	log_color(color_on(o.color, STDERR_FILENO));
+	log_color(color_wanted(o.color, STDERR_FILENO));
 	if (o.list) {
 		rc = o.list_vars_spec ? list_variables(o.list_file, o.list_pid, o.list_command, o.list_vars_spec)
 		     : o.list_command ? list_command(o.list_command, o.list_glob)
@@ -469,13 +409,10 @@ int main(int argc, char **argv)
 		if (o.ctf_dir)
 			setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 0);
 	} else {
-		struct sink_opts so = sink_options(&o, output.fd);
+		struct sink_opts so = sink_opts_from_cli(&o, output.fd);
 
 		sink = o.format == FORMAT_JSON ? sink_json_new(out, &so) : sink_text_new(out, &so);
-		if (output_is_stderr()) {
-			message_sink = sink;
-			log_before_message(end_event_line);
-		}
+		output_messages_share(sink, output.fd);
 	}
 	sink = emergency_test_sink(sink);
 	p = process_new();
@@ -615,7 +552,7 @@ int main(int argc, char **argv)
 		tracer_warn_unloaded(&tr);
 		summary(&tr, p);
 	}
-	log_before_message(NULL);
+	output_messages_apart();
 	tr.sink->ops->destroy(tr.sink);
 	tracer_free(&tr);
 	if (ctf_session && ctf_session_end(ctf_session, o.ctf_dir) != 0)
@@ -646,7 +583,7 @@ dry_run:
 fail:
 	rc = 1;
 out:
-	log_before_message(NULL);
+	output_messages_apart();
 	sink->ops->destroy(sink);
 	if (ctf_session)
 		ctf_session_end(ctf_session, o.ctf_dir);
