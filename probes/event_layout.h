@@ -111,6 +111,9 @@ struct event_header {
 	 * the thread (Go: the goroutine) at the entry, this one excluded:
 	 * 0 outermost.  An exit has its entry's. */
 	uint32_t depth;
+	/* An entry no exit event will follow: points, inlined copies, and
+	 * functions whose exits are not all known (probe_site.entry_only). */
+	bool entry_only;
 };
 
 /* A layout for f, with empty plans for the caller (the architecture) to fill. */

@@ -18,12 +18,15 @@
 #include "emergency.h"
 #include "engine.h"
 #include "list_cmd.h"
+#include "filter_probes.h"
 #include "lttng_session.h"
 #include "log.h"
+#include "output_style.h"
 #include "probe_report.h"
 #include "probe_site.h"
 #include "remote_call.h"
 #include "sink.h"
+#include "stats.h"
 #include "target.h"
 #include "tracer.h"
 #include "wait_status.h"
@@ -352,6 +355,17 @@ static void summary(struct tracer *tr, const struct process *p)
 			 tr->filtered_in_program == 1 ? "" : "s");
 }
 
+/* -c / -C: the summary, where the events go, after the last of them
+ * (however tracing ended) -- unless the output is gone already. */
+static void write_stats(struct tracer *tr, struct stats *st)
+{
+	if (!st || tr->output_failed || output.err)
+		return;
+	event_stream_finish(&tr->es);
+	if (tr->sink->ops->summary)
+		tr->sink->ops->summary(tr->sink, st);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -361,6 +375,8 @@ int main(int argc, char **argv)
 	FILE *out;
 	char *err = NULL, *ctf_session = NULL;
 	struct sink *sink = NULL;
+	struct filter *filter = NULL;
+	struct stats *st = NULL;
 	int rc;
 
 	/* Descriptors 0-2 closed by the caller would be reused by the files
@@ -373,6 +389,8 @@ int main(int argc, char **argv)
 		cli_free(&o);
 		return rc > 0 ? 0 : 2;
 	}
+	log_notes(!o.quiet);
+	log_color(color_wanted(o.color, STDERR_FILENO));
 	if (o.list) {
 		rc = o.list_vars_spec ? list_variables(o.list_file, o.list_pid, o.list_command, o.list_vars_spec)
 		     : o.list_command ? list_command(o.list_command, o.list_glob)
@@ -381,6 +399,13 @@ int main(int argc, char **argv)
 		cli_free(&o);
 		return rc;
 	}
+	/* A bad expression is an error before any program starts. */
+	if (o.filter && !(filter = filter_parse(o.filter, &err))) {
+		log_error("%s", err);
+		free(err);
+		cli_free(&o);
+		return 2;
+	}
 	/* Before anything is changed in a target: a signal from now on means
 	 * "stop and leave everything as it was". */
 	install_stop_handlers();
@@ -388,6 +413,7 @@ int main(int argc, char **argv)
 	out = open_output(o.output);
 	if (!out) {
 		cli_free(&o);
+		filter_free(filter);
 		return 1;
 	}
 	if (o.format == FORMAT_LTTNG) {
@@ -396,6 +422,7 @@ int main(int argc, char **argv)
 		if (o.ctf_dir && ctf_session_begin(o.ctf_dir, o.provider, &ctf_session) != 0) {
 			fclose(out);
 			cli_free(&o);
+			filter_free(filter);
 			return 1;
 		}
 		if (!o.ctf_dir && !lttng_sessiond_running())
@@ -410,7 +437,10 @@ int main(int argc, char **argv)
 		if (o.ctf_dir)
 			setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 0);
 	} else {
-		sink = o.format == FORMAT_JSON ? sink_json_new(out, NULL) : sink_text_new(out, NULL);
+		struct sink_opts so = sink_opts_from_cli(&o, output.fd);
+
+		sink = o.format == FORMAT_JSON ? sink_json_new(out, &so) : sink_text_new(out, &so);
+		output_messages_share(sink, output.fd);
 	}
 	sink = emergency_test_sink(sink);
 	p = process_new();
@@ -432,8 +462,14 @@ int main(int argc, char **argv)
 	p->probes.keep_missing = o.follow;
 	p->probes.dry_run = o.list_probes;
 	p->probes.verbose = o.verbose;
+	p->probes.filter = filter;
+	p->probes.filter_lttng = o.format == FORMAT_LTTNG;
 	if (probe_set_resolve(&p->probes, p->dw, o.probes, o.nprobes, t->name) != 0)
 		goto fail_unstarted;
+	if (filter_probes_bind(&p->probes) != 0) {
+		rc = 2;
+		goto unstarted;
+	}
 	if (o.list_probes) {
 		/* A dry run: nothing was written into the target. */
 		probe_report(&p->probes, p->dw, false, t->entry);
@@ -467,6 +503,12 @@ int main(int argc, char **argv)
 		}
 	}
 	tr.duration = o.duration;
+	tr.filter = filter;
+	tr.filter_lttng = o.format == FORMAT_LTTNG;
+	/* -c, -C: every call counted; -c writes no event. */
+	if (o.summary != SUMMARY_NONE)
+		tr.stats = st = stats_new(o.histogram);
+	tr.no_events = o.summary == SUMMARY_ONLY;
 	emergency_arm(&tr, p);
 	if (o.engine != ENGINE_PTRACE) {
 		const char *unsuitable = agent_engine_unsuitable(&tr, p);
@@ -522,6 +564,10 @@ int main(int argc, char **argv)
 	}
 	emergency_disarm();
 
+	/* Output never ends in the middle of an event's line. */
+	if (tr.sink->ops->end_line)
+		tr.sink->ops->end_line(tr.sink);
+	write_stats(&tr, st);
 	rc = tr.output_failed ? -1 : tr.sink->ops->flush(tr.sink);
 	if (tr.output_failed || output.err) {
 		/* The one line the user gets: the output is gone, and so is
@@ -547,8 +593,10 @@ int main(int argc, char **argv)
 		tracer_warn_unloaded(&tr);
 		summary(&tr, p);
 	}
+	output_messages_apart();
 	tr.sink->ops->destroy(tr.sink);
 	tracer_free(&tr);
+	stats_free(st);
 	if (ctf_session && ctf_session_end(ctf_session, o.ctf_dir) != 0)
 		rc = -1;
 	if (fclose(out) != 0 && rc == 0 && !output.err) {
@@ -561,11 +609,13 @@ int main(int argc, char **argv)
 	else
 		rc = rc ? 1 : 0;
 	process_free(p);
+	filter_free(filter);
 	return rc;
 
 fail_unstarted:
 	rc = 1;
 dry_run:
+unstarted:
 	/* A started program has not run a single instruction of its own yet;
 	 * a process we attached to goes on as it was. */
 	if (t->attached)
@@ -577,10 +627,13 @@ dry_run:
 fail:
 	rc = 1;
 out:
+	stats_free(st);
+	output_messages_apart();
 	sink->ops->destroy(sink);
 	if (ctf_session)
 		ctf_session_end(ctf_session, o.ctf_dir);
 	fclose(out);
 	cli_free(&o);
+	filter_free(filter);
 	return rc;
 }

@@ -5,7 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "filter.h"
+#include "held_entry.h"
 #include "probe_site.h"
+#include "stats.h"
 #include "xalloc.h"
 
 /* Go's goroutines move between threads and their stacks are copied to grow
@@ -28,6 +31,34 @@ void event_stream_init(struct event_stream *es, struct sink *sink, const struct 
 	es->sink = sink;
 	es->dopts = *opts;
 	es->real_minus_mono = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
+}
+
+/* The calls of cs in flight from frame i on never returned while traced:
+ * the summary counts them apart. */
+static void count_unfinished(struct stats *st, const struct call_stack *cs, size_t i)
+{
+	for (; st && i < cs->len; i++)
+		if (!cs->frames[i].site->ifunc_resolver && !cs->frames[i].rejected)
+			stats_unfinished(st, cs->frames[i].site->layout);
+}
+
+static void finish_calls(uint64_t key, void *value, void *arg)
+{
+	struct call_stack *cs = value;
+
+	count_unfinished(arg, cs, 0);
+	call_stack_clear(cs);   /* frees the entries held for --filter */
+}
+
+static void finish_goroutines(uint64_t key, void *value, void *arg)
+{
+	u64_map_each(value, finish_calls, arg);
+}
+
+void event_stream_finish(struct event_stream *es)
+{
+	u64_map_each(&es->calls, finish_calls, es->stats);
+	u64_map_each(&es->go_calls, finish_goroutines, es->stats);
 }
 
 static void free_calls(uint64_t key, void *value, void *arg)
@@ -68,7 +99,7 @@ void event_stream_thread_copy(struct event_stream *es, int32_t parent, int32_t c
 	struct call_stack *from = u64_map_get(&es->calls, (uint64_t)(uint32_t)parent);
 	struct call_stack *to = event_stream_calls(es, child);
 
-	to->len = 0;
+	call_stack_clear(to);
 	if (from)
 		call_stack_copy(to, from);
 }
@@ -78,6 +109,8 @@ void event_stream_thread_gone(struct event_stream *es, int32_t tid)
 	struct call_stack *cs = u64_map_del(&es->calls, (uint64_t)(uint32_t)tid);
 
 	if (cs)
+		count_unfinished(es->stats, cs, 0);
+	if (cs)
 		free_calls(0, cs, NULL);
 }
 
@@ -85,6 +118,8 @@ void event_stream_process_gone(struct event_stream *es, int32_t pid)
 {
 	struct u64_map *gs = u64_map_del(&es->go_calls, (uint64_t)(uint32_t)pid);
 
+	if (gs)
+		finish_goroutines(0, gs, es->stats);
 	if (gs)
 		free_goroutines(0, gs, NULL);
 }
@@ -175,7 +210,10 @@ static void header(const struct event_stream *es, const struct capture_record *r
 static void emit_entry(struct event_stream *es, const struct event_layout *l, const struct event_header *h,
 		       const struct value *args)
 {
-	es->sink->ops->entry(es->sink, l, h, args);
+	if (es->stats && h->entry_only)
+		stats_hit(es->stats, l);
+	if (!es->no_events)
+		es->sink->ops->entry(es->sink, l, h, args);
 	es->events++;
 }
 
@@ -183,13 +221,76 @@ static void emit_entry(struct event_stream *es, const struct event_layout *l, co
 static void emit_exit(struct event_stream *es, const struct event_layout *l, const struct event_header *h,
 		      const struct value *ret, uint64_t duration_ns, const struct call_frame *f)
 {
-	es->sink->ops->exit(es->sink, l, h, ret, duration_ns);
+	if (es->stats)
+		stats_call(es->stats, l, duration_ns, f->nested_hits);
+	if (!es->no_events)
+		es->sink->ops->exit(es->sink, l, h, ret, duration_ns);
 	es->events++;
+}
+
+/* --filter at an entry: whether it is written now.  Rejected: nothing
+ * is written, and its frame (*rejected) says so to its exit.  Decided at
+ * the exit (retval, duration_ns): the entry is copied into *held and
+ * written, or not, at its exit (exit_filter). */
+static bool entry_filter(struct event_stream *es, const struct probe_site *site, const struct capture_record *r,
+			 const struct event_header *h, const struct value *args, bool *rejected, void **held)
+{
+	const struct filter_bound *b = site->layout->filter;
+
+	*rejected = false;
+	*held = NULL;
+	if (!b)
+		return true;
+	if (b->at_exit && !site->entry_only && !b->reject_all) {
+		*held = held_entry_new(r, h->stack, h);
+		return false;
+	}
+	/* Entry-only calls (no exit will come): retval and duration_ns
+	 * are unavailable there, their comparisons false. */
+	if (filter_eval(b, h, args, NULL, 0))
+		return true;
+	*rejected = true;
+	es->filtered++;
+	return false;
+}
+
+/* call_drop_below, the calls dropped counted as unfinished. */
+static size_t drop_left(struct event_stream *es, struct call_stack *calls, uint64_t sp, int inclusive)
+{
+	size_t n = call_drop_below(calls, sp, inclusive);
+
+	if (es->stats) {
+		calls->len += n;
+		count_unfinished(es->stats, calls, calls->len - n);
+		calls->len -= n;
+	}
+	return n;
+}
+
+/* A hit in calls' thread: the frames in flight count it as nested (each
+ * keeps the count at its entry), and the gap since the thread's previous
+ * hit measures what the engine adds to durations.  Records with the same
+ * timestamp are one hit (the ptrace engine tries the sites of a shared
+ * exit one by one; one instruction can end several calls). */
+static void count_hit(struct event_stream *es, struct call_stack *calls, uint64_t ts_ns)
+{
+	if (ts_ns == calls->last_hit_ns) {
+		if (!calls->hits)
+			calls->hits++;
+		return;
+	}
+	calls->hits++;
+	if (es->stats && calls->last_hit_ns && ts_ns >= calls->last_hit_ns)
+		stats_gap(es->stats, ts_ns - calls->last_hit_ns);
+	calls->last_hit_ns = ts_ns;
 }
 
 static bool record_entry(struct event_stream *es, struct probe_site *site, const struct capture_record *r,
 			 const struct stack_trace *stack)
 {
+	const struct value *args;
+	bool rejected = false;
+	void *held = NULL;
 	struct value_source src = record_value_source(r);
 	struct event_layout *l = site->layout;
 	struct event_header h;
@@ -199,9 +300,10 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 	if (event_stream_reentry(es, site, r))
 		return false;
 	calls = calls_of(es, site, r, &sp, &top);
+	count_hit(es, calls, r->ts_ns);
 	header(es, r, &h);
 	h.stack = stack;
-	h.call_id = ++es->last_call_id;
+	h.entry_only = site->entry_only;
 	if (site->entry_only) {
 		/* The calls it is inside: those entered above its stack pointer. */
 		for (size_t i = 0; i < calls->len; i++)
@@ -211,10 +313,19 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 		 * pointer where it is now (pointing at the return address).
 		 * Calls whose stack this one reuses were left without
 		 * returning. */
-		es->lost_returns += call_drop_below(calls, sp, 1);
+		es->lost_returns += drop_left(es, calls, sp, 1);
+		/* Calls --filter rejected count: depth is the call's, filtered or not. */
 		h.depth = (uint32_t)calls->len;
 	}
-	emit_entry(es, l, &h, decode_entry(l, &src, &es->dopts, &es->arena));
+	args = decode_entry(l, &src, &es->dopts, &es->arena);
+	if (entry_filter(es, site, r, &h, args, &rejected, &held)) {
+		h.call_id = ++es->last_call_id;
+		emit_entry(es, l, &h, args);
+	} else if (held) {
+		/* Its id now: ids keep the order of the entries. */
+		h.call_id = ++es->last_call_id;
+		((struct held_entry *)held)->h.call_id = h.call_id;
+	}
 	arena_reset(&es->arena);
 	if (site->entry_only)
 		return true;
@@ -223,7 +334,29 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 					      .stack_top = top,
 					      .site = site,
 					      .call_id = h.call_id,
-					      .depth = h.depth});
+					      .depth = h.depth,
+					      .rejected = rejected,
+					      .held = held,
+					      .nested_hits = calls->hits});
+	return true;
+}
+
+/* An entry held for a filter decided at the exit: decoded now from its
+ * copy and, when the filter keeps the call, written just before its exit
+ * (with its own header: ts, call id, depth, stack).  Whether the exit is
+ * written too. */
+static bool exit_filter(struct event_stream *es, const struct event_layout *l, void *held_ptr,
+			const struct value *ret, uint64_t duration_ns)
+{
+	struct held_entry *held = held_ptr;
+	struct value_source src = record_value_source(held->rec);
+	const struct value *args = decode_entry(l, &src, &es->dopts, &es->arena);
+
+	if (!filter_eval(l->filter, &held->h, args, ret, duration_ns)) {
+		es->filtered++;
+		return false;
+	}
+	emit_entry(es, l, &held->h, args);
 	return true;
 }
 
@@ -236,13 +369,14 @@ static bool record_exit(struct event_stream *es, struct probe_site *site, const 
 	struct event_header h;
 	struct call_stack *calls;
 	struct call_frame *f;
-	uint64_t sp, top;
+	uint64_t sp, top, duration;
 
 	if (site->entry_only)
 		return false;
 	/* Calls below the stack pointer were left without returning. */
 	calls = calls_of(es, site, r, &sp, &top);
-	es->lost_returns += call_drop_below(calls, sp, 0);
+	count_hit(es, calls, r->ts_ns);
+	es->lost_returns += drop_left(es, calls, sp, 0);
 	f = call_top(calls);
 	if (!f || f->sp != sp || f->site != site)
 		return false; /* entered before tracing began, or not by a call */
@@ -251,13 +385,21 @@ static bool record_exit(struct event_stream *es, struct probe_site *site, const 
 		call_pop(calls);
 		return true;
 	}
+	if (f->rejected) {
+		call_pop(calls);
+		return true;
+	}
 	header(es, r, &h);
 	h.tail_call = tail_call;
 	h.call_id = f->call_id;
 	h.depth = f->depth;
+	/* From here on, nested_hits: the hits between the entry and this exit. */
+	f->nested_hits = calls->hits - 1 > f->nested_hits ? calls->hits - 1 - f->nested_hits : 0;
+	duration = r->ts_ns > f->entry_mono_ns ? r->ts_ns - f->entry_mono_ns : 0;
 	if (!tail_call)
 		ret = decode_return(l, &src, &es->dopts, &es->arena);
-	emit_exit(es, l, &h, ret, r->ts_ns > f->entry_mono_ns ? r->ts_ns - f->entry_mono_ns : 0, f);
+	if (!f->held || exit_filter(es, l, f->held, ret, duration))
+		emit_exit(es, l, &h, ret, duration, f);
 	arena_reset(&es->arena);
 	call_pop(calls);
 	return true;

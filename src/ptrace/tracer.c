@@ -123,6 +123,8 @@ static void resolve_image(struct tracer *tr, struct process *p)
 		return;
 	}
 	p->t.goroutine_stacks = dw_session_main_is_go(p->dw);
+	p->probes.filter = tr->filter;
+	p->probes.filter_lttng = tr->filter_lttng;
 	probe_set_resolve_quiet(&p->probes, p->dw, tr->specs, tr->nspecs, p->t.name);
 }
 
@@ -600,6 +602,8 @@ static void resume_one(uint64_t key, void *value, void *arg)
 int tracer_start(struct tracer *tr, struct process *p)
 {
 	event_stream_init(&tr->es, tr->sink, &tr->dopts);
+	tr->es.stats = tr->stats;
+	tr->es.no_events = tr->no_events;
 	if (arm_process(tr, p, target_thread(&p->t, p->t.pid)) != 0)
 		return -1;
 	sigtrap_guard_arm(p, target_thread(&p->t, p->t.pid));

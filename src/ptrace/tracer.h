@@ -69,6 +69,13 @@ struct tracer {
 	const char *ust_provider;
 	bool ust_blocking;           /* --ctf: the session's channel blocks when full */
 	double duration;             /* --duration: seconds of tracing once the probes are live (0: none) */
+	/* --filter (not owned), NULL without: bound to the probes of every
+	 * image found later (struct probe_set.filter). */
+	const struct filter *filter;
+	bool filter_lttng;
+	/* -c / -C: copied into es when an engine starts it (not owned). */
+	struct stats *stats;
+	bool no_events;
 };
 
 /* The probes are live (either engine): starts the --duration clock, a
