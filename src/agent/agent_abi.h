@@ -173,6 +173,9 @@ struct dwt_filter_op {
 /* The entry's filter reads registers, tid and pid only: it runs before the
  * capture program, so that a rejected call copies nothing. */
 #define DWT_SITE_FILTER_REGS 32u
+/* A DWT_SITE_FILTER entry site of a function without exit sites: its
+ * calls are not pushed (nothing would pop them). */
+#define DWT_SITE_NO_EXIT 64u
 
 struct dwt_site {
 	uint64_t addr;       /* the probed instruction, in the program's code */

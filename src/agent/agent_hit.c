@@ -407,7 +407,8 @@ void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 	}
 	if (kind == DWT_REC_ENTRY && (sflags & DWT_SITE_FILTER) && (sflags & DWT_SITE_FILTER_REGS)) {
 		if (!filter_keeps(s, f, 0, 0)) {
-			calls_push(r, s->layout, sp, 0, DWT_CALL_REJECTED);
+			if (!(sflags & DWT_SITE_NO_EXIT))
+				calls_push(r, s->layout, sp, 0, DWT_CALL_REJECTED);
 			r->filtered++;
 			goto out;
 		}
@@ -480,7 +481,8 @@ void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 		uint32_t cf = 0;
 		if ((sflags & DWT_SITE_FILTER) && !filtered && !filter_keeps(s, f, body, used))
 			cf = DWT_CALL_REJECTED;
-		calls_push(r, s->layout, sp, h->ts, cf);
+		if ((sflags & DWT_SITE_UST) || !(sflags & DWT_SITE_NO_EXIT))
+			calls_push(r, s->layout, sp, h->ts, cf);
 		if (cf) {
 			r->filtered++;
 			goto out;

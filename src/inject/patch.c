@@ -184,6 +184,7 @@ static int write_points(struct patch_set *ps, struct target *t, struct thread *t
 			sites[i].flags |= DWT_SITE_FILTER;
 			if (p->rec == DWT_REC_ENTRY) {
 				sites[i].flags |= rq->filter_regs ? DWT_SITE_FILTER_REGS : 0;
+				sites[i].flags |= plan->entry_only || rq->site->entry_only ? DWT_SITE_NO_EXIT : 0;
 				sites[i].filter = rq->filter;
 				sites[i].filter_nops = rq->filter_nops;
 				sites[i].filter_size = rq->filter_size;

@@ -166,5 +166,16 @@ void test_filter_sites(void)
 	drain(r, &tail, &s);
 	EXPECT(s, E_BAD, X_BAD);
 	CHECK(r->filtered == filtered0 + 5 + DWT_RING_CALLS);
+
+	/* an entry-only function: its calls are not pushed, a rejected one
+	 * included (the stack is empty here, and stays so) */
+	site_at(E_REGS)->flags |= DWT_SITE_NO_EXIT;
+	hit_at(E_REGS, 8, S);
+	hit_at(E_REGS, 7, S);
+	CHECK(r->ncalls == 0);
+	drain(r, &tail, &s);
+	EXPECT(s, E_REGS);
+	CHECK(r->filtered == filtered0 + 6 + DWT_RING_CALLS);
+	site_at(E_REGS)->flags &= (uint16_t)~DWT_SITE_NO_EXIT;
 	r->ncalls = 0;
 }
