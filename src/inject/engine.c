@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "capture_prog.h"
-#include "filter_agent.h"
+#include "engine_filter.h"
 #include "hit_clock.h"
 #include "loader.h"
 #include "log.h"
@@ -68,32 +68,6 @@ struct engine {
 	uint64_t *emitted_before;
 };
 
-/* With --lttng/--ctf the program writes the events itself: a --filter the
- * agent cannot run would not be applied at all.  Why, or NULL. */
-static const char *ust_filter_unsuitable(const struct tracer *tr, const struct process *p)
-{
-	static char why[320];
-
-	for (size_t i = 0; i < p->probes.len; i++) {
-		const struct probe_site *site = p->probes.sites[i];
-		struct capture_prog prog;
-		struct filter_agent_prog f;
-		const char *what;
-
-		if (!site->layout || !site->layout->filter)
-			continue;
-		capture_prog_compile(&prog, site->layout, false, &tr->dopts, site->go);
-		if (filter_agent_compile(site->layout->filter, &prog, &tr->dopts, &f, &what) == 0) {
-			filter_agent_prog_free(&f);
-			continue;
-		}
-		snprintf(why, sizeof(why), "--filter at probe '%s' %s, which the agent cannot evaluate, and with "
-			 "--lttng/--ctf the program writes its events without dwtrace", site->fn->name, what);
-		return why;
-	}
-	return NULL;
-}
-
 const char *agent_engine_unsuitable(const struct tracer *tr, const struct process *p)
 {
 	if (tr->follow)
@@ -109,7 +83,7 @@ const char *agent_engine_unsuitable(const struct tracer *tr, const struct proces
 		if (p->probes.sites[i]->ifunc_resolver)
 			return "an IFUNC's implementation is bound later, at its resolver's return";
 	if (tr->ust_provider)
-		return ust_filter_unsuitable(tr, p);
+		return agent_filter_ust_unsuitable(p->probes.sites, p->probes.len, &tr->dopts);
 	return NULL;
 }
 
@@ -172,56 +146,6 @@ static int64_t write_ops(struct engine *e, const struct capture_prog *prog)
 	memcpy(ops, prog->ops, prog->nops * sizeof(*ops));
 	a->nops += prog->nops;
 	return a->nops - prog->nops;
-}
-
-/* Writes the filter program f into the agent's op area (whole op slots):
- * its first slot's index, or -1 when the area is full. */
-static int64_t write_filter(struct engine *e, const struct filter_agent_prog *f)
-{
-	struct dwt_agent *a = &e->h.agent;
-	uint32_t slots = (f->size + sizeof(struct dwt_cap_op) - 1) / sizeof(struct dwt_cap_op);
-	uint8_t *at;
-
-	if (a->nops + (uint64_t)slots > a->nops_max)
-		return -1;
-	at = ring_reader_ptr(&e->rr, a->ops + (uint64_t)a->nops * sizeof(struct dwt_cap_op),
-			     slots * sizeof(struct dwt_cap_op));
-	if (!at)
-		return -1;
-	memcpy(at, f->bytes, f->size);
-	a->nops += slots;
-	return a->nops - slots;
-}
-
-/* The layout's --filter compiled for the agent, written into its op area
- * and described in *rq; a filter the agent cannot run is left to dwtrace
- * (-v says why, once per probe).  -1 when the op area is full. */
-static int place_filter(struct engine *e, struct probe_site *site, const struct capture_prog *entry,
-			struct patch_request *rq)
-{
-	struct filter_agent_prog f;
-	const char *why;
-	int64_t at;
-
-	if (!site->layout || !site->layout->filter)
-		return 0;
-	if (filter_agent_compile(site->layout->filter, entry, &e->tr->es.dopts, &f, &why) != 0) {
-		if (e->p->probes.verbose)
-			log_note("probe '%s': its --filter %s: dwtrace evaluates it, after the program wrote the "
-				 "record", site->fn->name, why);
-		return 0;
-	}
-	at = write_filter(e, &f);
-	if (at >= 0) {
-		rq->filter = (uint32_t)at;
-		rq->filter_nops = f.nops;
-		rq->filter_size = f.size;
-		rq->filter_regs = f.regs_only;
-		log_debug("agent", "probe '%s': its --filter runs in the program (%u ops%s)", site->fn->name, f.nops,
-			  f.regs_only ? ", registers only" : "");
-	}
-	filter_agent_prog_free(&f);
-	return at < 0 ? -1 : 0;
 }
 
 static ssize_t read_target(void *ctx, uint64_t addr, void *buf, size_t size)
@@ -357,7 +281,7 @@ static int place_all(struct engine *e)
 			goto full;
 		req[nreq].entry_prog = (uint32_t)at;
 		req[nreq].entry_nops = prog.nops;
-		if (place_filter(e, site, &prog, &req[nreq]) != 0)
+		if (agent_filter_place(&e->h, &e->rr, site, &prog, &e->tr->es.dopts, p->probes.verbose, &req[nreq]) != 0)
 			goto full;
 		capture_prog_compile(&prog, site->layout, true, &e->tr->es.dopts, site->go);
 		if ((at = write_ops(e, &prog)) < 0)
