@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "sink.h"
+#include "sink_summary.h"
 #include "sink_text_value.h"
 #include "xalloc.h"
 
@@ -284,6 +285,7 @@ static const struct sink_ops text_ops = {
 	.exit = text_exit,
 	.flush = text_flush,
 	.destroy = text_destroy,
+	.summary = sink_summary_text,
 	.end_line = text_end_line,
 };
 

@@ -717,6 +717,8 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 		}
 	}
 	event_stream_init(&tr->es, tr->sink, &tr->dopts);
+	tr->es.stats = tr->stats;
+	tr->es.no_events = tr->no_events;
 	hit_clock_init(&e.clock);
 	ring_reader_counts(&e.rr, &e.dropped_before, &e.nested_before, &in_use);
 	e.filtered_before = ring_reader_filtered(&e.rr);

@@ -73,6 +73,9 @@ struct tracer {
 	 * image found later (struct probe_set.filter). */
 	const struct filter *filter;
 	bool filter_lttng;
+	/* -c / -C: copied into es when an engine starts it (not owned). */
+	struct stats *stats;
+	bool no_events;
 };
 
 /* The probes are live (either engine): starts the --duration clock, a
