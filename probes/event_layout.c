@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "filter.h"
 #include "xalloc.h"
 
 struct event_layout *event_layout_new(const struct dw_function *f, unsigned id)
@@ -31,6 +32,7 @@ void event_layout_free(struct event_layout *l)
 {
 	if (!l)
 		return;
+	filter_bound_free(l->filter);
 	free(l->fields);
 	free(l->locals);
 	free(l);

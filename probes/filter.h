@@ -65,6 +65,13 @@ struct filter_node {
 	const char *name;               /* FILTER_FIELD: as written ("p.x", "a[2]", "$ctx.vtid") */
 	unsigned field;                 /* FILTER_FIELD: index in struct filter.fields */
 	size_t column;                  /* 1-based column in the expression, for messages */
+	/* (Added by F.) FILTER_INT: the literal was above INT64_MAX, so ival
+	 * holds a uint64_t's bits and compares as unsigned (C's type for it). */
+	bool ival_unsigned;
+	/* (Added by F.) FILTER_STRING with str_glob: the literal with '\*'
+	 * and '\\' kept escaped and every other escape resolved, for the
+	 * glob matcher (str cannot tell a literal star from a glob). */
+	const char *pattern;
 };
 
 /* Where a field's value comes from, once bound to a layout. */
@@ -115,6 +122,10 @@ struct filter_bound {
 	struct filter_field *fields;    /* filter->nfields, by FILTER_FIELD node number */
 	bool at_exit;                   /* names retval or duration_ns: decided at the exit */
 	size_t nmissing;                /* fields this layout lacks (FILTER_SRC_MISSING) */
+	/* (Added by F.) A probe found late (a library loaded, an image run)
+	 * the expression could not be bound to: filter_eval keeps none of
+	 * its calls (filter_bound_reject_all). */
+	bool reject_all;
 };
 
 /* Parses expr.  Returns the filter, or NULL with *err a malloc'd one-line
@@ -134,6 +145,10 @@ void filter_free(struct filter *f);
  * is an error only when no probe has it. */
 struct filter_bound *filter_bind(const struct filter *f, const struct event_layout *l, char **err);
 void filter_bound_free(struct filter_bound *b);
+
+/* (Added by F.) A binding of f to l that keeps no call (reject_all), for
+ * a probe filter_bind refused after tracing began. */
+struct filter_bound *filter_bound_reject_all(const struct filter *f, const struct event_layout *l);
 
 /* Whether the call is kept.  args: the entry's values (decode_entry: the
  * fields, then a point's locals); ret: the return value (NULL at the entry,

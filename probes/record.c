@@ -1,7 +1,10 @@
 #include "record.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "xalloc.h"
 
 #define PAD8(n) (((size_t)(n) + 7u) & ~(size_t)7u)
 
@@ -106,4 +109,35 @@ static ssize_t record_mem(void *ctx, uint64_t addr, void *buf, size_t size)
 struct value_source record_value_source(const struct capture_record *r)
 {
 	return (struct value_source){(void *)r, record_reg, record_mem};
+}
+
+struct capture_record *record_copy(const struct capture_record *r)
+{
+	size_t bytes = sizeof(*r) + (r->vregs ? sizeof(*r->vregs) : 0);
+	struct capture_record *c;
+	uint8_t *at;
+
+	for (uint32_t i = 0; i < r->nblobs; i++)
+		bytes += r->blobs[i].len;
+	/* One allocation: the record, then its vector registers and blobs. */
+	c = xmalloc(bytes);
+	*c = *r;
+	at = (uint8_t *)(c + 1);
+	if (r->vregs) {
+		memcpy(at, r->vregs, sizeof(*r->vregs));
+		c->vregs = (const struct dwt_vregs *)at;
+		at += sizeof(*r->vregs);
+	}
+	for (uint32_t i = 0; i < r->nblobs; i++) {
+		if (r->blobs[i].len)
+			memcpy(at, r->blobs[i].data, r->blobs[i].len);
+		c->blobs[i].data = at;
+		at += r->blobs[i].len;
+	}
+	return c;
+}
+
+void record_free(struct capture_record *r)
+{
+	free(r);
 }

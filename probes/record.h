@@ -50,6 +50,13 @@ int record_parse(const void *buf, size_t size, int nops, struct capture_record *
  * them), in place: their count in *n, or NULL (*n 0) when none is. */
 const uint8_t *record_bytes(const struct capture_record *r, uint64_t addr, uint64_t *n);
 
+/* A deep copy of r (registers, vector registers and every blob's bytes)
+ * that owns its memory and outlives the buffer r points into: what an
+ * entry held for a --filter decided at the exit keeps.  Freed with
+ * record_free.  (Added by F.) */
+struct capture_record *record_copy(const struct capture_record *r);
+void record_free(struct capture_record *r);
+
 /* A value_source over r: registers from r->regs (and xmm0-7, st0, st1
  * from r->vregs when present), memory from the blob that holds the address
  * (the most bytes when several do); anything not captured is unreadable. */

@@ -44,7 +44,10 @@ void call_pop(struct call_stack *s);
  * inclusive): calls left without returning, by longjmp or an exception,
  * whose stack the thread has since reused.  Returns how many. */
 size_t call_drop_below(struct call_stack *s, uint64_t sp, int inclusive);
+/* Appends from's frames to to, each entry held for --filter copied (deep). */
 void call_stack_copy(struct call_stack *to, const struct call_stack *from);
+/* Pops every frame (freeing what they hold). */
+void call_stack_clear(struct call_stack *s);
 void call_stack_free(struct call_stack *s);
 
 #endif

@@ -18,6 +18,7 @@
 #include "emergency.h"
 #include "engine.h"
 #include "list_cmd.h"
+#include "filter_probes.h"
 #include "lttng_session.h"
 #include "log.h"
 #include "probe_report.h"
@@ -347,6 +348,10 @@ static void summary(struct tracer *tr, const struct process *p)
 			    tr->nested, tr->nested == 1 ? "" : "s", tr->nested == 1 ? "was" : "were");
 	if (tr->corrupt)
 		log_warning("%lu records of the agent could not be read and were skipped", tr->corrupt);
+	/* --filter run by the agent: those calls left no record at all. */
+	if (tr->filtered_in_program)
+		log_note("%lu call%s filtered out in the program", tr->filtered_in_program,
+			 tr->filtered_in_program == 1 ? "" : "s");
 }
 
 /* -c / -C: the summary, where the events go, after the last of them
@@ -369,6 +374,7 @@ int main(int argc, char **argv)
 	FILE *out;
 	char *err = NULL, *ctf_session = NULL;
 	struct sink *sink = NULL;
+	struct filter *filter = NULL;
 	struct stats *st = NULL;
 	int rc;
 
@@ -390,6 +396,13 @@ int main(int argc, char **argv)
 		cli_free(&o);
 		return rc;
 	}
+	/* A bad expression is an error before any program starts. */
+	if (o.filter && !(filter = filter_parse(o.filter, &err))) {
+		log_error("%s", err);
+		free(err);
+		cli_free(&o);
+		return 2;
+	}
 	/* Before anything is changed in a target: a signal from now on means
 	 * "stop and leave everything as it was". */
 	install_stop_handlers();
@@ -397,6 +410,7 @@ int main(int argc, char **argv)
 	out = open_output(o.output);
 	if (!out) {
 		cli_free(&o);
+		filter_free(filter);
 		return 1;
 	}
 	if (o.format == FORMAT_LTTNG) {
@@ -405,6 +419,7 @@ int main(int argc, char **argv)
 		if (o.ctf_dir && ctf_session_begin(o.ctf_dir, o.provider, &ctf_session) != 0) {
 			fclose(out);
 			cli_free(&o);
+			filter_free(filter);
 			return 1;
 		}
 		if (!o.ctf_dir && !lttng_sessiond_running())
@@ -441,8 +456,14 @@ int main(int argc, char **argv)
 	p->probes.keep_missing = o.follow;
 	p->probes.dry_run = o.list_probes;
 	p->probes.verbose = o.verbose;
+	p->probes.filter = filter;
+	p->probes.filter_lttng = o.format == FORMAT_LTTNG;
 	if (probe_set_resolve(&p->probes, p->dw, o.probes, o.nprobes, t->name) != 0)
 		goto fail_unstarted;
+	if (filter_probes_bind(&p->probes) != 0) {
+		rc = 2;
+		goto unstarted;
+	}
 	if (o.list_probes) {
 		/* A dry run: nothing was written into the target. */
 		probe_report(&p->probes, p->dw, false, t->entry);
@@ -476,6 +497,8 @@ int main(int argc, char **argv)
 		}
 	}
 	tr.duration = o.duration;
+	tr.filter = filter;
+	tr.filter_lttng = o.format == FORMAT_LTTNG;
 	/* -c, -C: every call counted; -c writes no event. */
 	if (o.summary != SUMMARY_NONE)
 		tr.stats = st = stats_new(o.histogram);
@@ -576,11 +599,13 @@ int main(int argc, char **argv)
 	else
 		rc = rc ? 1 : 0;
 	process_free(p);
+	filter_free(filter);
 	return rc;
 
 fail_unstarted:
 	rc = 1;
 dry_run:
+unstarted:
 	/* A started program has not run a single instruction of its own yet;
 	 * a process we attached to goes on as it was. */
 	if (t->attached)
@@ -598,5 +623,6 @@ out:
 		ctf_session_end(ctf_session, o.ctf_dir);
 	fclose(out);
 	cli_free(&o);
+	filter_free(filter);
 	return rc;
 }

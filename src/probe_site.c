@@ -10,6 +10,7 @@
 #include "arch.h"
 #include "dw_demangle.h"
 #include "fde_extent.h"
+#include "filter_probes.h"
 #include "log.h"
 #include "probe_inline.h"
 #include "probe_point.h"
@@ -281,6 +282,7 @@ struct probe_site *probe_set_add_late(struct probe_set *set, struct dw_function 
 		return NULL;
 	site = new_site(set, f);
 	u64_map_put(&set->by_addr, f->addr, site);
+	filter_probes_bind_late(set, set->len - 1);
 	return site;
 }
 
@@ -672,6 +674,7 @@ size_t probe_set_resolve_pending(struct probe_set *set, struct dw_session *s, st
 		free(modname);
 	}
 	warn_unusual(set, before);
+	filter_probes_bind_late(set, before);
 	return set->len - before;
 }
 
@@ -691,12 +694,14 @@ void probe_set_resolve_quiet(struct probe_set *set, struct dw_session *s, char *
 			     const char *program)
 {
 	struct add_ctx ctx = {.set = set};
+	size_t before = set->len;
 
 	set->keep_missing = true;
 	log_quiet(true);
 	for (size_t i = 0; i < nspecs; i++)
 		resolve_one(s, specs[i], program, &ctx);
 	log_quiet(false);
+	filter_probes_bind_late(set, before);
 }
 
 int probe_set_resolve(struct probe_set *set, struct dw_session *s, char **specs, size_t nspecs,

@@ -60,6 +60,11 @@ struct probe_set {
 	bool dry_run;
 	/* -v: each IFUNC probed at its resolver is named, and what it binds. */
 	bool verbose;
+	/* --filter (probes/filter.h), NULL without; not owned.  Sites found
+	 * after the start are bound to it as they are added
+	 * (filter_probes_bind_late). */
+	const struct filter *filter;
+	bool filter_lttng;           /* --lttng/--ctf: no filter decided at the exit */
 };
 
 /* A function matched and not probed: fn (owned by its session), why in

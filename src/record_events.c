@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "filter.h"
+#include "held_entry.h"
 #include "probe_site.h"
 #include "stats.h"
 #include "xalloc.h"
@@ -45,7 +47,7 @@ static void finish_calls(uint64_t key, void *value, void *arg)
 	struct call_stack *cs = value;
 
 	count_unfinished(arg, cs, 0);
-	cs->len = 0;
+	call_stack_clear(cs);   /* frees the entries held for --filter */
 }
 
 static void finish_goroutines(uint64_t key, void *value, void *arg)
@@ -97,7 +99,7 @@ void event_stream_thread_copy(struct event_stream *es, int32_t parent, int32_t c
 	struct call_stack *from = u64_map_get(&es->calls, (uint64_t)(uint32_t)parent);
 	struct call_stack *to = event_stream_calls(es, child);
 
-	to->len = 0;
+	call_stack_clear(to);
 	if (from)
 		call_stack_copy(to, from);
 }
@@ -226,6 +228,32 @@ static void emit_exit(struct event_stream *es, const struct event_layout *l, con
 	es->events++;
 }
 
+/* --filter at an entry: whether it is written now.  Rejected: nothing
+ * is written, and its frame (*rejected) says so to its exit.  Decided at
+ * the exit (retval, duration_ns): the entry is copied into *held and
+ * written, or not, at its exit (exit_filter). */
+static bool entry_filter(struct event_stream *es, const struct probe_site *site, const struct capture_record *r,
+			 const struct event_header *h, const struct value *args, bool *rejected, void **held)
+{
+	const struct filter_bound *b = site->layout->filter;
+
+	*rejected = false;
+	*held = NULL;
+	if (!b)
+		return true;
+	if (b->at_exit && !site->entry_only && !b->reject_all) {
+		*held = held_entry_new(r, h->stack, h);
+		return false;
+	}
+	/* Entry-only calls (no exit will come): retval and duration_ns
+	 * are unavailable there, their comparisons false. */
+	if (filter_eval(b, h, args, NULL, 0))
+		return true;
+	*rejected = true;
+	es->filtered++;
+	return false;
+}
+
 /* call_drop_below, the calls dropped counted as unfinished. */
 static size_t drop_left(struct event_stream *es, struct call_stack *calls, uint64_t sp, int inclusive)
 {
@@ -260,6 +288,9 @@ static void count_hit(struct event_stream *es, struct call_stack *calls, uint64_
 static bool record_entry(struct event_stream *es, struct probe_site *site, const struct capture_record *r,
 			 const struct stack_trace *stack)
 {
+	const struct value *args;
+	bool rejected = false;
+	void *held = NULL;
 	struct value_source src = record_value_source(r);
 	struct event_layout *l = site->layout;
 	struct event_header h;
@@ -273,7 +304,6 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 	header(es, r, &h);
 	h.stack = stack;
 	h.entry_only = site->entry_only;
-	h.call_id = ++es->last_call_id;
 	if (site->entry_only) {
 		/* The calls it is inside: those entered above its stack pointer. */
 		for (size_t i = 0; i < calls->len; i++)
@@ -284,9 +314,18 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 		 * Calls whose stack this one reuses were left without
 		 * returning. */
 		es->lost_returns += drop_left(es, calls, sp, 1);
+		/* Calls --filter rejected count: depth is the call's, filtered or not. */
 		h.depth = (uint32_t)calls->len;
 	}
-	emit_entry(es, l, &h, decode_entry(l, &src, &es->dopts, &es->arena));
+	args = decode_entry(l, &src, &es->dopts, &es->arena);
+	if (entry_filter(es, site, r, &h, args, &rejected, &held)) {
+		h.call_id = ++es->last_call_id;
+		emit_entry(es, l, &h, args);
+	} else if (held) {
+		/* Its id now: ids keep the order of the entries. */
+		h.call_id = ++es->last_call_id;
+		((struct held_entry *)held)->h.call_id = h.call_id;
+	}
 	arena_reset(&es->arena);
 	if (site->entry_only)
 		return true;
@@ -296,7 +335,28 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 					      .site = site,
 					      .call_id = h.call_id,
 					      .depth = h.depth,
+					      .rejected = rejected,
+					      .held = held,
 					      .nested_hits = calls->hits});
+	return true;
+}
+
+/* An entry held for a filter decided at the exit: decoded now from its
+ * copy and, when the filter keeps the call, written just before its exit
+ * (with its own header: ts, call id, depth, stack).  Whether the exit is
+ * written too. */
+static bool exit_filter(struct event_stream *es, const struct event_layout *l, void *held_ptr,
+			const struct value *ret, uint64_t duration_ns)
+{
+	struct held_entry *held = held_ptr;
+	struct value_source src = record_value_source(held->rec);
+	const struct value *args = decode_entry(l, &src, &es->dopts, &es->arena);
+
+	if (!filter_eval(l->filter, &held->h, args, ret, duration_ns)) {
+		es->filtered++;
+		return false;
+	}
+	emit_entry(es, l, &held->h, args);
 	return true;
 }
 
@@ -309,7 +369,7 @@ static bool record_exit(struct event_stream *es, struct probe_site *site, const 
 	struct event_header h;
 	struct call_stack *calls;
 	struct call_frame *f;
-	uint64_t sp, top;
+	uint64_t sp, top, duration;
 
 	if (site->entry_only)
 		return false;
@@ -325,15 +385,21 @@ static bool record_exit(struct event_stream *es, struct probe_site *site, const 
 		call_pop(calls);
 		return true;
 	}
+	if (f->rejected) {
+		call_pop(calls);
+		return true;
+	}
 	header(es, r, &h);
 	h.tail_call = tail_call;
 	h.call_id = f->call_id;
 	h.depth = f->depth;
 	/* From here on, nested_hits: the hits between the entry and this exit. */
 	f->nested_hits = calls->hits - 1 > f->nested_hits ? calls->hits - 1 - f->nested_hits : 0;
+	duration = r->ts_ns > f->entry_mono_ns ? r->ts_ns - f->entry_mono_ns : 0;
 	if (!tail_call)
 		ret = decode_return(l, &src, &es->dopts, &es->arena);
-	emit_exit(es, l, &h, ret, r->ts_ns > f->entry_mono_ns ? r->ts_ns - f->entry_mono_ns : 0, f);
+	if (!f->held || exit_filter(es, l, f->held, ret, duration))
+		emit_exit(es, l, &h, ret, duration, f);
 	arena_reset(&es->arena);
 	call_pop(calls);
 	return true;

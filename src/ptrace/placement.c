@@ -9,6 +9,7 @@
 #include "log.h"
 #include "probe_point.h"
 #include "procfs.h"
+#include "filter_probes.h"
 #include "stack.h"
 #include "tracer_internal.h"
 #include "xalloc.h"
@@ -613,7 +614,8 @@ static void libraries_changed(struct process *p, struct thread *th)
 		u64_map_put(&p->live_modules, (uint64_t)(uintptr_t)m, (void *)1);
 		log_debug("dlopen", "%s loaded: %zu new probes", dw_module_path(m), added);
 		for (size_t k = first; k < p->probes.len; k++)
-			place_probe(p, th, p->probes.sites[k]);
+			if (!filter_site_refused(p->probes.sites[k]))
+				place_probe(p, th, p->probes.sites[k]);
 		note_undecodable(p, before);
 	}
 	free(mapped);

@@ -123,6 +123,8 @@ static void resolve_image(struct tracer *tr, struct process *p)
 		return;
 	}
 	p->t.goroutine_stacks = dw_session_main_is_go(p->dw);
+	p->probes.filter = tr->filter;
+	p->probes.filter_lttng = tr->filter_lttng;
 	probe_set_resolve_quiet(&p->probes, p->dw, tr->specs, tr->nspecs, p->t.name);
 }
 

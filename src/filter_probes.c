@@ -1,0 +1,134 @@
+/* --filter bound to the probes (filter_probes.h). */
+#include "filter_probes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+/* Sites with an event layout of their own (not internal ones). */
+static bool has_events(const struct probe_site *site)
+{
+	return site->layout && !site->ifunc_resolver;
+}
+
+static bool has_exit(const struct event_layout *l)
+{
+	return l->kind == LAYOUT_CALL;
+}
+
+/* The names probe l offers, for "unknown field" messages. */
+static void names_of(const struct event_layout *l, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < l->nfields + l->nlocals && n < size; i++) {
+		const struct layout_field *lf = i < l->nfields ? &l->fields[i] : &l->locals[i - l->nfields];
+
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "", lf->name);
+	}
+	if (n < size)
+		snprintf(buf + n, size - n, "%s%s%stid, pid, depth", n ? ", and " : "",
+			 has_exit(l) && l->has_ret ? "retval, " : "", has_exit(l) ? "duration_ns, " : "");
+}
+
+static const char LTTNG_AT_EXIT[] = "--filter: retval and duration_ns are known at the exit, and LTTng events are "
+				    "written as they happen: filter on retval/duration_ns with text or JSON output, "
+				    "or with babeltrace2";
+
+int filter_probes_bind(struct probe_set *set)
+{
+	const struct filter *f = set->filter;
+	const struct event_layout *first = NULL;
+	bool *found;
+	char *err = NULL;
+	int rc = 0;
+
+	if (!f)
+		return 0;
+	found = xcalloc(f->nfields ? f->nfields : 1, sizeof(*found));
+	for (size_t i = 0; i < set->len && rc == 0; i++) {
+		struct probe_site *site = set->sites[i];
+		struct event_layout *l = site->layout;
+
+		if (!has_events(site) || l->filter)
+			continue;
+		l->filter = filter_bind(f, l, &err);
+		if (!l->filter) {
+			log_error("%s", err);
+			free(err);
+			rc = -1;
+			break;
+		}
+		if (set->filter_lttng && l->filter->at_exit) {
+			log_error("%s", LTTNG_AT_EXIT);
+			rc = -1;
+			break;
+		}
+		if (!first)
+			first = l;
+		for (size_t k = 0; k < f->nfields; k++)
+			found[k] |= l->filter->fields[k].source != FILTER_SRC_MISSING;
+	}
+	for (size_t k = 0; rc == 0 && first && k < f->nfields; k++) {
+		char names[512];
+
+		if (found[k])
+			continue;
+		names_of(first, names, sizeof(names));
+		log_error("--filter: unknown field '%s' (no probe has it; probe '%s' has %s)", f->fields[k]->name,
+			  first->function, names);
+		rc = -1;
+	}
+	/* A name some probes lack: LTTng's rule, said once per probe. */
+	for (size_t i = 0; i < set->len && rc == 0; i++) {
+		const struct event_layout *l = set->sites[i]->layout;
+
+		if (!has_events(set->sites[i]) || !l->filter || !l->filter->nmissing)
+			continue;
+		for (size_t k = 0; k < f->nfields; k++) {
+			if (l->filter->fields[k].source == FILTER_SRC_MISSING) {
+				log_note("--filter: probe '%s' has no field '%s': comparisons with it are false there",
+					 l->function, f->fields[k]->name);
+				break;
+			}
+		}
+	}
+	free(found);
+	return rc;
+}
+
+void filter_probes_bind_late(struct probe_set *set, size_t first)
+{
+	const struct filter *f = set->filter;
+	char *err = NULL;
+
+	if (!f)
+		return;
+	for (size_t i = first; i < set->len; i++) {
+		struct probe_site *site = set->sites[i];
+		struct event_layout *l = site->layout;
+
+		if (!has_events(site) || l->filter)
+			continue;
+		l->filter = filter_bind(f, l, &err);
+		if (l->filter && set->filter_lttng && l->filter->at_exit) {
+			filter_bound_free(l->filter);
+			l->filter = NULL;
+			err = xstrdup(LTTNG_AT_EXIT);
+		}
+		if (!l->filter) {
+			log_warning("%s; probe '%s' in %s is not placed", err, l->function, l->module);
+			free(err);
+			l->filter = filter_bound_reject_all(f, l);
+		}
+	}
+}
+
+bool filter_site_refused(const struct probe_site *site)
+{
+	return site->layout && site->layout->filter && site->layout->filter->reject_all;
+}
