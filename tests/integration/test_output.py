@@ -19,6 +19,8 @@ before it returns its id.  Those lines are the oracle:
     terminal: some.
   - -q: no notes and no summary line, but errors stay.
   - -ttt: seconds since the epoch, between the clock before and after the run.
+  - events on stderr: a note that comes while an entry's line is open ends
+    that line first ("<unfinished ...>").
 The program is never harmed (same stdout and status as untraced).
 """
 
@@ -216,6 +218,26 @@ def check_epoch(app, where):
             fail("%s: -t line %r" % (where, line))
 
 
+def check_messages_apart(opt, where):
+    """Events on stderr (the default) with a note in the middle of a call:
+    ifunc_late_app's IFUNC is probed when its resolver runs, inside main,
+    with a note saying so.  The note gets a line of its own: main's entry
+    line ends "<unfinished ...>" before it."""
+    app = harness.sample(opt, "ifunc_late_app")
+    cmd = [app, "now", "2"]
+    plain = harness.run_untraced(cmd)
+    traced = harness.run([harness.dwtrace(), "-e", "main", "-e", "libifunc_late.so:late_fn", "--"] + cmd)
+    if traced.stdout != plain.stdout or traced.returncode != plain.returncode:
+        fail("%s: the program's output or status changed\n%s" % (where, harness.describe(traced)))
+    lines = traced.stderr.splitlines()
+    notes = [i for i, l in enumerate(lines) if l.startswith("dwtrace: IFUNC late_fn")]
+    mains = [i for i, l in enumerate(lines) if re.match(HEAD + r"main\(.*\) <unfinished \.\.\.>$", l)]
+    if len(notes) != 1 or len(mains) != 1 or not mains[0] < notes[0] \
+            or any("dwtrace:" in l and not l.startswith("dwtrace:") for l in lines):
+        fail("%s: expected main's line ended '<unfinished ...>' before the IFUNC note, on a line of "
+             "its own\n%s" % (where, harness.describe(traced)))
+
+
 def test(opt):
     app = harness.sample(opt, "nest_app")
     where = "nesting (%s)" % opt
@@ -226,6 +248,7 @@ def test(opt):
     check_terminal(app, where + ", --color=auto on a terminal")
     check_quiet(app, where + ", -q")
     check_epoch(app, where + ", -ttt and -t")
+    check_messages_apart(opt, where + ", a note on stderr amid the events")
 
 
 if __name__ == "__main__":
