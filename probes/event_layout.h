@@ -111,6 +111,9 @@ struct event_header {
 	 * the thread (Go: the goroutine) at the entry, this one excluded:
 	 * 0 outermost.  An exit has its entry's. */
 	uint32_t depth;
+	/* An entry with no exit to come (points, inlined copies, functions
+	 * not entered by a call): the summary counts it as a hit. */
+	bool entry_only;
 };
 
 /* A layout for f, with empty plans for the caller (the architecture) to fill. */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "sink.h"
+#include "sink_summary.h"
 #include "xalloc.h"
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
@@ -389,6 +390,7 @@ static const struct sink_ops json_ops = {
 	.exit = json_exit,
 	.flush = json_flush,
 	.destroy = json_destroy,
+	.summary = sink_summary_json,
 };
 
 struct sink *sink_json_new(FILE *out, const struct sink_opts *opts)

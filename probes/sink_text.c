@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "sink.h"
+#include "sink_summary.h"
 #include "xalloc.h"
 
 static void put_escaped(FILE *out, const char *s, size_t len)
@@ -335,6 +336,7 @@ static const struct sink_ops text_ops = {
 	.exit = text_exit,
 	.flush = text_flush,
 	.destroy = text_destroy,
+	.summary = sink_summary_text,
 };
 
 const struct sink_opts sink_opts_default = {.time = SINK_TIME_CLOCK_US, .durations = true};

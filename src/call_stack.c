@@ -42,6 +42,8 @@ size_t call_drop_below(struct call_stack *s, uint64_t sp, int inclusive)
 
 void call_stack_copy(struct call_stack *to, const struct call_stack *from)
 {
+	/* The frames' nested_hits are counts of from's hits. */
+	to->hits = from->hits;
 	for (size_t i = 0; i < from->len; i++) {
 		call_push(to, &from->frames[i]);
 		/* Each thread's own copy: freed with its own frame. */

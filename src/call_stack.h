@@ -28,6 +28,10 @@ struct call_frame {
 struct call_stack {
 	struct call_frame *frames;   /* outermost first */
 	size_t len, cap;
+	/* The summary (record_events.c): hits of traced functions in this
+	 * thread so far, and the last one's CLOCK_MONOTONIC ns (0: none). */
+	uint64_t hits;
+	uint64_t last_hit_ns;
 };
 
 void call_push(struct call_stack *s, const struct call_frame *f);

@@ -448,6 +448,15 @@ int cli_parse(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
+	if (o->summary != SUMMARY_NONE && o->format == FORMAT_LTTNG) {
+		log_error("-c and -C do not go with --lttng or --ctf: the events are LTTng's there (summarize the "
+			  "trace with babeltrace2)");
+		return -1;
+	}
+	if (o->histogram && o->summary == SUMMARY_NONE) {
+		log_error("--histogram is part of the summary: add -c (summary only) or -C (events and summary)");
+		return -1;
+	}
 	if (o->pid && optind < argc) {
 		log_error("give a command to start or -p PID to attach to, not both");
 		return -1;

@@ -25,6 +25,7 @@
 #include "probe_site.h"
 #include "remote_call.h"
 #include "sink.h"
+#include "stats.h"
 #include "target.h"
 #include "tracer.h"
 #include "wait_status.h"
@@ -347,6 +348,21 @@ static void summary(struct tracer *tr, const struct process *p)
 			    tr->nested, tr->nested == 1 ? "" : "s", tr->nested == 1 ? "was" : "were");
 	if (tr->corrupt)
 		log_warning("%lu records of the agent could not be read and were skipped", tr->corrupt);
+	/* --filter run by the agent: those calls left no record at all. */
+	if (tr->filtered_in_program)
+		log_note("%lu call%s filtered out in the program", tr->filtered_in_program,
+			 tr->filtered_in_program == 1 ? "" : "s");
+}
+
+/* -c / -C: the summary, where the events go, after the last of them
+ * (however tracing ended) -- unless the output is gone already. */
+static void write_stats(struct tracer *tr, struct stats *st)
+{
+	if (!st || tr->output_failed || output.err)
+		return;
+	event_stream_finish(&tr->es);
+	if (tr->sink->ops->summary)
+		tr->sink->ops->summary(tr->sink, st);
 }
 
 int main(int argc, char **argv)
@@ -359,6 +375,7 @@ int main(int argc, char **argv)
 	char *err = NULL, *ctf_session = NULL;
 	struct sink *sink = NULL;
 	struct filter *filter = NULL;
+	struct stats *st = NULL;
 	int rc;
 
 	/* Descriptors 0-2 closed by the caller would be reused by the files
@@ -482,6 +499,10 @@ int main(int argc, char **argv)
 	tr.duration = o.duration;
 	tr.filter = filter;
 	tr.filter_lttng = o.format == FORMAT_LTTNG;
+	/* -c, -C: every call counted; -c writes no event. */
+	if (o.summary != SUMMARY_NONE)
+		tr.stats = st = stats_new(o.histogram);
+	tr.no_events = o.summary == SUMMARY_ONLY;
 	emergency_arm(&tr, p);
 	if (o.engine != ENGINE_PTRACE) {
 		const char *unsuitable = agent_engine_unsuitable(&tr, p);
@@ -541,6 +562,7 @@ int main(int argc, char **argv)
 	}
 	emergency_disarm();
 
+	write_stats(&tr, st);
 	rc = tr.output_failed ? -1 : tr.sink->ops->flush(tr.sink);
 	if (tr.output_failed || output.err) {
 		/* The one line the user gets: the output is gone, and so is
@@ -568,6 +590,7 @@ int main(int argc, char **argv)
 	}
 	tr.sink->ops->destroy(tr.sink);
 	tracer_free(&tr);
+	stats_free(st);
 	if (ctf_session && ctf_session_end(ctf_session, o.ctf_dir) != 0)
 		rc = -1;
 	if (fclose(out) != 0 && rc == 0 && !output.err) {
@@ -598,6 +621,7 @@ unstarted:
 fail:
 	rc = 1;
 out:
+	stats_free(st);
 	sink->ops->destroy(sink);
 	if (ctf_session)
 		ctf_session_end(ctf_session, o.ctf_dir);

@@ -8,6 +8,7 @@
 #include "filter.h"
 #include "held_entry.h"
 #include "probe_site.h"
+#include "stats.h"
 #include "xalloc.h"
 
 /* Go's goroutines move between threads and their stacks are copied to grow
@@ -30,6 +31,34 @@ void event_stream_init(struct event_stream *es, struct sink *sink, const struct 
 	es->sink = sink;
 	es->dopts = *opts;
 	es->real_minus_mono = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
+}
+
+/* The calls of cs in flight from frame i on never returned while traced:
+ * the summary counts them apart. */
+static void count_unfinished(struct stats *st, const struct call_stack *cs, size_t i)
+{
+	for (; st && i < cs->len; i++)
+		if (!cs->frames[i].site->ifunc_resolver && !cs->frames[i].rejected)
+			stats_unfinished(st, cs->frames[i].site->layout);
+}
+
+static void finish_calls(uint64_t key, void *value, void *arg)
+{
+	struct call_stack *cs = value;
+
+	count_unfinished(arg, cs, 0);
+	call_stack_clear(cs);   /* frees the entries held for --filter */
+}
+
+static void finish_goroutines(uint64_t key, void *value, void *arg)
+{
+	u64_map_each(value, finish_calls, arg);
+}
+
+void event_stream_finish(struct event_stream *es)
+{
+	u64_map_each(&es->calls, finish_calls, es->stats);
+	u64_map_each(&es->go_calls, finish_goroutines, es->stats);
 }
 
 static void free_calls(uint64_t key, void *value, void *arg)
@@ -80,6 +109,8 @@ void event_stream_thread_gone(struct event_stream *es, int32_t tid)
 	struct call_stack *cs = u64_map_del(&es->calls, (uint64_t)(uint32_t)tid);
 
 	if (cs)
+		count_unfinished(es->stats, cs, 0);
+	if (cs)
 		free_calls(0, cs, NULL);
 }
 
@@ -87,6 +118,8 @@ void event_stream_process_gone(struct event_stream *es, int32_t pid)
 {
 	struct u64_map *gs = u64_map_del(&es->go_calls, (uint64_t)(uint32_t)pid);
 
+	if (gs)
+		finish_goroutines(0, gs, es->stats);
 	if (gs)
 		free_goroutines(0, gs, NULL);
 }
@@ -177,7 +210,10 @@ static void header(const struct event_stream *es, const struct capture_record *r
 static void emit_entry(struct event_stream *es, const struct event_layout *l, const struct event_header *h,
 		       const struct value *args)
 {
-	es->sink->ops->entry(es->sink, l, h, args);
+	if (es->stats && h->entry_only)
+		stats_hit(es->stats, l);
+	if (!es->no_events)
+		es->sink->ops->entry(es->sink, l, h, args);
 	es->events++;
 }
 
@@ -185,7 +221,10 @@ static void emit_entry(struct event_stream *es, const struct event_layout *l, co
 static void emit_exit(struct event_stream *es, const struct event_layout *l, const struct event_header *h,
 		      const struct value *ret, uint64_t duration_ns, const struct call_frame *f)
 {
-	es->sink->ops->exit(es->sink, l, h, ret, duration_ns);
+	if (es->stats)
+		stats_call(es->stats, l, duration_ns, f->nested_hits);
+	if (!es->no_events)
+		es->sink->ops->exit(es->sink, l, h, ret, duration_ns);
 	es->events++;
 }
 
@@ -215,6 +254,37 @@ static bool entry_filter(struct event_stream *es, const struct probe_site *site,
 	return false;
 }
 
+/* call_drop_below, the calls dropped counted as unfinished. */
+static size_t drop_left(struct event_stream *es, struct call_stack *calls, uint64_t sp, int inclusive)
+{
+	size_t n = call_drop_below(calls, sp, inclusive);
+
+	if (es->stats) {
+		calls->len += n;
+		count_unfinished(es->stats, calls, calls->len - n);
+		calls->len -= n;
+	}
+	return n;
+}
+
+/* A hit in calls' thread: the frames in flight count it as nested (each
+ * keeps the count at its entry), and the gap since the thread's previous
+ * hit measures what the engine adds to durations.  Records with the same
+ * timestamp are one hit (the ptrace engine tries the sites of a shared
+ * exit one by one; one instruction can end several calls). */
+static void count_hit(struct event_stream *es, struct call_stack *calls, uint64_t ts_ns)
+{
+	if (ts_ns == calls->last_hit_ns) {
+		if (!calls->hits)
+			calls->hits++;
+		return;
+	}
+	calls->hits++;
+	if (es->stats && calls->last_hit_ns && ts_ns >= calls->last_hit_ns)
+		stats_gap(es->stats, ts_ns - calls->last_hit_ns);
+	calls->last_hit_ns = ts_ns;
+}
+
 static bool record_entry(struct event_stream *es, struct probe_site *site, const struct capture_record *r,
 			 const struct stack_trace *stack)
 {
@@ -230,8 +300,10 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 	if (event_stream_reentry(es, site, r))
 		return false;
 	calls = calls_of(es, site, r, &sp, &top);
+	count_hit(es, calls, r->ts_ns);
 	header(es, r, &h);
 	h.stack = stack;
+	h.entry_only = site->entry_only;
 	if (site->entry_only) {
 		/* The calls it is inside: those entered above its stack pointer. */
 		for (size_t i = 0; i < calls->len; i++)
@@ -241,7 +313,7 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 		 * pointer where it is now (pointing at the return address).
 		 * Calls whose stack this one reuses were left without
 		 * returning. */
-		es->lost_returns += call_drop_below(calls, sp, 1);
+		es->lost_returns += drop_left(es, calls, sp, 1);
 		/* Calls --filter rejected count: depth is the call's, filtered or not. */
 		h.depth = (uint32_t)calls->len;
 	}
@@ -264,7 +336,8 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 					      .call_id = h.call_id,
 					      .depth = h.depth,
 					      .rejected = rejected,
-					      .held = held});
+					      .held = held,
+					      .nested_hits = calls->hits});
 	return true;
 }
 
@@ -302,7 +375,8 @@ static bool record_exit(struct event_stream *es, struct probe_site *site, const 
 		return false;
 	/* Calls below the stack pointer were left without returning. */
 	calls = calls_of(es, site, r, &sp, &top);
-	es->lost_returns += call_drop_below(calls, sp, 0);
+	count_hit(es, calls, r->ts_ns);
+	es->lost_returns += drop_left(es, calls, sp, 0);
 	f = call_top(calls);
 	if (!f || f->sp != sp || f->site != site)
 		return false; /* entered before tracing began, or not by a call */
@@ -319,6 +393,8 @@ static bool record_exit(struct event_stream *es, struct probe_site *site, const 
 	h.tail_call = tail_call;
 	h.call_id = f->call_id;
 	h.depth = f->depth;
+	/* From here on, nested_hits: the hits between the entry and this exit. */
+	f->nested_hits = calls->hits - 1 > f->nested_hits ? calls->hits - 1 - f->nested_hits : 0;
 	duration = r->ts_ns > f->entry_mono_ns ? r->ts_ns - f->entry_mono_ns : 0;
 	if (!tail_call)
 		ret = decode_return(l, &src, &es->dopts, &es->arena);

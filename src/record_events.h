@@ -37,6 +37,9 @@ struct event_stream {
 
 /* Starts es writing to sink (not owned) with decode options opts. */
 void event_stream_init(struct event_stream *es, struct sink *sink, const struct decode_opts *opts);
+/* Tracing ended: the calls in flight are counted as unfinished in
+ * es->stats (when set) and forgotten.  Call it before writing the summary. */
+void event_stream_finish(struct event_stream *es);
 /* Frees the calls in flight and the arena (not the sink). */
 void event_stream_free(struct event_stream *es);
 

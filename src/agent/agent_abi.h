@@ -19,7 +19,7 @@
 #endif
 
 #define DWT_MAGIC UINT64_C(0x2165636172747764) /* "dwtrace!" */
-#define DWT_ABI 3
+#define DWT_ABI 4
 /* The agent's exported control object, found by dwtrace in the agent's
  * ELF symbol table (load base from /proc/PID/maps + st_value). */
 #define DWT_AGENT_SYMBOL "dwtrace_agent"
@@ -96,6 +96,67 @@ struct dwt_blob {
 	uint32_t flags;      /* DWT_BLOB_* */
 };
 
+/* ---- filter programs (ABI 4) -----------------------------------------
+ * An entry-only --filter, compiled by dwtrace (probes/filter_agent.c) from
+ * the layout's struct filter_bound and the entry's capture program, run at
+ * the hit by filter_run() (src/agent/filter_run.c) over the record being
+ * captured: a stack machine whose values are 64-bit integers that may be
+ * unavailable (a blob that does not hold the bytes, an unreadable string,
+ * a field the layout lacks).  A comparison with an unavailable operand is
+ * false (its negation true), as in LTTng and filter_eval().  Straight-line
+ * code, no jumps: the steps are bounded by filter_nops.  A program dwtrace
+ * did not make well (stack under/overflow, a bad code, a read out of
+ * bounds) and a string cut at the capture limit decide nothing: the call
+ * is recorded, and dwtrace's own filter decides. */
+enum dwt_filter_code {
+	DWT_F_LOAD_REG = 1,  /* push size (1, 2, 4, 8) bytes from byte off of register
+			      * arg (DWARF number), DWT_F_SIGNED: sign-extended */
+	DWT_F_LOAD_BLOB = 2, /* push size bytes at byte off of blob arg */
+	DWT_F_CONST = 3,     /* push imm */
+	DWT_F_TID = 4,       /* push the hitting thread's id */
+	DWT_F_PID = 5,       /* push the process id */
+	DWT_F_NONE = 6,      /* push an unavailable value */
+	DWT_F_EQ = 7,        /* pop b, pop a, push a OP b (0 or 1) */
+	DWT_F_NE = 8,
+	DWT_F_LT = 9,        /* DWT_F_LT..DWT_F_GE compare as signed, or as */
+	DWT_F_LE = 10,       /* unsigned with DWT_F_UNSIGNED */
+	DWT_F_GT = 11,
+	DWT_F_GE = 12,
+	DWT_F_AND = 13,      /* logical: an unavailable value is false */
+	DWT_F_OR = 14,
+	DWT_F_NOT = 15,
+	DWT_F_BAND = 16,     /* bitwise: unavailable when an operand is */
+	DWT_F_BOR = 17,
+	DWT_F_BXOR = 18,
+	DWT_F_SHL = 19,      /* a shift count outside 0..63 decides nothing */
+	DWT_F_SHR = 20,      /* logical, or arithmetic with DWT_F_SIGNED */
+	DWT_F_BNOT = 21,
+	DWT_F_NEG = 22,
+	DWT_F_STR_EQ = 23,   /* push whether blob arg (a DWT_CAP_STRING) equals the
+			      * len bytes at byte off of the program (DWT_F_GLOB: a
+			      * pattern where '*' matches any run and '\\' quotes the
+			      * next byte); unavailable when the blob is unreadable */
+	DWT_F_STR_NE = 24,
+};
+#define DWT_F_SIGNED 1u
+#define DWT_F_UNSIGNED 2u
+#define DWT_F_GLOB 4u
+
+struct dwt_filter_op {
+	uint8_t code;        /* enum dwt_filter_code */
+	uint8_t size;        /* loads: 1, 2, 4 or 8 */
+	uint8_t flags;       /* DWT_F_SIGNED, DWT_F_UNSIGNED, DWT_F_GLOB */
+	uint8_t pad0;
+	uint16_t arg;        /* register number or blob index */
+	uint16_t pad1;
+	uint32_t off;        /* byte offset in the register, blob or program */
+	uint32_t len;        /* DWT_F_STR_*: pattern bytes */
+	int64_t imm;         /* DWT_F_CONST */
+};
+#define DWT_FILTER_MAX_OPS 256
+#define DWT_FILTER_STACK 32
+#define DWT_FILTER_MAX_BYTES 16384 /* a program and its strings */
+
 /* ---- sites ----------------------------------------------------------------
  * One per patched instruction, written by dwtrace before the patch. */
 #define DWT_SITE_VREGS 1u    /* the stub stored xmm0-7 and st(0) (struct dwt_vregs) */
@@ -104,6 +165,14 @@ struct dwt_blob {
 #define DWT_SITE_UST 8u      /* the hit goes to the in-process LTTng emitter (event
 			      * ust_event, struct dwt_agent.ust_emit) instead of the
 			      * ring: src/agent/ust_abi.h */
+/* The layout has a --filter the agent runs (struct dwt_site.filter): at an
+ * entry site the filter decides, and the call is pushed on the ring's call
+ * stack (struct dwt_call) marked rejected or not; at an exit site the
+ * call's frame is popped, and a rejected call's exit writes nothing. */
+#define DWT_SITE_FILTER 16u
+/* The entry's filter reads registers, tid and pid only: it runs before the
+ * capture program, so that a rejected call copies nothing. */
+#define DWT_SITE_FILTER_REGS 32u
 
 struct dwt_site {
 	uint64_t addr;       /* the probed instruction, in the program's code */
@@ -123,6 +192,15 @@ struct dwt_site {
 	uint8_t orig[15];
 	uint32_t ust_event;  /* DWT_SITE_UST: the emitter's slot (struct dwt_ust_event_desc.slot) */
 	uint32_t pad;
+	/* ABI 4, DWT_SITE_FILTER entry sites: the filter program, compiled by
+	 * dwtrace from the layout's --filter (probes/filter_agent.c), in the
+	 * op area: filter_size bytes from op slot filter (struct dwt_cap_op
+	 * slots, 32 bytes each), of which the first filter_nops * 24 are
+	 * struct dwt_filter_op and the rest the strings they compare with. */
+	uint32_t filter;
+	uint32_t filter_nops;
+	uint32_t filter_size;
+	uint32_t pad5;
 };
 
 /* ---- rings ------------------------------------------------------------------
@@ -135,7 +213,8 @@ struct dwt_site {
 			      * (counted) until the consumer frees space and clears it */
 
 /* A call in flight on the ring's thread, for the durations of the exit
- * events the in-process LTTng emitter writes (DWT_SITE_UST sites): pushed
+ * events the in-process LTTng emitter writes (DWT_SITE_UST sites), and for
+ * the exits of calls a filter rejected (DWT_SITE_FILTER sites): pushed
  * at an entry, matched at the exit by layout and stack pointer (equal at a
  * function's first instruction and at its ret or tail jump); frames left
  * without a return (longjmp, exceptions) are dropped when an exit finds
@@ -144,8 +223,10 @@ struct dwt_call {
 	uint64_t sp;
 	uint64_t ts;               /* the entry hit's struct dwt_rec_hdr.ts */
 	uint32_t layout;
-	uint32_t pad;
+	uint32_t flags;            /* DWT_CALL_REJECTED */
 };
+/* The site's filter rejected the call: its exit writes nothing. */
+#define DWT_CALL_REJECTED 1u
 #define DWT_RING_CALLS 64
 /* Bytes of the ring after a DWT_SITE_UST record lent to the emitter. */
 #define DWT_UST_SCRATCH 32768u
@@ -162,10 +243,13 @@ struct dwt_ring {
 	volatile uint64_t nested;  /* hits dropped: the thread was in the agent already */
 	volatile uint64_t emitted; /* DWT_SITE_UST hits passed to the emitter */
 	uint64_t pad3[5];
-	/* DWT_SITE_UST sites only; written by the owner */
+	/* DWT_SITE_UST and DWT_SITE_FILTER sites only; written by the owner */
 	uint32_t ncalls;
 	uint32_t pad4;
 	struct dwt_call calls[DWT_RING_CALLS];
+	/* ABI 4: calls the agent's filter rejected on this thread (no record
+	 * at their entry nor at their exit) */
+	volatile uint64_t filtered;
 };
 
 /* ---- the agent's control object ------------------------------------------- */

@@ -13,6 +13,7 @@
 #include "agent_internal.h"
 #include "agent_syscall.h"
 #include "capture_run.h"
+#include "filter_run.h"
 
 #define PAGE 4096u /* x86-64; the reader only splits iovecs at this size */
 
@@ -201,40 +202,62 @@ stalled:
 }
 
 
-/* The duration of the call an exit of layout at stack pointer sp ends
- * (0 when its entry is not known), from the calls in flight on the ring's
- * thread; an entry pushes itself (struct dwt_call). */
-static uint64_t track_call(struct dwt_ring *r, uint16_t kind, uint32_t layout, uint64_t sp, uint64_t ts)
+/* Pushes the call entering at stack pointer sp on the ring's call stack
+ * (struct dwt_call; flags DWT_CALL_*).  A full stack forgets its oldest
+ * call: that call's exit is then recorded (dwtrace drops it, finding no
+ * call in flight) or, for the emitter, has no duration. */
+static void calls_push(struct dwt_ring *r, uint32_t layout, uint64_t sp, uint64_t ts, uint32_t flags)
 {
 	uint32_t n = r->ncalls;
 
 	if (n > DWT_RING_CALLS)
 		n = 0;
-	if (kind == DWT_REC_ENTRY) {
-		if (n == DWT_RING_CALLS) {
-			/* The oldest call in flight is forgotten (its exit gets 0). */
-			for (uint32_t i = 1; i < n; i++)
-				r->calls[i - 1] = r->calls[i];
-			n--;
-		}
-		r->calls[n].sp = sp;
-		r->calls[n].ts = ts;
-		r->calls[n].layout = layout;
-		r->ncalls = n + 1;
-		return 0;
+	if (n == DWT_RING_CALLS) {
+		for (uint32_t i = 1; i < n; i++)
+			r->calls[i - 1] = r->calls[i];
+		n--;
 	}
-	/* Deeper frames left without a return (longjmp, an exception). */
+	r->calls[n].sp = sp;
+	r->calls[n].ts = ts;
+	r->calls[n].layout = layout;
+	r->calls[n].flags = flags;
+	r->ncalls = n + 1;
+}
+
+/* Pops the call an exit of layout at stack pointer sp ends: 1 and its
+ * frame in *c, or 0 when it is not on the stack.  Deeper frames left
+ * without a return (longjmp, an exception) are dropped on the way. */
+static int calls_pop(struct dwt_ring *r, uint32_t layout, uint64_t sp, struct dwt_call *c)
+{
+	uint32_t n = r->ncalls;
+	int found = 0;
+
+	if (n > DWT_RING_CALLS)
+		n = 0;
 	while (n && r->calls[n - 1].sp < sp)
 		n--;
-	uint64_t d = 0;
 	if (n && r->calls[n - 1].sp == sp && r->calls[n - 1].layout == layout) {
 		n--;
-		d = ts - r->calls[n].ts;
-		if (d >> 63)
-			d = 0;
+		*c = r->calls[n];
+		found = 1;
 	}
 	r->ncalls = n;
-	return d;
+	return found;
+}
+
+/* Whether the entry site s's filter keeps the call (1) or rejects it (0),
+ * over the registers in f and the blobs_size bytes of blobs at blobs (NULL
+ * before the capture).  A program outside the op area keeps it. */
+static int filter_keeps(const struct dwt_site *s, const struct dwt_frame *f, const uint8_t *blobs,
+			uint32_t blobs_size)
+{
+	struct filter_view v = {&f->regs, blobs, blobs_size, (uint32_t)self.tid, (uint32_t)agent_pid};
+	uint32_t at = s->filter, size = s->filter_size;
+
+	if (at > agent.nops_max || size > (uint64_t)(agent.nops_max - at) * sizeof(struct dwt_cap_op))
+		return 1;
+	return filter_run((const uint8_t *)(uintptr_t)agent.ops + (uint64_t)at * sizeof(struct dwt_cap_op), size,
+			  s->filter_nops, &v);
 }
 
 /* The register state ordinary compiled code may change, saved around the
@@ -332,7 +355,7 @@ static inline __attribute__((always_inline)) uint64_t xinuse(void)
 /* Passes the unpublished record h of a DWT_SITE_UST hit to the in-process
  * LTTng emitter, with the vector state saved around the call (vsave). */
 static __attribute__((noinline)) void emit_ust(struct dwt_ring *r, const struct dwt_site *s,
-					       const struct dwt_rec_hdr *h)
+					       const struct dwt_rec_hdr *h, uint64_t duration)
 {
 	uint64_t fn = __atomic_load_n(&agent.ust_emit, __ATOMIC_ACQUIRE);
 	/* In the ring, after the record: the emitter's scratch, then the
@@ -344,7 +367,6 @@ static __attribute__((noinline)) void emit_ust(struct dwt_ring *r, const struct 
 		r->drops++;
 		return;
 	}
-	uint64_t duration = track_call(r, h->kind, s->layout, h->regs.gpr[DWT_DW_SP], h->ts);
 	if (agent.clock == DWT_CLOCK_TSC)
 		duration = (uint64_t)(((unsigned __int128)duration * agent.ust_ns_per_tick) >> 32);
 	uint64_t in_use = xinuse();
@@ -360,6 +382,9 @@ void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 	const struct dwt_site *s = (const struct dwt_site *)(uintptr_t)agent.sites + site_idx;
 	uint16_t kind = s->kind, sflags = s->flags;
 	uint32_t prog = s->prog, nops = s->nops;
+	uint64_t sp = f->regs.gpr[DWT_DW_SP];
+	struct dwt_call call = {0, 0, 0, 0};
+	int popped = 0, filtered = 0;
 	struct dwt_ring *r;
 
 	if (self.nest++) {
@@ -373,6 +398,21 @@ void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 	r = self.ring ? self.ring : claim_ring();
 	if (!r)
 		goto out;
+	/* Before anything is copied: an exit of a call the filter rejected
+	 * writes nothing, nor does an entry a register-only filter rejects. */
+	if (kind == DWT_REC_EXIT && (sflags & (DWT_SITE_FILTER | DWT_SITE_UST))) {
+		popped = calls_pop(r, s->layout, sp, &call);
+		if (popped && (call.flags & DWT_CALL_REJECTED))
+			goto out;
+	}
+	if (kind == DWT_REC_ENTRY && (sflags & DWT_SITE_FILTER) && (sflags & DWT_SITE_FILTER_REGS)) {
+		if (!filter_keeps(s, f, 0, 0)) {
+			calls_push(r, s->layout, sp, 0, DWT_CALL_REJECTED);
+			r->filtered++;
+			goto out;
+		}
+		filtered = 1;
+	}
 	if (r->flags & DWT_RING_STALLED) {
 		r->drops++;
 		goto out;
@@ -431,15 +471,31 @@ void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 		copy64((uint64_t *)body, (const uint64_t *)&f->vregs, sizeof(f->vregs) / 8);
 		body += vregs;
 	}
-	uint64_t sp = f->regs.gpr[DWT_DW_SP];
 	struct capture_mem mem = { &sp, mem_read };
 	uint32_t used = capture_run(ops, nops, &f->regs, &mem, body,
 				    (uint32_t)(max - scratch - sizeof(*h) - vregs));
 	h->size = (uint32_t)(sizeof(*h) + vregs + used);
+	if (kind == DWT_REC_ENTRY && (sflags & (DWT_SITE_FILTER | DWT_SITE_UST))) {
+		/* The record stays unpublished when the filter rejects it. */
+		uint32_t cf = 0;
+		if ((sflags & DWT_SITE_FILTER) && !filtered && !filter_keeps(s, f, body, used))
+			cf = DWT_CALL_REJECTED;
+		calls_push(r, s->layout, sp, h->ts, cf);
+		if (cf) {
+			r->filtered++;
+			goto out;
+		}
+	}
 	if (sflags & DWT_SITE_UST) {
 		/* The record was built in the ring's free space and stays
 		 * unpublished: the emitter writes the event. */
-		emit_ust(r, s, h);
+		uint64_t duration = 0;
+		if (popped) {
+			duration = h->ts - call.ts;
+			if (duration >> 63)
+				duration = 0;
+		}
+		emit_ust(r, s, h, duration);
 		goto out;
 	}
 	__atomic_store_n(&r->head, head + pad + h->size, __ATOMIC_RELEASE);

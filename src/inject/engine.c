@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "capture_prog.h"
+#include "filter_agent.h"
 #include "hit_clock.h"
 #include "loader.h"
 #include "log.h"
@@ -56,12 +57,42 @@ struct engine {
 	struct u64_map tids;         /* threads seen in records */
 	bool traps;                  /* int3 patches allowed (--engine agent) */
 	uint64_t dropped_before;     /* the rings' drop counters when this run began */
+	uint64_t filtered_before;    /* and their filtered counters */
+	/* Records read from the rings, for DWTRACE_DEBUG=agent (a call the
+	 * agent's filter rejected leaves neither). */
+	uint64_t entry_records, exit_records;
 	uint64_t nested_before;
 	/* --lttng/--ctf: the emitter's slots of each probe's entry and exit
 	 * events (by probe index), and the rings' emitted counts at the start. */
 	uint32_t *entry_slot, *exit_slot;
 	uint64_t *emitted_before;
 };
+
+/* With --lttng/--ctf the program writes the events itself: a --filter the
+ * agent cannot run would not be applied at all.  Why, or NULL. */
+static const char *ust_filter_unsuitable(const struct tracer *tr, const struct process *p)
+{
+	static char why[320];
+
+	for (size_t i = 0; i < p->probes.len; i++) {
+		const struct probe_site *site = p->probes.sites[i];
+		struct capture_prog prog;
+		struct filter_agent_prog f;
+		const char *what;
+
+		if (!site->layout || !site->layout->filter)
+			continue;
+		capture_prog_compile(&prog, site->layout, false, &tr->dopts, site->go);
+		if (filter_agent_compile(site->layout->filter, &prog, &tr->dopts, &f, &what) == 0) {
+			filter_agent_prog_free(&f);
+			continue;
+		}
+		snprintf(why, sizeof(why), "--filter at probe '%s' %s, which the agent cannot evaluate, and with "
+			 "--lttng/--ctf the program writes its events without dwtrace", site->fn->name, what);
+		return why;
+	}
+	return NULL;
+}
 
 const char *agent_engine_unsuitable(const struct tracer *tr, const struct process *p)
 {
@@ -77,6 +108,8 @@ const char *agent_engine_unsuitable(const struct tracer *tr, const struct proces
 	for (size_t i = 0; i < p->probes.len; i++)
 		if (p->probes.sites[i]->ifunc_resolver)
 			return "an IFUNC's implementation is bound later, at its resolver's return";
+	if (tr->ust_provider)
+		return ust_filter_unsuitable(tr, p);
 	return NULL;
 }
 
@@ -139,6 +172,56 @@ static int64_t write_ops(struct engine *e, const struct capture_prog *prog)
 	memcpy(ops, prog->ops, prog->nops * sizeof(*ops));
 	a->nops += prog->nops;
 	return a->nops - prog->nops;
+}
+
+/* Writes the filter program f into the agent's op area (whole op slots):
+ * its first slot's index, or -1 when the area is full. */
+static int64_t write_filter(struct engine *e, const struct filter_agent_prog *f)
+{
+	struct dwt_agent *a = &e->h.agent;
+	uint32_t slots = (f->size + sizeof(struct dwt_cap_op) - 1) / sizeof(struct dwt_cap_op);
+	uint8_t *at;
+
+	if (a->nops + (uint64_t)slots > a->nops_max)
+		return -1;
+	at = ring_reader_ptr(&e->rr, a->ops + (uint64_t)a->nops * sizeof(struct dwt_cap_op),
+			     slots * sizeof(struct dwt_cap_op));
+	if (!at)
+		return -1;
+	memcpy(at, f->bytes, f->size);
+	a->nops += slots;
+	return a->nops - slots;
+}
+
+/* The layout's --filter compiled for the agent, written into its op area
+ * and described in *rq; a filter the agent cannot run is left to dwtrace
+ * (-v says why, once per probe).  -1 when the op area is full. */
+static int place_filter(struct engine *e, struct probe_site *site, const struct capture_prog *entry,
+			struct patch_request *rq)
+{
+	struct filter_agent_prog f;
+	const char *why;
+	int64_t at;
+
+	if (!site->layout || !site->layout->filter)
+		return 0;
+	if (filter_agent_compile(site->layout->filter, entry, &e->tr->es.dopts, &f, &why) != 0) {
+		if (e->p->probes.verbose)
+			log_note("probe '%s': its --filter %s: dwtrace evaluates it, after the program wrote the "
+				 "record", site->fn->name, why);
+		return 0;
+	}
+	at = write_filter(e, &f);
+	if (at >= 0) {
+		rq->filter = (uint32_t)at;
+		rq->filter_nops = f.nops;
+		rq->filter_size = f.size;
+		rq->filter_regs = f.regs_only;
+		log_debug("agent", "probe '%s': its --filter runs in the program (%u ops%s)", site->fn->name, f.nops,
+			  f.regs_only ? ", registers only" : "");
+	}
+	filter_agent_prog_free(&f);
+	return at < 0 ? -1 : 0;
 }
 
 static ssize_t read_target(void *ctx, uint64_t addr, void *buf, size_t size)
@@ -268,11 +351,14 @@ static int place_all(struct engine *e)
 				  f->elf_addr + (f->dwarf_start - f->addr));
 			continue;
 		}
+		req[nreq] = (struct patch_request){0};
 		capture_prog_compile(&prog, site->layout, false, &e->tr->es.dopts, site->go);
 		if ((at = write_ops(e, &prog)) < 0)
 			goto full;
 		req[nreq].entry_prog = (uint32_t)at;
 		req[nreq].entry_nops = prog.nops;
+		if (place_filter(e, site, &prog, &req[nreq]) != 0)
+			goto full;
 		capture_prog_compile(&prog, site->layout, true, &e->tr->es.dopts, site->go);
 		if ((at = write_ops(e, &prog)) < 0)
 			goto full;
@@ -366,6 +452,10 @@ static void on_record(void *ctx, const struct dwt_rec_hdr *rec)
 	r.pid = e->p->t.pid;
 	r.go_stack_hi_op = es->go_stack_hi_op;
 	r.ts_ns = hit_clock_mono_ns(&e->clock, rec->ts);
+	if (r.kind == DWT_REC_EXIT)
+		e->exit_records++;
+	else
+		e->entry_records++;
 	if (!u64_map_get(&e->tids, r.tid))
 		u64_map_put(&e->tids, r.tid, (void *)1);
 	event_stream_record(&e->tr->es, es->site, &r, NULL, r.kind == DWT_REC_EXIT ? es->tail_call : NULL);
@@ -627,8 +717,11 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 		}
 	}
 	event_stream_init(&tr->es, tr->sink, &tr->dopts);
+	tr->es.stats = tr->stats;
+	tr->es.no_events = tr->no_events;
 	hit_clock_init(&e.clock);
 	ring_reader_counts(&e.rr, &e.dropped_before, &e.nested_before, &in_use);
+	e.filtered_before = ring_reader_filtered(&e.rr);
 	/* Int3 patches need the agent's SIGTRAP handler before the first is
 	 * written; without any, the program's own action stays. */
 	if (traps && (rc = arm_traps(&e, true)) != 0) {
@@ -740,6 +833,9 @@ int agent_engine_run(struct tracer *tr, struct process *p, bool traps, char **wh
 			  drops, nested);
 	tr->dropped = drops - e.dropped_before;
 	tr->nested = nested - e.nested_before;
+	tr->filtered_in_program = ring_reader_filtered(&e.rr) - e.filtered_before;
+	log_debug("agent", "records read: %" PRIu64 " entries, %" PRIu64 " exits; %lu calls filtered out in the program",
+		  e.entry_records, e.exit_records, tr->filtered_in_program);
 	tr->corrupt = e.rr.corrupt;
 	tr->threads_seen = e.tids.len;
 	if (ust) {

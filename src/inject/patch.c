@@ -180,6 +180,15 @@ static int write_points(struct patch_set *ps, struct target *t, struct thread *t
 					    (site_vregs ? DWT_SITE_VREGS : 0));
 		sites[i].prog = p->rec == DWT_REC_ENTRY ? rq->entry_prog : rq->exit_prog;
 		sites[i].nops = p->rec == DWT_REC_ENTRY ? rq->entry_nops : rq->exit_nops;
+		if (rq->filter_size) {
+			sites[i].flags |= DWT_SITE_FILTER;
+			if (p->rec == DWT_REC_ENTRY) {
+				sites[i].flags |= rq->filter_regs ? DWT_SITE_FILTER_REGS : 0;
+				sites[i].filter = rq->filter;
+				sites[i].filter_nops = rq->filter_nops;
+				sites[i].filter_size = rq->filter_size;
+			}
+		}
 		sites[i].patch_addr = p->start;
 		sites[i].patch_len = (uint8_t)pe->patch_len;
 		memcpy(sites[i].orig, p->orig, pe->patch_len);

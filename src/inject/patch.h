@@ -24,6 +24,11 @@ struct patch_request {
 	struct probe_site *site;     /* fn (its ranges), addr, layout, entry_only */
 	uint32_t entry_prog, entry_nops;
 	uint32_t exit_prog, exit_nops;
+	/* The layout's --filter as the agent runs it (DWT_SITE_FILTER):
+	 * its program at op slot filter, filter_size bytes, filter_nops
+	 * struct dwt_filter_op; filter_size 0 when the agent runs none. */
+	uint32_t filter, filter_nops, filter_size;
+	bool filter_regs;            /* DWT_SITE_FILTER_REGS */
 };
 
 /* One patched instruction, kept to put it back. */

@@ -175,6 +175,18 @@ void ring_reader_counts(const struct ring_reader *rr, uint64_t *drops, uint64_t 
 	}
 }
 
+uint64_t ring_reader_filtered(const struct ring_reader *rr)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < rr->nrings; i++) {
+		struct dwt_ring *r = ring_at(rr, i);
+		if (r)
+			n += __atomic_load_n(&r->filtered, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
 uint64_t ring_reader_emitted(const struct ring_reader *rr, const uint64_t *before, uint64_t *after,
 			     unsigned *threads)
 {

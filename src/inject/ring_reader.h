@@ -42,6 +42,9 @@ size_t ring_reader_drain(struct ring_reader *rr, void (*fn)(void *ctx, const str
 /* Sum of the rings' drop and nesting counters, and rings in use. */
 void ring_reader_counts(const struct ring_reader *rr, uint64_t *drops, uint64_t *nested, unsigned *in_use);
 
+/* Sum of the rings' filtered counters: calls the agent's filters rejected. */
+uint64_t ring_reader_filtered(const struct ring_reader *rr);
+
 /* Clears DWT_RING_STALLED of rings whose space was freed. */
 /* The events the rings' threads passed to the in-process LTTng emitter
  * (struct dwt_ring.emitted), summed, and the rings that have any; before

@@ -602,6 +602,8 @@ static void resume_one(uint64_t key, void *value, void *arg)
 int tracer_start(struct tracer *tr, struct process *p)
 {
 	event_stream_init(&tr->es, tr->sink, &tr->dopts);
+	tr->es.stats = tr->stats;
+	tr->es.no_events = tr->no_events;
 	if (arm_process(tr, p, target_thread(&p->t, p->t.pid)) != 0)
 		return -1;
 	sigtrap_guard_arm(p, target_thread(&p->t, p->t.pid));

@@ -62,6 +62,7 @@ struct tracer {
 	unsigned long dropped;       /* agent: records dropped (rings full) */
 	unsigned long nested;        /* agent: hits inside a hit (signal handlers), not recorded */
 	unsigned long corrupt;       /* agent: records that did not parse */
+	unsigned long filtered_in_program; /* agent: calls its --filter rejected in the program (no records) */
 	/* --lttng/--ctf: the provider; with the agent engine the program's
 	 * own threads write the events (src/inject/ust_engine.h), else
 	 * dwtrace's sink does.  NULL for text and JSON. */
@@ -72,6 +73,9 @@ struct tracer {
 	 * image found later (struct probe_set.filter). */
 	const struct filter *filter;
 	bool filter_lttng;
+	/* -c / -C: copied into es when an engine starts it (not owned). */
+	struct stats *stats;
+	bool no_events;
 };
 
 /* The probes are live (either engine): starts the --duration clock, a

@@ -18,7 +18,7 @@ import tempfile
 # own hidden data.
 ALLOWED = {"_GLOBAL_OFFSET_TABLE_", "agent", "agent_pid", "agent_prev_trap", "agent_record",
            "agent_vdso_clock_gettime", "agent_vsave", "agent_kmovq", "agent_xinuse",
-           "capture_run", "capture_max_bytes"}
+           "capture_run", "capture_max_bytes", "filter_run"}
 VECTOR = re.compile(r"%[xyz]mm\d|%mm\d|\b(fxsave|xsave|xrstor|vzeroupper|emms)")
 # The one place that may save and restore the vector state: around the call
 # into the in-process LTTng emitter (agent_hit.c), with moves between the
