@@ -102,7 +102,9 @@ static void bind_retval(struct binder *bd, struct filter_field *ff, const char *
 	}
 	if (ff->source == FILTER_SRC_RETVAL) {
 		if (!l->has_ret) {
-			bind_fail(bd, "'%s': probe '%s' returns void", name, l->function);
+			/* A void function lacks it, as another probe may lack a
+			 * parameter (-e 'lib_*' with void functions among them). */
+			ff->source = FILTER_SRC_MISSING;
 			return;
 		}
 		ff->type = l->ret.type;

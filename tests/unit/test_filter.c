@@ -427,7 +427,18 @@ static void test_bind_errors(void **state)
 		   "--filter: probe 'f' has no exit (a point inside a function): retval and duration_ns cannot be used");
 	binds_with("duration_ns > 1", &point,
 		   "--filter: probe 'f' has no exit (a point inside a function): retval and duration_ns cannot be used");
-	binds_with("retval == 1", &voidf, "--filter: 'retval': probe 'f' returns void");
+	/* A void function lacks retval, as a probe may lack a parameter. */
+	{
+		char *err = NULL;
+		struct filter *f = filter_parse("retval == 1 || i == 2", &err);
+		struct filter_bound *b = filter_bind(f, &voidf, &err);
+
+		assert_non_null(b);
+		assert_int_equal(b->fields[0].source, FILTER_SRC_MISSING);
+		assert_int_equal(b->nmissing, 1);
+		filter_bound_free(b);
+		filter_free(f);
+	}
 }
 
 int main(void)
