@@ -111,8 +111,8 @@ struct event_header {
 	 * the thread (Go: the goroutine) at the entry, this one excluded:
 	 * 0 outermost.  An exit has its entry's. */
 	uint32_t depth;
-	/* An entry with no exit to come (points, inlined copies, functions
-	 * not entered by a call): the summary counts it as a hit. */
+	/* An entry no exit event will follow: points, inlined copies, and
+	 * functions whose exits are not all known (probe_site.entry_only). */
 	bool entry_only;
 };
 

@@ -45,6 +45,11 @@ struct sink_ops {
 	/* Optional: the summary (-c, -C, probes/stats.h), written once at the
 	 * end of tracing, before flush. */
 	void (*summary)(struct sink *s, const struct stats *st);
+	/* Optional: completes a line the sink left open (the text sink's
+	 * entry waiting for its exit: " <unfinished ...>") so that other text
+	 * can follow it on the same stream -- the summary, the final flush,
+	 * a message on a shared terminal.  Events may still follow. */
+	void (*end_line)(struct sink *s);
 };
 
 struct sink {

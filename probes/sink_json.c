@@ -1,6 +1,7 @@
 /* JSON Lines sink: one object per event, schema in dwtrace(1).
- *   {"type":"entry","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","args":{…}}
- *   {"type":"exit","ts_ns":…,"pid":…,"tid":…,"function":"f","module":"m","retval":…,"duration_ns":…}
+ *   {"type":"entry","ts_ns":…,"pid":…,"tid":…,"call":7,"depth":0,"function":"f","module":"m","args":{…}}
+ *   {"type":"exit","ts_ns":…,"pid":…,"tid":…,"call":7,"depth":0,"function":"f","module":"m","retval":…,
+ *    "duration_ns":…}
  *   {"type":"exit",…,"function":"f","module":"m","tail_call":"g","duration_ns":…}
  * An IFUNC's events add "impl":"__strlen_avx2" after "module", a compiler
  * clone's "clone":"isra".  A point inside a function (LAYOUT_POINT):
@@ -125,8 +126,23 @@ static void put_float128(FILE *out, const uint8_t *bytes)
 		fputs(buf, out);
 }
 
-static void put_value(FILE *out, const struct value *v)
+/* An integer's decimal digits: as a JSON number, or with --json-int-strings
+ * as a string when its magnitude is beyond 2^53 (where an IEEE double, jq
+ * 1.6's and JavaScript's numbers, no longer holds every integer). */
+static void put_integer(FILE *out, const char *digits, bool int_strings)
 {
+	const char *mag = digits[0] == '-' ? digits + 1 : digits;
+	size_t n = strlen(mag);
+
+	if (int_strings && (n > 16 || (n == 16 && strcmp(mag, "9007199254740992") > 0)))
+		fprintf(out, "\"%s\"", digits);
+	else
+		fputs(digits, out);
+}
+
+static void put_value(FILE *out, const struct value *v, bool int_strings)
+{
+	char buf[48];
 	const struct dw_type *t = dw_type_strip(v->type);
 
 	if (!v->available) {
@@ -138,16 +154,14 @@ static void put_value(FILE *out, const struct value *v)
 	switch (t->kind) {
 	case DW_KIND_SINT:
 	case DW_KIND_UINT:
-		if (value_is_int128(v)) {
-			/* Exact digits: JSON numbers have no size limit. */
-			char buf[48];
+		/* Exact digits: JSON numbers have no size limit. */
+		if (value_is_int128(v))
 			format_int128(buf, sizeof(buf), v->bytes, t->kind == DW_KIND_SINT);
-			fputs(buf, out);
-		} else if (t->kind == DW_KIND_SINT) {
-			fprintf(out, "%" PRId64, value_as_s64(v));
-		} else {
-			fprintf(out, "%" PRIu64, value_as_u64(v));
-		}
+		else if (t->kind == DW_KIND_SINT)
+			snprintf(buf, sizeof(buf), "%" PRId64, value_as_s64(v));
+		else
+			snprintf(buf, sizeof(buf), "%" PRIu64, value_as_u64(v));
+		put_integer(out, buf, int_strings);
 		break;
 	case DW_KIND_BOOL:
 		fputs(value_as_u64(v) ? "true" : "false", out);
@@ -164,19 +178,22 @@ static void put_value(FILE *out, const struct value *v)
 			break;
 		}
 		fputs("{\"real\":", out);
-		put_value(out, &v->children[0]);
+		put_value(out, &v->children[0], int_strings);
 		fputs(",\"imag\":", out);
-		put_value(out, &v->children[1]);
+		put_value(out, &v->children[1], int_strings);
 		putc('}', out);
 		break;
 	case DW_KIND_ENUM: {
 		const char *name = value_enumerator(v);
-		if (name)
+		if (name) {
 			put_json_string(out, name);
-		else if (t->enum_signed)
-			fprintf(out, "%" PRId64, value_as_s64(v));
+			break;
+		}
+		if (t->enum_signed)
+			snprintf(buf, sizeof(buf), "%" PRId64, value_as_s64(v));
 		else
-			fprintf(out, "%" PRIu64, value_as_u64(v));
+			snprintf(buf, sizeof(buf), "%" PRIu64, value_as_u64(v));
+		put_integer(out, buf, int_strings);
 		break;
 	}
 	case DW_KIND_POINTER:
@@ -184,7 +201,7 @@ static void put_value(FILE *out, const struct value *v)
 			/* {"ref":"0x…","value":…}; value null when unreadable */
 			fprintf(out, "{\"ref\":\"0x%" PRIx64 "\",\"value\":", value_as_u64(v));
 			if (v->nchildren)
-				put_value(out, &v->children[0]);
+				put_value(out, &v->children[0], int_strings);
 			else
 				fputs("null", out);
 			putc('}', out);
@@ -212,7 +229,7 @@ static void put_value(FILE *out, const struct value *v)
 		for (size_t i = 0; i < v->nchildren; i++) {
 			if (i)
 				putc(',', out);
-			put_value(out, &v->children[i]);
+			put_value(out, &v->children[i], int_strings);
 		}
 		putc(']', out);
 		break;
@@ -234,7 +251,7 @@ static void put_value(FILE *out, const struct value *v)
 			else
 				fprintf(out, "\"_anon%zu\"", i);
 			putc(':', out);
-			put_value(out, &v->children[i]);
+			put_value(out, &v->children[i], int_strings);
 		}
 		putc('}', out);
 		break;
@@ -265,8 +282,15 @@ static void put_position(FILE *out, const char *file, int line)
 
 static void put_header(FILE *out, const char *type, const struct event_layout *l, const struct event_header *h)
 {
-	fprintf(out, "{\"type\":\"%s\",\"ts_ns\":%" PRIu64 ",\"pid\":%d,\"tid\":%d,\"function\":", type, h->ts_ns,
-		(int)h->pid, (int)h->tid);
+	fprintf(out, "{\"type\":\"%s\",\"ts_ns\":%" PRIu64 ",\"pid\":%d,\"tid\":%d,", type, h->ts_ns, (int)h->pid,
+		(int)h->tid);
+	/* The call (null: an exit whose entry came before tracing began) and
+	 * its nesting: what links an exit to its entry. */
+	if (h->call_id)
+		fprintf(out, "\"call\":%" PRIu64, h->call_id);
+	else
+		fputs("\"call\":null", out);
+	fprintf(out, ",\"depth\":%" PRIu32 ",\"function\":", h->depth);
 	put_json_string(out, l->function);
 	if (l->fn && l->fn->linkage_name) {
 		fputs(",\"linkage_name\":", out);
@@ -334,7 +358,7 @@ static void json_entry(struct sink *s, const struct event_layout *l, const struc
 			putc(',', s->out);
 		put_json_string(s->out, l->fields[i].name);
 		putc(':', s->out);
-		put_value(s->out, &args[i]);
+		put_value(s->out, &args[i], s->opts.json_int_strings);
 	}
 	putc('}', s->out);
 	if (l->kind == LAYOUT_POINT) {
@@ -349,7 +373,7 @@ static void json_entry(struct sink *s, const struct event_layout *l, const struc
 			if (shadow)
 				fprintf(s->out, "@%u", shadow);
 			fputs("\":", s->out);
-			put_value(s->out, &args[l->nfields + i]);
+			put_value(s->out, &args[l->nfields + i], s->opts.json_int_strings);
 		}
 		putc('}', s->out);
 	}
@@ -367,7 +391,7 @@ static void json_exit(struct sink *s, const struct event_layout *l, const struct
 		put_json_string(s->out, h->tail_call);
 	} else if (ret) {
 		fputs(",\"retval\":", s->out);
-		put_value(s->out, ret);
+		put_value(s->out, ret, s->opts.json_int_strings);
 	}
 	fprintf(s->out, ",\"duration_ns\":%" PRIu64 "}\n", duration_ns);
 }

@@ -1,13 +1,20 @@
-/* Text sink: one line per event, for people.
- *   12:00:01.123456 4242/4242 my_traced_function(arg1=42, arg2=3735928559, ...)
- *   12:00:01.123470 4242/4242 my_traced_function → 43 <0.000014211>
+/* Text sink: one line per call, for people, in strace's and ltrace's forms.
+ * An entry is written without its newline; when its own exit comes next,
+ * the exit completes the line:
+ *   12:00:01.123456 4242/4242 my_traced_function(arg1=42, arg2=3735928559, ...) → 43 <0.000014211>
+ * when anything else comes first (a nested call, another thread, a stack
+ * trace), the entry ends " <unfinished ...>" and its exit reads
+ *   12:00:01.123456 4242/4242 outer(n=2) <unfinished ...>
+ *   12:00:01.123460 4242/4242   inner(n=1) → 1 <0.000001010>
+ *   12:00:01.123470 4242/4242 <... outer resumed> → 2 <0.000014211>
+ * Nested calls are indented by two spaces per depth (event_header.depth),
+ * as uftrace does.  Points and inlined copies have no exit:
  *   12:00:01.123480 4242/4242 mylib.c:9 my_traced_function+0x7(arg1=42, ...) {sum=3, i=2}
  *   12:00:01.123490 4242/4242 weigh [inlined into main at app.c:12](w=3)
  *   12:00:01.123500 4242/4242 f [clone .isra](x=1)
- * A value that is not available shows why in angle brackets, as gdb does:
- * <optimized out>, <unreadable>.
+ * The time is -t's, -tt's (the default), -ttt's or -r's (sink_opts.time).
+ * Values: sink_text_value.c.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -16,185 +23,72 @@
 
 #include "sink.h"
 #include "sink_summary.h"
+#include "sink_text_value.h"
 #include "xalloc.h"
 
-static void put_escaped(FILE *out, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		switch (c) {
-		case '"':
-			fputs("\\\"", out);
-			break;
-		case '\\':
-			fputs("\\\\", out);
-			break;
-		case '\n':
-			fputs("\\n", out);
-			break;
-		case '\t':
-			fputs("\\t", out);
-			break;
-		case '\r':
-			fputs("\\r", out);
-			break;
-		default:
-			if (c < 0x20 || c >= 0x7f)
-				fprintf(out, "\\x%02x", c);
-			else
-				putc(c, out);
-		}
-	}
-}
+struct text_sink {
+	struct sink s;
+	/* An entry line is written without its newline (pending_call: its
+	 * call id) until the next event says how it ends. */
+	bool pending;
+	uint64_t pending_call;
+	/* -r: the time of the previous line (any line, when have_prev). */
+	bool have_prev;
+	uint64_t prev_ts_ns;
+};
 
-static void put_string(FILE *out, const struct value *v)
+/* Ends the entry line left open, if any: its exit does not come next. */
+static void end_pending(struct text_sink *t)
 {
-	putc('"', out);
-	put_escaped(out, v->str, v->str_len);
-	putc('"', out);
-	if (v->str_truncated)
-		fputs("...", out);
-}
-
-static void put_char(FILE *out, int64_t c)
-{
-	fprintf(out, "%" PRId64, c);
-	if (c >= 0 && c < 256) {
-		char ch = (char)c;
-		fputs(" '", out);
-		if (ch == '\'')
-			fputs("\\'", out);
-		else if (ch == '"')
-			putc('"', out);
-		else
-			put_escaped(out, &ch, 1);
-		putc('\'', out);
-	}
-}
-
-static void put_value(struct sink *s, const struct value *v)
-{
-	FILE *out = s->out;
-	const struct dw_type *t = dw_type_strip(v->type);
-	char buf[64];
-
-	if (!v->available) {
-		fprintf(out, "<%s>", v->why ? v->why : "unreadable");
+	if (!t->pending)
 		return;
-	}
-	switch (t->kind) {
-	case DW_KIND_SINT:
-		if (value_is_int128(v)) {
-			format_int128(buf, sizeof(buf), v->bytes, true);
-			fputs(buf, out);
-		} else if (t->is_char)
-			put_char(out, value_as_s64(v));
-		else
-			fprintf(out, "%" PRId64, value_as_s64(v));
-		break;
-	case DW_KIND_UINT:
-		if (value_is_int128(v)) {
-			format_int128(buf, sizeof(buf), v->bytes, false);
-			fputs(buf, out);
-		} else if (t->is_char)
-			put_char(out, (int64_t)value_as_u64(v));
-		else
-			fprintf(out, "%" PRIu64, value_as_u64(v));
-		break;
-	case DW_KIND_BOOL:
-		fputs(value_as_u64(v) ? "true" : "false", out);
-		break;
-	case DW_KIND_FLOAT:
-		if (value_is_float128(v))
-			format_float128(buf, sizeof(buf), v->bytes);
-		else
-			format_float_shortest(buf, sizeof(buf), value_as_float(v), v->size);
-		fputs(buf, out);
-		break;
-	case DW_KIND_COMPLEX: /* 1.5+-2i: real, '+', imaginary, 'i', whatever the signs */
-		if (v->nchildren != 2) {
-			fputs("?", out);
-			break;
-		}
-		put_value(s, &v->children[0]);
-		putc('+', out);
-		put_value(s, &v->children[1]);
-		putc('i', out);
-		break;
-	case DW_KIND_ENUM: {
-		const char *name = value_enumerator(v);
-		if (name)
-			fputs(name, out);
-		else if (t->enum_signed)
-			fprintf(out, "%" PRId64, value_as_s64(v));
-		else
-			fprintf(out, "%" PRIu64, value_as_u64(v));
-		break;
-	}
-	case DW_KIND_POINTER: {
-		uint64_t p = value_as_u64(v);
-		if (!p) {
-			fputs("NULL", out);
-		} else if (t->reference) {
-			/* &0x7ffc…={x=1, y=2}, or the address alone when unreadable */
-			fprintf(out, "&0x%" PRIx64, p);
-			if (v->nchildren) {
-				putc('=', out);
-				put_value(s, &v->children[0]);
-			}
-		} else if (v->has_string) {
-			put_string(out, v);
-		} else {
-			fprintf(out, "0x%" PRIx64, p);
-		}
-		break;
-	}
-	case DW_KIND_ARRAY:
-		if (v->has_string) {
-			put_string(out, v);
-			break;
-		}
-		putc('[', out);
-		for (size_t i = 0; i < v->nchildren; i++) {
-			if (i)
-				fputs(", ", out);
-			put_value(s, &v->children[i]);
-		}
-		if (v->children_truncated)
-			fputs(", ...", out);
-		putc(']', out);
-		break;
-	case DW_KIND_STRUCT:
-	case DW_KIND_UNION:
-		if (v->has_string) { /* std::string, std::string_view */
-			put_string(out, v);
-			break;
-		}
-		putc('{', out);
-		for (size_t i = 0; i < v->nchildren; i++) {
-			const char *name = t->members[i].name;
-			if (i)
-				fputs(", ", out);
-			if (*name)
-				fprintf(out, "%s=", name);
-			put_value(s, &v->children[i]);
-		}
-		putc('}', out);
-		break;
-	default:
-		fputs("?", out);
-		break;
-	}
+	fputs(" <unfinished ...>\n", t->s.out);
+	t->pending = false;
 }
 
-static void put_header(FILE *out, const struct event_header *h)
+/* The time as sink_opts.time says: "12:00:01.123456", "12:00:01",
+ * "1764502801.123456", or "+0.000123" since the previous line (negative
+ * when threads' events come out of order). */
+static void put_time(struct text_sink *t, uint64_t ts_ns)
 {
-	time_t sec = (time_t)(h->ts_ns / 1000000000u);
+	FILE *out = t->s.out;
+	time_t sec = (time_t)(ts_ns / 1000000000u);
+	unsigned usec = (unsigned)(ts_ns % 1000000000u / 1000u);
 	struct tm tm;
 
-	localtime_r(&sec, &tm);
-	fprintf(out, "%02d:%02d:%02d.%06u %d/%d ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		(unsigned)(h->ts_ns % 1000000000u / 1000u), (int)h->pid, (int)h->tid);
+	switch (t->s.opts.time) {
+	case SINK_TIME_RELATIVE: {
+		uint64_t d = t->have_prev ? (ts_ns >= t->prev_ts_ns ? ts_ns - t->prev_ts_ns : t->prev_ts_ns - ts_ns) : 0;
+
+		fprintf(out, "%c%" PRIu64 ".%06u", t->have_prev && ts_ns < t->prev_ts_ns ? '-' : '+',
+			d / 1000000000u, (unsigned)(d % 1000000000u / 1000u));
+		break;
+	}
+	case SINK_TIME_EPOCH_US:
+		fprintf(out, "%" PRIu64 ".%06u", ts_ns / 1000000000u, usec);
+		break;
+	case SINK_TIME_CLOCK_S:
+		localtime_r(&sec, &tm);
+		fprintf(out, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+		break;
+	case SINK_TIME_CLOCK_US:
+	default:
+		localtime_r(&sec, &tm);
+		fprintf(out, "%02d:%02d:%02d.%06u", tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+		break;
+	}
+	t->have_prev = true;
+	t->prev_ts_ns = ts_ns;
+}
+
+/* A new line: "TIME PID/TID " and two spaces per nesting level. */
+static void put_header(struct text_sink *t, const struct event_header *h)
+{
+	end_pending(t);
+	put_time(t, h->ts_ns);
+	fprintf(t->s.out, " %d/%d ", (int)h->pid, (int)h->tid);
+	for (uint32_t i = 0; i < h->depth; i++)
+		fputs("  ", t->s.out);
 }
 
 /*     #1 0x55d0c7a0b1d9 app_level1+0x19 (stack_app) stack_app.c:21
@@ -226,9 +120,13 @@ static void put_stack(FILE *out, const struct stack_trace *st)
  * offset of a point ("f+0x7"), a clone's kind as GCC and c++filt spell it
  * ("f [clone .isra]"), an inlined copy's call site
  * ("weigh [inlined into main at app.c:12]"). */
-static void put_function(FILE *out, const struct event_layout *l)
+static void put_function(struct sink *s, const struct event_layout *l)
 {
+	FILE *out = s->out;
+
+	text_color(s, SGR_FUNCTION);
 	fputs(l->function, out);
+	text_color(s, NULL);
 	if (l->kind == LAYOUT_POINT)
 		fprintf(out, "+0x%" PRIx64, l->offset);
 	if (l->clone_kind)
@@ -246,6 +144,16 @@ static void put_function(FILE *out, const struct event_layout *l)
 	}
 }
 
+static void put_raw(struct sink *s, const struct value *v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, value_as_u64(v));
+	text_color(s, SGR_NUMBER);
+	fputs(buf, s->out);
+	text_color(s, NULL);
+}
+
 static void put_field(struct sink *s, const struct event_layout *l, const struct layout_field *f,
 		      const struct value *v)
 {
@@ -253,25 +161,28 @@ static void put_field(struct sink *s, const struct event_layout *l, const struct
 	if (!f->unnamed)
 		fprintf(s->out, "%s=", f->name);
 	if (l->raw && v->available)
-		fprintf(s->out, "0x%" PRIx64, value_as_u64(v));
+		put_raw(s, v);
 	else
-		put_value(s, v);
+		text_put_value(s, v);
 }
 
 /* Entry events, and a LAYOUT_POINT's one event per hit: its source
  * position first, then the parameters, then the locals in braces
- * (innermost block first; values has l->nfields + l->nlocals). */
+ * (innermost block first; values has l->nfields + l->nlocals).  A call's
+ * entry stays without its newline, for its exit to complete. */
 static void text_entry(struct sink *s, const struct event_layout *l, const struct event_header *h,
 		       const struct value *args)
 {
-	put_header(s->out, h);
+	struct text_sink *t = (struct text_sink *)s;
+
+	put_header(t, h);
 	if (l->kind == LAYOUT_POINT && l->file) {
 		fputs(sink_file_base(l->file), s->out);
 		if (l->line)
 			fprintf(s->out, ":%d", l->line);
 		putc(' ', s->out);
 	}
-	put_function(s->out, l);
+	put_function(s, l);
 	putc('(', s->out);
 	for (size_t i = 0; i < l->nfields; i++) {
 		if (i)
@@ -292,30 +203,66 @@ static void text_entry(struct sink *s, const struct event_layout *l, const struc
 			if (shadow)
 				fprintf(s->out, "@%u", shadow);
 			putc('=', s->out);
-			put_value(s, &args[l->nfields + i]);
+			text_put_value(s, &args[l->nfields + i]);
 		}
 		putc('}', s->out);
 	}
-	putc('\n', s->out);
+	if (l->kind == LAYOUT_CALL && h->call_id && !h->entry_only) {
+		t->pending = true;
+		t->pending_call = h->call_id;
+		/* The stack comes between the entry and its exit. */
+		if (h->stack)
+			end_pending(t);
+	} else {
+		putc('\n', s->out);
+	}
 	if (h->stack)
 		put_stack(s->out, h->stack);
 }
 
+/* " → 43 <0.000014211>": the end of an exit's line. */
+static void put_return(struct sink *s, const struct event_layout *l, const struct event_header *h,
+		       const struct value *ret, uint64_t duration_ns)
+{
+	fputs(s->opts.ascii ? " -> " : " → ", s->out);
+	if (h->tail_call) {
+		fputs("tail call to ", s->out);
+		text_color(s, SGR_FUNCTION);
+		fputs(h->tail_call, s->out);
+		text_color(s, NULL);
+	} else if (!ret)
+		fputs("void", s->out);
+	else if (l->raw && ret->available)
+		put_raw(s, ret);
+	else
+		text_put_value(s, ret);
+	if (s->opts.durations)
+		fprintf(s->out, " <%" PRIu64 ".%09" PRIu64 ">", duration_ns / 1000000000u, duration_ns % 1000000000u);
+	putc('\n', s->out);
+}
+
+/* The exit completes its entry's line when nothing came between them;
+ * otherwise a line of its own, "<... f resumed> → 43 <0.000014211>", at
+ * its entry's depth. */
 static void text_exit(struct sink *s, const struct event_layout *l, const struct event_header *h,
 		      const struct value *ret, uint64_t duration_ns)
 {
-	put_header(s->out, h);
-	put_function(s->out, l);
-	fputs(" → ", s->out);
-	if (h->tail_call)
-		fprintf(s->out, "tail call to %s", h->tail_call);
-	else if (!ret)
-		fputs("void", s->out);
-	else if (l->raw && ret->available)
-		fprintf(s->out, "0x%" PRIx64, value_as_u64(ret));
-	else
-		put_value(s, ret);
-	fprintf(s->out, " <%" PRIu64 ".%09" PRIu64 ">\n", duration_ns / 1000000000u, duration_ns % 1000000000u);
+	struct text_sink *t = (struct text_sink *)s;
+
+	if (t->pending && h->call_id && t->pending_call == h->call_id) {
+		t->pending = false;
+	} else {
+		put_header(t, h);
+		fputs("<... ", s->out);
+		put_function(s, l);
+		fputs(" resumed>", s->out);
+	}
+	put_return(s, l, h, ret, duration_ns);
+}
+
+static void text_end_line(struct sink *s)
+{
+	end_pending((struct text_sink *)s);
 }
 
 static int text_flush(struct sink *s)
@@ -326,8 +273,10 @@ static int text_flush(struct sink *s)
 	return ferror(s->out) ? -EIO : 0;
 }
 
+/* Output never ends in the middle of a line. */
 static void text_destroy(struct sink *s)
 {
+	end_pending((struct text_sink *)s);
 	free(s);
 }
 
@@ -337,15 +286,17 @@ static const struct sink_ops text_ops = {
 	.flush = text_flush,
 	.destroy = text_destroy,
 	.summary = sink_summary_text,
+	.end_line = text_end_line,
 };
 
 const struct sink_opts sink_opts_default = {.time = SINK_TIME_CLOCK_US, .durations = true};
 
 struct sink *sink_text_new(FILE *out, const struct sink_opts *opts)
 {
-	struct sink *s = xcalloc(1, sizeof(*s));
-	s->ops = &text_ops;
-	s->out = out;
-	s->opts = opts ? *opts : sink_opts_default;
-	return s;
+	struct text_sink *t = xcalloc(1, sizeof(*t));
+
+	t->s.ops = &text_ops;
+	t->s.out = out;
+	t->s.opts = opts ? *opts : sink_opts_default;
+	return &t->s;
 }

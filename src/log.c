@@ -6,6 +6,10 @@
 #include <string.h>
 
 static bool quiet;
+static bool notes_off, color;
+/* The line an open event line (stderr shared with the events) must end
+ * first, or NULL. */
+static void (*before_message)(void);
 
 void log_quiet(bool q)
 {
@@ -34,22 +38,48 @@ static void escape_controls(const char *text, char *out, size_t size)
 	out[n] = '\0';
 }
 
-static void vlog(const char *prefix, const char *fmt, va_list ap)
+void log_notes(bool on)
+{
+	notes_off = !on;
+}
+
+void log_color(bool on)
+{
+	color = on;
+}
+
+void log_before_message(void (*fn)(void))
+{
+	before_message = fn;
+}
+
+/* sgr: the ANSI color of the message when colors are on, or NULL. */
+static void vlog(const char *prefix, const char *sgr, const char *fmt, va_list ap)
 {
 	char line[1024], escaped[4 * sizeof(line)];
+	static bool inside;
 
 	if (quiet)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	escape_controls(line, escaped, sizeof(escaped));
-	fprintf(stderr, "dwtrace: %s%s\n", prefix, escaped);
+	/* Not again from a message the hook itself would print. */
+	if (before_message && !inside) {
+		inside = true;
+		before_message();
+		inside = false;
+	}
+	if (color && sgr)
+		fprintf(stderr, "%sdwtrace: %s%s\033[0m\n", sgr, prefix, escaped);
+	else
+		fprintf(stderr, "dwtrace: %s%s\n", prefix, escaped);
 }
 
 void log_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vlog("", fmt, ap);
+	vlog("", "\033[1;31m", fmt, ap);
 	va_end(ap);
 }
 
@@ -57,15 +87,18 @@ void log_warning(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vlog("warning: ", fmt, ap);
+	vlog("warning: ", NULL, fmt, ap);
 	va_end(ap);
 }
 
 void log_note(const char *fmt, ...)
 {
 	va_list ap;
+
+	if (notes_off)
+		return;
 	va_start(ap, fmt);
-	vlog("", fmt, ap);
+	vlog("", NULL, fmt, ap);
 	va_end(ap);
 }
 

@@ -21,6 +21,7 @@
 #include "filter_probes.h"
 #include "lttng_session.h"
 #include "log.h"
+#include "output_style.h"
 #include "probe_report.h"
 #include "probe_site.h"
 #include "remote_call.h"
@@ -388,6 +389,8 @@ int main(int argc, char **argv)
 		cli_free(&o);
 		return rc > 0 ? 0 : 2;
 	}
+	log_notes(!o.quiet);
+	log_color(color_wanted(o.color, STDERR_FILENO));
 	if (o.list) {
 		rc = o.list_vars_spec ? list_variables(o.list_file, o.list_pid, o.list_command, o.list_vars_spec)
 		     : o.list_command ? list_command(o.list_command, o.list_glob)
@@ -434,7 +437,10 @@ int main(int argc, char **argv)
 		if (o.ctf_dir)
 			setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 0);
 	} else {
-		sink = o.format == FORMAT_JSON ? sink_json_new(out, NULL) : sink_text_new(out, NULL);
+		struct sink_opts so = sink_opts_from_cli(&o, output.fd);
+
+		sink = o.format == FORMAT_JSON ? sink_json_new(out, &so) : sink_text_new(out, &so);
+		output_messages_share(sink, output.fd);
 	}
 	sink = emergency_test_sink(sink);
 	p = process_new();
@@ -562,6 +568,9 @@ int main(int argc, char **argv)
 	}
 	emergency_disarm();
 
+	/* Output never ends in the middle of an event's line. */
+	if (tr.sink->ops->end_line)
+		tr.sink->ops->end_line(tr.sink);
 	write_stats(&tr, st);
 	rc = tr.output_failed ? -1 : tr.sink->ops->flush(tr.sink);
 	if (tr.output_failed || output.err) {
@@ -588,6 +597,7 @@ int main(int argc, char **argv)
 		tracer_warn_unloaded(&tr);
 		summary(&tr, p);
 	}
+	output_messages_apart();
 	tr.sink->ops->destroy(tr.sink);
 	tracer_free(&tr);
 	stats_free(st);
@@ -622,6 +632,7 @@ fail:
 	rc = 1;
 out:
 	stats_free(st);
+	output_messages_apart();
 	sink->ops->destroy(sink);
 	if (ctf_session)
 		ctf_session_end(ctf_session, o.ctf_dir);

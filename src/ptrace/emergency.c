@@ -257,12 +257,20 @@ static void crash_layout_added(struct sink *s, const struct event_layout *l)
 		c->real->ops->layout_added(c->real, l);
 }
 
+static void crash_end_line(struct sink *s)
+{
+	struct crash_sink *c = (struct crash_sink *)s;
+	if (c->real->ops->end_line)
+		c->real->ops->end_line(c->real);
+}
+
 static const struct sink_ops crash_ops = {
 	.entry = crash_entry,
 	.exit = crash_exit,
 	.flush = crash_flush,
 	.destroy = crash_destroy,
 	.layout_added = crash_layout_added,
+	.end_line = crash_end_line,
 };
 
 struct sink *emergency_test_sink(struct sink *real)

@@ -252,6 +252,69 @@ def read_events(path):
     return events
 
 
+# dwtrace's text line: "TIME PID/TID ", two spaces per depth, the event.
+TEXT_LINE_HEAD = re.compile(r"^(\S+ \d+/\d+ )( *)(.*)$")
+TEXT_ARROW = " \u2192 "
+
+
+def _call_split(body):
+    """body is "f(a=1) → 2 <d>" (or "ns::f(int)(a=1) → ..."): (the function
+    as written, its arguments "(a=1)", what follows the arguments), scanning
+    past strings and character literals; None when body is no call."""
+    depth, last_open, i, n = 0, None, 0, len(body)
+    while i < n:
+        c = body[i]
+        if c in "\"'":
+            # a string or character literal: to its closing quote
+            j = i + 1
+            while j < n and body[j] != c:
+                j += 2 if body[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c == "(":
+            if depth == 0:
+                last_open = i
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0 and not body.startswith("(", i + 1):
+                return body[:last_open], body[last_open:i + 1], body[i + 1:]
+        i += 1
+    return None
+
+
+def text_event_lines(text):
+    """dwtrace's text output (UTF-8 arrow) as one line per event, the form
+    of the lines before an entry and its exit shared one: for tests that
+    look at the values of entries and exits, not at how lines join.
+      "P f(a=1) → 2 <d>"          gives "P f(a=1)" and "P f → 2 <d>"
+      "P f(a=1) <unfinished ...>" gives "P f(a=1)"
+      "P <... f resumed> → 2 <d>" gives "P f → 2 <d>"
+    (P: "TIME PID/TID " and the indentation, kept); other lines (points,
+    stack frames) as they are."""
+    out = []
+    for line in text.splitlines():
+        m = TEXT_LINE_HEAD.match(line)
+        if not m or line.startswith("    #"):
+            out.append(line)
+            continue
+        head, body = m.group(1) + m.group(2), m.group(3)
+        r = re.match(r"^<\.\.\. (.*) resumed>( \u2192 .*)$", body)
+        if r:
+            out.append(head + r.group(1) + r.group(2))
+            continue
+        if body.endswith(" <unfinished ...>"):
+            out.append(head + body[:-len(" <unfinished ...>")])
+            continue
+        parts = _call_split(body)
+        if parts and parts[2].startswith(TEXT_ARROW):
+            out.append(head + parts[0] + parts[1])
+            out.append(head + parts[0] + parts[2])
+            continue
+        out.append(line)
+    return out
+
+
 # ---------------------------------------------------------------------------
 # ELF facts computed without dwtrace (nm, readelf)
 

@@ -151,7 +151,7 @@ def check_text(app, names, opt):
     where = "text format (%s)" % opt
     _, _, path = harness.check_unharmed([app], ["-F", "text"] + probe_args(names),
                                         normalize=mask_addresses)
-    lines = harness.read_text(path).splitlines()
+    lines = harness.text_event_lines(harness.read_text(path))
     # Text lines name C++ functions demangled, as c++filt spells them.
     cxxfilt = harness.require_tool("c++filt")
     keys = [name for _, name, _ in TEXT_CHECKS]

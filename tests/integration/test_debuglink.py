@@ -75,7 +75,7 @@ def check_started(workdir, opt):
     _, traced, events = harness.check_unharmed([app, "1"], ["-e", "main", "-e", "my_traced_function"],
                                                timeout=30)
     text = harness.read_text(events)
-    if not re.search(r"^\S+ \d+/\d+ my_traced_function\(", text, re.MULTILINE):
+    if not re.search(r"^\S+ \d+/\d+ *my_traced_function\(", text, re.MULTILINE):
         fail("started with FIFO debuglinks (%s): no entry of my_traced_function traced\n%s\n%s"
              % (opt, text[:2000], harness.describe(traced)))
 

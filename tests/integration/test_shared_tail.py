@@ -126,7 +126,7 @@ def check_st(app, r, far, patterns, probed, where):
 def check_text(app, r, where):
     """st_f's exits in text show the values, never a tail call."""
     plain, traced, path = harness.check_unharmed([app], ["-e", "st_f"])
-    lines = [l for l in harness.read_text(path).splitlines() if " → " in l]
+    lines = [l for l in harness.text_event_lines(harness.read_text(path)) if " → " in l]
     want = [r[("st_f", 4, 10)], r[("st_f", -20, 3)], r[("st_f", 6, 1)]]
     vals = [re.search(r" st_f → (-?\d+) <\d+\.\d{9}>$", l) for l in lines]
     if not all(vals) or [int(m.group(1)) for m in vals] != want:

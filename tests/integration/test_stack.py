@@ -63,8 +63,10 @@ LEAF = "st_leaf"
 # The text format of one frame (man page, TEXT OUTPUT).
 TEXT_FRAME = re.compile(r"^    #(\d+) 0x([0-9a-f]+) (\?\?|[^\s+()]+)(?:\+0x([0-9a-f]+))?"
                         r"( \(inlined\)| \(tail call\))? \(([^()\s]+)\)(?: (\S+):(\d+))?$")
-TEXT_ENTRY = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} \d+/\d+ st_leaf\(.*\)$")
-TEXT_EXIT = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} \d+/\d+ st_leaf \u2192 .* <\d+\.\d{9}>$")
+# The stack comes between an entry and its exit: the entry's line ends
+# "<unfinished ...>", the exit has a line of its own.
+TEXT_ENTRY = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} \d+/\d+ st_leaf\(.*\) <unfinished \.\.\.>$")
+TEXT_EXIT = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} \d+/\d+ <\.\.\. st_leaf resumed> \u2192 .* <\d+\.\d{9}>$")
 HEX = re.compile(r"^0x[0-9a-f]+$")
 
 # The sample's own functions: module and source file.

@@ -100,7 +100,7 @@ def check_text(app, tail_call, where):
         pattern = r" tc_outer → tail call to tc_inner <\d+\.\d{9}>$"
     else:
         pattern = r" tc_outer → \d+ <\d+\.\d{9}>$"
-    lines = [l for l in text.splitlines() if " → " in l]
+    lines = [l for l in harness.text_event_lines(text) if " → " in l]
     if len(lines) != 3 or not all(re.search(pattern, l) for l in lines):
         fail("%s: expected 3 exit lines of tc_outer matching %r, got:\n%s" % (where, pattern, text))
 

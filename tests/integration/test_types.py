@@ -124,7 +124,7 @@ TEXT_CHECKS = [
 def check_text(opt, workdir, oracle):
     where = "text format (%s)" % opt
     _, out = run_types(opt, workdir, "events.txt", [], fmt="text")
-    lines = [l for l in harness.read_text(out).splitlines() if l.strip()]
+    lines = [l for l in harness.text_event_lines(harness.read_text(out)) if l.strip()]
     if len(lines) != len(oracle):
         fail("%s: %d lines, expected one per event: %d" % (where, len(lines), len(oracle)))
     for what, pattern in TEXT_CHECKS:

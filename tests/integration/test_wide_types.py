@@ -169,7 +169,7 @@ def raw_value(stdout, function, name):
 def check_text(opt, oracle, stdout):
     app = harness.sample(opt, "wide_types")
     _, _, path = harness.check_unharmed([app], ["-e", "w_*"])
-    lines = harness.read_text(path).splitlines()
+    lines = harness.text_event_lines(harness.read_text(path))
     calls = {}
     for ev in oracle:
         calls.setdefault((ev["function"], ev["type"]), ev)

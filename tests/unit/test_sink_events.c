@@ -44,7 +44,7 @@ static const int32_t v42 = 42, v3 = 3, v2 = 2, v5 = 5, v1 = 1, vm7 = -7;
 #define INT(p) {.type = &t_int, .available = true, .bytes = (const uint8_t *)(p), .size = 4}
 #define GONE(t, w) {.type = (t), .available = false, .why = (w), .size = 4}
 
-static const struct event_header hdr = {.ts_ns = 1000000000ull, .pid = 100, .tid = 101};
+static const struct event_header hdr = {.ts_ns = 1000000000ull, .pid = 100, .tid = 101, .call_id = 1};
 
 /* Writes the entry (or probe) event of l with values, and its exit with
  * ret when exit_too, through the sink make() builds; the text written. */
@@ -102,7 +102,7 @@ static void test_point_text(void **state)
 static void test_point_json(void **state)
 {
 	expect(json_sink_new, &point, &hdr, point_values, false, NULL,
-	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"my_traced_function\","
+	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,\"function\":\"my_traced_function\","
 	       "\"module\":\"libmylib.so\",\"offset\":7,\"file\":\"/work/samples/mylib.c\",\"line\":9,"
 	       "\"args\":{\"arg1\":42,\"arg2\":{\"unavailable\":\"optimized out\"}},"
 	       "\"locals\":{\"sum\":3,\"i\":2,\"i@1\":5,\"p\":{\"unavailable\":\"unreadable\"}}}\n");
@@ -128,7 +128,7 @@ static void test_point_shadow_depth(void **state)
 	expect(text_sink_new, &l, &hdr, v, false, NULL,
 	       "00:00:01.000000 100/101 g.c:3 g+0x20() {n=1, k=2, n@1=3, n@2=5}\n");
 	expect(json_sink_new, &l, &hdr, v, false, NULL,
-	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"g\",\"module\":\"m\","
+	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,\"function\":\"g\",\"module\":\"m\","
 	       "\"offset\":32,\"file\":\"g.c\",\"line\":3,\"args\":{},"
 	       "\"locals\":{\"n\":1,\"k\":2,\"n@1\":3,\"n@2\":5}}\n");
 }
@@ -144,7 +144,7 @@ static void test_point_unknown_position(void **state)
 
 	expect(text_sink_new, &l, &hdr, v, false, NULL, "00:00:01.000000 100/101 f+0x10(x=1)\n");
 	expect(json_sink_new, &l, &hdr, v, false, NULL,
-	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"f\",\"module\":\"m\","
+	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,\"function\":\"f\",\"module\":\"m\","
 	       "\"offset\":16,\"file\":null,\"line\":null,\"args\":{\"x\":1},\"locals\":{}}\n");
 }
 
@@ -160,7 +160,7 @@ static void test_point_stack(void **state)
 
 	h.stack = &st;
 	expect(json_sink_new, &point, &h, point_values, false, NULL,
-	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"my_traced_function\","
+	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,\"function\":\"my_traced_function\","
 	       "\"module\":\"libmylib.so\",\"offset\":7,\"file\":\"/work/samples/mylib.c\",\"line\":9,"
 	       "\"args\":{\"arg1\":42,\"arg2\":{\"unavailable\":\"optimized out\"}},"
 	       "\"locals\":{\"sum\":3,\"i\":2,\"i@1\":5,\"p\":{\"unavailable\":\"unreadable\"}},"
@@ -185,7 +185,7 @@ static void test_inlined(void **state)
 	expect(text_sink_new, &l, &hdr, weigh_values, false, NULL,
 	       "00:00:01.000000 100/101 weigh [inlined into main at app.c:12](w=3)\n");
 	expect(json_sink_new, &l, &hdr, weigh_values, false, NULL,
-	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,"
+	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,"
 	       "\"function\":\"weigh\",\"module\":\"app\","
 	       "\"inlined\":{\"into\":\"main\",\"offset\":28,\"file\":\"/src/app.c\",\"line\":12},"
 	       "\"args\":{\"w\":3}}\n");
@@ -195,7 +195,7 @@ static void test_inlined(void **state)
 	expect(text_sink_new, &l, &hdr, weigh_values, false, NULL,
 	       "00:00:01.000000 100/101 weigh [inlined into main](w=3)\n");
 	expect(json_sink_new, &l, &hdr, weigh_values, false, NULL,
-	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,"
+	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,"
 	       "\"function\":\"weigh\",\"module\":\"app\","
 	       "\"inlined\":{\"into\":\"main\",\"offset\":28,\"file\":null,\"line\":null},\"args\":{\"w\":3}}\n");
 	l.inlined_into = NULL;
@@ -213,13 +213,12 @@ static void test_clone(void **state)
 	const struct value ret = INT(&vm7);
 
 	expect(text_sink_new, &l, &hdr, v, true, &ret,
-	       "00:00:01.000000 100/101 f [clone .isra](x=1, s=<optimized out>)\n"
-	       "00:00:01.000000 100/101 f [clone .isra] → -7 <0.000000010>\n");
+	       "00:00:01.000000 100/101 f [clone .isra](x=1, s=<optimized out>) → -7 <0.000000010>\n");
 	expect(json_sink_new, &l, &hdr, v, true, &ret,
-	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,"
+	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,"
 	       "\"function\":\"f\",\"module\":\"libc1.so\","
 	       "\"clone\":\"isra\",\"args\":{\"x\":1,\"s\":{\"unavailable\":\"optimized out\"}}}\n"
-	       "{\"type\":\"exit\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,"
+	       "{\"type\":\"exit\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,"
 	       "\"function\":\"f\",\"module\":\"libc1.so\","
 	       "\"clone\":\"isra\",\"retval\":-7,\"duration_ns\":10}\n");
 }
@@ -236,7 +235,7 @@ static void test_point_in_clone(void **state)
 	expect(text_sink_new, &l, &hdr, v, false, NULL,
 	       "00:00:01.000000 100/101 f.c:2 f+0x4 [clone .constprop](x=2)\n");
 	expect(json_sink_new, &l, &hdr, v, false, NULL,
-	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"f\",\"module\":\"m\","
+	       "{\"type\":\"probe\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,\"function\":\"f\",\"module\":\"m\","
 	       "\"clone\":\"constprop\",\"offset\":4,\"file\":\"f.c\",\"line\":2,\"args\":{\"x\":2},\"locals\":{}}\n");
 }
 
@@ -254,12 +253,11 @@ static void test_unavailable_parts(void **state)
 	const struct value ret = GONE(&t_int, "unreadable");
 
 	expect(text_sink_new, &l, &hdr, v, true, &ret,
-	       "00:00:01.000000 100/101 h(pt={x=1, y=<optimized out>})\n"
-	       "00:00:01.000000 100/101 h → <unreadable> <0.000000010>\n");
+	       "00:00:01.000000 100/101 h(pt={x=1, y=<optimized out>}) → <unreadable> <0.000000010>\n");
 	expect(json_sink_new, &l, &hdr, v, true, &ret,
-	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"h\",\"module\":\"m\","
+	       "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,\"function\":\"h\",\"module\":\"m\","
 	       "\"args\":{\"pt\":{\"x\":1,\"y\":{\"unavailable\":\"optimized out\"}}}}\n"
-	       "{\"type\":\"exit\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"h\",\"module\":\"m\","
+	       "{\"type\":\"exit\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,\"function\":\"h\",\"module\":\"m\","
 	       "\"retval\":{\"unavailable\":\"unreadable\"},\"duration_ns\":10}\n");
 }
 

@@ -42,7 +42,7 @@ static char *entry(struct sink *(*make)(FILE *))
 	struct event_layout l = {.function = "st_target", .module = "app"};
 	struct stack_trace st = {.frames = frames, .n = sizeof(frames) / sizeof(frames[0]),
 				 .stopped = "no unwind information"};
-	struct event_header h = {.ts_ns = 1000000000ull, .pid = 100, .tid = 101, .stack = &st};
+	struct event_header h = {.ts_ns = 1000000000ull, .pid = 100, .tid = 101, .call_id = 1, .stack = &st};
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -77,7 +77,7 @@ static void test_json(void **state)
 	char *text = entry(json_sink_new);
 
 	assert_string_equal(
-		text, "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"st_target\","
+		text, "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,\"function\":\"st_target\","
 		      "\"module\":\"app\",\"args\":{},\"stack\":["
 		      "{\"addr\":\"0x7f0000001120\",\"function\":\"st_target\",\"offset\":0,\"module\":\"app\","
 		      "\"file\":\"app.c\",\"line\":23},"

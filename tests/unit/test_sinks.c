@@ -182,8 +182,7 @@ static void test_text(void **state)
 	char *text = run(text_sink_new);
 
 	assert_string_equal(text, "00:00:01.000000 100/101 demo(a=-5, b=42, d=2.5, s=\"hello\", bad=0xdead0000, "
-				  "pt={x=1, y=-2}, color=GREEN, flag=true, big=-18446744073709551616, lost=<optimized out>)\n"
-				  "00:00:01.000014 100/101 demo → -7 <0.000014211>\n");
+				  "pt={x=1, y=-2}, color=GREEN, flag=true, big=-18446744073709551616, lost=<optimized out>) → -7 <0.000014211>\n");
 	free(text);
 }
 
@@ -192,11 +191,11 @@ static void test_json(void **state)
 	char *text = run(json_sink_new);
 
 	assert_string_equal(text,
-			    "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"function\":\"demo\","
+			    "{\"type\":\"entry\",\"ts_ns\":1000000000,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,\"function\":\"demo\","
 			    "\"module\":\"libdemo.so\",\"args\":{\"a\":-5,\"b\":42,\"d\":2.5,\"s\":\"hello\",\"bad\":null,"
 			    "\"pt\":{\"x\":1,\"y\":-2},\"color\":\"GREEN\",\"flag\":true,\"big\":-18446744073709551616,"
 			    "\"lost\":{\"unavailable\":\"optimized out\"}}}\n"
-			    "{\"type\":\"exit\",\"ts_ns\":1000014211,\"pid\":100,\"tid\":101,\"function\":\"demo\","
+			    "{\"type\":\"exit\",\"ts_ns\":1000014211,\"pid\":100,\"tid\":101,\"call\":1,\"depth\":0,\"function\":\"demo\","
 			    "\"module\":\"libdemo.so\",\"retval\":-7,\"duration_ns\":14211}\n");
 	free(text);
 }
