@@ -273,23 +273,26 @@ static int compile_string_cmp(struct comp *c, const struct filter_node *field, c
 
 	if (cmp != FILTER_EQ && cmp != FILTER_NE)
 		return fail(c, "orders strings");
-	/* A glob's pattern with its escapes kept (a literal star told from a
-	 * glob star) is filter.c's to give. */
-	if (lit->str_glob)
-		return fail(c, "matches a glob");
 	if (arg_leaf(c, ff, &lf, &leaf, &off) != 0)
 		return -1;
 	if ((k = string_blob(c, lf, off)) < 0)
 		return fail(c, "compares a string the record does not hold");
-	if ((uint64_t)c->nstrings + lit->str_len + 8 > sizeof(c->strings))
+	/* A glob keeps its escapes ('\*' a star, '\\' a backslash: struct
+	 * filter_node.pattern), which filter_run's matcher reads as
+	 * filter.c's does; a plain string compares as its characters. */
+	const char *text = lit->str_glob ? lit->pattern : lit->str;
+	size_t len = lit->str_glob ? (lit->pattern ? strlen(lit->pattern) : 0) : lit->str_len;
+	if (!text)
+		return fail(c, "is malformed");
+	if ((uint64_t)c->nstrings + len + 8 > sizeof(c->strings))
 		return fail(c, "compares with too long a string");
 	uint32_t at = c->nstrings;
-	memcpy(c->strings + at, lit->str, lit->str_len);
-	c->nstrings += (uint32_t)((lit->str_len + 7) & ~(size_t)7);
+	memcpy(c->strings + at, text, len);
+	c->nstrings += (uint32_t)((len + 7) & ~(size_t)7);
 	/* at is relative to the strings for now: made absolute at the end. */
 	return emit(c, (struct dwt_filter_op){.code = cmp == FILTER_EQ ? DWT_F_STR_EQ : DWT_F_STR_NE,
 					      .flags = lit->str_glob ? DWT_F_GLOB : 0, .arg = (uint16_t)k,
-					      .off = at, .len = (uint32_t)lit->str_len}, 0);
+					      .off = at, .len = (uint32_t)len}, 0);
 }
 
 static int compile(struct comp *c, const struct filter_node *n, struct ety *ty);
@@ -360,15 +363,6 @@ static const uint8_t bit_code[] = {
 	[FILTER_BIT_SHL] = DWT_F_SHL,  [FILTER_BIT_SHR] = DWT_F_SHR, [FILTER_BIT_NOT] = DWT_F_BNOT,
 };
 
-/* An integer literal above INT64_MAX is unsigned in filter.c; until
- * filter.h says so (struct filter_node.ival_unsigned, engineer F's), such
- * literals are not compiled: a negative ival may be either. */
-static bool literal_unsigned(const struct filter_node *n)
-{
-	(void)n;
-	return false;
-}
-
 static int compile(struct comp *c, const struct filter_node *n, struct ety *ty)
 {
 	struct ety a = ETY_S4, b = ETY_S4;
@@ -418,9 +412,8 @@ static int compile(struct comp *c, const struct filter_node *n, struct ety *ty)
 		*ty = a;
 		return emit(c, (struct dwt_filter_op){.code = DWT_F_NEG}, 1);
 	case FILTER_INT:
-		if (n->ival < 0)
-			return fail(c, "has a literal above INT64_MAX");
-		*ty = literal_unsigned(n) ? ETY_U8 : ETY_S8;
+		/* Above INT64_MAX a literal is unsigned (C's type for it). */
+		*ty = n->ival_unsigned ? ETY_U8 : ETY_S8;
 		return emit(c, (struct dwt_filter_op){.code = DWT_F_CONST, .imm = n->ival}, 0);
 	case FILTER_FLOAT:
 		return fail(c, "compares a float");
