@@ -289,6 +289,40 @@ static void test_compile_and_run(void **state)
 	      w_not, hits, NHITS, 1);
 }
 
+static int w_neg_lit(const struct hit *h) { return h->n > -1 && h->u != 0; }
+static int w_big_lit(const struct hit *h) { return h->u > 0xfffffffffffffff0ul || h->py < -1; }
+static int w_glob(const struct hit *h) { return h->name && !strncmp(h->name, "hel", 3); }
+static int w_glob_star(const struct hit *h) { return h->label && !strcmp(h->label, "l*b"); }
+
+/* Literals as filter.c types them (negative: signed; above INT64_MAX:
+ * unsigned) and globs with their escapes. */
+static void test_literals_and_globs(void **state)
+{
+	(void)state;
+	static const struct hit star_hits[] = {
+		{.n = 1, .name = "x", .label = "l*b"}, {.n = 2, .name = "x", .label = "lab"},
+		{.n = 3, .name = "x", .label = "l**b"},
+	};
+	reset();
+	check(op(FILTER_AND, cmp(FILTER_GT, ARG(0, &t_int, 0), num(-1)), cmp(FILTER_NE, ARG(1, &t_ulong, 0), num(0))),
+	      w_neg_lit, hits, NHITS, 1);
+	reset();
+	struct filter_node *big = num((int64_t)0xfffffffffffffff0ull);
+	big->ival_unsigned = true;
+	check(op(FILTER_OR, cmp(FILTER_GT, ARG(1, &t_ulong, 0), big), cmp(FILTER_LT, ARG(3, &t_int, 1, 1), num(-1))),
+	      w_big_lit, hits, NHITS, 1);
+	reset();
+	struct filter_node *g = str("hel*");
+	g->pattern = "hel*";
+	check(cmp(FILTER_EQ, ARG(2, &t_charp, 0), g), w_glob, hits, NHITS, 0);
+	reset();
+	/* "l\*b": a glob whose star is a literal one (str_glob: it has an
+	 * unescaped star elsewhere in LTTng's sense is not needed here) */
+	struct filter_node *lit = node((struct filter_node){.kind = FILTER_STRING, .str = "l*b", .str_len = 3,
+							    .str_glob = true, .pattern = "l\\*b"});
+	check(cmp(FILTER_EQ, ARG(4, &t_charp, 1, 2), lit), w_glob_star, star_hits, 3, 0);
+}
+
 static int w_tid(const struct hit *h) { return h->n == 3; }
 
 /* tid, pid, a field the layout lacks, a parameter with no location. */
@@ -375,6 +409,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compile_and_run),
 		cmocka_unit_test(test_context_and_missing),
+		cmocka_unit_test(test_literals_and_globs),
 		cmocka_unit_test(test_not_compilable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
