@@ -316,8 +316,8 @@ static void test_literals_and_globs(void **state)
 	g->pattern = "hel*";
 	check(cmp(FILTER_EQ, ARG(2, &t_charp, 0), g), w_glob, hits, NHITS, 0);
 	reset();
-	/* "l\*b": a glob whose star is a literal one (str_glob: it has an
-	 * unescaped star elsewhere in LTTng's sense is not needed here) */
+	/* a quoted star in a glob's pattern (l\*b) is a star: "l*b" matches,
+	 * "lab" and "l**b" do not */
 	struct filter_node *lit = node((struct filter_node){.kind = FILTER_STRING, .str = "l*b", .str_len = 3,
 							    .str_glob = true, .pattern = "l\\*b"});
 	check(cmp(FILTER_EQ, ARG(4, &t_charp, 1, 2), lit), w_glob_star, star_hits, 3, 0);
