@@ -6,7 +6,7 @@
 The loop is samples/bench_threads.c (1 thread), timed by its own clock
 (start-up, attaching and tear-down left out), minus the untraced loop;
 the filter is FILTER_REJECT_ALL, which no call of my_traced_function(42,
-...) satisfies.  With the agent engine the filter runs in the program
+...) satisfies; events are written as JSON to a file.  With the agent engine the filter runs in the program
 (src/agent/filter_run.c) and a rejected call writes no record at its
 entry nor at its exit; with ptrace every call still stops the program
 twice and dwtrace decides.  "filtered in the program" is dwtrace's own
@@ -35,7 +35,8 @@ def _traced(ctx, agent_rows, engine, calls, extra):
     """(loop_ns, events in the output, calls dwtrace says it filtered in
     the program, agent mapped?) of bench_threads 1 CALLS under dwtrace."""
     with tempfile.NamedTemporaryFile(suffix=".events") as out:
-        cmd = [ctx.dwtrace, "--engine", engine, "-o", out.name] + list(extra) + [
+        # JSON: one line per event (text joins an entry and its exit).
+        cmd = [ctx.dwtrace, "--engine", engine, "--format", "json", "-o", out.name] + list(extra) + [
             "-e", "my_traced_function", "--", ctx.bench_threads, "1", str(calls)]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         if r.returncode != 0:
