@@ -251,6 +251,12 @@ static int arg_leaf(struct comp *c, const struct filter_field *ff, const struct 
 	return 0;
 }
 
+static bool is_missing(const struct comp *c, const struct filter_node *n)
+{
+	return n->kind == FILTER_FIELD && n->field < c->b->filter->nfields &&
+	       c->b->fields[n->field].source == FILTER_SRC_MISSING;
+}
+
 static bool is_string_field(const struct comp *c, const struct filter_node *n)
 {
 	const struct filter_field *ff;
@@ -384,6 +390,9 @@ static int compile(struct comp *c, const struct filter_node *n, struct ety *ty)
 	case FILTER_CMP:
 		if (!n->l || !n->r || n->cmp > FILTER_GE)
 			return fail(c, "is malformed");
+		/* A field this layout lacks makes the comparison false (filter.c). */
+		if (is_missing(c, n->l) || is_missing(c, n->r))
+			return emit(c, (struct dwt_filter_op){.code = DWT_F_CONST, .imm = 0}, 0);
 		if (is_string_field(c, n->l) && n->r->kind == FILTER_STRING)
 			return compile_string_cmp(c, n->l, n->r, n->cmp);
 		if (is_string_field(c, n->r) && n->l->kind == FILTER_STRING)

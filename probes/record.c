@@ -17,9 +17,10 @@ int record_parse(const void *buf, size_t size, int nops, struct capture_record *
 	if (size < sizeof(h) || size > DWT_MAX_RECORD || size % 8)
 		return -EINVAL;
 	memcpy(&h, p, sizeof(h));
-	if (h.size != size || (h.kind != DWT_REC_ENTRY && h.kind != DWT_REC_EXIT) || (h.flags & ~DWT_REC_VREGS))
+	if (h.size != size || (h.kind != DWT_REC_ENTRY && h.kind != DWT_REC_EXIT) || (h.flags & ~(DWT_REC_VREGS | DWT_REC_REJECTED_MASK)))
 		return -EINVAL;
 	memset(r, 0, offsetof(struct capture_record, blobs));
+	r->rejected_above = (h.flags & DWT_REC_REJECTED_MASK) >> DWT_REC_REJECTED_SHIFT;
 	r->kind = h.kind;
 	r->site = h.site;
 	r->tid = h.tid;

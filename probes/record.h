@@ -36,6 +36,10 @@ struct capture_record {
 	const struct dwt_vregs *vregs; /* NULL unless the record has DWT_REC_VREGS */
 	uint32_t nblobs;
 	struct record_blob blobs[DWT_MAX_OPS_PER_SITE];
+	/* Entries: calls the agent's --filter rejected in the program that
+	 * are in flight around this one (struct dwt_rec_hdr flags,
+	 * DWT_REC_REJECTED_SHIFT), for its depth; 0 from other producers. */
+	uint32_t rejected_above;
 };
 
 /* Parses the record of size bytes at buf (8-byte aligned, as a ring or

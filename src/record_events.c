@@ -317,6 +317,8 @@ static bool record_entry(struct event_stream *es, struct probe_site *site, const
 		/* Calls --filter rejected count: depth is the call's, filtered or not. */
 		h.depth = (uint32_t)calls->len;
 	}
+	/* And those the agent's filter rejected in the program, never seen here. */
+	h.depth += r->rejected_above;
 	args = decode_entry(l, &src, &es->dopts, &es->arena);
 	if (entry_filter(es, site, r, &h, args, &rejected, &held)) {
 		h.call_id = ++es->last_call_id;

@@ -19,7 +19,7 @@
 #endif
 
 #define DWT_MAGIC UINT64_C(0x2165636172747764) /* "dwtrace!" */
-#define DWT_ABI 4
+#define DWT_ABI 5
 /* The agent's exported control object, found by dwtrace in the agent's
  * ELF symbol table (load base from /proc/PID/maps + st_value). */
 #define DWT_AGENT_SYMBOL "dwtrace_agent"
@@ -75,6 +75,13 @@ enum dwt_rec_kind {
 };
 
 #define DWT_REC_VREGS 1u     /* struct dwt_vregs follows the registers */
+/* ABI 5, entry records: bits 8-15 of flags are the
+ * calls the agent's filter rejected that are in flight around this one on
+ * its thread (struct dwt_call frames marked DWT_CALL_REJECTED above its
+ * stack pointer; at most DWT_RING_CALLS): dwtrace never sees them, and
+ * adds them to the call's depth. */
+#define DWT_REC_REJECTED_SHIFT 8
+#define DWT_REC_REJECTED_MASK 0xff00u
 
 struct dwt_rec_hdr {
 	uint32_t size;       /* bytes of the whole record, a multiple of 8 */

@@ -245,6 +245,19 @@ static int calls_pop(struct dwt_ring *r, uint32_t layout, uint64_t sp, struct dw
 	return found;
 }
 
+/* The calls the filter rejected in flight around an entry at stack
+ * pointer sp: frames above sp (frames below it were left by a longjmp). */
+static uint32_t calls_rejected_above(const struct dwt_ring *r, uint64_t sp)
+{
+	uint32_t n = r->ncalls, k = 0;
+
+	if (n > DWT_RING_CALLS)
+		n = 0;
+	for (uint32_t i = 0; i < n; i++)
+		k += r->calls[i].sp > sp && (r->calls[i].flags & DWT_CALL_REJECTED);
+	return k;
+}
+
 /* Whether the entry site s's filter keeps the call (1) or rejects it (0),
  * over the registers in f and the blobs_size bytes of blobs at blobs (NULL
  * before the capture).  A program outside the op area keeps it. */
@@ -488,6 +501,10 @@ void agent_record(uint32_t site_idx, const struct dwt_frame *f)
 			goto out;
 		}
 	}
+	/* Any entry (a layout whose filter dwtrace runs too) may be inside
+	 * calls the agent rejected: their count, for its depth. */
+	if (kind == DWT_REC_ENTRY && r->ncalls)
+		h->flags |= (uint16_t)(calls_rejected_above(r, sp) << DWT_REC_REJECTED_SHIFT);
 	if (sflags & DWT_SITE_UST) {
 		/* The record was built in the ring's free space and stays
 		 * unpublished: the emitter writes the event. */

@@ -8,7 +8,9 @@ filter_call (and, for filters over i alone, -e filter_inner -e
 filter_other: filter_inner(i) is called by filter_call for even i, a
 nested call) keeps exactly the calls the same condition, written in
 Python over the oracle, keeps, and every kept entry has its exit on the
-same thread, nothing else: a rejected call's exit leaves no event.  The program's output and
+same thread, nothing else: a rejected call's exit leaves no event.  With
+filter_inner traced and its caller rejected, filter_inner's depth still
+counts the caller, as the ptrace engine's does.  The program's output and
 exit status are those of its untraced run.
 
 On the default engine (the agent here; the test fails if another ran):
@@ -65,6 +67,8 @@ CASES = [
     ("(i << 2 | 1) == 29 || -i == -4 || (i ^ 1) == 7", keep_i(lambda o: (o["i"] << 2 | 1) == 29 or -o["i"] == -4
                                                              or (o["i"] ^ 1) == 7), True),
     ("tid > 0 && i < 0", keep_i(lambda o: False), True),
+    # filter_inner has no name: !(false) keeps it, inside a rejected filter_call
+    ('!(name == "main.c")', {"filter_call": lambda o: o["name"] != "main.c", "filter_inner": lambda o: True}, True),
     ("d > 2.5", call_only(lambda o: o["d"] > 2.5), False),
 ]
 
@@ -101,7 +105,7 @@ def total_calls(preds):
 
 
 def kept_calls(events, where):
-    """[(function, i)] of the entries, checking that each has its exit on
+    """[(function, i, depth)] of the entries, checking that each has its exit on
     its thread (a stack per thread) and that no exit is left over."""
     stacks, kept = {}, []
     for ev in events:
@@ -109,7 +113,7 @@ def kept_calls(events, where):
         st = stacks.setdefault(tid, [])
         if ev.get("type") == "entry":
             st.append(fn)
-            kept.append((fn, ev["args"]["i"]))
+            kept.append((fn, ev["args"]["i"], ev.get("depth")))
         elif ev.get("type") == "exit":
             if not st or st[-1] != fn:
                 fail("%s: an exit of %s with no entry of it in flight (a rejected call's exit?):\n  %s"
@@ -136,7 +140,8 @@ def check_case(opt, calls, expr, preds, agent_runs):
     want = expected(calls, preds)
     env = dict(os.environ, DWTRACE_DEBUG="agent")
     traced, events = trace(opt, expr, preds, ["-v"], env)
-    got = kept_calls(events, where)
+    got_depth = kept_calls(events, where)
+    got = [(f, i) for f, i, _d in got_depth]
     if got != want:
         fail("%s: kept %s, expected %s\n%s" % (where, got, want, harness.describe(traced)))
     total = total_calls(preds)
@@ -170,8 +175,9 @@ def check_case(opt, calls, expr, preds, agent_runs):
     # The same calls as the ptrace engine's.
     _t, pevents = trace(opt, expr, preds, ["--engine", "ptrace"])
     pgot = kept_calls(pevents, where + " --engine ptrace")
-    if pgot != got:
-        fail("%s: the agent kept %s, --engine ptrace %s" % (where, got, pgot))
+    # depth included: a call rejected in the program still counts
+    if pgot != got_depth:
+        fail("%s: the agent kept (function, i, depth) %s, --engine ptrace %s" % (where, got_depth, pgot))
 
 
 def check_lttng(opt, calls):

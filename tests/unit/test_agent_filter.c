@@ -42,6 +42,7 @@ static void hit_at(uint32_t site, uint64_t rdi, uint64_t sp)
 struct seen {
 	uint32_t site[256];
 	uint64_t sp[256];
+	uint32_t rejected[256]; /* entries: rejected calls around them (flags) */
 	unsigned n;
 };
 
@@ -54,6 +55,7 @@ static void drain(struct dwt_ring *r, uint64_t *tail, struct seen *s)
 	while ((h = next_record(r, tail))) {
 		if (s->n < 256) {
 			s->site[s->n] = h->site;
+			s->rejected[s->n] = (h->flags & DWT_REC_REJECTED_MASK) >> DWT_REC_REJECTED_SHIFT;
 			s->sp[s->n++] = h->regs.gpr[DWT_DW_SP];
 		}
 	}
@@ -128,6 +130,8 @@ void test_filter_sites(void)
 	drain(r, &tail, &s);
 	EXPECT(s, E_REGS, X_REGS);
 	CHECK(s.n == 2 && s.sp[0] == S - 64 && s.sp[1] == S - 64);
+	/* the kept entry says one rejected call is around it, for its depth */
+	CHECK(s.n == 2 && s.rejected[0] == 1);
 
 	/* a rejected call left by a longjmp inside a kept one: dropped by
 	 * the kept call's exit, which is written */
@@ -136,6 +140,7 @@ void test_filter_sites(void)
 	hit_at(X_REGS, 0, S);
 	drain(r, &tail, &s);
 	EXPECT(s, E_REGS, X_REGS);
+	CHECK(s.n == 2 && s.rejected[0] == 0);
 	CHECK(r->filtered == filtered0 + 3);
 
 	/* a filter over a blob the capture copied */
