@@ -102,7 +102,9 @@ static void bind_retval(struct binder *bd, struct filter_field *ff, const char *
 	}
 	if (ff->source == FILTER_SRC_RETVAL) {
 		if (!l->has_ret) {
-			bind_fail(bd, "'%s': probe '%s' returns void", name, l->function);
+			/* A void function lacks it, as another probe may lack a
+			 * parameter (-e 'lib_*' with void functions among them). */
+			ff->source = FILTER_SRC_MISSING;
 			return;
 		}
 		ff->type = l->ret.type;
@@ -350,6 +352,7 @@ struct ev {
 	long double f;
 	const char *str;        /* EV_STR */
 	size_t str_len;
+	bool str_truncated;     /* EV_STR: only the first str_len characters were captured (-s) */
 	const struct filter_node *lit; /* EV_STR from a literal: its glob */
 };
 
@@ -385,7 +388,8 @@ static struct ev ev_of_value(const struct value *v)
 	if (type_is_string(v->type)) {
 		if (!v->has_string)
 			return (struct ev){.kind = EV_NONE};
-		return (struct ev){.kind = EV_STR, .str = v->str, .str_len = v->str_len};
+		return (struct ev){.kind = EV_STR, .str = v->str, .str_len = v->str_len,
+				   .str_truncated = v->str_truncated};
 	}
 	t = dw_type_strip(v->type);
 	if (!t)
@@ -531,10 +535,25 @@ static bool compare(const struct eval_ctx *c, const struct filter_node *n)
 			return false;
 		if (lit->kind == FILTER_STRING && lit->str_glob) {
 			const struct ev *s = lit == n->l ? &b : &a;
+			size_t pl = strlen(lit->pattern);
 
 			eq = glob_match(lit->pattern, s->str, s->str_len);
+			/* A string cut at -s: only a match that any rest would
+			 * keep (a trailing '*') decides; otherwise unknown. */
+			if (s->str_truncated && !(eq && pl && lit->pattern[pl - 1] == '*' &&
+						  (pl < 2 || lit->pattern[pl - 2] != '\\')))
+				return false;
 		} else {
-			eq = a.str_len == b.str_len && !memcmp(a.str, b.str, a.str_len);
+			const struct ev *s = a.str_truncated ? &a : &b, *o = a.str_truncated ? &b : &a;
+
+			/* A cut string is longer than its characters: equal to
+			 * nothing shorter, unknown against a longer one with
+			 * the same start. */
+			if (s->str_truncated && !o->str_truncated && o->str_len > s->str_len &&
+			    !memcmp(s->str, o->str, s->str_len))
+				return false;
+			eq = a.str_len == b.str_len && !memcmp(a.str, b.str, a.str_len) && !a.str_truncated &&
+			     !b.str_truncated;
 		}
 		return n->cmp == FILTER_EQ ? eq : n->cmp == FILTER_NE ? !eq : false;
 	}

@@ -138,9 +138,9 @@ void filter_free(struct filter *f);
  * caller; filter_bound_free), or NULL with *err a malloc'd one-line message
  * naming the field and the probe when the expression cannot apply to l: a
  * string compared with a number, a member or index that l's type lacks
- * (p.z), an enumerator not in the enum, retval of a function returning
- * void, or retval/duration_ns at a probe with no exit (points, inlined
- * copies).  A name l lacks altogether binds as FILTER_SRC_MISSING
+ * (p.z), an enumerator not in the enum, or retval/duration_ns at a probe
+ * with no exit (points, inlined copies).  A name l lacks altogether
+ * (retval of a function returning void too) binds as FILTER_SRC_MISSING
  * (counted in nmissing): the caller says that every probe lacking a name
  * is an error only when no probe has it. */
 struct filter_bound *filter_bind(const struct filter *f, const struct event_layout *l, char **err);

@@ -119,6 +119,9 @@ void sink_summary_text(struct sink *s, const struct stats *st)
 	uint64_t calls, hits, unfinished, nested;
 	FILE *out = s->out;
 
+	/* Never on the line of an entry still waiting for its exit. */
+	if (s->ops->end_line)
+		s->ops->end_line(s);
 	fprintf(out, "%10s %10s %10s %10s %10s %10s %10s %10s  %s\n", "calls", "unfinished", "total", "avg", "min",
 		"p50", "p99", "max", "function");
 	for (size_t i = 0; i < n; i++) {

@@ -125,7 +125,11 @@ void stats_call(struct stats *st, const struct event_layout *l, uint64_t duratio
 	if (!r->chunk[c])
 		r->chunk[c] = xcalloc(STATS_SUB, sizeof(uint64_t));
 	r->chunk[c][sub]++;
-	if (!nested_hits && duration_ns < st->min_lone_ns)
+}
+
+void stats_bare_call(struct stats *st, uint64_t duration_ns)
+{
+	if (duration_ns < st->min_lone_ns)
 		st->min_lone_ns = duration_ns;
 }
 

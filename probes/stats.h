@@ -35,6 +35,11 @@ void stats_hit(struct stats *st, const struct event_layout *l);
  * next one's before it). */
 void stats_gap(struct stats *st, uint64_t gap_ns);
 
+/* A call with no traced hit inside ended after duration_ns (whether
+ * --filter kept it or not): the shortest bounds from above what a call's
+ * own two hits add to its duration. */
+void stats_bare_call(struct stats *st, uint64_t duration_ns);
+
 /* A call of l that never returned while traced: the thread or program
  * ended inside it, longjmp or an exception left it, or tracing stopped. */
 void stats_unfinished(struct stats *st, const struct event_layout *l);
@@ -77,8 +82,8 @@ uint64_t stats_percentile(const struct stats_row *r, double q);
 void stats_log2(const struct stats_row *r, uint64_t counts[STATS_LOG2]);
 
 /* The tracing overhead estimated from this run: *per_call_ns the shortest
- * call with no traced hit inside (what a call's own two hits add at most,
- * its function's own time included), *per_hit_ns the shortest gap between
+ * stats_bare_call (what a call's own two hits add at most, its function's
+ * own time included), *per_hit_ns the shortest gap between
  * two hits of one thread (what a nested traced hit adds, at most).  Each
  * is UINT64_MAX when the run gave no such measure. */
 void stats_overhead(const struct stats *st, uint64_t *per_call_ns, uint64_t *per_hit_ns);

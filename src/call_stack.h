@@ -20,8 +20,10 @@ struct call_frame {
 	bool rejected;               /* --filter dropped the entry: no exit event either */
 	/* --filter decided at the exit: the entry, held until then (record_events.c) */
 	void *held;
-	/* hits of traced functions in this thread between the entry and now
-	 * (their cost is inside this call's duration: the summary's overhead) */
+	/* Hits of traced functions in this thread inside the call (their cost
+	 * is inside its duration: the summary's overhead).  Until the exit,
+	 * call_stack.hits at the entry; record_exit() makes it the hits in
+	 * between. */
 	uint64_t nested_hits;
 };
 

@@ -78,6 +78,12 @@ int filter_probes_bind(struct probe_set *set)
 
 		if (found[k])
 			continue;
+		if (set->npending || set->nwaiting) {
+			/* A probe to come (a library not loaded yet) may have it. */
+			log_note("--filter: no probe placed now has '%s' (those waiting for their module may)",
+				 f->fields[k]->name);
+			continue;
+		}
 		names_of(first, names, sizeof(names));
 		log_error("--filter: unknown field '%s' (no probe has it; probe '%s' has %s)", f->fields[k]->name,
 			  first->function, names);

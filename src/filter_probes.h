@@ -10,8 +10,9 @@
 
 /* Binds set->filter to every site of set, before the program runs.
  * Returns 0, or -1 after log_error() said why: an expression that cannot
- * apply to a probe (a string compared with a number, p.z, retval of a
- * void function or of a point), a name no probe has, or with
+ * apply to a probe (a string compared with a number, p.z, retval or
+ * duration_ns of a point), a name no probe has (a note when probes
+ * wait for a module to come, which may have it), or with
  * set->filter_lttng an expression decided at the exit.  A name only some
  * probes lack: one note per such probe. */
 int filter_probes_bind(struct probe_set *set);

@@ -515,6 +515,10 @@ int main(int argc, char **argv)
 
 		if (!unsuitable && o.engine == ENGINE_AUTO)
 			unsuitable = agent_engine_unusual(p);
+		/* The program's own lttng-ust writes the agent's LTTng events,
+		 * which never pass through dwtrace's filter. */
+		if (!unsuitable && filter && o.format == FORMAT_LTTNG)
+			unsuitable = "--filter with LTTng output is evaluated by dwtrace, which writes the events";
 		char *why = NULL;
 
 		if (unsuitable && o.engine == ENGINE_AGENT) {

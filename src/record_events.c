@@ -385,6 +385,12 @@ static bool record_exit(struct event_stream *es, struct probe_site *site, const 
 		call_pop(calls);
 		return true;
 	}
+	/* From here on, nested_hits: the hits between the entry and this exit. */
+	f->nested_hits = calls->hits - 1 > f->nested_hits ? calls->hits - 1 - f->nested_hits : 0;
+	duration = r->ts_ns > f->entry_mono_ns ? r->ts_ns - f->entry_mono_ns : 0;
+	/* The overhead is measured on every call, kept by --filter or not. */
+	if (es->stats && !f->nested_hits)
+		stats_bare_call(es->stats, duration);
 	if (f->rejected) {
 		call_pop(calls);
 		return true;
@@ -393,9 +399,6 @@ static bool record_exit(struct event_stream *es, struct probe_site *site, const 
 	h.tail_call = tail_call;
 	h.call_id = f->call_id;
 	h.depth = f->depth;
-	/* From here on, nested_hits: the hits between the entry and this exit. */
-	f->nested_hits = calls->hits - 1 > f->nested_hits ? calls->hits - 1 - f->nested_hits : 0;
-	duration = r->ts_ns > f->entry_mono_ns ? r->ts_ns - f->entry_mono_ns : 0;
 	if (!tail_call)
 		ret = decode_return(l, &src, &es->dopts, &es->arena);
 	if (!f->held || exit_filter(es, l, f->held, ret, duration))

@@ -222,11 +222,40 @@ def check_bad(opt):
         fail("-p: filter_app printed %r (status %s), untraced %r" % (out, proc.returncode, want))
 
 
+def check_late(opt):
+    """A probe found in a library loaded later that the expression cannot
+    apply to: a warning, and it is not placed; the program runs as alone."""
+    app = harness.sample(opt, "dlopen_app")
+    where = "%s dlopen" % opt
+    plain, result, out = harness.check_unharmed(
+        [app], ["--format", "json", "-e", "call_plugin", "-e", "libplugin.so:plugin_fn",
+                "--filter", "x.y == 1 || first > 1"])
+    warning = ("dwtrace: warning: --filter: 'x.y' of probe 'plugin_fn': 'x' is not a struct or union; "
+               "probe 'plugin_fn' in libplugin.so is not placed")
+    if warning not in harness.stderr_lines(result):
+        fail("%s: no warning %r\n%s" % (where, warning, harness.describe(result)))
+    events = harness.read_events(out)
+    # call_plugin(first, last) calls plugin_fn(first..last) after each
+    # dlopen the program prints: the first x printed after each is first.
+    firsts, after_dlopen = [], False
+    for line in plain.stdout.splitlines():
+        if line.startswith("dlopen "):
+            after_dlopen = True
+        elif line.startswith("plugin_fn(x=") and after_dlopen:
+            firsts.append(int(line[len("plugin_fn(x="):line.index(")")]))
+            after_dlopen = False
+    want = [f for f in firsts if f > 1]
+    if len(firsts) != 2 or any(e["function"] != "call_plugin" for e in events) or \
+            [e["args"]["first"] for e in events if e["type"] == "entry"] != want:
+        fail("%s: events %r (call_plugin's first arguments, from the prints: %r)" % (where, events, firsts))
+
+
 def test(opt):
     check_bad(opt)
     check_cases(opt)
     check_nested(opt)
     check_missing(opt)
+    check_late(opt)
 
 
 if __name__ == "__main__":

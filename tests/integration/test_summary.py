@@ -18,7 +18,7 @@
 - longjmp_app prints its functions' entries and exits: -c's calls and
   unfinished (left by longjmp) per function equal those counts.
 - `-c` on a started sample_app that sleeps between calls, stopped by SIGINT
-  after 5 calls: the summary is written (at least the calls the program
+  or SIGTERM after 5 calls: the summary is written (at least the calls the program
   printed before the signal, at most all of them), the program runs to its
   end with its untraced output.
 - `-c -p PID --duration 0.5` on a running spin_app: a summary with calls;
@@ -232,20 +232,22 @@ def test_unfinished(opt):
                  % (where, f, rows.get(f), entries, exits))
 
 
-def test_sigint(opt):
+def test_stop_signal(opt, sig):
+    """Stopped by sig (SIGINT: dwtrace waits for the program; SIGTERM:
+    it ends now, the program runs on): the summary is written."""
     app = harness.sample(opt, "sample_app")
     cmd = [app, "60", "-d", "20000"]
-    where = "-c, SIGINT (%s)" % opt
+    where = "-c, %s (%s)" % (signal.Signals(sig).name, opt)
     plain = harness.run_untraced(cmd)
-    out = os.path.join(harness.tempdir(), "sigint.txt")
+    out = os.path.join(harness.tempdir(), "stopped.txt")
     run = tracing.Running([harness.dwtrace(), "-c", "-o", out, "-e", "my_traced_function", "--"] + cmd)
     try:
-        run.stdout.wait_for(r"^my_traced_function\(", 30, where)
         tracing.wait_for(lambda: len(app_lines("\n".join(run.stdout.lines))) >= 5, "5 calls", 30)
         seen = len(app_lines("\n".join(run.stdout.lines)))
-        run.proc.send_signal(signal.SIGINT)
+        run.proc.send_signal(sig)
         status = run.wait(60, where)
-        stdout = run.stdout.text()
+        # The program's stdout is the same pipe: it closes when the program ends.
+        stdout = run.stdout.text(30)
         if status != 0 or stdout != plain.stdout:
             fail("%s: status %s, output %s the untraced one\n%s"
                  % (where, status, "equal to" if stdout == plain.stdout else "unlike", run.describe()))
@@ -301,7 +303,8 @@ def main(opt):
     test_json(opt)
     test_inline(opt)
     test_unfinished(opt)
-    test_sigint(opt)
+    test_stop_signal(opt, signal.SIGINT)
+    test_stop_signal(opt, signal.SIGTERM)
     test_attach_duration(opt)
 
 

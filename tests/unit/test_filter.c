@@ -216,6 +216,9 @@ struct call {
 	bool i_unavailable;
 };
 
+/* run(): name's string was cut at -s. */
+static bool cut;
+
 #define SCALAR(t, field) {.type = (t), .available = true, .bytes = (const uint8_t *)&(field), .size = sizeof(field)}
 
 static bool run(const char *expr, const struct call *k, uint64_t duration)
@@ -237,7 +240,7 @@ static bool run(const char *expr, const struct call *k, uint64_t duration)
 	v[I].available = !k->i_unavailable;
 	v[U] = (struct value)SCALAR(&t_ulong, k->u);
 	v[NAME] = (struct value){.type = &t_charp, .available = true, .size = 8, .has_string = k->name != NULL,
-				 .str = k->name, .str_len = k->name ? strlen(k->name) : 0};
+				 .str = k->name, .str_len = k->name ? strlen(k->name) : 0, .str_truncated = cut};
 	v[C] = (struct value)SCALAR(&t_color_td, k->c);
 	for (int j = 0; j < 2; j++)
 		pkids[j] = (struct value)SCALAR(&t_int, k->p[j]);
@@ -333,6 +336,23 @@ static void test_eval_strings(void **state)
 	assert_true(run("name == \"a\\*b\"", &k, 0));
 	assert_true(run("name == \"a\\**\"", &k, 0));
 	assert_false(run("name == \"ab\"", &k, 0));
+	/* Cut at -s ("open_f" of "open_file.c"): decided only when the rest
+	 * cannot matter. */
+	k.name = "open_f";
+	{
+		bool saved = cut;
+
+		cut = true;
+		assert_true(run("name == \"open*\"", &k, 0));
+		assert_false(run("name == \"*.c\"", &k, 0));
+		assert_false(run("name != \"*.c\"", &k, 0));
+		assert_false(run("name == \"open_f\"", &k, 0));
+		assert_true(run("name != \"open_f\"", &k, 0));
+		assert_true(run("name != \"main.c\"", &k, 0));
+		assert_false(run("name == \"open_file.c\"", &k, 0));
+		assert_false(run("name != \"open_file.c\"", &k, 0));
+		cut = saved;
+	}
 	/* NULL: its comparison is false, either way. */
 	k.name = NULL;
 	assert_false(run("name == \"*\"", &k, 0));
@@ -427,7 +447,18 @@ static void test_bind_errors(void **state)
 		   "--filter: probe 'f' has no exit (a point inside a function): retval and duration_ns cannot be used");
 	binds_with("duration_ns > 1", &point,
 		   "--filter: probe 'f' has no exit (a point inside a function): retval and duration_ns cannot be used");
-	binds_with("retval == 1", &voidf, "--filter: 'retval': probe 'f' returns void");
+	/* A void function lacks retval, as a probe may lack a parameter. */
+	{
+		char *err = NULL;
+		struct filter *f = filter_parse("retval == 1 || i == 2", &err);
+		struct filter_bound *b = filter_bind(f, &voidf, &err);
+
+		assert_non_null(b);
+		assert_int_equal(b->fields[0].source, FILTER_SRC_MISSING);
+		assert_int_equal(b->nmissing, 1);
+		filter_bound_free(b);
+		filter_free(f);
+	}
 }
 
 int main(void)
