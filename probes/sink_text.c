@@ -323,6 +323,13 @@ static int text_flush(struct sink *s)
 	return ferror(s->out) ? -EIO : 0;
 }
 
+static uint64_t text_held_until(struct sink *s)
+{
+	struct text_sink *t = (struct text_sink *)s;
+
+	return t->pending ? t->pending_ts_ns + PENDING_SHOW_NS : 0;
+}
+
 /* Output never ends in the middle of a line. */
 static void text_destroy(struct sink *s)
 {
@@ -342,6 +349,7 @@ static const struct sink_ops text_ops = {
 	.destroy = text_destroy,
 	.summary = sink_summary_text,
 	.end_line = text_end_line,
+	.held_until = text_held_until,
 };
 
 const struct sink_opts sink_opts_default = {.time = SINK_TIME_CLOCK_US, .durations = true};

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""test_blocked_entry.py: with the in-process agent, a call blocked in the
-program shows its entry while it blocks.
+"""test_blocked_entry.py: a call blocked in the program shows its entry
+while it blocks.
 
 The text sink keeps a call's entry in memory, to write it whole with its
 exit on one line; a flush that finds it open for 50 ms writes it as
-"<unfinished ...>", and the agent engine's reader flushes while it waits.
+"<unfinished ...>".  The agent engine's reader flushes while it waits; the
+ptrace engine's waitpid is interrupted by a timer for that flush.  The
+default variant asks for the agent (dwtrace's default picks the ptrace
+engine for prior_app, whose pr_wait needs an int3 trap); NAME_ptrace runs
+the ptrace engine.
 prior_app (samples/prior_app.c) calls pr_wait(1..4), each blocked in read()
 on stdin until the test writes a byte: before each byte, the entry line
 "pr_wait(n=N) <unfinished ...>" must be in dwtrace's output (-o FILE),
@@ -50,7 +54,8 @@ def test():
     with open(input_path, "rb") as f:
         plain = harness.run_untraced([app], stdin=f)
     out = os.path.join(harness.tempdir(), "events")
-    cmd = [harness.dwtrace(), "--engine", "agent", "-o", out, "-e", "pr_wait", "--", app]
+    engine = [] if harness.engine() else ["--engine", "agent"]
+    cmd = [harness.dwtrace()] + engine + ["-o", out, "-e", "pr_wait", "--", app]
     harness.show_cmd(cmd)
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     printed = [proc.stdout.readline()]
