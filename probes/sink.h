@@ -50,6 +50,12 @@ struct sink_ops {
 	 * can follow it on the same stream -- the summary, the final flush,
 	 * a message on a shared terminal.  Events may still follow. */
 	void (*end_line)(struct sink *s);
+	/* Optional: when (CLOCK_REALTIME, ns) a flush will write what the
+	 * sink holds back -- the text sink's entry waiting for its exit, 50 ms
+	 * after the entry's time -- or 0 when it holds nothing.  An engine
+	 * about to block flushes again then, so that a call blocked in the
+	 * program shows while it blocks (ptrace/tracer.c). */
+	uint64_t (*held_until)(struct sink *s);
 };
 
 struct sink {

@@ -14,6 +14,13 @@
  *   12:00:01.123500 4242/4242 f [clone .isra](x=1)
  * The time is -t's, -tt's (the default), -ttt's or -r's (sink_opts.time).
  * Values: sink_text_value.c.
+ *
+ * A line reaches the FILE whole: the program may write to the same file
+ * (-o /dev/stdout, one terminal), and every flush would push a half line
+ * out for its output to land in.  The open entry waits in the sink's own
+ * memory (open_memstream) until the next event decides how it ends, or
+ * until a flush finds it open for PENDING_SHOW_NS: a call blocked in the
+ * program then shows up as "<unfinished ...>" while it blocks.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,24 +33,49 @@
 #include "sink_text_value.h"
 #include "xalloc.h"
 
+/* How long an open entry may wait in memory for its exit when dwtrace
+ * flushes (wall clock since its event_header.ts_ns): long enough that a
+ * call's exit almost always joins it, short enough for a person watching
+ * a blocked call. */
+#define PENDING_SHOW_NS 50000000ull
+
 struct text_sink {
 	struct sink s;
-	/* An entry line is written without its newline (pending_call: its
-	 * call id) until the next event says how it ends. */
+	/* The FILE the user named: s.out points to mem while an entry that
+	 * may be joined by its exit is written. */
+	FILE *file;
+	/* An entry line without its newline (pending_call: its call id,
+	 * pending_ts_ns: its time) in mem_buf[0, mem_len), until the next
+	 * event says how it ends.  mem is NULL when open_memstream failed:
+	 * entries are then ended at once, as unfinished. */
+	FILE *mem;
+	char *mem_buf;
+	size_t mem_len;
 	bool pending;
 	uint64_t pending_call;
+	uint64_t pending_ts_ns;
 	/* -r: the time of the previous line (any line, when have_prev). */
 	bool have_prev;
 	uint64_t prev_ts_ns;
 };
+
+/* Writes the open entry (without its newline) to the FILE and empties the
+ * memory it waited in. */
+static void put_pending(struct text_sink *t)
+{
+	t->pending = false;
+	if (fflush(t->mem) == 0 && t->mem_len)
+		fwrite(t->mem_buf, 1, t->mem_len, t->file);
+	rewind(t->mem);
+}
 
 /* Ends the entry line left open, if any: its exit does not come next. */
 static void end_pending(struct text_sink *t)
 {
 	if (!t->pending)
 		return;
-	fputs(" <unfinished ...>\n", t->s.out);
-	t->pending = false;
+	put_pending(t);
+	fputs(" <unfinished ...>\n", t->file);
 }
 
 /* The time as sink_opts.time says: "12:00:01.123456", "12:00:01",
@@ -174,7 +206,13 @@ static void text_entry(struct sink *s, const struct event_layout *l, const struc
 		       const struct value *args)
 {
 	struct text_sink *t = (struct text_sink *)s;
+	/* A call's entry whose exit may complete its line waits in memory;
+	 * with a stack trace, the stack comes between them. */
+	bool joinable = l->kind == LAYOUT_CALL && h->call_id && !h->entry_only && !h->stack && t->mem;
 
+	end_pending(t);
+	if (joinable)
+		s->out = t->mem;
 	put_header(t, h);
 	if (l->kind == LAYOUT_POINT && l->file) {
 		fputs(sink_file_base(l->file), s->out);
@@ -207,12 +245,14 @@ static void text_entry(struct sink *s, const struct event_layout *l, const struc
 		}
 		putc('}', s->out);
 	}
-	if (l->kind == LAYOUT_CALL && h->call_id && !h->entry_only) {
+	if (joinable) {
+		s->out = t->file;
 		t->pending = true;
 		t->pending_call = h->call_id;
-		/* The stack comes between the entry and its exit. */
-		if (h->stack)
-			end_pending(t);
+		t->pending_ts_ns = h->ts_ns;
+	} else if (l->kind == LAYOUT_CALL && h->call_id && !h->entry_only) {
+		/* Its exit reads "<... f resumed>". */
+		fputs(" <unfinished ...>\n", s->out);
 	} else {
 		putc('\n', s->out);
 	}
@@ -250,7 +290,7 @@ static void text_exit(struct sink *s, const struct event_layout *l, const struct
 	struct text_sink *t = (struct text_sink *)s;
 
 	if (t->pending && h->call_id && t->pending_call == h->call_id) {
-		t->pending = false;
+		put_pending(t);
 	} else {
 		put_header(t, h);
 		fputs("<... ", s->out);
@@ -265,18 +305,40 @@ static void text_end_line(struct sink *s)
 	end_pending((struct text_sink *)s);
 }
 
+/* Complete lines only: the open entry stays in memory unless it has
+ * waited PENDING_SHOW_NS for its exit (the agent engine's reader flushes
+ * while it waits, so a blocked call shows; the ptrace engine flushes before
+ * it waits for the next event). */
 static int text_flush(struct sink *s)
 {
+	struct text_sink *t = (struct text_sink *)s;
+	struct timespec now;
+
+	if (t->pending && clock_gettime(CLOCK_REALTIME, &now) == 0 &&
+	    (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec >= t->pending_ts_ns + PENDING_SHOW_NS)
+		end_pending(t);
 	/* A write that failed earlier left only the error flag: EIO then. */
 	if (fflush(s->out) != 0)
 		return errno ? -errno : -EIO;
 	return ferror(s->out) ? -EIO : 0;
 }
 
+static uint64_t text_held_until(struct sink *s)
+{
+	struct text_sink *t = (struct text_sink *)s;
+
+	return t->pending ? t->pending_ts_ns + PENDING_SHOW_NS : 0;
+}
+
 /* Output never ends in the middle of a line. */
 static void text_destroy(struct sink *s)
 {
-	end_pending((struct text_sink *)s);
+	struct text_sink *t = (struct text_sink *)s;
+
+	end_pending(t);
+	if (t->mem)
+		fclose(t->mem);
+	free(t->mem_buf);
 	free(s);
 }
 
@@ -287,6 +349,7 @@ static const struct sink_ops text_ops = {
 	.destroy = text_destroy,
 	.summary = sink_summary_text,
 	.end_line = text_end_line,
+	.held_until = text_held_until,
 };
 
 const struct sink_opts sink_opts_default = {.time = SINK_TIME_CLOCK_US, .durations = true};
@@ -297,6 +360,8 @@ struct sink *sink_text_new(FILE *out, const struct sink_opts *opts)
 
 	t->s.ops = &text_ops;
 	t->s.out = out;
+	t->file = out;
+	t->mem = open_memstream(&t->mem_buf, &t->mem_len);
 	t->s.opts = opts ? *opts : sink_opts_default;
 	return &t->s;
 }

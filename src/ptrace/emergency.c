@@ -264,6 +264,12 @@ static void crash_end_line(struct sink *s)
 		c->real->ops->end_line(c->real);
 }
 
+static uint64_t crash_held_until(struct sink *s)
+{
+	struct crash_sink *c = (struct crash_sink *)s;
+	return c->real->ops->held_until ? c->real->ops->held_until(c->real) : 0;
+}
+
 static const struct sink_ops crash_ops = {
 	.entry = crash_entry,
 	.exit = crash_exit,
@@ -271,6 +277,7 @@ static const struct sink_ops crash_ops = {
 	.destroy = crash_destroy,
 	.layout_added = crash_layout_added,
 	.end_line = crash_end_line,
+	.held_until = crash_held_until,
 };
 
 struct sink *emergency_test_sink(struct sink *real)

@@ -14,6 +14,7 @@
 #include <sys/ptrace.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -279,6 +280,79 @@ bool our_trap(const struct breakpoint *bp, pid_t tid)
 	return wait_trap_is_breakpoint(tid);
 }
 
+/* The text sink holds a call's entry back for its exit to join it, and
+ * writes it when a flush finds it open long enough (sink_ops.held_until);
+ * waitpid has no timeout, so a one-shot timer's signal (no SA_RESTART)
+ * interrupts it then: a call blocked in the program shows while it blocks,
+ * as with strace.  The signal only interrupts; nothing else sees it. */
+static volatile sig_atomic_t flush_due;
+
+static void on_flush_timer(int sig)
+{
+	(void)sig;
+	flush_due = 1;
+}
+
+/* The timer, created at first use; false when it cannot be (then entries
+ * wait for the next event). */
+static bool flush_timer(timer_t *out)
+{
+	static int state; /* 0: not tried, 1: ready, -1: failed */
+	static timer_t timer;
+	struct sigaction sa;
+	struct sigevent sev;
+
+	if (!state) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_flush_timer;
+		sigemptyset(&sa.sa_mask);
+		memset(&sev, 0, sizeof(sev));
+		sev.sigev_notify = SIGEV_SIGNAL;
+		sev.sigev_signo = SIGRTMIN;
+		state = sigaction(SIGRTMIN, &sa, NULL) == 0 && timer_create(CLOCK_REALTIME, &sev, &timer) == 0 ? 1 : -1;
+	}
+	*out = timer;
+	return state > 0;
+}
+
+/* waitpid(-1, status, __WALL), flushing the sink when what it holds back
+ * is due.  Returns waitpid's result; -1 with errno EINTR when a stop was
+ * requested or the output failed (tr->output_failed). */
+static pid_t wait_flushing(struct tracer *tr, int *status)
+{
+	for (;;) {
+		uint64_t until = tr->sink->ops->held_until ? tr->sink->ops->held_until(tr->sink) : 0;
+		struct itimerspec it = {0};
+		timer_t timer;
+		pid_t tid;
+		int err;
+
+		if (!until || !flush_timer(&timer))
+			return waitpid(-1, status, __WALL);
+		/* Absolute, on the clock of the events' times.  A signal that
+		 * comes before waitpid blocks leaves the entry for the next
+		 * event, as without the timer (a window of microseconds). */
+		it.it_value.tv_sec = (time_t)(until / 1000000000u);
+		it.it_value.tv_nsec = (long)(until % 1000000000u);
+		flush_due = 0;
+		if (timer_settime(timer, TIMER_ABSTIME, &it, NULL) != 0)
+			return waitpid(-1, status, __WALL);
+		tid = flush_due ? -1 : waitpid(-1, status, __WALL);
+		err = flush_due && tid < 0 ? EINTR : errno;
+		memset(&it, 0, sizeof(it));
+		timer_settime(timer, 0, &it, NULL);
+		if (tid >= 0 || err != EINTR || !flush_due || *tr->stop_requested) {
+			errno = err;
+			return tid;
+		}
+		if (tr->sink->ops->flush(tr->sink) != 0) {
+			tr->output_failed = true;
+			errno = EINTR;
+			return -1;
+		}
+	}
+}
+
 static void next_event(struct tracer *tr, struct event *ev)
 {
 	struct wait_status ws;
@@ -297,7 +371,7 @@ static void next_event(struct tracer *tr, struct event *ev)
 		ev->type = TE_INTERRUPTED;
 		return;
 	}
-	tid = waitpid(-1, &status, __WALL);
+	tid = wait_flushing(tr, &status);
 	if (tid < 0) {
 		ev->type = errno == EINTR ? TE_INTERRUPTED : TE_NO_TASKS;
 		return;

@@ -10,7 +10,8 @@ sticky directory (the kernel's protected_symlinks rule, which dwtrace
 applies itself since it runs as root) - the file it points to stays as it
 was.  Accepted: a FIFO that a reader has open (the reader gets the events),
 a symbolic link of our own in such a directory, /dev/stdout (events on
-stdout, the program's output after them in the same stream), and an
+stdout with the program's output in the same stream, every line of both
+whole), and an
 existing regular file (truncated).  The program's output and status are
 compared with an untraced run whenever it runs.
 """
@@ -93,13 +94,27 @@ def test():
     if not got or got[0].count("my_traced_function(") != 3:
         fail("the FIFO's reader got %r" % got)
 
-    # /dev/stdout: the descriptor dwtrace has, not a new open.
-    result = harness.run([harness.dwtrace(), "-o", "/dev/stdout", "-e", "my_traced_function", "--", app, "3"])
-    lines = result.stdout.splitlines()
-    program = [l for l in lines if not re.match(r"^\d\d:\d\d:\d\d\.\d+ \d+/\d+ ", l)]
-    # 3 lines of the program, 3 of dwtrace (a call's entry and exit share one).
-    if result.returncode != 0 or "\n".join(program) + "\n" != plain.stdout or len(lines) != 6:
-        fail("-o /dev/stdout\n" + harness.describe(result))
+    # /dev/stdout: the descriptor dwtrace has, not a new open.  The program
+    # writes to the same stream, so every line must reach it whole, dwtrace's
+    # and the program's (a flush once pushed out an entry still waiting for
+    # its exit, and the program's output landed in the middle of it).  Each
+    # dwtrace line is the program's own print of that call ("f(ARGS) = RET")
+    # in dwtrace's joined form; a few runs, since the interleaving varies.
+    calls = plain.stdout.splitlines()
+    m = re.match(r"^(my_traced_function\(.*\)) = (\S+)$", calls[0])
+    if len(calls) != 3 or len(set(calls)) != 1 or not m:
+        fail("sample_app 3 printed %r" % plain.stdout)
+    event = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} \d+/\d+ %s \u2192 %s <\d+\.\d{9}>$"
+                       % (re.escape(m.group(1)), re.escape(m.group(2))))
+    for _ in range(5):
+        result = harness.run([harness.dwtrace(), "-o", "/dev/stdout", "-e", "my_traced_function", "--", app, "3"])
+        lines = result.stdout.splitlines()
+        events = [l for l in lines if event.match(l)]
+        program = [l for l in lines if not event.match(l)]
+        # 3 lines of the program, 3 of dwtrace (a call's entry and exit share one).
+        if (result.returncode != 0 or not result.stdout.endswith("\n") or program != calls
+                or len(events) != 3):
+            fail("-o /dev/stdout: lines not whole\n" + harness.describe(result))
 
     # An existing regular file is replaced.
     old = os.path.join(d, "old")

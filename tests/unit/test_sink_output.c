@@ -349,6 +349,98 @@ static void test_json_int_strings(void **state)
 	expect_arg(&t_voidp, &max, "\"0xffffffffffffffff\"", "\"0xffffffffffffffff\"");
 }
 
+/* Wall-clock now, as event_header.ts_ns counts (CLOCK_REALTIME). */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* "SEC.USEC 100/101 " as -ttt writes ts. */
+static char *ttt(char *buf, size_t size, uint64_t ts)
+{
+	snprintf(buf, size, "%llu.%06u 100/101 ", (unsigned long long)(ts / 1000000000u),
+		 (unsigned)(ts % 1000000000u / 1000u));
+	return buf;
+}
+
+/* A flush writes complete lines only: an entry whose exit may still join
+ * it stays out of the FILE (the program may write there too, -o
+ * /dev/stdout); its exit after the flush makes one whole line. */
+static void test_flush_keeps_open_entry(void **state)
+{
+	const struct sink_opts opts = {.time = SINK_TIME_EPOCH_US, .durations = true};
+	char *text = NULL, want[512], t0[64], t1[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct sink *s = sink_text_new(f, &opts);
+	uint64_t ts = now_ns();
+	struct event_header a = {.ts_ns = ts - 1000, .pid = 100, .tid = 101, .call_id = 1};
+	struct event_header b = {.ts_ns = ts, .pid = 100, .tid = 101, .call_id = 2};
+
+	/* A whole line, then an open entry: the flush writes the first alone. */
+	s->ops->entry(s, &leaf, &a, arg1);
+	s->ops->exit(s, &leaf, &a, &ret1, 1000);
+	s->ops->entry(s, &leaf, &b, arg2);
+	assert_int_equal(s->ops->flush(s), 0);
+	snprintf(want, sizeof(want), "%sleaf(n=1) → 1 <0.000001000>\n", ttt(t0, sizeof(t0), a.ts_ns));
+	assert_string_equal(text, want);
+	s->ops->exit(s, &leaf, &b, &ret2, 2000);
+	assert_int_equal(s->ops->flush(s), 0);
+	snprintf(want, sizeof(want), "%sleaf(n=1) → 1 <0.000001000>\n%sleaf(n=2) → 2 <0.000002000>\n", t0,
+		 ttt(t1, sizeof(t1), b.ts_ns));
+	assert_string_equal(text, want);
+	s->ops->destroy(s);
+	fclose(f);
+	free(text);
+}
+
+/* An entry open for 50 ms of wall-clock time (a call blocked in the
+ * program) is written at the next flush as unfinished; its exit then has a
+ * line of its own. */
+static void test_flush_shows_old_entry(void **state)
+{
+	const struct sink_opts opts = {.time = SINK_TIME_EPOCH_US, .durations = true};
+	const struct timespec wait = {.tv_nsec = 60000000};
+	char *text = NULL, want[512], t0[64], t1[64], t2[64], t3[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct sink *s = sink_text_new(f, &opts);
+	struct event_header a = {.ts_ns = now_ns() - 60000000u, .pid = 100, .tid = 101, .call_id = 1};
+	struct event_header b = {.ts_ns = now_ns(), .pid = 100, .tid = 101, .call_id = 2};
+	struct event_header c;
+
+	/* Its time 60 ms ago: out at once. */
+	s->ops->entry(s, &leaf, &a, arg1);
+	assert_int_equal(s->ops->flush(s), 0);
+	snprintf(want, sizeof(want), "%sleaf(n=1) <unfinished ...>\n", ttt(t0, sizeof(t0), a.ts_ns));
+	assert_string_equal(text, want);
+	s->ops->exit(s, &leaf, &a, &ret1, 60000000);
+	/* Now: in memory until 50 ms have passed. */
+	s->ops->entry(s, &leaf, &b, arg2);
+	assert_int_equal(s->ops->flush(s), 0);
+	c = b;
+	c.ts_ns = b.ts_ns + 70000000u;
+	snprintf(want, sizeof(want), "%sleaf(n=1) <unfinished ...>\n%s<... leaf resumed> → 1 <0.060000000>\n",
+		 t0, ttt(t1, sizeof(t1), a.ts_ns));
+	assert_string_equal(text, want);
+	while (nanosleep(&wait, NULL) != 0)
+		;
+	assert_int_equal(s->ops->flush(s), 0);
+	s->ops->exit(s, &leaf, &c, &ret2, 70000000);
+	assert_int_equal(s->ops->flush(s), 0);
+	snprintf(want, sizeof(want),
+		 "%sleaf(n=1) <unfinished ...>\n%s<... leaf resumed> → 1 <0.060000000>\n"
+		 "%sleaf(n=2) <unfinished ...>\n%s<... leaf resumed> → 2 <0.070000000>\n",
+		 t0, t1, ttt(t2, sizeof(t2), b.ts_ns), ttt(t3, sizeof(t3), c.ts_ns));
+	assert_string_equal(text, want);
+	s->ops->destroy(s);
+	fclose(f);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +456,8 @@ int main(void)
 		cmocka_unit_test(test_colors),
 		cmocka_unit_test(test_json_call_depth),
 		cmocka_unit_test(test_json_int_strings),
+		cmocka_unit_test(test_flush_keeps_open_entry),
+		cmocka_unit_test(test_flush_shows_old_entry),
 	};
 
 	setenv("TZ", "UTC", 1);
