@@ -92,6 +92,15 @@ def plain_loop(ctx, threads, calls):
     return ctx.plain_loop[key]
 
 
+def text_events(line):
+    """Events in one line of dwtrace's text output: an entry joined with its
+    exit ("f(x=1) \u2192 2 <0.000001>") is two; an entry left <unfinished ...>,
+    a <... f resumed> exit, or any other line is one."""
+    head = line.split(" \u2192 ")[0].split(" -> ")[0]
+    joined = "(" in head and head != line and "resumed>" not in line
+    return 2 if joined else 1
+
+
 def traced_started(ctx, engine, threads, calls, extra=()):
     """Runs bench_threads under `dwtrace --engine ENGINE`; returns (loop_ns,
     events recorded, agent mapped?)."""
@@ -103,7 +112,7 @@ def traced_started(ctx, engine, threads, calls, extra=()):
             raise Failed("dwtrace exited %d: %s" % (r.returncode, _last_line(r.stderr)))
         loop, agent = _bench_output(r.stdout, r.stderr, threads, calls, "traced")
         with open(out.name, errors="replace") as f:
-            events = sum(1 for line in f if "my_traced_function" in line)
+            events = sum(text_events(line) for line in f if "my_traced_function" in line)
     return loop, events, agent
 
 
@@ -194,7 +203,7 @@ def _attached(ctx, threads, calls):
         if not agent:
             raise Failed("the agent was not mapped into the program")
         with open(out, errors="replace") as f:
-            events = sum(1 for line in f if "my_traced_function" in line)
+            events = sum(text_events(line) for line in f if "my_traced_function" in line)
         return (loop - plain_loop(ctx, threads, calls)) / calls, events, 2 * threads * calls
     finally:
         for p in (prog, d):
