@@ -109,42 +109,13 @@ static int piece_op(const struct capture_prog *p, const struct fetch_piece *pc)
 	}
 }
 
-/* The byte offset of the field's leaf in its parameter's image, walking
- * its member and index steps: 0, or -1 when a step cannot be followed at
- * a fixed offset (a bitfield, a pointer, an index past the array). */
-static int leaf_offset(const struct filter_field *ff, const struct dw_type *t, size_t array_limit, uint32_t *off)
-{
-	uint64_t o = 0;
-
-	for (size_t i = 0; i < ff->nsteps && i < FILTER_MAX_STEPS; i++) {
-		const struct filter_step *st = &ff->steps[i];
-		const struct dw_type *s = dw_type_strip(t);
-
-		if (!s)
-			return -1;
-		if (st->is_index) {
-			size_t esize;
-			if (s->kind != DW_KIND_ARRAY || st->index >= s->count || st->index >= array_limit ||
-			    !(esize = dw_type_size(s->target)))
-				return -1;
-			o += st->index * esize;
-			t = s->target;
-		} else {
-			const struct dw_member *m;
-			if ((s->kind != DW_KIND_STRUCT && s->kind != DW_KIND_UNION) || st->member >= s->nmembers)
-				return -1;
-			m = &s->members[st->member];
-			if (m->bit_size)
-				return -1;
-			o += m->offset;
-			t = m->type;
-		}
-	}
-	if (o > UINT32_MAX)
-		return -1;
-	*off = (uint32_t)o;
-	return 0;
-}
+/* Where a leaf's bytes are at the hit: in the parameter's image (blob < 0:
+ * located by the field's fetch plan) or in the capture op's blob holding a
+ * C++ referent (decode_reference()'s one child), from byte off. */
+struct loc {
+	int blob;
+	uint32_t off;
+};
 
 /* The piece of plan holding bytes [off, off + size) of the image, or NULL. */
 static const struct fetch_piece *piece_at(const struct fetch_plan *plan, uint32_t off, uint32_t size)
@@ -157,10 +128,116 @@ static const struct fetch_piece *piece_at(const struct fetch_plan *plan, uint32_
 	return NULL;
 }
 
+/* Sets op's base to the 8-byte pointer at at, as capture_prog.c's
+ * pointer_base() does for the ops it adds: 0, or -1. */
+static int pointer_base(struct comp *c, const struct layout_field *lf, struct loc at, struct dwt_cap_op *op)
+{
+	const struct fetch_piece *pc;
+	int k;
+
+	if (at.blob >= 0) {
+		op->base = DWT_BASE_PTR;
+		op->src_op = (uint16_t)at.blob;
+		op->src_off = at.off;
+		return 0;
+	}
+	if (!lf->plan.available || !(pc = piece_at(&lf->plan, at.off, 8)))
+		return -1;
+	if (pc->kind == FETCH_REG) {
+		if (pc->regno >= DWT_NGPR || at.off != pc->dest)
+			return -1;
+		op->base = DWT_BASE_REG;
+		op->regno = pc->regno;
+		return 0;
+	}
+	if ((k = piece_op(c->prog, pc)) < 0)
+		return -1;
+	op->base = DWT_BASE_PTR;
+	op->src_op = (uint16_t)k;
+	op->src_off = at.off - pc->dest;
+	return 0;
+}
+
+/* The capture op copying the referent of the reference (type s) at at:
+ * walk_reference()'s op, or -1. */
+static int referent_op(struct comp *c, const struct layout_field *lf, const struct dw_type *s, struct loc at)
+{
+	struct dwt_cap_op op = {.kind = DWT_CAP_MEM, .size = (uint32_t)dw_type_size(s->target)};
+
+	if (!op.size || pointer_base(c, lf, at, &op) != 0)
+		return -1;
+	return find_op(c->prog, op);
+}
+
+static bool is_reference(const struct dw_type *t)
+{
+	const struct dw_type *s = dw_type_strip(t);
+
+	return s && s->kind == DW_KIND_POINTER && s->reference;
+}
+
+/* Walks the field's member and index steps from its parameter, following
+ * C++ references as filter.c does (the referent is the value's one child;
+ * decode follows one level only): *leaf its type, *at where it is.  -1 when
+ * a step cannot be followed at a fixed place (a bitfield, a pointer, an
+ * index past the array, a referent the record does not hold).  A parameter
+ * with no value (plan unavailable) loads as none whatever the steps. */
+static int leaf_place(struct comp *c, const struct filter_field *ff, const struct layout_field *lf,
+		      const struct dw_type **leaf, struct loc *at)
+{
+	const struct dw_type *t = lf->type;
+	struct loc l = {-1, 0};
+	uint64_t o = 0;
+	int derefs = 0;
+
+	for (size_t i = 0;; i++) {
+		while (is_reference(t)) {
+			if (lf->plan.available) {
+				int k;
+				l.off = (uint32_t)o;
+				if (o > UINT32_MAX || derefs++ || (k = referent_op(c, lf, dw_type_strip(t), l)) < 0)
+					return fail(c, "reads a referent the record does not hold");
+				l = (struct loc){k, 0};
+				o = 0;
+			}
+			t = dw_type_strip(t)->target;
+		}
+		if (i >= ff->nsteps || i >= FILTER_MAX_STEPS)
+			break;
+		const struct filter_step *st = &ff->steps[i];
+		const struct dw_type *s = dw_type_strip(t);
+		if (!s)
+			return fail(c, "reads a member or element not at a fixed offset");
+		if (st->is_index) {
+			size_t esize;
+			if (s->kind != DW_KIND_ARRAY || st->index >= s->count || st->index >= c->array_limit ||
+			    !(esize = dw_type_size(s->target)))
+				return fail(c, "reads a member or element not at a fixed offset");
+			o += st->index * esize;
+			t = s->target;
+		} else {
+			const struct dw_member *m;
+			if ((s->kind != DW_KIND_STRUCT && s->kind != DW_KIND_UNION) || st->member >= s->nmembers ||
+			    s->members[st->member].bit_size)
+				return fail(c, "reads a member or element not at a fixed offset");
+			m = &s->members[st->member];
+			o += m->offset;
+			t = m->type;
+		}
+	}
+	if (o > UINT32_MAX)
+		return fail(c, "reads a member or element not at a fixed offset");
+	l.off = (uint32_t)o;
+	*leaf = t;
+	*at = l;
+	return 0;
+}
+
 /* A parameter's integer-like leaf: pushes it.  *ty: its C type. */
-static int compile_int_leaf(struct comp *c, const struct layout_field *lf, const struct dw_type *leaf, uint32_t off,
+static int compile_int_leaf(struct comp *c, const struct layout_field *lf, const struct dw_type *leaf, struct loc at,
 			    struct ety *ty)
 {
+	uint32_t off = at.off;
 	const struct dw_type *s = dw_type_strip(leaf);
 	uint32_t size = (uint32_t)dw_type_size(leaf);
 	const struct fetch_piece *pc;
@@ -174,6 +251,9 @@ static int compile_int_leaf(struct comp *c, const struct layout_field *lf, const
 	uint8_t flags = is_signed ? DWT_F_SIGNED : 0;
 	if (!lf->plan.available)
 		return emit(c, (struct dwt_filter_op){.code = DWT_F_NONE}, 0);
+	if (at.blob >= 0)
+		return emit(c, (struct dwt_filter_op){.code = DWT_F_LOAD_BLOB, .size = (uint8_t)size, .flags = flags,
+						      .arg = (uint16_t)at.blob, .off = off}, 0);
 	if (!(pc = piece_at(&lf->plan, off, size)))
 		return fail(c, "reads a value split over several places");
 	switch (pc->kind) {
@@ -206,26 +286,12 @@ static int compile_int_leaf(struct comp *c, const struct layout_field *lf, const
 }
 
 /* The blob holding the characters a char * leaf points to, or -1. */
-static int string_blob(struct comp *c, const struct layout_field *lf, uint32_t off)
+static int string_blob(struct comp *c, const struct layout_field *lf, struct loc at)
 {
-	const struct fetch_piece *pc;
 	struct dwt_cap_op op = {.kind = DWT_CAP_STRING};
-	int k;
 
-	if (!lf->plan.available || !(pc = piece_at(&lf->plan, off, 8)))
+	if (pointer_base(c, lf, at, &op) != 0)
 		return -1;
-	if (pc->kind == FETCH_REG) {
-		if (pc->regno >= DWT_NGPR || off != pc->dest)
-			return -1;
-		op.base = DWT_BASE_REG;
-		op.regno = pc->regno;
-	} else {
-		if ((k = piece_op(c->prog, pc)) < 0)
-			return -1;
-		op.base = DWT_BASE_PTR;
-		op.src_op = (uint16_t)k;
-		op.src_off = off - pc->dest;
-	}
 	/* Any size: the string limit is the capture program's business. */
 	for (uint32_t i = 0; i < c->prog->nops; i++) {
 		const struct dwt_cap_op *o = &c->prog->ops[i];
@@ -238,17 +304,14 @@ static int string_blob(struct comp *c, const struct layout_field *lf, uint32_t o
 
 /* The parameter a FILTER_SRC_ARG field names, its leaf type and offset. */
 static int arg_leaf(struct comp *c, const struct filter_field *ff, const struct layout_field **lf,
-		    const struct dw_type **leaf, uint32_t *off)
+		    const struct dw_type **leaf, struct loc *at)
 {
 	const struct event_layout *l = c->b->layout;
 
 	if (ff->index >= l->nfields)
 		return fail(c, "names a parameter the layout lacks");
 	*lf = &l->fields[ff->index];
-	*leaf = ff->type ? ff->type : (*lf)->type;
-	if (leaf_offset(ff, (*lf)->type, c->array_limit, off) != 0)
-		return fail(c, "reads a member or element not at a fixed offset");
-	return 0;
+	return leaf_place(c, ff, *lf, leaf, at);
 }
 
 static bool is_missing(const struct comp *c, const struct filter_node *n)
@@ -264,7 +327,12 @@ static bool is_string_field(const struct comp *c, const struct filter_node *n)
 	if (n->kind != FILTER_FIELD || n->field >= c->b->filter->nfields)
 		return false;
 	ff = &c->b->fields[n->field];
-	return ff->source == FILTER_SRC_ARG && ff->type && dw_type_is_string(ff->type);
+	if (ff->source != FILTER_SRC_ARG || !ff->type)
+		return false;
+	const struct dw_type *t = ff->type;
+	while (is_reference(t))
+		t = dw_type_strip(t)->target;
+	return dw_type_is_string(t);
 }
 
 /* field == "literal" (or !=): the string leaf against the pattern. */
@@ -274,14 +342,14 @@ static int compile_string_cmp(struct comp *c, const struct filter_node *field, c
 	const struct filter_field *ff = &c->b->fields[field->field];
 	const struct layout_field *lf;
 	const struct dw_type *leaf;
-	uint32_t off;
+	struct loc at;
 	int k;
 
 	if (cmp != FILTER_EQ && cmp != FILTER_NE)
 		return fail(c, "orders strings");
-	if (arg_leaf(c, ff, &lf, &leaf, &off) != 0)
+	if (arg_leaf(c, ff, &lf, &leaf, &at) != 0)
 		return -1;
-	if ((k = string_blob(c, lf, off)) < 0)
+	if ((k = string_blob(c, lf, at)) < 0)
 		return fail(c, "compares a string the record does not hold");
 	/* A glob keeps its escapes ('\*' a star, '\\' a backslash: struct
 	 * filter_node.pattern), which filter_run's matcher reads as
@@ -292,13 +360,13 @@ static int compile_string_cmp(struct comp *c, const struct filter_node *field, c
 		return fail(c, "is malformed");
 	if ((uint64_t)c->nstrings + len + 8 > sizeof(c->strings))
 		return fail(c, "compares with too long a string");
-	uint32_t at = c->nstrings;
-	memcpy(c->strings + at, text, len);
+	uint32_t spos = c->nstrings;
+	memcpy(c->strings + spos, text, len);
 	c->nstrings += (uint32_t)((len + 7) & ~(size_t)7);
-	/* at is relative to the strings for now: made absolute at the end. */
+	/* spos is relative to the strings for now: made absolute at the end. */
 	return emit(c, (struct dwt_filter_op){.code = cmp == FILTER_EQ ? DWT_F_STR_EQ : DWT_F_STR_NE,
 					      .flags = lit->str_glob ? DWT_F_GLOB : 0, .arg = (uint16_t)k,
-					      .off = at, .len = (uint32_t)len}, 0);
+					      .off = spos, .len = (uint32_t)len}, 0);
 }
 
 static int compile(struct comp *c, const struct filter_node *n, struct ety *ty);
@@ -327,7 +395,7 @@ static int compile_field(struct comp *c, const struct filter_node *n, struct ety
 	const struct filter_field *ff;
 	const struct layout_field *lf;
 	const struct dw_type *leaf;
-	uint32_t off;
+	struct loc at;
 
 	if (n->field >= c->b->filter->nfields)
 		return fail(c, "names a field it does not bind");
@@ -335,11 +403,11 @@ static int compile_field(struct comp *c, const struct filter_node *n, struct ety
 	*ty = ETY_S4;
 	switch (ff->source) {
 	case FILTER_SRC_ARG:
-		if (arg_leaf(c, ff, &lf, &leaf, &off) != 0)
+		if (arg_leaf(c, ff, &lf, &leaf, &at) != 0)
 			return -1;
 		if (dw_type_is_string(leaf))
 			return fail(c, "uses a string outside == or !=");
-		return compile_int_leaf(c, lf, leaf, off, ty);
+		return compile_int_leaf(c, lf, leaf, at, ty);
 	case FILTER_SRC_TID:
 		return emit(c, (struct dwt_filter_op){.code = DWT_F_TID}, 0);
 	case FILTER_SRC_PID:

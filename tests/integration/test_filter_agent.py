@@ -219,10 +219,65 @@ def check_lttng(opt, calls):
                          % (where, harness.describe(refused)))
 
 
+def no_addresses(text):
+    return re.sub(r"0x[0-9a-f]+", "0x?", text)
+
+
+# Filters over C++ references (cxx_types: ct_inc(int &r), ct_pref(const
+# Point2 &p)): the referent is compared, not its address.  Each is a
+# predicate over the values the program prints it received.
+REF_CASES = [
+    ("r == %(r)d", lambda o: o["r"] == o["want_r"]),
+    ("r != %(r)d", lambda o: o["r"] is not None and o["r"] != o["want_r"]),
+    ("r > %(rm)d && (r & 1) == %(odd)d", lambda o: o["r"] is not None and o["r"] > o["want_r"] - 1
+     and (o["r"] & 1) == (o["want_r"] & 1)),
+    ("p.x == %(x)d && p.y > p.x", lambda o: o["x"] is not None and o["x"] == o["want_x"] and o["y"] > o["x"]),
+    ("p.y < %(x)d", lambda o: o["y"] is not None and o["y"] < o["want_x"]),
+]
+
+
+def check_references(opt):
+    """The agent compares a reference's referent as dwtrace's filter does:
+    the calls kept are those the program's own print says match, and the
+    same as --engine ptrace keeps."""
+    app = harness.sample(opt, "cxx_types")
+    plain = harness.run_ok([app])
+    seen = {}
+    for line in plain.stdout.splitlines():
+        m = re.match(r"ORACLE (ct_inc|ct_pref) (.*)$", line)
+        if m:
+            seen[m.group(1)] = json.loads(m.group(2))
+    if set(seen) != {"ct_inc", "ct_pref"}:
+        fail("cxx_types printed no ORACLE line of ct_inc and ct_pref\n" + harness.describe(plain))
+    r = seen["ct_inc"]["r"]["value"]
+    x, y = seen["ct_pref"]["p"]["value"]["x"], seen["ct_pref"]["p"]["value"]["y"]
+    calls = {"ct::ct_inc": {"r": r, "x": None, "y": None}, "ct::ct_pref": {"r": None, "x": x, "y": y}}
+    for form, pred in REF_CASES:
+        expr = form % {"r": r, "x": x, "rm": r - 1, "odd": r & 1}
+        want = sorted(f for f, o in calls.items() if pred(dict(o, want_r=r, want_x=x)))
+        got = {}
+        for eng in ([None, "ptrace"] if harness.engine() != "ptrace" else ["ptrace"]):
+            args = ["-F", "json", "-v", "--filter", expr, "-e", "ct::ct_inc", "-e", "ct::ct_pref"]
+            if eng:
+                args = ["--engine", eng] + args
+            _p, traced, path = harness.check_unharmed([app], args, normalize=no_addresses)
+            events = harness.read_events(path)
+            got[eng] = sorted(ev["function"].split("(")[0] for ev in events if ev.get("type") == "entry")
+            where = "cxx_types --filter '%s' (%s, engine %s)" % (expr, opt, eng or "default")
+            if got[eng] != want:
+                fail("%s: kept %s, the program's values say %s\n%s"
+                     % (where, got[eng], want, harness.describe(traced)))
+            if eng is None and "dwtrace evaluates it" in traced.stderr:
+                fail("%s: the agent left a reference's filter to dwtrace\n%s" % (where, harness.describe(traced)))
+            if eng is None and "filtered out in the program" not in traced.stderr and len(want) < 2:
+                fail("%s: the agent did not run the filter\n%s" % (where, harness.describe(traced)))
+
+
 def test(opt):
     calls = oracle(opt)
     for expr, preds, agent_runs in CASES:
         check_case(opt, calls, expr, preds, agent_runs)
+    check_references(opt)
     check_lttng(opt, calls)
 
 

@@ -20,7 +20,8 @@
 #include "filter_run.h"
 
 /* ---- the function: f(int n, unsigned long u, char *name, struct pt p,
- *      struct big s [stack], enum color c, double d, unsigned short w) */
+ *      struct big s [stack], enum color c, double d, unsigned short w,
+ *      int gone [no location], int &r, const pt &q) */
 static struct dw_type t_int = {.kind = DW_KIND_SINT, .name = "int", .size = 4};
 static struct dw_type t_long = {.kind = DW_KIND_SINT, .name = "long", .size = 8};
 static struct dw_type t_ulong = {.kind = DW_KIND_UINT, .name = "unsigned long", .size = 8};
@@ -41,6 +42,10 @@ static struct dw_type t_big = {.kind = DW_KIND_STRUCT, .name = "big", .size = 32
 static struct dw_enumerator colors[] = {{"RED", 0}, {"GREEN", 1}, {"BLUE", 0xfffffff0}};
 static struct dw_type t_color = {.kind = DW_KIND_ENUM, .name = "color", .size = 4, .enumerators = colors,
 				 .nenumerators = 3, .enum_signed = false};
+/* C++ references: int &, const pt & */
+static struct dw_type t_intref = {.kind = DW_KIND_POINTER, .size = 8, .target = &t_int, .reference = true};
+static struct dw_type t_cpt = {.kind = DW_KIND_QUALIFIER, .name = "const", .target = &t_pt};
+static struct dw_type t_ptref = {.kind = DW_KIND_POINTER, .size = 8, .target = &t_cpt, .reference = true};
 
 #define SP 0x7ffe1000ull
 #define R(regno) {.available = true, .size = 8, .npieces = 1, .pieces = {{FETCH_REG, regno, 8, 0, 0}}}
@@ -57,8 +62,10 @@ static struct layout_field fields[] = {
 						  .pieces = {{FETCH_REG, DWT_DW_XMM0, 8, 0, 0}}}},
 	{.name = "w", .type = &t_ushort, .plan = R(9)},
 	{.name = "gone", .type = &t_int, .plan = {.available = false}},
+	{.name = "r", .type = &t_intref, .plan = R(10)},
+	{.name = "q", .type = &t_ptref, .plan = R(11)},
 };
-static struct event_layout layout = {.function = "f", .fields = fields, .nfields = 9, .kind = LAYOUT_CALL};
+static struct event_layout layout = {.function = "f", .fields = fields, .nfields = 11, .kind = LAYOUT_CALL};
 static const struct decode_opts dopts = {.string_limit = 32, .array_limit = 64};
 
 /* The values of one hit. */
@@ -72,6 +79,8 @@ struct hit {
 	const char *label;
 	uint32_t c;
 	unsigned short w;
+	const int *r;     /* the referent of r (NULL: a null reference, unreadable) */
+	const int *q;     /* q's x and y, or NULL */
 };
 
 static void make_hit(struct fake_hit *f, const struct hit *h)
@@ -97,6 +106,14 @@ static void make_hit(struct fake_hit *f, const struct hit *h)
 	if (h->label)
 		fake_map(f, 0x2000, h->label, (uint32_t)strlen(h->label) + 1);
 	fake_map(f, SP, stack, sizeof(stack));
+	if (h->r) {
+		fake_map(f, 0x3000, h->r, 4);
+		f->regs.gpr[10] = 0x3000;
+	}
+	if (h->q) {
+		fake_map(f, 0x4000, h->q, 8);
+		f->regs.gpr[11] = 0x4000;
+	}
 }
 
 /* ---- hand-built filters ---------------------------------------------------- */
@@ -326,6 +343,32 @@ static void test_literals_and_globs(void **state)
 static int w_tid(const struct hit *h) { return h->n == 3; }
 
 /* tid, pid, a field the layout lacks, a parameter with no location. */
+static const int r41 = 41, r7 = 7, q67[2] = {6, 7}, q_neg[2] = {-6, 9};
+static const struct hit ref_hits[] = {
+	{.n = 1, .r = &r41, .q = q67}, {.n = 2, .r = &r7, .q = q_neg}, {.n = 3, .r = NULL, .q = NULL},
+	{.n = 4, .r = &r41, .q = q_neg},
+};
+
+static int w_ref(const struct hit *h) { return h->r && *h->r == 41; }
+/* A null reference has no referent: its value is none, and != is false too. */
+static int w_ref_ne(const struct hit *h) { return h->r && *h->r != 41; }
+static int w_ref_member(const struct hit *h) { return h->q && h->q[1] > h->q[0] && h->q[0] > 0; }
+
+/* C++ references: the referent is compared (filter.c reads the value's
+ * one child), not the address in the register. */
+static void test_references(void **state)
+{
+	(void)state;
+	reset();
+	check(cmp(FILTER_EQ, ARG(9, &t_intref, 0), num(41)), w_ref, ref_hits, 4, 0);
+	reset();
+	check(cmp(FILTER_NE, ARG(9, &t_intref, 0), num(41)), w_ref_ne, ref_hits, 4, 0);
+	reset();
+	check(op(FILTER_AND, cmp(FILTER_GT, ARG(10, &t_int, 1, 1), ARG(10, &t_int, 1, 0)),
+		 cmp(FILTER_GT, ARG(10, &t_int, 1, 0), num(0))),
+	      w_ref_member, ref_hits, 4, 0);
+}
+
 static void test_context_and_missing(void **state)
 {
 	(void)state;
@@ -411,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_context_and_missing),
 		cmocka_unit_test(test_literals_and_globs),
 		cmocka_unit_test(test_not_compilable),
+		cmocka_unit_test(test_references),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
