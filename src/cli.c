@@ -453,6 +453,17 @@ int cli_parse(int argc, char **argv, struct options *o)
 			  "trace with babeltrace2)");
 		return -1;
 	}
+	/* Both would be silently useless: a stack unwound at every entry
+	 * (which also forces the ptrace engine) that no event shows, and
+	 * integers as strings in text. */
+	if (o->stack_depth && o->summary == SUMMARY_ONLY) {
+		log_error("--stack shows stacks in events; -c writes none: use -C");
+		return -1;
+	}
+	if (o->json_int_strings && o->format != FORMAT_JSON) {
+		log_error("--json-int-strings writes JSON's large integers as strings: it needs --format json");
+		return -1;
+	}
 	if (o->histogram && o->summary == SUMMARY_NONE) {
 		log_error("--histogram is part of the summary: add -c (summary only) or -C (events and summary)");
 		return -1;

@@ -442,7 +442,7 @@ fail:
 	return -1;
 }
 
-int ctf_session_end(char *name, const char *dir)
+int ctf_session_end(char *name, const char *dir, bool traced)
 {
 	int rc = lttng_stop_tracing(name);
 
@@ -451,7 +451,7 @@ int ctf_session_end(char *name, const char *dir)
 	rc = lttng_destroy_session(name);
 	if (rc < 0)
 		log_error("destroying the LTTng session %s failed: %s", name, lttng_strerror(rc));
-	else
+	else if (traced)
 		log_note("CTF trace in %s (babeltrace2 %s)", dir, dir);
 	free(name);
 	/* Destroying waited for the trace to be written out. */

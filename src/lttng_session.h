@@ -42,8 +42,9 @@ int lttng_sink_deferred_load(struct sink *s);
 
 /* Stops (waiting for the data to be written) and destroys the session, then
  * stops the session daemon ctf_session_begin started, if it did.  Frees
- * name.  Returns 0, or -1 after printing why. */
-int ctf_session_end(char *name, const char *dir);
+ * name.  traced: tracing started, so a note says where the trace is (none
+ * when dwtrace gave up before).  Returns 0, or -1 after printing why. */
+int ctf_session_end(char *name, const char *dir, bool traced);
 
 /* Stops the session daemon ctf_session_begin started (SIGTERM, SIGKILL
  * after 5 s), by a pidfd so no other process can be hit; nothing if it

@@ -336,8 +336,8 @@ static void summary(struct tracer *tr, const struct process *p)
 	if (tr->es.lost_returns)
 		snprintf(lost, sizeof(lost), ", %lu call%s left without returning", tr->es.lost_returns,
 			 tr->es.lost_returns == 1 ? "" : "s");
-	log_note("%lu events from %zu thread%s in %zu process%s, %zu probe%s%s; %s", tr->es.events, tr->threads_seen,
-		 tr->threads_seen == 1 ? "" : "s", nprocs, nprocs == 1 ? "" : "es", nprobes, nprobes == 1 ? "" : "s",
+	log_note("%lu event%s from %zu thread%s in %zu process%s, %zu probe%s%s; %s", tr->es.events,
+		 tr->es.events == 1 ? "" : "s", tr->threads_seen, tr->threads_seen == 1 ? "" : "s", nprocs, nprocs == 1 ? "" : "es", nprobes, nprobes == 1 ? "" : "s",
 		 lost, end);
 	/* The agent's rings were full (dwtrace stopped, or slower than the
 	 * program for longer than a ring holds). */
@@ -597,7 +597,7 @@ int main(int argc, char **argv)
 	tr.sink->ops->destroy(tr.sink);
 	tracer_free(&tr);
 	stats_free(st);
-	if (ctf_session && ctf_session_end(ctf_session, o.ctf_dir) != 0)
+	if (ctf_session && ctf_session_end(ctf_session, o.ctf_dir, true) != 0)
 		rc = -1;
 	if (fclose(out) != 0 && rc == 0 && !output.err) {
 		log_error("writing events failed: %s", strerror(errno));
@@ -630,8 +630,9 @@ out:
 	stats_free(st);
 	output_messages_apart();
 	sink->ops->destroy(sink);
+	/* Nothing was traced: no trace to point at. */
 	if (ctf_session)
-		ctf_session_end(ctf_session, o.ctf_dir);
+		ctf_session_end(ctf_session, o.ctf_dir, false);
 	fclose(out);
 	cli_free(&o);
 	filter_free(filter);
