@@ -17,6 +17,8 @@ struct stats {
 	struct u64_map by_layout;    /* event_layout pointer -> struct stats_row */
 	uint64_t min_lone_ns;        /* shortest call with no nested hit */
 	uint64_t min_gap_ns;         /* shortest gap between two hits of a thread */
+	const char *engine;          /* stats_set_run() */
+	uint64_t dropped;
 };
 
 struct stats *stats_new(bool histogram)
@@ -34,8 +36,10 @@ void stats_free(struct stats *st)
 	if (!st)
 		return;
 	for (size_t i = 0; i < st->nrows; i++) {
-		for (size_t c = 0; c < STATS_CHUNKS; c++)
+		for (size_t c = 0; c < STATS_CHUNKS; c++) {
 			free(st->rows[i]->chunk[c]);
+			free(st->rows[i]->bare_chunk[c]);
+		}
 		free(st->rows[i]);
 	}
 	free(st->rows);
@@ -125,6 +129,18 @@ void stats_call(struct stats *st, const struct event_layout *l, uint64_t duratio
 	if (!r->chunk[c])
 		r->chunk[c] = xcalloc(STATS_SUB, sizeof(uint64_t));
 	r->chunk[c][sub]++;
+	/* With no traced hit inside, the call's duration is its own time
+	 * plus what its own two hits add: the overhead's measure. */
+	if (nested_hits)
+		return;
+	if (!r->bare_calls || duration_ns < r->bare_min_ns)
+		r->bare_min_ns = duration_ns;
+	if (duration_ns > r->bare_max_ns)
+		r->bare_max_ns = duration_ns;
+	r->bare_calls++;
+	if (!r->bare_chunk[c])
+		r->bare_chunk[c] = xcalloc(STATS_SUB, sizeof(uint64_t));
+	r->bare_chunk[c][sub]++;
 }
 
 void stats_bare_call(struct stats *st, uint64_t duration_ns)
@@ -174,40 +190,52 @@ const struct stats_row **stats_sorted(const struct stats *st, size_t *n)
 	return v;
 }
 
-uint64_t stats_percentile(const struct stats_row *r, double q)
+/* The percentile q of count durations in chunks, within [min_ns, max_ns]. */
+static uint64_t percentile(uint64_t *const chunks[STATS_CHUNKS], uint64_t count, uint64_t min_ns, uint64_t max_ns,
+			   double q)
 {
 	uint64_t rank, seen = 0;
 
-	if (!r->calls)
+	if (!count)
 		return 0;
 	if (q <= 0)
-		return r->min_ns;
+		return min_ns;
 	if (q >= 1)
-		return r->max_ns;
+		return max_ns;
 	/* Nearest rank: the smallest duration with at least q of the calls
 	 * at or below it. */
-	rank = (uint64_t)((long double)q * (long double)r->calls);
-	if ((long double)rank < (long double)q * (long double)r->calls)
+	rank = (uint64_t)((long double)q * (long double)count);
+	if ((long double)rank < (long double)q * (long double)count)
 		rank++;
 	if (!rank)
 		rank = 1;
 	for (size_t c = 0; c < STATS_CHUNKS; c++) {
-		if (!r->chunk[c])
+		if (!chunks[c])
 			continue;
 		for (size_t sub = 0; sub < STATS_SUB; sub++) {
 			uint64_t width, lo, mid;
 
-			seen += r->chunk[c][sub];
+			seen += chunks[c][sub];
 			if (seen < rank)
 				continue;
 			lo = bucket_lo(c, sub, &width);
 			mid = lo + width / 2;
 			/* The middle is within half a bucket of every value in
 			 * it; the extremes are exact. */
-			return mid < r->min_ns ? r->min_ns : mid > r->max_ns ? r->max_ns : mid;
+			return mid < min_ns ? min_ns : mid > max_ns ? max_ns : mid;
 		}
 	}
-	return r->max_ns;
+	return max_ns;
+}
+
+uint64_t stats_percentile(const struct stats_row *r, double q)
+{
+	return percentile(r->chunk, r->calls, r->min_ns, r->max_ns, q);
+}
+
+uint64_t stats_bare_p50(const struct stats_row *r)
+{
+	return percentile(r->bare_chunk, r->bare_calls, r->bare_min_ns, r->bare_max_ns, 0.5);
 }
 
 void stats_log2(const struct stats_row *r, uint64_t counts[STATS_LOG2])
@@ -227,8 +255,51 @@ void stats_log2(const struct stats_row *r, uint64_t counts[STATS_LOG2])
 
 void stats_overhead(const struct stats *st, uint64_t *per_call_ns, uint64_t *per_hit_ns)
 {
-	*per_call_ns = st->min_lone_ns;
-	*per_hit_ns = st->min_gap_ns;
+	const struct stats_row *r;
+	uint64_t calls, hits, unfinished, nested;
+
+	*per_call_ns = stats_overhead_call(st, &r);
+	stats_totals(st, &calls, &hits, &unfinished, &nested);
+	*per_hit_ns = nested ? st->min_gap_ns : UINT64_MAX;
+}
+
+uint64_t stats_overhead_call(const struct stats *st, const struct stats_row **row)
+{
+	uint64_t best = UINT64_MAX;
+
+	*row = NULL;
+	for (size_t i = 0; i < st->nrows; i++) {
+		const struct stats_row *r = st->rows[i];
+		uint64_t p50;
+
+		if (!r->bare_calls)
+			continue;
+		p50 = stats_bare_p50(r);
+		if (p50 < best || (p50 == best && *row && r->bare_calls > (*row)->bare_calls)) {
+			best = p50;
+			*row = r;
+		}
+	}
+	/* Only calls --filter rejected had no hit inside: the shortest. */
+	if (!*row)
+		best = st->min_lone_ns;
+	return best;
+}
+
+void stats_set_run(struct stats *st, const char *engine, uint64_t dropped)
+{
+	st->engine = engine;
+	st->dropped = dropped;
+}
+
+const char *stats_engine(const struct stats *st)
+{
+	return st->engine;
+}
+
+uint64_t stats_dropped(const struct stats *st)
+{
+	return st->dropped;
 }
 
 void stats_totals(const struct stats *st, uint64_t *calls, uint64_t *hits, uint64_t *unfinished, uint64_t *nested)

@@ -65,6 +65,11 @@ struct stats_row {
 	uint64_t min_ns, max_ns;     /* exact; 0 when calls == 0 */
 	uint64_t nested_hits;        /* traced hits inside these calls, summed */
 	uint64_t *chunk[STATS_CHUNKS]; /* stats.c's: STATS_SUB counts each, NULL while empty */
+	/* The calls with no traced hit inside (nested_hits 0): their own
+	 * time plus what their own two hits add (stats_bare_p50). */
+	uint64_t bare_calls;
+	uint64_t bare_min_ns, bare_max_ns;
+	uint64_t *bare_chunk[STATS_CHUNKS];
 };
 
 /* Whether the summary shows the log2 histograms (stats_new's argument). */
@@ -81,12 +86,30 @@ uint64_t stats_percentile(const struct stats_row *r, double q);
 /* counts[k]: calls whose duration is 0 (k = 0) or in [2^(k-1), 2^k). */
 void stats_log2(const struct stats_row *r, uint64_t counts[STATS_LOG2]);
 
-/* The tracing overhead estimated from this run: *per_call_ns the shortest
- * stats_bare_call (what a call's own two hits add at most, its function's
- * own time included), *per_hit_ns the shortest gap between
- * two hits of one thread (what a nested traced hit adds, at most).  Each
- * is UINT64_MAX when the run gave no such measure. */
+/* The median of r's calls with no traced hit inside (bare_calls); 0
+ * without such calls. */
+uint64_t stats_bare_p50(const struct stats_row *r);
+
+/* The tracing overhead estimated from this run: *per_call_ns what
+ * stats_overhead_call() returns; *per_hit_ns the shortest gap between two
+ * hits of one thread (what a nested traced hit adds, at most), only when
+ * some call had nested hits.  Each is UINT64_MAX when the run gave no such
+ * measure. */
 void stats_overhead(const struct stats *st, uint64_t *per_call_ns, uint64_t *per_hit_ns);
+
+/* What a call's own two hits add at most, its function's own time
+ * included: the smallest stats_bare_p50() over the rows, *row the row
+ * that has it (a typical call rather than the luckiest one: the minimum
+ * is rarely what calls carry); without any, the shortest stats_bare_call
+ * (calls --filter rejected) and *row NULL; UINT64_MAX when neither. */
+uint64_t stats_overhead_call(const struct stats *st, const struct stats_row **row);
+
+/* What the summary says of the run, from main.c: engine "agent" or
+ * "ptrace" (static; NULL: unknown), dropped the events the engine lost
+ * (full rings), so that counts are lower than the program's. */
+void stats_set_run(struct stats *st, const char *engine, uint64_t dropped);
+const char *stats_engine(const struct stats *st);
+uint64_t stats_dropped(const struct stats *st);
 
 /* Totals over the rows: calls, hits, unfinished, nested hits. */
 void stats_totals(const struct stats *st, uint64_t *calls, uint64_t *hits, uint64_t *unfinished, uint64_t *nested);

@@ -362,6 +362,8 @@ static void write_stats(struct tracer *tr, struct stats *st)
 	if (!st || tr->output_failed || output.err)
 		return;
 	event_stream_finish(&tr->es);
+	/* The engine's lost events: the table's counts miss them. */
+	stats_set_run(st, tr->engine_agent ? "agent" : "ptrace", tr->dropped);
 	if (tr->sink->ops->summary)
 		tr->sink->ops->summary(tr->sink, st);
 }

@@ -202,7 +202,7 @@ static void test_rows(void **state)
 	assert_int_equal(hits, 2);
 	assert_int_equal(unfinished, 1);
 	assert_int_equal(nested, 3);
-	/* The shortest call without nested hits (stats_call's don't count). */
+	/* The median of fa's calls without nested hits (one: 100). */
 	stats_overhead(st, &per_call, &per_hit);
 	assert_int_equal(per_call, 100);
 	assert_int_equal(per_hit, 70);
@@ -242,7 +242,14 @@ static void test_writers(void **state)
 				     "  fa [liba.so]\n"));
 	assert_non_null(strstr(text, "         1          0          -          -          -          -          -          -"
 				     "  fb (entry only) [liba.so]\n"));
-	assert_non_null(strstr(text, "about 150 ns per call, measured"));
+	/* The median of the two calls with no hit inside (150 and 200: the
+	 * nearest rank is 150, within its 2 ns bucket), not the shortest;
+	 * no nested part, as no gap between hits was measured. */
+	assert_non_null(strstr(text, "\ntracing overhead inside these durations, measured from this run: at most 151 ns "
+				     "per call (the median of fa's calls with no traced call inside, which includes "
+				     "fa's own time)\n"));
+	assert_null(strstr(text, "nested traced hit"));
+	assert_null(strstr(text, "incomplete"));
 	assert_non_null(strstr(text, "\n@fa (ns):\n[128, 256)             2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
 				     "[256, 512)             0 |"));
 	assert_non_null(strstr(text, "[1M, 2M)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"));
@@ -257,7 +264,60 @@ static void test_writers(void **state)
 			    "\"hits\":1,\"total_ns\":null,\"avg_ns\":null,\"min_ns\":null,\"max_ns\":null,\"p50_ns\":null,"
 			    "\"p99_ns\":null,\"unfinished\":0,\"nested_hits\":0,\"histogram\":[]}\n"
 			    "{\"type\":\"summary_end\",\"functions\":2,\"calls\":3,\"hits\":1,\"unfinished\":0,"
-			    "\"nested_hits\":1,\"overhead_per_call_ns\":150,\"overhead_per_nested_hit_ns\":null}\n");
+			    "\"nested_hits\":1,\"overhead_per_call_ns\":151,\"overhead_per_nested_hit_ns\":null,"
+			    "\"overhead_per_call_function\":\"fa\",\"engine\":null,\"dropped\":0}\n");
+	free(text);
+	stats_free(st);
+}
+
+/* The overhead line: the per-call part is the median of the bare calls of
+ * the function where it is smallest (a 2 ns function's few fast calls do
+ * not make it 9 ns), the nested part only with nested hits, the engine
+ * named; dropped events mark the table incomplete. */
+static void test_overhead_and_drops(void **state)
+{
+	struct stats *st = stats_new(false);
+	uint64_t per_call, per_hit;
+	const struct stats_row *r;
+	char *text;
+
+	/* leaf: one 9 ns call, then typical ones at 161 ns */
+	stats_call(st, &fa, 9, 0);
+	for (int i = 0; i < 10; i++)
+		stats_call(st, &fa, 161, 0);
+	/* slow: 100 ms calls, none with a hit inside */
+	for (int i = 0; i < 3; i++)
+		stats_call(st, &fb, 100000000, 0);
+	stats_gap(st, 40);
+	per_call = stats_overhead_call(st, &r);
+	assert_int_equal(per_call, 161);
+	assert_ptr_equal(r, only_row(st, "fa", "liba.so"));
+	stats_overhead(st, &per_call, &per_hit);
+	assert_int_equal(per_call, 161);
+	assert_int_equal(per_hit, UINT64_MAX); /* no call had a hit inside */
+	stats_set_run(st, "agent", 5);
+	text = summary_of(st, false);
+	assert_non_null(strstr(text, "incomplete: 5 events were dropped by the engine; counts are lower than the "
+				     "program's\n     calls unfinished"));
+	assert_true(text == strstr(text, "incomplete: ")); /* above the table */
+	assert_non_null(strstr(text, "\ntracing overhead inside these durations, measured from this run (agent engine: "
+				     "the program records each hit itself): at most 161 ns per call (the median of fa's "
+				     "calls with no traced call inside, which includes fa's own time)\n"));
+	assert_null(strstr(text, "nested"));
+	free(text);
+	text = summary_of(st, true);
+	assert_non_null(strstr(text, "\"overhead_per_call_ns\":161,\"overhead_per_nested_hit_ns\":null,"
+				     "\"overhead_per_call_function\":\"fa\",\"engine\":\"agent\",\"dropped\":5}\n"));
+	free(text);
+	/* A nested hit: the shortest gap is the nested part. */
+	stats_call(st, &fa_other, 5000, 2);
+	stats_set_run(st, "ptrace", 1);
+	text = summary_of(st, false);
+	assert_non_null(strstr(text, "incomplete: 1 event was dropped"));
+	assert_non_null(strstr(text, "(ptrace engine: each hit stops the thread until dwtrace has read it): at most "
+				     "161 ns per call (the median of fa's calls with no traced call inside, which "
+				     "includes fa's own time); at most 40 ns per nested traced hit (the shortest time "
+				     "between two hits of one thread)\n"));
 	free(text);
 	stats_free(st);
 }
@@ -342,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_percentiles), cmocka_unit_test(test_log2_edges),
 		cmocka_unit_test(test_zero_and_huge), cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_writers), cmocka_unit_test(test_event_stream),
+		cmocka_unit_test(test_overhead_and_drops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
