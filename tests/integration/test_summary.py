@@ -33,6 +33,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from fractions import Fraction
 
 import harness
@@ -43,13 +44,19 @@ APP_CALLS = 300
 HEADER = re.compile(r"^\s+calls\s+unfinished\s+total\s+avg\s+min\s+p50\s+p99\s+max\s+function$")
 ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+(.*?)  (\S+)( \((?:entry only|inlined)\))? \[([^\]]+)\]$")
 TOTAL = re.compile(r"^\s*(\d+)\s+(\d+)  total \(\d+ functions?")
-OVERHEAD = re.compile(r"^tracing overhead inside these durations: about .* measured from this run")
+OVERHEAD = re.compile(r"^tracing overhead inside these durations, measured from this run "
+                      r"\((agent|ptrace) engine: [^)]*\): at most (.*)$")
+INCOMPLETE = re.compile(r"^incomplete: (\d+) events? (?:was|were) dropped by the engine; counts are lower than "
+                        r"the program's$")
 
 
 def text_summary(text, where):
     """The rows of a text summary: {function: (calls, unfinished)}; fails
     unless every line is part of the summary."""
     lines = [l for l in text.splitlines() if l.strip()]
+    # Only dropped events put a line above the table (test_dropped).
+    if lines and INCOMPLETE.match(lines[0]):
+        lines = lines[1:]
     if not lines or not HEADER.match(lines[0]):
         fail("%s: the output does not start with the summary's header:\n%s" % (where, text[-3000:]))
     rows = {}
@@ -77,6 +84,17 @@ def test_count(opt):
     if rows.get("my_traced_function") != (len(app_lines(traced.stdout)), 0):
         fail("%s: summary %r, the program printed %d calls" % (where, rows, len(app_lines(traced.stdout))))
     tracing.check_summary(traced.stderr, where)
+    # The overhead: the only function's typical bare call, with no nested
+    # part (nothing traced is called inside it); nothing was dropped.
+    text = harness.read_text(out)
+    m = [OVERHEAD.match(l) for l in text.splitlines() if OVERHEAD.match(l)]
+    if len(m) != 1 or not m[0].group(2).endswith(
+            "per call (the median of my_traced_function's calls with no traced call inside, which includes "
+            "my_traced_function's own time)") or (harness.engine() and m[0].group(1) != harness.engine()):
+        fail("%s: expected one overhead line naming my_traced_function's median, with no nested part\n%s"
+             % (where, text))
+    if "incomplete" in text:
+        fail("%s: the summary says events were dropped, none were\n%s" % (where, text))
 
 
 def nearest_rank(sorted_values, q):
@@ -110,7 +128,7 @@ def expected_rows(events, where):
             continue
         kind = "inlined" if ev.get("inlined") else "point" if ev["type"] == "probe" else "call"
         r = rows.setdefault((ev["function"], ev["module"], kind),
-                            {"durations": [], "hits": 0, "nested": 0})
+                            {"durations": [], "hits": 0, "nested": 0, "bare": []})
         if ev["type"] != "exit":
             r["hits"] += 1
             continue
@@ -121,6 +139,8 @@ def expected_rows(events, where):
             fail("%s: event #%d: exit of %s, the open call is %s" % (where, i, ev["function"], frame["function"]))
         r["durations"].append(ev["duration_ns"])
         r["nested"] += frame["nested"]
+        if not frame["nested"]:
+            r["bare"].append(ev["duration_ns"])
     return rows
 
 
@@ -170,7 +190,30 @@ def check_json_summary(events, where):
             fail("%s: summary_end %s %s is not the rows' sum" % (where, k, end[k]))
     if end["functions"] != len(summaries):
         fail("%s: summary_end functions %s, %d rows" % (where, end["functions"], len(summaries)))
+    check_overhead(want, end, where)
     return got
+
+
+def check_overhead(want, end, where):
+    """summary_end's overhead: per call, the smallest median of a
+    function's calls with no hit inside (named); per nested hit only when
+    there were nested hits; the engine; nothing dropped."""
+    bare = {k[0]: nearest_rank(sorted(w["bare"]), Fraction(1, 2)) for k, w in want.items() if w["bare"]}
+    if not bare:
+        fail("%s: the oracle saw no call without a hit inside" % where)
+    f, p50 = end["overhead_per_call_function"], end["overhead_per_call_ns"]
+    if f not in bare or not within(p50, bare[f]):
+        fail("%s: overhead_per_call %s of %s, the events' medians of calls with no hit inside are %s"
+             % (where, p50, f, bare))
+    # No other function's median is smaller (beyond the 1/128 bound).
+    if any(v * 129 < p50 * 128 for v in bare.values()):
+        fail("%s: overhead_per_call %s of %s, a smaller median in %s" % (where, p50, f, bare))
+    if (end["overhead_per_nested_hit_ns"] is None) != (end["nested_hits"] == 0):
+        fail("%s: overhead_per_nested_hit_ns %s with %d nested hits"
+             % (where, end["overhead_per_nested_hit_ns"], end["nested_hits"]))
+    if end["dropped"] != 0 or end["engine"] not in ((harness.engine(),) if harness.engine() else
+                                                    ("agent", "ptrace")):
+        fail("%s: summary_end engine %s dropped %s" % (where, end["engine"], end["dropped"]))
 
 
 def test_json(opt):
@@ -297,7 +340,50 @@ def test_errors(opt):
                  % (args, word, harness.describe(result)))
 
 
+def test_dropped(opt):
+    """dwtrace SIGSTOPped for 3 s while 4 threads of an attached spin_app
+    call spin_step (the agent drops what its full rings cannot take): the
+    summary's first line says how many events were lost, the number of the
+    warning on stderr, and spin_app's own check passes."""
+    app = harness.sample(opt, "spin_app")
+    where = "-c, dwtrace stopped (%s)" % opt
+    spin = tracing.Running([app, "300"])
+    try:
+        spin.stdout.wait_for(r"^ready$", 30, where)
+        out = os.path.join(harness.tempdir(), "dropped.txt")
+        d = tracing.Running([harness.dwtrace(), "--engine", "agent", "-c", "-o", out, "-e", "spin_step",
+                             "-p", str(spin.pid)])
+        # Not a timing assertion: time for the agent to be in before the stop.
+        time.sleep(2)
+        tracing.send(d.pid, signal.SIGSTOP)
+        time.sleep(3)
+        tracing.send(d.pid, signal.SIGCONT)
+        time.sleep(0.5)
+        tracing.send(d.pid, signal.SIGINT)
+        if d.wait(60, where) != 0:
+            fail("%s: dwtrace failed\n%s" % (where, d.describe()))
+        err = d.stderr.text()
+        w = re.search(r"^dwtrace: warning: (\d+) events? w(?:as|ere) dropped", err, re.M)
+        if not w:
+            fail("%s: no warning of dropped events on stderr\n%s" % (where, err))
+        text = harness.read_text(out)
+        first = text.splitlines()[0] if text else ""
+        m = INCOMPLETE.match(first)
+        if not m or m.group(1) != w.group(1):
+            fail("%s: the summary's first line %r, stderr says %s events were dropped\n%s"
+                 % (where, first, w.group(1), text))
+        if not text_summary(text, where).get("spin_step", (0, 0))[0]:
+            fail("%s: no calls of spin_step in the summary\n%s" % (where, text))
+        tracing.send(spin.pid, signal.SIGUSR1)
+        if spin.wait(30, where) != 0:
+            fail("%s: spin_app failed its own check\n%s" % (where, spin.describe()))
+    finally:
+        tracing.kill_all()
+
+
 def main(opt):
+    if harness.engine() != "ptrace":
+        test_dropped(opt)
     test_errors(opt)
     test_count(opt)
     test_json(opt)
