@@ -5,7 +5,8 @@ program's own behaviour without dwtrace.
   - A started program that exec's (no -f) exits 7, or is killed by SIGSEGV:
     dwtrace's exit status is the program's (7, 139), its output unchanged,
     and the summary says how it ended.
-  - -e ':malloc' and -e 'libc.so.6:' are usage errors: exit 2, one line.
+  - -e ':malloc' and -e 'libc.so.6:' are usage errors: exit 2, one line;
+    so are -c --stack and --json-int-strings without --format json.
   - A probe ending in a newline: one stderr line, with the newline escaped.
   - A MODULE: probe whose module never loads: the program runs as without
     dwtrace, and a warning naming the probe comes before the summary.
@@ -60,10 +61,36 @@ def check_usage_errors():
     one_line_error(["-e", ":malloc", "--", app, "1"], 2, r"':malloc'.*no module", "-e :malloc")
     one_line_error(["-e", "libc.so.6:", "--", app, "1"], 2, r"'libc\.so\.6:'.*no function",
                    "-e libc.so.6:")
+    # Options that would do nothing: refused before the program starts.
+    one_line_error(["-c", "--stack", "-e", "my_traced_function", "--", app, "1"], 2,
+                   r"--stack shows stacks in events; -c writes none: use -C", "-c --stack")
+    one_line_error(["--json-int-strings", "-e", "my_traced_function", "--", app, "1"], 2,
+                   r"--json-int-strings .*needs --format json", "--json-int-strings with text")
     line = one_line_error(["-e", "zzq_no_such\n", "--", app, "1"], 1, re.escape("zzq_no_such\\n"),
                           "a probe ending in a newline")
     if "\n" in line:
         fail("a probe ending in a newline: the message holds a raw newline: %r" % line)
+
+
+def check_one_event():
+    """One hit of an entry-only probe: "1 event from 1 thread" (not "1
+    events").  The point is the instruction after the first (dwtrace names
+    it when asked for an offset inside one); sample_app 1 calls the
+    function once (it prints the call)."""
+    where = "one event"
+    app = harness.sample("O2", "sample_app")
+    r = harness.run_dwtrace(["-e", "my_traced_function+0x1", "--", app, "1"], expect_status=None)
+    m = re.search(r"nearest instruction starts are my_traced_function\+0x0 and (my_traced_function\+0x[0-9a-f]+)",
+                  r.stderr)
+    if not m:
+        fail("%s: no nearest instruction named for +0x1\n%s" % (where, harness.describe(r)))
+    plain, traced, _ = harness.check_unharmed([app, "1"], ["-e", m.group(1)])
+    if plain.stdout.count("my_traced_function(") != 1:
+        fail("%s: sample_app 1 printed %d calls\n%s" % (where, plain.stdout.count("my_traced_function("),
+                                                          plain.stdout))
+    tracing.check_summary(traced.stderr, where, events=1)
+    if not re.search(r"^dwtrace: 1 event from 1 thread in", traced.stderr, re.M):
+        fail("%s: the summary line does not say '1 event from 1 thread'\n%s" % (where, traced.stderr))
 
 
 def check_never_loaded():
@@ -188,6 +215,7 @@ def test():
         check_exec_status()
         check_usage_errors()
         check_never_loaded()
+        check_one_event()
         check_probes_after_dlclose()
         check_processes_counted()
         check_already_traced()

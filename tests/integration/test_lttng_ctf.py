@@ -80,6 +80,23 @@ def ctf_own_sessiond(lt, opt):
              "dwtrace(1): it stops the daemon it started" % (where, pid))
 
 
+def ctf_bad_filter(lt, opt):
+    """A --filter error after --ctf made its session: exit 2 with the one
+    error line -- no "CTF trace in DIR" note, as nothing was traced -- and
+    the program never ran (it prints at start), no daemon left running."""
+    where = "--ctf with a bad --filter (%s)" % opt
+    directory = lt.path("ctf-bad-filter")
+    result = lt.dwtrace(["--ctf", directory, "--filter", "i ==", "-e", FUNCTION, "--",
+                         harness.sample(opt, "sample_app"), "3"], expect_status=2)
+    lines = harness.stderr_lines(result)
+    if len(lines) != 1 or "--filter" not in lines[0] or result.stdout:
+        fail("%s: expected one error line about --filter and no output of the program\n%s"
+             % (where, harness.describe(result)))
+    if lt.running_sessiond() is not None:
+        lt.adopt_sessiond()
+        fail("%s: a session daemon runs on after dwtrace gave up" % where)
+
+
 def ctf_test_sessiond(lt, opt):
     where = "--ctf with a session daemon running (%s)" % opt
     pid = lt.start_sessiond()
@@ -178,6 +195,7 @@ def test(opt):
     with lh.Lttng() as lt:
         no_sessiond(lt, opt)
         ctf_own_sessiond(lt, opt)
+        ctf_bad_filter(lt, opt)
         ctf_test_sessiond(lt, opt)
         ctf_attach(lt, opt)
 

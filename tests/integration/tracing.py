@@ -16,7 +16,7 @@ from harness import fail
 
 # Groups: events, threads, probes, how it ended.  Processes and calls left
 # without returning (longjmp, exceptions) are matched by LEFT and PROCESSES.
-SUMMARY = re.compile(r"^dwtrace: (\d+) events from (\d+) threads? in \d+ process(?:es)?, "
+SUMMARY = re.compile(r"^dwtrace: (\d+) events? from (\d+) threads? in \d+ process(?:es)?, "
                      r"(\d+) probes?(?:, \d+ calls? left without returning)?; (.*)$")
 PROCESSES = re.compile(r" in (\d+) process(?:es)?, ")
 LEFT = re.compile(r", (\d+) calls? left without returning; ")
