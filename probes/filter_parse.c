@@ -28,6 +28,8 @@ struct parser {
 	/* The operator an operand is being parsed for (messages), or NULL. */
 	const char *after;
 	size_t after_at;
+	/* Parentheses and unary operators open now: each recurses. */
+	unsigned depth;
 };
 
 static void *keep(struct parser *p, void *ptr)
@@ -43,6 +45,7 @@ static struct filter_node *node(struct parser *p, enum filter_node_kind kind, si
 
 	n->kind = kind;
 	n->column = at + 1;
+	n->height = 1;
 	return n;
 }
 
@@ -92,6 +95,24 @@ static bool take_op(struct parser *p, const char *op)
 }
 
 static struct filter_node *parse_or(struct parser *p);
+
+static struct filter_node *too_deep(struct parser *p, size_t at)
+{
+	return fail(p, at, "nested deeper than %d levels", FILTER_MAX_DEPTH);
+}
+
+/* n's height from its operands; NULL (an error) when above the limit. */
+static struct filter_node *grown(struct parser *p, struct filter_node *n)
+{
+	unsigned h = n->l->height;
+
+	if (n->r && n->r->height > h)
+		h = n->r->height;
+	n->height = h + 1;
+	if (n->height > FILTER_MAX_DEPTH)
+		return too_deep(p, n->column - 1);
+	return n;
+}
 static struct filter_node *parse_level(struct parser *p, size_t level);
 
 /* What the token at the current position is, for messages. */
@@ -275,7 +296,10 @@ static struct filter_node *parse_unary(struct parser *p)
 		p->after = unary_ops[strchr("!~-+", c) - "!~-+"];
 		p->after_at = at;
 		p->pos++;
+		if (++p->depth > FILTER_MAX_DEPTH)
+			return too_deep(p, at);
 		l = parse_unary(p);
+		p->depth--;
 		if (!l)
 			return NULL;
 		if (c == '+')
@@ -296,13 +320,16 @@ static struct filter_node *parse_unary(struct parser *p)
 		n = node(p, c == '!' ? FILTER_NOT : c == '~' ? FILTER_BIT : FILTER_NEG, at);
 		n->bit = FILTER_BIT_NOT;
 		n->l = l;
-		return n;
+		return grown(p, n);
 	}
 	if (c == '(') {
 		p->after = "(";
 		p->after_at = at;
 		p->pos++;
+		if (++p->depth > FILTER_MAX_DEPTH)
+			return too_deep(p, at);
 		n = parse_or(p);
+		p->depth--;
 		if (!n)
 			return NULL;
 		if (!take_op(p, ")"))
@@ -389,7 +416,7 @@ static struct filter_node *parse_level(struct parser *p, size_t level)
 		n->bit = (enum filter_bit)lv->codes[k];
 		n->l = l;
 		n->r = operand(p, level + 1, lv->ops[k], at);
-		if (!n->r)
+		if (!n->r || !grown(p, n))
 			return NULL;
 		l = n;
 	}
