@@ -88,7 +88,7 @@ static void test_precedence(void **state)
 	parses_as("!a == 1", "(!a == 1)");
 	parses_as("!(a == 1)", "!(a == 1)");
 	parses_as("~a & -b", "(~a & -b)");
-	fails_with("a - 1", "--filter: unexpected '-' (an operator such as && or == was expected) at column 3");
+	fails_with("a - 1", "--filter: arithmetic ('-') is not supported (LTTng's filters have none) at column 3");
 }
 
 static void test_operators(void **state)
@@ -122,6 +122,24 @@ static void test_literals(void **state)
 	parses_as("$ctx.vtid == 7", "($ctx.vtid == 7)");
 	fails_with("a == 18446744073709551616", "--filter: integer '18446744073709551616' does not fit in 64 bits at column 6");
 	fails_with("a == 12abc", "--filter: bad number '12abc' at column 6");
+	/* LTTng's lexer: C's integer and float suffixes, character literals, comments. */
+	parses_as("a == 10u", "(a == 10)");
+	parses_as("a == 10UL && b == 7ll && c == 0x1Fllu && d == 3lu", "((((a == 10) && (b == 7)) && (c == 31)) && (d == 3))");
+	parses_as("a == 1.5f", "(a == 1.5)");
+	parses_as("a == 2.0F", "(a == 2)");
+	parses_as("a == 'A'", "(a == 65)");
+	parses_as("a == '\\n' || a == '\\''", "((a == 10) || (a == 39))");
+	parses_as("a /* the first */ == /**/ 1", "(a == 1)");
+	fails_with("a == 10lll", "--filter: bad number '10lll' at column 6");
+	fails_with("a == 10uu", "--filter: bad number '10uu' at column 6");
+	fails_with("a == 1 /* open", "--filter: comment not closed at column 8");
+	fails_with("a == 'ab'", "--filter: a character literal holds one character (strings are written in double quotes) at column 6");
+	/* Arithmetic: parsed by LTTng, absent from its bytecode. */
+	fails_with("a + 1 == 2", "--filter: arithmetic ('+') is not supported (LTTng's filters have none) at column 3");
+	fails_with("a == b - 1", "--filter: arithmetic ('-') is not supported (LTTng's filters have none) at column 8");
+	fails_with("(a * 2) == 2", "--filter: arithmetic ('*') is not supported (LTTng's filters have none) at column 4");
+	fails_with("a / 2 == 1", "--filter: arithmetic ('/') is not supported (LTTng's filters have none) at column 3");
+	fails_with("a % 2 == 1", "--filter: arithmetic ('%') is not supported (LTTng's filters have none) at column 3");
 }
 
 static void test_strings(void **state)
@@ -141,7 +159,7 @@ static void test_strings(void **state)
 	filter_free(f);
 	fails_with("s == \"abc", "--filter: string not closed at column 6");
 	fails_with("s == \"a\\qb\"", "--filter: unknown escape '\\q' in a string at column 8");
-	fails_with("s == 'x'", "--filter: strings are written in double quotes at column 6");
+	fails_with("s == 'xy'", "--filter: a character literal holds one character (strings are written in double quotes) at column 6");
 }
 
 static void test_errors(void **state)
