@@ -39,6 +39,20 @@ static void probe_kind(const struct event_layout *l, char *buf, size_t size)
 			 l->inlined_into ? l->inlined_into : "");
 }
 
+/* Whether msg is among *said (taking msg), else adds it. */
+static bool said_before(char ***said, size_t *n, char *msg)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (!strcmp((*said)[i], msg)) {
+			free(msg);
+			return true;
+		}
+	}
+	*said = xrealloc(*said, (*n + 1) * sizeof(**said));
+	(*said)[(*n)++] = msg;
+	return false;
+}
+
 /* The names probe l offers, for "unknown field" messages. */
 static void names_of(const struct event_layout *l, char *buf, size_t size)
 {
@@ -97,6 +111,8 @@ int filter_probes_bind(struct probe_set *set)
 {
 	const struct filter *f = set->filter;
 	const struct event_layout *first = NULL;
+	char **said = NULL;
+	size_t nsaid = 0;
 	bool *found;
 	char *err = NULL;
 	int rc = 0;
@@ -154,11 +170,18 @@ int filter_probes_bind(struct probe_set *set)
 				continue;
 			if (!has_exit(l) && is_exit_name(f->fields[k]->name)) {
 				char what[256];
+				char *msg;
 
 				probe_kind(l, what, sizeof(what));
-				log_note("--filter: %s has no exit, so no '%s': comparisons with it are false there "
-					 "(-x leaves it out)",
-					 what, f->fields[k]->name);
+				/* -x drops inlined copies a glob matched; a point was asked for. */
+				msg = xasprintf("--filter: %s has no exit, so no '%s': comparisons with it are false "
+						"there%s%s%s",
+						what, f->fields[k]->name, l->kind == LAYOUT_INLINED ? " (-x '" : "",
+						l->kind == LAYOUT_INLINED ? l->function : "",
+						l->kind == LAYOUT_INLINED ? "' leaves it out)" : "");
+				/* A glob matches many copies of one function in one caller: said once. */
+				if (!said_before(&said, &nsaid, msg))
+					log_note("%s", msg);
 			} else {
 				log_note("--filter: probe '%s' has no field '%s': comparisons with it are false there",
 					 l->function, f->fields[k]->name);
@@ -166,6 +189,9 @@ int filter_probes_bind(struct probe_set *set)
 			break;
 		}
 	}
+	for (size_t i = 0; i < nsaid; i++)
+		free(said[i]);
+	free(said);
 	free(found);
 	return rc;
 }
