@@ -502,29 +502,40 @@ static bool ev_true(const struct ev *e)
 	}
 }
 
-/* '*' matches any run of characters; '\*' a star, '\\' a backslash (LTTng's globs). */
+/* '*' matches any run of characters; '\*' a star, '\\' a backslash
+ * (LTTng's globs).  Iterative, backtracking to the last star only (enough
+ * for '*' globs): a pattern of many stars costs neither stack nor
+ * exponential time. */
 static bool glob_match(const char *pat, const char *s, size_t len)
 {
-	for (; *pat; pat++) {
-		if (*pat == '*') {
-			while (pat[1] == '*')
-				pat++;
-			if (!pat[1])
-				return true;
-			for (size_t i = 0; i <= len; i++) {
-				if (glob_match(pat + 1, s + i, len - i))
-					return true;
-			}
-			return false;
+	const char *p = pat, *star = NULL;
+	size_t i = 0, star_i = 0;
+
+	for (;;) {
+		if (*p == '*') {
+			while (*p == '*')
+				p++;
+			star = p;
+			star_i = i;
+			continue;
 		}
-		if (*pat == '\\' && pat[1])
-			pat++;
-		if (!len || *s != *pat)
+		if (i == len && !*p)
+			return true;
+		if (*p && i < len) {
+			const char *q = *p == '\\' && p[1] ? p + 1 : p;
+
+			if (s[i] == *q) {
+				p = q + 1;
+				i++;
+				continue;
+			}
+		}
+		/* Let the last star take one more character. */
+		if (!star || star_i >= len)
 			return false;
-		s++;
-		len--;
+		i = ++star_i;
+		p = star;
 	}
-	return len == 0;
 }
 
 static int cmp3(long double a, long double b)

@@ -593,6 +593,41 @@ static void test_nesting(void **state)
 	free(e);
 }
 
+/* Globs: iterative matching, many stars cost no stack and no exponential time. */
+static void test_glob_stars(void **state)
+{
+	struct call k = base; /* name "open_file.c" */
+	size_t n = 60000;
+	char *e = malloc(3 * n + 32);
+	size_t at = (size_t)sprintf(e, "name == \"");
+
+	assert_true(run("name == \"*_*.c\"", &k, 0));
+	assert_true(run("name == \"open*\"", &k, 0));
+	assert_true(run("name == \"*file*\"", &k, 0));
+	assert_false(run("name == \"*.h\"", &k, 0));
+	assert_false(run("name == \"open\\*\"", &k, 0));
+	k.name = "a*b";
+	assert_true(run("name == \"a\\*b\"", &k, 0));
+	assert_false(run("name == \"a\\*\"", &k, 0));
+	k.name = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+	for (size_t j = 0; j < n; j++) {
+		e[at++] = '*';
+		e[at++] = 'a';
+	}
+	strcpy(e + at, "*c\"");
+	assert_false(run(e, &k, 0));
+	strcpy(e + at, "*b\"");
+	assert_false(run(e, &k, 0)); /* 60000 a's wanted, 70 there */
+	at = (size_t)sprintf(e, "name == \"");
+	for (size_t j = 0; j < 30; j++) {
+		e[at++] = '*';
+		e[at++] = 'a';
+	}
+	strcpy(e + at, "*b\"");
+	assert_true(run(e, &k, 0));
+	free(e);
+}
+
 /* A std::string passed by reference: its referent is the value's child 0. */
 static struct dw_type t_cxxstr = {.kind = DW_KIND_STRUCT, .name = "basic_string", .size = 32, .cxx_string = true};
 static struct dw_type t_cxxstr_c = {.kind = DW_KIND_QUALIFIER, .name = "const", .size = 32, .target = &t_cxxstr};
@@ -641,7 +676,7 @@ int main(void)
 		cmocka_unit_test(test_eval_missing_unavailable), cmocka_unit_test(test_eval_exit),
 		cmocka_unit_test(test_bind_errors),
 		cmocka_unit_test(test_eval_entry),     cmocka_unit_test(test_nesting),
-		cmocka_unit_test(test_string_reference),
+		cmocka_unit_test(test_string_reference), cmocka_unit_test(test_glob_stars),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
