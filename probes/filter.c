@@ -48,9 +48,10 @@ static const struct dw_type *leaf_type(const struct dw_type *t)
 	return t;
 }
 
+/* Through C++ references too: a const std::string & is a string. */
 static bool type_is_string(const struct dw_type *t)
 {
-	const struct dw_type *s = dw_type_strip(t);
+	const struct dw_type *s = leaf_type(t);
 
 	return s && (dw_type_is_string(s) || dw_type_is_char_array(s) || (s->kind == DW_KIND_STRUCT && s->cxx_string));
 }
@@ -95,9 +96,13 @@ static void bind_retval(struct binder *bd, struct filter_field *ff, const char *
 {
 	const struct event_layout *l = bd->l;
 
+	(void)name;
 	if (l->kind == LAYOUT_POINT || l->kind == LAYOUT_INLINED) {
-		bind_fail(bd, "probe '%s' has no exit (%s): retval and duration_ns cannot be used", l->function,
-			  l->kind == LAYOUT_POINT ? "a point inside a function" : "an inlined copy");
+		/* No exit: it lacks retval and duration_ns as a void function
+		 * lacks retval (a glob may match points and copies with the
+		 * functions; filter_probes.c notes it). */
+		ff->source = FILTER_SRC_MISSING;
+		ff->type = NULL;
 		return;
 	}
 	if (ff->source == FILTER_SRC_RETVAL) {
@@ -342,7 +347,9 @@ void filter_bound_free(struct filter_bound *b)
 }
 
 /* A value during evaluation. */
-enum ev_kind { EV_NONE, EV_SINT, EV_UINT, EV_FLOAT, EV_STR };
+/* EV_NONE: missing or unavailable, a known "false" for comparisons;
+ * EV_UNKNOWN: retval or duration_ns at the entry (filter_eval_entry). */
+enum ev_kind { EV_NONE, EV_SINT, EV_UINT, EV_FLOAT, EV_STR, EV_UNKNOWN };
 
 struct ev {
 	enum ev_kind kind;
@@ -361,7 +368,10 @@ struct eval_ctx {
 	const struct event_header *h;
 	const struct value *args, *ret;
 	uint64_t duration_ns;
+	bool at_entry;          /* retval and duration_ns are EV_UNKNOWN */
 };
+
+static const struct ev ev_unknown = {.kind = EV_UNKNOWN};
 
 static struct ev ev_sint(int64_t v, size_t size)
 {
@@ -424,9 +434,13 @@ static struct ev eval_field(const struct eval_ctx *c, const struct filter_node *
 		v = c->args ? &c->args[c->b->layout->nfields + ff->index] : NULL;
 		break;
 	case FILTER_SRC_RETVAL:
+		if (c->at_entry)
+			return ev_unknown;
 		v = c->ret;
 		break;
 	case FILTER_SRC_DURATION:
+		if (c->at_entry)
+			return ev_unknown;
 		return ev_uint(c->duration_ns, 8);
 	case FILTER_SRC_TID:
 		return ev_sint(c->h->tid, 4);
@@ -488,29 +502,40 @@ static bool ev_true(const struct ev *e)
 	}
 }
 
-/* '*' matches any run of characters; '\*' a star, '\\' a backslash (LTTng's globs). */
+/* '*' matches any run of characters; '\*' a star, '\\' a backslash
+ * (LTTng's globs).  Iterative, backtracking to the last star only (enough
+ * for '*' globs): a pattern of many stars costs neither stack nor
+ * exponential time. */
 static bool glob_match(const char *pat, const char *s, size_t len)
 {
-	for (; *pat; pat++) {
-		if (*pat == '*') {
-			while (pat[1] == '*')
-				pat++;
-			if (!pat[1])
-				return true;
-			for (size_t i = 0; i <= len; i++) {
-				if (glob_match(pat + 1, s + i, len - i))
-					return true;
-			}
-			return false;
+	const char *p = pat, *star = NULL;
+	size_t i = 0, star_i = 0;
+
+	for (;;) {
+		if (*p == '*') {
+			while (*p == '*')
+				p++;
+			star = p;
+			star_i = i;
+			continue;
 		}
-		if (*pat == '\\' && pat[1])
-			pat++;
-		if (!len || *s != *pat)
+		if (i == len && !*p)
+			return true;
+		if (*p && i < len) {
+			const char *q = *p == '\\' && p[1] ? p + 1 : p;
+
+			if (s[i] == *q) {
+				p = q + 1;
+				i++;
+				continue;
+			}
+		}
+		/* Let the last star take one more character. */
+		if (!star || star_i >= len)
 			return false;
-		s++;
-		len--;
+		i = ++star_i;
+		p = star;
 	}
-	return len == 0;
 }
 
 static int cmp3(long double a, long double b)
@@ -520,13 +545,11 @@ static int cmp3(long double a, long double b)
 
 static struct ev eval(const struct eval_ctx *c, const struct filter_node *n);
 
-static bool compare(const struct eval_ctx *c, const struct filter_node *n)
+/* n's comparison of two known values a and b. */
+static bool compare_known(const struct filter_node *n, struct ev a, struct ev b)
 {
-	struct ev a = eval(c, n->l), b = eval(c, n->r);
 	int d;
 
-	if (a.kind == EV_NONE || b.kind == EV_NONE)
-		return false;
 	if (a.kind == EV_STR || b.kind == EV_STR) {
 		const struct filter_node *lit = n->l->kind == FILTER_STRING ? n->l : n->r;
 		bool eq;
@@ -579,13 +602,30 @@ static bool compare(const struct eval_ctx *c, const struct filter_node *n)
 	return false;
 }
 
+/* A missing value makes the comparison false even when the other side is
+ * unknown (LTTng's rule decides it); otherwise unknown stays unknown. */
+static struct ev compare(const struct eval_ctx *c, const struct filter_node *n)
+{
+	struct ev a = eval(c, n->l), b = eval(c, n->r);
+
+	if (a.kind == EV_NONE || b.kind == EV_NONE)
+		return ev_sint(0, 4);
+	if (a.kind == EV_UNKNOWN || b.kind == EV_UNKNOWN)
+		return ev_unknown;
+	return ev_sint(compare_known(n, a, b), 4);
+}
+
 static struct ev bitwise(const struct eval_ctx *c, const struct filter_node *n)
 {
 	struct ev a = eval(c, n->l), b = n->r ? eval(c, n->r) : ev_sint(0, 8);
 	bool u;
 	uint64_t x, y, r;
 
-	if (a.kind == EV_NONE || b.kind == EV_NONE || a.kind == EV_FLOAT || b.kind == EV_FLOAT || a.kind == EV_STR ||
+	if (a.kind == EV_NONE || b.kind == EV_NONE)
+		return (struct ev){.kind = EV_NONE};
+	if (a.kind == EV_UNKNOWN || b.kind == EV_UNKNOWN)
+		return ev_unknown;
+	if (a.kind == EV_FLOAT || b.kind == EV_FLOAT || a.kind == EV_STR ||
 	    b.kind == EV_STR)
 		return (struct ev){.kind = EV_NONE};
 	u = as_unsigned(&a, &b);
@@ -613,19 +653,35 @@ static struct ev eval(const struct eval_ctx *c, const struct filter_node *n)
 
 	switch (n->kind) {
 	case FILTER_OR:
-		return ev_sint(ev_true((a = eval(c, n->l), &a)) || ev_true((a = eval(c, n->r), &a)), 4);
-	case FILTER_AND:
-		return ev_sint(ev_true((a = eval(c, n->l), &a)) && ev_true((a = eval(c, n->r), &a)), 4);
+	case FILTER_AND: {
+		/* Kleene: one true decides ||, one false decides &&; else unknown wins. */
+		bool dec = n->kind == FILTER_OR;
+		struct ev b;
+
+		a = eval(c, n->l);
+		if (a.kind != EV_UNKNOWN && ev_true(&a) == dec)
+			return ev_sint(dec, 4);
+		b = eval(c, n->r);
+		if (b.kind != EV_UNKNOWN && ev_true(&b) == dec)
+			return ev_sint(dec, 4);
+		if (a.kind == EV_UNKNOWN || b.kind == EV_UNKNOWN)
+			return ev_unknown;
+		return ev_sint(!dec, 4);
+	}
 	case FILTER_NOT:
 		a = eval(c, n->l);
+		if (a.kind == EV_UNKNOWN)
+			return a;
 		/* A missing operand of a comparison made it false: its negation is true. */
 		return ev_sint(!ev_true(&a), 4);
 	case FILTER_CMP:
-		return ev_sint(compare(c, n), 4);
+		return compare(c, n);
 	case FILTER_BIT:
 		return bitwise(c, n);
 	case FILTER_NEG:
 		a = eval(c, n->l);
+		if (a.kind == EV_UNKNOWN)
+			return a;
 		if (a.kind == EV_SINT || a.kind == EV_UINT)
 			return a.kind == EV_UINT ? ev_uint(0 - a.u, a.size) : ev_sint((int64_t)(0 - (uint64_t)a.s), a.size);
 		if (a.kind == EV_FLOAT)
@@ -655,4 +711,20 @@ bool filter_eval(const struct filter_bound *b, const struct event_header *h, con
 		return false;
 	r = eval(&c, b->filter->root);
 	return ev_true(&r);
+}
+
+enum filter_verdict filter_eval_entry(const struct filter_bound *b, const struct event_header *h,
+				      const struct value *args)
+{
+	struct eval_ctx c = {.b = b, .h = h, .args = args, .at_entry = true};
+	struct ev r;
+
+	if (!b)
+		return FILTER_TRUE;
+	if (b->reject_all)
+		return FILTER_FALSE;
+	r = eval(&c, b->filter->root);
+	if (r.kind == EV_UNKNOWN)
+		return FILTER_UNKNOWN;
+	return ev_true(&r) ? FILTER_TRUE : FILTER_FALSE;
 }

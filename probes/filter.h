@@ -72,7 +72,16 @@ struct filter_node {
 	 * and '\\' kept escaped and every other escape resolved, for the
 	 * glob matcher (str cannot tell a literal star from a glob). */
 	const char *pattern;
+	/* (Added by X1.) Nodes on the longest path down from this one (1 for
+	 * a leaf): the parser refuses a tree higher than FILTER_MAX_DEPTH, so
+	 * that binding and evaluating, which recurse, stay shallow. */
+	unsigned height;
 };
+
+/* How deep an expression may nest: parentheses, unary operators and the
+ * operands of binary ones (a || b || c is 3 deep).  Deeper expressions
+ * are refused by filter_parse. */
+#define FILTER_MAX_DEPTH 256
 
 /* Where a field's value comes from, once bound to a layout. */
 enum filter_source {
@@ -138,9 +147,9 @@ void filter_free(struct filter *f);
  * caller; filter_bound_free), or NULL with *err a malloc'd one-line message
  * naming the field and the probe when the expression cannot apply to l: a
  * string compared with a number, a member or index that l's type lacks
- * (p.z), an enumerator not in the enum, or retval/duration_ns at a probe
- * with no exit (points, inlined copies).  A name l lacks altogether
- * (retval of a function returning void too) binds as FILTER_SRC_MISSING
+ * (p.z), or an enumerator not in the enum.  A name l lacks altogether
+ * (retval of a function returning void, retval and duration_ns at a probe
+ * with no exit: a point, an inlined copy) binds as FILTER_SRC_MISSING
  * (counted in nmissing): the caller says that every probe lacking a name
  * is an error only when no probe has it. */
 struct filter_bound *filter_bind(const struct filter *f, const struct event_layout *l, char **err);
@@ -158,5 +167,21 @@ struct filter_bound *filter_bound_reject_all(const struct filter *f, const struc
  * false (and its negation true), as LTTng does. */
 bool filter_eval(const struct filter_bound *b, const struct event_header *h, const struct value *args,
 		 const struct value *ret, uint64_t duration_ns);
+
+/* (Added by X1.) Kleene's three-valued logic over a filter at a call's
+ * entry, before retval and duration_ns exist. */
+enum filter_verdict {
+	FILTER_FALSE,
+	FILTER_TRUE,
+	FILTER_UNKNOWN,         /* the outcome depends on retval or duration_ns */
+};
+
+/* (Added by X1.) Whether the entry alone decides b (an at_exit filter):
+ * retval and duration_ns are UNKNOWN, so 'n == 1 || retval == 9' is TRUE
+ * where n is 1 and 'n == 0 && retval == 9' FALSE where n is 1; only
+ * UNKNOWN needs the exit (filter_eval then).  A missing or unavailable
+ * value is still known: its comparison is false, as in filter_eval. */
+enum filter_verdict filter_eval_entry(const struct filter_bound *b, const struct event_header *h,
+				      const struct value *args);
 
 #endif

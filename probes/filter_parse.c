@@ -28,6 +28,8 @@ struct parser {
 	/* The operator an operand is being parsed for (messages), or NULL. */
 	const char *after;
 	size_t after_at;
+	/* Parentheses and unary operators open now: each recurses. */
+	unsigned depth;
 };
 
 static void *keep(struct parser *p, void *ptr)
@@ -43,6 +45,7 @@ static struct filter_node *node(struct parser *p, enum filter_node_kind kind, si
 
 	n->kind = kind;
 	n->column = at + 1;
+	n->height = 1;
 	return n;
 }
 
@@ -61,10 +64,23 @@ __attribute__((format(printf, 3, 4))) static struct filter_node *fail(struct par
 	return NULL;
 }
 
+/* Blanks and C comments, as LTTng's lexer skips them. */
 static void skip_space(struct parser *p)
 {
-	while (isspace((unsigned char)p->s[p->pos]))
-		p->pos++;
+	for (;;) {
+		while (isspace((unsigned char)p->s[p->pos]))
+			p->pos++;
+		if (p->s[p->pos] != '/' || p->s[p->pos + 1] != '*')
+			return;
+		const char *end = strstr(p->s + p->pos + 2, "*/");
+
+		if (!end) {
+			fail(p, p->pos, "comment not closed");
+			p->pos += strlen(p->s + p->pos);
+			return;
+		}
+		p->pos = (size_t)(end + 2 - p->s);
+	}
 }
 
 /* Whether the next token is op (and not the start of a longer one). */
@@ -92,6 +108,24 @@ static bool take_op(struct parser *p, const char *op)
 }
 
 static struct filter_node *parse_or(struct parser *p);
+
+static struct filter_node *too_deep(struct parser *p, size_t at)
+{
+	return fail(p, at, "nested deeper than %d levels", FILTER_MAX_DEPTH);
+}
+
+/* n's height from its operands; NULL (an error) when above the limit. */
+static struct filter_node *grown(struct parser *p, struct filter_node *n)
+{
+	unsigned h = n->l->height;
+
+	if (n->r && n->r->height > h)
+		h = n->r->height;
+	n->height = h + 1;
+	if (n->height > FILTER_MAX_DEPTH)
+		return too_deep(p, n->column - 1);
+	return n;
+}
 static struct filter_node *parse_level(struct parser *p, size_t level);
 
 /* What the token at the current position is, for messages. */
@@ -133,7 +167,18 @@ static struct filter_node *parse_number(struct parser *p)
 			return fail(p, at, "integer '%.*s' does not fit in 64 bits", (int)len, start);
 		n->ival = (int64_t)v;
 		n->ival_unsigned = v > INT64_MAX;
+		/* C's suffixes, which LTTng's lexer takes: u, l, ll, ul, llu... */
+		if (end != start) {
+			size_t u = *end == 'u' || *end == 'U';
+			size_t l = strspn(end + u, "lL") > 2 ? 2 : strspn(end + u, "lL");
+
+			if (!u && l)
+				u = end[l] == 'u' || end[l] == 'U';
+			end += u + l;
+		}
 	}
+	if (is_float && end != start && (*end == 'f' || *end == 'F'))
+		end++;
 	if (end == start || isalnum((unsigned char)*end) || *end == '_' || *end == '.')
 		return fail(p, at, "bad number '%.*s'", (int)(strcspn(start, " \t\n()&|=!<>")), start);
 	p->pos += (size_t)(end - start);
@@ -192,6 +237,32 @@ static struct filter_node *parse_string(struct parser *p)
 	nd->pattern = pat;
 	p->pos = i + 1;
 	return nd;
+}
+
+/* 'A' or '\n': a character literal is its code, an integer (LTTng's lexer). */
+static struct filter_node *parse_char(struct parser *p)
+{
+	size_t at = p->pos, i = p->pos + 1;
+	unsigned char c = (unsigned char)p->s[i];
+	struct filter_node *n;
+
+	if (c == '\\') {
+		static const char from[] = "ntr0\\'\"?ab", to[] = "\n\t\r\0\\'\"?\a\b";
+		const char *k = p->s[i + 1] ? strchr(from, p->s[i + 1]) : NULL;
+
+		if (!k)
+			return fail(p, i, "unknown escape '\\%c' in a character", p->s[i + 1] ? p->s[i + 1] : ' ');
+		c = (unsigned char)to[k - from];
+		i++;
+	} else if (!c || c == '\'') {
+		return fail(p, at, "empty character literal (strings are written in double quotes)");
+	}
+	if (p->s[i + 1] != '\'')
+		return fail(p, at, "a character literal holds one character (strings are written in double quotes)");
+	n = node(p, FILTER_INT, at);
+	n->ival = (signed char)c; /* char is signed on x86-64, as in C */
+	p->pos = i + 2;
+	return n;
 }
 
 static bool name_start(char c)
@@ -275,7 +346,10 @@ static struct filter_node *parse_unary(struct parser *p)
 		p->after = unary_ops[strchr("!~-+", c) - "!~-+"];
 		p->after_at = at;
 		p->pos++;
+		if (++p->depth > FILTER_MAX_DEPTH)
+			return too_deep(p, at);
 		l = parse_unary(p);
+		p->depth--;
 		if (!l)
 			return NULL;
 		if (c == '+')
@@ -296,13 +370,16 @@ static struct filter_node *parse_unary(struct parser *p)
 		n = node(p, c == '!' ? FILTER_NOT : c == '~' ? FILTER_BIT : FILTER_NEG, at);
 		n->bit = FILTER_BIT_NOT;
 		n->l = l;
-		return n;
+		return grown(p, n);
 	}
 	if (c == '(') {
 		p->after = "(";
 		p->after_at = at;
 		p->pos++;
+		if (++p->depth > FILTER_MAX_DEPTH)
+			return too_deep(p, at);
 		n = parse_or(p);
+		p->depth--;
 		if (!n)
 			return NULL;
 		if (!take_op(p, ")"))
@@ -315,7 +392,7 @@ static struct filter_node *parse_unary(struct parser *p)
 	if (c == '"')
 		return parse_string(p);
 	if (c == '\'')
-		return fail(p, at, "strings are written in double quotes");
+		return parse_char(p);
 	if (name_start(c) || c == '$')
 		return parse_field(p);
 	return NULL; /* the caller says what it expected */
@@ -350,10 +427,16 @@ static struct filter_node *operand(struct parser *p, size_t level, const char *a
 		p->after = after;
 		p->after_at = after_at;
 	}
-	if (level < NLEVELS)
+	if (level < NLEVELS) {
 		n = parse_level(p, level);
-	else
+	} else {
 		n = parse_unary(p);
+		skip_space(p);
+		if (n && strchr("+-*/%", p->s[p->pos]) && p->s[p->pos])
+			/* LTTng parses them but its bytecode has none. */
+			return fail(p, p->pos, "arithmetic ('%c') is not supported (LTTng's filters have none)",
+				    p->s[p->pos]);
+	}
 	if (n)
 		p->after = NULL;
 	if (!n && !p->err) {
@@ -389,7 +472,7 @@ static struct filter_node *parse_level(struct parser *p, size_t level)
 		n->bit = (enum filter_bit)lv->codes[k];
 		n->l = l;
 		n->r = operand(p, level + 1, lv->ops[k], at);
-		if (!n->r)
+		if (!n->r || !grown(p, n))
 			return NULL;
 		l = n;
 	}
@@ -423,7 +506,9 @@ struct filter *filter_parse(const char *expr, char **err)
 	if (root && expr[p.pos])
 		root = fail(&p, p.pos, "unexpected %s (an operator such as && or == was expected)",
 			    token_desc(&p, buf, sizeof(buf)));
-	if (!root) {
+	if (!root || p.err) {
+		if (!p.err)
+			p.err = xstrdup("--filter: cannot parse the expression");
 		*err = p.err;
 		filter_free(f);
 		return NULL;

@@ -401,6 +401,11 @@ int cli_parse(int argc, char **argv, struct options *o)
 				log_error("empty --filter expression (e.g. --filter 'arg1 > 10 && retval != 0')");
 				return -1;
 			}
+			if (o->filter) {
+				/* One expression: a second would silently replace the first. */
+				log_error("--filter given twice: combine them with && in one");
+				return -1;
+			}
 			o->filter = optarg;
 			break;
 		case 't':

@@ -1,6 +1,7 @@
 /* --filter bound to the probes (filter_probes.h). */
 #include "filter_probes.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,39 @@ static bool has_exit(const struct event_layout *l)
 	return l->kind == LAYOUT_CALL;
 }
 
+/* retval or duration_ns (with members or elements after it). */
+static bool is_exit_name(const char *name)
+{
+	size_t n = strcspn(name, ".[");
+
+	return (n == 6 && !strncmp(name, "retval", 6)) || (n == 11 && !strncmp(name, "duration_ns", 11));
+}
+
+/* A probe with no exit as -e names it: "point pt_sum+0x20", "inlined
+ * copy of filter_doc". */
+static void probe_kind(const struct event_layout *l, char *buf, size_t size)
+{
+	if (l->kind == LAYOUT_POINT)
+		snprintf(buf, size, "point %s+%#" PRIx64, l->function, l->offset);
+	else
+		snprintf(buf, size, "inlined copy of %s%s%s", l->function, l->inlined_into ? " in " : "",
+			 l->inlined_into ? l->inlined_into : "");
+}
+
+/* Whether msg is among *said (taking msg), else adds it. */
+static bool said_before(char ***said, size_t *n, char *msg)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (!strcmp((*said)[i], msg)) {
+			free(msg);
+			return true;
+		}
+	}
+	*said = xrealloc(*said, (*n + 1) * sizeof(**said));
+	(*said)[(*n)++] = msg;
+	return false;
+}
+
 /* The names probe l offers, for "unknown field" messages. */
 static void names_of(const struct event_layout *l, char *buf, size_t size)
 {
@@ -35,6 +69,40 @@ static void names_of(const struct event_layout *l, char *buf, size_t size)
 			 has_exit(l) && l->has_ret ? "retval, " : "", has_exit(l) ? "duration_ns, " : "");
 }
 
+/* Whether a probe may still come with names the placed ones lack: a spec
+ * waiting for a program (-f), or a pending MODULE:... spec whose module
+ * none of the placed probes is in.  A MODULE: spec found now stays pending
+ * for a reload (dlopen after dlclose, -p): it brings the same names. */
+static bool still_waiting(const struct probe_set *set)
+{
+	if (set->nwaiting)
+		return true;
+	for (size_t i = 0; i < set->npending; i++) {
+		const char *spec = set->pending[i];
+		size_t n = strcspn(spec, ":");
+		bool found = false;
+		char *mod, *real;
+
+		if (spec[0] == '!')
+			continue;       /* an exclusion brings no probe */
+		if (!spec[n])
+			return true;
+		mod = xstrndup(spec, n);
+		real = realpath(mod, NULL);
+		for (size_t k = 0; k < set->len && !found; k++) {
+			const struct probe_site *site = set->sites[k];
+
+			found = has_events(site) && site->fn && site->fn->module &&
+				dw_module_matches(site->fn->module, mod, real) > 0;
+		}
+		free(real);
+		free(mod);
+		if (!found)
+			return true;
+	}
+	return false;
+}
+
 static const char LTTNG_AT_EXIT[] = "--filter: retval and duration_ns are known at the exit, and LTTng events are "
 				    "written as they happen: filter on retval/duration_ns with text or JSON output, "
 				    "or with babeltrace2";
@@ -43,6 +111,8 @@ int filter_probes_bind(struct probe_set *set)
 {
 	const struct filter *f = set->filter;
 	const struct event_layout *first = NULL;
+	char **said = NULL;
+	size_t nsaid = 0;
 	bool *found;
 	char *err = NULL;
 	int rc = 0;
@@ -78,7 +148,7 @@ int filter_probes_bind(struct probe_set *set)
 
 		if (found[k])
 			continue;
-		if (set->npending || set->nwaiting) {
+		if (still_waiting(set)) {
 			/* A probe to come (a library not loaded yet) may have it. */
 			log_note("--filter: no probe placed now has '%s' (those waiting for their module may)",
 				 f->fields[k]->name);
@@ -96,13 +166,32 @@ int filter_probes_bind(struct probe_set *set)
 		if (!has_events(set->sites[i]) || !l->filter || !l->filter->nmissing)
 			continue;
 		for (size_t k = 0; k < f->nfields; k++) {
-			if (l->filter->fields[k].source == FILTER_SRC_MISSING) {
+			if (l->filter->fields[k].source != FILTER_SRC_MISSING)
+				continue;
+			if (!has_exit(l) && is_exit_name(f->fields[k]->name)) {
+				char what[256];
+				char *msg;
+
+				probe_kind(l, what, sizeof(what));
+				/* -x drops inlined copies a glob matched; a point was asked for. */
+				msg = xasprintf("--filter: %s has no exit, so no '%s': comparisons with it are false "
+						"there%s%s%s",
+						what, f->fields[k]->name, l->kind == LAYOUT_INLINED ? " (-x '" : "",
+						l->kind == LAYOUT_INLINED ? l->function : "",
+						l->kind == LAYOUT_INLINED ? "' leaves it out)" : "");
+				/* A glob matches many copies of one function in one caller: said once. */
+				if (!said_before(&said, &nsaid, msg))
+					log_note("%s", msg);
+			} else {
 				log_note("--filter: probe '%s' has no field '%s': comparisons with it are false there",
 					 l->function, f->fields[k]->name);
-				break;
 			}
+			break;
 		}
 	}
+	for (size_t i = 0; i < nsaid; i++)
+		free(said[i]);
+	free(said);
 	free(found);
 	return rc;
 }

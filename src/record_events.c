@@ -242,6 +242,19 @@ static bool entry_filter(struct event_stream *es, const struct probe_site *site,
 	if (!b)
 		return true;
 	if (b->at_exit && !site->entry_only && !b->reject_all) {
+		/* Held only when the exit decides: an entry that decides
+		 * alone is written or rejected now, so a call that never
+		 * returns (longjmp, an exception, still running) is not lost. */
+		switch (filter_eval_entry(b, h, args)) {
+		case FILTER_TRUE:
+			return true;
+		case FILTER_FALSE:
+			*rejected = true;
+			es->filtered++;
+			return false;
+		case FILTER_UNKNOWN:
+			break;
+		}
 		*held = held_entry_new(r, h->stack, h);
 		return false;
 	}

@@ -16,6 +16,7 @@ before the process is touched).
 import fnmatch
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -137,8 +138,19 @@ def check_nested(opt):
     # retval == 2: filter_call's calls returning 2 and filter_inner(1)
     # (never called: inner calls are for even i, returning 2i); the held
     # entry of filter_call is written after filter_inner's events.
+    # i == 4 alone decides 'retval == 2 || i == 4' at the entry: written
+    # at once, before filter_inner's events.
     events, _ = traced(app, plain, ["-e", "filter_call", "-e", "filter_inner",
                                     "--filter", "retval == 2 || i == 4"], where)
+    seq = [(e["function"], e["type"], e["args"]["i"] if e["type"] == "entry" else None) for e in events]
+    at = seq.index(("filter_call", "entry", 4)) if ("filter_call", "entry", 4) in seq else -1
+    if at < 0 or seq[at + 1][:2] != ("filter_inner", "entry"):
+        fail("%s: filter_call(4)'s entry, decided at the entry, is not written at once: %r" % (where, seq))
+    # 'retval != 7777' leaves it to the exit (no call returns 7777): held.
+    if any(k["ret"] == 7777 for k in calls):
+        fail("%s: a call returned 7777" % where)
+    events, _ = traced(app, plain, ["-e", "filter_call", "-e", "filter_inner",
+                                    "--filter", "retval == 2 || i == 4 && retval != 7777"], where)
     want_outer = [k["i"] for k in calls if k["ret"] == 2 or k["i"] == 4]
     if kept_calls(events, "filter_call", where) != want_outer:
         fail("%s: kept %r" % (where, events))
@@ -174,7 +186,11 @@ def check_missing(opt):
 
 BAD = [
     ("i == 1 &&", "--filter: expected an operand after '&&' (column 8), found the end at column 10"),
-    ("i % 2 == 0", "--filter: unexpected '%' (an operator such as && or == was expected) at column 3"),
+    ("i % 2 == 0", "--filter: arithmetic ('%') is not supported (LTTng's filters have none) at column 3"),
+    # Deeper than 256 levels: refused before anything recurses on it.
+    ("(" * 10000 + "i == 1" + ")" * 10000, "--filter: nested deeper than 256 levels at column 257"),
+    ("!" * 120000 + "i", "--filter: nested deeper than 256 levels at column 257"),
+    ("-" * 120000 + "i == 1", "--filter: nested deeper than 256 levels at column 257"),
     ("i = 1", "--filter: unexpected '=' (an operator such as && or == was expected) at column 3"),
     ("lenn == 3", "--filter: unknown field 'lenn' (no probe has it; probe 'filter_call' has i, big, name, c, "
      "p, d, slow_ms, and retval, duration_ns, tid, pid, depth)"),
@@ -187,8 +203,15 @@ BAD = [
 
 def check_bad(opt):
     app = harness.sample(opt, "filter_app")
-    for expr, message in BAD:
-        result = harness.run_dwtrace(["-e", "filter_call", "--filter", expr, "--", app, "3"], expect_status=2)
+    for args, message in [(["-e", "filter_call", "--filter", e], m) for e, m in BAD] + [
+            (["-e", "filter_call", "--filter", "i == 1", "--filter", "i == 2"],
+             "--filter given twice: combine them with && in one"),
+            # A MODULE:FUNCTION probe found now does not excuse an unknown name.
+            (["-e", "libfilter.so:filter_call", "--filter", "nme == 1"],
+             "--filter: unknown field 'nme' (no probe has it; probe 'filter_call' has i, big, name, c, p, d, "
+             "slow_ms, and retval, duration_ns, tid, pid, depth)")]:
+        expr = args[-1]
+        result = harness.run_dwtrace(args + ["--", app, "3"], expect_status=2)
         lines = harness.stderr_lines(result)
         if lines != ["dwtrace: " + message] or result.stdout:
             fail("--filter '%s': expected the one line %r and no output of the program\n%s"
@@ -203,7 +226,9 @@ def check_bad(opt):
     try:
         tracing.wait_for(lambda: tracing.task_state(proc.pid, proc.pid) == "S", "filter_app to wait", 10)
         maps = open("/proc/%d/maps" % proc.pid).read()
-        for expr, message in BAD[:4]:
+        # The unknown field too: with -p every probe's spec stays pending
+        # for a reload, which must not excuse it.
+        for expr, message in BAD[:3] + [b for b in BAD if b[0].startswith("lenn ")]:
             result = harness.run_dwtrace(["-p", str(proc.pid), "-e", "filter_call", "--filter", expr],
                                          expect_status=2)
             if harness.stderr_lines(result) != ["dwtrace: " + message]:
@@ -250,7 +275,80 @@ def check_late(opt):
         fail("%s: events %r (call_plugin's first arguments, from the prints: %r)" % (where, events, firsts))
 
 
+def check_entry_decided(opt):
+    """A filter naming retval that the entry alone decides (Kleene's logic,
+    retval unknown there) keeps the calls longjmp left, as the same filter
+    without retval does; one the entry rejects counts no call."""
+    app = harness.sample(opt, "longjmp_app")
+    where = "%s longjmp" % opt
+    plain = harness.run_untraced([app])
+    lines = plain.stdout.splitlines()
+    entries3 = lines.count("entry lj_inner 3")
+    exits3 = sum(1 for l in lines if l.startswith("exit lj_inner 3 "))
+    rets = [int(l.split()[3]) for l in lines if l.startswith("exit lj_inner ")]
+    if -1 in rets or not entries3 > exits3 > 0:
+        fail("%s: the program's prints are not as this test expects: %r" % (where, plain.stdout[:800]))
+    for expr in ("depth == 3 || retval == -1", "retval == -1 || depth == 3", "depth == 3"):
+        _, result, out = harness.check_unharmed([app], ["--format", "json", "-e", "lj_inner", "--filter", expr])
+        events = harness.read_events(out)
+        got_entries = [e for e in events if e["type"] == "entry"]
+        got_exits = [e for e in events if e["type"] == "exit"]
+        if len(got_entries) != entries3 or any(e["args"]["depth"] != 3 for e in got_entries) or \
+                len(got_exits) != exits3:
+            fail("%s --filter '%s': %d entries, %d exits; the program printed %d entries of lj_inner(3), "
+                 "%d returned\n%s" % (where, expr, len(got_entries), len(got_exits), entries3, exits3,
+                                      result.stderr))
+    # Rejected at the entry (depth != 0) or kept at the exit: the calls at depth 0.
+    _, result, out = harness.check_unharmed([app], ["--format", "json", "-e", "lj_inner",
+                                                    "--filter", "depth == 0 && retval != -1"])
+    events = harness.read_events(out)
+    want = lines.count("entry lj_inner 0")
+    if len(events) != 2 * want or any(e["type"] == "entry" and e["args"]["depth"] != 0 for e in events):
+        fail("%s: depth == 0 && retval != -1 kept %r, want %d calls" % (where, events, want))
+
+
+def check_references_and_no_exit(opt):
+    """A std::string by reference compares as a string; retval at inlined
+    copies a glob matched and at a point is a note, comparisons false there."""
+    app = harness.sample(opt, "cxx_types")
+    plain, result, out = harness.check_unharmed(
+        [app], ["--format", "json", "-e", "ct::ct_str_cref", "--filter", 's == "heap*" && s != "heap"'],
+        normalize=lambda text: re.sub(r"0x[0-9a-f]+", "0x?", text))  # its prints show stack addresses
+    printed = [json.loads(l.split(" ", 2)[2]) for l in plain.stdout.splitlines()
+               if l.startswith("ORACLE ct_str_cref ")]
+    want = [k for k in printed if k["s"]["value"].startswith("heap")]
+    got = [e for e in harness.read_events(out) if e["type"] == "entry"]
+    if not printed or [e["args"]["s"]["value"] for e in got] != [k["s"]["value"] for k in want]:
+        fail("%s: ct_str_cref kept %r, the program passed %r\n%s" % (opt, got, printed, result.stderr))
+    fapp = harness.sample(opt, "filter_app")
+    result = harness.run_dwtrace(["-e", "ct::ct_str_cref", "--filter", "s != 0", "--", app], expect_status=2)
+    if not result.stderr.endswith(" is a string: compare it with a \"string\"\n") or result.stdout:
+        fail("%s: a std::string reference compared with 0\n%s" % (opt, harness.describe(result)))
+    plain, result, out = harness.check_unharmed(
+        [fapp, str(N)], ["--format", "json", "-e", "filter_*", "-e", "filter_lib.c:28",
+                         "--filter", "retval == 2 || i == 1"])
+    calls = [json.loads(line) for line in plain.stdout.splitlines()]
+    events = harness.read_events(out)
+    want = [k["i"] for k in calls if k["ret"] == 2 or k["i"] == 1]
+    if kept_calls(events, "filter_call", opt) != want:
+        fail("%s: filter_call kept %r, want %r" % (opt, kept_calls(events, "filter_call", opt), want))
+    notes = harness.stderr_lines(result)
+    point = [l for l in notes if re.fullmatch(r"dwtrace: --filter: point filter_call\+0x[0-9a-f]+ has no exit, "
+                                              r"so no 'retval': comparisons with it are false there", l)]
+    inlined = [l for l in notes if l.startswith("dwtrace: --filter: inlined copy of filter_doc in ")
+               and l.endswith(" has no exit, so no 'retval': comparisons with it are false there "
+                              "(-x 'filter_doc' leaves it out)")]
+    if len(point) != 1 or not inlined or len(set(inlined)) != len(inlined):
+        fail("%s: notes for probes with no exit\n%s" % (opt, result.stderr))
+    # The point's hits: i == 1 only (its retval comparison is false).
+    pts = [e for e in events if e["function"] == "filter_call" and e["type"] not in ("entry", "exit")]
+    if [e["args"]["i"] for e in pts] != [1]:
+        fail("%s: the point kept %r" % (opt, pts))
+
+
 def test(opt):
+    check_entry_decided(opt)
+    check_references_and_no_exit(opt)
     check_bad(opt)
     check_cases(opt)
     check_nested(opt)

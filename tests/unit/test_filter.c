@@ -88,7 +88,7 @@ static void test_precedence(void **state)
 	parses_as("!a == 1", "(!a == 1)");
 	parses_as("!(a == 1)", "!(a == 1)");
 	parses_as("~a & -b", "(~a & -b)");
-	fails_with("a - 1", "--filter: unexpected '-' (an operator such as && or == was expected) at column 3");
+	fails_with("a - 1", "--filter: arithmetic ('-') is not supported (LTTng's filters have none) at column 3");
 }
 
 static void test_operators(void **state)
@@ -122,6 +122,24 @@ static void test_literals(void **state)
 	parses_as("$ctx.vtid == 7", "($ctx.vtid == 7)");
 	fails_with("a == 18446744073709551616", "--filter: integer '18446744073709551616' does not fit in 64 bits at column 6");
 	fails_with("a == 12abc", "--filter: bad number '12abc' at column 6");
+	/* LTTng's lexer: C's integer and float suffixes, character literals, comments. */
+	parses_as("a == 10u", "(a == 10)");
+	parses_as("a == 10UL && b == 7ll && c == 0x1Fllu && d == 3lu", "((((a == 10) && (b == 7)) && (c == 31)) && (d == 3))");
+	parses_as("a == 1.5f", "(a == 1.5)");
+	parses_as("a == 2.0F", "(a == 2)");
+	parses_as("a == 'A'", "(a == 65)");
+	parses_as("a == '\\n' || a == '\\''", "((a == 10) || (a == 39))");
+	parses_as("a /* the first */ == /**/ 1", "(a == 1)");
+	fails_with("a == 10lll", "--filter: bad number '10lll' at column 6");
+	fails_with("a == 10uu", "--filter: bad number '10uu' at column 6");
+	fails_with("a == 1 /* open", "--filter: comment not closed at column 8");
+	fails_with("a == 'ab'", "--filter: a character literal holds one character (strings are written in double quotes) at column 6");
+	/* Arithmetic: parsed by LTTng, absent from its bytecode. */
+	fails_with("a + 1 == 2", "--filter: arithmetic ('+') is not supported (LTTng's filters have none) at column 3");
+	fails_with("a == b - 1", "--filter: arithmetic ('-') is not supported (LTTng's filters have none) at column 8");
+	fails_with("(a * 2) == 2", "--filter: arithmetic ('*') is not supported (LTTng's filters have none) at column 4");
+	fails_with("a / 2 == 1", "--filter: arithmetic ('/') is not supported (LTTng's filters have none) at column 3");
+	fails_with("a % 2 == 1", "--filter: arithmetic ('%') is not supported (LTTng's filters have none) at column 3");
 }
 
 static void test_strings(void **state)
@@ -141,7 +159,7 @@ static void test_strings(void **state)
 	filter_free(f);
 	fails_with("s == \"abc", "--filter: string not closed at column 6");
 	fails_with("s == \"a\\qb\"", "--filter: unknown escape '\\q' in a string at column 8");
-	fails_with("s == 'x'", "--filter: strings are written in double quotes at column 6");
+	fails_with("s == 'xy'", "--filter: a character literal holds one character (strings are written in double quotes) at column 6");
 }
 
 static void test_errors(void **state)
@@ -218,6 +236,8 @@ struct call {
 
 /* run(): name's string was cut at -s. */
 static bool cut;
+/* run(): also filter_eval_entry's verdict on the same values, here. */
+static enum filter_verdict verdict;
 
 #define SCALAR(t, field) {.type = (t), .available = true, .bytes = (const uint8_t *)&(field), .size = sizeof(field)}
 
@@ -256,6 +276,7 @@ static bool run(const char *expr, const struct call *k, uint64_t duration)
 	v[UC] = (struct value)SCALAR(&t_uchar, k->uc);
 	ret = (struct value)SCALAR(&t_int, k->ret);
 	kept = filter_eval(b, &h, v, b->at_exit ? &ret : NULL, duration);
+	verdict = filter_eval_entry(b, &h, v);
 	filter_bound_free(b);
 	filter_free(f);
 	return kept;
@@ -443,10 +464,23 @@ static void test_bind_errors(void **state)
 	binds_with("a[3] == 1", &layout, "--filter: 'a[3]' of probe 'f': the array has 3 elements");
 	binds_with("p[0] == 1", &layout, "--filter: 'p[0]' of probe 'f': 'p' is not an array");
 	binds_with("c == PURPLE", &layout, "--filter: 'c' of probe 'f' is an enum color: 'PURPLE' is not one of its enumerators");
-	binds_with("retval == 1", &point,
-		   "--filter: probe 'f' has no exit (a point inside a function): retval and duration_ns cannot be used");
-	binds_with("duration_ns > 1", &point,
-		   "--filter: probe 'f' has no exit (a point inside a function): retval and duration_ns cannot be used");
+	/* A probe with no exit lacks retval and duration_ns, as a void
+	 * function lacks retval: bound as missing, not an error. */
+	for (int inl = 0; inl < 2; inl++) {
+		char *err = NULL;
+		struct filter *f = filter_parse("retval == 1 || duration_ns > 2 || i == 2", &err);
+		struct filter_bound *b;
+
+		point.kind = inl ? LAYOUT_INLINED : LAYOUT_POINT;
+		b = filter_bind(f, &point, &err);
+		assert_non_null(b);
+		assert_int_equal(b->fields[0].source, FILTER_SRC_MISSING);
+		assert_int_equal(b->fields[1].source, FILTER_SRC_MISSING);
+		assert_int_equal(b->nmissing, 2);
+		assert_false(b->at_exit);
+		filter_bound_free(b);
+		filter_free(f);
+	}
 	/* A void function lacks retval, as a probe may lack a parameter. */
 	{
 		char *err = NULL;
@@ -461,6 +495,176 @@ static void test_bind_errors(void **state)
 	}
 }
 
+/* Kleene's logic at the entry: retval and duration_ns unknown. */
+static void test_eval_entry(void **state)
+{
+	struct call k = base; /* i = 5, ret = -2 */
+	static const struct {
+		const char *expr;
+		enum filter_verdict want;
+	} cases[] = {
+		{"i == 5 || retval == 99", FILTER_TRUE},
+		{"retval == 99 || i == 5", FILTER_TRUE},
+		{"i == 0 && retval == 99", FILTER_FALSE},
+		{"retval == 99 && i == 0", FILTER_FALSE},
+		{"i == 5 && retval == 99", FILTER_UNKNOWN},
+		{"i == 0 || retval == 99", FILTER_UNKNOWN},
+		{"!(retval == 1)", FILTER_UNKNOWN},
+		{"!(i == 5 || retval == 1)", FILTER_FALSE},
+		{"!(i == 0 && duration_ns > 1)", FILTER_TRUE},
+		{"(retval & 1) == 0 || i == 5", FILTER_TRUE},
+		{"-retval < 3 && i != 5", FILTER_FALSE},
+		{"duration_ns > 5 || !(i == 5)", FILTER_UNKNOWN},
+		/* A missing name is known: its comparison false, even with retval. */
+		{"zz == 1 && retval == -2", FILTER_FALSE},
+		{"zz == retval", FILTER_FALSE},
+		{"zz == retval || retval == -2", FILTER_UNKNOWN},
+		{"i == 5", FILTER_TRUE},
+		{"i == 4", FILTER_FALSE},
+	};
+
+	for (size_t j = 0; j < sizeof(cases) / sizeof(cases[0]); j++) {
+		for (int32_t ret = -3; ret <= 99; ret += 51) {
+			bool kept;
+
+			k.ret = ret;
+			kept = run(cases[j].expr, &k, 7);
+			if (verdict != cases[j].want)
+				fail_msg("%s: verdict %d, not %d", cases[j].expr, verdict, cases[j].want);
+			/* A decided entry agrees with the exit's answer, whatever retval is. */
+			if (verdict != FILTER_UNKNOWN && kept != (verdict == FILTER_TRUE))
+				fail_msg("%s with retval %d: entry %d, exit %d", cases[j].expr, ret, verdict, kept);
+		}
+	}
+	/* An unavailable value is known too: false where compared. */
+	k.i_unavailable = true;
+	run("i == 5 && retval == 1", &k, 0);
+	assert_int_equal(verdict, FILTER_FALSE);
+	run("i == 5 || retval == 1", &k, 0);
+	assert_int_equal(verdict, FILTER_UNKNOWN);
+	assert_int_equal(filter_eval_entry(NULL, NULL, NULL), FILTER_TRUE);
+}
+
+/* Nesting deeper than FILTER_MAX_DEPTH is refused before anything recurses on it. */
+static void test_nesting(void **state)
+{
+	size_t n = 120000;
+	char *e = malloc(2 * n + 16), *err = NULL;
+	struct filter *f;
+	struct call k = base;
+	const char *prefix = "--filter: nested deeper than 256 levels at column ";
+
+	/* 256 levels of parentheses parse and keep the call. */
+	memset(e, '(', 256);
+	strcpy(e + 256, "i == 5");
+	memset(e + 262, ')', 256);
+	e[518] = 0;
+	assert_true(run(e, &k, 0));
+	/* 257, 10000 parentheses; 120000 '!', '-', '~' in a row. */
+	for (int kind = 0; kind < 5; kind++) {
+		size_t m = kind == 0 ? 257 : kind == 1 ? 10000 : n;
+		char c = kind < 2 ? '(' : "!-~"[kind - 2];
+
+		memset(e, c, m);
+		strcpy(e + m, "i");
+		if (kind < 2) {
+			strcat(e, " == 5");
+			memset(e + strlen(e), ')', m);
+			e[m + 6 + m] = 0;
+		}
+		f = filter_parse(e, &err);
+		assert_null(f);
+		assert_string_equal(err, "--filter: nested deeper than 256 levels at column 257");
+		free(err);
+	}
+	/* A chain of 300 ||: its tree is 300 deep. */
+	e[0] = 0;
+	for (int j = 0; j < 300; j++)
+		strcat(e, j ? " || i == 1" : "i == 1");
+	f = filter_parse(e, &err);
+	assert_null(f);
+	assert_memory_equal(err, prefix, strlen(prefix));
+	free(err);
+	/* 200 of them are fine. */
+	e[0] = 0;
+	for (int j = 0; j < 200; j++)
+		strcat(e, j ? " || i == 1" : "i == 5");
+	assert_true(run(e, &k, 0));
+	free(e);
+}
+
+/* Globs: iterative matching, many stars cost no stack and no exponential time. */
+static void test_glob_stars(void **state)
+{
+	struct call k = base; /* name "open_file.c" */
+	size_t n = 60000;
+	char *e = malloc(3 * n + 32);
+	size_t at = (size_t)sprintf(e, "name == \"");
+
+	assert_true(run("name == \"*_*.c\"", &k, 0));
+	assert_true(run("name == \"open*\"", &k, 0));
+	assert_true(run("name == \"*file*\"", &k, 0));
+	assert_false(run("name == \"*.h\"", &k, 0));
+	assert_false(run("name == \"open\\*\"", &k, 0));
+	k.name = "a*b";
+	assert_true(run("name == \"a\\*b\"", &k, 0));
+	assert_false(run("name == \"a\\*\"", &k, 0));
+	k.name = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+	for (size_t j = 0; j < n; j++) {
+		e[at++] = '*';
+		e[at++] = 'a';
+	}
+	strcpy(e + at, "*c\"");
+	assert_false(run(e, &k, 0));
+	strcpy(e + at, "*b\"");
+	assert_false(run(e, &k, 0)); /* 60000 a's wanted, 70 there */
+	at = (size_t)sprintf(e, "name == \"");
+	for (size_t j = 0; j < 30; j++) {
+		e[at++] = '*';
+		e[at++] = 'a';
+	}
+	strcpy(e + at, "*b\"");
+	assert_true(run(e, &k, 0));
+	free(e);
+}
+
+/* A std::string passed by reference: its referent is the value's child 0. */
+static struct dw_type t_cxxstr = {.kind = DW_KIND_STRUCT, .name = "basic_string", .size = 32, .cxx_string = true};
+static struct dw_type t_cxxstr_c = {.kind = DW_KIND_QUALIFIER, .name = "const", .size = 32, .target = &t_cxxstr};
+static struct dw_type t_strref = {.kind = DW_KIND_POINTER, .size = 8, .target = &t_cxxstr_c, .reference = 1};
+static struct layout_field sref_fields[] = {{.name = "s", .type = &t_strref}};
+static struct event_layout sref = {.function = "ct_str_cref", .fields = sref_fields, .nfields = 1,
+				   .kind = LAYOUT_CALL};
+
+static bool run_sref(const char *expr, const char *str)
+{
+	char *err = NULL;
+	struct filter *f = filter_parse(expr, &err);
+	struct filter_bound *b = filter_bind(f, &sref, &err);
+	struct value kid = {.type = &t_cxxstr_c, .available = true, .has_string = true, .str = str,
+			    .str_len = strlen(str)};
+	struct value v = {.type = &t_strref, .available = true, .size = 8, .children = &kid, .nchildren = 1};
+	struct event_header h = {0};
+	bool kept;
+
+	if (!b)
+		fail_msg("%s: %s", expr, err);
+	kept = filter_eval(b, &h, &v, NULL, 0);
+	filter_bound_free(b);
+	filter_free(f);
+	return kept;
+}
+
+static void test_string_reference(void **state)
+{
+	assert_true(run_sref("s == \"heap*\"", "heap string, long enough"));
+	assert_false(run_sref("s == \"heap*\"", "short"));
+	assert_true(run_sref("s != \"short\"", "heap"));
+	assert_true(run_sref("s == \"short\"", "short"));
+	binds_with("s != 0", &sref, "--filter: 's' of probe 'ct_str_cref' is a string: compare it with a \"string\"");
+	binds_with("s < \"x\"", &sref, "--filter: strings compare with == and != only (column 3)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +675,8 @@ int main(void)
 		cmocka_unit_test(test_eval_strings),   cmocka_unit_test(test_eval_enums_members),
 		cmocka_unit_test(test_eval_missing_unavailable), cmocka_unit_test(test_eval_exit),
 		cmocka_unit_test(test_bind_errors),
+		cmocka_unit_test(test_eval_entry),     cmocka_unit_test(test_nesting),
+		cmocka_unit_test(test_string_reference), cmocka_unit_test(test_glob_stars),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
