@@ -139,7 +139,12 @@ def check_case(opt, calls, expr, preds, agent_runs):
     where = "--filter '%s' (%s, %s)" % (expr, opt, harness.engine() or "default engine")
     want = expected(calls, preds)
     env = dict(os.environ, DWTRACE_DEBUG="agent")
-    traced, events = trace(opt, expr, preds, ["-v"], env)
+    # The agent's filter is what this run checks: ask for the agent, so
+    # that the default engine's choice (ptrace when a patch would be an
+    # int3, which can depend on where the loader found the program's
+    # threads) cannot turn it into a ptrace run.
+    extra = ["-v"] + (["--engine", "agent"] if agent and not harness.engine() else [])
+    traced, events = trace(opt, expr, preds, extra, env)
     got_depth = kept_calls(events, where)
     got = [(f, i) for f, i, _d in got_depth]
     if got != want:
