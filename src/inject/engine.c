@@ -242,6 +242,9 @@ static pid_t sigtrap_blocker(pid_t pid, pid_t agent_tid)
 		 * its name is set when it is made (quiet_thread_start). */
 		if (!agent_tid && !strncmp(buf, "Name:\tdwtrace-agent\n", 20))
 			continue;
+		/* An exited thread (zombie) runs no code. */
+		if (strstr(buf, "\nState:\tZ") || strstr(buf, "\nState:\tX"))
+			continue;
 		if (sscanf(line + 8, "%llx", &mask) == 1 && (mask & (1ull << (SIGTRAP - 1))))
 			found = tid;
 	}

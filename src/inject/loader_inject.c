@@ -372,6 +372,18 @@ static bool task_alive(pid_t pid, pid_t tid)
 	return state && *state != 'Z' && *state != 'X';
 }
 
+/* The library is ready: lets the loading thread finish returning from
+ * dlopen and exit (it has every signal blocked: a thread that blocks
+ * SIGTRAP would die of an int3 patch, and dwtrace refuses int3 patches
+ * while one is there), waiting 1 s at most. */
+static void wait_loader_gone(struct inject *in)
+{
+	uint64_t deadline = now_mono_ns() + 1000000000ull;
+
+	while (in->loader && task_alive(in->t->pid, in->loader) && now_mono_ns() < deadline)
+		sleep_ns(100000);
+}
+
 /* Polls the library's control object (in->lib->ready) until it is ready
  * (0), failed, or the time is up; where it is in *found. */
 static int wait_ready(struct inject *in, struct loader_found *found, char **why)
@@ -409,6 +421,8 @@ static int wait_ready(struct inject *in, struct loader_found *found, char **why)
 		}
 		if (resolved) {
 			rc = lib->ready(in->t, found->ctl, lib->arg, false, why);
+			if (rc > 0)
+				wait_loader_gone(in);
 			if (rc != 0)
 				return rc > 0 ? 0 : rc;
 		}
